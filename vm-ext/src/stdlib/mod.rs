@@ -1,0 +1,18 @@
+//! The standard library: piccolo's core libraries, completed and corrected to
+//! Lua 5.4 behaviour. One module per library, each with a `load_<lib>`.
+
+pub mod base;
+
+use piccolo::Context;
+
+use crate::Host;
+
+/// Loads every library this runtime provides, on top of piccolo's core stdlib.
+pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
+    base::load_base(ctx, host);
+}
+
+/// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).
+pub fn lua_error<'gc>(ctx: Context<'gc>, msg: impl AsRef<[u8]>) -> piccolo::Error<'gc> {
+    piccolo::Value::String(piccolo::String::from_slice(&ctx, msg.as_ref())).into()
+}

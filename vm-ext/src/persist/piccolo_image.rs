@@ -552,6 +552,17 @@ pub fn encode_code(ops: impl IntoIterator<Item = Operation>) -> Vec<u8> {
     w.0
 }
 
+/// Number of operations the code bytes hold, if they decode.
+pub fn count_code(bytes: &[u8]) -> Result<usize, VerifyError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let mut n = 0;
+    while r.pos < bytes.len() {
+        read_op(&mut r)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Decodes image code bytes into exactly `len` operations.
 pub fn decode_code(bytes: &[u8], len: usize) -> Result<Vec<Operation>, VerifyError> {
     let mut r = Reader { bytes, pos: 0 };

@@ -15,7 +15,7 @@ pub mod value;
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
-pub use store::{Batch, MemoryStore, SharedStore, Store, StoreError};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
+pub use store::{Batch, MemoryStore, SharedStore, Store, StoreError};
 pub use value::HostValue;

@@ -37,8 +37,9 @@ pub struct RuntimeOptions {
     /// Whether the global `Memory` is an alias of `_home` (default `true`).
     pub memory_alias: bool,
     /// Flush `_home` after at most this many `step` calls while there are
-    /// changes (1 = after every step that made changes). A flush also
-    /// happens whenever a chunk ends.
+    /// changes (1 = after every step that made changes); a flush also
+    /// happens whenever a chunk ends. 0 turns automatic flushing off: only
+    /// [`Runtime::flush`] writes.
     pub flush_every_steps: u32,
 }
 
@@ -241,7 +242,7 @@ impl Runtime {
 
     /// Flushes after a step when there are changes and the interval has passed.
     fn auto_flush(&mut self, chunk_ended: bool) {
-        if self.poisoned {
+        if self.poisoned || self.options.flush_every_steps == 0 {
             return;
         }
         self.steps_since_flush = self.steps_since_flush.saturating_add(1);
@@ -445,7 +446,9 @@ impl Runtime {
                     }
                 }
                 match executor.take_result::<Variadic<Vec<Value<'_>>>>(ctx) {
-                    Ok(Ok(values)) => Ok(values.iter().map(|v| HostValue::from_value(*v)).collect()),
+                    Ok(Ok(values)) => {
+                        Ok(values.iter().map(|v| HostValue::from_value(*v)).collect())
+                    }
                     Ok(Err(err)) => Err(LuaError::runtime(&run.chunk, error_message(ctx, &err))),
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }

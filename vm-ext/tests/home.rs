@@ -114,7 +114,11 @@ fn fixtures_survive_a_reload() {
             failures.push(format!("{name}: store and reloaded model differ"));
         }
     }
-    assert!(failures.is_empty(), "failing fixtures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -129,7 +133,11 @@ fn counter_keeps_counting_across_runtimes() {
     );
     for expected in 2..5 {
         let mut rt = Runtime::new(options(&shared));
-        run_ok(&mut rt, &format!("assert(_home.inc() == {expected})"), "next");
+        run_ok(
+            &mut rt,
+            &format!("assert(_home.inc() == {expected})"),
+            "next",
+        );
     }
 }
 
@@ -142,9 +150,17 @@ fn memory_alias_can_be_switched_off() {
     });
     run_ok(&mut rt, "assert(Memory == nil); _home.a = 1", "off");
     rt.set_memory_alias_enabled(true);
-    run_ok(&mut rt, "assert(rawequal(Memory, _home)); assert(Memory.a == 1)", "on");
+    run_ok(
+        &mut rt,
+        "assert(rawequal(Memory, _home)); assert(Memory.a == 1)",
+        "on",
+    );
     rt.set_memory_alias_enabled(false);
-    run_ok(&mut rt, "assert(Memory == nil); assert(_home.a == 1)", "off again");
+    run_ok(
+        &mut rt,
+        "assert(Memory == nil); assert(_home.a == 1)",
+        "off again",
+    );
 }
 
 #[test]
@@ -171,7 +187,11 @@ fn refused_value_names_path_and_leaves_store_unchanged() {
     }
     rt.flush().unwrap();
     assert_eq!(mem.records(), before, "store changed after a refused store");
-    assert_eq!(mem.batches_applied(), batches, "a refused store wrote a batch");
+    assert_eq!(
+        mem.batches_applied(),
+        batches,
+        "a refused store wrote a batch"
+    );
     // Nested inside a proxy and inside an upvalue.
     for (src, needle) in [
         (
@@ -194,7 +214,11 @@ fn refused_value_names_path_and_leaves_store_unchanged() {
     }
     rt.flush().unwrap();
     assert_eq!(mem.records(), before);
-    run_ok(&mut rt, "assert(_home.a.b[2] == 2 and _home.a.b[3] == nil and _home.u == nil)", "check");
+    run_ok(
+        &mut rt,
+        "assert(_home.a.b[2] == 2 and _home.a.b[3] == nil and _home.u == nil)",
+        "check",
+    );
 }
 
 #[test]
@@ -202,13 +226,25 @@ fn sweep_deletes_unreachable_records() {
     let mem = MemoryStore::new();
     let shared = store::shared(mem.clone());
     let mut rt = Runtime::new(options(&shared));
-    run_ok(&mut rt, "_home.x = { a = { b = { c = 1 } }, f = function() return 1 end }", "w");
+    run_ok(
+        &mut rt,
+        "_home.x = { a = { b = { c = 1 } }, f = function() return 1 end }",
+        "w",
+    );
     let full = mem.records().len();
     run_ok(&mut rt, "_home.x = nil", "drop");
     let after = mem.records();
     assert!(after.len() < full);
     // Only the metadata record is left.
-    assert_eq!(after.len(), 1, "{:?}", after.keys().map(|k| codec::decode_key(k)).collect::<Vec<_>>());
+    assert_eq!(
+        after.len(),
+        1,
+        "{:?}",
+        after
+            .keys()
+            .map(|k| codec::decode_key(k))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -219,7 +255,11 @@ fn flush_writes_only_changes() {
     run_ok(&mut rt, "for i = 1, 100 do _home[i] = i end", "fill");
     let batches = mem.batches_applied();
     run_ok(&mut rt, "local x = 1", "nothing");
-    assert_eq!(mem.batches_applied(), batches, "an idle chunk wrote a batch");
+    assert_eq!(
+        mem.batches_applied(),
+        batches,
+        "an idle chunk wrote a batch"
+    );
     let model = rt.home_model();
     assert_eq!(model.dirty_len(), 0);
 }
@@ -237,7 +277,10 @@ fn legacy_metadata_loads_with_a_warning() {
         }),
     );
     mem.put_raw(
-        codec::encode_key(&RecordKey::Entry(1, PKey::Str(codec::ByteBuf(b"old".to_vec())))),
+        codec::encode_key(&RecordKey::Entry(
+            1,
+            PKey::Str(codec::ByteBuf(b"old".to_vec())),
+        )),
         codec::encode_entry(&codec::PValue::Int(7)),
     );
     let shared = store::shared(mem.clone());
@@ -291,7 +334,11 @@ fn file_store_round_trip_and_corruption() {
     {
         let shared = store::shared(FileStore::open(&path).unwrap());
         let mut rt = Runtime::new(options(&shared));
-        run_ok(&mut rt, "assert(_home.msg == 'saved' and #_home.t == 3)", "r");
+        run_ok(
+            &mut rt,
+            "assert(_home.msg == 'saved' and #_home.t == 3)",
+            "r",
+        );
     }
     fs::write(&path, b"\xff\x00 definitely not cbor").unwrap();
     let err = FileStore::open(&path).unwrap_err().to_string();
@@ -305,7 +352,11 @@ fn batch_encodes_as_one_log_record() {
     let mem = MemoryStore::new();
     let shared = store::shared(mem.clone());
     let mut rt = Runtime::new(options(&shared));
-    run_ok(&mut rt, "_home.a = { 1, 2 }; _home.f = function() return 1 end", "w");
+    run_ok(
+        &mut rt,
+        "_home.a = { 1, 2 }; _home.f = function() return 1 end",
+        "w",
+    );
     let mut model = HomeModel::from_records(mem.records().into_iter().collect()).unwrap();
     model.set(1, PKey::Int(5), Some(codec::PValue::Bool(true)));
     let batch = model.take_batch();

@@ -91,9 +91,8 @@ fn run_image(image: &FunctionImage) {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let ex = lua.enter(|ctx| {
             let proto = prototype_of(ctx, image).ok()?;
-            let mut ups = allocator_api2::vec::Vec::new_in(
-                gc_arena::allocator_api::MetricsAlloc::new(&ctx),
-            );
+            let mut ups =
+                allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
             for _ in 0..proto.upvalues.len() {
                 ups.push(piccolo::closure::UpValue::new(
                     &ctx,
@@ -112,7 +111,10 @@ fn run_image(image: &FunctionImage) {
             }
         }
     }));
-    assert!(outcome.is_ok(), "a verified image panicked the VM: {image:#?}");
+    assert!(
+        outcome.is_ok(),
+        "a verified image panicked the VM: {image:#?}"
+    );
 }
 
 fn sample_records() -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -121,7 +123,9 @@ fn sample_records() -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
     for (i, image) in images.into_iter().enumerate() {
         let record = FunctionRecord {
-            upvalues: (0..image.upvalues.len() as u64).map(UpvalueSlot::Cell).collect(),
+            upvalues: (0..image.upvalues.len() as u64)
+                .map(UpvalueSlot::Cell)
+                .collect(),
             image,
         };
         out.push((
@@ -133,7 +137,10 @@ fn sample_records() -> Vec<(Vec<u8>, Vec<u8>)> {
         codec::encode_key(&RecordKey::Entry(1, PKey::Str(ByteBuf(b"k".to_vec())))),
         codec::encode_entry(&PValue::Table(2)),
     ));
-    out.push((codec::encode_key(&RecordKey::Cell(3)), codec::encode_cell(&Some(PValue::Float(1.5)))));
+    out.push((
+        codec::encode_key(&RecordKey::Cell(3)),
+        codec::encode_cell(&Some(PValue::Float(1.5))),
+    ));
     out.push((
         codec::encode_key(&RecordKey::Meta),
         codec::encode_meta(&codec::MetaRecord {
@@ -198,8 +205,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
+    // 256 cases by default; set PROPTEST_CASES for a longer run.
     #[test]
     fn damaged_records_never_panic(which in any::<usize>(), muts in proptest::collection::vec(mutation(), 1..6)) {
         let records = sample_records();

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use gc_arena::Gc;
 use piccolo::{
-    closure::{UpValue, UpValueState}, Closure, Context, Function, String as LuaString, Table, UserData, Value,
+    closure::{UpValue, UpValueState},
+    Closure, Context, Function, String as LuaString, Table, UserData, Value,
 };
 
 use super::{ArenaState, Proxy};
@@ -167,9 +168,7 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                             entries.push((key, pv));
                         }
                     }
-                    self.staged
-                        .tables
-                        .push((id, ptr_of_table(table), entries));
+                    self.staged.tables.push((id, ptr_of_table(table), entries));
                 }
                 Work::Cell { index, value, path } => {
                     let pv = self.convert(value, &path)?;
@@ -398,8 +397,9 @@ impl<'gc> Materializer<'gc> {
                 if proto.upvalues.len() != record.upvalues.len() {
                     return Err(format!("function record {id} has mismatched upvalues"));
                 }
-                let mut upvalues =
-                    allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+                let mut upvalues = allocator_api2::vec::Vec::new_in(
+                    gc_arena::allocator_api::MetricsAlloc::new(&ctx),
+                );
                 for slot in &record.upvalues {
                     let uv = match slot {
                         UpvalueSlot::Env => {

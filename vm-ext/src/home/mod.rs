@@ -20,9 +20,10 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
-    userdata::UserDataInner, BoxSequence, Callback, CallbackReturn, Closure, Context, Error,
-    closure::{UpValue, UpValueState}, Execution, Function, Sequence, SequencePoll, Singleton, Stack, Table,
-    UserData, Value,
+    closure::{UpValue, UpValueState},
+    userdata::UserDataInner,
+    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function, Sequence,
+    SequencePoll, Singleton, Stack, Table, UserData, Value,
 };
 use thiserror::Error;
 
@@ -190,11 +191,7 @@ fn home_value<'gc>(ctx: Context<'gc>) -> Value<'gc> {
 
 /// Turns the `Memory` alias on or off.
 pub fn set_alias<'gc>(ctx: Context<'gc>, enabled: bool) {
-    let v = if enabled {
-        home_value(ctx)
-    } else {
-        Value::Nil
-    };
+    let v = if enabled { home_value(ctx) } else { Value::Nil };
     let _ = ctx.globals().set(ctx, "Memory", v);
 }
 
@@ -422,8 +419,9 @@ impl<'gc> StoreSeq<'gc> {
                 let mut seen = std::collections::HashSet::new();
                 missing.retain(|u| seen.insert(ptr_of_upvalue(*u)));
                 missing.truncate(READ_BATCH);
-                let mut ups =
-                    allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+                let mut ups = allocator_api2::vec::Vec::new_in(
+                    gc_arena::allocator_api::MetricsAlloc::new(&ctx),
+                );
                 ups.extend(missing.iter().copied());
                 let proto = piccolo_image::upvalue_reader(ctx, missing.len() as u8);
                 let reader = Closure::from_parts(&ctx, proto, ups);
@@ -540,7 +538,8 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
         model.sweep(roots);
         let st = &mut *st;
         st.closures.retain(|id, _| model.functions.contains_key(id));
-        st.closure_ids.retain(|_, id| model.functions.contains_key(id));
+        st.closure_ids
+            .retain(|_, id| model.functions.contains_key(id));
         st.cells.retain(|id, _| model.cells.contains_key(id));
         st.cell_ids.retain(|_, id| model.cells.contains_key(id));
         st.cell_tables.retain(|_, id| model.tables.contains_key(id));

@@ -184,10 +184,18 @@ pub struct MetaRecord {
     /// Format version.
     pub v: u32,
     /// The home table id.
-    #[serde(rename = "homeTableId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "homeTableId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub home_table_id: Option<u64>,
     /// The legacy name of the home table id.
-    #[serde(rename = "memoryTableId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "memoryTableId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memory_table_id: Option<u64>,
     /// The next id to hand out.
     #[serde(rename = "nextId", default)]
@@ -229,7 +237,10 @@ fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-fn from_cbor<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, CodecError> {
+fn from_cbor<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<T, CodecError> {
     ciborium::de::from_reader(bytes).map_err(|e| CodecError::Malformed {
         what,
         detail: e.to_string(),

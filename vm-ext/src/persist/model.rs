@@ -115,7 +115,11 @@ impl HomeModel {
                 m.meta_dirty = true;
                 legacy
             }
-            (None, None) => return Err(ModelError::Inconsistent("metadata names no home table".into())),
+            (None, None) => {
+                return Err(ModelError::Inconsistent(
+                    "metadata names no home table".into(),
+                ))
+            }
         };
         if home != HOME_TABLE_ID {
             return Err(ModelError::Inconsistent(format!(
@@ -397,7 +401,9 @@ impl HomeModel {
             }
         }
         if self.meta_dirty {
-            batch.puts.push((codec::encode_key(&RecordKey::Meta), self.meta_bytes()));
+            batch
+                .puts
+                .push((codec::encode_key(&RecordKey::Meta), self.meta_bytes()));
             self.meta_dirty = false;
         }
         batch
@@ -443,10 +449,16 @@ impl HomeModel {
             }
         }
         for (id, f) in &self.functions {
-            out.insert(codec::encode_key(&RecordKey::Function(*id)), codec::encode_function(f));
+            out.insert(
+                codec::encode_key(&RecordKey::Function(*id)),
+                codec::encode_function(f),
+            );
         }
         for (id, c) in &self.cells {
-            out.insert(codec::encode_key(&RecordKey::Cell(*id)), codec::encode_cell(c));
+            out.insert(
+                codec::encode_key(&RecordKey::Cell(*id)),
+                codec::encode_cell(c),
+            );
         }
         out
     }

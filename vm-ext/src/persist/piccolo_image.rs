@@ -17,8 +17,8 @@ use piccolo::{
     compiler::{FunctionRef, LineNumber},
     opcode::{OpCode, Operation, RCIndex},
     types::{
-        ConstantIndex16, ConstantIndex8, Opt254, PrototypeIndex, RegisterIndex,
-        UpValueDescriptor, UpValueIndex, VarCount,
+        ConstantIndex16, ConstantIndex8, Opt254, PrototypeIndex, RegisterIndex, UpValueDescriptor,
+        UpValueIndex, VarCount,
     },
     Constant, Context, FunctionPrototype,
 };
@@ -670,7 +670,8 @@ fn verify_proto(image: &FunctionImage, ops: &[Operation]) -> Result<(), VerifyEr
     let mut work = vec![(0usize, Top::Fixed)];
     // Operand checks for every instruction, reachable or not.
     for (pc, op) in ops.iter().enumerate() {
-        check_operands(*op, s, c, u, p).map_err(|detail| VerifyError::Instruction { pc, detail })?;
+        check_operands(*op, s, c, u, p)
+            .map_err(|detail| VerifyError::Instruction { pc, detail })?;
     }
     while let Some((pc, top)) = work.pop() {
         let ierr = |detail: String| VerifyError::Instruction { pc, detail };
@@ -794,7 +795,10 @@ fn check_operands(op: Operation, s: usize, c: usize, u: usize, p: usize) -> Resu
         if r.0 as usize + count <= s {
             Ok(())
         } else {
-            Err(format!("{what} registers {}..+{count} outside stack of {s}", r.0))
+            Err(format!(
+                "{what} registers {}..+{count} outside stack of {s}",
+                r.0
+            ))
         }
     };
     let rc = |x: RCIndex| -> Result<(), String> {

@@ -158,10 +158,13 @@ pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec
     Ok(wire.records.into_iter().map(|(k, v)| (k.0, v.0)).collect())
 }
 
+/// Encoded `(key, value)` records.
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Where `_home` records live between runs.
 pub trait Store {
     /// Every record in the store, in any order.
-    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn load_all(&mut self) -> Result<Records, StoreError>;
     /// Applies `batch` atomically: afterwards either all of it or none of it
     /// is visible, also to a later process.
     fn apply(&mut self, batch: &Batch) -> Result<(), StoreError>;
@@ -207,7 +210,7 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn load_all(&mut self) -> Result<Records, StoreError> {
         Ok(self
             .records
             .borrow()
@@ -235,7 +238,7 @@ mod file {
         path::{Path, PathBuf},
     };
 
-    use super::{decode_snapshot, encode_snapshot, Batch, Store, StoreError};
+    use super::{decode_snapshot, encode_snapshot, Batch, Records, Store, StoreError};
 
     /// A store in one file: a CBOR snapshot of every record, replaced
     /// atomically on each flush (write a temporary file, fsync, rename).
@@ -302,7 +305,7 @@ mod file {
     }
 
     impl Store for FileStore {
-        fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        fn load_all(&mut self) -> Result<Records, StoreError> {
             Ok(self
                 .records
                 .iter()

@@ -1,3 +1,210 @@
+//! `luahome` on the command line: run a file, run `-e CODE`, or a REPL. All of
+//! them drive the same sliced [`Runtime`] as the browser, so Ctrl-C stops a
+//! runaway script between slices.
+
+use std::{
+    io::{self, BufRead, Write},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use vm_ext::{ErrorKind, HostValue, LuaError, Runtime, StepResult};
+
+const USAGE: &str = "\
+usage: luahome [run] FILE.lua     run a file
+       luahome -e 'CODE'          run a chunk given on the command line
+       luahome                    interactive REPL (Ctrl-D to quit)
+       luahome --help | --version";
+
+/// Exit status after Ctrl-C stopped a chunk (128 + SIGINT, as shells do).
+const EXIT_INTERRUPTED: i32 = 130;
+
+enum Command {
+    RunFile(String),
+    Eval(String),
+    Repl,
+    Help,
+    Version,
+}
+
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    match args {
+        [] => Ok(Command::Repl),
+        [flag] if flag == "-h" || flag == "--help" => Ok(Command::Help),
+        [flag] if flag == "-V" || flag == "--version" => Ok(Command::Version),
+        [flag, code] if flag == "-e" => Ok(Command::Eval(code.clone())),
+        [run, file] if run == "run" => Ok(Command::RunFile(file.clone())),
+        [file] if !file.starts_with('-') && file != "run" => Ok(Command::RunFile(file.clone())),
+        _ => Err(format!("luahome: bad arguments\n{USAGE}")),
+    }
+}
+
+/// Shared between the Ctrl-C handler and the slice loop.
+#[derive(Clone, Default)]
+struct Interrupt {
+    /// A chunk is running; Ctrl-C then stops it instead of leaving.
+    running: Arc<AtomicBool>,
+    requested: Arc<AtomicBool>,
+}
+
+impl Interrupt {
+    fn install(&self) {
+        let this = self.clone();
+        // Failing to install only loses the clean stop; the default handler still ends us.
+        let _ = ctrlc::set_handler(move || {
+            if this.running.load(Ordering::SeqCst) {
+                this.requested.store(true, Ordering::SeqCst);
+            } else {
+                eprintln!();
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        });
+    }
+}
+
 pub fn main() -> i32 {
-    0
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse_args(&args) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return 2;
+        }
+    };
+    let interrupt = Interrupt::default();
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            0
+        }
+        Command::Version => {
+            println!(
+                "luahome {} (Lua 5.4 on piccolo 0.3.3)",
+                env!("CARGO_PKG_VERSION")
+            );
+            0
+        }
+        Command::RunFile(path) => {
+            let source = match std::fs::read(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("luahome: cannot open {path}: {e}");
+                    return 1;
+                }
+            };
+            interrupt.install();
+            run_chunk(&mut new_runtime(), &source, &path, &interrupt)
+        }
+        Command::Eval(code) => {
+            interrupt.install();
+            run_chunk(
+                &mut new_runtime(),
+                code.as_bytes(),
+                "(command line)",
+                &interrupt,
+            )
+        }
+        Command::Repl => {
+            interrupt.install();
+            repl(&interrupt)
+        }
+    }
+}
+
+fn new_runtime() -> Runtime {
+    let mut rt = Runtime::new(Default::default());
+    rt.set_output(|bytes| {
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(bytes);
+        let _ = out.flush();
+    });
+    rt
+}
+
+/// Runs one chunk to the end; prints its error as `chunk:line: message`.
+fn run_chunk(rt: &mut Runtime, source: &[u8], chunk: &str, interrupt: &Interrupt) -> i32 {
+    match execute(rt, source, chunk, interrupt) {
+        Ok(_) => 0,
+        Err(e) => report(&e),
+    }
+}
+
+fn execute(
+    rt: &mut Runtime,
+    source: &[u8],
+    chunk: &str,
+    interrupt: &Interrupt,
+) -> Result<Vec<HostValue>, LuaError> {
+    rt.load(source, chunk)?;
+    interrupt.requested.store(false, Ordering::SeqCst);
+    interrupt.running.store(true, Ordering::SeqCst);
+    let result = rt.run_to_end(|| interrupt.requested.swap(false, Ordering::SeqCst));
+    interrupt.running.store(false, Ordering::SeqCst);
+    match result {
+        StepResult::Finished(values) => Ok(values),
+        StepResult::Error(e) => Err(e),
+        StepResult::Idle | StepResult::Running => Ok(Vec::new()),
+    }
+}
+
+fn report(e: &LuaError) -> i32 {
+    eprintln!("{e}");
+    if e.kind == ErrorKind::Stopped {
+        EXIT_INTERRUPTED
+    } else {
+        1
+    }
+}
+
+fn repl(interrupt: &Interrupt) -> i32 {
+    let mut rt = new_runtime();
+    let stdin = io::stdin();
+    let mut lines = stdin.lock().lines();
+    let interactive = std::io::IsTerminal::is_terminal(&io::stdin());
+    if interactive {
+        println!(
+            "luahome {} (Lua 5.4 on piccolo) — Ctrl-C stops a running chunk, Ctrl-D quits",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let mut buffer = String::new();
+    loop {
+        if interactive {
+            print!("{}", if buffer.is_empty() { "> " } else { ">> " });
+            let _ = io::stdout().flush();
+        }
+        let Some(Ok(line)) = lines.next() else {
+            if interactive {
+                println!();
+            }
+            return 0;
+        };
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+
+        // An expression is shown; otherwise the input runs as statements.
+        let as_expr = format!("return {buffer}");
+        let result = match execute(&mut rt, as_expr.as_bytes(), "stdin", interrupt) {
+            Err(e) if e.kind == ErrorKind::Syntax => {
+                execute(&mut rt, buffer.as_bytes(), "stdin", interrupt)
+            }
+            other => other,
+        };
+        match result {
+            Err(e) if e.is_incomplete_input() => continue,
+            Err(e) => {
+                eprintln!("{e}");
+            }
+            Ok(values) if !values.is_empty() => {
+                let shown: Vec<String> = values.iter().map(HostValue::display).collect();
+                println!("{}", shown.join("\t"));
+            }
+            Ok(_) => {}
+        }
+        buffer.clear();
+    }
 }

@@ -18,17 +18,11 @@ use crate::{
 pub const FUEL_PER_ENTER: i32 = 4096;
 
 /// Options for [`Runtime::new`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
     /// Total fuel one chunk may use before it is ended with
     /// [`ErrorKind::FuelLimit`]; `None` for no limit.
     pub fuel_limit: Option<u64>,
-}
-
-impl Default for RuntimeOptions {
-    fn default() -> Self {
-        RuntimeOptions { fuel_limit: None }
-    }
 }
 
 /// What one [`Runtime::step`] left behind.
@@ -71,8 +65,11 @@ pub struct Runtime {
     options: RuntimeOptions,
     run: Option<Run>,
     poisoned: bool,
-    sink: Option<Box<dyn FnMut(&[u8])>>,
+    sink: Option<OutputSink>,
 }
+
+/// Where [`Runtime::set_output`] sends output.
+pub type OutputSink = Box<dyn FnMut(&[u8])>;
 
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Self {
@@ -265,7 +262,9 @@ impl Runtime {
                     }
                 }
                 match executor.take_result::<Variadic<Vec<Value<'_>>>>(ctx) {
-                    Ok(Ok(values)) => Ok(values.iter().map(|v| HostValue::from_value(*v)).collect()),
+                    Ok(Ok(values)) => {
+                        Ok(values.iter().map(|v| HostValue::from_value(*v)).collect())
+                    }
                     Ok(Err(err)) => Err(LuaError::runtime(&run.chunk, error_message(ctx, &err))),
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }

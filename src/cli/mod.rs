@@ -10,7 +10,10 @@ use std::{
     },
 };
 
-use vm_ext::{ErrorKind, HostValue, LuaError, Runtime, StepResult};
+use vm_ext::{
+    ErrorKind, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError, Runtime,
+    StepResult,
+};
 
 const USAGE: &str = "\
 usage: luahome [run] FILE.lua     run a file
@@ -115,6 +118,7 @@ pub fn main() -> i32 {
 
 fn new_runtime() -> Runtime {
     let mut rt = Runtime::new(Default::default());
+    rt.register_host_function("sleep");
     rt.set_output(|bytes| {
         let mut out = io::stdout().lock();
         let _ = out.write_all(bytes);
@@ -140,12 +144,48 @@ fn execute(
     rt.load(source, chunk)?;
     interrupt.requested.store(false, Ordering::SeqCst);
     interrupt.running.store(true, Ordering::SeqCst);
-    let result = rt.run_to_end(|| interrupt.requested.swap(false, Ordering::SeqCst));
+    let result = loop {
+        match rt.run_to_end(|| interrupt.requested.swap(false, Ordering::SeqCst)) {
+            StepResult::Waiting => {
+                for call in rt.take_host_calls() {
+                    let outcome = host_call(&call, interrupt);
+                    rt.resolve_host_call(call.id, outcome);
+                }
+            }
+            other => break other,
+        }
+    };
     interrupt.running.store(false, Ordering::SeqCst);
     match result {
         StepResult::Finished(values) => Ok(values),
         StepResult::Error(e) => Err(e),
-        StepResult::Idle | StepResult::Running => Ok(Vec::new()),
+        StepResult::Idle | StepResult::Running | StepResult::Waiting => Ok(Vec::new()),
+    }
+}
+
+/// The CLI's host functions: `sleep(seconds)`, interruptible by Ctrl-C.
+fn host_call(call: &HostCallRequest, interrupt: &Interrupt) -> HostCallOutcome {
+    let fail = |msg: &str| HostCallOutcome::Error(HostValue::String(msg.as_bytes().to_vec()));
+    match (&call.target, call.args.first()) {
+        (HostTarget::Named(name), arg) if name == "sleep" => {
+            let secs = match arg {
+                Some(HostValue::Integer(i)) => *i as f64,
+                Some(HostValue::Number(n)) => *n,
+                _ => return fail("bad argument #1 to 'sleep' (number expected)"),
+            };
+            let until = std::time::Instant::now()
+                + std::time::Duration::from_secs_f64(secs.clamp(0.0, 1e6));
+            while std::time::Instant::now() < until {
+                if interrupt.requested.load(Ordering::SeqCst) {
+                    break;
+                }
+                std::thread::sleep(
+                    std::time::Duration::from_millis(10).min(until - std::time::Instant::now()),
+                );
+            }
+            HostCallOutcome::Return(Vec::new())
+        }
+        _ => fail("unknown host function"),
     }
 }
 

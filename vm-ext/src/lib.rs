@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod host;
+pub mod host_call;
 pub mod number;
 pub mod runtime;
 pub mod stdlib;
@@ -11,5 +12,6 @@ pub mod value;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
+pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
 pub use value::HostValue;

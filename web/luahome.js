@@ -17,6 +17,7 @@ const IDLE = 0;
 const RUNNING = 1;
 const FINISHED = 2;
 const ERROR = 3;
+const WAITING = 4;
 
 /** An error raised by Lua or by the runtime around it. */
 export class LuaError extends Error {
@@ -75,6 +76,8 @@ export class Lua {
   #resumeWaiters = [];
   #fuel;
   #closed = false;
+  #functions = new Map();
+  #wakeStop = null;
 
   /** Called with each piece of output text (`print`, `io.write`) as it is produced. */
   onOutput = null;
@@ -93,17 +96,42 @@ export class Lua {
 
   /**
    * Opens a Lua state.
-   * @param {{sliceMs?: number, fuelLimit?: number}} [options]
+   * @param {{sliceMs?: number, fuelLimit?: number, memoryLimit?: number, worker?: boolean}} [options]
    *   sliceMs: target duration of one slice (default 4 ms);
-   *   fuelLimit: default bound on the total work of each run.
+   *   fuelLimit: default bound on the total work of each run;
+   *   memoryLimit: bytes the Lua heap may use;
+   *   worker: run the state in a dedicated Web Worker (same API).
    */
   static async open(options = {}) {
+    if (options.worker) return WorkerLua.open(options);
     const module = await loadModule();
-    return new Lua(Lua.#token, module, { sliceMs: 4, ...options });
+    const lua = new Lua(Lua.#token, module, { sliceMs: 4, ...options });
+    lua.register('sleep', (seconds) => {
+      const ms = Math.max(0, Number(seconds) || 0) * 1000;
+      return new Promise((resolve) => setTimeout(resolve, ms));
+    });
+    return lua;
+  }
+
+  /**
+   * Exposes `fn` to Lua as the global function `name`. If it returns a
+   * Promise, the calling Lua code waits (no slices run) until it settles and
+   * then continues with the value, or raises a Lua error on rejection.
+   * @param {string} name
+   * @param {(...args: any[]) => any} fn
+   */
+  register(name, fn) {
+    if (typeof fn !== 'function') throw new TypeError('register(name, fn) needs a function');
+    this.#functions.set(String(name), fn);
+    this.#rt.registerHostFunction(String(name));
   }
 
   #createRuntime() {
-    const rt = new this.#module.LuaRuntime({ fuelLimit: this.#options.fuelLimit });
+    const rt = new this.#module.LuaRuntime({
+      fuelLimit: this.#options.fuelLimit,
+      memoryLimit: this.#options.memoryLimit,
+    });
+    for (const name of this.#functions?.keys() ?? []) rt.registerHostFunction(name);
     rt.setOutput((text) => {
       if (this.onOutput) {
         try {
@@ -139,14 +167,15 @@ export class Lua {
    * Runs `source` as a chunk and resolves with its return values (an array:
    * nil -> null, tables -> arrays or plain objects), or rejects with a LuaError.
    * @param {string} source
-   * @param {{chunkName?: string}} [options]
+   * @param {{chunkName?: string, fuelLimit?: number}} [options]
    */
-  async run(source, { chunkName = 'main' } = {}) {
+  async run(source, { chunkName = 'main', fuelLimit } = {}) {
     if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
     if (this.#running) {
       throw new LuaError({ kind: 'busy', message: 'a chunk is already running; stop it or wait for it' });
     }
     try {
+      this.#rt.setFuelLimit(fuelLimit ?? this.#options.fuelLimit);
       this.#rt.load(String(source), String(chunkName));
     } catch (info) {
       throw this.#toLuaError(info);
@@ -186,6 +215,12 @@ export class Lua {
         }
         if (status === ERROR) throw this.#toLuaError(this.#rt.takeError());
         if (status === IDLE) return [];
+        if (status === WAITING) {
+          this.#status('waiting', stats);
+          await this.#serveHostCalls();
+          if (!this.#stopRequested) this.#status('running', stats);
+          continue;
+        }
         if (stats.slices % 8 === 0) this.#status('running', stats);
         await yieldToEventLoop();
       }
@@ -198,6 +233,30 @@ export class Lua {
       this.#paused = false;
       this.#stopRequested = false;
     }
+  }
+
+  // Runs the JS side of Lua's host calls and settles them; returns early if
+  // the chunk is stopped meanwhile.
+  async #serveHostCalls() {
+    const calls = this.#rt.takeHostCalls();
+    const settle = calls.map(async (call) => {
+      const fn = call.fn ?? this.#functions.get(call.name);
+      try {
+        if (!fn) throw new Error(`no host function '${call.name}'`);
+        const value = await fn(...call.args);
+        if (this.#stopRequested) return;
+        try {
+          this.#rt.resolveHostCall(call.id, value);
+        } catch (e) {
+          this.#rt.rejectHostCall(call.id, `bad result from '${call.name ?? 'host function'}': ${e.message ?? e}`);
+        }
+      } catch (e) {
+        if (!this.#stopRequested) this.#rt.rejectHostCall(call.id, e instanceof Error ? e.message : String(e));
+      }
+    });
+    const stopped = new Promise((resolve) => { this.#wakeStop = resolve; });
+    await Promise.race([Promise.all(settle), stopped]);
+    this.#wakeStop = null;
   }
 
   // Scales the fuel per slice so a slice takes about `sliceMs`.
@@ -231,6 +290,7 @@ export class Lua {
     if (!this.#running) return;
     this.#stopRequested = true;
     this.#wakeWaiters();
+    this.#wakeStop?.();
   }
 
   /** Pauses the running chunk between slices. */
@@ -259,3 +319,109 @@ export class Lua {
     this.#rt.free();
   }
 }
+
+// ---------------------------------------------------------------------------
+// Worker mode: the same API, with the runtime inside a dedicated Web Worker
+// (web/luahome-worker.js). Output, status and results arrive by messages;
+// stop/pause/resume are messages the worker handles between slices.
+
+function errorInfo(e) {
+  return { kind: e?.kind ?? 'internal', message: e?.message ?? String(e), chunk: e?.chunk ?? null,
+    line: e?.line ?? null, traceback: e?.traceback ?? null };
+}
+
+class WorkerLua {
+  #worker;
+  #pending = new Map();
+  #nextId = 0;
+  #functions = new Map();
+  #running = 0;
+  #paused = false;
+  #closed = false;
+
+  onOutput = null;
+  onStatus = null;
+
+  static async open(options) {
+    const lua = new WorkerLua();
+    lua.#worker = new Worker(new URL('./luahome-worker.js', import.meta.url), { type: 'module' });
+    lua.#worker.onmessage = (e) => lua.#receive(e.data);
+    const { worker: _, ...rest } = options;
+    await lua.#request({ type: 'open', options: rest });
+    return lua;
+  }
+
+  #request(message) {
+    const id = ++this.#nextId;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...message, id });
+    });
+  }
+
+  async #receive(m) {
+    switch (m.type) {
+      case 'output':
+        if (this.onOutput) try { this.onOutput(m.text); } catch (e) { console.error(e); }
+        break;
+      case 'status':
+        if (this.onStatus) try { this.onStatus(m.status); } catch (e) { console.error(e); }
+        break;
+      case 'reply': {
+        const p = this.#pending.get(m.id);
+        this.#pending.delete(m.id);
+        if (!p) break;
+        if (m.ok) p.resolve(m.value);
+        else p.reject(new LuaError(m.error));
+        break;
+      }
+      case 'call': {
+        // Lua in the worker called a function registered on this page.
+        const fn = this.#functions.get(m.name);
+        try {
+          if (!fn) throw new Error(`no host function '${m.name}'`);
+          const value = await fn(...m.args);
+          this.#worker.postMessage({ type: 'callResult', callId: m.callId, ok: true, value });
+        } catch (e) {
+          this.#worker.postMessage({ type: 'callResult', callId: m.callId, ok: false,
+            error: e instanceof Error ? e.message : String(e) });
+        }
+        break;
+      }
+    }
+  }
+
+  get running() { return this.#running > 0; }
+  get paused() { return this.#paused; }
+
+  register(name, fn) {
+    if (typeof fn !== 'function') throw new TypeError('register(name, fn) needs a function');
+    this.#functions.set(String(name), fn);
+    this.#worker.postMessage({ type: 'register', name: String(name) });
+  }
+
+  async run(source, options = {}) {
+    if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
+    this.#running += 1;
+    try {
+      return await this.#request({ type: 'run', source: String(source), options });
+    } finally {
+      this.#running -= 1;
+      if (!this.#running) this.#paused = false;
+    }
+  }
+
+  stop() { this.#worker.postMessage({ type: 'stop' }); }
+  pause() { if (this.running) { this.#paused = true; this.#worker.postMessage({ type: 'pause' }); } }
+  resume() { this.#paused = false; this.#worker.postMessage({ type: 'resume' }); }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(new LuaError({ kind: 'stopped', message: 'stopped' }));
+    this.#pending.clear();
+  }
+}
+
+export { WorkerLua, errorInfo };

@@ -6,7 +6,7 @@ mod convert;
 use std::{cell::RefCell, rc::Rc};
 
 use js_sys::Function;
-use vm_ext::{LuaError, Runtime, RuntimeOptions, StepResult};
+use vm_ext::{HostCallOutcome, HostTarget, LuaError, Runtime, RuntimeOptions, StepResult};
 use wasm_bindgen::prelude::*;
 
 /// A Lua runtime running one chunk at a time in bounded slices.
@@ -17,6 +17,8 @@ pub struct LuaRuntime {
     rt: Runtime,
     output: Rc<RefCell<OutputState>>,
     result: Option<StepResult>,
+    /// JS functions passed into Lua, indexed by `HostValue::HostFunction` ids.
+    functions: Vec<Function>,
 }
 
 #[derive(Default)]
@@ -57,22 +59,28 @@ pub enum SliceStatus {
     Running = 1,
     Finished = 2,
     Error = 3,
+    /// Lua waits on host calls: take them with `takeHostCalls`.
+    Waiting = 4,
 }
 
 #[wasm_bindgen]
 impl LuaRuntime {
-    /// Creates a runtime. `options` may hold `fuelLimit` (number).
+    /// Creates a runtime. `options` may hold `fuelLimit` and `memoryLimit` (bytes).
     ///
     /// JS: `new LuaRuntime({})`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> LuaRuntime {
         console_error_panic_hook::set_once();
-        let fuel_limit = js_sys::Reflect::get(&options, &JsValue::from_str("fuelLimit"))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .filter(|f| f.is_finite() && *f > 0.0)
-            .map(|f| f as u64);
-        let mut rt = Runtime::new(RuntimeOptions { fuel_limit });
+        let number = |key: &str| {
+            js_sys::Reflect::get(&options, &JsValue::from_str(key))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|f| f.is_finite() && *f > 0.0)
+        };
+        let mut rt = Runtime::new(RuntimeOptions {
+            fuel_limit: number("fuelLimit").map(|f| f as u64),
+            memory_limit: number("memoryLimit").map(|f| f as usize),
+        });
         let output = Rc::new(RefCell::new(OutputState::default()));
         let sink = output.clone();
         rt.set_output(move |bytes| sink.borrow_mut().emit(bytes));
@@ -80,6 +88,7 @@ impl LuaRuntime {
             rt,
             output,
             result: None,
+            functions: Vec::new(),
         }
     }
 
@@ -109,6 +118,7 @@ impl LuaRuntime {
     pub fn run_slice(&mut self, fuel: i32) -> SliceStatus {
         match self.rt.step(fuel) {
             StepResult::Running => SliceStatus::Running,
+            StepResult::Waiting => SliceStatus::Waiting,
             StepResult::Idle => SliceStatus::Idle,
             r @ StepResult::Finished(_) => {
                 self.result = Some(r);
@@ -149,6 +159,78 @@ impl LuaRuntime {
     pub fn stop(&mut self) -> JsValue {
         let e: LuaError = self.rt.stop();
         convert::error_to_js(&e)
+    }
+
+    /// Sets the fuel limit for the chunks loaded from now on (`undefined`: none).
+    ///
+    /// JS: `rt.setFuelLimit(1e8)`
+    #[wasm_bindgen(js_name = setFuelLimit)]
+    pub fn set_fuel_limit(&mut self, limit: Option<f64>) {
+        let limit = limit
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .map(|f| f as u64);
+        self.rt.set_fuel_limit(limit);
+    }
+
+    /// Installs a global Lua function `name` whose calls are handed to JS
+    /// through `takeHostCalls` (Lua waits until they are settled).
+    ///
+    /// JS: `rt.registerHostFunction("fetchJson")`
+    #[wasm_bindgen(js_name = registerHostFunction)]
+    pub fn register_host_function(&mut self, name: &str) {
+        self.rt.register_host_function(name);
+    }
+
+    /// The calls Lua made since the last call, as `[{id, name, fn, args}]`:
+    /// `name` for a registered function, `fn` for a JS function that was passed
+    /// into Lua as a value.
+    ///
+    /// JS: `for (const call of rt.takeHostCalls()) {...}`
+    #[wasm_bindgen(js_name = takeHostCalls)]
+    pub fn take_host_calls(&mut self) -> js_sys::Array {
+        self.rt
+            .take_host_calls()
+            .into_iter()
+            .map(|call| {
+                let (name, func) = match &call.target {
+                    HostTarget::Named(n) => (JsValue::from_str(n), JsValue::NULL),
+                    HostTarget::Function(id) => (
+                        JsValue::NULL,
+                        self.functions
+                            .get(*id as usize)
+                            .map_or(JsValue::NULL, |f| f.clone().into()),
+                    ),
+                };
+                convert::host_call_to_js(call.id, &name, &func, &call.args)
+            })
+            .collect()
+    }
+
+    /// Settles host call `id` with `value` (one value; `undefined` for none).
+    /// Throws if `value` cannot be converted (for example a cyclic object).
+    ///
+    /// JS: `rt.resolveHostCall(call.id, result)`
+    #[wasm_bindgen(js_name = resolveHostCall)]
+    pub fn resolve_host_call(&mut self, id: f64, value: JsValue) -> Result<bool, JsValue> {
+        let values = if value.is_undefined() {
+            Vec::new()
+        } else {
+            vec![convert::js_to_value(&value, &mut self.functions)
+                .map_err(|m| convert::type_error(&m))?]
+        };
+        Ok(self
+            .rt
+            .resolve_host_call(id as u64, HostCallOutcome::Return(values)))
+    }
+
+    /// Settles host call `id` as a failure; Lua sees `message` as the error value.
+    ///
+    /// JS: `rt.rejectHostCall(call.id, String(error))`
+    #[wasm_bindgen(js_name = rejectHostCall)]
+    pub fn reject_host_call(&mut self, id: f64, message: &str) -> bool {
+        let value = vm_ext::HostValue::String(message.as_bytes().to_vec());
+        self.rt
+            .resolve_host_call(id as u64, HostCallOutcome::Error(value))
     }
 
     /// Whether a chunk is loaded and not finished.

@@ -212,7 +212,10 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     if e.chars().count() > 160 {
                         e = e.chars().take(157).collect::<String>() + "...";
                     }
-                    format!("{}: {e}", f.status)
+                    match f.line {
+                        Some(line) => format!("{} at line {line}: {e}", f.status),
+                        None => format!("{}: {e}", f.status),
+                    }
                 }
             };
             entries.push(Entry {

@@ -165,6 +165,11 @@ impl Report {
         );
         for f in &self.files {
             let mut err = f.error.clone().unwrap_or_default().replace('\n', " ");
+            if let Some(line) = f.line {
+                if !err.contains(&format!(":{line}:")) {
+                    err = format!("(line {line}) {err}");
+                }
+            }
             if err.chars().count() > 100 {
                 err = err.chars().take(97).collect::<String>() + "...";
             }

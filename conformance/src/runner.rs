@@ -3,7 +3,7 @@
 //! memory and wall-clock time.
 
 use std::{
-    cell::Cell,
+    cell::{Cell, RefCell},
     fs,
     panic::{self, AssertUnwindSafe},
     path::{Path, PathBuf},
@@ -161,7 +161,7 @@ fn install_quiet_hook() {
 pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
     install_quiet_hook();
     let start = Instant::now();
-    let asserts = Rc::new(Cell::new(0u64));
+    let asserts = Rc::new(AssertCounter::default());
     let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_inner(path, name, limits, &asserts)));
     QUIET_PANICS.with(|q| q.set(was_quiet));
@@ -179,7 +179,7 @@ pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
     FileResult {
         name: name.to_string(),
         status,
-        asserts: asserts.get(),
+        asserts: asserts.passed.get(),
         error,
         line,
         ms: start.elapsed().as_millis() as u64,
@@ -188,7 +188,7 @@ pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
 
 type Outcome = (Status, Option<String>, Option<u64>);
 
-fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<Cell<u64>>) -> Outcome {
+fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounter>) -> Outcome {
     let source = match fs::read(path) {
         Ok(s) => s,
         Err(e) => {
@@ -248,7 +248,15 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<Cell<u64>>) 
                     ErrorKind::Internal => Status::Panic,
                     _ => Status::Fail,
                 };
-                return (status, Some(e.to_string()), e.line);
+                let mut line = e.line;
+                if line.is_none() {
+                    if let Some((l, msg)) = asserts.last_failure.borrow().as_ref() {
+                        if *msg == e.message {
+                            line = Some(*l);
+                        }
+                    }
+                }
+                return (status, Some(e.to_string()), line);
             }
         }
     }
@@ -256,7 +264,7 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<Cell<u64>>) 
 
 /// Sets the suite globals ([`SUITE_GLOBALS`]) and replaces `assert` with a
 /// counting one.
-fn install_globals(rt: &mut Runtime, counter: Rc<Cell<u64>>) {
+fn install_globals(rt: &mut Runtime, counter: Rc<AssertCounter>) {
     rt.lua_mut().enter(|ctx| {
         let g = ctx.globals();
         for name in SUITE_GLOBALS {
@@ -266,30 +274,45 @@ fn install_globals(rt: &mut Runtime, counter: Rc<Cell<u64>>) {
     });
 }
 
+/// What the counting `assert` observed in one file.
+#[derive(Debug, Default)]
+pub struct AssertCounter {
+    /// Calls whose condition was true.
+    pub passed: Cell<u64>,
+    /// The line and string message of the last failing call, so a file that
+    /// ends on a failed assert can report its line even though piccolo 0.3.3
+    /// adds no position to errors.
+    pub last_failure: RefCell<Option<(u64, String)>>,
+}
+
 /// `assert(v [, message])` exactly as Lua's, counting each call whose `v` is
 /// true: returns all its arguments; otherwise raises `message` (any value,
 /// unchanged) or `"assertion failed!"` when there is none.
-pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<Cell<u64>>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, move |ctx, _, stack| {
+pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<AssertCounter>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, move |ctx, exec, stack| {
         if stack.is_empty() {
-            return Err(str_error(
-                ctx,
-                "bad argument #1 to 'assert' (value expected)",
-            ));
+            return Err(str_value(ctx, "bad argument #1 to 'assert' (value expected)").into());
         }
         if stack.get(0).to_bool() {
-            counter.set(counter.get() + 1);
-            Ok(CallbackReturn::Return)
-        } else if stack.len() >= 2 {
-            Err(stack.get(1).into())
-        } else {
-            Err(str_error(ctx, "assertion failed!"))
+            counter.passed.set(counter.passed.get() + 1);
+            return Ok(CallbackReturn::Return);
         }
+        let error = if stack.len() >= 2 {
+            stack.get(1)
+        } else {
+            str_value(ctx, "assertion failed!")
+        };
+        let line = exec.upper_lua_frame().map(|f| f.current_line.0 + 1);
+        *counter.last_failure.borrow_mut() = match (line, error) {
+            (Some(line), Value::String(s)) => Some((line, s.to_str_lossy().into_owned())),
+            _ => None,
+        };
+        Err(error.into())
     })
 }
 
-fn str_error<'gc>(ctx: Context<'gc>, msg: &str) -> piccolo::Error<'gc> {
-    Value::String(piccolo::String::from_slice(&ctx, msg.as_bytes())).into()
+fn str_value<'gc>(ctx: Context<'gc>, msg: &str) -> Value<'gc> {
+    Value::String(piccolo::String::from_slice(&ctx, msg.as_bytes()))
 }
 
 /// Resolves the suite folder for `run`: the explicit argument, else the

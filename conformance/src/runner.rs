@@ -189,7 +189,7 @@ pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
 type Outcome = (Status, Option<String>, Option<u64>);
 
 fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounter>) -> Outcome {
-    let source = match fs::read(path) {
+    let mut source = match fs::read(path) {
         Ok(s) => s,
         Err(e) => {
             return (
@@ -199,6 +199,15 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounte
             )
         }
     };
+    // Like `lua file.lua` (luaL_loadfile): a first line starting with `#` is
+    // skipped; its newline is kept so line numbers stay right.
+    if source.first() == Some(&b'#') {
+        let end = source
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(source.len());
+        source.drain(..end);
+    }
     let mut rt = Runtime::new(RuntimeOptions {
         fuel_limit: Some(limits.fuel),
     });

@@ -208,9 +208,13 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounte
             .unwrap_or(source.len());
         source.drain(..end);
     }
-    let mut rt = Runtime::new(RuntimeOptions {
+    // `..Default::default()`: RuntimeOptions gains fields on other branches.
+    #[allow(clippy::needless_update)]
+    let options = RuntimeOptions {
         fuel_limit: Some(limits.fuel),
-    });
+        ..RuntimeOptions::default()
+    };
+    let mut rt = Runtime::new(options);
     // Output is not part of the verdict.
     rt.set_output(|_| {});
     install_globals(&mut rt, asserts.clone());
@@ -227,7 +231,26 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounte
     let memory_limit = limits.memory_mb.saturating_mul(1 << 20) as usize;
     loop {
         match rt.step(SLICE_FUEL) {
-            StepResult::Running => {
+            StepResult::Finished(_) | StepResult::Idle => return (Status::Pass, None, None),
+            StepResult::Error(e) => {
+                let status = match e.kind {
+                    ErrorKind::FuelLimit => Status::Timeout,
+                    ErrorKind::Internal => Status::Panic,
+                    _ => Status::Fail,
+                };
+                let mut line = e.line;
+                if line.is_none() {
+                    if let Some((l, msg)) = asserts.last_failure.borrow().as_ref() {
+                        if *msg == e.message {
+                            line = Some(*l);
+                        }
+                    }
+                }
+                return (status, Some(e.to_string()), line);
+            }
+            // Running (and, on newer runtimes, Waiting: no host calls are
+            // registered here, so it cannot happen): check the limits.
+            _ => {
                 let used = rt.memory_used();
                 if used > memory_limit {
                     rt.stop();
@@ -249,23 +272,6 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounte
                         None,
                     );
                 }
-            }
-            StepResult::Finished(_) | StepResult::Idle => return (Status::Pass, None, None),
-            StepResult::Error(e) => {
-                let status = match e.kind {
-                    ErrorKind::FuelLimit => Status::Timeout,
-                    ErrorKind::Internal => Status::Panic,
-                    _ => Status::Fail,
-                };
-                let mut line = e.line;
-                if line.is_none() {
-                    if let Some((l, msg)) = asserts.last_failure.borrow().as_ref() {
-                        if *msg == e.message {
-                            line = Some(*l);
-                        }
-                    }
-                }
-                return (status, Some(e.to_string()), line);
             }
         }
     }

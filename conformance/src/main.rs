@@ -1,6 +1,7 @@
-//! `luahome-conformance`: runs Lua test suites on luahome (see README).
+//! `luahome-conformance`: runs Lua test suites on luahome (see `conformance/README.md`).
 
 fn main() {
-    eprintln!("luahome-conformance: not built yet (see the conformance issue)");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = conformance::cli::main(&args, &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
 }

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Stopped,
     /// The run used more fuel than it was allowed.
     FuelLimit,
+    /// The Lua heap grew past the runtime's memory limit.
+    Memory,
     /// The VM hit an internal failure (a panic caught natively); the runtime
     /// is unusable afterwards and must be recreated.
     Internal,
@@ -32,6 +34,7 @@ impl ErrorKind {
             ErrorKind::Runtime => "runtime",
             ErrorKind::Stopped => "stopped",
             ErrorKind::FuelLimit => "fuel",
+            ErrorKind::Memory => "memory",
             ErrorKind::Internal => "internal",
             ErrorKind::Busy => "busy",
         }

@@ -2,6 +2,8 @@
 
 use std::{cell::RefCell, rc::Rc};
 
+use crate::host_call::HostCalls;
+
 /// Bytes written by `print` and `io.write`, drained by the runtime after each
 /// bounded `enter` so output streams while a script runs.
 #[derive(Clone, Default)]
@@ -25,4 +27,5 @@ impl OutputBuffer {
 #[derive(Clone, Default)]
 pub struct Host {
     pub output: OutputBuffer,
+    pub calls: HostCalls,
 }

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod home;
 pub mod host;
+pub mod host_call;
 pub mod number;
 pub mod persist;
 pub mod runtime;
@@ -14,6 +15,7 @@ pub mod value;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
+pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;

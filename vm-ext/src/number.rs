@@ -71,6 +71,6 @@ mod tests {
         assert_eq!(fmt_g(0.0001, 6), "0.0001");
         assert_eq!(fmt_g(0.00001, 6), "1e-05");
         assert_eq!(fmt_g(9.9999999, 3), "10");
-        assert_eq!(fmt_g(3.14159, 1), "3");
+        assert_eq!(fmt_g(2.5001, 1), "3");
     }
 }

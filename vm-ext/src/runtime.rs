@@ -15,6 +15,7 @@ use crate::{
     error::{ErrorKind, LuaError},
     home::{self, HomeError, SharedModel},
     host::Host,
+    host_call::{host_function, HostCallOutcome, HostCallRequest, HostTarget},
     persist::HomeModel,
     stdlib,
     store::SharedStore,
@@ -31,6 +32,11 @@ pub struct RuntimeOptions {
     /// Total fuel one chunk may use before it is ended with
     /// [`ErrorKind::FuelLimit`]; `None` for no limit.
     pub fuel_limit: Option<u64>,
+    /// Bytes the Lua heap may use. Past it (after a full collection) the chunk
+    /// ends with [`ErrorKind::Memory`] "not enough memory" and the runtime stays
+    /// usable. piccolo 0.3.3 has no allocation hook, so the check runs between
+    /// bounded enters and the error cannot be caught by `pcall`.
+    pub memory_limit: Option<usize>,
     /// Where `_home` is loaded from and saved to; `None` keeps it in memory
     /// for the life of the runtime.
     pub store: Option<SharedStore>,
@@ -47,6 +53,7 @@ impl Default for RuntimeOptions {
     fn default() -> Self {
         RuntimeOptions {
             fuel_limit: None,
+            memory_limit: None,
             store: None,
             memory_alias: true,
             flush_every_steps: 1,
@@ -58,6 +65,7 @@ impl fmt::Debug for RuntimeOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RuntimeOptions")
             .field("fuel_limit", &self.fuel_limit)
+            .field("memory_limit", &self.memory_limit)
             .field("store", &self.store.as_ref().map(|_| "<store>"))
             .field("memory_alias", &self.memory_alias)
             .field("flush_every_steps", &self.flush_every_steps)
@@ -74,6 +82,9 @@ pub enum StepResult {
     Finished(Vec<HostValue>),
     /// The chunk failed (or was stopped).
     Error(LuaError),
+    /// The chunk waits on host calls ([`Runtime::take_host_calls`]); nothing
+    /// runs until they are settled with [`Runtime::resolve_host_call`].
+    Waiting,
     /// No chunk is loaded.
     Idle,
 }
@@ -105,7 +116,7 @@ pub struct Runtime {
     options: RuntimeOptions,
     run: Option<Run>,
     poisoned: bool,
-    sink: Option<Box<dyn FnMut(&[u8])>>,
+    sink: Option<OutputSink>,
     home: SharedModel,
     /// The store `_home` is saved to; `None` when there is none or it
     /// failed to load (then nothing is ever written to it).
@@ -114,6 +125,9 @@ pub struct Runtime {
     warnings: Vec<String>,
     last_flush_error: Option<String>,
 }
+
+/// Where [`Runtime::set_output`] sends output.
+pub type OutputSink = Box<dyn FnMut(&[u8])>;
 
 impl Runtime {
     /// A runtime with the standard library and `_home`. If the store in
@@ -246,7 +260,7 @@ impl Runtime {
             return;
         }
         self.steps_since_flush = self.steps_since_flush.saturating_add(1);
-        if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps.max(1) {
+        if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps {
             return;
         }
         let dirty = self.home.borrow().is_dirty();
@@ -334,7 +348,7 @@ impl Runtime {
         let result = self.step_inner(fuel);
         match &result {
             StepResult::Idle => {}
-            StepResult::Running => self.auto_flush(false),
+            StepResult::Running | StepResult::Waiting => self.auto_flush(false),
             _ => self.auto_flush(true),
         }
         result
@@ -346,6 +360,9 @@ impl Runtime {
         }
         if self.run.is_none() {
             return StepResult::Idle;
+        }
+        if self.host.calls.is_waiting() {
+            return StepResult::Waiting;
         }
         let mut remaining = fuel.max(1);
         loop {
@@ -364,11 +381,16 @@ impl Runtime {
                 Ok(done) => done,
                 Err(e) => return StepResult::Error(self.poison(e)),
             };
-            let run = self.run.as_mut().expect("run checked above");
             if done {
                 return self.finish();
             }
-            if let Some(limit) = self.options.fuel_limit {
+            if let Some(e) = self.check_memory() {
+                return StepResult::Error(e);
+            }
+            if self.host.calls.is_waiting() {
+                return StepResult::Waiting;
+            }
+            if let (Some(limit), Some(run)) = (self.options.fuel_limit, self.run.as_ref()) {
                 if run.fuel_used > limit {
                     let chunk = run.chunk.clone();
                     self.reset_executor();
@@ -388,6 +410,8 @@ impl Runtime {
 
     /// Runs the loaded chunk to the end in bounded slices, calling
     /// `should_stop` between slices; returning `true` from it stops the chunk.
+    /// Returns [`StepResult::Waiting`] when the chunk waits on host calls: the
+    /// caller settles them and calls again.
     pub fn run_to_end(&mut self, mut should_stop: impl FnMut() -> bool) -> StepResult {
         loop {
             match self.step(FUEL_PER_ENTER * 4) {
@@ -399,6 +423,55 @@ impl Runtime {
                 other => return other,
             }
         }
+    }
+
+    /// Sets the fuel limit for chunks loaded from now on (`None`: unlimited).
+    pub fn set_fuel_limit(&mut self, limit: Option<u64>) {
+        self.options.fuel_limit = limit;
+    }
+
+    /// Installs a global function `name` that calls the host: each call
+    /// becomes a [`HostCallRequest`] and the calling Lua code waits (see
+    /// [`StepResult::Waiting`]) until the host settles it.
+    pub fn register_host_function(&mut self, name: &str) {
+        let calls = self.host.calls.clone();
+        let target = HostTarget::Named(name.to_string());
+        self.lua.enter(|ctx| {
+            let f = host_function(ctx, &calls, target);
+            ctx.set_global(ctx.intern(name.as_bytes()), f).ok();
+        });
+    }
+
+    /// Host calls made since the last call; each must be settled.
+    pub fn take_host_calls(&mut self) -> Vec<HostCallRequest> {
+        self.host.calls.take_requests()
+    }
+
+    /// Settles host call `id`; the waiting Lua code resumes at the next
+    /// `step`. Returns false if no such call is outstanding.
+    pub fn resolve_host_call(&mut self, id: u64, outcome: HostCallOutcome) -> bool {
+        self.host.calls.settle(id, outcome)
+    }
+
+    fn check_memory(&mut self) -> Option<LuaError> {
+        let limit = self.options.memory_limit?;
+        if self.lua.total_memory() <= limit {
+            return None;
+        }
+        let lua = &mut self.lua;
+        if guard(|| lua.gc_collect()).is_err() {
+            self.poisoned = true;
+        }
+        if self.lua.total_memory() <= limit {
+            return None;
+        }
+        let chunk = self.run.as_ref().map(|r| r.chunk.clone());
+        self.reset_executor();
+        let lua = &mut self.lua;
+        let _ = guard(|| lua.gc_collect());
+        let mut err = LuaError::new(ErrorKind::Memory, "not enough memory");
+        err.chunk = chunk;
+        Some(err)
     }
 
     /// Ends the running chunk; returns the "stopped" error for it.
@@ -414,6 +487,7 @@ impl Runtime {
     }
 
     fn reset_executor(&mut self) {
+        self.host.calls.clear();
         let executor = &self.executor;
         let lua = &mut self.lua;
         if guard(|| lua.enter(|ctx| ctx.fetch(executor).stop(&ctx))).is_err() {
@@ -423,6 +497,7 @@ impl Runtime {
     }
 
     fn finish(&mut self) -> StepResult {
+        self.host.calls.clear();
         let run = self.run.take().expect("finish needs a run");
         let executor = &self.executor;
         let lua = &mut self.lua;

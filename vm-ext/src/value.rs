@@ -3,9 +3,12 @@
 
 use std::collections::HashSet;
 
-use piccolo::{Function, Value};
+use piccolo::{Context, Function, Table, Value};
 
-use crate::number::float_to_string;
+use crate::{
+    host_call::{host_function, HostCalls, HostTarget},
+    number::float_to_string,
+};
 
 /// Tables nested deeper than this are cut off when copied out.
 pub const MAX_DEPTH: usize = 64;
@@ -21,6 +24,8 @@ pub enum HostValue {
     String(Vec<u8>),
     /// A table's entries in `next` order, with its array part (`1..=n`) first.
     Table(Vec<(HostValue, HostValue)>),
+    /// A host (JS) function, callable from Lua through a host call.
+    HostFunction(u64),
     /// A value that cannot leave the VM (function, coroutine, userdata) or a
     /// table already being copied (a cycle): described by its `tostring`.
     Opaque {
@@ -93,6 +98,33 @@ impl HostValue {
         }
     }
 
+    /// Builds the Lua value for this host value: tables become new tables,
+    /// host functions become Lua functions that call back into the host, and
+    /// `Opaque` values (which cannot re-enter the VM) become their description.
+    pub fn to_value<'gc>(&self, ctx: Context<'gc>, calls: &HostCalls) -> Value<'gc> {
+        match self {
+            HostValue::Nil => Value::Nil,
+            HostValue::Boolean(b) => Value::Boolean(*b),
+            HostValue::Integer(i) => Value::Integer(*i),
+            HostValue::Number(n) => Value::Number(*n),
+            HostValue::String(s) => Value::String(piccolo::String::from_slice(&ctx, s)),
+            HostValue::Table(entries) => {
+                let t = Table::new(&ctx);
+                for (k, v) in entries {
+                    // nil and NaN keys cannot be set; hosts do not produce them.
+                    let _ = t.set(ctx, k.to_value(ctx, calls), v.to_value(ctx, calls));
+                }
+                Value::Table(t)
+            }
+            HostValue::HostFunction(id) => {
+                Value::Function(host_function(ctx, calls, HostTarget::Function(*id)).into())
+            }
+            HostValue::Opaque { description, .. } => {
+                Value::String(piccolo::String::from_slice(&ctx, description.as_bytes()))
+            }
+        }
+    }
+
     /// Whether this table's keys are exactly `1..=n` (so a host may show it as
     /// an array). An empty table counts as an array.
     pub fn is_sequence(entries: &[(HostValue, HostValue)]) -> bool {
@@ -111,6 +143,7 @@ impl HostValue {
             HostValue::Number(n) => float_to_string(*n),
             HostValue::String(s) => String::from_utf8_lossy(s).into_owned(),
             HostValue::Table(_) => "table".into(),
+            HostValue::HostFunction(id) => format!("function: host#{id}"),
             HostValue::Opaque { description, .. } => description.clone(),
         }
     }

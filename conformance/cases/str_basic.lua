@@ -1,0 +1,32 @@
+-- Basic string functions.
+assert(string.len("") == 0 and string.len("abc") == 3 and #"\0\0" == 2)
+assert(string.sub("hello", 2) == "ello" and string.sub("hello", -3) == "llo")
+assert(string.sub("hello", 2, -2) == "ell" and string.sub("hello", 0) == "hello")
+assert(string.sub("hello", 10) == "" and string.sub("hello", 3, 2) == "")
+assert(string.sub("hello", -100, 2) == "he")
+assert(string.upper("aBc1") == "ABC1" and string.lower("AbC1") == "abc1")
+assert(string.rep("ab", 3) == "ababab" and string.rep("x", 0) == "" and string.rep("x", -1) == "")
+assert(string.rep("a", 3, ",") == "a,a,a")
+assert(string.reverse("abc") == "cba" and string.reverse("") == "")
+assert(string.byte("A") == 65 and string.byte("abc", 2) == 98)
+local a, b, c = string.byte("abc", 1, -1)
+assert(a == 97 and b == 98 and c == 99)
+assert(select("#", string.byte("abc", 4)) == 0)
+assert(string.char() == "" and string.char(72, 105) == "Hi")
+-- argument errors name the function as called (the message ends like this)
+local function fails(expected, f)
+  local ok, e = pcall(f)
+  assert(not ok and e:sub(-#expected) == expected, e)
+end
+fails("bad argument #1 to 'char' (value out of range)", function() return string.char(256) end)
+fails("bad argument #1 to 'rep' (string expected, got no value)", function() return string.rep() end)
+fails("bad argument #1 to 'sub' (string expected, got no value)", function() return string.sub() end)
+-- numbers are accepted where strings are expected
+assert(string.len(123) == 3 and string.upper(1.5) == "1.5")
+-- comparison is byte-wise
+assert("a" < "b" and "Z" < "a" and "" < "a" and "abc" < "abd" and "ab" < "abc")
+assert("a\0b" > "a\0a")
+-- tostring / tonumber round trips
+assert(tostring(10) == "10" and tostring(-0.5) == "-0.5" and tostring(1e100) == "1e+100")
+assert(tostring(1/0) == "inf" and tostring(-1/0) == "-inf")
+assert(tostring(nil) == "nil" and tostring(true) == "true")

@@ -1,0 +1,46 @@
+-- string.find and string.match with patterns.
+assert(string.find("hello world", "o") == 5)
+local s, e = string.find("hello world", "wor")
+assert(s == 7 and e == 9)
+assert(string.find("hello", "l", 1, true) == 3)
+assert(string.find("a.b", ".", 1, true) == 2 and string.find("a.b", "%.") == 2)
+assert(string.find("hello", "xyz") == nil)
+assert(string.find("hello", "") == 1 and string.find("hello", "", 10) == nil)
+assert(string.find("hello", "", 6) == 6)
+assert(string.find("hello", "l", -2) == 4)
+-- captures
+local k, v = string.match("key=value", "(%w+)=(%w+)")
+assert(k == "key" and v == "value")
+assert(string.match("  trim  ", "^%s*(.-)%s*$") == "trim")
+assert(string.match("2024-01-15", "(%d+)-(%d+)-(%d+)") == "2024")
+assert(select(3, string.match("2024-01-15", "(%d+)-(%d+)-(%d+)")) == "15")
+-- position captures
+local p1, p2 = string.match("hello", "()ll()")
+assert(p1 == 3 and p2 == 5)
+-- find returns captures after indices
+local fs, fe, cap = string.find("abc123", "(%d+)")
+assert(fs == 4 and fe == 6 and cap == "123")
+-- classes
+assert(string.match("abc123def", "%a+") == "abc" and string.match("abc123", "%d+") == "123")
+assert(string.match("x_y", "[%w_]+") == "x_y" and string.match("A-Z", "[^%-]+$") == "Z")
+assert(string.match("hello", "[aeiou]") == "e" and string.match("HELLO", "%u+") == "HELLO")
+assert(string.match("\t x", "%s+") == "\t " and string.match("a,b", "%p") == ",")
+assert(string.match("0x1F", "%x+", 3) == "1F")
+-- quantifiers
+assert(string.match("aaab", "a*") == "aaa" and string.match("aaab", "a-b") == "aaab")
+assert(string.match("b", "a?b") == "b" and string.match("ab", "a+b") == "ab")
+assert(string.match("<a><b>", "<(.-)>") == "a" and string.match("<a><b>", "<(.*)>") == "a><b")
+-- anchors, back-references, balanced match, frontier
+assert(string.match("hello", "^h") == "h" and string.match("hello", "^e") == nil)
+assert(string.match("say 'hi' now", "(['\"])(.-)%1") == "'")
+assert(select(2, string.match("say 'hi' now", "(['\"])(.-)%1")) == "hi")
+assert(string.match("f(a(b)c)d", "%b()") == "(a(b)c)")
+assert(string.match("THE (quick) fox", "%f[%a]%a+") == "THE")
+assert(string.find("the cat", "%f[%w]cat") == 5)
+-- errors
+local ok, e = pcall(string.match, "x", "(")
+assert(not ok and e == "unfinished capture")
+ok, e = pcall(string.match, "x", "%")
+assert(not ok and e == "malformed pattern (ends with '%')")
+ok, e = pcall(string.find, "x", "[a")
+assert(not ok and e == "malformed pattern (missing ']')")

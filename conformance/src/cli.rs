@@ -1,0 +1,287 @@
+//! Command-line handling for `luahome-conformance` (`run`, `compare`).
+//!
+//! Exit codes: 0 success; 1 the run did not conform to its config (a file
+//! failed that is not listed, or a known failure now passes); 2 bad usage or
+//! unreadable input.
+
+use std::{fs, io::Write, path::Path};
+
+use crate::{
+    compare::compare,
+    config::{rewrite_known_failures, Config, Entry, SuiteSection},
+    report::{Report, Status, SuiteInfo},
+    runner::{resolve_suite_dir, run_suite, RunOptions},
+};
+
+/// The usage text.
+pub const USAGE: &str = "\
+usage:
+  luahome-conformance run [SUITE_DIR] [--config FILE] [--json OUT] [--filter PATTERN]
+                          [--jobs N] [--fuel N] [--write-known-failures]
+  luahome-conformance compare OLD.json NEW.json [--markdown]
+
+run: runs each *.lua file of SUITE_DIR (not all.lua) in a fresh runtime. Without
+SUITE_DIR, the config's `dir` (relative to the config) or `env` variable names it.
+--write-known-failures rewrites the config's [[known_failure]] list from this run.";
+
+/// Runs the command line `args` (without the program name), writing to
+/// `out` and `err`; returns the process exit code.
+pub fn main(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..], out, err),
+        Some("compare") => compare_cmd(&args[1..], out, err),
+        Some("-h" | "--help" | "help") => {
+            let _ = writeln!(out, "{USAGE}");
+            0
+        }
+        _ => usage(err, "expected a command"),
+    }
+}
+
+fn usage(err: &mut dyn Write, msg: &str) -> i32 {
+    let _ = writeln!(err, "luahome-conformance: {msg}\n{USAGE}");
+    2
+}
+
+fn fail(err: &mut dyn Write, msg: impl std::fmt::Display) -> i32 {
+    let _ = writeln!(err, "luahome-conformance: {msg}");
+    2
+}
+
+#[derive(Default)]
+struct RunArgs {
+    dir: Option<String>,
+    json: Option<String>,
+    filter: Option<String>,
+    jobs: Option<usize>,
+    config: Option<String>,
+    fuel: Option<u64>,
+    write_known: bool,
+}
+
+fn parse_run(args: &[String]) -> Result<RunArgs, String> {
+    let mut a = RunArgs::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--json" => a.json = Some(value("--json")?),
+            "--filter" => a.filter = Some(value("--filter")?),
+            "--config" => a.config = Some(value("--config")?),
+            "--jobs" | "-j" => {
+                let v = value("--jobs")?;
+                a.jobs = Some(
+                    v.parse()
+                        .map_err(|_| format!("--jobs: not a number: {v}"))?,
+                );
+            }
+            "--fuel" => {
+                let v = value("--fuel")?;
+                a.fuel = Some(
+                    v.replace('_', "")
+                        .parse()
+                        .map_err(|_| format!("--fuel: not a number: {v}"))?,
+                );
+            }
+            "--write-known-failures" => a.write_known = true,
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s if a.dir.is_none() => a.dir = Some(s.to_string()),
+            s => return Err(format!("unexpected argument {s}")),
+        }
+    }
+    Ok(a)
+}
+
+fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let a = match parse_run(args) {
+        Ok(a) => a,
+        Err(m) => return usage(err, &m),
+    };
+    let mut config = match &a.config {
+        Some(path) => match Config::load(Path::new(path)) {
+            Ok(c) => c,
+            Err(e) => return fail(err, e),
+        },
+        None => Config::default(),
+    };
+    let Some(dir) = resolve_suite_dir(a.dir.as_deref(), &config) else {
+        let hint = match &config.suite.env {
+            Some(var) => format!(" or set ${var}"),
+            None => String::new(),
+        };
+        return usage(err, &format!("no suite folder: give SUITE_DIR{hint}"));
+    };
+    if !dir.is_dir() {
+        return fail(
+            err,
+            format!("suite folder {} does not exist", dir.display()),
+        );
+    }
+    if config.suite.name.is_empty() {
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "suite".into());
+        config.suite = SuiteSection {
+            name,
+            version: "unknown".into(),
+            ..SuiteSection::default()
+        };
+    }
+    if let Some(fuel) = a.fuel {
+        config.limits.fuel = fuel;
+    }
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = RunOptions {
+        limits: config.limits,
+        filter: a.filter.clone(),
+        jobs,
+    };
+    let files = match run_suite(&dir, &config, &options) {
+        Ok(f) => f,
+        Err(e) => return fail(err, format!("{}: {e}", dir.display())),
+    };
+    if a.filter.is_none() {
+        for e in config.skip.iter().chain(&config.known_failure) {
+            if !files.iter().any(|f| f.name == e.file) {
+                let _ = writeln!(
+                    err,
+                    "warning: {} is listed in the config but not in the suite",
+                    e.file
+                );
+            }
+        }
+    }
+    let report = Report::new(
+        SuiteInfo {
+            name: config.suite.name.clone(),
+            version: config.suite.version.clone(),
+        },
+        files,
+    );
+    if let Some(path) = &a.json {
+        if let Err(e) = fs::write(path, report.to_json() + "\n") {
+            return fail(err, format!("{path}: {e}"));
+        }
+    }
+    let config_name = a.config.as_deref().unwrap_or("the config");
+    let _ = write!(
+        out,
+        "{}",
+        report.table(|f| if config.known_failure(&f.name).is_some() {
+            "known"
+        } else {
+            ""
+        })
+    );
+    let _ = writeln!(out, "(* = known failure listed in {config_name})");
+
+    let mut unexpected = Vec::new();
+    let mut stale = Vec::new();
+    for f in &report.files {
+        match (f.status, config.known_failure(&f.name)) {
+            (Status::Pass, Some(_)) => stale.push(f.name.clone()),
+            (s, None) if s.is_failure() => unexpected.push(f),
+            _ => {}
+        }
+    }
+
+    if a.write_known {
+        let Some(path) = &a.config else {
+            return usage(err, "--write-known-failures needs --config");
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        for known in &config.known_failure {
+            // Keep entries for files this run did not look at (--filter).
+            if !report.files.iter().any(|f| f.name == known.file) {
+                entries.push(known.clone());
+            }
+        }
+        for f in report.files.iter().filter(|f| f.status.is_failure()) {
+            let reason = match config.known_failure(&f.name) {
+                Some(r) => r.to_string(),
+                None => {
+                    let mut e = f.error.clone().unwrap_or_default().replace('\n', " ");
+                    if e.chars().count() > 160 {
+                        e = e.chars().take(157).collect::<String>() + "...";
+                    }
+                    match f.line {
+                        Some(line) => format!("{} at line {line}: {e}", f.status),
+                        None => format!("{}: {e}", f.status),
+                    }
+                }
+            };
+            entries.push(Entry {
+                file: f.name.clone(),
+                reason,
+            });
+        }
+        entries.sort_by(|x, y| x.file.cmp(&y.file));
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(err, format!("{path}: {e}")),
+        };
+        if let Err(e) = fs::write(path, rewrite_known_failures(&text, &entries)) {
+            return fail(err, format!("{path}: {e}"));
+        }
+        let _ = writeln!(out, "wrote {} known failures to {path}", entries.len());
+        let _ = writeln!(out, "conformance: {} passed, 0 failed", report.totals.pass);
+        return 0;
+    }
+
+    for f in &unexpected {
+        let _ = writeln!(
+            out,
+            "FAILED {} ({}): {}",
+            f.name,
+            f.status,
+            f.error.as_deref().unwrap_or("")
+        );
+    }
+    for name in &stale {
+        let _ = writeln!(
+            out,
+            "NOW PASSING {name}: it is listed as a known failure; remove its entry from {config_name}"
+        );
+    }
+    let failed = unexpected.len() + stale.len();
+    let _ = writeln!(
+        out,
+        "conformance: {} passed, {failed} failed",
+        report.totals.pass
+    );
+    i32::from(failed > 0)
+}
+
+fn read_report(path: &str) -> Result<Report, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{path}: not a conformance report: {e}"))
+}
+
+fn compare_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut markdown = false;
+    let mut paths = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "--markdown" | "--md" => markdown = true,
+            s if s.starts_with('-') => return usage(err, &format!("unknown option {s}")),
+            s => paths.push(s),
+        }
+    }
+    let [old, new] = paths[..] else {
+        return usage(err, "compare needs OLD.json and NEW.json");
+    };
+    let (old, new) = match (read_report(old), read_report(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return fail(err, e),
+    };
+    let _ = write!(out, "{}", compare(&old, &new).render(&old, &new, markdown));
+    0
+}

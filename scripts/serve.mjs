@@ -1,0 +1,56 @@
+// A small static file server for web/ (no dependencies).
+// Usage: node scripts/serve.mjs [--port 8080] [--root web]
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const root = resolve(opt('--root', new URL('../web', import.meta.url).pathname));
+const port = Number(opt('--port', process.env.PORT || 8080));
+const host = opt('--host', '127.0.0.1');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.lua': 'text/plain; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+export function startServer({ rootDir = root, listenPort = port, listenHost = host } = {}) {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, 'http://x');
+      let path = normalize(join(rootDir, decodeURIComponent(url.pathname)));
+      if (!path.startsWith(rootDir)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      if ((await stat(path).catch(() => null))?.isDirectory()) path = join(path, 'index.html');
+      const body = await readFile(path);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(path)] || 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  return new Promise((ok) => server.listen(listenPort, listenHost, () => ok(server)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const server = await startServer();
+  const { port: p } = server.address();
+  console.log(`luahome: serving ${root} at http://${host}:${p}/ (Ctrl-C to stop)`);
+}

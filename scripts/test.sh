@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Command 2: install what is missing and run every test: formatting, clippy
+# (host and wasm32), the native test suites, and the browser tests in headless
+# Chromium.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+ensure_rust
+ensure_wasm_bindgen
+ensure_npm
+ensure_chromium
+ensure_lua
+
+log "cargo fmt --check"
+cargo fmt --all --check
+log "cargo clippy (host)"
+cargo clippy --workspace --all-targets -- -D warnings
+log "cargo clippy (wasm32)"
+cargo clippy --target wasm32-unknown-unknown -p luahome --lib -- -D warnings
+log "conformance corpus under reference Lua 5.4 (checks the cases themselves)"
+bash scripts/check-corpus.sh
+log "cargo test --workspace"
+cargo test --workspace
+build_web
+log "browser tests (headless Chromium)"
+node --test --test-concurrency=1 web/tests/

@@ -1,0 +1,56 @@
+// Worker entry for `Lua.open({ worker: true })`: runs a Lua state off the main
+// thread and talks to the page's WorkerLua by messages. The run loop yields to
+// the worker's event loop between slices, so stop/pause/resume arrive promptly.
+import { Lua, errorInfo } from './luahome.js';
+
+let lua = null;
+const calls = new Map();
+let nextCall = 0;
+
+const post = (m) => self.postMessage(m);
+const reply = (id, ok, value) => post(ok ? { type: 'reply', id, ok, value } : { type: 'reply', id, ok, error: value });
+
+self.onmessage = async (e) => {
+  const m = e.data;
+  try {
+    switch (m.type) {
+      case 'open':
+        lua = await Lua.open({ ...m.options, worker: false });
+        lua.onOutput = (text) => post({ type: 'output', text });
+        lua.onStatus = (status) => post({ type: 'status', status });
+        reply(m.id, true, null);
+        break;
+      case 'register':
+        lua.register(m.name, (...args) => new Promise((resolve, reject) => {
+          const callId = ++nextCall;
+          calls.set(callId, { resolve, reject });
+          post({ type: 'call', callId, name: m.name, args });
+        }));
+        break;
+      case 'callResult': {
+        const c = calls.get(m.callId);
+        calls.delete(m.callId);
+        if (c) (m.ok ? c.resolve(m.value) : c.reject(new Error(m.error)));
+        break;
+      }
+      case 'run':
+        lua.run(m.source, m.options).then(
+          (values) => reply(m.id, true, values),
+          (err) => reply(m.id, false, errorInfo(err)),
+        );
+        break;
+      case 'stop':
+        lua?.stop();
+        break;
+      case 'pause':
+        lua?.pause();
+        break;
+      case 'resume':
+        lua?.resume();
+        break;
+    }
+  } catch (err) {
+    if (m.id) reply(m.id, false, errorInfo(err));
+    else console.error('luahome worker:', err);
+  }
+};

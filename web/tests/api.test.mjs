@@ -1,0 +1,114 @@
+// The JS API (web/luahome.js) driven from a plain test page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openBrowser } from './harness.mjs';
+
+let browser;
+let page;
+before(async () => {
+  browser = await openBrowser();
+  page = await browser.newPage();
+});
+after(async () => { await browser.close(); });
+
+test('run resolves with the chunk return values converted to JS', async () => {
+  const values = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open();
+    const v = await lua.run('return 1, 2.5, "x", nil, true, {1, 2, 3}, {a = 1, b = {c = "d"}}, 2^53, math.maxinteger');
+    await lua.close();
+    return v.map((x) => (typeof x === 'bigint' ? `bigint:${x}` : x));
+  });
+  assert.deepEqual(values, [1, 2.5, 'x', null, true, [1, 2, 3], { a: 1, b: { c: 'd' } }, 2 ** 53, 'bigint:9223372036854775807']);
+});
+
+test('a runtime error rejects with a LuaError naming chunk and line', async () => {
+  const err = await page.evaluate(async () => {
+    const { Lua, LuaError } = await import('/luahome.js');
+    const lua = await Lua.open();
+    try {
+      await lua.run('local a = 1\n\nerror("boom")', { chunkName: 'cases' });
+      return null;
+    } catch (e) {
+      return { isLuaError: e instanceof LuaError, isError: e instanceof Error, name: e.name,
+        kind: e.kind, message: e.message, chunk: e.chunk, line: e.line };
+    } finally {
+      await lua.close();
+    }
+  });
+  assert.deepEqual(err, { isLuaError: true, isError: true, name: 'LuaError', kind: 'runtime',
+    message: 'cases:3: boom', chunk: 'cases', line: 3 });
+});
+
+test('a syntax error rejects with kind "syntax" and its line; the state stays usable', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open();
+    let err;
+    try { await lua.run('print(1)\nlocal = 2', { chunkName: 'bad' }); } catch (e) { err = e; }
+    const after = await lua.run('return "ok"');
+    await lua.close();
+    return { kind: err.kind, line: err.line, chunk: err.chunk, starts: err.message.startsWith('bad:2:'), after };
+  });
+  assert.deepEqual(r, { kind: 'syntax', line: 2, chunk: 'bad', starts: true, after: ['ok'] });
+});
+
+test('stop() rejects a runaway run with kind "stopped", and globals survive', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open();
+    await lua.run('counter = 41');
+    const started = performance.now();
+    const pending = lua.run('while true do end');
+    let timerTicks = 0;
+    const timer = setInterval(() => { timerTicks += 1; }, 10);
+    await new Promise((ok) => setTimeout(ok, 300));
+    const stopAt = performance.now();
+    lua.stop();
+    let err;
+    try { await pending; } catch (e) { err = e; }
+    const settledMs = performance.now() - stopAt;
+    clearInterval(timer);
+    const [after] = await lua.run('counter = counter + 1 return counter');
+    await lua.close();
+    return { kind: err.kind, message: err.message, settledMs, timerTicks, ranMs: stopAt - started, after };
+  });
+  assert.equal(r.kind, 'stopped');
+  assert.equal(r.message, 'stopped');
+  assert.ok(r.settledMs < 200, `stop settled in ${r.settledMs} ms`);
+  assert.ok(r.timerTicks >= 5, `page timers fired ${r.timerTicks} times during the run`);
+  assert.equal(r.after, 42);
+});
+
+test('output streams while a chunk is still running', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open();
+    const chunks = [];
+    let finished = false;
+    lua.onOutput = (t) => chunks.push({ t, finished });
+    await lua.run('print("first")\nlocal x = 0\nfor i = 1, 3000000 do x = x + i end\nprint("last", x)');
+    finished = true;
+    await lua.close();
+    return chunks;
+  });
+  assert.equal(r.map((c) => c.t).join(''), 'first\nlast\t4500001500000\n');
+  assert.equal(r[0].t, 'first\n');
+  assert.equal(r[0].finished, false);
+  assert.ok(r.length >= 2, 'first line arrived in its own slice, before the end');
+});
+
+test('a second run while one is running is refused with kind "busy"', async () => {
+  const kind = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open();
+    const first = lua.run('while true do end');
+    let kind;
+    try { await lua.run('return 1'); } catch (e) { kind = e.kind; }
+    lua.stop();
+    await first.catch(() => {});
+    await lua.close();
+    return kind;
+  });
+  assert.equal(kind, 'busy');
+});

@@ -1,17 +1,23 @@
 //! The luahome engine around piccolo: a sliced [`Runtime`], the standard library
-//! completion, and (later) the `_home` persistence model. Platform-free: no
+//! completion, and the `_home` persistence model. Platform-free: no
 //! web-sys here, everything builds and tests natively.
 
 pub mod error;
+pub mod home;
 pub mod host;
 pub mod host_call;
 pub mod number;
+pub mod persist;
 pub mod runtime;
 pub mod stdlib;
+pub mod store;
 pub mod value;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
 pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
+#[cfg(not(target_arch = "wasm32"))]
+pub use store::FileStore;
+pub use store::{Batch, MemoryStore, SharedStore, Store, StoreError};
 pub use value::HostValue;

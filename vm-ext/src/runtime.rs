@@ -1,6 +1,11 @@
 //! [`Runtime`]: one Lua state, run in bounded slices.
 
-use std::panic::{self, AssertUnwindSafe};
+use std::{
+    cell::RefCell,
+    fmt,
+    panic::{self, AssertUnwindSafe},
+    rc::Rc,
+};
 
 use piccolo::{
     Closure, Error, Executor, ExecutorMode, Fuel, Lua, StashedExecutor, Value, Variadic,
@@ -8,9 +13,12 @@ use piccolo::{
 
 use crate::{
     error::{ErrorKind, LuaError},
+    home::{self, HomeError, SharedModel},
     host::Host,
     host_call::{host_function, HostCallOutcome, HostCallRequest, HostTarget},
+    persist::HomeModel,
     stdlib,
+    store::SharedStore,
     value::HostValue,
 };
 
@@ -19,7 +27,7 @@ use crate::{
 pub const FUEL_PER_ENTER: i32 = 4096;
 
 /// Options for [`Runtime::new`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct RuntimeOptions {
     /// Total fuel one chunk may use before it is ended with
     /// [`ErrorKind::FuelLimit`]; `None` for no limit.
@@ -29,6 +37,39 @@ pub struct RuntimeOptions {
     /// usable. piccolo 0.3.3 has no allocation hook, so the check runs between
     /// bounded enters and the error cannot be caught by `pcall`.
     pub memory_limit: Option<usize>,
+    /// Where `_home` is loaded from and saved to; `None` keeps it in memory
+    /// for the life of the runtime.
+    pub store: Option<SharedStore>,
+    /// Whether the global `Memory` is an alias of `_home` (default `true`).
+    pub memory_alias: bool,
+    /// Flush `_home` after at most this many `step` calls while there are
+    /// changes (1 = after every step that made changes). A flush also
+    /// happens whenever a chunk ends.
+    pub flush_every_steps: u32,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            fuel_limit: None,
+            memory_limit: None,
+            store: None,
+            memory_alias: true,
+            flush_every_steps: 1,
+        }
+    }
+}
+
+impl fmt::Debug for RuntimeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeOptions")
+            .field("fuel_limit", &self.fuel_limit)
+            .field("memory_limit", &self.memory_limit)
+            .field("store", &self.store.as_ref().map(|_| "<store>"))
+            .field("memory_alias", &self.memory_alias)
+            .field("flush_every_steps", &self.flush_every_steps)
+            .finish()
+    }
 }
 
 /// What one [`Runtime::step`] left behind.
@@ -75,19 +116,60 @@ pub struct Runtime {
     run: Option<Run>,
     poisoned: bool,
     sink: Option<OutputSink>,
+    home: SharedModel,
+    /// The store `_home` is saved to; `None` when there is none or it
+    /// failed to load (then nothing is ever written to it).
+    store: Option<SharedStore>,
+    steps_since_flush: u32,
+    warnings: Vec<String>,
+    last_flush_error: Option<String>,
 }
 
 /// Where [`Runtime::set_output`] sends output.
 pub type OutputSink = Box<dyn FnMut(&[u8])>;
 
 impl Runtime {
+    /// A runtime with the standard library and `_home`. If the store in
+    /// `options` cannot be loaded, `_home` starts empty, is never written
+    /// back (so nothing is lost), and the error is reported through
+    /// [`Runtime::take_warnings`]; use [`Runtime::try_new`] to get it as an error.
     pub fn new(options: RuntimeOptions) -> Self {
+        match Self::try_new(options.clone()) {
+            Ok(rt) => rt,
+            Err(e) => {
+                let mut opts = options;
+                opts.store = None;
+                let mut rt = Self::build(opts, HomeModel::new());
+                rt.warnings.push(e.to_string());
+                rt
+            }
+        }
+    }
+
+    /// Like [`Runtime::new`], but a store that cannot be loaded is an error.
+    pub fn try_new(options: RuntimeOptions) -> Result<Self, HomeError> {
+        let model = match &options.store {
+            Some(store) => {
+                let records = store.borrow_mut().load_all()?;
+                HomeModel::from_records(records)?
+            }
+            None => HomeModel::new(),
+        };
+        Ok(Self::build(options, model))
+    }
+
+    fn build(options: RuntimeOptions, mut model: HomeModel) -> Self {
         let host = Host::default();
         let mut lua = Lua::core();
+        let warnings = std::mem::take(&mut model.warnings);
+        let home: SharedModel = Rc::new(RefCell::new(model));
+        let alias = options.memory_alias;
         let executor = lua.enter(|ctx| {
             stdlib::load_all(ctx, &host);
+            home::install(ctx, home.clone(), alias);
             ctx.stash(Executor::new(ctx))
         });
+        let store = options.store.clone();
         Runtime {
             lua,
             executor,
@@ -96,6 +178,102 @@ impl Runtime {
             run: None,
             poisoned: false,
             sink: None,
+            home,
+            store,
+            steps_since_flush: 0,
+            warnings,
+            last_flush_error: None,
+        }
+    }
+
+    /// Writes every `_home` change since the last flush (including the
+    /// current values of stored closures' upvalues) to the store as one
+    /// batch. Without a store the changes stay in memory. On failure the
+    /// changes stay pending and are retried by the next flush.
+    pub fn flush(&mut self) -> Result<(), HomeError> {
+        if self.poisoned {
+            return Err(HomeError::Unusable);
+        }
+        let lua = &mut self.lua;
+        let batch = match guard(|| lua.enter(|ctx| home::prepare_flush(ctx))) {
+            Ok(b) => b,
+            Err(_) => {
+                self.poisoned = true;
+                return Err(HomeError::Unusable);
+            }
+        };
+        self.steps_since_flush = 0;
+        {
+            let mut model = self.home.borrow_mut();
+            self.warnings.append(&mut model.warnings);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Some(store) = &self.store {
+            if let Err(e) = store.borrow_mut().apply(&batch) {
+                self.home.borrow_mut().restore_batch(&batch);
+                self.last_flush_error = Some(e.to_string());
+                return Err(e.into());
+            }
+        }
+        self.last_flush_error = None;
+        Ok(())
+    }
+
+    /// Same as [`Runtime::flush`] (the name the JS API uses).
+    pub fn save(&mut self) -> Result<(), HomeError> {
+        self.flush()
+    }
+
+    /// Turns the global `Memory` alias of `_home` on or off.
+    pub fn set_memory_alias_enabled(&mut self, enabled: bool) {
+        self.options.memory_alias = enabled;
+        let lua = &mut self.lua;
+        if guard(|| lua.enter(|ctx| home::set_alias(ctx, enabled))).is_err() {
+            self.poisoned = true;
+        }
+    }
+
+    /// Notices for the host since the last call: a legacy store format, a
+    /// store that failed to load, an upvalue that could not be saved, a
+    /// failed automatic flush.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        self.warnings.append(&mut self.home.borrow_mut().warnings);
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// The error of the last automatic flush, if it failed.
+    pub fn last_flush_error(&self) -> Option<&str> {
+        self.last_flush_error.as_deref()
+    }
+
+    /// The persistent model behind `_home` (for hosts and tests).
+    pub fn home_model(&self) -> std::cell::Ref<'_, HomeModel> {
+        self.home.borrow()
+    }
+
+    /// Flushes after a step when there are changes and the interval has passed.
+    fn auto_flush(&mut self, chunk_ended: bool) {
+        if self.poisoned {
+            return;
+        }
+        self.steps_since_flush = self.steps_since_flush.saturating_add(1);
+        if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps.max(1) {
+            return;
+        }
+        let dirty = self.home.borrow().is_dirty();
+        let lua = &mut self.lua;
+        let live = dirty || guard(|| lua.enter(|ctx| home::has_live_cells(ctx))).unwrap_or(false);
+        if !live {
+            self.steps_since_flush = 0;
+            return;
+        }
+        if let Err(e) = self.flush() {
+            let msg = format!("automatic flush failed: {e}");
+            if !self.warnings.contains(&msg) {
+                self.warnings.push(msg);
+            }
         }
     }
 
@@ -166,6 +344,16 @@ impl Runtime {
     /// unbounded: the work is split into enters of at most
     /// [`FUEL_PER_ENTER`], with output flushed after each.
     pub fn step(&mut self, fuel: i32) -> StepResult {
+        let result = self.step_inner(fuel);
+        match &result {
+            StepResult::Idle => {}
+            StepResult::Running => self.auto_flush(false),
+            _ => self.auto_flush(true),
+        }
+        result
+    }
+
+    fn step_inner(&mut self, fuel: i32) -> StepResult {
         if let Err(e) = self.check_usable() {
             return StepResult::Error(e);
         }
@@ -292,6 +480,8 @@ impl Runtime {
             self.reset_executor();
         }
         self.run = None;
+        // What the chunk wrote to `_home` before it was stopped is kept.
+        self.auto_flush(true);
         let mut err = LuaError::new(ErrorKind::Stopped, "stopped");
         err.chunk = chunk;
         err

@@ -1,0 +1,358 @@
+//! CBOR encoding of `_home` records (serde + ciborium). Every record value
+//! carries [`FORMAT_VERSION`]; decoding checks it and never trusts its input.
+
+use std::fmt;
+
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
+
+use super::image::FunctionImage;
+
+/// Version written into every record.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why a record could not be decoded.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CodecError {
+    /// The bytes are not the expected CBOR shape.
+    #[error("damaged {what} record: {detail}")]
+    Malformed { what: &'static str, detail: String },
+    /// The record was written by another format version.
+    #[error("{what} record has format version {found}; this build reads version {expected}")]
+    Version {
+        what: &'static str,
+        found: u32,
+        expected: u32,
+    },
+    /// The record decoded but its contents are invalid (a bad key, a function
+    /// image that fails verification, ...).
+    #[error("invalid {what} record: {detail}")]
+    Invalid { what: &'static str, detail: String },
+}
+
+/// A byte string that serializes as a CBOR byte string (not an array).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ByteBuf(pub Vec<u8>);
+
+impl fmt::Debug for ByteBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl Serialize for ByteBuf {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteBuf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.as_bytes().to_vec()))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+/// A persistent table key, normalised as Lua does: a float with an integer
+/// value is an integer; NaN and nil are not keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PKey {
+    /// An integer key (also a float key with an integral value).
+    Int(i64),
+    /// A float key that is not integral, stored as its bits (never NaN).
+    Float(u64),
+    /// A byte-string key.
+    Str(ByteBuf),
+    /// A boolean key.
+    Bool(bool),
+}
+
+impl PKey {
+    /// The key for a float: integral floats become integers; NaN is `None`.
+    pub fn from_float(f: f64) -> Option<PKey> {
+        if f.is_nan() {
+            None
+        } else if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18
+        {
+            Some(PKey::Int(f as i64))
+        } else {
+            Some(PKey::Float(f.to_bits()))
+        }
+    }
+
+    /// Checks the invariants a decoded key must keep.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            PKey::Float(bits) => {
+                let f = f64::from_bits(*bits);
+                !f.is_nan() && matches!(PKey::from_float(f), Some(PKey::Float(_)))
+            }
+            _ => true,
+        }
+    }
+
+    /// How the key is shown in a path: `.name` or `[3]`.
+    pub fn path_segment(&self) -> String {
+        match self {
+            PKey::Int(i) => format!("[{i}]"),
+            PKey::Float(b) => format!("[{}]", crate::number::float_to_string(f64::from_bits(*b))),
+            PKey::Bool(b) => format!("[{b}]"),
+            PKey::Str(s) => {
+                let ident = !s.0.is_empty()
+                    && !s.0[0].is_ascii_digit()
+                    && s.0.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                if ident {
+                    format!(".{}", String::from_utf8_lossy(&s.0))
+                } else {
+                    format!("[{:?}]", String::from_utf8_lossy(&s.0))
+                }
+            }
+        }
+    }
+}
+
+/// A persistent value (nil is the absence of an entry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A Lua integer.
+    Int(i64),
+    /// A Lua float (any bits, NaN included).
+    Float(f64),
+    /// A byte string.
+    Str(ByteBuf),
+    /// A reference to persistent table `id`.
+    Table(u64),
+    /// A reference to function record `id`.
+    Function(u64),
+    /// A native function by its registered name (`"string.format"`).
+    Native(String),
+}
+
+impl PValue {
+    /// Equality that treats floats by their bits (so NaN equals itself),
+    /// used to decide whether a record must be rewritten.
+    pub fn same(&self, other: &PValue) -> bool {
+        match (self, other) {
+            (PValue::Float(a), PValue::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => self == other,
+        }
+    }
+}
+
+/// How a stored closure gets each upvalue back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UpvalueSlot {
+    /// The environment (`_ENV`): rebound to the current globals on load.
+    Env,
+    /// Shared cell `id`; closures naming the same cell share the upvalue.
+    Cell(u64),
+}
+
+/// The identity of one record in a store.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RecordKey {
+    /// The metadata record.
+    Meta,
+    /// Entry `key` of persistent table `table`.
+    Entry(u64, PKey),
+    /// Function record `id`.
+    Function(u64),
+    /// Upvalue cell `id`.
+    Cell(u64),
+}
+
+/// Store metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaRecord {
+    /// Format version.
+    pub v: u32,
+    /// The home table id.
+    #[serde(
+        rename = "homeTableId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub home_table_id: Option<u64>,
+    /// The legacy name of the home table id.
+    #[serde(
+        rename = "memoryTableId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub memory_table_id: Option<u64>,
+    /// The next id to hand out.
+    #[serde(rename = "nextId", default)]
+    pub next_id: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryWire {
+    v: u32,
+    value: PValue,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CellWire {
+    v: u32,
+    value: Option<PValue>,
+}
+
+/// A stored closure: its prototype tree and how to rebuild each upvalue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    /// The prototype tree.
+    pub image: FunctionImage,
+    /// One slot per upvalue of the top prototype.
+    pub upvalues: Vec<UpvalueSlot>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FunctionWire {
+    v: u32,
+    image: FunctionImage,
+    upvalues: Vec<UpvalueSlot>,
+}
+
+fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Serializing plain data into a Vec cannot fail.
+    let _ = ciborium::ser::into_writer(value, &mut out);
+    out
+}
+
+fn from_cbor<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<T, CodecError> {
+    ciborium::de::from_reader(bytes).map_err(|e| CodecError::Malformed {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+fn check_version(v: u32, what: &'static str) -> Result<(), CodecError> {
+    if v == FORMAT_VERSION {
+        Ok(())
+    } else {
+        Err(CodecError::Version {
+            what,
+            found: v,
+            expected: FORMAT_VERSION,
+        })
+    }
+}
+
+/// Encodes a record key.
+pub fn encode_key(key: &RecordKey) -> Vec<u8> {
+    to_cbor(key)
+}
+
+/// Decodes a record key.
+pub fn decode_key(bytes: &[u8]) -> Result<RecordKey, CodecError> {
+    let key: RecordKey = from_cbor(bytes, "key")?;
+    if let RecordKey::Entry(_, k) = &key {
+        if !k.is_valid() {
+            return Err(CodecError::Invalid {
+                what: "key",
+                detail: "a float key that is NaN or integral".into(),
+            });
+        }
+    }
+    Ok(key)
+}
+
+/// Encodes metadata.
+pub fn encode_meta(meta: &MetaRecord) -> Vec<u8> {
+    to_cbor(meta)
+}
+
+/// Decodes metadata (the version is checked).
+pub fn decode_meta(bytes: &[u8]) -> Result<MetaRecord, CodecError> {
+    let meta: MetaRecord = from_cbor(bytes, "metadata")?;
+    check_version(meta.v, "metadata")?;
+    Ok(meta)
+}
+
+/// Encodes a table entry's value.
+pub fn encode_entry(value: &PValue) -> Vec<u8> {
+    to_cbor(&EntryWire {
+        v: FORMAT_VERSION,
+        value: value.clone(),
+    })
+}
+
+/// Decodes a table entry's value.
+pub fn decode_entry(bytes: &[u8]) -> Result<PValue, CodecError> {
+    let w: EntryWire = from_cbor(bytes, "entry")?;
+    check_version(w.v, "entry")?;
+    Ok(w.value)
+}
+
+/// Encodes an upvalue cell.
+pub fn encode_cell(value: &Option<PValue>) -> Vec<u8> {
+    to_cbor(&CellWire {
+        v: FORMAT_VERSION,
+        value: value.clone(),
+    })
+}
+
+/// Decodes an upvalue cell.
+pub fn decode_cell(bytes: &[u8]) -> Result<Option<PValue>, CodecError> {
+    let w: CellWire = from_cbor(bytes, "cell")?;
+    check_version(w.v, "cell")?;
+    Ok(w.value)
+}
+
+/// Encodes a function record.
+pub fn encode_function(record: &FunctionRecord) -> Vec<u8> {
+    to_cbor(&FunctionWire {
+        v: FORMAT_VERSION,
+        image: record.image.clone(),
+        upvalues: record.upvalues.clone(),
+    })
+}
+
+/// Decodes a function record and checks its image's shape (counts, nesting).
+/// Core-specific bytecode verification happens when the image becomes a
+/// closure (see [`super::piccolo_image`]), and also here through
+/// [`super::piccolo_image::verify_image`].
+pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
+    let w: FunctionWire = from_cbor(bytes, "function")?;
+    check_version(w.v, "function")?;
+    let record = FunctionRecord {
+        image: w.image,
+        upvalues: w.upvalues,
+    };
+    super::piccolo_image::verify_image(&record.image).map_err(|e| CodecError::Invalid {
+        what: "function",
+        detail: e.to_string(),
+    })?;
+    if record.upvalues.len() != record.image.upvalues.len() {
+        return Err(CodecError::Invalid {
+            what: "function",
+            detail: format!(
+                "{} upvalue slots for a prototype with {} upvalues",
+                record.upvalues.len(),
+                record.image.upvalues.len()
+            ),
+        });
+    }
+    Ok(record)
+}

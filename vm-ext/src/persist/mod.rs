@@ -1,0 +1,14 @@
+//! The persistent model behind `_home`: plain-data values and records
+//! ([`codec`]), engine-neutral function images ([`image`]), the piccolo core's
+//! image conversion and bytecode verifier ([`piccolo_image`]), and the
+//! in-memory graph with dirty tracking and sweeping ([`model`]).
+
+pub mod codec;
+pub mod image;
+pub mod model;
+pub mod piccolo_image;
+
+pub use codec::{CodecError, FunctionRecord, PKey, PValue, RecordKey, UpvalueSlot, FORMAT_VERSION};
+pub use image::{FunctionImage, ImageConstant, ImageUpvalue};
+pub use model::{HomeModel, ModelError, HOME_TABLE_ID};
+pub use piccolo_image::VerifyError;

@@ -1,0 +1,465 @@
+//! [`HomeModel`]: the persistent `_home` graph as plain Rust data — tables of
+//! entries, function records and upvalue cells — with dirty tracking, the
+//! sweep of unreachable objects, and conversion to and from store records.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use thiserror::Error;
+
+use super::codec::{
+    self, CodecError, FunctionRecord, MetaRecord, PKey, PValue, RecordKey, UpvalueSlot,
+    FORMAT_VERSION,
+};
+use crate::store::{Batch, StoreError};
+
+/// The id of the home table.
+pub const HOME_TABLE_ID: u64 = 1;
+
+/// Why a home could not be loaded or saved.
+#[derive(Debug, Error)]
+pub enum ModelError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A record failed to decode.
+    #[error("{context}: {source}")]
+    Record {
+        context: String,
+        #[source]
+        source: CodecError,
+    },
+    /// The records decode but do not fit together.
+    #[error("inconsistent home: {0}")]
+    Inconsistent(String),
+}
+
+/// One persistent table: entries ordered by key (integers first, so array
+/// parts iterate in order).
+pub type PTable = BTreeMap<PKey, PValue>;
+
+/// The whole persistent graph of one home.
+#[derive(Debug, Default, Clone)]
+pub struct HomeModel {
+    /// Persistent tables by id (an empty table has no entry records).
+    pub tables: HashMap<u64, PTable>,
+    /// Function records by id (immutable once written).
+    pub functions: HashMap<u64, FunctionRecord>,
+    /// Upvalue cells by id.
+    pub cells: HashMap<u64, Option<PValue>>,
+    /// The next id to hand out (tables, functions and cells share ids).
+    pub next_id: u64,
+    dirty: HashSet<RecordKey>,
+    meta_dirty: bool,
+    maybe_garbage: bool,
+    /// Notices for the host (a legacy format, a refused upvalue at flush).
+    pub warnings: Vec<String>,
+}
+
+impl HomeModel {
+    /// An empty home: table 1 exists and metadata will be written at the first flush.
+    pub fn new() -> Self {
+        let mut m = HomeModel {
+            next_id: HOME_TABLE_ID + 1,
+            meta_dirty: true,
+            ..Default::default()
+        };
+        m.tables.insert(HOME_TABLE_ID, PTable::new());
+        m
+    }
+
+    /// Builds the model from every record of a store.
+    pub fn from_records(records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<HomeModel, ModelError> {
+        if records.is_empty() {
+            return Ok(HomeModel::new());
+        }
+        let mut m = HomeModel {
+            next_id: HOME_TABLE_ID + 1,
+            maybe_garbage: true,
+            ..Default::default()
+        };
+        let mut meta = None;
+        for (k, v) in records {
+            let key = codec::decode_key(&k).map_err(|source| ModelError::Record {
+                context: "record key".into(),
+                source,
+            })?;
+            let ctx = |source| ModelError::Record {
+                context: format!("{key:?}"),
+                source,
+            };
+            match &key {
+                RecordKey::Meta => meta = Some(codec::decode_meta(&v).map_err(ctx)?),
+                RecordKey::Entry(t, pk) => {
+                    let value = codec::decode_entry(&v).map_err(ctx)?;
+                    m.tables.entry(*t).or_default().insert(pk.clone(), value);
+                }
+                RecordKey::Function(id) => {
+                    let f = codec::decode_function(&v).map_err(ctx)?;
+                    m.functions.insert(*id, f);
+                }
+                RecordKey::Cell(id) => {
+                    let c = codec::decode_cell(&v).map_err(ctx)?;
+                    m.cells.insert(*id, c);
+                }
+            }
+        }
+        let meta = meta.ok_or_else(|| ModelError::Inconsistent("no metadata record".into()))?;
+        let home = match (meta.home_table_id, meta.memory_table_id) {
+            (Some(h), _) => h,
+            (None, Some(legacy)) => {
+                m.warnings.push(
+                    "this home uses the legacy metadata key `memoryTableId`; it will be \
+                     rewritten with `homeTableId` (deprecated format)"
+                        .into(),
+                );
+                m.meta_dirty = true;
+                legacy
+            }
+            (None, None) => {
+                return Err(ModelError::Inconsistent(
+                    "metadata names no home table".into(),
+                ))
+            }
+        };
+        if home != HOME_TABLE_ID {
+            return Err(ModelError::Inconsistent(format!(
+                "home table id is {home}, expected {HOME_TABLE_ID}"
+            )));
+        }
+        m.tables.entry(HOME_TABLE_ID).or_default();
+        let max_id = m
+            .tables
+            .keys()
+            .chain(m.functions.keys())
+            .chain(m.cells.keys())
+            .copied()
+            .max()
+            .unwrap_or(HOME_TABLE_ID);
+        m.next_id = meta.next_id.max(max_id.saturating_add(1));
+        // Every reference must name an object of the right kind.
+        let mut refs = Vec::new();
+        for t in m.tables.values() {
+            refs.extend(t.values().cloned());
+        }
+        refs.extend(m.cells.values().flatten().cloned());
+        for v in &refs {
+            match v {
+                PValue::Function(id) if !m.functions.contains_key(id) => {
+                    return Err(ModelError::Inconsistent(format!(
+                        "a value names missing function {id}"
+                    )))
+                }
+                PValue::Table(id) if m.functions.contains_key(id) || m.cells.contains_key(id) => {
+                    return Err(ModelError::Inconsistent(format!(
+                        "a table reference names object {id} of another kind"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        for (id, f) in &m.functions {
+            for s in &f.upvalues {
+                if let UpvalueSlot::Cell(c) = s {
+                    if !m.cells.contains_key(c) {
+                        return Err(ModelError::Inconsistent(format!(
+                            "function {id} names missing cell {c}"
+                        )));
+                    }
+                }
+            }
+        }
+        // Tables that are referenced but empty have no records.
+        for v in refs {
+            if let PValue::Table(id) = v {
+                m.tables.entry(id).or_default();
+            }
+        }
+        Ok(m)
+    }
+
+    /// Hands out a fresh object id.
+    pub fn alloc_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.meta_dirty = true;
+        id
+    }
+
+    /// Raises the next free id (ids handed out by a staged conversion).
+    pub fn set_next_id(&mut self, next: u64) {
+        if next != self.next_id {
+            self.next_id = next;
+            self.meta_dirty = true;
+        }
+    }
+
+    /// Asks for a sweep at the next flush.
+    pub fn note_garbage(&mut self) {
+        self.maybe_garbage = true;
+    }
+
+    /// Reads `table[key]`.
+    pub fn get(&self, table: u64, key: &PKey) -> Option<&PValue> {
+        self.tables.get(&table)?.get(key)
+    }
+
+    /// Writes `table[key] = value` (`None` deletes) and marks it dirty.
+    pub fn set(&mut self, table: u64, key: PKey, value: Option<PValue>) {
+        let t = self.tables.entry(table).or_default();
+        let old = match &value {
+            Some(v) => t.insert(key.clone(), v.clone()),
+            None => t.remove(&key),
+        };
+        let changed = match (&old, &value) {
+            (Some(a), Some(b)) => !a.same(b),
+            (None, None) => false,
+            _ => true,
+        };
+        if let Some(PValue::Table(_) | PValue::Function(_)) = old {
+            if changed {
+                self.maybe_garbage = true;
+            }
+        }
+        if changed {
+            self.dirty.insert(RecordKey::Entry(table, key));
+        }
+    }
+
+    /// Adds a function record.
+    pub fn put_function(&mut self, id: u64, record: FunctionRecord) {
+        self.functions.insert(id, record);
+        self.dirty.insert(RecordKey::Function(id));
+    }
+
+    /// Writes an upvalue cell; returns whether it changed.
+    pub fn set_cell(&mut self, id: u64, value: Option<PValue>) -> bool {
+        let old = self.cells.insert(id, value.clone());
+        let changed = match (&old, &value) {
+            (Some(Some(a)), Some(b)) => !a.same(b),
+            (Some(None), None) => false,
+            _ => true,
+        };
+        if changed {
+            if let Some(Some(PValue::Table(_) | PValue::Function(_))) = old {
+                self.maybe_garbage = true;
+            }
+            self.dirty.insert(RecordKey::Cell(id));
+        }
+        changed
+    }
+
+    /// Whether anything changed since the last [`HomeModel::take_batch`].
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty.is_empty() || self.meta_dirty || self.maybe_garbage
+    }
+
+    /// Number of records waiting to be written.
+    pub fn dirty_len(&self) -> usize {
+        self.dirty.len()
+    }
+
+    /// The border `#t` of a table (any border, as Lua allows).
+    pub fn length(&self, table: u64) -> i64 {
+        let Some(t) = self.tables.get(&table) else {
+            return 0;
+        };
+        if !t.contains_key(&PKey::Int(1)) {
+            return 0;
+        }
+        // Unbounded search for an absent key, then binary search for a border.
+        let mut i: i64 = 1;
+        let mut j: i64 = 2;
+        while t.contains_key(&PKey::Int(j)) {
+            i = j;
+            if j > i64::MAX / 2 {
+                // Fall back to a linear walk for absurd keys.
+                let mut k = 1;
+                while t.contains_key(&PKey::Int(k + 1)) {
+                    k += 1;
+                }
+                return k;
+            }
+            j *= 2;
+        }
+        while j - i > 1 {
+            let m = i + (j - i) / 2;
+            if t.contains_key(&PKey::Int(m)) {
+                i = m;
+            } else {
+                j = m;
+            }
+        }
+        i
+    }
+
+    /// The entry after `key` (`None` for the first), as `next` would return it.
+    pub fn next_entry(&self, table: u64, key: Option<&PKey>) -> Option<(&PKey, &PValue)> {
+        use std::ops::Bound;
+        let t = self.tables.get(&table)?;
+        match key {
+            None => t.iter().next(),
+            Some(k) => t.range((Bound::Excluded(k), Bound::Unbounded)).next(),
+        }
+    }
+
+    /// Marks from the home table (and `extra_roots`, tables the running
+    /// program still holds) and forgets everything unreachable; their
+    /// records are deleted at the next batch.
+    pub fn sweep(&mut self, extra_roots: impl IntoIterator<Item = u64>) {
+        let mut live_tables = HashSet::new();
+        let mut live_funcs = HashSet::new();
+        let mut live_cells = HashSet::new();
+        let mut stack: Vec<PValue> = vec![PValue::Table(HOME_TABLE_ID)];
+        stack.extend(
+            extra_roots
+                .into_iter()
+                .filter(|id| self.tables.contains_key(id))
+                .map(PValue::Table),
+        );
+        while let Some(v) = stack.pop() {
+            match v {
+                PValue::Table(id) => {
+                    if live_tables.insert(id) {
+                        if let Some(t) = self.tables.get(&id) {
+                            stack.extend(
+                                t.values()
+                                    .filter(|v| matches!(v, PValue::Table(_) | PValue::Function(_)))
+                                    .cloned(),
+                            );
+                        }
+                    }
+                }
+                PValue::Function(id) => {
+                    if live_funcs.insert(id) {
+                        if let Some(f) = self.functions.get(&id) {
+                            for s in &f.upvalues {
+                                if let UpvalueSlot::Cell(c) = s {
+                                    if live_cells.insert(*c) {
+                                        if let Some(Some(v)) = self.cells.get(c) {
+                                            stack.push(v.clone());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let dead_tables: Vec<u64> = self
+            .tables
+            .keys()
+            .filter(|id| !live_tables.contains(id))
+            .copied()
+            .collect();
+        for id in dead_tables {
+            if let Some(t) = self.tables.remove(&id) {
+                for k in t.into_keys() {
+                    self.dirty.insert(RecordKey::Entry(id, k));
+                }
+            }
+        }
+        self.functions.retain(|id, _| {
+            let keep = live_funcs.contains(id);
+            if !keep {
+                self.dirty.insert(RecordKey::Function(*id));
+            }
+            keep
+        });
+        self.cells.retain(|id, _| {
+            let keep = live_cells.contains(id);
+            if !keep {
+                self.dirty.insert(RecordKey::Cell(*id));
+            }
+            keep
+        });
+        self.maybe_garbage = false;
+    }
+
+    /// Whether a sweep could free something.
+    pub fn needs_sweep(&self) -> bool {
+        self.maybe_garbage
+    }
+
+    /// The records changed since the last batch, as one batch; clears the dirty set.
+    pub fn take_batch(&mut self) -> Batch {
+        let mut batch = Batch::default();
+        let mut dirty: Vec<RecordKey> = self.dirty.drain().collect();
+        dirty.sort();
+        for key in dirty {
+            let value = match &key {
+                RecordKey::Meta => None,
+                RecordKey::Entry(t, k) => self.get(*t, k).map(codec::encode_entry),
+                RecordKey::Function(id) => self.functions.get(id).map(codec::encode_function),
+                RecordKey::Cell(id) => self.cells.get(id).map(codec::encode_cell),
+            };
+            let k = codec::encode_key(&key);
+            match value {
+                Some(v) => batch.puts.push((k, v)),
+                None => batch.deletes.push(k),
+            }
+        }
+        if self.meta_dirty {
+            batch
+                .puts
+                .push((codec::encode_key(&RecordKey::Meta), self.meta_bytes()));
+            self.meta_dirty = false;
+        }
+        batch
+    }
+
+    /// Puts everything back into the dirty set (after a failed write).
+    pub fn restore_batch(&mut self, batch: &Batch) {
+        for (k, _) in &batch.puts {
+            if let Ok(key) = codec::decode_key(k) {
+                if key == RecordKey::Meta {
+                    self.meta_dirty = true;
+                } else {
+                    self.dirty.insert(key);
+                }
+            }
+        }
+        for k in &batch.deletes {
+            if let Ok(key) = codec::decode_key(k) {
+                self.dirty.insert(key);
+            }
+        }
+    }
+
+    fn meta_bytes(&self) -> Vec<u8> {
+        codec::encode_meta(&MetaRecord {
+            v: FORMAT_VERSION,
+            home_table_id: Some(HOME_TABLE_ID),
+            memory_table_id: Some(HOME_TABLE_ID),
+            next_id: self.next_id,
+        })
+    }
+
+    /// Every record of the model, as a store would hold them after flushing.
+    pub fn all_records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        out.insert(codec::encode_key(&RecordKey::Meta), self.meta_bytes());
+        for (id, t) in &self.tables {
+            for (k, v) in t {
+                out.insert(
+                    codec::encode_key(&RecordKey::Entry(*id, k.clone())),
+                    codec::encode_entry(v),
+                );
+            }
+        }
+        for (id, f) in &self.functions {
+            out.insert(
+                codec::encode_key(&RecordKey::Function(*id)),
+                codec::encode_function(f),
+            );
+        }
+        for (id, c) in &self.cells {
+            out.insert(
+                codec::encode_key(&RecordKey::Cell(*id)),
+                codec::encode_cell(c),
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,320 @@
+//! The [`Store`] trait: where `_home` lives between runs. A store holds opaque
+//! records (encoded key bytes -> encoded value bytes, both CBOR made by
+//! [`crate::persist`]) and applies one [`Batch`] per flush atomically.
+//!
+//! Implementations: [`MemoryStore`] (tests, and hosts without persistence) and,
+//! natively, [`FileStore`] (one file replaced atomically). The browser's
+//! IndexedDB store lives in the wasm crate and appends [`Batch::encode`] as one
+//! log record per flush.
+
+use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::persist::codec::ByteBuf;
+
+/// Version of the [`Batch`] and snapshot envelopes.
+pub const STORE_FORMAT_VERSION: u32 = 1;
+
+/// Why a store could not load or save.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Reading or writing the backing file failed.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The backing data exists but cannot be decoded.
+    #[error("{what} is corrupt: {detail}")]
+    Corrupt { what: String, detail: String },
+    /// The data was written by an unknown format version.
+    #[error("{what} has format version {found}, this build reads version {expected}")]
+    Version {
+        what: String,
+        found: u32,
+        expected: u32,
+    },
+    /// A backend-specific failure (quota, missing database, ...).
+    #[error("store backend failed: {0}")]
+    Backend(String),
+}
+
+/// One flush: records to write and records to delete, applied all or nothing.
+///
+/// Keys and values are the encoded bytes made by [`crate::persist`]; a backend
+/// never interprets them. A log-structured backend can append
+/// [`Batch::encode`] as a single record and replay it with [`Batch::decode`]
+/// and [`Batch::apply_to`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// `(key, value)` records to write (insert or replace).
+    pub puts: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Keys to remove.
+    pub deletes: Vec<Vec<u8>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BatchWire {
+    v: u32,
+    puts: Vec<(ByteBuf, ByteBuf)>,
+    deletes: Vec<ByteBuf>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SnapshotWire {
+    v: u32,
+    records: Vec<(ByteBuf, ByteBuf)>,
+}
+
+impl Batch {
+    /// True when the batch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.puts.is_empty() && self.deletes.is_empty()
+    }
+
+    /// Number of records written plus deleted.
+    pub fn len(&self) -> usize {
+        self.puts.len() + self.deletes.len()
+    }
+
+    /// The batch as one versioned CBOR value (one log record).
+    pub fn encode(&self) -> Vec<u8> {
+        let wire = BatchWire {
+            v: STORE_FORMAT_VERSION,
+            puts: self
+                .puts
+                .iter()
+                .map(|(k, v)| (ByteBuf(k.clone()), ByteBuf(v.clone())))
+                .collect(),
+            deletes: self.deletes.iter().map(|k| ByteBuf(k.clone())).collect(),
+        };
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = ciborium::ser::into_writer(&wire, &mut out);
+        out
+    }
+
+    /// Reads a batch written by [`Batch::encode`].
+    pub fn decode(bytes: &[u8]) -> Result<Batch, StoreError> {
+        let wire: BatchWire =
+            ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
+                what: "batch record".into(),
+                detail: e.to_string(),
+            })?;
+        if wire.v != STORE_FORMAT_VERSION {
+            return Err(StoreError::Version {
+                what: "batch record".into(),
+                found: wire.v,
+                expected: STORE_FORMAT_VERSION,
+            });
+        }
+        Ok(Batch {
+            puts: wire.puts.into_iter().map(|(k, v)| (k.0, v.0)).collect(),
+            deletes: wire.deletes.into_iter().map(|k| k.0).collect(),
+        })
+    }
+
+    /// Applies the batch to an in-memory record map (deletes first, then puts).
+    pub fn apply_to(&self, records: &mut BTreeMap<Vec<u8>, Vec<u8>>) {
+        for k in &self.deletes {
+            records.remove(k);
+        }
+        for (k, v) in &self.puts {
+            records.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Encodes a whole record map as one versioned CBOR snapshot.
+pub fn encode_snapshot(records: &BTreeMap<Vec<u8>, Vec<u8>>) -> Vec<u8> {
+    let wire = SnapshotWire {
+        v: STORE_FORMAT_VERSION,
+        records: records
+            .iter()
+            .map(|(k, v)| (ByteBuf(k.clone()), ByteBuf(v.clone())))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    let _ = ciborium::ser::into_writer(&wire, &mut out);
+    out
+}
+
+/// Reads a snapshot written by [`encode_snapshot`]; `what` names it in errors.
+pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
+    let wire: SnapshotWire = ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
+        what: what.to_string(),
+        detail: e.to_string(),
+    })?;
+    if wire.v != STORE_FORMAT_VERSION {
+        return Err(StoreError::Version {
+            what: what.to_string(),
+            found: wire.v,
+            expected: STORE_FORMAT_VERSION,
+        });
+    }
+    Ok(wire.records.into_iter().map(|(k, v)| (k.0, v.0)).collect())
+}
+
+/// Where `_home` records live between runs.
+pub trait Store {
+    /// Every record in the store, in any order.
+    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Applies `batch` atomically: afterwards either all of it or none of it
+    /// is visible, also to a later process.
+    fn apply(&mut self, batch: &Batch) -> Result<(), StoreError>;
+}
+
+/// A store shared between a host and the runtimes it creates (two runtimes
+/// can open the same store one after the other, like two page loads).
+pub type SharedStore = Rc<RefCell<dyn Store>>;
+
+/// Wraps a store for [`crate::RuntimeOptions::store`].
+pub fn shared(store: impl Store + 'static) -> SharedStore {
+    Rc::new(RefCell::new(store))
+}
+
+/// A store in memory: the test backend, and the default for hosts that do not
+/// persist. Clones share the same records.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    records: Rc<RefCell<BTreeMap<Vec<u8>, Vec<u8>>>>,
+    batches: Rc<RefCell<u64>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of every record, for comparing store contents byte for byte.
+    pub fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        self.records.borrow().clone()
+    }
+
+    /// Number of batches applied so far.
+    pub fn batches_applied(&self) -> u64 {
+        *self.batches.borrow()
+    }
+
+    /// Replaces one record's bytes (tests use it to damage a store).
+    pub fn put_raw(&self, key: Vec<u8>, value: Vec<u8>) {
+        self.records.borrow_mut().insert(key, value);
+    }
+}
+
+impl Store for MemoryStore {
+    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Ok(self
+            .records
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn apply(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        batch.apply_to(&mut self.records.borrow_mut());
+        *self.batches.borrow_mut() += 1;
+        Ok(())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use file::FileStore;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod file {
+    use std::{
+        collections::BTreeMap,
+        fs,
+        io::Write,
+        path::{Path, PathBuf},
+    };
+
+    use super::{decode_snapshot, encode_snapshot, Batch, Store, StoreError};
+
+    /// A store in one file: a CBOR snapshot of every record, replaced
+    /// atomically on each flush (write a temporary file, fsync, rename).
+    /// A missing file is an empty store; a corrupt one is an error naming it,
+    /// and nothing is overwritten.
+    #[derive(Debug)]
+    pub struct FileStore {
+        path: PathBuf,
+        records: BTreeMap<Vec<u8>, Vec<u8>>,
+    }
+
+    impl FileStore {
+        /// Opens (reading now) the store at `path`; creates the file if it is missing.
+        pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
+            let path = path.as_ref().to_path_buf();
+            let name = path.display().to_string();
+            let records = match fs::read(&path) {
+                Ok(bytes) if bytes.is_empty() => BTreeMap::new(),
+                Ok(bytes) => decode_snapshot(&bytes, &name)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let mut store = FileStore {
+                        path,
+                        records: BTreeMap::new(),
+                    };
+                    store.write()?;
+                    return Ok(store);
+                }
+                Err(source) => return Err(StoreError::Io { path: name, source }),
+            };
+            Ok(FileStore { path, records })
+        }
+
+        /// The file this store writes.
+        pub fn path(&self) -> &Path {
+            &self.path
+        }
+
+        fn write(&mut self) -> Result<(), StoreError> {
+            let io = |source| StoreError::Io {
+                path: self.path.display().to_string(),
+                source,
+            };
+            let bytes = encode_snapshot(&self.records);
+            let mut tmp = self.path.clone().into_os_string();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            let mut file = fs::File::create(&tmp).map_err(io)?;
+            file.write_all(&bytes).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            drop(file);
+            fs::rename(&tmp, &self.path).map_err(io)?;
+            if let Some(dir) = self.path.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                if let Ok(d) = fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl Store for FileStore {
+        fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+            Ok(self
+                .records
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect())
+        }
+
+        fn apply(&mut self, batch: &Batch) -> Result<(), StoreError> {
+            // The file is rewritten whole, so a failed write leaves the old
+            // file in place and the next successful flush catches up.
+            batch.apply_to(&mut self.records);
+            self.write()
+        }
+    }
+}

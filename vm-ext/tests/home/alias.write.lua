@@ -1,0 +1,3 @@
+assert(rawequal(_home, Memory))
+Memory.via_alias = 1
+_home.via_home = 2

@@ -1,0 +1,5 @@
+assert(type(_home.inc) == "function")
+assert(rawequal(_home.inc, _home.inc))
+assert(_home.inc() == 2)
+assert(_home.inc() == 3)
+assert(_home.add(1) == 101)

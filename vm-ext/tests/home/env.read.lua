@@ -1,0 +1,2 @@
+greeting = "second run"
+assert(_home.greet() == "second run")

@@ -1,0 +1,3 @@
+_home.greet = function() return greeting end
+greeting = "first run"
+assert(_home.greet() == "first run")

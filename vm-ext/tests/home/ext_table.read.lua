@@ -1,0 +1,1 @@
+assert(_home.later.v == 5)

@@ -1,0 +1,3 @@
+assert(_home.get() == 15)
+_home.bump(1)
+assert(_home.get() == 16)

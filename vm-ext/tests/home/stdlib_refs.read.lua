@@ -1,0 +1,5 @@
+assert(rawequal(_home.up, string.upper))
+assert(rawequal(_home.p, print))
+assert(rawequal(_home.t.floor, math.floor))
+assert(_home.up("abc") == "ABC")
+assert(_home.t.floor(2.5) == 2)

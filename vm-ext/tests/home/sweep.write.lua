@@ -1,0 +1,3 @@
+_home.x = { a = { b = { c = 1 } } }
+_home.keep = { 1, 2, 3 }
+_home.x = nil

@@ -1,0 +1,5 @@
+assert(_home.count() == 2)
+_home.push("c")
+assert(_home.count() == 3)
+local t = _home.getLater()
+assert(#t.deep == 2)

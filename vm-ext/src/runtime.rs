@@ -481,6 +481,8 @@ impl Runtime {
             self.reset_executor();
         }
         self.run = None;
+        // What the chunk wrote to `_home` before it was stopped is kept.
+        self.auto_flush(true);
         let mut err = LuaError::new(ErrorKind::Stopped, "stopped");
         err.chunk = chunk;
         err

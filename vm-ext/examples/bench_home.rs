@@ -153,14 +153,11 @@ fn main() {
     );
     let path2 = dir.join("big.cbor");
     let shared = store::shared(FileStore::open(&path2).unwrap());
-    shared
-        .borrow_mut()
-        .apply(&{
-            let mut b = vm_ext::Batch::default();
-            b.puts = big.records().into_iter().collect();
-            b
-        })
-        .unwrap();
+    let all = vm_ext::Batch {
+        puts: big.records().into_iter().collect(),
+        ..Default::default()
+    };
+    shared.borrow_mut().apply(&all).unwrap();
     let t = Instant::now();
     let shared = store::shared(FileStore::open(&path2).unwrap());
     let _rt = Runtime::try_new(options(&shared)).unwrap();

@@ -38,7 +38,11 @@ fn home_file_survives_between_runs() {
     std::fs::write(&home, b"not a home").unwrap();
     let out = luahome(&["run", s, "--home", h]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("home.cbor"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("home.cbor"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(std::fs::read(&home).unwrap(), b"not a home");
 
     let out = luahome(&["run", s, "--home"]);

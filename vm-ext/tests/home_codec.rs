@@ -169,6 +169,9 @@ enum Mutation {
     Truncate(usize),
     Insert(usize, u8),
     Set(usize, u8),
+    /// A small value: often still a valid operand, so the verifier's
+    /// control-flow and stack-top rules (not only range checks) are tested.
+    Small(usize, u8),
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -177,6 +180,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<usize>().prop_map(Mutation::Truncate),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        (any::<usize>(), 0u8..6).prop_map(|(i, b)| Mutation::Small(i, b)),
     ]
 }
 
@@ -197,7 +201,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
             let i = i % (bytes.len() + 1);
             bytes.insert(i, b);
         }
-        Mutation::Set(i, b) => {
+        Mutation::Set(i, b) | Mutation::Small(i, b) => {
             let i = i % bytes.len();
             bytes[i] = b;
         }

@@ -528,6 +528,9 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
             }
         }
     }
+    if st.proxies.len() > 4096 {
+        st.proxies.retain(|_, w| w.upgrade(&ctx).is_some());
+    }
     if model.needs_sweep() {
         let roots: Vec<u64> = st
             .proxies

@@ -535,3 +535,71 @@ mod lua_graphs {
         }
     }
 }
+
+#[test]
+fn proxies_and_closures_survive_garbage_collection() {
+    let shared = store::shared(MemoryStore::new());
+    let mut rt = Runtime::new(options(&shared));
+    run_ok(
+        &mut rt,
+        "_home.t = { a = { b = 1 } }
+         local keep = _home.t.a
+         for i = 1, 20000 do
+           local p = _home.t.a
+           assert(rawequal(p, keep) and p.b == 1)
+           local junk = { i, tostring(i) }
+           if i % 1000 == 0 then
+             local n = i
+             _home['f' .. i] = function() return n end
+             _home.t['x' .. i] = { v = i }
+           end
+         end
+         for i = 1000, 20000, 1000 do
+           assert(_home['f' .. i]() == i and _home.t['x' .. i].v == i)
+         end",
+        "gc",
+    );
+    let mut rt = Runtime::new(options(&shared));
+    run_ok(
+        &mut rt,
+        "for i = 1000, 20000, 1000 do assert(_home['f' .. i]() == i and _home.t['x' .. i].v == i) end",
+        "gc.read",
+    );
+}
+
+#[test]
+fn open_upvalues_are_saved_while_the_chunk_still_runs() {
+    let mem = MemoryStore::new();
+    let shared = store::shared(mem.clone());
+    let mut rt = Runtime::new(options(&shared));
+    // `n` stays open (a live local of the running chunk) across many slices;
+    // each slice's flush reads it from the suspended main thread.
+    rt.load(
+        b"local n = 0
+          _home.get = function() return n end
+          for i = 1, 30000 do n = i end",
+        "long",
+    )
+    .unwrap();
+    let mut slices = 0;
+    loop {
+        match rt.step(2_000) {
+            StepResult::Running => slices += 1,
+            StepResult::Finished(_) => break,
+            other => panic!("{other:?}"),
+        }
+        if slices == 3 {
+            // Mid-run: the store already holds a value of the open upvalue.
+            let model = HomeModel::from_records(mem.records().into_iter().collect()).unwrap();
+            let cells: Vec<_> = model.cells.values().cloned().collect();
+            assert_eq!(cells.len(), 1);
+            assert!(
+                matches!(cells[0], Some(codec::PValue::Int(v)) if v > 0),
+                "{cells:?}"
+            );
+        }
+    }
+    assert!(slices > 3);
+    let mut rt = Runtime::new(options(&shared));
+    run_ok(&mut rt, "assert(_home.get() == 30000)", "after");
+}

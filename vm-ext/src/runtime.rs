@@ -195,7 +195,7 @@ impl Runtime {
             return Err(HomeError::Unusable);
         }
         let lua = &mut self.lua;
-        let batch = match guard(|| lua.enter(|ctx| home::prepare_flush(ctx))) {
+        let batch = match guard(|| lua.enter(home::prepare_flush)) {
             Ok(b) => b,
             Err(_) => {
                 self.poisoned = true;
@@ -264,7 +264,7 @@ impl Runtime {
         }
         let dirty = self.home.borrow().is_dirty();
         let lua = &mut self.lua;
-        let live = dirty || guard(|| lua.enter(|ctx| home::has_live_cells(ctx))).unwrap_or(false);
+        let live = dirty || guard(|| lua.enter(home::has_live_cells)).unwrap_or(false);
         if !live {
             self.steps_since_flush = 0;
             return;

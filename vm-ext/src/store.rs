@@ -15,6 +15,9 @@ use thiserror::Error;
 use crate::persist::codec::ByteBuf;
 
 /// Version of the [`Batch`] and snapshot envelopes.
+/// Every record of a store as (key, value) byte pairs.
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 pub const STORE_FORMAT_VERSION: u32 = 1;
 
 /// Why a store could not load or save.
@@ -161,7 +164,7 @@ pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec
 /// Where `_home` records live between runs.
 pub trait Store {
     /// Every record in the store, in any order.
-    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn load_all(&mut self) -> Result<Records, StoreError>;
     /// Applies `batch` atomically: afterwards either all of it or none of it
     /// is visible, also to a later process.
     fn apply(&mut self, batch: &Batch) -> Result<(), StoreError>;
@@ -207,7 +210,7 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn load_all(&mut self) -> Result<Records, StoreError> {
         Ok(self
             .records
             .borrow()
@@ -302,7 +305,7 @@ mod file {
     }
 
     impl Store for FileStore {
-        fn load_all(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        fn load_all(&mut self) -> Result<Records, StoreError> {
             Ok(self
                 .records
                 .iter()

@@ -88,11 +88,14 @@ enum Work<'gc> {
     },
 }
 
+/// A staged table: id, the proxy slot it belongs to, its entries.
+type StagedTable = (u64, usize, Vec<(PKey, PValue)>);
+
 /// Objects a successful conversion adds; applied by [`Staged::commit`].
 #[derive(Default)]
 pub(super) struct Staged<'gc> {
     pub next_id: u64,
-    tables: Vec<(u64, usize, Vec<(PKey, PValue)>)>,
+    tables: Vec<StagedTable>,
     funcs: Vec<(u64, FunctionRecord, Closure<'gc>)>,
     cells: Vec<(u64, Option<PValue>, UpValue<'gc>)>,
 }

@@ -87,7 +87,8 @@ impl PKey {
     pub fn from_float(f: f64) -> Option<PKey> {
         if f.is_nan() {
             None
-        } else if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18
+        } else if f.fract() == 0.0
+            && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
         {
             Some(PKey::Int(f as i64))
         } else {

@@ -318,26 +318,22 @@ impl HomeModel {
         );
         while let Some(v) = stack.pop() {
             match v {
-                PValue::Table(id) => {
-                    if live_tables.insert(id) {
-                        if let Some(t) = self.tables.get(&id) {
-                            stack.extend(
-                                t.values()
-                                    .filter(|v| matches!(v, PValue::Table(_) | PValue::Function(_)))
-                                    .cloned(),
-                            );
-                        }
+                PValue::Table(id) if live_tables.insert(id) => {
+                    if let Some(t) = self.tables.get(&id) {
+                        stack.extend(
+                            t.values()
+                                .filter(|v| matches!(v, PValue::Table(_) | PValue::Function(_)))
+                                .cloned(),
+                        );
                     }
                 }
-                PValue::Function(id) => {
-                    if live_funcs.insert(id) {
-                        if let Some(f) = self.functions.get(&id) {
-                            for s in &f.upvalues {
-                                if let UpvalueSlot::Cell(c) = s {
-                                    if live_cells.insert(*c) {
-                                        if let Some(Some(v)) = self.cells.get(c) {
-                                            stack.push(v.clone());
-                                        }
+                PValue::Function(id) if live_funcs.insert(id) => {
+                    if let Some(f) = self.functions.get(&id) {
+                        for s in &f.upvalues {
+                            if let UpvalueSlot::Cell(c) = s {
+                                if live_cells.insert(*c) {
+                                    if let Some(Some(v)) = self.cells.get(c) {
+                                        stack.push(v.clone());
                                     }
                                 }
                             }

@@ -80,6 +80,7 @@ impl LuaRuntime {
         let mut rt = Runtime::new(RuntimeOptions {
             fuel_limit: number("fuelLimit").map(|f| f as u64),
             memory_limit: number("memoryLimit").map(|f| f as usize),
+            ..Default::default()
         });
         let output = Rc::new(RefCell::new(OutputState::default()));
         let sink = output.clone();

@@ -305,7 +305,7 @@ mod file {
     }
 
     impl Store for FileStore {
-        fn load_all(&mut self) -> Result<Records, StoreError> {
+        fn load_all(&mut self) -> Result<crate::store::Records, StoreError> {
             Ok(self
                 .records
                 .iter()

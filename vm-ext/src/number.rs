@@ -301,7 +301,8 @@ pub fn fmt_hex_float(x: f64, precision: Option<usize>, alt: bool, upper: bool) -
             let rem = frac & ((1u64 << drop) - 1);
             let half = 1u64 << (drop - 1);
             frac >>= drop;
-            if rem > half || (rem == half && frac & 1 == 1) {
+            let odd = if p == 0 { lead & 1 == 1 } else { frac & 1 == 1 };
+            if rem > half || (rem == half && odd) {
                 frac += 1;
                 if frac >> (p * 4) != 0 {
                     frac &= (1u64 << (p * 4)) - 1;

@@ -484,6 +484,11 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
         if let Some(form) = self.pending.take() {
             match stack.get(0) {
                 Value::String(s) => self.add_string(ctx, &form, s.as_bytes())?,
+                v @ (Value::Integer(_) | Value::Number(_)) => {
+                    if let Value::String(s) = tostring_plain(ctx, v) {
+                        self.add_string(ctx, &form, s.as_bytes())?;
+                    }
+                }
                 _ => return Err(lua_error(ctx, "'__tostring' must return a string")),
             }
         }

@@ -397,6 +397,7 @@ fn match_class(c: u8, cl: u8) -> bool {
         b'u' => c.is_ascii_uppercase(),
         b'w' => c.is_ascii_alphanumeric(),
         b'x' => c.is_ascii_hexdigit(),
+        b'z' => c == 0,
         _ => return cl == c,
     };
     if cl.is_ascii_uppercase() {
@@ -832,7 +833,7 @@ mod tests {
         assert_eq!(find("a", "%ba").unwrap_err().0, "malformed pattern (missing arguments to '%b')");
         assert_eq!(find("a", "%fa").unwrap_err().0, "missing '[' after '%f' in pattern");
         let deep = "a?".repeat(300);
-        assert_eq!(find("aaa", &deep).unwrap_err().0, "pattern too complex");
+        assert_eq!(find(&"a".repeat(300), &deep).unwrap_err().0, "pattern too complex");
     }
 
     #[test]

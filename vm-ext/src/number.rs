@@ -73,7 +73,9 @@ impl Num {
 
 /// `f` as an integer when it is integral and in range (Lua's `lua_numbertointeger`).
 pub fn float_to_i64(f: f64) -> Option<i64> {
-    if f.fract() == 0.0 && f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+    // 2^63 is exact as a float; the range is [-2^63, 2^63).
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    if f.fract() == 0.0 && (-TWO63..TWO63).contains(&f) {
         Some(f as i64)
     } else {
         None
@@ -86,7 +88,10 @@ fn is_lua_space(b: u8) -> bool {
 
 fn trim_lua_space(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_lua_space(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_lua_space(b)).map_or(start, |e| e + 1);
+    let end = s
+        .iter()
+        .rposition(|&b| !is_lua_space(b))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 
@@ -102,7 +107,9 @@ pub fn str_to_number(s: &[u8]) -> Option<Num> {
     if t.is_empty() {
         return None;
     }
-    str_to_int(t).map(Num::Int).or_else(|| str_to_float(t).map(Num::Float))
+    str_to_int(t)
+        .map(Num::Int)
+        .or_else(|| str_to_float(t).map(Num::Float))
 }
 
 fn split_sign(t: &[u8]) -> (bool, &[u8]) {
@@ -142,13 +149,19 @@ fn str_to_int(t: &[u8]) -> Option<i64> {
             }
             let d = (b - b'0') as u64;
             // Overflow (beyond what a negated minimum allows) makes it a float.
-            if a >= i64::MAX as u64 / 10 && (a > i64::MAX as u64 / 10 || d > i64::MAX as u64 % 10 + neg as u64) {
+            if a >= i64::MAX as u64 / 10
+                && (a > i64::MAX as u64 / 10 || d > i64::MAX as u64 % 10 + neg as u64)
+            {
                 return None;
             }
             a = a * 10 + d;
         }
     }
-    Some(if neg { 0u64.wrapping_sub(a) as i64 } else { a as i64 })
+    Some(if neg {
+        0u64.wrapping_sub(a) as i64
+    } else {
+        a as i64
+    })
 }
 
 fn str_to_float(t: &[u8]) -> Option<f64> {
@@ -339,7 +352,11 @@ pub fn fmt_hex_float(x: f64, precision: Option<usize>, alt: bool, upper: bool) -
         s.push('.');
     }
     s.push_str(&digits);
-    s.push_str(&format!("p{}{}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs()));
+    s.push_str(&format!(
+        "p{}{}",
+        if exp < 0 { '-' } else { '+' },
+        exp.unsigned_abs()
+    ));
     if upper {
         s = s.to_ascii_uppercase();
     }
@@ -381,8 +398,14 @@ mod tests {
         assert_eq!(str_to_number(b" 10 "), Some(Num::Int(10)));
         assert_eq!(str_to_number(b"0x10"), Some(Num::Int(16)));
         assert_eq!(str_to_number(b"0xffffffffffffffff"), Some(Num::Int(-1)));
-        assert_eq!(str_to_number(b"-9223372036854775808"), Some(Num::Int(i64::MIN)));
-        assert_eq!(str_to_number(b"9223372036854775808"), Some(Num::Float(9.223372036854775808e18)));
+        assert_eq!(
+            str_to_number(b"-9223372036854775808"),
+            Some(Num::Int(i64::MIN))
+        );
+        assert_eq!(
+            str_to_number(b"9223372036854775808"),
+            Some(Num::Float(2f64.powi(63)))
+        );
         assert_eq!(str_to_number(b"1e2"), Some(Num::Float(100.0)));
         assert_eq!(str_to_number(b".5"), Some(Num::Float(0.5)));
         assert_eq!(str_to_number(b"5."), Some(Num::Float(5.0)));
@@ -399,11 +422,17 @@ mod tests {
     #[test]
     fn hex_floats_like_glibc() {
         assert_eq!(fmt_hex_float(1.0, None, false, false), "0x1p+0");
-        assert_eq!(fmt_hex_float(0.1, None, false, false), "0x1.999999999999ap-4");
+        assert_eq!(
+            fmt_hex_float(0.1, None, false, false),
+            "0x1.999999999999ap-4"
+        );
         assert_eq!(fmt_hex_float(0.0, None, false, false), "0x0p+0");
         assert_eq!(fmt_hex_float(-3.0, None, false, true), "-0X1.8P+1");
         assert_eq!(fmt_hex_float(1.5, Some(0), false, false), "0x2p+0");
         assert_eq!(fmt_hex_float(1.0, Some(3), false, false), "0x1.000p+0");
-        assert_eq!(fmt_hex_float(5e-324, None, false, false), "0x0.0000000000001p-1022");
+        assert_eq!(
+            fmt_hex_float(5e-324, None, false, false),
+            "0x0.0000000000001p-1022"
+        );
     }
 }

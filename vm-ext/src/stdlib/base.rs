@@ -90,7 +90,10 @@ fn tostring_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 
     Callback::from_fn(&ctx, |ctx, _, mut stack| {
         if stack.is_empty() {
-            return Err(lua_error(ctx, "bad argument #1 to 'tostring' (value expected)"));
+            return Err(lua_error(
+                ctx,
+                "bad argument #1 to 'tostring' (value expected)",
+            ));
         }
         let v = stack.get(0);
         if let Some(m) = tostring_meta(ctx, v) {

@@ -88,7 +88,12 @@ fn type_error<'gc>(
     } else {
         type_name(ctx, stack.get(i))
     };
-    arg_error(ctx, i + 1, fname, &format!("{expected} expected, got {got}"))
+    arg_error(
+        ctx,
+        i + 1,
+        fname,
+        &format!("{expected} expected, got {got}"),
+    )
 }
 
 /// A string argument (numbers are converted as `tostring` does).
@@ -141,9 +146,8 @@ pub(crate) fn check_int<'gc>(
 ) -> Result<i64, Error<'gc>> {
     match to_num(stack.get(i)) {
         Some(Num::Int(n)) => Ok(n),
-        Some(Num::Float(f)) => float_to_i64(f).ok_or_else(|| {
-            arg_error(ctx, i + 1, fname, "number has no integer representation")
-        }),
+        Some(Num::Float(f)) => float_to_i64(f)
+            .ok_or_else(|| arg_error(ctx, i + 1, fname, "number has no integer representation")),
         None => Err(type_error(ctx, stack, i, fname, "number")),
     }
 }
@@ -180,9 +184,7 @@ pub(crate) fn check_num<'gc>(
 pub(crate) fn posrelat_start(pos: i64, len: usize) -> usize {
     if pos > 0 {
         pos as usize
-    } else if pos == 0 {
-        1
-    } else if pos < -(len as i64) {
+    } else if pos == 0 || pos < -(len as i64) {
         1
     } else {
         (len as i64 + pos + 1) as usize
@@ -202,20 +204,32 @@ fn posrelat_end(pos: i64, len: usize) -> usize {
     }
 }
 
-fn ret_bytes<'gc>(ctx: Context<'gc>, mut stack: Stack<'gc, '_>, b: &[u8]) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+fn ret_bytes<'gc>(
+    ctx: Context<'gc>,
+    mut stack: Stack<'gc, '_>,
+    b: &[u8],
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     stack.replace(ctx, piccolo::String::from_slice(&ctx, b));
     Ok(CallbackReturn::Return)
 }
 
 type CbResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
 
-fn str_len<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_len<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "len")?;
     stack.replace(ctx, s.len());
     Ok(CallbackReturn::Return)
 }
 
-fn str_sub<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_sub<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "sub")?;
     let b = s.as_bytes();
     let i = posrelat_start(check_int(ctx, &stack, 1, "sub")?, b.len());
@@ -226,24 +240,40 @@ fn str_sub<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<
     ret_bytes(ctx, stack, &b[i - 1..j])
 }
 
-fn str_upper<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_upper<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "upper")?;
     ret_bytes(ctx, stack, &s.as_bytes().to_ascii_uppercase())
 }
 
-fn str_lower<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_lower<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "lower")?;
     ret_bytes(ctx, stack, &s.as_bytes().to_ascii_lowercase())
 }
 
-fn str_reverse<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_reverse<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "reverse")?;
     let mut v = s.as_bytes().to_vec();
     v.reverse();
     ret_bytes(ctx, stack, &v)
 }
 
-fn str_rep<'gc>(ctx: Context<'gc>, mut exec: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_rep<'gc>(
+    ctx: Context<'gc>,
+    mut exec: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "rep")?.as_bytes();
     let n = check_int(ctx, &stack, 1, "rep")?;
     let sep = opt_str(ctx, &stack, 2, "rep")?.map_or(&b""[..], |s| s.as_bytes());
@@ -256,7 +286,8 @@ fn str_rep<'gc>(ctx: Context<'gc>, mut exec: piccolo::Execution<'gc, '_>, stack:
     }
     let n = n as usize;
     let total = n * s.len() + (n - 1) * sep.len();
-    exec.fuel().consume((total / 64).min(i32::MAX as usize) as i32);
+    exec.fuel()
+        .consume((total / 64).min(i32::MAX as usize) as i32);
     let mut out = Vec::with_capacity(total);
     for k in 0..n {
         if k > 0 {
@@ -267,7 +298,11 @@ fn str_rep<'gc>(ctx: Context<'gc>, mut exec: piccolo::Execution<'gc, '_>, stack:
     ret_bytes(ctx, stack, &out)
 }
 
-fn str_byte<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_byte<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "byte")?.as_bytes();
     let pi = opt_int(ctx, &stack, 1, "byte", 1)?;
     let i = posrelat_start(pi, s.len());
@@ -285,7 +320,11 @@ fn str_byte<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, mut stack: S
     Ok(CallbackReturn::Return)
 }
 
-fn str_char<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_char<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let mut out = Vec::with_capacity(stack.len());
     for i in 0..stack.len() {
         let c = check_int(ctx, &stack, i, "char")?;
@@ -297,7 +336,11 @@ fn str_char<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack
     ret_bytes(ctx, stack, &out)
 }
 
-fn str_dump<'gc>(ctx: Context<'gc>, _: piccolo::Execution<'gc, '_>, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+fn str_dump<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     match stack.get(0) {
         Value::Function(_) => Err(lua_error(ctx, "unable to dump given function")),
         _ => Err(type_error(ctx, &stack, 0, "dump", "function")),

@@ -10,7 +10,7 @@ use piccolo::{
 
 use super::{arg_error, to_num, type_name};
 use crate::{
-    number::{fmt_hex_float, float_to_i64, Num},
+    number::{float_to_i64, fmt_hex_float, Num},
     stdlib::{
         base::{address, tostring_meta, tostring_plain},
         lua_error,
@@ -138,7 +138,11 @@ pub fn format_int(out: &mut Vec<u8>, sp: &Spec, conv: u8, n: i64) {
             _ => {}
         }
     }
-    let sign = if matches!(conv, b'd' | b'i') { sp.sign(neg) } else { "" };
+    let sign = if matches!(conv, b'd' | b'i') {
+        sp.sign(neg)
+    } else {
+        ""
+    };
     sp.pad(out, sign, prefix, &digits, sp.prec.is_none());
 }
 
@@ -151,7 +155,14 @@ fn exp_form(x: f64, prec: usize, alt: bool, upper: bool) -> (String, i32) {
         m.push('.');
     }
     let e = if upper { 'E' } else { 'e' };
-    (format!("{m}{e}{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs()), exp)
+    (
+        format!(
+            "{m}{e}{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        ),
+        exp,
+    )
 }
 
 fn strip_frac_zeros(s: &str) -> String {
@@ -170,7 +181,11 @@ pub fn format_float(out: &mut Vec<u8>, sp: &Spec, conv: u8, x: f64) {
     let a = x.abs();
     if !x.is_finite() {
         let body = if x.is_nan() { "nan" } else { "inf" };
-        let body = if upper { body.to_ascii_uppercase() } else { body.to_string() };
+        let body = if upper {
+            body.to_ascii_uppercase()
+        } else {
+            body.to_string()
+        };
         sp.pad(out, sign, "", &body, false);
         return;
     }
@@ -227,7 +242,11 @@ pub fn add_quoted(out: &mut Vec<u8>, s: &[u8]) {
             out.push(c);
         } else if c.is_ascii_control() {
             let next_digit = s.get(i + 1).is_some_and(|d| d.is_ascii_digit());
-            let esc = if next_digit { format!("\\{c:03}") } else { format!("\\{c}") };
+            let esc = if next_digit {
+                format!("\\{c:03}")
+            } else {
+                format!("\\{c}")
+            };
             out.extend_from_slice(esc.as_bytes());
         } else {
             out.push(c);
@@ -336,7 +355,11 @@ impl<'gc> Format<'gc> {
         match self.args[self.arg] {
             Value::String(s) => add_quoted(&mut self.out, s.as_bytes()),
             Value::Integer(n) => {
-                let text = if n == i64::MIN { format!("0x{:x}", n) } else { n.to_string() };
+                let text = if n == i64::MIN {
+                    format!("0x{:x}", n)
+                } else {
+                    n.to_string()
+                };
                 self.out.extend_from_slice(text.as_bytes());
             }
             Value::Number(f) => {
@@ -366,7 +389,11 @@ impl<'gc> Format<'gc> {
         Ok(())
     }
 
-    fn run(&mut self, ctx: Context<'gc>, exec: &mut Execution<'gc, '_>) -> Result<Next<'gc>, Error<'gc>> {
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+    ) -> Result<Next<'gc>, Error<'gc>> {
         let fmt = self.fmt.as_bytes();
         while self.pos < fmt.len() {
             let c = fmt[self.pos];
@@ -399,9 +426,15 @@ impl<'gc> Format<'gc> {
             form.push(b'%');
             form.extend_from_slice(&fmt[start..end]);
             self.pos = end;
-            let conv = if start + len <= fmt.len() { fmt[start + len - 1] } else { 0 };
+            let conv = if start + len <= fmt.len() {
+                fmt[start + len - 1]
+            } else {
+                0
+            };
             let body = &form[1..form.len().saturating_sub(1).max(1)];
-            let checked = |flags: &[u8], prec: bool| check_spec(&form, flags, prec).map_err(|m| lua_error(ctx, m));
+            let checked = |flags: &[u8], prec: bool| {
+                check_spec(&form, flags, prec).map_err(|m| lua_error(ctx, m))
+            };
             match conv {
                 b'c' => {
                     checked(FLAGS_C, false)?;
@@ -464,7 +497,10 @@ impl<'gc> Format<'gc> {
                 _ => {
                     return Err(lua_error(
                         ctx,
-                        format!("invalid conversion '{}' to 'format'", String::from_utf8_lossy(&form)),
+                        format!(
+                            "invalid conversion '{}' to 'format'",
+                            String::from_utf8_lossy(&form)
+                        ),
                     ));
                 }
             }
@@ -480,7 +516,12 @@ impl<'gc> Format<'gc> {
 }
 
 impl<'gc> Sequence<'gc> for Format<'gc> {
-    fn poll(&mut self, ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> Result<SequencePoll<'gc>, Error<'gc>> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if let Some(form) = self.pending.take() {
             match stack.get(0) {
                 Value::String(s) => self.add_string(ctx, &form, s.as_bytes())?,
@@ -499,7 +540,10 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
             }
             Next::ToString(function, v) => {
                 stack.replace(ctx, v);
-                Ok(SequencePoll::Call { function, is_tail: false })
+                Ok(SequencePoll::Call {
+                    function,
+                    is_tail: false,
+                })
             }
         }
     }
@@ -510,7 +554,14 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
         let fmt = super::check_str(ctx, &stack, 0, "format")?;
         let args: Vec<Value<'gc>> = stack.drain(..).collect();
-        let mut f = Format { fmt, args, pos: 0, arg: 0, out: Vec::new(), pending: None };
+        let mut f = Format {
+            fmt,
+            args,
+            pos: 0,
+            arg: 0,
+            out: Vec::new(),
+            pending: None,
+        };
         match f.run(ctx, &mut exec)? {
             Next::Done => {
                 f.finish(ctx, &mut stack);
@@ -518,7 +569,10 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             }
             Next::ToString(function, v) => {
                 stack.replace(ctx, v);
-                Ok(CallbackReturn::Call { function, then: Some(BoxSequence::new(&ctx, f)) })
+                Ok(CallbackReturn::Call {
+                    function,
+                    then: Some(BoxSequence::new(&ctx, f)),
+                })
             }
         }
     })
@@ -562,7 +616,7 @@ mod tests {
         assert_eq!(ff("#.0", b'e', 3.0), "3.e+00");
         assert_eq!(ff("#.0", b'f', 3.0), "3.");
         assert_eq!(ff("-+8.2", b'e', 12345.678), "+1.23e+04");
-        assert_eq!(ff("08.3", b'f', -3.14159), "-003.142");
+        assert_eq!(ff("08.3", b'f', -3.14259), "-003.143");
         assert_eq!(ff("05.1", b'f', f64::NAN), "  nan");
         assert_eq!(ff("", b'E', f64::NEG_INFINITY), "-INF");
         assert_eq!(ff("", b'G', 1e20), "1E+20");

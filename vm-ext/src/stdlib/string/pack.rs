@@ -4,8 +4,7 @@
 use piccolo::{CallbackReturn, Context, Error, Execution, Stack, Value};
 
 use super::{
-    arg_error, check_int, check_num, check_str, opt_int, posrelat_start, CbResult,
-    MAX_STRING_SIZE,
+    arg_error, check_int, check_num, check_str, opt_int, posrelat_start, CbResult, MAX_STRING_SIZE,
 };
 use crate::stdlib::lua_error;
 
@@ -42,7 +41,12 @@ struct Header<'a> {
 
 impl<'a> Header<'a> {
     fn new(fmt: &'a [u8]) -> Self {
-        Header { fmt, pos: 0, little: true, maxalign: 1 }
+        Header {
+            fmt,
+            pos: 0,
+            little: true,
+            maxalign: 1,
+        }
     }
 
     fn done(&self) -> bool {
@@ -57,7 +61,9 @@ impl<'a> Header<'a> {
         loop {
             a = a * 10 + (self.fmt[self.pos] - b'0') as usize;
             self.pos += 1;
-            if !(self.fmt.get(self.pos).is_some_and(|c| c.is_ascii_digit()) && a <= (MAXSIZE - 9) / 10) {
+            if !(self.fmt.get(self.pos).is_some_and(|c| c.is_ascii_digit())
+                && a <= (MAXSIZE - 9) / 10)
+            {
                 return a;
             }
         }
@@ -66,7 +72,9 @@ impl<'a> Header<'a> {
     fn getnumlimit(&mut self, df: usize) -> Result<usize, String> {
         let sz = self.getnum(df);
         if sz > MAXINTSIZE || sz == 0 {
-            return Err(format!("integral size ({sz}) out of limits [1,{MAXINTSIZE}]"));
+            return Err(format!(
+                "integral size ({sz}) out of limits [1,{MAXINTSIZE}]"
+            ));
         }
         Ok(sz)
     }
@@ -181,13 +189,21 @@ fn put_bytes(out: &mut Vec<u8>, le: &[u8], little: bool) {
 }
 
 /// `string.pack(fmt, v1, v2, ...)`.
-pub fn str_pack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+pub fn str_pack<'gc>(
+    ctx: Context<'gc>,
+    mut exec: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "pack")?;
+    // Like Lua, a nil follows the arguments (so a missing one reads as nil).
+    stack.push_back(Value::Nil);
     let mut h = Header::new(fmt.as_bytes());
     let mut out = Vec::new();
     let mut arg = 0usize;
     while !h.done() {
-        let (opt, size, ntoalign) = h.getdetails(out.len()).map_err(|e| detail_err(ctx, "pack", e))?;
+        let (opt, size, ntoalign) = h
+            .getdetails(out.len())
+            .map_err(|e| detail_err(ctx, "pack", e))?;
         if out.len() + ntoalign + size > MAX_STRING_SIZE {
             return Err(lua_error(ctx, "resulting string too large"));
         }
@@ -222,7 +238,12 @@ pub fn str_pack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack:
             K::Char => {
                 let s = check_str(ctx, &stack, arg, "pack")?.as_bytes();
                 if s.len() > size {
-                    return Err(arg_error(ctx, arg + 1, "pack", "string longer than given size"));
+                    return Err(arg_error(
+                        ctx,
+                        arg + 1,
+                        "pack",
+                        "string longer than given size",
+                    ));
                 }
                 out.extend_from_slice(s);
                 out.resize(out.len() + size - s.len(), 0);
@@ -230,7 +251,12 @@ pub fn str_pack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack:
             K::Str => {
                 let s = check_str(ctx, &stack, arg, "pack")?.as_bytes();
                 if size < 8 && s.len() as u64 >= 1u64 << (size * 8) {
-                    return Err(arg_error(ctx, arg + 1, "pack", "string length does not fit in given size"));
+                    return Err(arg_error(
+                        ctx,
+                        arg + 1,
+                        "pack",
+                        "string length does not fit in given size",
+                    ));
                 }
                 if out.len() + size + s.len() > MAX_STRING_SIZE {
                     return Err(lua_error(ctx, "resulting string too large"));
@@ -259,12 +285,18 @@ pub fn str_pack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack:
 }
 
 /// `string.packsize(fmt)`.
-pub fn str_packsize<'gc>(ctx: Context<'gc>, _: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+pub fn str_packsize<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "packsize")?;
     let mut h = Header::new(fmt.as_bytes());
     let mut total = 0usize;
     while !h.done() {
-        let (opt, size, ntoalign) = h.getdetails(total).map_err(|e| detail_err(ctx, "packsize", e))?;
+        let (opt, size, ntoalign) = h
+            .getdetails(total)
+            .map_err(|e| detail_err(ctx, "packsize", e))?;
         if opt == K::Str || opt == K::Zstr {
             return Err(arg_error(ctx, 1, "packsize", "variable-length format"));
         }
@@ -278,7 +310,13 @@ pub fn str_packsize<'gc>(ctx: Context<'gc>, _: Execution<'gc, '_>, mut stack: St
     Ok(CallbackReturn::Return)
 }
 
-fn unpack_int<'gc>(ctx: Context<'gc>, data: &[u8], little: bool, size: usize, signed: bool) -> Result<i64, Error<'gc>> {
+fn unpack_int<'gc>(
+    ctx: Context<'gc>,
+    data: &[u8],
+    little: bool,
+    size: usize,
+    signed: bool,
+) -> Result<i64, Error<'gc>> {
     let byte = |i: usize| if little { data[i] } else { data[size - 1 - i] };
     let limit = size.min(SZINT);
     let mut res: u64 = 0;
@@ -291,10 +329,17 @@ fn unpack_int<'gc>(ctx: Context<'gc>, data: &[u8], little: bool, size: usize, si
             res = (res ^ mask).wrapping_sub(mask);
         }
     } else if size > SZINT {
-        let fill = if !signed || (res as i64) >= 0 { 0 } else { 0xff };
+        let fill = if !signed || (res as i64) >= 0 {
+            0
+        } else {
+            0xff
+        };
         for i in limit..size {
             if byte(i) != fill {
-                return Err(lua_error(ctx, format!("{size}-byte integer does not fit into Lua Integer")));
+                return Err(lua_error(
+                    ctx,
+                    format!("{size}-byte integer does not fit into Lua Integer"),
+                ));
             }
         }
     }
@@ -302,25 +347,42 @@ fn unpack_int<'gc>(ctx: Context<'gc>, data: &[u8], little: bool, size: usize, si
 }
 
 /// `string.unpack(fmt, s [, pos])`.
-pub fn str_unpack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+pub fn str_unpack<'gc>(
+    ctx: Context<'gc>,
+    mut exec: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "unpack")?;
     let data = check_str(ctx, &stack, 1, "unpack")?.as_bytes();
     let ld = data.len();
     let mut pos = posrelat_start(opt_int(ctx, &stack, 2, "unpack", 1)?, ld) - 1;
     if pos > ld {
-        return Err(arg_error(ctx, 3, "unpack", "initial position out of string"));
+        return Err(arg_error(
+            ctx,
+            3,
+            "unpack",
+            "initial position out of string",
+        ));
     }
     let mut h = Header::new(fmt.as_bytes());
     let mut results: Vec<Value<'gc>> = Vec::new();
     while !h.done() {
-        let (opt, size, ntoalign) = h.getdetails(pos).map_err(|e| detail_err(ctx, "unpack", e))?;
+        let (opt, size, ntoalign) = h
+            .getdetails(pos)
+            .map_err(|e| detail_err(ctx, "unpack", e))?;
         if ntoalign + size > ld - pos {
             return Err(arg_error(ctx, 2, "unpack", "data string too short"));
         }
         pos += ntoalign;
         let at = &data[pos..];
         match opt {
-            K::Int | K::Uint => results.push(Value::Integer(unpack_int(ctx, at, h.little, size, opt == K::Int)?)),
+            K::Int | K::Uint => results.push(Value::Integer(unpack_int(
+                ctx,
+                at,
+                h.little,
+                size,
+                opt == K::Int,
+            )?)),
             K::Float => {
                 let mut b = [0u8; 4];
                 b.copy_from_slice(&at[..4]);
@@ -337,19 +399,30 @@ pub fn str_unpack<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stac
                 }
                 results.push(Value::Number(f64::from_le_bytes(b)));
             }
-            K::Char => results.push(Value::String(piccolo::String::from_slice(&ctx, &at[..size]))),
+            K::Char => results.push(Value::String(piccolo::String::from_slice(
+                &ctx,
+                &at[..size],
+            ))),
             K::Str => {
                 let len = unpack_int(ctx, at, h.little, size, false)? as u64;
                 if len > (ld - pos - size) as u64 {
                     return Err(arg_error(ctx, 2, "unpack", "data string too short"));
                 }
                 let len = len as usize;
-                results.push(Value::String(piccolo::String::from_slice(&ctx, &at[size..size + len])));
+                results.push(Value::String(piccolo::String::from_slice(
+                    &ctx,
+                    &at[size..size + len],
+                )));
                 pos += len;
             }
             K::Zstr => {
                 let Some(len) = at.iter().position(|&b| b == 0) else {
-                    return Err(arg_error(ctx, 2, "unpack", "unfinished string for format 'z'"));
+                    return Err(arg_error(
+                        ctx,
+                        2,
+                        "unpack",
+                        "unfinished string for format 'z'",
+                    ));
                 };
                 results.push(Value::String(piccolo::String::from_slice(&ctx, &at[..len])));
                 pos += len + 1;

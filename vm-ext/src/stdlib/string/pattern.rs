@@ -344,7 +344,9 @@ impl<'a> Matcher<'a> {
 
     fn match_balance(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
         if p + 1 >= self.pat.len() {
-            return Err(MatchError::new("malformed pattern (missing arguments to '%b')"));
+            return Err(MatchError::new(
+                "malformed pattern (missing arguments to '%b')",
+            ));
         }
         let (b, e) = (self.pat[p], self.pat[p + 1]);
         if s >= self.src.len() || self.src[s] != b {
@@ -436,7 +438,8 @@ fn push_captures<'gc>(
 
 /// Fuel charged for matcher steps.
 fn charge(exec: &mut Execution<'_, '_>, steps: u64) {
-    exec.fuel().consume((steps / 8).min(i32::MAX as u64) as i32 + 1);
+    exec.fuel()
+        .consume((steps / 8).min(i32::MAX as u64) as i32 + 1);
 }
 
 fn find_plain(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -477,7 +480,12 @@ struct Scan<'gc> {
 
 impl<'gc> Scan<'gc> {
     /// Runs attempts until a result or until the fuel is gone (`Ok(false)`).
-    fn run(&mut self, ctx: Context<'gc>, exec: &mut Execution<'gc, '_>, stack: &mut Stack<'gc, '_>) -> Result<bool, Error<'gc>> {
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<bool, Error<'gc>> {
         let src = self.src.as_bytes();
         let pat = self.pat.as_bytes();
         let p0 = self.anchor as usize;
@@ -515,7 +523,12 @@ impl<'gc> Scan<'gc> {
 }
 
 impl<'gc> Sequence<'gc> for Scan<'gc> {
-    fn poll(&mut self, ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> Result<SequencePoll<'gc>, Error<'gc>> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if self.run(ctx, &mut exec, &mut stack)? {
             Ok(SequencePoll::Return)
         } else {
@@ -524,7 +537,12 @@ impl<'gc> Sequence<'gc> for Scan<'gc> {
     }
 }
 
-fn str_find_aux<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>, find: bool) -> CbResult<'gc> {
+fn str_find_aux<'gc>(
+    ctx: Context<'gc>,
+    mut exec: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+    find: bool,
+) -> CbResult<'gc> {
     let fname = if find { "find" } else { "match" };
     let s = check_str(ctx, &stack, 0, fname)?;
     let p = check_str(ctx, &stack, 1, fname)?;
@@ -545,7 +563,13 @@ fn str_find_aux<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack:
         return Ok(CallbackReturn::Return);
     }
     let anchor = pb.first() == Some(&b'^');
-    let mut scan = Scan { src: s, pat: p, find, next: init, anchor };
+    let mut scan = Scan {
+        src: s,
+        pat: p,
+        find,
+        next: init,
+        anchor,
+    };
     if scan.run(ctx, &mut exec, &mut stack)? {
         Ok(CallbackReturn::Return)
     } else {
@@ -556,12 +580,16 @@ fn str_find_aux<'gc>(ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack:
 
 /// `string.find(s, pattern [, init [, plain]])`.
 pub fn find_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| str_find_aux(ctx, exec, stack, true))
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        str_find_aux(ctx, exec, stack, true)
+    })
 }
 
 /// `string.match(s, pattern [, init])`.
 pub fn match_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| str_find_aux(ctx, exec, stack, false))
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        str_find_aux(ctx, exec, stack, false)
+    })
 }
 
 #[derive(Collect)]
@@ -583,7 +611,11 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         if init > ls {
             init = ls + 1;
         }
-        let state = GmatchState { src: s, pat: p, pos: Rc::new(Cell::new((init, None))) };
+        let state = GmatchState {
+            src: s,
+            pat: p,
+            pos: Rc::new(Cell::new((init, None))),
+        };
         let iter = Callback::from_fn_with(&ctx, state, |st, ctx, mut exec, mut stack| {
             let src = st.src.as_bytes();
             let (mut pos, last) = st.pos.get();
@@ -634,20 +666,38 @@ enum Step<'gc> {
 }
 
 impl<'gc> Gsub<'gc> {
-    fn add_value(&mut self, ctx: Context<'gc>, v: Value<'gc>, s: usize, e: usize) -> Result<(), Error<'gc>> {
+    fn add_value(
+        &mut self,
+        ctx: Context<'gc>,
+        v: Value<'gc>,
+        s: usize,
+        e: usize,
+    ) -> Result<(), Error<'gc>> {
         match v {
-            Value::Nil | Value::Boolean(false) => self.out.extend_from_slice(&self.src.as_bytes()[s..e]),
+            Value::Nil | Value::Boolean(false) => {
+                self.out.extend_from_slice(&self.src.as_bytes()[s..e])
+            }
             Value::String(r) => self.out.extend_from_slice(r.as_bytes()),
             Value::Integer(i) => self.out.extend_from_slice(i.to_string().as_bytes()),
             Value::Number(f) => self.out.extend_from_slice(float_to_string(f).as_bytes()),
             v => {
-                return Err(lua_error(ctx, format!("invalid replacement value (a {})", type_name(ctx, v))));
+                return Err(lua_error(
+                    ctx,
+                    format!("invalid replacement value (a {})", type_name(ctx, v)),
+                ));
             }
         }
         Ok(())
     }
 
-    fn add_s(&mut self, ctx: Context<'gc>, m: &Matcher<'_>, r: &[u8], s: usize, e: usize) -> Result<(), Error<'gc>> {
+    fn add_s(
+        &mut self,
+        ctx: Context<'gc>,
+        m: &Matcher<'_>,
+        r: &[u8],
+        s: usize,
+        e: usize,
+    ) -> Result<(), Error<'gc>> {
         let src = self.src.as_bytes();
         let mut i = 0;
         while i < r.len() {
@@ -661,7 +711,10 @@ impl<'gc> Gsub<'gc> {
                 Some(b'%') => self.out.push(b'%'),
                 Some(b'0') => self.out.extend_from_slice(&src[s..e]),
                 Some(d) if d.is_ascii_digit() => {
-                    match m.capture((d - b'1') as usize, s, e).map_err(|e| merr(ctx, e))? {
+                    match m
+                        .capture((d - b'1') as usize, s, e)
+                        .map_err(|e| merr(ctx, e))?
+                    {
                         Cap::Str(a, b) => self.out.extend_from_slice(&src[a..b]),
                         Cap::Pos(p) => self.out.extend_from_slice((p + 1).to_string().as_bytes()),
                     }
@@ -673,7 +726,12 @@ impl<'gc> Gsub<'gc> {
         Ok(())
     }
 
-    fn run(&mut self, ctx: Context<'gc>, exec: &mut Execution<'gc, '_>, stack: &mut Stack<'gc, '_>) -> Result<Step<'gc>, Error<'gc>> {
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Step<'gc>, Error<'gc>> {
         let src = self.src.as_bytes();
         let pat = self.pat.as_bytes();
         let p0 = self.anchor as usize;
@@ -695,7 +753,8 @@ impl<'gc> Gsub<'gc> {
                             self.add_s(ctx, &m, text.as_bytes(), s, e)?
                         }
                         Value::Table(t) => {
-                            let key = cap_value(ctx, src, m.capture(0, s, e).map_err(|e| merr(ctx, e))?);
+                            let key =
+                                cap_value(ctx, src, m.capture(0, s, e).map_err(|e| merr(ctx, e))?);
                             let v = t.get_value(key);
                             self.add_value(ctx, v, s, e)?;
                         }
@@ -735,7 +794,12 @@ impl<'gc> Gsub<'gc> {
         Ok(Step::Done)
     }
 
-    fn poll_step(&mut self, ctx: Context<'gc>, exec: &mut Execution<'gc, '_>, stack: &mut Stack<'gc, '_>) -> Result<Step<'gc>, Error<'gc>> {
+    fn poll_step(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Step<'gc>, Error<'gc>> {
         if let Some((s, e)) = self.pending.take() {
             let v = stack.get(0);
             self.add_value(ctx, v, s, e)?;
@@ -750,14 +814,22 @@ impl<'gc> Gsub<'gc> {
 }
 
 impl<'gc> Sequence<'gc> for Gsub<'gc> {
-    fn poll(&mut self, ctx: Context<'gc>, mut exec: Execution<'gc, '_>, mut stack: Stack<'gc, '_>) -> Result<SequencePoll<'gc>, Error<'gc>> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         Ok(match self.poll_step(ctx, &mut exec, &mut stack)? {
             Step::Done => SequencePoll::Return,
             Step::Pause => {
                 stack.clear();
                 SequencePoll::Pending
             }
-            Step::Call(function) => SequencePoll::Call { function, is_tail: false },
+            Step::Call(function) => SequencePoll::Call {
+                function,
+                is_tail: false,
+            },
         })
     }
 }
@@ -768,14 +840,45 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let s = check_str(ctx, &stack, 0, "gsub")?;
         let p = check_str(ctx, &stack, 1, "gsub")?;
         let repl = stack.get(2);
-        if !matches!(repl, Value::Integer(_) | Value::Number(_) | Value::String(_) | Value::Table(_) | Value::Function(_)) {
-            let got = if stack.len() < 3 { "no value".to_string() } else { type_name(ctx, repl) };
-            return Err(arg_error(ctx, 3, "gsub", &format!("string/function/table expected, got {got}")));
+        if !matches!(
+            repl,
+            Value::Integer(_)
+                | Value::Number(_)
+                | Value::String(_)
+                | Value::Table(_)
+                | Value::Function(_)
+        ) {
+            let got = if stack.len() < 3 {
+                "no value".to_string()
+            } else {
+                type_name(ctx, repl)
+            };
+            return Err(arg_error(
+                ctx,
+                3,
+                "gsub",
+                &format!("string/function/table expected, got {got}"),
+            ));
         }
         let ls = s.as_bytes().len() as i64;
-        let max_n = if stack.get(3).is_nil() { ls + 1 } else { check_int(ctx, &stack, 3, "gsub")? };
+        let max_n = if stack.get(3).is_nil() {
+            ls + 1
+        } else {
+            check_int(ctx, &stack, 3, "gsub")?
+        };
         let anchor = p.as_bytes().first() == Some(&b'^');
-        let mut g = Gsub { src: s, pat: p, repl, out: Vec::new(), pos: 0, last: None, n: 0, max_n, anchor, pending: None };
+        let mut g = Gsub {
+            src: s,
+            pat: p,
+            repl,
+            out: Vec::new(),
+            pos: 0,
+            last: None,
+            n: 0,
+            max_n,
+            anchor,
+            pending: None,
+        };
         match g.run(ctx, &mut exec, &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),
             Step::Pause => {
@@ -784,7 +887,10 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             }
             Step::Call(function) => {
                 // Seq polls after the call with its results on the stack.
-                Ok(CallbackReturn::Call { function, then: Some(BoxSequence::new(&ctx, g)) })
+                Ok(CallbackReturn::Call {
+                    function,
+                    then: Some(BoxSequence::new(&ctx, g)),
+                })
             }
         }
     })
@@ -825,15 +931,30 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(find("a", "%").unwrap_err().0, "malformed pattern (ends with '%')");
-        assert_eq!(find("a", "[a").unwrap_err().0, "malformed pattern (missing ']')");
+        assert_eq!(
+            find("a", "%").unwrap_err().0,
+            "malformed pattern (ends with '%')"
+        );
+        assert_eq!(
+            find("a", "[a").unwrap_err().0,
+            "malformed pattern (missing ']')"
+        );
         assert_eq!(find("a", "(a").map(|_| ()), Ok(()));
         assert_eq!(find("a", "a)").unwrap_err().0, "invalid pattern capture");
         assert_eq!(find("a", "%1").unwrap_err().0, "invalid capture index %1");
-        assert_eq!(find("a", "%ba").unwrap_err().0, "malformed pattern (missing arguments to '%b')");
-        assert_eq!(find("a", "%fa").unwrap_err().0, "missing '[' after '%f' in pattern");
+        assert_eq!(
+            find("a", "%ba").unwrap_err().0,
+            "malformed pattern (missing arguments to '%b')"
+        );
+        assert_eq!(
+            find("a", "%fa").unwrap_err().0,
+            "missing '[' after '%f' in pattern"
+        );
         let deep = "a?".repeat(300);
-        assert_eq!(find(&"a".repeat(300), &deep).unwrap_err().0, "pattern too complex");
+        assert_eq!(
+            find(&"a".repeat(300), &deep).unwrap_err().0,
+            "pattern too complex"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Lua 5.4 behaviour. One module per library, each with a `load_<lib>`.
 
 pub mod base;
+pub mod string;
 
 use piccolo::Context;
 
@@ -10,6 +11,7 @@ use crate::Host;
 /// Loads every library this runtime provides, on top of piccolo's core stdlib.
 pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     base::load_base(ctx, host);
+    string::load_string(ctx);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

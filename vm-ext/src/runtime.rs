@@ -76,7 +76,13 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(options: RuntimeOptions) -> Self {
-        let host = Host::default();
+        Self::with_host(options, Host::default())
+    }
+
+    /// A runtime whose libraries use `host`'s services (files, stdin,
+    /// environment, clock, exit, module sources); [`Runtime::new`] uses a
+    /// sandboxed `Host::default()`.
+    pub fn with_host(options: RuntimeOptions, host: Host) -> Self {
         let mut lua = Lua::core();
         let executor = lua.enter(|ctx| {
             stdlib::load_all(ctx, &host);
@@ -103,6 +109,12 @@ impl Runtime {
     /// Output produced since the last call (only when no sink is set).
     pub fn take_output(&mut self) -> Vec<u8> {
         self.host.output.take()
+    }
+
+    /// The host services this runtime's libraries use (its output and
+    /// warning buffers, file system, ...).
+    pub fn host(&self) -> &Host {
+        &self.host
     }
 
     /// Direct access to the VM, for hosts and tests that install globals.

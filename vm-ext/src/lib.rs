@@ -5,6 +5,7 @@
 pub mod error;
 pub mod host;
 pub mod number;
+pub mod number_parse;
 pub mod runtime;
 pub mod stdlib;
 pub mod value;

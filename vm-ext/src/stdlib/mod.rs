@@ -2,6 +2,7 @@
 //! Lua 5.4 behaviour. One module per library, each with a `load_<lib>`.
 
 pub mod base;
+pub mod check;
 
 use piccolo::Context;
 

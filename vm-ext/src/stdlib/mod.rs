@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod check;
+pub mod table;
 
 use piccolo::Context;
 
@@ -11,6 +12,7 @@ use crate::Host;
 /// Loads every library this runtime provides, on top of piccolo's core stdlib.
 pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     base::load_base(ctx, host);
+    table::load_table(ctx);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

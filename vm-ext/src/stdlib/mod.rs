@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod check;
+pub mod math;
 pub mod table;
 
 use piccolo::Context;
@@ -13,6 +14,7 @@ use crate::Host;
 pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     base::load_base(ctx, host);
     table::load_table(ctx);
+    math::load_math(ctx);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

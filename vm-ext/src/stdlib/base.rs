@@ -68,6 +68,32 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     g.set(ctx, "collectgarbage", collectgarbage_callback(ctx))
         .unwrap();
     g.set(ctx, "loadstring", Value::Nil).unwrap();
+    for name in [
+        "tostring",
+        "select",
+        "type",
+        "tonumber",
+        "rawequal",
+        "rawlen",
+        "rawget",
+        "rawset",
+        "getmetatable",
+        "setmetatable",
+        "next",
+        "pairs",
+        "ipairs",
+        "load",
+        "loadfile",
+        "dofile",
+        "warn",
+        "collectgarbage",
+        "xpcall",
+    ] {
+        if let Value::Function(Function::Callback(cb)) = g.get(ctx, name) {
+            g.set(ctx, name, super::check::with_position(ctx, cb))
+                .unwrap();
+        }
+    }
 }
 
 /// The address Lua shows for reference values (`table: 0x...`).

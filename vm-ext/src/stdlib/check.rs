@@ -316,3 +316,37 @@ pub fn error_value<'gc>(ctx: Context<'gc>, err: &Error<'gc>) -> Value<'gc> {
         Error::Runtime(e) => Value::String(ctx.intern(e.to_string().as_bytes())),
     }
 }
+
+/// Wraps a library function so that the errors it raises itself (Lua
+/// strings) get the `chunk:line:` of the Lua code that called it, as
+/// `luaL_error` does. Called from a C-like context (e.g. through `pcall`
+/// directly) no position is added, as in Lua.
+pub fn with_position<'gc>(ctx: Context<'gc>, inner: piccolo::Callback<'gc>) -> piccolo::Callback<'gc> {
+    piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
+        let pos = exec
+            .upper_lua_frame()
+            .map(|f| (f.chunk_name, f.current_line));
+        inner.call(ctx, exec, stack).map_err(|e| match (e, pos) {
+            (Error::Lua(v), Some((chunk, line))) => match v.0 {
+                Value::String(s) => {
+                    let mut msg = chunk.as_bytes().to_vec();
+                    msg.extend_from_slice(format!(":{line}: ").as_bytes());
+                    msg.extend_from_slice(s.as_bytes());
+                    lua_error(ctx, msg)
+                }
+                other => Error::Lua(other.into()),
+            },
+            (e, _) => e,
+        })
+    })
+}
+
+/// Applies [`with_position`] to every function in `lib`.
+pub fn position_all<'gc>(ctx: Context<'gc>, lib: Table<'gc>) {
+    let entries: Vec<_> = lib.iter().collect();
+    for (k, v) in entries {
+        if let Value::Function(piccolo::Function::Callback(cb)) = v {
+            let _ = lib.set(ctx, k, with_position(ctx, cb));
+        }
+    }
+}

@@ -296,6 +296,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     )
     .unwrap();
 
+    super::check::position_all(ctx, math);
     ctx.set_global("math", math).unwrap();
 }
 

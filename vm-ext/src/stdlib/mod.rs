@@ -3,6 +3,8 @@
 
 pub mod base;
 pub mod check;
+pub mod coroutine;
+pub mod utf8;
 pub mod math;
 pub mod table;
 
@@ -15,6 +17,8 @@ pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     base::load_base(ctx, host);
     table::load_table(ctx);
     math::load_math(ctx);
+    coroutine::load_coroutine(ctx);
+    utf8::load_utf8(ctx);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

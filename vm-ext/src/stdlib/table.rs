@@ -274,6 +274,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
             }),
         )
         .unwrap();
+    super::check::position_all(ctx, table);
     ctx.set_global("table", table).unwrap();
 }
 
@@ -709,6 +710,8 @@ struct SortSeq<'gc> {
     machine: SortMachine,
     waiting: bool,
     pending: Option<bool>,
+    #[collect(require_static)]
+    position: Vec<u8>,
 }
 
 impl<'gc> SortSeq<'gc> {
@@ -731,7 +734,11 @@ impl<'gc> SortSeq<'gc> {
             let req = self
                 .machine
                 .step(ans.take(), &mut self.vals, &mut self.pivot)
-                .map_err(|msg| lua_error(ctx, msg))?;
+                .map_err(|msg| {
+                    let mut m = self.position.clone();
+                    m.extend_from_slice(msg.as_bytes());
+                    lua_error(ctx, m)
+                })?;
             match req {
                 Req::Done => {
                     for (k, v) in self.vals.iter().enumerate() {
@@ -811,7 +818,15 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
 /// `raw_sort(t, comp [, n])`: sorts `t[1..n]` (default `#t`) without
 /// consulting `t`'s metamethods.
 fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, stack| {
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        let position = exec
+            .upper_lua_frame()
+            .map(|f| {
+                let mut p = f.chunk_name.as_bytes().to_vec();
+                p.extend_from_slice(format!(":{}: ", f.current_line).as_bytes());
+                p
+            })
+            .unwrap_or_default();
         let t = check_table(ctx, &stack, 1, "sort")?;
         let comp = match stack.get(1) {
             Value::Function(f) => Some(f),
@@ -839,6 +854,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 machine: SortMachine::new(n),
                 waiting: false,
                 pending: None,
+                position,
             },
         )))
     })

@@ -6,6 +6,7 @@ pub mod check;
 pub mod coroutine;
 pub mod utf8;
 pub mod math;
+pub mod os;
 pub mod table;
 
 use piccolo::Context;
@@ -19,6 +20,7 @@ pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     math::load_math(ctx);
     coroutine::load_coroutine(ctx);
     utf8::load_utf8(ctx);
+    os::load_os(ctx, host);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

@@ -4,6 +4,7 @@
 pub mod base;
 pub mod check;
 pub mod coroutine;
+pub mod io;
 pub mod utf8;
 pub mod math;
 pub mod os;
@@ -21,6 +22,7 @@ pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     coroutine::load_coroutine(ctx);
     utf8::load_utf8(ctx);
     os::load_os(ctx, host);
+    io::load_io(ctx, host);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

@@ -44,7 +44,10 @@ fn is_space(b: u8) -> bool {
 
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_space(b)).map_or(start, |e| e + 1);
+    let end = s
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 
@@ -262,8 +265,14 @@ mod tests {
         assert_eq!(str_to_number(b"  10  "), Some(Num::Int(10)));
         assert_eq!(str_to_number(b"-0x10"), Some(Num::Int(-16)));
         assert_eq!(str_to_number(b"0xffffffffffffffff"), Some(Num::Int(-1)));
-        assert_eq!(str_to_number(b"9223372036854775807"), Some(Num::Int(i64::MAX)));
-        assert_eq!(str_to_number(b"-9223372036854775808"), Some(Num::Int(i64::MIN)));
+        assert_eq!(
+            str_to_number(b"9223372036854775807"),
+            Some(Num::Int(i64::MAX))
+        );
+        assert_eq!(
+            str_to_number(b"-9223372036854775808"),
+            Some(Num::Int(i64::MIN))
+        );
         assert_eq!(
             str_to_number(b"9223372036854775808"),
             Some(Num::Float(9223372036854775808.0))
@@ -288,7 +297,12 @@ mod tests {
             b"1e+",
             b"infinity",
         ] {
-            assert_eq!(str_to_number(bad), None, "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                str_to_number(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -277,7 +277,9 @@ impl Runtime {
                     }
                 }
                 match executor.take_result::<Variadic<Vec<Value<'_>>>>(ctx) {
-                    Ok(Ok(values)) => Ok(values.iter().map(|v| HostValue::from_value(*v)).collect()),
+                    Ok(Ok(values)) => {
+                        Ok(values.iter().map(|v| HostValue::from_value(*v)).collect())
+                    }
                     Ok(Err(err)) => Err(LuaError::runtime(&run.chunk, error_message(ctx, &err))),
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }

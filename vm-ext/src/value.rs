@@ -23,7 +23,10 @@ pub enum HostValue {
     Table(Vec<(HostValue, HostValue)>),
     /// A value that cannot leave the VM (function, coroutine, userdata) or a
     /// table already being copied (a cycle): described by its `tostring`.
-    Opaque { type_name: &'static str, description: String },
+    Opaque {
+        type_name: &'static str,
+        description: String,
+    },
 }
 
 impl HostValue {
@@ -61,7 +64,10 @@ impl HostValue {
                             continue;
                         }
                     }
-                    entries.push((Self::copy(k, path, depth + 1), Self::copy(v, path, depth + 1)));
+                    entries.push((
+                        Self::copy(k, path, depth + 1),
+                        Self::copy(v, path, depth + 1),
+                    ));
                 }
                 path.remove(&id);
                 HostValue::Table(entries)

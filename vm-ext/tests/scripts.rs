@@ -47,7 +47,11 @@ fn fixture_scripts() {
             other => failures.push(format!("{}: {other:?}", path.display())),
         }
     }
-    assert!(failures.is_empty(), "failing fixtures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

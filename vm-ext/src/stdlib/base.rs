@@ -166,7 +166,10 @@ fn tostring_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 
     Callback::from_fn(&ctx, |ctx, _, mut stack| {
         if stack.is_empty() {
-            return Err(lua_error(ctx, "bad argument #1 to 'tostring' (value expected)"));
+            return Err(lua_error(
+                ctx,
+                "bad argument #1 to 'tostring' (value expected)",
+            ));
         }
         let v = stack.get(0);
         if let Some(m) = tostring_meta(ctx, v) {
@@ -688,10 +691,7 @@ pub fn chunk_display_name(source: &[u8]) -> String {
                 String::from_utf8_lossy(rest).into_owned()
             } else {
                 let keep = IDSIZE - 4;
-                format!(
-                    "...{}",
-                    String::from_utf8_lossy(&rest[rest.len() - keep..])
-                )
+                format!("...{}", String::from_utf8_lossy(&rest[rest.len() - keep..]))
             }
         }
         _ => {
@@ -833,8 +833,8 @@ fn load_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, _, mut stack| {
         let chunk = stack.get(0);
         let chunkname = opt_string(ctx, &stack, 2, "load")?.map(|s| s.as_bytes().to_vec());
-        let mode = opt_string(ctx, &stack, 3, "load")?
-            .map_or(b"bt".to_vec(), |s| s.as_bytes().to_vec());
+        let mode =
+            opt_string(ctx, &stack, 3, "load")?.map_or(b"bt".to_vec(), |s| s.as_bytes().to_vec());
         let env = (stack.len() >= 4).then(|| stack.get(3));
         match chunk {
             Value::String(_) | Value::Integer(_) | Value::Number(_) => {

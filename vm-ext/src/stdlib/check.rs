@@ -321,7 +321,10 @@ pub fn error_value<'gc>(ctx: Context<'gc>, err: &Error<'gc>) -> Value<'gc> {
 /// strings) get the `chunk:line:` of the Lua code that called it, as
 /// `luaL_error` does. Called from a C-like context (e.g. through `pcall`
 /// directly) no position is added, as in Lua.
-pub fn with_position<'gc>(ctx: Context<'gc>, inner: piccolo::Callback<'gc>) -> piccolo::Callback<'gc> {
+pub fn with_position<'gc>(
+    ctx: Context<'gc>,
+    inner: piccolo::Callback<'gc>,
+) -> piccolo::Callback<'gc> {
     piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
         let pos = exec
             .upper_lua_frame()

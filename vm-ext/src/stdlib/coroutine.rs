@@ -200,7 +200,10 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         "status",
         Callback::from_fn(&ctx, |ctx, _, mut stack| {
             let thread = check_thread(ctx, &stack, "status")?;
-            stack.replace(ctx, ctx.intern_static(status_name(thread.mode()).as_bytes()));
+            stack.replace(
+                ctx,
+                ctx.intern_static(status_name(thread.mode()).as_bytes()),
+            );
             Ok(CallbackReturn::Return)
         }),
     )

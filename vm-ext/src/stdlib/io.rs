@@ -249,7 +249,12 @@ fn errno(e: &io::Error) -> i64 {
 }
 
 /// `nil, "[name: ]message", errno`, as `luaL_fileresult` returns on failure.
-fn fail_result<'gc>(ctx: Context<'gc>, stack: &mut Stack<'gc, '_>, e: &io::Error, name: Option<&str>) {
+fn fail_result<'gc>(
+    ctx: Context<'gc>,
+    stack: &mut Stack<'gc, '_>,
+    e: &io::Error,
+    name: Option<&str>,
+) {
     let msg = match name {
         Some(n) => format!("{n}: {}", os_error_text(e)),
         None => os_error_text(e),
@@ -310,8 +315,14 @@ fn read_formats<'gc>(
     for (i, fmt) in formats.iter().enumerate() {
         let r = match *fmt {
             Value::Integer(_) | Value::Number(_) => {
-                let n = super::check::to_int(*fmt)
-                    .ok_or_else(|| arg_error(ctx, first_arg + i, fname, "number has no integer representation"))?;
+                let n = super::check::to_int(*fmt).ok_or_else(|| {
+                    arg_error(
+                        ctx,
+                        first_arg + i,
+                        fname,
+                        "number has no integer representation",
+                    )
+                })?;
                 st.read_count(n.max(0) as u64)
                     .map(|o| o.map(|b| Value::String(ctx.intern(&b))))
             }
@@ -399,30 +410,34 @@ fn lines_iterator<'gc>(
     for (i, v) in formats.into_iter().enumerate() {
         let _ = fmts.set(ctx, i as i64 + 1, v);
     }
-    Callback::from_fn_with(&ctx, (file, fmts), move |(file, fmts), ctx, _, mut stack| {
-        let Some(f) = to_file(Value::UserData(*file)) else {
-            return Err(lua_error(ctx, "file is already closed"));
-        };
-        if f.0.borrow().is_closed() {
-            return Err(lua_error(ctx, "file is already closed"));
-        }
-        let formats: Vec<Value<'gc>> = (1..=n as i64).map(|i| fmts.get(ctx, i)).collect();
-        let mut out = Vec::new();
-        if let Err(e) = read_formats(ctx, &f, &formats, 2, "lines", &mut out)? {
-            return Err(lua_error(ctx, os_error_text(&e)));
-        }
-        if out.first().is_none_or(|v| v.is_nil()) {
-            if close_at_eof {
-                let mut st = f.0.borrow_mut();
-                st.backing = Backing::Closed;
-                st.buf.clear();
+    Callback::from_fn_with(
+        &ctx,
+        (file, fmts),
+        move |(file, fmts), ctx, _, mut stack| {
+            let Some(f) = to_file(Value::UserData(*file)) else {
+                return Err(lua_error(ctx, "file is already closed"));
+            };
+            if f.0.borrow().is_closed() {
+                return Err(lua_error(ctx, "file is already closed"));
             }
-            stack.replace(ctx, Value::Nil);
-        } else {
-            stack.replace(ctx, piccolo::Variadic(out));
-        }
-        Ok(CallbackReturn::Return)
-    })
+            let formats: Vec<Value<'gc>> = (1..=n as i64).map(|i| fmts.get(ctx, i)).collect();
+            let mut out = Vec::new();
+            if let Err(e) = read_formats(ctx, &f, &formats, 2, "lines", &mut out)? {
+                return Err(lua_error(ctx, os_error_text(&e)));
+            }
+            if out.first().is_none_or(|v| v.is_nil()) {
+                if close_at_eof {
+                    let mut st = f.0.borrow_mut();
+                    st.backing = Backing::Closed;
+                    st.buf.clear();
+                }
+                stack.replace(ctx, Value::Nil);
+            } else {
+                stack.replace(ctx, piccolo::Variadic(out));
+            }
+            Ok(CallbackReturn::Return)
+        },
+    )
 }
 
 /// Installs the `io` library.
@@ -456,7 +471,11 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         meta,
         FileState::new(Backing::Stdin(host.stdin.clone()), true),
     );
-    let stdout = new_file(ctx, meta, FileState::new(Backing::Out(host.output.clone()), true));
+    let stdout = new_file(
+        ctx,
+        meta,
+        FileState::new(Backing::Out(host.output.clone()), true),
+    );
     let stderr = new_file(
         ctx,
         meta,
@@ -608,7 +627,9 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         ctx,
         "open",
         Callback::from_fn_with(&ctx, meta, move |meta, ctx, _, mut stack| {
-            let name = check_string(ctx, &stack, 1, "open")?.to_str_lossy().into_owned();
+            let name = check_string(ctx, &stack, 1, "open")?
+                .to_str_lossy()
+                .into_owned();
             let mode = opt_string(ctx, &stack, 2, "open")?
                 .map_or(b"r".to_vec(), |s| s.as_bytes().to_vec());
             let Some(mode) = OpenMode::parse(&mode) else {
@@ -633,13 +654,16 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         Callback::from_fn_with(&ctx, meta, move |meta, ctx, _, mut stack| {
             let opened = h.fs.as_ref().ok_or_else(no_fs).and_then(|fs| {
                 let name = fs.tmpname()?;
-                fs.open(&name, OpenMode::parse(b"w+").unwrap_or(OpenMode {
-                    read: true,
-                    write: true,
-                    append: false,
-                    truncate: true,
-                    create: true,
-                }))
+                fs.open(
+                    &name,
+                    OpenMode::parse(b"w+").unwrap_or(OpenMode {
+                        read: true,
+                        write: true,
+                        append: false,
+                        truncate: true,
+                        create: true,
+                    }),
+                )
             });
             match opened {
                 Ok(f) => stack.replace(
@@ -685,40 +709,50 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         io.set(
             ctx,
             name,
-            Callback::from_fn_with(&ctx, (defaults, meta), move |(defaults, meta), ctx, _, mut stack| {
-                match stack.get(0) {
-                    Value::Nil => {}
-                    Value::String(s) => {
-                        let path = s.to_str_lossy().into_owned();
-                        let m = OpenMode::parse(mode).unwrap_or(OpenMode {
-                            read: true,
-                            write: false,
-                            append: false,
-                            truncate: false,
-                            create: false,
-                        });
-                        match open_file(&h, &path, m) {
-                            Ok(f) => {
-                                let ud =
-                                    new_file(ctx, *meta, FileState::new(Backing::File(f), false));
-                                defaults.set(ctx, key, ud)?;
-                            }
-                            Err(e) => {
-                                return Err(lua_error(
-                                    ctx,
-                                    format!("cannot open file '{path}' ({})", os_error_text(&e)),
-                                ))
+            Callback::from_fn_with(
+                &ctx,
+                (defaults, meta),
+                move |(defaults, meta), ctx, _, mut stack| {
+                    match stack.get(0) {
+                        Value::Nil => {}
+                        Value::String(s) => {
+                            let path = s.to_str_lossy().into_owned();
+                            let m = OpenMode::parse(mode).unwrap_or(OpenMode {
+                                read: true,
+                                write: false,
+                                append: false,
+                                truncate: false,
+                                create: false,
+                            });
+                            match open_file(&h, &path, m) {
+                                Ok(f) => {
+                                    let ud = new_file(
+                                        ctx,
+                                        *meta,
+                                        FileState::new(Backing::File(f), false),
+                                    );
+                                    defaults.set(ctx, key, ud)?;
+                                }
+                                Err(e) => {
+                                    return Err(lua_error(
+                                        ctx,
+                                        format!(
+                                            "cannot open file '{path}' ({})",
+                                            os_error_text(&e)
+                                        ),
+                                    ))
+                                }
                             }
                         }
+                        v => {
+                            check_file(ctx, &stack, 1, name)?;
+                            defaults.set(ctx, key, v)?;
+                        }
                     }
-                    v => {
-                        check_file(ctx, &stack, 1, name)?;
-                        defaults.set(ctx, key, v)?;
-                    }
-                }
-                stack.replace(ctx, defaults.get(ctx, key));
-                Ok(CallbackReturn::Return)
-            }),
+                    stack.replace(ctx, defaults.get(ctx, key));
+                    Ok(CallbackReturn::Return)
+                },
+            ),
         )
         .unwrap();
     }
@@ -768,47 +802,51 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
     io.set(
         ctx,
         "lines",
-        Callback::from_fn_with(&ctx, (defaults, meta), move |(defaults, meta), ctx, _, mut stack| {
-            let (ud, close) = match stack.get(0) {
-                Value::Nil => {
-                    let Value::UserData(ud) = defaults.get(ctx, "input") else {
-                        return Err(lua_error(ctx, "default input file is closed"));
-                    };
-                    if to_file(Value::UserData(ud)).is_none_or(|f| f.0.borrow().is_closed()) {
-                        return Err(lua_error(ctx, "default input file is closed"));
+        Callback::from_fn_with(
+            &ctx,
+            (defaults, meta),
+            move |(defaults, meta), ctx, _, mut stack| {
+                let (ud, close) = match stack.get(0) {
+                    Value::Nil => {
+                        let Value::UserData(ud) = defaults.get(ctx, "input") else {
+                            return Err(lua_error(ctx, "default input file is closed"));
+                        };
+                        if to_file(Value::UserData(ud)).is_none_or(|f| f.0.borrow().is_closed()) {
+                            return Err(lua_error(ctx, "default input file is closed"));
+                        }
+                        (ud, false)
                     }
-                    (ud, false)
-                }
-                _ => {
-                    let path = check_string(ctx, &stack, 1, "lines")?
-                        .to_str_lossy()
-                        .into_owned();
-                    let m = OpenMode {
-                        read: true,
-                        write: false,
-                        append: false,
-                        truncate: false,
-                        create: false,
-                    };
-                    match open_file(&h, &path, m) {
-                        Ok(f) => (
-                            new_file(ctx, *meta, FileState::new(Backing::File(f), false)),
-                            true,
-                        ),
-                        Err(e) => {
-                            return Err(lua_error(
-                                ctx,
-                                format!("cannot open file '{path}' ({})", os_error_text(&e)),
-                            ))
+                    _ => {
+                        let path = check_string(ctx, &stack, 1, "lines")?
+                            .to_str_lossy()
+                            .into_owned();
+                        let m = OpenMode {
+                            read: true,
+                            write: false,
+                            append: false,
+                            truncate: false,
+                            create: false,
+                        };
+                        match open_file(&h, &path, m) {
+                            Ok(f) => (
+                                new_file(ctx, *meta, FileState::new(Backing::File(f), false)),
+                                true,
+                            ),
+                            Err(e) => {
+                                return Err(lua_error(
+                                    ctx,
+                                    format!("cannot open file '{path}' ({})", os_error_text(&e)),
+                                ))
+                            }
                         }
                     }
-                }
-            };
-            let formats: Vec<Value<'gc>> = stack.drain(1.min(stack.len())..).collect();
-            let iter = lines_iterator(ctx, ud, formats, close);
-            stack.replace(ctx, (iter, Value::Nil, Value::Nil, ud));
-            Ok(CallbackReturn::Return)
-        }),
+                };
+                let formats: Vec<Value<'gc>> = stack.drain(1.min(stack.len())..).collect();
+                let iter = lines_iterator(ctx, ud, formats, close);
+                stack.replace(ctx, (iter, Value::Nil, Value::Nil, ud));
+                Ok(CallbackReturn::Return)
+            },
+        ),
     )
     .unwrap();
 

@@ -5,9 +5,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
 
-use super::check::{
-    arg_error, check_any, check_integer, check_number, num_lt, to_num,
-};
+use super::check::{arg_error, check_any, check_integer, check_number, num_lt, to_num};
 use crate::number_parse::{float_to_int, Num};
 
 fn num_value<'gc>(n: Num) -> Value<'gc> {
@@ -43,14 +41,11 @@ fn set<'gc>(
     .unwrap();
 }
 
-fn float_fn<'gc>(
-    ctx: Context<'gc>,
-    math: Table<'gc>,
-    name: &'static str,
-    f: fn(f64) -> f64,
-) {
+fn float_fn<'gc>(ctx: Context<'gc>, math: Table<'gc>, name: &'static str, f: fn(f64) -> f64) {
     set(ctx, math, name, move |ctx, stack| {
-        Ok(Value::Number(f(check_number(ctx, stack, 1, name)?.to_f64())))
+        Ok(Value::Number(
+            f(check_number(ctx, stack, 1, name)?.to_f64()),
+        ))
     });
 }
 
@@ -237,8 +232,12 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         let b = check_integer(ctx, stack, 2, "ult")?;
         Ok(Value::Boolean((a as u64) < (b as u64)))
     });
-    set(ctx, math, "max", |ctx, stack| minmax(ctx, stack, "max", true));
-    set(ctx, math, "min", |ctx, stack| minmax(ctx, stack, "min", false));
+    set(ctx, math, "max", |ctx, stack| {
+        minmax(ctx, stack, "max", true)
+    });
+    set(ctx, math, "min", |ctx, stack| {
+        minmax(ctx, stack, "min", false)
+    });
 
     let (s1, s2) = entropy();
     let state = Rc::new(RefCell::new(Xoshiro::seeded(s1, s2)));

@@ -4,11 +4,13 @@
 pub mod base;
 pub mod check;
 pub mod coroutine;
+pub mod debug;
 pub mod io;
-pub mod utf8;
 pub mod math;
 pub mod os;
+pub mod package;
 pub mod table;
+pub mod utf8;
 
 use piccolo::Context;
 
@@ -23,6 +25,9 @@ pub fn load_all<'gc>(ctx: Context<'gc>, host: &Host) {
     utf8::load_utf8(ctx);
     os::load_os(ctx, host);
     io::load_io(ctx, host);
+    debug::load_debug(ctx);
+    // Last, so `package.loaded` lists every library.
+    package::load_package(ctx, host);
 }
 
 /// A Lua error whose value is the string `msg` (what `error(msg, 0)` raises).

@@ -261,7 +261,12 @@ fn get_field<'gc>(
             }
             match default {
                 Some(d) => return Ok(d),
-                None => return Err(lua_error(ctx, format!("field '{key}' missing in date table"))),
+                None => {
+                    return Err(lua_error(
+                        ctx,
+                        format!("field '{key}' missing in date table"),
+                    ))
+                }
             }
         }
     };
@@ -354,11 +359,7 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             let t = match stack.get(0) {
                 Value::Nil => now(&h).map_err(|e| lua_error(ctx, e))?.floor() as i64,
                 Value::Table(t) => time_from_table(ctx, t)?,
-                _ => {
-                    return Err(super::check::type_error(
-                        ctx, &stack, 1, "time", "table",
-                    ))
-                }
+                _ => return Err(super::check::type_error(ctx, &stack, 1, "time", "table")),
             };
             stack.replace(ctx, t);
             Ok(CallbackReturn::Return)
@@ -473,7 +474,9 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
         ctx,
         "remove",
         Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            let name = check_string(ctx, &stack, 1, "remove")?.to_str_lossy().into_owned();
+            let name = check_string(ctx, &stack, 1, "remove")?
+                .to_str_lossy()
+                .into_owned();
             let r = match &h.fs {
                 Some(fs) => fs.remove(&name),
                 None => Err(no_fs()),
@@ -489,8 +492,12 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
         ctx,
         "rename",
         Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            let from = check_string(ctx, &stack, 1, "rename")?.to_str_lossy().into_owned();
-            let to = check_string(ctx, &stack, 2, "rename")?.to_str_lossy().into_owned();
+            let from = check_string(ctx, &stack, 1, "rename")?
+                .to_str_lossy()
+                .into_owned();
+            let to = check_string(ctx, &stack, 2, "rename")?
+                .to_str_lossy()
+                .into_owned();
             let r = match &h.fs {
                 Some(fs) => fs.rename(&from, &to),
                 None => Err(no_fs()),
@@ -506,12 +513,11 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
         ctx,
         "tmpname",
         Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            let name = h
-                .fs
-                .as_ref()
-                .ok_or_else(no_fs)
-                .and_then(|fs| fs.tmpname())
-                .map_err(|_| lua_error(ctx, "unable to generate a unique filename"))?;
+            let name =
+                h.fs.as_ref()
+                    .ok_or_else(no_fs)
+                    .and_then(|fs| fs.tmpname())
+                    .map_err(|_| lua_error(ctx, "unable to generate a unique filename"))?;
             stack.replace(ctx, ctx.intern(name.as_bytes()));
             Ok(CallbackReturn::Return)
         }),

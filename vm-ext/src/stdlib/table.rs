@@ -210,8 +210,10 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "unpack",
-            Callback::from_fn_with(&ctx, (fb, raw_unpack), |(fb, raw), ctx, exec, stack| {
-                match stack.get(0) {
+            Callback::from_fn_with(
+                &ctx,
+                (fb, raw_unpack),
+                |(fb, raw), ctx, exec, stack| match stack.get(0) {
                     Value::Table(t) if !has_meta(ctx, t) => raw.call(ctx, exec, stack),
                     t => {
                         let mut stack = stack;
@@ -227,8 +229,8 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                             then: None,
                         })
                     }
-                }
-            }),
+                },
+            ),
         )
         .unwrap();
     table.set(ctx, "move", move_callback(ctx, fb)).unwrap();

@@ -297,7 +297,17 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for c in [0u32, 0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x10000, 0x10ffff, 0x7fff_ffff] {
+        for c in [
+            0u32,
+            0x7f,
+            0x80,
+            0x7ff,
+            0x800,
+            0xffff,
+            0x10000,
+            0x10ffff,
+            0x7fff_ffff,
+        ] {
             let e = encode(c);
             assert_eq!(decode(&e, 0, false), Some((c, e.len())), "{c:x}");
         }

@@ -11,15 +11,18 @@ use std::{
 };
 
 use vm_ext::{
-    ErrorKind, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError, Runtime,
-    StepResult,
+    ErrorKind, FileStore, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError,
+    Runtime, RuntimeOptions, StepResult,
 };
 
 const USAGE: &str = "\
 usage: luahome [run] FILE.lua     run a file
        luahome -e 'CODE'          run a chunk given on the command line
        luahome                    interactive REPL (Ctrl-D to quit)
-       luahome --help | --version";
+       luahome --help | --version
+options:
+       --home PATH                keep `_home` in the file PATH (created if
+                                  missing) so it survives between runs";
 
 /// Exit status after Ctrl-C stopped a chunk (128 + SIGINT, as shells do).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -67,8 +70,28 @@ impl Interrupt {
     }
 }
 
+/// Removes `--home PATH` (anywhere on the line) and returns PATH.
+fn take_home_arg(args: &mut Vec<String>) -> Result<Option<String>, String> {
+    let Some(i) = args.iter().position(|a| a == "--home") else {
+        return Ok(None);
+    };
+    if i + 1 >= args.len() {
+        return Err(format!("luahome: --home needs a PATH\n{USAGE}"));
+    }
+    let path = args.remove(i + 1);
+    args.remove(i);
+    Ok(Some(path))
+}
+
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let home = match take_home_arg(&mut args) {
+        Ok(h) => h,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return 2;
+        }
+    };
     let command = match parse_args(&args) {
         Ok(c) => c,
         Err(msg) => {
@@ -98,33 +121,79 @@ pub fn main() -> i32 {
                 }
             };
             interrupt.install();
-            run_chunk(&mut new_runtime(), &source, &path, &interrupt)
+            let Some(mut rt) = new_runtime(home.as_deref()) else {
+                return 1;
+            };
+            let status = run_chunk(&mut rt, &source, &path, &interrupt);
+            finish_home(&mut rt, status)
         }
         Command::Eval(code) => {
             interrupt.install();
-            run_chunk(
-                &mut new_runtime(),
-                code.as_bytes(),
-                "(command line)",
-                &interrupt,
-            )
+            let Some(mut rt) = new_runtime(home.as_deref()) else {
+                return 1;
+            };
+            let status = run_chunk(&mut rt, code.as_bytes(), "(command line)", &interrupt);
+            finish_home(&mut rt, status)
         }
         Command::Repl => {
             interrupt.install();
-            repl(&interrupt)
+            repl(&interrupt, home.as_deref())
         }
     }
 }
 
-fn new_runtime() -> Runtime {
-    let mut rt = Runtime::new(Default::default());
+/// A runtime for the CLI; with `home`, `_home` is loaded from and saved to
+/// that file. A home file that cannot be read is reported and nothing runs
+/// (so it is never overwritten).
+fn new_runtime(home: Option<&str>) -> Option<Runtime> {
+    let mut options = RuntimeOptions::default();
+    if let Some(path) = home {
+        match FileStore::open(path) {
+            Ok(store) => options.store = Some(vm_ext::store::shared(store)),
+            Err(e) => {
+                eprintln!("luahome: cannot open home: {e}");
+                return None;
+            }
+        }
+    }
+    let mut rt = match Runtime::try_new(options) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("luahome: {e}");
+            return None;
+        }
+    };
+    print_warnings(&mut rt);
     rt.register_host_function("sleep");
     rt.set_output(|bytes| {
         let mut out = io::stdout().lock();
         let _ = out.write_all(bytes);
         let _ = out.flush();
     });
-    rt
+    Some(rt)
+}
+
+fn print_warnings(rt: &mut Runtime) {
+    for w in rt.take_warnings() {
+        eprintln!("luahome: warning: {w}");
+    }
+}
+
+/// Saves `_home` one last time; a failed save turns success into failure.
+fn finish_home(rt: &mut Runtime, status: i32) -> i32 {
+    let saved = rt.flush();
+    print_warnings(rt);
+    match saved {
+        Ok(()) => status,
+        Err(e) => {
+            eprintln!("luahome: {e}");
+            if status == 0 {
+                1
+            } else {
+                status
+            }
+        }
+    }
 }
 
 /// Runs one chunk to the end; prints its error as `chunk:line: message`.
@@ -198,8 +267,10 @@ fn report(e: &LuaError) -> i32 {
     }
 }
 
-fn repl(interrupt: &Interrupt) -> i32 {
-    let mut rt = new_runtime();
+fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
+    let Some(mut rt) = new_runtime(home) else {
+        return 1;
+    };
     let stdin = io::stdin();
     let mut lines = stdin.lock().lines();
     let interactive = std::io::IsTerminal::is_terminal(&io::stdin());
@@ -219,7 +290,7 @@ fn repl(interrupt: &Interrupt) -> i32 {
             if interactive {
                 println!();
             }
-            return 0;
+            return finish_home(&mut rt, 0);
         };
         if !buffer.is_empty() {
             buffer.push('\n');
@@ -245,6 +316,7 @@ fn repl(interrupt: &Interrupt) -> i32 {
             }
             Ok(_) => {}
         }
+        print_warnings(&mut rt);
         buffer.clear();
     }
 }

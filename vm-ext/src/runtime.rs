@@ -43,8 +43,9 @@ pub struct RuntimeOptions {
     /// Whether the global `Memory` is an alias of `_home` (default `true`).
     pub memory_alias: bool,
     /// Flush `_home` after at most this many `step` calls while there are
-    /// changes (1 = after every step that made changes). A flush also
-    /// happens whenever a chunk ends.
+    /// changes (1 = after every step that made changes); a flush also
+    /// happens whenever a chunk ends. 0 turns automatic flushing off: only
+    /// [`Runtime::flush`] writes.
     pub flush_every_steps: u32,
 }
 
@@ -267,11 +268,11 @@ impl Runtime {
 
     /// Flushes after a step when there are changes and the interval has passed.
     fn auto_flush(&mut self, chunk_ended: bool) {
-        if self.poisoned {
+        if self.poisoned || self.options.flush_every_steps == 0 {
             return;
         }
         self.steps_since_flush = self.steps_since_flush.saturating_add(1);
-        if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps.max(1) {
+        if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps {
             return;
         }
         let dirty = self.home.borrow().is_dirty();
@@ -365,7 +366,7 @@ impl Runtime {
         let result = self.step_inner(fuel);
         match &result {
             StepResult::Idle => {}
-            StepResult::Running => self.auto_flush(false),
+            StepResult::Running | StepResult::Waiting => self.auto_flush(false),
             _ => self.auto_flush(true),
         }
         result

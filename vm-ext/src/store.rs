@@ -15,9 +15,6 @@ use thiserror::Error;
 use crate::persist::codec::ByteBuf;
 
 /// Version of the [`Batch`] and snapshot envelopes.
-/// Every record of a store as (key, value) byte pairs.
-pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
-
 pub const STORE_FORMAT_VERSION: u32 = 1;
 
 /// Why a store could not load or save.
@@ -161,6 +158,9 @@ pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec
     Ok(wire.records.into_iter().map(|(k, v)| (k.0, v.0)).collect())
 }
 
+/// Encoded `(key, value)` records.
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Where `_home` records live between runs.
 pub trait Store {
     /// Every record in the store, in any order.
@@ -238,7 +238,7 @@ mod file {
         path::{Path, PathBuf},
     };
 
-    use super::{decode_snapshot, encode_snapshot, Batch, Store, StoreError};
+    use super::{decode_snapshot, encode_snapshot, Batch, Records, Store, StoreError};
 
     /// A store in one file: a CBOR snapshot of every record, replaced
     /// atomically on each flush (write a temporary file, fsync, rename).
@@ -305,7 +305,7 @@ mod file {
     }
 
     impl Store for FileStore {
-        fn load_all(&mut self) -> Result<crate::store::Records, StoreError> {
+        fn load_all(&mut self) -> Result<Records, StoreError> {
             Ok(self
                 .records
                 .iter()

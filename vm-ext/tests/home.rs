@@ -363,3 +363,21 @@ fn batch_encodes_as_one_log_record() {
     let bytes = batch.encode();
     assert_eq!(vm_ext::Batch::decode(&bytes).unwrap(), batch);
 }
+
+#[test]
+fn unsavable_upvalue_at_flush_warns_and_keeps_last_value() {
+    let shared = store::shared(MemoryStore::new());
+    let mut rt = Runtime::new(options(&shared));
+    run_ok(
+        &mut rt,
+        "local v = 1; _home.f = function() return v end; v = coroutine.create(print)",
+        "w",
+    );
+    let warnings = rt.take_warnings();
+    assert!(
+        warnings.iter().any(|w| w.contains("cannot store a thread")),
+        "{warnings:?}"
+    );
+    let mut rt = Runtime::new(options(&shared));
+    run_ok(&mut rt, "assert(_home.f() == 1)", "r");
+}

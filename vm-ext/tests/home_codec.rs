@@ -171,6 +171,9 @@ enum Mutation {
     Truncate(usize),
     Insert(usize, u8),
     Set(usize, u8),
+    /// A small value: often still a valid operand, so the verifier's
+    /// control-flow and stack-top rules (not only range checks) are tested.
+    Small(usize, u8),
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -179,6 +182,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<usize>().prop_map(Mutation::Truncate),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        (any::<usize>(), 0u8..6).prop_map(|(i, b)| Mutation::Small(i, b)),
     ]
 }
 
@@ -199,7 +203,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
             let i = i % (bytes.len() + 1);
             bytes.insert(i, b);
         }
-        Mutation::Set(i, b) => {
+        Mutation::Set(i, b) | Mutation::Small(i, b) => {
             let i = i % bytes.len();
             bytes[i] = b;
         }
@@ -207,8 +211,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
+    // 256 cases by default; set PROPTEST_CASES for a longer run.
     #[test]
     fn damaged_records_never_panic(which in any::<usize>(), muts in proptest::collection::vec(mutation(), 1..6)) {
         let records = sample_records();

@@ -88,7 +88,7 @@ enum Work<'gc> {
     },
 }
 
-/// A staged table: id, the proxy slot it belongs to, its entries.
+/// A staged table: its id, the plain table's address, and its entries.
 type StagedTable = (u64, usize, Vec<(PKey, PValue)>);
 
 /// Objects a successful conversion adds; applied by [`Staged::commit`].

@@ -1,0 +1,1 @@
+assert(_home.peek() == 43)

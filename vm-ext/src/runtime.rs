@@ -117,6 +117,7 @@ pub struct Runtime {
     run: Option<Run>,
     poisoned: bool,
     sink: Option<OutputSink>,
+    error_sink: Option<OutputSink>,
     home: SharedModel,
     /// The store `_home` is saved to; `None` when there is none or it
     /// failed to load (then nothing is ever written to it).
@@ -191,6 +192,7 @@ impl Runtime {
             run: None,
             poisoned: false,
             sink: None,
+            error_sink: None,
             home,
             store,
             steps_since_flush: 0,
@@ -563,6 +565,17 @@ impl Runtime {
                 sink(&self.host.output.take());
             }
         }
+        if let Some(sink) = self.error_sink.as_mut() {
+            if !self.host.warnings.is_empty() {
+                sink(&self.host.warnings.take());
+            }
+        }
+    }
+
+    /// Sends the stderr-equivalent (`warn` messages, `io.stderr` writes) to
+    /// `sink` as it is produced.
+    pub fn set_error_output(&mut self, sink: impl FnMut(&[u8]) + 'static) {
+        self.error_sink = Some(Box::new(sink));
     }
 
     fn check_usable(&self) -> Result<(), LuaError> {

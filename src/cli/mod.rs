@@ -11,7 +11,7 @@ use std::{
 };
 
 use vm_ext::{
-    ErrorKind, FileStore, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError,
+    ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError,
     Runtime, RuntimeOptions, StepResult,
 };
 
@@ -156,7 +156,7 @@ fn new_runtime(home: Option<&str>) -> Option<Runtime> {
             }
         }
     }
-    let mut rt = match Runtime::try_new(options) {
+    let mut rt = match Runtime::try_with_host(options, Host::native()) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("luahome: {e}");
@@ -169,6 +169,9 @@ fn new_runtime(home: Option<&str>) -> Option<Runtime> {
         let mut out = io::stdout().lock();
         let _ = out.write_all(bytes);
         let _ = out.flush();
+    });
+    rt.set_error_output(|bytes| {
+        let _ = io::stderr().lock().write_all(bytes);
     });
     Some(rt)
 }

@@ -117,6 +117,7 @@ pub struct Runtime {
     run: Option<Run>,
     poisoned: bool,
     sink: Option<OutputSink>,
+    error_sink: Option<OutputSink>,
     home: SharedModel,
     /// The store `_home` is saved to; `None` when there is none or it
     /// failed to load (then nothing is ever written to it).
@@ -135,12 +136,20 @@ impl Runtime {
     /// back (so nothing is lost), and the error is reported through
     /// [`Runtime::take_warnings`]; use [`Runtime::try_new`] to get it as an error.
     pub fn new(options: RuntimeOptions) -> Self {
-        match Self::try_new(options.clone()) {
+        Self::with_host(options, Host::default())
+    }
+
+    /// A runtime whose libraries use `host`'s services (files, stdin,
+    /// environment, clock, exit, module sources); [`Runtime::new`] uses a
+    /// sandboxed `Host::default()`. A store that cannot be loaded is handled
+    /// as in [`Runtime::new`].
+    pub fn with_host(options: RuntimeOptions, host: Host) -> Self {
+        match Self::try_with_host(options.clone(), host.clone()) {
             Ok(rt) => rt,
             Err(e) => {
                 let mut opts = options;
                 opts.store = None;
-                let mut rt = Self::build(opts, HomeModel::new());
+                let mut rt = Self::build(opts, HomeModel::new(), host);
                 rt.warnings.push(e.to_string());
                 rt
             }
@@ -149,6 +158,11 @@ impl Runtime {
 
     /// Like [`Runtime::new`], but a store that cannot be loaded is an error.
     pub fn try_new(options: RuntimeOptions) -> Result<Self, HomeError> {
+        Self::try_with_host(options, Host::default())
+    }
+
+    /// Like [`Runtime::with_host`], but a store that cannot be loaded is an error.
+    pub fn try_with_host(options: RuntimeOptions, host: Host) -> Result<Self, HomeError> {
         let model = match &options.store {
             Some(store) => {
                 let records = store.borrow_mut().load_all()?;
@@ -156,11 +170,10 @@ impl Runtime {
             }
             None => HomeModel::new(),
         };
-        Ok(Self::build(options, model))
+        Ok(Self::build(options, model, host))
     }
 
-    fn build(options: RuntimeOptions, mut model: HomeModel) -> Self {
-        let host = Host::default();
+    fn build(options: RuntimeOptions, mut model: HomeModel, host: Host) -> Self {
         let mut lua = Lua::core();
         let warnings = std::mem::take(&mut model.warnings);
         let home: SharedModel = Rc::new(RefCell::new(model));
@@ -179,6 +192,7 @@ impl Runtime {
             run: None,
             poisoned: false,
             sink: None,
+            error_sink: None,
             home,
             store,
             steps_since_flush: 0,
@@ -288,6 +302,12 @@ impl Runtime {
     /// Output produced since the last call (only when no sink is set).
     pub fn take_output(&mut self) -> Vec<u8> {
         self.host.output.take()
+    }
+
+    /// The host services this runtime's libraries use (its output and
+    /// warning buffers, file system, ...).
+    pub fn host(&self) -> &Host {
+        &self.host
     }
 
     /// Direct access to the VM, for hosts and tests that install globals.
@@ -545,6 +565,17 @@ impl Runtime {
                 sink(&self.host.output.take());
             }
         }
+        if let Some(sink) = self.error_sink.as_mut() {
+            if !self.host.warnings.is_empty() {
+                sink(&self.host.warnings.take());
+            }
+        }
+    }
+
+    /// Sends the stderr-equivalent (`warn` messages, `io.stderr` writes) to
+    /// `sink` as it is produced.
+    pub fn set_error_output(&mut self, sink: impl FnMut(&[u8]) + 'static) {
+        self.error_sink = Some(Box::new(sink));
     }
 
     fn check_usable(&self) -> Result<(), LuaError> {

@@ -49,23 +49,25 @@ fn compile_images(lua: &mut Lua) -> Vec<FunctionImage> {
 #[test]
 fn compiled_prototypes_verify_and_round_trip() {
     let mut lua = Lua::core();
-    let mut scripts: Vec<String> = SOURCES.iter().map(|s| s.to_string()).collect();
+    // Fixtures are byte strings (some hold non-UTF-8 literals).
+    let mut scripts: Vec<Vec<u8>> = SOURCES.iter().map(|s| s.as_bytes().to_vec()).collect();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for sub in ["tests/scripts", "tests/home"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "lua") {
-                scripts.push(std::fs::read_to_string(p).unwrap());
+                scripts.push(std::fs::read(p).unwrap());
             }
         }
     }
     lua.enter(|ctx| {
         for src in &scripts {
-            let Ok(c) = Closure::load(ctx, Some("chunk"), src.as_bytes()) else {
+            let Ok(c) = Closure::load(ctx, Some("chunk"), src.as_slice()) else {
                 continue;
             };
             let image = image_of(&c.prototype());
-            verify_image(&image).unwrap_or_else(|e| panic!("{e}\n{src}"));
+            verify_image(&image)
+                .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(src)));
             let record = FunctionRecord {
                 upvalues: vec![UpvalueSlot::Env; image.upvalues.len()],
                 image: image.clone(),

@@ -64,7 +64,7 @@ impl<'de> Deserialize<'de> for ByteBuf {
                 Ok(ByteBuf(v.as_bytes().to_vec()))
             }
         }
-        d.deserialize_bytes(V)
+        d.deserialize_byte_buf(V)
     }
 }
 

@@ -1,15 +1,37 @@
-//! Base library corrections: `print` to the host's output, `tostring` with
-//! Lua 5.4 number formatting and `__tostring`/`__name`, `error` with positions.
+//! Base library: `print` to the host's output, `tostring` with Lua 5.4
+//! number formatting and `__tostring`/`__name`, `error` with positions, and
+//! Lua 5.4 versions of `load`, `loadfile`, `dofile`, `pcall`, `xpcall`,
+//! `select`, `tonumber`, the raw functions, `getmetatable`/`setmetatable`,
+//! `next`/`pairs`/`ipairs`, `assert`, `type`, `warn` and `collectgarbage`.
+//!
+//! Known gaps (piccolo 0.3.3): `collectgarbage("collect")` cannot force a
+//! collection from inside a callback (the collector runs between slices);
+//! binary chunks cannot be loaded; errors raised by the VM itself carry no
+//! position.
+
+use std::{cell::Cell, rc::Rc};
 
 use gc_arena::{Collect, Gc};
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Function, MetaMethod,
-    Sequence, SequencePoll, Stack, Value,
+    closure::UpValueState, meta_ops, table::NextValue, BoxSequence, Callback, CallbackReturn,
+    Closure, Context, Error, Execution, Function, FunctionPrototype, MetaMethod, Sequence,
+    SequencePoll, Stack, Table, Value,
 };
 
-use super::lua_error;
-use crate::{number::float_to_string, Host, OutputBuffer};
+use super::{
+    check::{
+        arg_error, check_any, check_function, check_integer, check_string, check_table,
+        error_value, metatable_of, opt_string, raw_equal, type_error,
+    },
+    lua_error,
+};
+use crate::{
+    number::float_to_string,
+    number_parse::{str_to_int_base, str_to_number, Num},
+    Host, OutputBuffer,
+};
 
+/// Installs the base library into the globals.
 pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     let g = ctx.globals();
     g.set(ctx, "_G", g).unwrap();
@@ -18,6 +40,60 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
         .unwrap();
     g.set(ctx, "tostring", tostring_callback(ctx)).unwrap();
     g.set(ctx, "error", error_callback(ctx)).unwrap();
+    g.set(ctx, "pcall", pcall_callback(ctx)).unwrap();
+    g.set(ctx, "xpcall", xpcall_callback(ctx)).unwrap();
+    g.set(ctx, "select", select_callback(ctx)).unwrap();
+    g.set(ctx, "type", type_callback(ctx)).unwrap();
+    g.set(ctx, "tonumber", tonumber_callback(ctx)).unwrap();
+    g.set(ctx, "assert", assert_callback(ctx)).unwrap();
+    g.set(ctx, "rawequal", rawequal_callback(ctx)).unwrap();
+    g.set(ctx, "rawlen", rawlen_callback(ctx)).unwrap();
+    g.set(ctx, "rawget", rawget_callback(ctx)).unwrap();
+    g.set(ctx, "rawset", rawset_callback(ctx)).unwrap();
+    g.set(ctx, "getmetatable", getmetatable_callback(ctx))
+        .unwrap();
+    g.set(ctx, "setmetatable", setmetatable_callback(ctx))
+        .unwrap();
+    let next = next_callback(ctx);
+    g.set(ctx, "next", next).unwrap();
+    g.set(ctx, "pairs", pairs_callback(ctx, next)).unwrap();
+    g.set(ctx, "ipairs", ipairs_callback(ctx)).unwrap();
+    g.set(ctx, "load", load_callback(ctx)).unwrap();
+    g.set(ctx, "loadfile", loadfile_callback(ctx, host.clone(), false))
+        .unwrap();
+    g.set(ctx, "dofile", loadfile_callback(ctx, host.clone(), true))
+        .unwrap();
+    g.set(ctx, "warn", warn_callback(ctx, host.warnings.clone()))
+        .unwrap();
+    g.set(ctx, "collectgarbage", collectgarbage_callback(ctx))
+        .unwrap();
+    g.set(ctx, "loadstring", Value::Nil).unwrap();
+    for name in [
+        "tostring",
+        "select",
+        "type",
+        "tonumber",
+        "rawequal",
+        "rawlen",
+        "rawget",
+        "rawset",
+        "getmetatable",
+        "setmetatable",
+        "next",
+        "pairs",
+        "ipairs",
+        "load",
+        "loadfile",
+        "dofile",
+        "warn",
+        "collectgarbage",
+        "xpcall",
+    ] {
+        if let Value::Function(Function::Callback(cb)) = g.get(ctx, name) {
+            g.set(ctx, name, super::check::with_position(ctx, cb))
+                .unwrap();
+        }
+    }
 }
 
 /// The address Lua shows for reference values (`table: 0x...`).
@@ -52,7 +128,7 @@ pub fn tostring_plain<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> Value<'gc> {
     ctx.intern(s.as_bytes()).into()
 }
 
-fn metatable<'gc>(v: Value<'gc>) -> Option<piccolo::Table<'gc>> {
+fn metatable<'gc>(v: Value<'gc>) -> Option<Table<'gc>> {
     match v {
         Value::Table(t) => t.metatable(),
         Value::UserData(u) => u.metatable(),
@@ -199,4 +275,761 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
         Err(msg.into())
     })
+}
+
+/// Returns `true` followed by the results of a call; a failed call returns
+/// `false` and the error value (internal errors as strings).
+#[derive(Collect)]
+#[collect(require_static)]
+struct PCall;
+
+impl<'gc> Sequence<'gc> for PCall {
+    fn poll(
+        &mut self,
+        _ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.push_front(Value::Boolean(true));
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.replace(ctx, (false, error_value(ctx, &error)));
+        Ok(SequencePoll::Return)
+    }
+}
+
+fn pcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let f = check_any(ctx, &stack, 1, "pcall")?;
+        match meta_ops::call(ctx, f) {
+            Ok(function) => {
+                stack.pop_front();
+                Ok(CallbackReturn::Call {
+                    function,
+                    then: Some(BoxSequence::new(&ctx, PCall)),
+                })
+            }
+            Err(_) => {
+                let msg = format!(
+                    "attempt to call a {} value",
+                    super::check::type_name(ctx, f)
+                );
+                stack.replace(ctx, (false, ctx.intern(msg.as_bytes())));
+                Ok(CallbackReturn::Return)
+            }
+        }
+    })
+}
+
+/// How many times a failing message handler is re-run on its own error
+/// before `xpcall` gives up with "error in error handling".
+const MAX_HANDLER_DEPTH: u8 = 100;
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct XPCall<'gc> {
+    handler: Function<'gc>,
+    depth: u8,
+}
+
+impl<'gc> Sequence<'gc> for XPCall<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.depth == 0 {
+            stack.push_front(Value::Boolean(true));
+        } else {
+            let v = stack.get(0);
+            stack.replace(ctx, (false, v));
+        }
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.depth >= MAX_HANDLER_DEPTH {
+            stack.replace(ctx, (false, ctx.intern(b"error in error handling")));
+            return Ok(SequencePoll::Return);
+        }
+        self.depth += 1;
+        stack.replace(ctx, error_value(ctx, &error));
+        Ok(SequencePoll::Call {
+            function: self.handler,
+            is_tail: false,
+        })
+    }
+}
+
+fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let handler = check_function(ctx, &stack, 2, "xpcall")?;
+        let f = stack.get(0);
+        stack.drain(..2.min(stack.len()));
+        let seq = BoxSequence::new(&ctx, XPCall { handler, depth: 0 });
+        match meta_ops::call(ctx, f) {
+            Ok(function) => Ok(CallbackReturn::Call {
+                function,
+                then: Some(seq),
+            }),
+            Err(_) => {
+                let msg = format!(
+                    "attempt to call a {} value",
+                    super::check::type_name(ctx, f)
+                );
+                stack.replace(ctx, ctx.intern(msg.as_bytes()));
+                Ok(CallbackReturn::Call {
+                    function: handler,
+                    then: Some(BoxSequence::new(&ctx, XPCall { handler, depth: 1 })),
+                })
+            }
+        }
+    })
+}
+
+fn select_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let n = stack.len() as i64 - 1;
+        if let Value::String(s) = stack.get(0) {
+            if s.as_bytes() == b"#" {
+                stack.replace(ctx, n.max(0));
+                return Ok(CallbackReturn::Return);
+            }
+        }
+        let i = check_integer(ctx, &stack, 1, "select")?;
+        let first = if i < 0 {
+            let k = n + i;
+            if k < 0 {
+                return Err(arg_error(ctx, 1, "select", "index out of range"));
+            }
+            k + 1
+        } else if i == 0 {
+            return Err(arg_error(ctx, 1, "select", "index out of range"));
+        } else {
+            i.min(n + 1)
+        };
+        stack.drain(..first as usize);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn type_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let v = check_any(ctx, &stack, 1, "type")?;
+        stack.replace(ctx, ctx.intern_static(v.type_name().as_bytes()));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn num_value<'gc>(n: Num) -> Value<'gc> {
+    match n {
+        Num::Int(i) => Value::Integer(i),
+        Num::Float(f) => Value::Number(f),
+    }
+}
+
+fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let result = if stack.get(1).is_nil() {
+            match check_any(ctx, &stack, 1, "tonumber")? {
+                v @ (Value::Integer(_) | Value::Number(_)) => v,
+                Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
+                _ => Value::Nil,
+            }
+        } else {
+            let base = check_integer(ctx, &stack, 2, "tonumber")?;
+            let Value::String(s) = stack.get(0) else {
+                return Err(type_error(ctx, &stack, 1, "tonumber", "string"));
+            };
+            if !(2..=36).contains(&base) {
+                return Err(arg_error(ctx, 2, "tonumber", "base out of range"));
+            }
+            str_to_int_base(s.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
+        };
+        stack.replace(ctx, result);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, stack| {
+        let v = check_any(ctx, &stack, 1, "assert")?;
+        if v.to_bool() {
+            Ok(CallbackReturn::Return)
+        } else if stack.len() < 2 {
+            Err(lua_error(ctx, "assertion failed!"))
+        } else {
+            Err(stack.get(1).into())
+        }
+    })
+}
+
+fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let a = check_any(ctx, &stack, 1, "rawequal")?;
+        let b = check_any(ctx, &stack, 2, "rawequal")?;
+        stack.replace(ctx, raw_equal(a, b));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let n = match stack.get(0) {
+            Value::Table(t) => t.length(),
+            Value::String(s) => s.len(),
+            _ => return Err(type_error(ctx, &stack, 1, "rawlen", "table or string")),
+        };
+        stack.replace(ctx, n);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn rawget_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "rawget")?;
+        let k = check_any(ctx, &stack, 2, "rawget")?;
+        stack.replace(ctx, t.get_value(k));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// `t[k] = v` without metamethods, with Lua's messages for bad keys.
+pub fn raw_set<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    k: Value<'gc>,
+    v: Value<'gc>,
+) -> Result<(), Error<'gc>> {
+    match t.set_value(&ctx, k, v) {
+        Ok(_) => Ok(()),
+        Err(piccolo::table::InvalidTableKey::IsNaN) => Err(lua_error(ctx, "table index is NaN")),
+        Err(piccolo::table::InvalidTableKey::IsNil) => Err(lua_error(ctx, "table index is nil")),
+    }
+}
+
+fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "rawset")?;
+        let k = check_any(ctx, &stack, 2, "rawset")?;
+        let v = check_any(ctx, &stack, 3, "rawset")?;
+        raw_set(ctx, t, k, v)?;
+        stack.replace(ctx, t);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let v = check_any(ctx, &stack, 1, "getmetatable")?;
+        let result = match metatable_of(ctx, v) {
+            Some(mt) => match mt.get(ctx, "__metatable") {
+                Value::Nil => Value::Table(mt),
+                protected => protected,
+            },
+            None => Value::Nil,
+        };
+        stack.replace(ctx, result);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "setmetatable")?;
+        let mt = match stack.get(1) {
+            Value::Table(mt) => Some(mt),
+            Value::Nil if stack.len() >= 2 => None,
+            _ => return Err(type_error(ctx, &stack, 2, "setmetatable", "nil or table")),
+        };
+        if let Some(old) = t.metatable() {
+            if !old.get(ctx, "__metatable").is_nil() {
+                return Err(lua_error(ctx, "cannot change a protected metatable"));
+            }
+        }
+        t.set_metatable(&ctx, mt);
+        stack.replace(ctx, t);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn next_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "next")?;
+        match t.next(stack.get(1)) {
+            NextValue::Found { key, value } => stack.replace(ctx, (key, value)),
+            NextValue::Last => stack.replace(ctx, Value::Nil),
+            NextValue::NotFound => return Err(lua_error(ctx, "invalid key to 'next'")),
+        }
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// Keeps the first `n` values of a call's results.
+#[derive(Collect)]
+#[collect(require_static)]
+struct Truncate(usize);
+
+impl<'gc> Sequence<'gc> for Truncate {
+    fn poll(
+        &mut self,
+        _ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.resize(self.0);
+        Ok(SequencePoll::Return)
+    }
+}
+
+fn pairs_callback<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
+    Callback::from_fn_with(&ctx, next, |next, ctx, _, mut stack| {
+        let t = check_any(ctx, &stack, 1, "pairs")?;
+        if let Some(mt) = metatable(t) {
+            let pairs = mt.get(ctx, MetaMethod::Pairs);
+            if !pairs.is_nil() {
+                stack.replace(ctx, t);
+                return Ok(CallbackReturn::Call {
+                    function: meta_ops::call(ctx, pairs)?,
+                    then: Some(BoxSequence::new(&ctx, Truncate(3))),
+                });
+            }
+        }
+        stack.replace(ctx, (*next, t, Value::Nil));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    #[derive(Collect)]
+    #[collect(require_static)]
+    struct INext(i64);
+
+    impl<'gc> Sequence<'gc> for INext {
+        fn poll(
+            &mut self,
+            ctx: Context<'gc>,
+            _exec: Execution<'gc, '_>,
+            mut stack: Stack<'gc, '_>,
+        ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+            let v = stack.get(0);
+            if v.is_nil() {
+                stack.replace(ctx, Value::Nil);
+            } else {
+                stack.replace(ctx, (self.0, v));
+            }
+            Ok(SequencePoll::Return)
+        }
+    }
+
+    let inext = Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = stack.get(0);
+        let i = check_integer(ctx, &stack, 2, "ipairs")?.wrapping_add(1);
+        if let Value::Table(tt) = t {
+            let v = tt.get_value(Value::Integer(i));
+            if !v.is_nil() || tt.metatable().is_none() {
+                if v.is_nil() {
+                    stack.replace(ctx, Value::Nil);
+                } else {
+                    stack.replace(ctx, (i, v));
+                }
+                return Ok(CallbackReturn::Return);
+            }
+        }
+        match meta_ops::index(ctx, t, Value::Integer(i))? {
+            meta_ops::MetaResult::Value(v) => {
+                if v.is_nil() {
+                    stack.replace(ctx, Value::Nil);
+                } else {
+                    stack.replace(ctx, (i, v));
+                }
+                Ok(CallbackReturn::Return)
+            }
+            meta_ops::MetaResult::Call(call) => {
+                stack.clear();
+                stack.extend(call.args);
+                Ok(CallbackReturn::Call {
+                    function: call.function,
+                    then: Some(BoxSequence::new(&ctx, INext(i))),
+                })
+            }
+        }
+    });
+
+    Callback::from_fn_with(&ctx, inext, |inext, ctx, _, mut stack| {
+        let t = check_any(ctx, &stack, 1, "ipairs")?;
+        stack.replace(ctx, (*inext, t, 0));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// The name Lua shows for a chunk (`luaO_chunkid`): `=name` as `name`,
+/// `@file` as `file` (shortened from the left), source text as
+/// `[string "first line..."]`.
+pub fn chunk_display_name(source: &[u8]) -> String {
+    const IDSIZE: usize = 60;
+    match source.first() {
+        Some(b'=') => String::from_utf8_lossy(&source[1..source.len().min(IDSIZE)]).into_owned(),
+        Some(b'@') => {
+            let rest = &source[1..];
+            if rest.len() < IDSIZE {
+                String::from_utf8_lossy(rest).into_owned()
+            } else {
+                let keep = IDSIZE - 4;
+                format!("...{}", String::from_utf8_lossy(&rest[rest.len() - keep..]))
+            }
+        }
+        _ => {
+            let avail = IDSIZE - 15;
+            let nl = source.iter().position(|&b| b == b'\n');
+            let mut text = &source[..nl.unwrap_or(source.len())];
+            let truncated = nl.is_some() || text.len() > avail;
+            if text.len() > avail {
+                text = &text[..avail];
+            }
+            let text = String::from_utf8_lossy(text);
+            if truncated {
+                format!("[string \"{text}...\"]")
+            } else {
+                format!("[string \"{text}\"]")
+            }
+        }
+    }
+}
+
+/// Compiles `source` as a chunk named `chunkname` (Lua's raw form: `=name`,
+/// `@file` or the source text) with `_ENV` set to `env` (the globals when
+/// `None`). `mode` is `load`'s mode string. Errors are Lua's messages.
+pub fn load_chunk<'gc>(
+    ctx: Context<'gc>,
+    source: &[u8],
+    chunkname: &[u8],
+    mode: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Closure<'gc>, String> {
+    let binary = source.first() == Some(&0x1b);
+    let (kind, letter) = if binary {
+        ("binary", b'b')
+    } else {
+        ("text", b't')
+    };
+    if !mode.contains(&letter) {
+        return Err(format!(
+            "attempt to load a {kind} chunk (mode is '{}')",
+            String::from_utf8_lossy(mode)
+        ));
+    }
+    let name = chunk_display_name(chunkname);
+    if binary {
+        return Err(format!(
+            "{name}: binary chunks are not supported by this runtime"
+        ));
+    }
+    let proto = FunctionPrototype::compile(ctx, &name, source)
+        .map_err(|e| crate::LuaError::from_prototype(&name, &e).message)?;
+    let env_table = match env {
+        Some(Value::Table(t)) => t,
+        _ => ctx.globals(),
+    };
+    let closure = Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
+    if let Some(env) = env {
+        if !matches!(env, Value::Table(_)) {
+            if let Some(up) = closure.upvalues().first() {
+                up.set(&ctx, UpValueState::Closed(env));
+            }
+        }
+    }
+    Ok(closure)
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct LoadReader<'gc> {
+    reader: Function<'gc>,
+    #[collect(require_static)]
+    source: Vec<u8>,
+    #[collect(require_static)]
+    chunkname: Vec<u8>,
+    #[collect(require_static)]
+    mode: Vec<u8>,
+    env: Option<Value<'gc>>,
+    started: bool,
+}
+
+impl<'gc> Sequence<'gc> for LoadReader<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.started {
+            let piece = match stack.get(0) {
+                Value::Nil => None,
+                Value::String(s) if s.as_bytes().is_empty() => None,
+                v => match super::check::to_bytes(v) {
+                    Some(b) => Some(b),
+                    None => {
+                        stack.replace(
+                            ctx,
+                            (
+                                Value::Nil,
+                                ctx.intern(b"reader function must return a string"),
+                            ),
+                        );
+                        return Ok(SequencePoll::Return);
+                    }
+                },
+            };
+            match piece {
+                Some(b) => self.source.extend_from_slice(&b),
+                None => {
+                    let result =
+                        load_chunk(ctx, &self.source, &self.chunkname, &self.mode, self.env);
+                    match result {
+                        Ok(c) => stack.replace(ctx, c),
+                        Err(msg) => stack.replace(ctx, (Value::Nil, ctx.intern(msg.as_bytes()))),
+                    }
+                    return Ok(SequencePoll::Return);
+                }
+            }
+        }
+        self.started = true;
+        stack.clear();
+        Ok(SequencePoll::Call {
+            function: self.reader,
+            is_tail: false,
+        })
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.replace(ctx, (Value::Nil, error_value(ctx, &error)));
+        Ok(SequencePoll::Return)
+    }
+}
+
+fn load_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let chunk = stack.get(0);
+        let chunkname = opt_string(ctx, &stack, 2, "load")?.map(|s| s.as_bytes().to_vec());
+        let mode =
+            opt_string(ctx, &stack, 3, "load")?.map_or(b"bt".to_vec(), |s| s.as_bytes().to_vec());
+        let env = (stack.len() >= 4).then(|| stack.get(3));
+        match chunk {
+            Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+                let source = super::check::to_bytes(chunk).unwrap_or_default();
+                let name = chunkname.unwrap_or_else(|| source.clone());
+                match load_chunk(ctx, &source, &name, &mode, env) {
+                    Ok(c) => stack.replace(ctx, c),
+                    Err(msg) => stack.replace(ctx, (Value::Nil, ctx.intern(msg.as_bytes()))),
+                }
+                Ok(CallbackReturn::Return)
+            }
+            Value::Function(reader) => Ok(CallbackReturn::Sequence(BoxSequence::new(
+                &ctx,
+                LoadReader {
+                    reader,
+                    source: Vec::new(),
+                    chunkname: chunkname.unwrap_or_else(|| b"=(load)".to_vec()),
+                    mode,
+                    env,
+                    started: false,
+                },
+            ))),
+            _ => Err(type_error(ctx, &stack, 1, "load", "function")),
+        }
+    })
+}
+
+/// The text C's `strerror` would give for an I/O error.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "No such file or directory".into(),
+        K::PermissionDenied => "Permission denied".into(),
+        K::AlreadyExists => "File exists".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Reads a Lua source file through the host (stdin when `path` is `None`),
+/// dropping a first line that starts with `#`. Errors read like Lua's
+/// (`cannot open x.lua: No such file or directory`).
+pub fn read_source_file(host: &Host, path: Option<&str>) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let (mut data, chunkname) = match path {
+        Some(p) => {
+            let fs = host
+                .fs
+                .as_ref()
+                .ok_or_else(|| format!("cannot open {p}: no file system in this host"))?;
+            let data = fs
+                .read_all(p)
+                .map_err(|e| format!("cannot open {p}: {}", os_error_text(&e)))?;
+            (data, format!("@{p}").into_bytes())
+        }
+        None => {
+            let stdin = host
+                .stdin
+                .as_ref()
+                .ok_or_else(|| "cannot read stdin: no standard input in this host".to_string())?;
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut *stdin.borrow_mut(), &mut data)
+                .map_err(|e| format!("cannot read stdin: {}", os_error_text(&e)))?;
+            (data, b"=stdin".to_vec())
+        }
+    };
+    if data.first() == Some(&b'#') {
+        let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        data.drain(..end);
+    }
+    Ok((data, chunkname))
+}
+
+fn loadfile_callback<'gc>(ctx: Context<'gc>, host: Host, run: bool) -> Callback<'gc> {
+    let fname = if run { "dofile" } else { "loadfile" };
+    Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        let path = opt_string(ctx, &stack, 1, fname)?.map(|s| s.to_str_lossy().into_owned());
+        let mode = if run {
+            b"bt".to_vec()
+        } else {
+            opt_string(ctx, &stack, 2, fname)?.map_or(b"bt".to_vec(), |s| s.as_bytes().to_vec())
+        };
+        let env = (!run && stack.len() >= 3).then(|| stack.get(2));
+        let loaded = read_source_file(&host, path.as_deref())
+            .and_then(|(src, name)| load_chunk(ctx, &src, &name, &mode, env));
+        match (loaded, run) {
+            (Ok(c), false) => {
+                stack.replace(ctx, c);
+                Ok(CallbackReturn::Return)
+            }
+            (Ok(c), true) => {
+                stack.clear();
+                Ok(CallbackReturn::Call {
+                    function: c.into(),
+                    then: None,
+                })
+            }
+            (Err(msg), false) => {
+                stack.replace(ctx, (Value::Nil, ctx.intern(msg.as_bytes())));
+                Ok(CallbackReturn::Return)
+            }
+            (Err(msg), true) => Err(lua_error(ctx, msg)),
+        }
+    })
+}
+
+fn warn_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
+    let on = Rc::new(Cell::new(false));
+    Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        check_string(ctx, &stack, 1, "warn")?;
+        let mut msg = Vec::new();
+        for i in 1..=stack.len() {
+            msg.extend_from_slice(check_string(ctx, &stack, i, "warn")?.as_bytes());
+        }
+        stack.clear();
+        if stack_is_control(&msg) {
+            match &msg[..] {
+                b"@on" => on.set(true),
+                b"@off" => on.set(false),
+                _ => {}
+            }
+        } else if on.get() {
+            out.write(b"Lua warning: ");
+            out.write(&msg);
+            out.write(b"\n");
+        }
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn stack_is_control(msg: &[u8]) -> bool {
+    msg.first() == Some(&b'@')
+}
+
+fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    let running = Rc::new(Cell::new(true));
+    let generational = Rc::new(Cell::new(false));
+    let pause = Rc::new(Cell::new(200i64));
+    let stepmul = Rc::new(Cell::new(100i64));
+    Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        let opt = opt_string(ctx, &stack, 1, "collectgarbage")?
+            .map_or(b"collect".to_vec(), |s| s.as_bytes().to_vec());
+        let result: Value<'gc> = match &opt[..] {
+            b"collect" => Value::Integer(0),
+            b"stop" => {
+                running.set(false);
+                Value::Integer(0)
+            }
+            b"restart" => {
+                running.set(true);
+                Value::Integer(0)
+            }
+            b"count" => Value::Number(ctx.metrics().total_allocation() as f64 / 1024.0),
+            b"step" => Value::Boolean(true),
+            b"isrunning" => Value::Boolean(running.get()),
+            b"incremental" | b"generational" => {
+                let was = if generational.get() {
+                    "generational"
+                } else {
+                    "incremental"
+                };
+                generational.set(&opt[..] == b"generational");
+                Value::String(ctx.intern_static(was.as_bytes()))
+            }
+            b"setpause" => {
+                let new = super::check::opt_integer(ctx, &stack, 2, "collectgarbage", 0)?;
+                Value::Integer(pause.replace(new))
+            }
+            b"setstepmul" => {
+                let new = super::check::opt_integer(ctx, &stack, 2, "collectgarbage", 0)?;
+                Value::Integer(stepmul.replace(new))
+            }
+            other => {
+                return Err(arg_error(
+                    ctx,
+                    1,
+                    "collectgarbage",
+                    &format!("invalid option '{}'", String::from_utf8_lossy(other)),
+                ))
+            }
+        };
+        stack.replace(ctx, result);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// Used by other libraries to show numbers as `tostring` does.
+pub fn number_to_string(v: Value<'_>) -> Option<String> {
+    match v {
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Number(f) => Some(float_to_string(f)),
+        _ => None,
+    }
 }

@@ -1,0 +1,492 @@
+//! The `debug` library, as far as piccolo 0.3.3 lets a library see the VM.
+//!
+//! What works: `traceback` (the message plus a `stack traceback:` naming the
+//! calling Lua frame, the only frame piccolo exposes), `getinfo` for
+//! functions (`source`, `short_src`, `what`, `linedefined`, `nparams`,
+//! `isvararg`, `nups`, `func`) and for level 1 (adds `currentline`; deeper
+//! levels give a placeholder record with unknown positions), `getmetatable`/
+//! `setmetatable` without `__metatable` protection and for every type,
+//! `getupvalue`/`setupvalue` (closed upvalues only: an open upvalue reads
+//! as nil and cannot be set; names are `_ENV` or `(no name)`),
+//! `upvalueid` (an integer identity), `getregistry`, `getuservalue`.
+//!
+//! Missing: `getlocal`/`setlocal` (always nil: piccolo keeps no local
+//! names), hooks (`sethook` is accepted and ignored, `gethook` returns
+//! nil), `upvaluejoin` (closures' upvalues cannot be replaced), `debug.debug`,
+//! `lastlinedefined` and `activelines`, and levels above 1 in `getinfo`.
+
+use gc_arena::{Collect, Gc, Rootable};
+use piccolo::{
+    closure::UpValueState, compiler::FunctionRef, Callback, CallbackReturn, Context, Function,
+    Singleton, Stack, Table, Value,
+};
+
+use super::{
+    check::{arg_error, check_any, check_integer, metatable_of, set_type_metatable, type_error},
+    lua_error,
+};
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+struct Registry<'gc>(Table<'gc>);
+
+impl<'gc> Singleton<'gc> for Registry<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        Registry(Table::new(&ctx))
+    }
+}
+
+/// `source` and `short_src` for a chunk whose display name is `name`.
+fn source_of(name: &str) -> (String, String) {
+    if name.starts_with("[string ") {
+        (name.to_string(), name.to_string())
+    } else if name == "?" || name == "=?" {
+        ("=?".to_string(), "?".to_string())
+    } else {
+        (format!("@{name}"), name.to_string())
+    }
+}
+
+fn info_table<'gc>(ctx: Context<'gc>, fields: &[(&str, Value<'gc>)]) -> Table<'gc> {
+    let t = Table::new(&ctx);
+    for (k, v) in fields {
+        let _ = t.set(ctx, ctx.intern(k.as_bytes()), *v);
+    }
+    t
+}
+
+fn s<'gc>(ctx: Context<'gc>, text: &str) -> Value<'gc> {
+    Value::String(ctx.intern(text.as_bytes()))
+}
+
+fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
+    match f {
+        Function::Closure(c) => {
+            let proto = c.prototype();
+            let name = proto.chunk_name.to_str_lossy().into_owned();
+            let (source, short_src) = source_of(&name);
+            let (what, line) = match proto.reference {
+                FunctionRef::Chunk => ("main", 0i64),
+                FunctionRef::Named(_, l) | FunctionRef::Expression(l) => ("Lua", l.0 as i64 + 1),
+            };
+            info_table(
+                ctx,
+                &[
+                    ("source", s(ctx, &source)),
+                    ("short_src", s(ctx, &short_src)),
+                    ("what", s(ctx, what)),
+                    ("linedefined", Value::Integer(line)),
+                    ("lastlinedefined", Value::Integer(-1)),
+                    ("currentline", Value::Integer(-1)),
+                    ("nparams", Value::Integer(proto.fixed_params as i64)),
+                    ("isvararg", Value::Boolean(proto.has_varargs)),
+                    ("nups", Value::Integer(c.upvalues().len() as i64)),
+                    ("istailcall", Value::Boolean(false)),
+                    ("func", Value::Function(f)),
+                ],
+            )
+        }
+        Function::Callback(_) => info_table(
+            ctx,
+            &[
+                ("source", s(ctx, "=[C]")),
+                ("short_src", s(ctx, "[C]")),
+                ("what", s(ctx, "C")),
+                ("linedefined", Value::Integer(-1)),
+                ("lastlinedefined", Value::Integer(-1)),
+                ("currentline", Value::Integer(-1)),
+                ("nparams", Value::Integer(0)),
+                ("isvararg", Value::Boolean(true)),
+                ("nups", Value::Integer(0)),
+                ("istailcall", Value::Boolean(false)),
+                ("func", Value::Function(f)),
+            ],
+        ),
+    }
+}
+
+/// Drops a leading thread argument (`debug.x([thread,] ...)`).
+fn skip_thread(stack: &mut Stack<'_, '_>) {
+    if matches!(stack.get(0), Value::Thread(_)) {
+        stack.pop_front();
+    }
+}
+
+fn upvalue<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    fname: &str,
+) -> Result<Option<(piccolo::Closure<'gc>, usize)>, piccolo::Error<'gc>> {
+    let n = check_integer(ctx, stack, 2, fname)?;
+    match stack.get(0) {
+        Value::Function(Function::Closure(c)) => {
+            if n >= 1 && (n as usize) <= c.upvalues().len() {
+                Ok(Some((c, n as usize - 1)))
+            } else {
+                Ok(None)
+            }
+        }
+        Value::Function(Function::Callback(_)) => Ok(None),
+        _ => Err(type_error(ctx, stack, 1, fname, "function")),
+    }
+}
+
+fn upvalue_name(c: piccolo::Closure<'_>, i: usize) -> &'static str {
+    match c.prototype().upvalues.get(i) {
+        Some(piccolo::types::UpValueDescriptor::Environment) => "_ENV",
+        _ => "(no name)",
+    }
+}
+
+/// Installs the `debug` library.
+pub fn load_debug<'gc>(ctx: Context<'gc>) {
+    let debug = Table::new(&ctx);
+
+    debug
+        .set(
+            ctx,
+            "traceback",
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                skip_thread(&mut stack);
+                let msg = stack.get(0);
+                if !matches!(
+                    msg,
+                    Value::Nil | Value::String(_) | Value::Integer(_) | Value::Number(_)
+                ) {
+                    stack.replace(ctx, msg);
+                    return Ok(CallbackReturn::Return);
+                }
+                let mut out = super::check::to_bytes(msg).unwrap_or_default();
+                if !out.is_empty() {
+                    out.push(b'\n');
+                }
+                out.extend_from_slice(b"stack traceback:");
+                if let Some(frame) = exec.upper_lua_frame() {
+                    let what = match frame.current_function {
+                        FunctionRef::Chunk => "in main chunk".to_string(),
+                        FunctionRef::Named(name, _) => {
+                            format!("in function '{}'", name.to_str_lossy())
+                        }
+                        FunctionRef::Expression(line) => {
+                            format!("in function <{}:{}>", frame.chunk_name.to_str_lossy(), line)
+                        }
+                    };
+                    out.extend_from_slice(
+                        format!(
+                            "\n\t{}:{}: {what}",
+                            frame.chunk_name.to_str_lossy(),
+                            frame.current_line
+                        )
+                        .as_bytes(),
+                    );
+                }
+                out.extend_from_slice(b"\n\t[C]: in ?");
+                stack.replace(ctx, ctx.intern(&out));
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getinfo",
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                skip_thread(&mut stack);
+                if let Value::String(opts) = stack.get(1) {
+                    if !opts.as_bytes().iter().all(|c| b"SlnrutfL".contains(c)) {
+                        return Err(arg_error(ctx, 2, "getinfo", "invalid option"));
+                    }
+                }
+                let result = match stack.get(0) {
+                    Value::Function(f) => Value::Table(function_info(ctx, f)),
+                    Value::Integer(_) | Value::Number(_) => {
+                        let level = check_integer(ctx, &stack, 1, "getinfo")?;
+                        match level {
+                            0 => info_table(
+                                ctx,
+                                &[
+                                    ("source", s(ctx, "=[C]")),
+                                    ("short_src", s(ctx, "[C]")),
+                                    ("what", s(ctx, "C")),
+                                    ("name", s(ctx, "getinfo")),
+                                    ("namewhat", s(ctx, "field")),
+                                    ("currentline", Value::Integer(-1)),
+                                    ("linedefined", Value::Integer(-1)),
+                                    ("nparams", Value::Integer(0)),
+                                    ("isvararg", Value::Boolean(true)),
+                                    ("nups", Value::Integer(0)),
+                                ],
+                            )
+                            .into(),
+                            1 => match exec.upper_lua_frame() {
+                                Some(frame) => {
+                                    let name = frame.chunk_name.to_str_lossy().into_owned();
+                                    let (source, short_src) = source_of(&name);
+                                    let (what, line) = match frame.current_function {
+                                        FunctionRef::Chunk => ("main", 0),
+                                        FunctionRef::Named(_, l) | FunctionRef::Expression(l) => {
+                                            ("Lua", l.0 as i64 + 1)
+                                        }
+                                    };
+                                    let t = info_table(
+                                        ctx,
+                                        &[
+                                            ("source", s(ctx, &source)),
+                                            ("short_src", s(ctx, &short_src)),
+                                            ("what", s(ctx, what)),
+                                            (
+                                                "currentline",
+                                                Value::Integer(frame.current_line.0 as i64 + 1),
+                                            ),
+                                            ("linedefined", Value::Integer(line)),
+                                            ("lastlinedefined", Value::Integer(-1)),
+                                            ("namewhat", s(ctx, "")),
+                                            ("istailcall", Value::Boolean(false)),
+                                        ],
+                                    );
+                                    if let FunctionRef::Named(n, _) = frame.current_function {
+                                        let _ = t.set(ctx, "name", n);
+                                    }
+                                    t.into()
+                                }
+                                None => Value::Nil,
+                            },
+                            2..=255 => info_table(
+                                ctx,
+                                &[
+                                    ("source", s(ctx, "=?")),
+                                    ("short_src", s(ctx, "?")),
+                                    ("what", s(ctx, "Lua")),
+                                    ("currentline", Value::Integer(-1)),
+                                    ("linedefined", Value::Integer(-1)),
+                                    ("lastlinedefined", Value::Integer(-1)),
+                                    ("namewhat", s(ctx, "")),
+                                ],
+                            )
+                            .into(),
+                            _ => Value::Nil,
+                        }
+                    }
+                    _ => return Err(arg_error(ctx, 1, "getinfo", "function or level expected")),
+                };
+                stack.replace(ctx, result);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getmetatable",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                let v = check_any(ctx, &stack, 1, "getmetatable")?;
+                stack.replace(ctx, metatable_of(ctx, v).map_or(Value::Nil, Value::Table));
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "setmetatable",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                let v = stack.get(0);
+                let mt = match stack.get(1) {
+                    Value::Table(t) => Some(t),
+                    Value::Nil => None,
+                    _ => return Err(type_error(ctx, &stack, 2, "setmetatable", "nil or table")),
+                };
+                match v {
+                    Value::Table(t) => {
+                        t.set_metatable(&ctx, mt);
+                    }
+                    Value::UserData(u) => {
+                        u.set_metatable(&ctx, mt);
+                    }
+                    _ => set_type_metatable(ctx, v, mt),
+                }
+                stack.replace(ctx, v);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getupvalue",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                match upvalue(ctx, &stack, "getupvalue")? {
+                    Some((c, i)) => {
+                        // An open upvalue may live on the running thread, whose
+                        // stack piccolo keeps borrowed: its value is not readable here.
+                        let v = match c.upvalues()[i].get() {
+                            UpValueState::Closed(v) => v,
+                            UpValueState::Open(_) => Value::Nil,
+                        };
+                        stack.replace(ctx, (ctx.intern_static(upvalue_name(c, i).as_bytes()), v));
+                    }
+                    None => stack.clear(),
+                }
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "setupvalue",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                check_any(ctx, &stack, 3, "setupvalue")?;
+                let v = stack.get(2);
+                match upvalue(ctx, &stack, "setupvalue")? {
+                    Some((c, i)) => {
+                        let up = c.upvalues()[i];
+                        match up.get() {
+                            UpValueState::Closed(_) => {
+                                up.set(&ctx, UpValueState::Closed(v));
+                                stack
+                                    .replace(ctx, ctx.intern_static(upvalue_name(c, i).as_bytes()));
+                            }
+                            // See `getupvalue`: open upvalues cannot be reached safely.
+                            UpValueState::Open(_) => stack.clear(),
+                        }
+                    }
+                    None => stack.clear(),
+                }
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "upvalueid",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                match upvalue(ctx, &stack, "upvalueid")? {
+                    Some((c, i)) => {
+                        let id = Gc::as_ptr(c.upvalues()[i].into_inner()) as usize as i64;
+                        stack.replace(ctx, id);
+                    }
+                    None => return Err(arg_error(ctx, 2, "upvalueid", "invalid upvalue index")),
+                }
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "upvaluejoin",
+            Callback::from_fn(&ctx, |ctx, _, _| {
+                Err(lua_error(
+                    ctx,
+                    "debug.upvaluejoin is not supported by this runtime",
+                ))
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getlocal",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                skip_thread(&mut stack);
+                check_integer(ctx, &stack, 2, "getlocal")?;
+                stack.replace(ctx, Value::Nil);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "setlocal",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                skip_thread(&mut stack);
+                check_integer(ctx, &stack, 2, "setlocal")?;
+                stack.replace(ctx, Value::Nil);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "sethook",
+            Callback::from_fn(&ctx, |_, _, mut stack| {
+                stack.clear();
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "gethook",
+            Callback::from_fn(&ctx, |_, _, mut stack| {
+                stack.clear();
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getregistry",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                let r = ctx.singleton::<Rootable![Registry<'_>]>().0;
+                stack.replace(ctx, r);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "getuservalue",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                stack.replace(ctx, (Value::Nil, false));
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "setuservalue",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                let u = stack.get(0);
+                if !matches!(u, Value::UserData(_)) {
+                    return Err(type_error(ctx, &stack, 1, "setuservalue", "userdata"));
+                }
+                stack.replace(ctx, u);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+
+    debug
+        .set(
+            ctx,
+            "debug",
+            Callback::from_fn(&ctx, |_, _, _| Ok(CallbackReturn::Return)),
+        )
+        .unwrap();
+
+    super::check::position_all(ctx, debug);
+    ctx.set_global("debug", debug).unwrap();
+}

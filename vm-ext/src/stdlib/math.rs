@@ -1,0 +1,336 @@
+//! The `math` library with Lua 5.4's integer/float rules and messages;
+//! `random` is xoshiro256** with 5.4's range projection and seeding.
+
+use std::{cell::RefCell, rc::Rc};
+
+use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
+
+use super::check::{arg_error, check_any, check_integer, check_number, num_lt, to_num};
+use crate::number_parse::{float_to_int, Num};
+
+fn num_value<'gc>(n: Num) -> Value<'gc> {
+    match n {
+        Num::Int(i) => Value::Integer(i),
+        Num::Float(f) => Value::Number(f),
+    }
+}
+
+/// A float result as an integer when it fits (`math.floor` and friends).
+fn float_to_value<'gc>(f: f64) -> Value<'gc> {
+    match float_to_int(f) {
+        Some(i) => Value::Integer(i),
+        None => Value::Number(f),
+    }
+}
+
+fn set<'gc>(
+    ctx: Context<'gc>,
+    math: Table<'gc>,
+    name: &'static str,
+    f: impl Fn(Context<'gc>, &Stack<'gc, '_>) -> Result<Value<'gc>, Error<'gc>> + 'static,
+) {
+    math.set(
+        ctx,
+        name,
+        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+            let v = f(ctx, &stack)?;
+            stack.replace(ctx, v);
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+}
+
+fn float_fn<'gc>(ctx: Context<'gc>, math: Table<'gc>, name: &'static str, f: fn(f64) -> f64) {
+    set(ctx, math, name, move |ctx, stack| {
+        Ok(Value::Number(
+            f(check_number(ctx, stack, 1, name)?.to_f64()),
+        ))
+    });
+}
+
+/// xoshiro256** state, as Lua 5.4's `math.random` keeps it.
+#[derive(Debug, Clone)]
+pub struct Xoshiro([u64; 4]);
+
+impl Xoshiro {
+    /// Seeds as `math.randomseed(n1, n2)` does.
+    pub fn seeded(n1: u64, n2: u64) -> Self {
+        let mut x = Xoshiro([n1, 0xff, n2, 0]);
+        for _ in 0..16 {
+            x.next_u64();
+        }
+        x
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let s0 = s[0];
+        let s1 = s[1];
+        let s2 = s[2] ^ s0;
+        let s3 = s[3] ^ s1;
+        let res = s1.wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        s[0] = s0 ^ s3;
+        s[1] = s1 ^ s2;
+        s[2] = s2 ^ (s1 << 17);
+        s[3] = s3.rotate_left(45);
+        res
+    }
+
+    /// A random integer in `[0, n]` without bias (Lua's `project`).
+    pub fn project(&mut self, mut ran: u64, n: u64) -> u64 {
+        if n & n.wrapping_add(1) == 0 {
+            return ran & n;
+        }
+        let mut lim = n;
+        lim |= lim >> 1;
+        lim |= lim >> 2;
+        lim |= lim >> 4;
+        lim |= lim >> 8;
+        lim |= lim >> 16;
+        lim |= lim >> 32;
+        loop {
+            ran &= lim;
+            if ran <= n {
+                return ran;
+            }
+            ran = self.next_u64();
+        }
+    }
+}
+
+fn seed_from_entropy() -> (u64, u64) {
+    let addr = &seed_from_entropy as *const _ as usize as u64;
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    (t, addr)
+}
+
+fn entropy() -> (u64, u64) {
+    if cfg!(target_arch = "wasm32") {
+        // No clock without a host on wasm32-unknown-unknown.
+        let local = 0u8;
+        (&local as *const u8 as u64, 0x9e37_79b9_7f4a_7c15)
+    } else {
+        seed_from_entropy()
+    }
+}
+
+/// Installs the `math` library.
+pub fn load_math<'gc>(ctx: Context<'gc>) {
+    let math = Table::new(&ctx);
+    math.set(ctx, "pi", std::f64::consts::PI).unwrap();
+    math.set(ctx, "huge", f64::INFINITY).unwrap();
+    math.set(ctx, "maxinteger", i64::MAX).unwrap();
+    math.set(ctx, "mininteger", i64::MIN).unwrap();
+
+    set(ctx, math, "abs", |ctx, stack| {
+        Ok(match check_number(ctx, stack, 1, "abs")? {
+            Num::Int(i) => Value::Integer(i.wrapping_abs()),
+            Num::Float(f) => Value::Number(f.abs()),
+        })
+    });
+    set(ctx, math, "floor", |ctx, stack| {
+        Ok(match check_number(ctx, stack, 1, "floor")? {
+            Num::Int(i) => Value::Integer(i),
+            Num::Float(f) => float_to_value(f.floor()),
+        })
+    });
+    set(ctx, math, "ceil", |ctx, stack| {
+        Ok(match check_number(ctx, stack, 1, "ceil")? {
+            Num::Int(i) => Value::Integer(i),
+            Num::Float(f) => float_to_value(f.ceil()),
+        })
+    });
+    float_fn(ctx, math, "sqrt", f64::sqrt);
+    float_fn(ctx, math, "sin", f64::sin);
+    float_fn(ctx, math, "cos", f64::cos);
+    float_fn(ctx, math, "tan", f64::tan);
+    float_fn(ctx, math, "asin", f64::asin);
+    float_fn(ctx, math, "acos", f64::acos);
+    float_fn(ctx, math, "exp", f64::exp);
+    float_fn(ctx, math, "rad", f64::to_radians);
+    float_fn(ctx, math, "deg", f64::to_degrees);
+    set(ctx, math, "atan", |ctx, stack| {
+        let y = check_number(ctx, stack, 1, "atan")?.to_f64();
+        let x = if stack.get(1).is_nil() {
+            1.0
+        } else {
+            check_number(ctx, stack, 2, "atan")?.to_f64()
+        };
+        Ok(Value::Number(y.atan2(x)))
+    });
+    set(ctx, math, "log", |ctx, stack| {
+        let x = check_number(ctx, stack, 1, "log")?.to_f64();
+        Ok(Value::Number(if stack.get(1).is_nil() {
+            x.ln()
+        } else {
+            let b = check_number(ctx, stack, 2, "log")?.to_f64();
+            if b == 2.0 {
+                x.log2()
+            } else if b == 10.0 {
+                x.log10()
+            } else {
+                x.ln() / b.ln()
+            }
+        }))
+    });
+    set(ctx, math, "fmod", |ctx, stack| {
+        let a = check_number(ctx, stack, 1, "fmod")?;
+        let b = check_number(ctx, stack, 2, "fmod")?;
+        Ok(match (a, b) {
+            (Num::Int(m), Num::Int(d)) => {
+                if d == 0 {
+                    return Err(arg_error(ctx, 2, "fmod", "zero"));
+                }
+                // d == -1 would overflow for mininteger; the result is 0.
+                Value::Integer(if d == -1 { 0 } else { m % d })
+            }
+            (a, b) => Value::Number(a.to_f64() % b.to_f64()),
+        })
+    });
+    math.set(
+        ctx,
+        "modf",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            let r: (Value<'_>, Value<'_>) = match check_number(ctx, &stack, 1, "modf")? {
+                Num::Int(i) => (Value::Integer(i), Value::Number(0.0)),
+                Num::Float(n) => {
+                    let ip = if n < 0.0 { n.ceil() } else { n.floor() };
+                    let frac = if n == ip { 0.0 } else { n - ip };
+                    (float_to_value(ip), Value::Number(frac))
+                }
+            };
+            stack.replace(ctx, r);
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+    set(ctx, math, "tointeger", |ctx, stack| {
+        let v = check_any(ctx, stack, 1, "tointeger")?;
+        Ok(match v {
+            Value::Integer(i) => Value::Integer(i),
+            Value::Number(f) => float_to_int(f).map_or(Value::Nil, Value::Integer),
+            Value::String(_) => to_num(v)
+                .and_then(Num::to_i64)
+                .map_or(Value::Nil, Value::Integer),
+            _ => Value::Nil,
+        })
+    });
+    set(ctx, math, "type", |ctx, stack| {
+        Ok(match check_any(ctx, stack, 1, "type")? {
+            Value::Integer(_) => Value::String(ctx.intern_static(b"integer")),
+            Value::Number(_) => Value::String(ctx.intern_static(b"float")),
+            _ => Value::Nil,
+        })
+    });
+    set(ctx, math, "ult", |ctx, stack| {
+        let a = check_integer(ctx, stack, 1, "ult")?;
+        let b = check_integer(ctx, stack, 2, "ult")?;
+        Ok(Value::Boolean((a as u64) < (b as u64)))
+    });
+    set(ctx, math, "max", |ctx, stack| {
+        minmax(ctx, stack, "max", true)
+    });
+    set(ctx, math, "min", |ctx, stack| {
+        minmax(ctx, stack, "min", false)
+    });
+
+    let (s1, s2) = entropy();
+    let state = Rc::new(RefCell::new(Xoshiro::seeded(s1, s2)));
+    let rs = state.clone();
+    math.set(
+        ctx,
+        "random",
+        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+            let mut st = rs.borrow_mut();
+            let rv = st.next_u64();
+            let (low, up) = match stack.len() {
+                0 => {
+                    stack.replace(ctx, (rv >> 11) as f64 * 2f64.powi(-53));
+                    return Ok(CallbackReturn::Return);
+                }
+                1 => {
+                    let up = check_integer(ctx, &stack, 1, "random")?;
+                    if up == 0 {
+                        stack.replace(ctx, rv as i64);
+                        return Ok(CallbackReturn::Return);
+                    }
+                    (1, up)
+                }
+                2 => (
+                    check_integer(ctx, &stack, 1, "random")?,
+                    check_integer(ctx, &stack, 2, "random")?,
+                ),
+                _ => return Err(super::lua_error(ctx, "wrong number of arguments")),
+            };
+            if low > up {
+                return Err(arg_error(ctx, stack.len(), "random", "interval is empty"));
+            }
+            let r = st.project(rv, (up as u64).wrapping_sub(low as u64));
+            stack.replace(ctx, r.wrapping_add(low as u64) as i64);
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+    math.set(
+        ctx,
+        "randomseed",
+        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+            let (n1, n2) = if stack.is_empty() {
+                let (a, b) = entropy();
+                (a as i64, b as i64)
+            } else {
+                let n1 = check_integer(ctx, &stack, 1, "randomseed")?;
+                let n2 = super::check::opt_integer(ctx, &stack, 2, "randomseed", 0)?;
+                (n1, n2)
+            };
+            *state.borrow_mut() = Xoshiro::seeded(n1 as u64, n2 as u64);
+            stack.replace(ctx, (n1, n2));
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+
+    super::check::position_all(ctx, math);
+    ctx.set_global("math", math).unwrap();
+}
+
+fn minmax<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    name: &str,
+    max: bool,
+) -> Result<Value<'gc>, Error<'gc>> {
+    if stack.is_empty() {
+        return Err(arg_error(ctx, 1, name, "value expected"));
+    }
+    let mut best = check_number(ctx, stack, 1, name)?;
+    for i in 2..=stack.len() {
+        let v = check_number(ctx, stack, i, name)?;
+        let better = if max {
+            num_lt(best, v)
+        } else {
+            num_lt(v, best)
+        };
+        if better {
+            best = v;
+        }
+    }
+    Ok(num_value(best))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xoshiro_matches_lua_5_4() {
+        // `math.randomseed(42); print(math.random(0))` in Lua 5.4.
+        let mut x = Xoshiro::seeded(42, 0);
+        assert_eq!(x.next_u64() as i64, -1276290044721465627);
+    }
+}

@@ -1,0 +1,348 @@
+//! The Lua 5.4 `string` library: byte strings, `format`, Lua patterns
+//! (`find`, `match`, `gmatch`, `gsub`) and `pack`/`unpack`/`packsize`, with
+//! the reference implementation's results and error messages.
+//!
+//! Everything that may call back into Lua (`format` with `__tostring`,
+//! `gsub` with a function) is a [`piccolo::Sequence`]; the pattern matcher
+//! is depth-bounded like Lua's and charges fuel for its work.
+
+mod format;
+mod pack;
+mod pattern;
+
+use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
+
+use super::{base::tostring_plain, lua_error};
+use crate::number::{float_to_i64, str_to_number, Num};
+
+pub use pattern::{MatchError, Matcher, MAXCAPTURES};
+
+/// The largest string `rep` (and friends) will build, in bytes.
+pub const MAX_STRING_SIZE: usize = 1 << 28;
+
+/// Replaces the global `string` table with this library.
+pub fn load_string<'gc>(ctx: Context<'gc>) {
+    let lib = string_library(ctx);
+    // Setting a field of the globals table cannot fail for a string key.
+    let _ = ctx.globals().set(ctx, "string", lib);
+}
+
+/// A fresh `string` library table (also what a string metatable's
+/// `__index` should point at, on a core that supports string metatables).
+pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
+    let t = Table::new(&ctx);
+    let set = |name: &'static str, f: Callback<'gc>| {
+        let _ = t.set(ctx, name, f);
+    };
+    set("len", Callback::from_fn(&ctx, str_len));
+    set("sub", Callback::from_fn(&ctx, str_sub));
+    set("upper", Callback::from_fn(&ctx, str_upper));
+    set("lower", Callback::from_fn(&ctx, str_lower));
+    set("reverse", Callback::from_fn(&ctx, str_reverse));
+    set("rep", Callback::from_fn(&ctx, str_rep));
+    set("byte", Callback::from_fn(&ctx, str_byte));
+    set("char", Callback::from_fn(&ctx, str_char));
+    set("dump", Callback::from_fn(&ctx, str_dump));
+    set("format", format::callback(ctx));
+    set("find", pattern::find_callback(ctx));
+    set("match", pattern::match_callback(ctx));
+    set("gmatch", pattern::gmatch_callback(ctx));
+    set("gsub", pattern::gsub_callback(ctx));
+    set("pack", Callback::from_fn(&ctx, pack::str_pack));
+    set("unpack", Callback::from_fn(&ctx, pack::str_unpack));
+    set("packsize", Callback::from_fn(&ctx, pack::str_packsize));
+    t
+}
+
+/// The type name Lua shows in argument errors (`__name` when present).
+pub(crate) fn type_name<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> String {
+    let mt = match v {
+        Value::Table(t) => t.metatable(),
+        Value::UserData(u) => u.metatable(),
+        _ => None,
+    };
+    if let Some(Value::String(s)) = mt.map(|mt| mt.get(ctx, "__name")) {
+        return s.to_str_lossy().into_owned();
+    }
+    match v {
+        Value::Integer(_) | Value::Number(_) => "number".into(),
+        Value::UserData(_) => "userdata".into(),
+        _ => v.type_name().into(),
+    }
+}
+
+/// `bad argument #n to 'fname' (msg)`; `n` counts from 1.
+pub(crate) fn arg_error<'gc>(ctx: Context<'gc>, n: usize, fname: &str, msg: &str) -> Error<'gc> {
+    lua_error(ctx, format!("bad argument #{n} to '{fname}' ({msg})"))
+}
+
+fn type_error<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+    expected: &str,
+) -> Error<'gc> {
+    let got = if i >= stack.len() {
+        "no value".to_string()
+    } else {
+        type_name(ctx, stack.get(i))
+    };
+    arg_error(
+        ctx,
+        i + 1,
+        fname,
+        &format!("{expected} expected, got {got}"),
+    )
+}
+
+/// A string argument (numbers are converted as `tostring` does).
+pub(crate) fn check_str<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<piccolo::String<'gc>, Error<'gc>> {
+    match stack.get(i) {
+        Value::String(s) => Ok(s),
+        v @ (Value::Integer(_) | Value::Number(_)) => match tostring_plain(ctx, v) {
+            Value::String(s) => Ok(s),
+            _ => Err(type_error(ctx, stack, i, fname, "string")),
+        },
+        _ => Err(type_error(ctx, stack, i, fname, "string")),
+    }
+}
+
+/// An optional string argument.
+pub(crate) fn opt_str<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<Option<piccolo::String<'gc>>, Error<'gc>> {
+    if stack.get(i).is_nil() {
+        Ok(None)
+    } else {
+        check_str(ctx, stack, i, fname).map(Some)
+    }
+}
+
+/// A value as a number, as Lua's arithmetic conversions see it.
+pub(crate) fn to_num(v: Value<'_>) -> Option<Num> {
+    match v {
+        Value::Integer(i) => Some(Num::Int(i)),
+        Value::Number(f) => Some(Num::Float(f)),
+        Value::String(s) => str_to_number(s.as_bytes()),
+        _ => None,
+    }
+}
+
+/// An integer argument (`luaL_checkinteger`).
+pub(crate) fn check_int<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<i64, Error<'gc>> {
+    match to_num(stack.get(i)) {
+        Some(Num::Int(n)) => Ok(n),
+        Some(Num::Float(f)) => float_to_i64(f)
+            .ok_or_else(|| arg_error(ctx, i + 1, fname, "number has no integer representation")),
+        None => Err(type_error(ctx, stack, i, fname, "number")),
+    }
+}
+
+/// An optional integer argument (`luaL_optinteger`).
+pub(crate) fn opt_int<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+    default: i64,
+) -> Result<i64, Error<'gc>> {
+    if stack.get(i).is_nil() {
+        Ok(default)
+    } else {
+        check_int(ctx, stack, i, fname)
+    }
+}
+
+/// A number argument (`luaL_checknumber`).
+pub(crate) fn check_num<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<f64, Error<'gc>> {
+    to_num(stack.get(i))
+        .map(Num::to_f64)
+        .ok_or_else(|| type_error(ctx, stack, i, fname, "number"))
+}
+
+/// Lua 5.4's `posrelatI`: a 1-based start position, negatives from the end,
+/// clamped below at 1.
+pub(crate) fn posrelat_start(pos: i64, len: usize) -> usize {
+    if pos > 0 {
+        pos as usize
+    } else if pos == 0 || pos < -(len as i64) {
+        1
+    } else {
+        (len as i64 + pos + 1) as usize
+    }
+}
+
+/// Lua 5.4's `getendpos`: an end position, clamped to the length.
+fn posrelat_end(pos: i64, len: usize) -> usize {
+    if pos > len as i64 {
+        len
+    } else if pos >= 0 {
+        pos as usize
+    } else if pos < -(len as i64) {
+        0
+    } else {
+        (len as i64 + pos + 1) as usize
+    }
+}
+
+fn ret_bytes<'gc>(
+    ctx: Context<'gc>,
+    mut stack: Stack<'gc, '_>,
+    b: &[u8],
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    stack.replace(ctx, piccolo::String::from_slice(&ctx, b));
+    Ok(CallbackReturn::Return)
+}
+
+type CbResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
+
+fn str_len<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "len")?;
+    stack.replace(ctx, s.len());
+    Ok(CallbackReturn::Return)
+}
+
+fn str_sub<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "sub")?;
+    let b = s.as_bytes();
+    let i = posrelat_start(check_int(ctx, &stack, 1, "sub")?, b.len());
+    let j = posrelat_end(opt_int(ctx, &stack, 2, "sub", -1)?, b.len());
+    if i > j {
+        return ret_bytes(ctx, stack, b"");
+    }
+    ret_bytes(ctx, stack, &b[i - 1..j])
+}
+
+fn str_upper<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "upper")?;
+    ret_bytes(ctx, stack, &s.as_bytes().to_ascii_uppercase())
+}
+
+fn str_lower<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "lower")?;
+    ret_bytes(ctx, stack, &s.as_bytes().to_ascii_lowercase())
+}
+
+fn str_reverse<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "reverse")?;
+    let mut v = s.as_bytes().to_vec();
+    v.reverse();
+    ret_bytes(ctx, stack, &v)
+}
+
+fn str_rep<'gc>(
+    ctx: Context<'gc>,
+    mut exec: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "rep")?.as_bytes();
+    let n = check_int(ctx, &stack, 1, "rep")?;
+    let sep = opt_str(ctx, &stack, 2, "rep")?.map_or(&b""[..], |s| s.as_bytes());
+    if n <= 0 {
+        return ret_bytes(ctx, stack, b"");
+    }
+    let unit = s.len() + sep.len();
+    if unit != 0 && unit as u128 * n as u128 > MAX_STRING_SIZE as u128 {
+        return Err(lua_error(ctx, "resulting string too large"));
+    }
+    let n = n as usize;
+    let total = n * s.len() + (n - 1) * sep.len();
+    exec.fuel()
+        .consume((total / 64).min(i32::MAX as usize) as i32);
+    let mut out = Vec::with_capacity(total);
+    for k in 0..n {
+        if k > 0 {
+            out.extend_from_slice(sep);
+        }
+        out.extend_from_slice(s);
+    }
+    ret_bytes(ctx, stack, &out)
+}
+
+fn str_byte<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let s = check_str(ctx, &stack, 0, "byte")?.as_bytes();
+    let pi = opt_int(ctx, &stack, 1, "byte", 1)?;
+    let i = posrelat_start(pi, s.len());
+    let j = posrelat_end(opt_int(ctx, &stack, 2, "byte", pi)?, s.len());
+    stack.clear();
+    if i > j {
+        return Ok(CallbackReturn::Return);
+    }
+    if j - i >= 1_000_000 {
+        return Err(lua_error(ctx, "string slice too long"));
+    }
+    for &b in &s[i - 1..j] {
+        stack.push_back(Value::Integer(b as i64));
+    }
+    Ok(CallbackReturn::Return)
+}
+
+fn str_char<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let mut out = Vec::with_capacity(stack.len());
+    for i in 0..stack.len() {
+        let c = check_int(ctx, &stack, i, "char")?;
+        if !(0..=255).contains(&c) {
+            return Err(arg_error(ctx, i + 1, "char", "value out of range"));
+        }
+        out.push(c as u8);
+    }
+    ret_bytes(ctx, stack, &out)
+}
+
+fn str_dump<'gc>(
+    ctx: Context<'gc>,
+    _: piccolo::Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    match stack.get(0) {
+        Value::Function(_) => Err(lua_error(ctx, "unable to dump given function")),
+        _ => Err(type_error(ctx, &stack, 0, "dump", "function")),
+    }
+}

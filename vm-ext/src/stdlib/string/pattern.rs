@@ -1,0 +1,966 @@
+//! Lua patterns over bytes, and the library functions built on them:
+//! `find`, `match`, `gmatch`, `gsub`.
+//!
+//! The matcher follows Lua 5.4's semantics: its recursion depth is bounded
+//! by [`MAXCCALLS`] ("pattern too complex"), each match attempt by
+//! [`MAX_STEPS`], and the scans over start positions charge fuel and pause
+//! (as a [`Sequence`]) when a slice's fuel runs out.
+
+use std::{cell::Cell, rc::Rc};
+
+use gc_arena::Collect;
+use piccolo::{
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Sequence, SequencePoll,
+    Stack, String as LuaString, Value,
+};
+
+use super::{arg_error, check_int, check_str, opt_int, posrelat_start, type_name, CbResult};
+use crate::{number::float_to_string, stdlib::lua_error};
+
+/// Most captures one pattern may have (`LUA_MAXCAPTURES`).
+pub const MAXCAPTURES: usize = 32;
+/// Most nested matcher calls (Lua's `MAXCCALLS`).
+pub const MAXCCALLS: usize = 200;
+/// Most matcher steps one match attempt may take before it is refused as
+/// "pattern too complex" (Lua has no such limit; this keeps a slice bounded).
+pub const MAX_STEPS: u64 = 1 << 25;
+
+const CAP_UNFINISHED: isize = -1;
+const CAP_POSITION: isize = -2;
+const SPECIALS: &[u8] = b"^$*+?.([%-";
+
+/// A pattern error, with Lua's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchError(pub String);
+
+impl MatchError {
+    fn new(msg: impl Into<String>) -> Self {
+        MatchError(msg.into())
+    }
+}
+
+type MResult<T> = Result<T, MatchError>;
+
+/// One capture's value: a substring (start, end) or a position (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    /// Bytes `start..end` of the subject.
+    Str(usize, usize),
+    /// A position capture `()`, as a 0-based offset.
+    Pos(usize),
+}
+
+/// Matches one pattern against one subject, Lua-style.
+pub struct Matcher<'a> {
+    src: &'a [u8],
+    pat: &'a [u8],
+    level: usize,
+    capture: [(usize, isize); MAXCAPTURES],
+    depth: usize,
+    steps: u64,
+    /// Steps taken by all attempts so far (for fuel accounting).
+    pub total_steps: u64,
+}
+
+impl<'a> Matcher<'a> {
+    /// A matcher for `pat` over `src`.
+    pub fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
+        Matcher {
+            src,
+            pat,
+            level: 0,
+            capture: [(0, 0); MAXCAPTURES],
+            depth: MAXCCALLS,
+            steps: 0,
+            total_steps: 0,
+        }
+    }
+
+    /// Tries to match the pattern from byte `p` at subject offset `s`;
+    /// returns the end of the match.
+    pub fn attempt(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+        self.level = 0;
+        self.depth = MAXCCALLS;
+        self.steps = 0;
+        let r = self.do_match(s, p);
+        self.total_steps += self.steps;
+        r
+    }
+
+    /// Number of captures of the last successful match (at least 1 when
+    /// `whole` asks for the whole match in their absence).
+    pub fn ncaptures(&self, whole: bool) -> usize {
+        if self.level == 0 && whole {
+            1
+        } else {
+            self.level
+        }
+    }
+
+    /// Capture `i` (0-based) of the match `s..e`; capture 0 is the whole
+    /// match when the pattern has no captures.
+    pub fn capture(&self, i: usize, s: usize, e: usize) -> MResult<Cap> {
+        if i >= self.level {
+            if i == 0 {
+                return Ok(Cap::Str(s, e));
+            }
+            return Err(MatchError::new(format!("invalid capture index %{}", i + 1)));
+        }
+        let (init, len) = self.capture[i];
+        match len {
+            CAP_UNFINISHED => Err(MatchError::new("unfinished capture")),
+            CAP_POSITION => Ok(Cap::Pos(init)),
+            len => Ok(Cap::Str(init, init + len as usize)),
+        }
+    }
+
+    fn class_end(&self, mut p: usize) -> MResult<usize> {
+        let pat = self.pat;
+        let c = pat[p];
+        p += 1;
+        if c == b'%' {
+            if p >= pat.len() {
+                return Err(MatchError::new("malformed pattern (ends with '%')"));
+            }
+            return Ok(p + 1);
+        }
+        if c == b'[' {
+            if p < pat.len() && pat[p] == b'^' {
+                p += 1;
+            }
+            loop {
+                if p >= pat.len() {
+                    return Err(MatchError::new("malformed pattern (missing ']')"));
+                }
+                let c = pat[p];
+                p += 1;
+                if c == b'%' && p < pat.len() {
+                    p += 1;
+                }
+                if p < pat.len() && pat[p] == b']' {
+                    return Ok(p + 1);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
+        if s >= self.src.len() {
+            return false;
+        }
+        let c = self.src[s];
+        match self.pat[p] {
+            b'.' => true,
+            b'%' => match_class(c, self.pat[p + 1]),
+            b'[' => self.match_bracket(c, p, ep - 1),
+            pc => pc == c,
+        }
+    }
+
+    /// `p` is at `[`, `ec` at the closing `]`.
+    fn match_bracket(&self, c: u8, mut p: usize, ec: usize) -> bool {
+        let pat = self.pat;
+        let mut sig = true;
+        if pat[p + 1] == b'^' {
+            sig = false;
+            p += 1;
+        }
+        p += 1;
+        while p < ec {
+            if pat[p] == b'%' {
+                p += 1;
+                if match_class(c, pat[p]) {
+                    return sig;
+                }
+            } else if pat[p + 1] == b'-' && p + 2 < ec {
+                if pat[p] <= c && c <= pat[p + 2] {
+                    return sig;
+                }
+                p += 2;
+            } else if pat[p] == c {
+                return sig;
+            }
+            p += 1;
+        }
+        !sig
+    }
+
+    fn tick(&mut self) -> MResult<()> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(MatchError::new("pattern too complex"));
+        }
+        Ok(())
+    }
+
+    fn do_match(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+        if self.depth == 0 {
+            return Err(MatchError::new("pattern too complex"));
+        }
+        self.depth -= 1;
+        let r = self.match_inner(s, p);
+        self.depth += 1;
+        r
+    }
+
+    fn match_inner(&mut self, mut s: usize, mut p: usize) -> MResult<Option<usize>> {
+        let pat = self.pat;
+        loop {
+            self.tick()?;
+            if p >= pat.len() {
+                return Ok(Some(s));
+            }
+            match pat[p] {
+                b'(' => {
+                    return if p + 1 < pat.len() && pat[p + 1] == b')' {
+                        self.start_capture(s, p + 2, CAP_POSITION)
+                    } else {
+                        self.start_capture(s, p + 1, CAP_UNFINISHED)
+                    };
+                }
+                b')' => return self.end_capture(s, p + 1),
+                b'$' if p + 1 == pat.len() => {
+                    return Ok((s == self.src.len()).then_some(s));
+                }
+                b'%' if p + 1 < pat.len() && pat[p + 1] == b'b' => {
+                    match self.match_balance(s, p + 2)? {
+                        Some(e) => {
+                            s = e;
+                            p += 4;
+                            continue;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                b'%' if p + 1 < pat.len() && pat[p + 1] == b'f' => {
+                    p += 2;
+                    if p >= pat.len() || pat[p] != b'[' {
+                        return Err(MatchError::new("missing '[' after '%f' in pattern"));
+                    }
+                    let ep = self.class_end(p)?;
+                    let prev = if s == 0 { 0 } else { self.src[s - 1] };
+                    let cur = self.src.get(s).copied().unwrap_or(0);
+                    if !self.match_bracket(prev, p, ep - 1) && self.match_bracket(cur, p, ep - 1) {
+                        p = ep;
+                        continue;
+                    }
+                    return Ok(None);
+                }
+                b'%' if p + 1 < pat.len() && pat[p + 1].is_ascii_digit() => {
+                    match self.match_capture(s, pat[p + 1])? {
+                        Some(e) => {
+                            s = e;
+                            p += 2;
+                            continue;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                _ => {}
+            }
+            let ep = self.class_end(p)?;
+            let suffix = pat.get(ep).copied();
+            if !self.single_match(s, p, ep) {
+                if matches!(suffix, Some(b'*' | b'?' | b'-')) {
+                    p = ep + 1;
+                    continue;
+                }
+                return Ok(None);
+            }
+            match suffix {
+                Some(b'?') => {
+                    if let Some(r) = self.do_match(s + 1, ep + 1)? {
+                        return Ok(Some(r));
+                    }
+                    p = ep + 1;
+                }
+                Some(b'+') => return self.max_expand(s + 1, p, ep),
+                Some(b'*') => return self.max_expand(s, p, ep),
+                Some(b'-') => return self.min_expand(s, p, ep),
+                _ => {
+                    s += 1;
+                    p = ep;
+                }
+            }
+        }
+    }
+
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> MResult<Option<usize>> {
+        let mut i = 0;
+        while self.single_match(s + i, p, ep) {
+            i += 1;
+        }
+        self.steps += i as u64 / 4;
+        loop {
+            if let Some(r) = self.do_match(s + i, ep + 1)? {
+                return Ok(Some(r));
+            }
+            if i == 0 {
+                return Ok(None);
+            }
+            i -= 1;
+        }
+    }
+
+    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> MResult<Option<usize>> {
+        loop {
+            if let Some(r) = self.do_match(s, ep + 1)? {
+                return Ok(Some(r));
+            }
+            if self.single_match(s, p, ep) {
+                s += 1;
+            } else {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn start_capture(&mut self, s: usize, p: usize, what: isize) -> MResult<Option<usize>> {
+        if self.level >= MAXCAPTURES {
+            return Err(MatchError::new("too many captures"));
+        }
+        self.capture[self.level] = (s, what);
+        self.level += 1;
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.level -= 1;
+        }
+        Ok(r)
+    }
+
+    fn end_capture(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+        let l = (0..self.level)
+            .rev()
+            .find(|&l| self.capture[l].1 == CAP_UNFINISHED)
+            .ok_or_else(|| MatchError::new("invalid pattern capture"))?;
+        self.capture[l].1 = (s - self.capture[l].0) as isize;
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.capture[l].1 = CAP_UNFINISHED;
+        }
+        Ok(r)
+    }
+
+    fn match_balance(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+        if p + 1 >= self.pat.len() {
+            return Err(MatchError::new(
+                "malformed pattern (missing arguments to '%b')",
+            ));
+        }
+        let (b, e) = (self.pat[p], self.pat[p + 1]);
+        if s >= self.src.len() || self.src[s] != b {
+            return Ok(None);
+        }
+        let mut depth = 1;
+        for i in s + 1..self.src.len() {
+            let c = self.src[i];
+            if c == e {
+                depth -= 1;
+                if depth == 0 {
+                    self.steps += (i - s) as u64 / 4;
+                    return Ok(Some(i + 1));
+                }
+            } else if c == b {
+                depth += 1;
+            }
+        }
+        self.steps += (self.src.len() - s) as u64 / 4;
+        Ok(None)
+    }
+
+    fn match_capture(&mut self, s: usize, d: u8) -> MResult<Option<usize>> {
+        let l = d as isize - b'1' as isize;
+        if l < 0 || l as usize >= self.level || self.capture[l as usize].1 == CAP_UNFINISHED {
+            return Err(MatchError::new(format!("invalid capture index %{}", l + 1)));
+        }
+        let (init, len) = self.capture[l as usize];
+        if len < 0 {
+            return Ok(None);
+        }
+        let len = len as usize;
+        if self.src.len() - s >= len && self.src[init..init + len] == self.src[s..s + len] {
+            Ok(Some(s + len))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+fn match_class(c: u8, cl: u8) -> bool {
+    let r = match cl.to_ascii_lowercase() {
+        b'a' => c.is_ascii_alphabetic(),
+        b'c' => c.is_ascii_control(),
+        b'd' => c.is_ascii_digit(),
+        b'g' => c.is_ascii_graphic(),
+        b'l' => c.is_ascii_lowercase(),
+        b'p' => c.is_ascii_punctuation(),
+        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
+        b'u' => c.is_ascii_uppercase(),
+        b'w' => c.is_ascii_alphanumeric(),
+        b'x' => c.is_ascii_hexdigit(),
+        b'z' => c == 0,
+        _ => return cl == c,
+    };
+    if cl.is_ascii_uppercase() {
+        !r
+    } else {
+        r
+    }
+}
+
+fn merr<'gc>(ctx: Context<'gc>, e: MatchError) -> Error<'gc> {
+    lua_error(ctx, e.0)
+}
+
+fn cap_value<'gc>(ctx: Context<'gc>, src: &[u8], c: Cap) -> Value<'gc> {
+    match c {
+        Cap::Str(a, b) => Value::String(LuaString::from_slice(&ctx, &src[a..b])),
+        Cap::Pos(p) => Value::Integer(p as i64 + 1),
+    }
+}
+
+fn push_captures<'gc>(
+    ctx: Context<'gc>,
+    m: &Matcher<'_>,
+    src: &[u8],
+    s: usize,
+    e: usize,
+    whole: bool,
+    stack: &mut Stack<'gc, '_>,
+) -> Result<(), Error<'gc>> {
+    for i in 0..m.ncaptures(whole) {
+        let c = m.capture(i, s, e).map_err(|e| merr(ctx, e))?;
+        stack.push_back(cap_value(ctx, src, c));
+    }
+    Ok(())
+}
+
+/// Fuel charged for matcher steps.
+fn charge(exec: &mut Execution<'_, '_>, steps: u64) {
+    exec.fuel()
+        .consume((steps / 8).min(i32::MAX as u64) as i32 + 1);
+}
+
+fn find_plain(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(from);
+    }
+    if needle.len() > hay.len() - from {
+        return None;
+    }
+    let first = needle[0];
+    let last_start = hay.len() - needle.len();
+    let mut i = from;
+    while i <= last_start {
+        match hay[i..=last_start].iter().position(|&b| b == first) {
+            None => return None,
+            Some(k) => {
+                i += k;
+                if &hay[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// A `find`/`match` scan over start positions, resumable between attempts.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Scan<'gc> {
+    src: LuaString<'gc>,
+    pat: LuaString<'gc>,
+    find: bool,
+    next: usize,
+    anchor: bool,
+}
+
+impl<'gc> Scan<'gc> {
+    /// Runs attempts until a result or until the fuel is gone (`Ok(false)`).
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<bool, Error<'gc>> {
+        let src = self.src.as_bytes();
+        let pat = self.pat.as_bytes();
+        let p0 = self.anchor as usize;
+        let mut m = Matcher::new(src, pat);
+        loop {
+            let s = self.next;
+            let r = m.attempt(s, p0).map_err(|e| merr(ctx, e))?;
+            if let Some(e) = r {
+                charge(exec, m.total_steps);
+                stack.clear();
+                if self.find {
+                    stack.push_back(Value::Integer(s as i64 + 1));
+                    stack.push_back(Value::Integer(e as i64));
+                    push_captures(ctx, &m, src, s, e, false, stack)?;
+                } else {
+                    push_captures(ctx, &m, src, s, e, true, stack)?;
+                }
+                return Ok(true);
+            }
+            self.next += 1;
+            if self.anchor || self.next > src.len() {
+                charge(exec, m.total_steps);
+                stack.replace(ctx, Value::Nil);
+                return Ok(true);
+            }
+            if m.total_steps > 4096 {
+                charge(exec, m.total_steps);
+                m.total_steps = 0;
+                if !exec.fuel().should_continue() {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+impl<'gc> Sequence<'gc> for Scan<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.run(ctx, &mut exec, &mut stack)? {
+            Ok(SequencePoll::Return)
+        } else {
+            Ok(SequencePoll::Pending)
+        }
+    }
+}
+
+fn str_find_aux<'gc>(
+    ctx: Context<'gc>,
+    mut exec: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+    find: bool,
+) -> CbResult<'gc> {
+    let fname = if find { "find" } else { "match" };
+    let s = check_str(ctx, &stack, 0, fname)?;
+    let p = check_str(ctx, &stack, 1, fname)?;
+    let ls = s.as_bytes().len();
+    let init = posrelat_start(opt_int(ctx, &stack, 2, fname, 1)?, ls) - 1;
+    if init > ls {
+        stack.replace(ctx, Value::Nil);
+        return Ok(CallbackReturn::Return);
+    }
+    let pb = p.as_bytes();
+    if find && (stack.get(3).to_bool() || !pb.iter().any(|b| SPECIALS.contains(b))) {
+        let r = find_plain(s.as_bytes(), pb, init);
+        exec.fuel().consume((ls / 64) as i32);
+        match r {
+            Some(i) => stack.replace(ctx, (i as i64 + 1, (i + pb.len()) as i64)),
+            None => stack.replace(ctx, Value::Nil),
+        }
+        return Ok(CallbackReturn::Return);
+    }
+    let anchor = pb.first() == Some(&b'^');
+    let mut scan = Scan {
+        src: s,
+        pat: p,
+        find,
+        next: init,
+        anchor,
+    };
+    if scan.run(ctx, &mut exec, &mut stack)? {
+        Ok(CallbackReturn::Return)
+    } else {
+        stack.clear();
+        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, scan)))
+    }
+}
+
+/// `string.find(s, pattern [, init [, plain]])`.
+pub fn find_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        str_find_aux(ctx, exec, stack, true)
+    })
+}
+
+/// `string.match(s, pattern [, init])`.
+pub fn match_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        str_find_aux(ctx, exec, stack, false)
+    })
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct GmatchState<'gc> {
+    src: LuaString<'gc>,
+    pat: LuaString<'gc>,
+    #[collect(require_static)]
+    pos: Rc<Cell<(usize, Option<usize>)>>,
+}
+
+/// `string.gmatch(s, pattern [, init])`: an iterator over the matches.
+pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let s = check_str(ctx, &stack, 0, "gmatch")?;
+        let p = check_str(ctx, &stack, 1, "gmatch")?;
+        let ls = s.as_bytes().len();
+        let mut init = posrelat_start(opt_int(ctx, &stack, 2, "gmatch", 1)?, ls) - 1;
+        if init > ls {
+            init = ls + 1;
+        }
+        let state = GmatchState {
+            src: s,
+            pat: p,
+            pos: Rc::new(Cell::new((init, None))),
+        };
+        let iter = Callback::from_fn_with(&ctx, state, |st, ctx, mut exec, mut stack| {
+            let src = st.src.as_bytes();
+            let (mut pos, last) = st.pos.get();
+            let mut m = Matcher::new(src, st.pat.as_bytes());
+            stack.clear();
+            while pos <= src.len() {
+                let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
+                if let Some(e) = r {
+                    if Some(e) != last {
+                        st.pos.set((e, Some(e)));
+                        charge(&mut exec, m.total_steps);
+                        push_captures(ctx, &m, src, pos, e, true, &mut stack)?;
+                        return Ok(CallbackReturn::Return);
+                    }
+                }
+                pos += 1;
+            }
+            st.pos.set((pos, last));
+            charge(&mut exec, m.total_steps);
+            Ok(CallbackReturn::Return)
+        });
+        stack.replace(ctx, iter);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// The `gsub` loop, resumable between matches and across replacement calls.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Gsub<'gc> {
+    src: LuaString<'gc>,
+    pat: LuaString<'gc>,
+    repl: Value<'gc>,
+    out: Vec<u8>,
+    pos: usize,
+    last: Option<usize>,
+    n: i64,
+    max_n: i64,
+    anchor: bool,
+    /// A match (start, end) waiting for the replacement function's result.
+    pending: Option<(usize, usize)>,
+}
+
+enum Step<'gc> {
+    Done,
+    Pause,
+    Call(piccolo::Function<'gc>),
+}
+
+impl<'gc> Gsub<'gc> {
+    fn add_value(
+        &mut self,
+        ctx: Context<'gc>,
+        v: Value<'gc>,
+        s: usize,
+        e: usize,
+    ) -> Result<(), Error<'gc>> {
+        match v {
+            Value::Nil | Value::Boolean(false) => {
+                self.out.extend_from_slice(&self.src.as_bytes()[s..e])
+            }
+            Value::String(r) => self.out.extend_from_slice(r.as_bytes()),
+            Value::Integer(i) => self.out.extend_from_slice(i.to_string().as_bytes()),
+            Value::Number(f) => self.out.extend_from_slice(float_to_string(f).as_bytes()),
+            v => {
+                return Err(lua_error(
+                    ctx,
+                    format!("invalid replacement value (a {})", type_name(ctx, v)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_s(
+        &mut self,
+        ctx: Context<'gc>,
+        m: &Matcher<'_>,
+        r: &[u8],
+        s: usize,
+        e: usize,
+    ) -> Result<(), Error<'gc>> {
+        let src = self.src.as_bytes();
+        let mut i = 0;
+        while i < r.len() {
+            let c = r[i];
+            i += 1;
+            if c != b'%' {
+                self.out.push(c);
+                continue;
+            }
+            match r.get(i).copied() {
+                Some(b'%') => self.out.push(b'%'),
+                Some(b'0') => self.out.extend_from_slice(&src[s..e]),
+                Some(d) if d.is_ascii_digit() => {
+                    match m
+                        .capture((d - b'1') as usize, s, e)
+                        .map_err(|e| merr(ctx, e))?
+                    {
+                        Cap::Str(a, b) => self.out.extend_from_slice(&src[a..b]),
+                        Cap::Pos(p) => self.out.extend_from_slice((p + 1).to_string().as_bytes()),
+                    }
+                }
+                _ => return Err(lua_error(ctx, "invalid use of '%' in replacement string")),
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Step<'gc>, Error<'gc>> {
+        let src = self.src.as_bytes();
+        let pat = self.pat.as_bytes();
+        let p0 = self.anchor as usize;
+        let mut m = Matcher::new(src, pat);
+        while self.n < self.max_n {
+            let r = m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?;
+            match r {
+                Some(e) if Some(e) != self.last => {
+                    self.n += 1;
+                    let s = self.pos;
+                    match self.repl {
+                        Value::String(r) => self.add_s(ctx, &m, r.as_bytes(), s, e)?,
+                        Value::Integer(_) | Value::Number(_) => {
+                            let text = match self.repl {
+                                Value::Integer(i) => i.to_string(),
+                                Value::Number(f) => float_to_string(f),
+                                _ => String::new(),
+                            };
+                            self.add_s(ctx, &m, text.as_bytes(), s, e)?
+                        }
+                        Value::Table(t) => {
+                            let key =
+                                cap_value(ctx, src, m.capture(0, s, e).map_err(|e| merr(ctx, e))?);
+                            let v = t.get_value(key);
+                            self.add_value(ctx, v, s, e)?;
+                        }
+                        Value::Function(f) => {
+                            charge(exec, m.total_steps);
+                            stack.clear();
+                            push_captures(ctx, &m, src, s, e, true, stack)?;
+                            self.pending = Some((s, e));
+                            return Ok(Step::Call(f));
+                        }
+                        _ => {}
+                    }
+                    self.pos = e;
+                    self.last = Some(e);
+                }
+                _ if self.pos < src.len() => {
+                    self.out.push(src[self.pos]);
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+            if self.anchor {
+                break;
+            }
+            if m.total_steps > 4096 {
+                charge(exec, m.total_steps);
+                m.total_steps = 0;
+                if !exec.fuel().should_continue() {
+                    return Ok(Step::Pause);
+                }
+            }
+        }
+        charge(exec, m.total_steps + (self.out.len() as u64) / 8);
+        self.out.extend_from_slice(&src[self.pos..]);
+        let out = std::mem::take(&mut self.out);
+        stack.replace(ctx, (LuaString::from_slice(&ctx, out), self.n));
+        Ok(Step::Done)
+    }
+
+    fn poll_step(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Step<'gc>, Error<'gc>> {
+        if let Some((s, e)) = self.pending.take() {
+            let v = stack.get(0);
+            self.add_value(ctx, v, s, e)?;
+            self.pos = e;
+            self.last = Some(e);
+            if self.anchor {
+                self.max_n = self.n;
+            }
+        }
+        self.run(ctx, exec, stack)
+    }
+}
+
+impl<'gc> Sequence<'gc> for Gsub<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        Ok(match self.poll_step(ctx, &mut exec, &mut stack)? {
+            Step::Done => SequencePoll::Return,
+            Step::Pause => {
+                stack.clear();
+                SequencePoll::Pending
+            }
+            Step::Call(function) => SequencePoll::Call {
+                function,
+                is_tail: false,
+            },
+        })
+    }
+}
+
+/// `string.gsub(s, pattern, repl [, n])`.
+pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
+        let s = check_str(ctx, &stack, 0, "gsub")?;
+        let p = check_str(ctx, &stack, 1, "gsub")?;
+        let repl = stack.get(2);
+        if !matches!(
+            repl,
+            Value::Integer(_)
+                | Value::Number(_)
+                | Value::String(_)
+                | Value::Table(_)
+                | Value::Function(_)
+        ) {
+            let got = if stack.len() < 3 {
+                "no value".to_string()
+            } else {
+                type_name(ctx, repl)
+            };
+            return Err(arg_error(
+                ctx,
+                3,
+                "gsub",
+                &format!("string/function/table expected, got {got}"),
+            ));
+        }
+        let ls = s.as_bytes().len() as i64;
+        let max_n = if stack.get(3).is_nil() {
+            ls + 1
+        } else {
+            check_int(ctx, &stack, 3, "gsub")?
+        };
+        let anchor = p.as_bytes().first() == Some(&b'^');
+        let mut g = Gsub {
+            src: s,
+            pat: p,
+            repl,
+            out: Vec::new(),
+            pos: 0,
+            last: None,
+            n: 0,
+            max_n,
+            anchor,
+            pending: None,
+        };
+        match g.run(ctx, &mut exec, &mut stack)? {
+            Step::Done => Ok(CallbackReturn::Return),
+            Step::Pause => {
+                stack.clear();
+                Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, g)))
+            }
+            Step::Call(function) => {
+                // Seq polls after the call with its results on the stack.
+                Ok(CallbackReturn::Call {
+                    function,
+                    then: Some(BoxSequence::new(&ctx, g)),
+                })
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(s: &str, p: &str) -> MResult<Option<(usize, usize)>> {
+        let mut m = Matcher::new(s.as_bytes(), p.as_bytes());
+        let anchor = p.starts_with('^');
+        for i in 0..=s.len() {
+            if let Some(e) = m.attempt(i, anchor as usize)? {
+                return Ok(Some((i, e)));
+            }
+            if anchor {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    #[test]
+    fn basic_matches() {
+        assert_eq!(find("hello world", "o w"), Ok(Some((4, 7))));
+        assert_eq!(find("hello", "l+"), Ok(Some((2, 4))));
+        assert_eq!(find("hello", "^h.-l"), Ok(Some((0, 3))));
+        assert_eq!(find("  x", "%S"), Ok(Some((2, 3))));
+        assert_eq!(find("f(a(b)c)", "%b()"), Ok(Some((1, 8))));
+        assert_eq!(find("THE (quick) fox", "%f[%a]%a+"), Ok(Some((0, 3))));
+        assert_eq!(find("abcabc", "(abc)%1"), Ok(Some((0, 6))));
+        assert_eq!(find("a]b", "[]]"), Ok(Some((1, 2))));
+        assert_eq!(find("a-b", "[a%-]+"), Ok(Some((0, 2))));
+        assert_eq!(find("x", "x$"), Ok(Some((0, 1))));
+        assert_eq!(find("", ""), Ok(Some((0, 0))));
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            find("a", "%").unwrap_err().0,
+            "malformed pattern (ends with '%')"
+        );
+        assert_eq!(
+            find("a", "[a").unwrap_err().0,
+            "malformed pattern (missing ']')"
+        );
+        assert_eq!(find("a", "(a").map(|_| ()), Ok(()));
+        assert_eq!(find("a", "a)").unwrap_err().0, "invalid pattern capture");
+        assert_eq!(find("a", "%1").unwrap_err().0, "invalid capture index %1");
+        assert_eq!(
+            find("a", "%ba").unwrap_err().0,
+            "malformed pattern (missing arguments to '%b')"
+        );
+        assert_eq!(
+            find("a", "%fa").unwrap_err().0,
+            "missing '[' after '%f' in pattern"
+        );
+        let deep = "a?".repeat(300);
+        assert_eq!(
+            find(&"a".repeat(300), &deep).unwrap_err().0,
+            "pattern too complex"
+        );
+    }
+
+    #[test]
+    fn pathological_pattern_is_bounded() {
+        let s = "a".repeat(40);
+        let p = "a-a-a-a-a-a-a-a-a-b";
+        assert_eq!(find(&s, p).unwrap_err().0, "pattern too complex");
+    }
+}

@@ -1,0 +1,920 @@
+//! The `table` library with Lua 5.4's semantics and messages.
+//!
+//! Plain tables (no `__index`/`__newindex`/`__len` in their metatable) are
+//! handled in Rust. Tables with those metamethods go through small Lua
+//! implementations compiled at load time, so the VM applies the metamethods
+//! exactly as `lua_geti`/`lua_seti`/`luaL_len` would. `table.sort` is a
+//! resumable quicksort (Lua's algorithm: median of three, "invalid order
+//! function" detection) whose comparisons are yielded as calls when a Lua
+//! comparator or an `__lt` metamethod is involved.
+
+use gc_arena::Collect;
+use piccolo::{
+    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function,
+    MetaMethod, Sequence, SequencePoll, Stack, Table, Value,
+};
+
+use super::{
+    base::{load_chunk, raw_set},
+    check::{
+        arg_error, check_integer, check_table, less_than, metatable_of, opt_integer, opt_string,
+        to_bytes, type_error, type_name,
+    },
+    lua_error,
+};
+
+/// The most values `table.unpack` returns (Lua's stack limit).
+const MAX_UNPACK: u64 = 1_000_000;
+/// Elements moved or compared per poll before yielding back to the executor.
+const CHUNK: usize = 4096;
+
+/// Whether `t` has metamethods the table functions must honour.
+fn has_meta<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> bool {
+    match t.metatable() {
+        None => false,
+        Some(mt) => {
+            !mt.get(ctx, MetaMethod::Index).is_nil()
+                || !mt.get(ctx, MetaMethod::NewIndex).is_nil()
+                || !mt.get(ctx, MetaMethod::Len).is_nil()
+        }
+    }
+}
+
+const INSERT_LUA: &str = "local t, nargs, pos, v = ...
+local e = #t + 1
+if nargs == 2 then t[e] = pos return end
+if not ult(pos - 1, e) then fail(\"bad argument #2 to 'insert' (position out of bounds)\") end
+for i = e, pos + 1, -1 do t[i] = t[i - 1] end
+t[pos] = v";
+
+const REMOVE_LUA: &str = "local t, pos, haspos = ...
+local size = #t
+if not haspos then pos = size end
+if pos ~= size and not (ult(pos - 1, size) or pos - 1 == size) then
+  fail(\"bad argument #2 to 'remove' (position out of bounds)\")
+end
+local v = t[pos]
+while pos < size do t[pos] = t[pos + 1]; pos = pos + 1 end
+t[pos] = nil
+return v";
+
+const CONCAT_LUA: &str = "local t, sep, i, j = ...
+if j == nil then j = #t end
+local r, n = {}, 0
+for k = i, j do
+  local v = t[k]
+  local tv = type(v)
+  if tv ~= 'string' and tv ~= 'number' then
+    fail('invalid value (' .. typename(v) .. ') at index ' .. k .. \" in table for 'concat'\")
+  end
+  n = n + 1
+  r[n] = v
+end
+return raw_concat(r, sep, 1, n)";
+
+const UNPACK_LUA: &str = "local t, i, j = ...
+if j == nil then j = #t end
+if i > j then return end
+unpack_size(i, j)
+local r = {}
+for k = i, j do r[k - i + 1] = t[k] end
+return raw_unpack(r, 1, j - i + 1)";
+
+const MOVE_LUA: &str = "local a1, f, t, a2, n, forward = ...
+if forward then
+  for i = 0, n - 1 do a2[t + i] = a1[f + i] end
+else
+  for i = n - 1, 0, -1 do a2[t + i] = a1[f + i] end
+end
+return a2";
+
+const SORT_LUA: &str = "local t, comp = ...
+local n = #t
+if n > 1 then
+  if n >= 2147483647 then fail(\"bad argument #1 to 'sort' (array too big)\") end
+  local r = {}
+  for k = 1, n do r[k] = t[k] end
+  raw_sort(r, comp, n)
+  for k = 1, n do t[k] = r[k] end
+end";
+
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+struct Fallbacks<'gc> {
+    insert: Closure<'gc>,
+    remove: Closure<'gc>,
+    concat: Closure<'gc>,
+    unpack: Closure<'gc>,
+    mv: Closure<'gc>,
+    sort: Closure<'gc>,
+}
+
+/// Installs the `table` library.
+pub fn load_table<'gc>(ctx: Context<'gc>) {
+    let table = Table::new(&ctx);
+    let env = Table::new(&ctx);
+    let raw_concat = concat_callback(ctx);
+    let raw_unpack = unpack_callback(ctx);
+    let raw_sort = raw_sort_callback(ctx);
+    env.set(ctx, "raw_concat", raw_concat).unwrap();
+    env.set(ctx, "raw_unpack", raw_unpack).unwrap();
+    env.set(ctx, "raw_sort", raw_sort).unwrap();
+    env.set(
+        ctx,
+        "fail",
+        Callback::from_fn(&ctx, |_, _, stack| Err(stack.get(0).into())),
+    )
+    .unwrap();
+    env.set(
+        ctx,
+        "ult",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            let a = check_integer(ctx, &stack, 1, "ult")?;
+            let b = check_integer(ctx, &stack, 2, "ult")?;
+            stack.replace(ctx, (a as u64) < (b as u64));
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+    env.set(
+        ctx,
+        "typename",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            let name = type_name(ctx, stack.get(0));
+            stack.replace(ctx, ctx.intern(name.as_bytes()));
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+    env.set(
+        ctx,
+        "unpack_size",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            let i = check_integer(ctx, &stack, 1, "unpack")?;
+            let j = check_integer(ctx, &stack, 2, "unpack")?;
+            check_unpack_size(ctx, i, j)?;
+            stack.clear();
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
+    env.set(ctx, "type", ctx.get_global("type")).unwrap();
+    let compile = |name: &str, src: &str| {
+        load_chunk(
+            ctx,
+            src.as_bytes(),
+            format!("=table.{name}").as_bytes(),
+            b"t",
+            Some(Value::Table(env)),
+        )
+        .expect("table library fallback compiles")
+    };
+    let fb = Fallbacks {
+        insert: compile("insert", INSERT_LUA),
+        remove: compile("remove", REMOVE_LUA),
+        concat: compile("concat", CONCAT_LUA),
+        unpack: compile("unpack", UNPACK_LUA),
+        mv: compile("move", MOVE_LUA),
+        sort: compile("sort", SORT_LUA),
+    };
+
+    table.set(ctx, "insert", insert_callback(ctx, fb)).unwrap();
+    table.set(ctx, "remove", remove_callback(ctx, fb)).unwrap();
+    table
+        .set(
+            ctx,
+            "concat",
+            Callback::from_fn_with(&ctx, (fb, raw_concat), |(fb, raw), ctx, exec, stack| {
+                let t = check_table(ctx, &stack, 1, "concat")?;
+                if has_meta(ctx, t) {
+                    let mut stack = stack;
+                    let sep = opt_string(ctx, &stack, 2, "concat")?
+                        .map_or(Value::String(ctx.intern(b"")), Value::String);
+                    let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
+                    let j = if stack.get(3).is_nil() {
+                        Value::Nil
+                    } else {
+                        Value::Integer(check_integer(ctx, &stack, 4, "concat")?)
+                    };
+                    stack.replace(ctx, (t, sep, i, j));
+                    return Ok(CallbackReturn::Call {
+                        function: fb.concat.into(),
+                        then: None,
+                    });
+                }
+                raw.call(ctx, exec, stack)
+            }),
+        )
+        .unwrap();
+    table
+        .set(
+            ctx,
+            "unpack",
+            Callback::from_fn_with(
+                &ctx,
+                (fb, raw_unpack),
+                |(fb, raw), ctx, exec, stack| match stack.get(0) {
+                    Value::Table(t) if !has_meta(ctx, t) => raw.call(ctx, exec, stack),
+                    t => {
+                        let mut stack = stack;
+                        let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
+                        let j = if stack.get(2).is_nil() {
+                            Value::Nil
+                        } else {
+                            Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
+                        };
+                        stack.replace(ctx, (t, i, j));
+                        Ok(CallbackReturn::Call {
+                            function: fb.unpack.into(),
+                            then: None,
+                        })
+                    }
+                },
+            ),
+        )
+        .unwrap();
+    table.set(ctx, "move", move_callback(ctx, fb)).unwrap();
+    table
+        .set(
+            ctx,
+            "sort",
+            Callback::from_fn_with(&ctx, (fb, raw_sort), |(fb, raw), ctx, exec, mut stack| {
+                let t = check_table(ctx, &stack, 1, "sort")?;
+                match stack.get(1) {
+                    Value::Nil | Value::Function(_) => {}
+                    _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
+                }
+                if has_meta(ctx, t) {
+                    stack.resize(2);
+                    return Ok(CallbackReturn::Call {
+                        function: fb.sort.into(),
+                        then: None,
+                    });
+                }
+                let n = t.length();
+                if n > 1 && n >= i32::MAX as i64 {
+                    return Err(arg_error(ctx, 1, "sort", "array too big"));
+                }
+                stack.resize(2);
+                raw.call(ctx, exec, stack)
+            }),
+        )
+        .unwrap();
+    table
+        .set(
+            ctx,
+            "pack",
+            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                let t = Table::new(&ctx);
+                let n = stack.len();
+                for (i, v) in stack.drain(..).enumerate() {
+                    t.set(ctx, i as i64 + 1, v)?;
+                }
+                t.set(ctx, "n", n as i64)?;
+                stack.replace(ctx, t);
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+    super::check::position_all(ctx, table);
+    ctx.set_global("table", table).unwrap();
+}
+
+fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "insert")?;
+        let nargs = stack.len();
+        if nargs != 2 && nargs != 3 {
+            return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
+        }
+        let pos = if nargs == 3 {
+            Some(check_integer(ctx, &stack, 2, "insert")?)
+        } else {
+            None
+        };
+        if has_meta(ctx, t) {
+            let (p, v) = match pos {
+                Some(p) => (Value::Integer(p), stack.get(2)),
+                None => (stack.get(1), Value::Nil),
+            };
+            stack.replace(ctx, (t, nargs as i64, p, v));
+            return Ok(CallbackReturn::Call {
+                function: fb.insert.into(),
+                then: None,
+            });
+        }
+        let e = t.length().wrapping_add(1);
+        match pos {
+            None => raw_set(ctx, t, Value::Integer(e), stack.get(1))?,
+            Some(pos) => {
+                if (pos as u64).wrapping_sub(1) >= e as u64 {
+                    return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
+                }
+                let mut i = e;
+                while i > pos {
+                    let v = t.get_value(Value::Integer(i - 1));
+                    raw_set(ctx, t, Value::Integer(i), v)?;
+                    i -= 1;
+                }
+                raw_set(ctx, t, Value::Integer(pos), stack.get(2))?;
+            }
+        }
+        stack.clear();
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "remove")?;
+        let has_pos = !stack.get(1).is_nil();
+        let given = if has_pos {
+            Some(check_integer(ctx, &stack, 2, "remove")?)
+        } else {
+            None
+        };
+        if has_meta(ctx, t) {
+            stack.replace(ctx, (t, given.map_or(Value::Nil, Value::Integer), has_pos));
+            return Ok(CallbackReturn::Call {
+                function: fb.remove.into(),
+                then: None,
+            });
+        }
+        let size = t.length();
+        let mut pos = given.unwrap_or(size);
+        if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
+            return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
+        }
+        let v = t.get_value(Value::Integer(pos));
+        while pos < size {
+            let next = t.get_value(Value::Integer(pos + 1));
+            raw_set(ctx, t, Value::Integer(pos), next)?;
+            pos += 1;
+        }
+        raw_set(ctx, t, Value::Integer(pos), Value::Nil)?;
+        stack.replace(ctx, v);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "concat")?;
+        let sep = opt_string(ctx, &stack, 2, "concat")?.map(|s| s.as_bytes());
+        let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
+        let j = if stack.get(3).is_nil() {
+            t.length()
+        } else {
+            check_integer(ctx, &stack, 4, "concat")?
+        };
+        let mut out = Vec::new();
+        let mut k = i;
+        while k <= j {
+            let v = t.get_value(Value::Integer(k));
+            match to_bytes(v) {
+                Some(b) => out.extend_from_slice(&b),
+                None => {
+                    return Err(lua_error(
+                        ctx,
+                        format!(
+                            "invalid value ({}) at index {k} in table for 'concat'",
+                            type_name(ctx, v)
+                        ),
+                    ))
+                }
+            }
+            if k == j {
+                break;
+            }
+            if let Some(sep) = sep {
+                out.extend_from_slice(sep);
+            }
+            k += 1;
+        }
+        stack.replace(ctx, ctx.intern(&out));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Error<'gc>> {
+    let n = (j as u64).wrapping_sub(i as u64);
+    if n >= MAX_UNPACK {
+        return Err(lua_error(ctx, "too many results to unpack"));
+    }
+    Ok(n + 1)
+}
+
+fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        let t = check_table(ctx, &stack, 1, "unpack")?;
+        let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
+        let j = if stack.get(2).is_nil() {
+            t.length()
+        } else {
+            check_integer(ctx, &stack, 3, "unpack")?
+        };
+        stack.clear();
+        if i > j {
+            return Ok(CallbackReturn::Return);
+        }
+        let n = check_unpack_size(ctx, i, j)?;
+        for k in 0..n {
+            stack.push_back(t.get_value(Value::Integer(i.wrapping_add(k as i64))));
+        }
+        Ok(CallbackReturn::Return)
+    })
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct MoveSeq<'gc> {
+    a1: Table<'gc>,
+    a2: Table<'gc>,
+    f: i64,
+    t: i64,
+    n: i64,
+    done: i64,
+    forward: bool,
+}
+
+impl<'gc> Sequence<'gc> for MoveSeq<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let end = (self.done + CHUNK as i64).min(self.n);
+        while self.done < end {
+            let k = if self.forward {
+                self.done
+            } else {
+                self.n - 1 - self.done
+            };
+            let v = self.a1.get_value(Value::Integer(self.f + k));
+            raw_set(ctx, self.a2, Value::Integer(self.t + k), v)?;
+            self.done += 1;
+        }
+        exec.fuel().consume(CHUNK as i32 / 4);
+        if self.done < self.n {
+            return Ok(SequencePoll::Pending);
+        }
+        stack.replace(ctx, self.a2);
+        Ok(SequencePoll::Return)
+    }
+}
+
+fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
+        let a1 = check_table(ctx, &stack, 1, "move")?;
+        let f = check_integer(ctx, &stack, 2, "move")?;
+        let e = check_integer(ctx, &stack, 3, "move")?;
+        let t = check_integer(ctx, &stack, 4, "move")?;
+        let a2 = if stack.get(4).is_nil() {
+            a1
+        } else {
+            check_table(ctx, &stack, 5, "move")?
+        };
+        if e < f {
+            stack.replace(ctx, a2);
+            return Ok(CallbackReturn::Return);
+        }
+        if !(f > 0 || e < i64::MAX.wrapping_add(f)) {
+            return Err(arg_error(ctx, 3, "move", "too many elements to move"));
+        }
+        let n = e.wrapping_sub(f).wrapping_add(1);
+        if t > i64::MAX.wrapping_sub(n).wrapping_add(1) {
+            return Err(arg_error(ctx, 4, "move", "destination wrap around"));
+        }
+        let same = a1 == a2;
+        let forward = t > e || t <= f || !same;
+        if has_meta(ctx, a1) || has_meta(ctx, a2) {
+            stack.replace(ctx, (a1, f, t, a2, n, forward));
+            return Ok(CallbackReturn::Call {
+                function: fb.mv.into(),
+                then: None,
+            });
+        }
+        Ok(CallbackReturn::Sequence(BoxSequence::new(
+            &ctx,
+            MoveSeq {
+                a1,
+                a2,
+                f,
+                t,
+                n,
+                done: 0,
+                forward,
+            },
+        )))
+    })
+}
+
+/// One operand of a comparison the sort machine asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    Idx(usize),
+    Pivot,
+}
+
+/// What the sort machine needs next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Req {
+    /// Is the first operand less than the second?
+    Less(Operand, Operand),
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum St {
+    Pop,
+    Top,
+    A1,
+    A2,
+    A3,
+    AfterMedian,
+    IStep,
+    IAns,
+    JStep,
+    JAns,
+}
+
+const INVALID_ORDER: &str = "invalid order function for sorting";
+
+/// Lua's quicksort as a state machine over `0..n` indices: each comparison
+/// is returned to the caller, who answers it on the next `step`.
+#[derive(Debug, Clone)]
+struct SortMachine {
+    ranges: Vec<(usize, usize)>,
+    lo: usize,
+    up: usize,
+    p: usize,
+    i: usize,
+    j: usize,
+    st: St,
+    rng: u64,
+}
+
+impl SortMachine {
+    fn new(n: usize) -> Self {
+        SortMachine {
+            ranges: if n > 1 { vec![(0, n - 1)] } else { Vec::new() },
+            lo: 0,
+            up: 0,
+            p: 0,
+            i: 0,
+            j: 0,
+            st: St::Pop,
+            rng: 0x9e37_79b9_7f4a_7c15 ^ n as u64,
+        }
+    }
+
+    fn choose_pivot(&mut self) -> usize {
+        let (lo, up) = (self.lo, self.up);
+        if up - lo < 100 {
+            lo + (up - lo) / 2
+        } else {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            let r4 = (up - lo) / 4;
+            (self.rng % (r4 as u64 * 2)) as usize + lo + r4
+        }
+    }
+
+    /// Advances until a comparison is needed (or the sort is done);
+    /// `ans` answers the comparison asked for last.
+    fn step<T: Copy>(
+        &mut self,
+        mut ans: Option<bool>,
+        a: &mut [T],
+        pivot: &mut Option<T>,
+    ) -> Result<Req, &'static str> {
+        let mut take = move || ans.take().unwrap_or(false);
+        loop {
+            let (lo, up) = (self.lo, self.up);
+            match self.st {
+                St::Pop => match self.ranges.pop() {
+                    None => return Ok(Req::Done),
+                    Some((lo, up)) => {
+                        self.lo = lo;
+                        self.up = up;
+                        self.st = St::Top;
+                    }
+                },
+                St::Top => {
+                    if lo >= up || up >= a.len() {
+                        self.st = St::Pop;
+                        continue;
+                    }
+                    self.st = St::A1;
+                    return Ok(Req::Less(Operand::Idx(up), Operand::Idx(lo)));
+                }
+                St::A1 => {
+                    if take() {
+                        a.swap(lo, up);
+                    }
+                    if up - lo == 1 {
+                        self.st = St::Pop;
+                        continue;
+                    }
+                    self.p = self.choose_pivot();
+                    self.st = St::A2;
+                    return Ok(Req::Less(Operand::Idx(self.p), Operand::Idx(lo)));
+                }
+                St::A2 => {
+                    if take() {
+                        a.swap(self.p, lo);
+                        self.st = St::AfterMedian;
+                    } else {
+                        self.st = St::A3;
+                        return Ok(Req::Less(Operand::Idx(up), Operand::Idx(self.p)));
+                    }
+                }
+                St::A3 => {
+                    if take() {
+                        a.swap(self.p, up);
+                    }
+                    self.st = St::AfterMedian;
+                }
+                St::AfterMedian => {
+                    if up - lo == 2 {
+                        self.st = St::Pop;
+                        continue;
+                    }
+                    *pivot = Some(a[self.p]);
+                    a.swap(self.p, up - 1);
+                    self.i = lo;
+                    self.j = up - 1;
+                    self.st = St::IStep;
+                }
+                St::IStep => {
+                    self.i += 1;
+                    self.st = St::IAns;
+                    return Ok(Req::Less(Operand::Idx(self.i), Operand::Pivot));
+                }
+                St::IAns => {
+                    if take() {
+                        if self.i >= up - 1 {
+                            return Err(INVALID_ORDER);
+                        }
+                        self.st = St::IStep;
+                    } else {
+                        self.st = St::JStep;
+                    }
+                }
+                St::JStep => {
+                    if self.j == 0 {
+                        return Err(INVALID_ORDER);
+                    }
+                    self.j -= 1;
+                    self.st = St::JAns;
+                    return Ok(Req::Less(Operand::Pivot, Operand::Idx(self.j)));
+                }
+                St::JAns => {
+                    if take() {
+                        if self.j < self.i {
+                            return Err(INVALID_ORDER);
+                        }
+                        self.st = St::JStep;
+                    } else if self.j < self.i {
+                        let p = self.i;
+                        a.swap(up - 1, p);
+                        let small_first = p - lo < up - p;
+                        let left = (lo, p.saturating_sub(1));
+                        let right = (p + 1, up);
+                        if small_first {
+                            self.ranges.push(right);
+                            self.ranges.push(left);
+                        } else {
+                            self.ranges.push(left);
+                            self.ranges.push(right);
+                        }
+                        self.st = St::Pop;
+                    } else {
+                        a.swap(self.i, self.j);
+                        self.st = St::IStep;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct SortSeq<'gc> {
+    t: Table<'gc>,
+    vals: Vec<Value<'gc>>,
+    pivot: Option<Value<'gc>>,
+    comp: Option<Function<'gc>>,
+    #[collect(require_static)]
+    machine: SortMachine,
+    waiting: bool,
+    pending: Option<bool>,
+    #[collect(require_static)]
+    position: Vec<u8>,
+}
+
+impl<'gc> SortSeq<'gc> {
+    fn operand(&self, o: Operand) -> Value<'gc> {
+        match o {
+            Operand::Idx(i) => self.vals.get(i).copied().unwrap_or_default(),
+            Operand::Pivot => self.pivot.unwrap_or_default(),
+        }
+    }
+
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+        mut ans: Option<bool>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let mut steps = 0usize;
+        loop {
+            let req = self
+                .machine
+                .step(ans.take(), &mut self.vals, &mut self.pivot)
+                .map_err(|msg| {
+                    let mut m = self.position.clone();
+                    m.extend_from_slice(msg.as_bytes());
+                    lua_error(ctx, m)
+                })?;
+            match req {
+                Req::Done => {
+                    for (k, v) in self.vals.iter().enumerate() {
+                        raw_set(ctx, self.t, Value::Integer(k as i64 + 1), *v)?;
+                    }
+                    exec.fuel().consume((steps / 8) as i32);
+                    stack.clear();
+                    return Ok(SequencePoll::Return);
+                }
+                Req::Less(x, y) => {
+                    let (x, y) = (self.operand(x), self.operand(y));
+                    let function = match self.comp {
+                        Some(f) => f,
+                        None => match less_than(ctx, x, y) {
+                            Ok(b) => {
+                                ans = Some(b);
+                                steps += 1;
+                                if steps >= CHUNK * 4 {
+                                    exec.fuel().consume((steps / 8) as i32);
+                                    // Re-ask the same comparison on the next poll.
+                                    self.machine_rewind(b);
+                                    return Ok(SequencePoll::Pending);
+                                }
+                                continue;
+                            }
+                            Err(e) => lt_metamethod(ctx, x, y).ok_or(e)?,
+                        },
+                    };
+                    stack.clear();
+                    stack.push_back(x);
+                    stack.push_back(y);
+                    self.waiting = true;
+                    return Ok(SequencePoll::Call {
+                        function,
+                        is_tail: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Stores an answer to be fed to the machine on the next poll.
+    fn machine_rewind(&mut self, answer: bool) {
+        self.pending = Some(answer);
+    }
+}
+
+fn lt_metamethod<'gc>(ctx: Context<'gc>, x: Value<'gc>, y: Value<'gc>) -> Option<Function<'gc>> {
+    for v in [x, y] {
+        if let Some(mt) = metatable_of(ctx, v) {
+            let m = mt.get(ctx, "__lt");
+            if !m.is_nil() {
+                return piccolo::meta_ops::call(ctx, m).ok();
+            }
+        }
+    }
+    None
+}
+
+impl<'gc> Sequence<'gc> for SortSeq<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let ans = if self.waiting {
+            self.waiting = false;
+            Some(stack.get(0).to_bool())
+        } else {
+            self.pending.take()
+        };
+        self.run(ctx, &mut exec, &mut stack, ans)
+    }
+}
+
+/// `raw_sort(t, comp [, n])`: sorts `t[1..n]` (default `#t`) without
+/// consulting `t`'s metamethods.
+fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
+        let position = exec
+            .upper_lua_frame()
+            .map(|f| {
+                let mut p = f.chunk_name.as_bytes().to_vec();
+                p.extend_from_slice(format!(":{}: ", f.current_line).as_bytes());
+                p
+            })
+            .unwrap_or_default();
+        let t = check_table(ctx, &stack, 1, "sort")?;
+        let comp = match stack.get(1) {
+            Value::Function(f) => Some(f),
+            Value::Nil => None,
+            _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
+        };
+        let n = match stack.get(2) {
+            Value::Integer(n) => n,
+            _ => t.length(),
+        };
+        if n >= i32::MAX as i64 {
+            return Err(arg_error(ctx, 1, "sort", "array too big"));
+        }
+        let n = n.max(0) as usize;
+        let vals: Vec<Value<'gc>> = (1..=n as i64)
+            .map(|k| t.get_value(Value::Integer(k)))
+            .collect();
+        Ok(CallbackReturn::Sequence(BoxSequence::new(
+            &ctx,
+            SortSeq {
+                t,
+                vals,
+                pivot: None,
+                comp,
+                machine: SortMachine::new(n),
+                waiting: false,
+                pending: None,
+                position,
+            },
+        )))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sort_with(v: &mut [i64], less: impl Fn(i64, i64) -> bool) -> Result<(), &'static str> {
+        let mut m = SortMachine::new(v.len());
+        let mut pivot = None;
+        let mut ans = None;
+        loop {
+            match m.step(ans.take(), v, &mut pivot)? {
+                Req::Done => return Ok(()),
+                Req::Less(x, y) => {
+                    let get = |o| match o {
+                        Operand::Idx(i) => v[i],
+                        Operand::Pivot => pivot.unwrap(),
+                    };
+                    ans = Some(less(get(x), get(y)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sorts_like_lua() {
+        let mut seed = 12345u64;
+        for n in [0usize, 1, 2, 3, 4, 5, 10, 99, 100, 101, 1000, 5000] {
+            let mut v: Vec<i64> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    (seed >> 33) as i64 % 50
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort();
+            sort_with(&mut v, |a, b| a < b).unwrap();
+            assert_eq!(v, expected, "n = {n}");
+            sort_with(&mut v, |a, b| a > b).unwrap();
+            expected.reverse();
+            assert_eq!(v, expected);
+        }
+        let mut sorted: Vec<i64> = (0..1000).collect();
+        sort_with(&mut sorted, |a, b| a < b).unwrap();
+        assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn detects_invalid_order_functions() {
+        let mut v: Vec<i64> = (0..100).collect();
+        assert_eq!(sort_with(&mut v, |_, _| true), Err(INVALID_ORDER));
+        // A comparator that is always false leaves the input alone and succeeds.
+        let mut v: Vec<i64> = (0..100).rev().collect();
+        assert!(sort_with(&mut v, |_, _| false).is_ok());
+        let mut v = vec![1, 2, 3];
+        assert!(sort_with(&mut v, |a, b| a <= b).is_ok() || v.len() == 3);
+    }
+}

@@ -1,0 +1,6 @@
+assert(#_home.big == 102400)
+assert(string.sub(_home.big, 1, 16) == "0123456789abcdef")
+assert(string.sub(_home.big, -16) == "0123456789abcdef")
+assert(#_home.nested.block == 15000)
+assert(string.byte(_home.nested.block, 2) == 255)
+assert(_home.nested.fn() == 15000)

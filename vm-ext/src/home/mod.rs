@@ -54,6 +54,41 @@ pub enum HomeError {
 /// The model shared by the runtime and the `_home` callbacks.
 pub type SharedModel = Rc<RefCell<HomeModel>>;
 
+/// Writes `_home`'s pending changes to the store without entering the VM,
+/// for a host that ends the process from inside a callback (`os.exit`):
+/// table writes are saved; stored closures' upvalues keep the values of the
+/// last full flush, and unreachable records wait for the next sweep.
+#[derive(Clone)]
+pub struct HomeSaver {
+    pub(crate) model: SharedModel,
+    pub(crate) store: Option<crate::store::SharedStore>,
+}
+
+impl HomeSaver {
+    /// Writes the pending records; a no-op without a store.
+    pub fn save(&self) -> Result<(), HomeError> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let Ok(mut model) = self.model.try_borrow_mut() else {
+            return Err(HomeError::Unusable);
+        };
+        let batch = model.take_batch();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let Ok(mut store) = store.try_borrow_mut() else {
+            model.restore_batch(&batch);
+            return Err(HomeError::Unusable);
+        };
+        if let Err(e) = store.apply(&batch) {
+            model.restore_batch(&batch);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
 /// The payload of a proxy userdata: which persistent table it shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Proxy {

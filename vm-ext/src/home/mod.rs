@@ -281,7 +281,9 @@ fn index_method<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let model = model.borrow();
+    let model = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     let pv = model.get(id, &pk).cloned();
     let v = Materializer::new()
         .value(ctx, &mut st, &model, pv.as_ref())
@@ -298,7 +300,10 @@ fn len_method<'gc>(
     let id = this_id(stack.get(0)).ok_or_else(|| lua_err(ctx, "bad self for persistent table"))?;
     let st = arena(ctx).0.borrow();
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let n = model.borrow().length(id);
+    let n = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?
+        .length(id);
     stack.replace(ctx, n);
     Ok(CallbackReturn::Return)
 }
@@ -331,7 +336,9 @@ fn next_method<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let model = model.borrow();
+    let model = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     match model.next_entry(id, pk.as_ref()) {
         Some((k, v)) => {
             let v = v.clone();
@@ -355,7 +362,9 @@ fn ext_table<'gc>(
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
     let id = {
-        let mut m = model.borrow_mut();
+        let mut m = model
+            .try_borrow_mut()
+            .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
         let id = m.alloc_id();
         m.tables.entry(id).or_default();
         m.note_garbage();
@@ -410,7 +419,9 @@ fn try_store<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let mut model = model.borrow_mut();
+    let mut model = model
+        .try_borrow_mut()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     let mut conv = Converter::new(ctx, &st, &model, known, false, None);
     let pv = match conv.convert_root(value, &key.path_segment()) {
         Ok(pv) => pv,
@@ -526,7 +537,9 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
     let Ok(model) = model_of(&st) else {
         return Batch::default();
     };
-    let mut model = model.borrow_mut();
+    let Ok(mut model) = model.try_borrow_mut() else {
+        return Batch::default();
+    };
     let cells: Vec<(u64, UpValue<'gc>)> = st.cells.iter().map(|(k, v)| (*k, *v)).collect();
     let known = HashMap::new();
     for (cid, uv) in cells {

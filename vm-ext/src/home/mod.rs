@@ -13,6 +13,17 @@
 //! is the same value while anything holds it. Stored closures and their
 //! upvalues are kept strongly for the life of the runtime (their upvalues
 //! are written at every flush).
+//!
+//! Upvalues: storing a closure reads each upvalue's current value (one that
+//! is still open on the running thread is read by calling a tiny generated
+//! reader closure, because piccolo keeps the running thread borrowed during
+//! callbacks). `_ENV` (an upvalue holding the globals) is rebound on load,
+//! never stored. At every flush the values of all live stored upvalues are
+//! converted again; a plain Lua table held in such an upvalue keeps its
+//! persistent ids and only changed entries are written. Within a run the
+//! closure keeps seeing the plain table; after a reload it sees a proxy. A
+//! value an upvalue takes later that cannot be stored (a coroutine) keeps the
+//! last saved value and is reported as a warning.
 
 pub mod convert;
 

@@ -6,6 +6,13 @@
 //! natively, [`FileStore`] (one file replaced atomically). The browser's
 //! IndexedDB store lives in the wasm crate and appends [`Batch::encode`] as one
 //! log record per flush.
+//!
+//! The trait is synchronous because flushes happen between VM slices. An
+//! asynchronous backend (IndexedDB) reads its records before the runtime is
+//! created (snapshot chunks from [`encode_snapshot`] plus the log replayed
+//! with [`Batch::decode`] / [`Batch::apply_to`]) and hands them over in
+//! [`Store::load_all`]; its [`Store::apply`] queues the encoded batch and
+//! writes it in one transaction after the slice, keeping batches in order.
 
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 

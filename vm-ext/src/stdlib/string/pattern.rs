@@ -14,7 +14,9 @@ use piccolo::{
     Stack, String as LuaString, Value,
 };
 
-use super::{arg_error, check_int, check_str, opt_int, posrelat_start, type_name, CbResult};
+use super::{
+    arg_error, check_int, check_str, new_string, opt_int, posrelat_start, type_name, CbResult,
+};
 use crate::{number::float_to_string, stdlib::lua_error};
 
 /// Most captures one pattern may have (`LUA_MAXCAPTURES`).
@@ -415,7 +417,7 @@ fn merr<'gc>(ctx: Context<'gc>, e: MatchError) -> Error<'gc> {
 
 fn cap_value<'gc>(ctx: Context<'gc>, src: &[u8], c: Cap) -> Value<'gc> {
     match c {
-        Cap::Str(a, b) => Value::String(LuaString::from_slice(&ctx, &src[a..b])),
+        Cap::Str(a, b) => Value::String(new_string(ctx, &src[a..b])),
         Cap::Pos(p) => Value::Integer(p as i64 + 1),
     }
 }
@@ -657,6 +659,9 @@ struct Gsub<'gc> {
     anchor: bool,
     /// A match (start, end) waiting for the replacement function's result.
     pending: Option<(usize, usize)>,
+    /// Whether any replacement changed the text (if not, the subject itself
+    /// is returned, as Lua 5.4 does).
+    changed: bool,
 }
 
 enum Step<'gc> {
@@ -673,6 +678,9 @@ impl<'gc> Gsub<'gc> {
         s: usize,
         e: usize,
     ) -> Result<(), Error<'gc>> {
+        if v.to_bool() {
+            self.changed = true;
+        }
         match v {
             Value::Nil | Value::Boolean(false) => {
                 self.out.extend_from_slice(&self.src.as_bytes()[s..e])
@@ -699,6 +707,7 @@ impl<'gc> Gsub<'gc> {
         e: usize,
     ) -> Result<(), Error<'gc>> {
         let src = self.src.as_bytes();
+        self.changed = true;
         let mut i = 0;
         while i < r.len() {
             let c = r[i];
@@ -753,10 +762,21 @@ impl<'gc> Gsub<'gc> {
                             self.add_s(ctx, &m, text.as_bytes(), s, e)?
                         }
                         Value::Table(t) => {
-                            let key =
-                                cap_value(ctx, src, m.capture(0, s, e).map_err(|e| merr(ctx, e))?);
-                            let v = t.get_value(key);
-                            self.add_value(ctx, v, s, e)?;
+                            let cap = m.capture(0, s, e).map_err(|e| merr(ctx, e))?;
+                            let key = cap_value(ctx, src, cap);
+                            // `t[key]` with `__index`, as Lua's `lua_gettable`.
+                            match piccolo::meta_ops::index(ctx, Value::Table(t), key)? {
+                                piccolo::meta_ops::MetaResult::Value(v) => {
+                                    self.add_value(ctx, v, s, e)?
+                                }
+                                piccolo::meta_ops::MetaResult::Call(call) => {
+                                    charge(exec, m.total_steps);
+                                    stack.clear();
+                                    stack.extend(call.args);
+                                    self.pending = Some((s, e));
+                                    return Ok(Step::Call(call.function));
+                                }
+                            }
                         }
                         Value::Function(f) => {
                             charge(exec, m.total_steps);
@@ -788,9 +808,13 @@ impl<'gc> Gsub<'gc> {
             }
         }
         charge(exec, m.total_steps + (self.out.len() as u64) / 8);
-        self.out.extend_from_slice(&src[self.pos..]);
-        let out = std::mem::take(&mut self.out);
-        stack.replace(ctx, (LuaString::from_slice(&ctx, out), self.n));
+        if self.changed {
+            self.out.extend_from_slice(&src[self.pos..]);
+            let out = std::mem::take(&mut self.out);
+            stack.replace(ctx, (new_string(ctx, out), self.n));
+        } else {
+            stack.replace(ctx, (self.src, self.n));
+        }
         Ok(Step::Done)
     }
 
@@ -878,6 +902,7 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             max_n,
             anchor,
             pending: None,
+            changed: false,
         };
         match g.run(ctx, &mut exec, &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),

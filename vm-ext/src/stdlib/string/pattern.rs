@@ -23,9 +23,15 @@ use crate::{number::float_to_string, stdlib::lua_error};
 pub const MAXCAPTURES: usize = 32;
 /// Most nested matcher calls (Lua's `MAXCCALLS`).
 pub const MAXCCALLS: usize = 200;
-/// Most matcher steps one match attempt may take before it is refused as
-/// "pattern too complex" (Lua has no such limit; this keeps a slice bounded).
-pub const MAX_STEPS: u64 = 1 << 25;
+/// Fewest matcher steps one match attempt may take before it is refused as
+/// "pattern too complex"; the budget grows with the subject
+/// ([`STEPS_PER_BYTE`] per byte, at most [`MAX_STEPS`]). Lua has no such
+/// limit: it keeps a pathological pattern from holding a slice for long.
+pub const MIN_STEPS: u64 = 1 << 22;
+/// Matcher steps allowed per subject byte in one attempt.
+pub const STEPS_PER_BYTE: u64 = 64;
+/// Most matcher steps one attempt may take, whatever the subject.
+pub const MAX_STEPS: u64 = 1 << 28;
 
 const CAP_UNFINISHED: isize = -1;
 const CAP_POSITION: isize = -2;
@@ -60,6 +66,7 @@ pub struct Matcher<'a> {
     capture: [(usize, isize); MAXCAPTURES],
     depth: usize,
     steps: u64,
+    step_limit: u64,
     /// Steps taken by all attempts so far (for fuel accounting).
     pub total_steps: u64,
 }
@@ -74,6 +81,9 @@ impl<'a> Matcher<'a> {
             capture: [(0, 0); MAXCAPTURES],
             depth: MAXCCALLS,
             steps: 0,
+            step_limit: (src.len() as u64)
+                .saturating_mul(STEPS_PER_BYTE)
+                .clamp(MIN_STEPS, MAX_STEPS),
             total_steps: 0,
         }
     }
@@ -190,7 +200,7 @@ impl<'a> Matcher<'a> {
 
     fn tick(&mut self) -> MResult<()> {
         self.steps += 1;
-        if self.steps > MAX_STEPS {
+        if self.steps > self.step_limit {
             return Err(MatchError::new("pattern too complex"));
         }
         Ok(())
@@ -594,13 +604,69 @@ pub fn match_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
-#[derive(Collect)]
+/// A `gmatch` iterator's state; a step of it is resumable when a slice's
+/// fuel runs out between match attempts.
+#[derive(Collect, Clone)]
 #[collect(no_drop)]
 struct GmatchState<'gc> {
     src: LuaString<'gc>,
     pat: LuaString<'gc>,
+    /// Next start position and the end of the last match.
     #[collect(require_static)]
     pos: Rc<Cell<(usize, Option<usize>)>>,
+}
+
+impl<'gc> GmatchState<'gc> {
+    /// Looks for the next match; `Ok(false)` when out of fuel first.
+    fn run(
+        &self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<bool, Error<'gc>> {
+        let src = self.src.as_bytes();
+        let (mut pos, last) = self.pos.get();
+        let mut m = Matcher::new(src, self.pat.as_bytes());
+        stack.clear();
+        while pos <= src.len() {
+            let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
+            if let Some(e) = r {
+                if Some(e) != last {
+                    self.pos.set((e, Some(e)));
+                    charge(exec, m.total_steps);
+                    push_captures(ctx, &m, src, pos, e, true, stack)?;
+                    return Ok(true);
+                }
+            }
+            pos += 1;
+            if m.total_steps > 4096 {
+                charge(exec, m.total_steps);
+                m.total_steps = 0;
+                if !exec.fuel().should_continue() {
+                    self.pos.set((pos, last));
+                    return Ok(false);
+                }
+            }
+        }
+        self.pos.set((pos, last));
+        charge(exec, m.total_steps);
+        Ok(true)
+    }
+}
+
+impl<'gc> Sequence<'gc> for GmatchState<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.run(ctx, &mut exec, &mut stack)? {
+            Ok(SequencePoll::Return)
+        } else {
+            Ok(SequencePoll::Pending)
+        }
+    }
 }
 
 /// `string.gmatch(s, pattern [, init])`: an iterator over the matches.
@@ -619,25 +685,11 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             pos: Rc::new(Cell::new((init, None))),
         };
         let iter = Callback::from_fn_with(&ctx, state, |st, ctx, mut exec, mut stack| {
-            let src = st.src.as_bytes();
-            let (mut pos, last) = st.pos.get();
-            let mut m = Matcher::new(src, st.pat.as_bytes());
-            stack.clear();
-            while pos <= src.len() {
-                let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
-                if let Some(e) = r {
-                    if Some(e) != last {
-                        st.pos.set((e, Some(e)));
-                        charge(&mut exec, m.total_steps);
-                        push_captures(ctx, &m, src, pos, e, true, &mut stack)?;
-                        return Ok(CallbackReturn::Return);
-                    }
-                }
-                pos += 1;
+            if st.run(ctx, &mut exec, &mut stack)? {
+                Ok(CallbackReturn::Return)
+            } else {
+                Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, st.clone())))
             }
-            st.pos.set((pos, last));
-            charge(&mut exec, m.total_steps);
-            Ok(CallbackReturn::Return)
         });
         stack.replace(ctx, iter);
         Ok(CallbackReturn::Return)

@@ -35,6 +35,19 @@ fn home_file_survives_between_runs() {
     let out = luahome(&["--home", h, "-e", "print(Memory.inc())"]);
     assert_eq!(text(&out.stdout), "4\n", "{}", text(&out.stderr));
 
+    // os.exit ends the process from inside a callback: pending writes and
+    // buffered output are saved first.
+    let out = luahome(&[
+        "--home",
+        h,
+        "-e",
+        "print('bye') _home.last = 'exit' os.exit(3)",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(text(&out.stdout), "bye\n");
+    let out = luahome(&["--home", h, "-e", "print(_home.last)"]);
+    assert_eq!(text(&out.stdout), "exit\n", "{}", text(&out.stderr));
+
     std::fs::write(&home, b"not a home").unwrap();
     let out = luahome(&["run", s, "--home", h]);
     assert_eq!(out.status.code(), Some(1));

@@ -3,7 +3,9 @@
 //! runaway script between slices.
 
 use std::{
+    cell::RefCell,
     io::{self, BufRead, Write},
+    rc::Rc,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -11,8 +13,8 @@ use std::{
 };
 
 use vm_ext::{
-    ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError,
-    Runtime, RuntimeOptions, StepResult,
+    home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest, HostTarget,
+    HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
 };
 
 const USAGE: &str = "\
@@ -156,13 +158,30 @@ fn new_runtime(home: Option<&str>) -> Option<Runtime> {
             }
         }
     }
-    let mut rt = match Runtime::try_with_host(options, Host::native()) {
+    // `os.exit` ends the process from inside a callback: first write the
+    // output still buffered and the pending `_home` changes.
+    let saver: Rc<RefCell<Option<HomeSaver>>> = Rc::default();
+    let mut host = Host::native();
+    let (out, err, on_exit) = (host.output.clone(), host.warnings.clone(), saver.clone());
+    host.exit = Some(Rc::new(move |code| {
+        let _ = io::stdout().lock().write_all(&out.take());
+        let _ = io::stdout().flush();
+        let _ = io::stderr().lock().write_all(&err.take());
+        if let Some(saver) = on_exit.borrow().as_ref() {
+            if let Err(e) = saver.save() {
+                eprintln!("luahome: {e}");
+            }
+        }
+        std::process::exit(code)
+    }));
+    let mut rt = match Runtime::try_with_host(options, host) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("luahome: {e}");
             return None;
         }
     };
+    *saver.borrow_mut() = Some(rt.home_saver());
     print_warnings(&mut rt);
     rt.register_host_function("sleep");
     rt.set_output(|bytes| {

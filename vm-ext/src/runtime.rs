@@ -236,6 +236,15 @@ impl Runtime {
         Ok(())
     }
 
+    /// A handle that saves pending `_home` writes without entering the VM
+    /// (see [`home::HomeSaver`]); the CLI calls it from its `os.exit` hook.
+    pub fn home_saver(&self) -> home::HomeSaver {
+        home::HomeSaver {
+            model: self.home.clone(),
+            store: self.store.clone(),
+        }
+    }
+
     /// Same as [`Runtime::flush`] (the name the JS API uses).
     pub fn save(&mut self) -> Result<(), HomeError> {
         self.flush()

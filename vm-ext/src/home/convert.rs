@@ -150,7 +150,7 @@ impl<'a, 'gc> Converter<'a, 'gc> {
 
     fn alloc(&mut self) -> u64 {
         let id = self.staged.next_id;
-        self.staged.next_id += 1;
+        self.staged.next_id = self.staged.next_id.saturating_add(1);
         id
     }
 

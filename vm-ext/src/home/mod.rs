@@ -13,6 +13,17 @@
 //! is the same value while anything holds it. Stored closures and their
 //! upvalues are kept strongly for the life of the runtime (their upvalues
 //! are written at every flush).
+//!
+//! Upvalues: storing a closure reads each upvalue's current value (one that
+//! is still open on the running thread is read by calling a tiny generated
+//! reader closure, because piccolo keeps the running thread borrowed during
+//! callbacks). `_ENV` (an upvalue holding the globals) is rebound on load,
+//! never stored. At every flush the values of all live stored upvalues are
+//! converted again; a plain Lua table held in such an upvalue keeps its
+//! persistent ids and only changed entries are written. Within a run the
+//! closure keeps seeing the plain table; after a reload it sees a proxy. A
+//! value an upvalue takes later that cannot be stored (a coroutine) keeps the
+//! last saved value and is reported as a warning.
 
 pub mod convert;
 
@@ -53,6 +64,41 @@ pub enum HomeError {
 
 /// The model shared by the runtime and the `_home` callbacks.
 pub type SharedModel = Rc<RefCell<HomeModel>>;
+
+/// Writes `_home`'s pending changes to the store without entering the VM,
+/// for a host that ends the process from inside a callback (`os.exit`):
+/// table writes are saved; stored closures' upvalues keep the values of the
+/// last full flush, and unreachable records wait for the next sweep.
+#[derive(Clone)]
+pub struct HomeSaver {
+    pub(crate) model: SharedModel,
+    pub(crate) store: Option<crate::store::SharedStore>,
+}
+
+impl HomeSaver {
+    /// Writes the pending records; a no-op without a store.
+    pub fn save(&self) -> Result<(), HomeError> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let Ok(mut model) = self.model.try_borrow_mut() else {
+            return Err(HomeError::Unusable);
+        };
+        let batch = model.take_batch();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let Ok(mut store) = store.try_borrow_mut() else {
+            model.restore_batch(&batch);
+            return Err(HomeError::Unusable);
+        };
+        if let Err(e) = store.apply(&batch) {
+            model.restore_batch(&batch);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
 
 /// The payload of a proxy userdata: which persistent table it shows.
 #[derive(Debug, Clone, Copy)]
@@ -246,7 +292,9 @@ fn index_method<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let model = model.borrow();
+    let model = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     let pv = model.get(id, &pk).cloned();
     let v = Materializer::new()
         .value(ctx, &mut st, &model, pv.as_ref())
@@ -263,7 +311,10 @@ fn len_method<'gc>(
     let id = this_id(stack.get(0)).ok_or_else(|| lua_err(ctx, "bad self for persistent table"))?;
     let st = arena(ctx).0.borrow();
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let n = model.borrow().length(id);
+    let n = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?
+        .length(id);
     stack.replace(ctx, n);
     Ok(CallbackReturn::Return)
 }
@@ -296,7 +347,9 @@ fn next_method<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let model = model.borrow();
+    let model = model
+        .try_borrow()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     match model.next_entry(id, pk.as_ref()) {
         Some((k, v)) => {
             let v = v.clone();
@@ -320,7 +373,9 @@ fn ext_table<'gc>(
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
     let id = {
-        let mut m = model.borrow_mut();
+        let mut m = model
+            .try_borrow_mut()
+            .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
         let id = m.alloc_id();
         m.tables.entry(id).or_default();
         m.note_garbage();
@@ -375,7 +430,9 @@ fn try_store<'gc>(
     let arena = arena(ctx);
     let mut st = arena.0.borrow_mut(&ctx);
     let model = model_of(&st).map_err(|e| lua_err(ctx, e))?;
-    let mut model = model.borrow_mut();
+    let mut model = model
+        .try_borrow_mut()
+        .map_err(|_| lua_err(ctx, "_home is in use by the host"))?;
     let mut conv = Converter::new(ctx, &st, &model, known, false, None);
     let pv = match conv.convert_root(value, &key.path_segment()) {
         Ok(pv) => pv,
@@ -491,7 +548,9 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
     let Ok(model) = model_of(&st) else {
         return Batch::default();
     };
-    let mut model = model.borrow_mut();
+    let Ok(mut model) = model.try_borrow_mut() else {
+        return Batch::default();
+    };
     let cells: Vec<(u64, UpValue<'gc>)> = st.cells.iter().map(|(k, v)| (*k, *v)).collect();
     let known = HashMap::new();
     for (cid, uv) in cells {
@@ -527,6 +586,9 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
                 }
             }
         }
+    }
+    if st.proxies.len() > 4096 {
+        st.proxies.retain(|_, w| w.upgrade(&ctx).is_some());
     }
     if model.needs_sweep() {
         let roots: Vec<u64> = st

@@ -203,16 +203,28 @@ pub struct MetaRecord {
     pub next_id: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct EntryWire {
     v: u32,
     value: PValue,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+struct EntryWireRef<'a> {
+    v: u32,
+    value: &'a PValue,
+}
+
+#[derive(Deserialize)]
 struct CellWire {
     v: u32,
     value: Option<PValue>,
+}
+
+#[derive(Serialize)]
+struct CellWireRef<'a> {
+    v: u32,
+    value: &'a Option<PValue>,
 }
 
 /// A stored closure: its prototype tree and how to rebuild each upvalue.
@@ -224,11 +236,18 @@ pub struct FunctionRecord {
     pub upvalues: Vec<UpvalueSlot>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct FunctionWire {
     v: u32,
     image: FunctionImage,
     upvalues: Vec<UpvalueSlot>,
+}
+
+#[derive(Serialize)]
+struct FunctionWireRef<'a> {
+    v: u32,
+    image: &'a FunctionImage,
+    upvalues: &'a [UpvalueSlot],
 }
 
 fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
@@ -293,9 +312,9 @@ pub fn decode_meta(bytes: &[u8]) -> Result<MetaRecord, CodecError> {
 
 /// Encodes a table entry's value.
 pub fn encode_entry(value: &PValue) -> Vec<u8> {
-    to_cbor(&EntryWire {
+    to_cbor(&EntryWireRef {
         v: FORMAT_VERSION,
-        value: value.clone(),
+        value,
     })
 }
 
@@ -308,9 +327,9 @@ pub fn decode_entry(bytes: &[u8]) -> Result<PValue, CodecError> {
 
 /// Encodes an upvalue cell.
 pub fn encode_cell(value: &Option<PValue>) -> Vec<u8> {
-    to_cbor(&CellWire {
+    to_cbor(&CellWireRef {
         v: FORMAT_VERSION,
-        value: value.clone(),
+        value,
     })
 }
 
@@ -323,10 +342,10 @@ pub fn decode_cell(bytes: &[u8]) -> Result<Option<PValue>, CodecError> {
 
 /// Encodes a function record.
 pub fn encode_function(record: &FunctionRecord) -> Vec<u8> {
-    to_cbor(&FunctionWire {
+    to_cbor(&FunctionWireRef {
         v: FORMAT_VERSION,
-        image: record.image.clone(),
-        upvalues: record.upvalues.clone(),
+        image: &record.image,
+        upvalues: &record.upvalues,
     })
 }
 

@@ -15,6 +15,9 @@ use crate::store::{Batch, StoreError};
 /// The id of the home table.
 pub const HOME_TABLE_ID: u64 = 1;
 
+/// Ids stay below this (2^53, so they survive a trip through a JS number).
+pub const MAX_ID: u64 = 1 << 53;
+
 /// Why a home could not be loaded or saved.
 #[derive(Debug, Error)]
 pub enum ModelError {
@@ -136,6 +139,11 @@ impl HomeModel {
             .max()
             .unwrap_or(HOME_TABLE_ID);
         m.next_id = meta.next_id.max(max_id.saturating_add(1));
+        if m.next_id > MAX_ID {
+            return Err(ModelError::Inconsistent(format!(
+                "object ids run past {MAX_ID}"
+            )));
+        }
         // Every reference must name an object of the right kind.
         let mut refs = Vec::new();
         for t in m.tables.values() {
@@ -180,7 +188,7 @@ impl HomeModel {
     /// Hands out a fresh object id.
     pub fn alloc_id(&mut self) -> u64 {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         self.meta_dirty = true;
         id
     }

@@ -1,5 +1,8 @@
 assert(rawequal(_home.up, string.upper))
+assert(rawequal(_home.fmt, string.format))
 assert(rawequal(_home.p, print))
 assert(rawequal(_home.t.floor, math.floor))
+assert(rawequal(_home.t.insert, table.insert))
 assert(_home.up("abc") == "ABC")
+assert(_home.fmt("%d-%s", 5, "x") == "5-x")
 assert(_home.t.floor(2.5) == 2)

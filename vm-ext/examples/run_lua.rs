@@ -1,16 +1,18 @@
 //! Runs a Lua file with the luahome runtime and the native host:
-//! `cargo run -p luahome-vm-ext --example run_lua -- file.lua`.
-//! With `--count-asserts`, `assert` is wrapped to count passing calls.
+//! `cargo run -p luahome-vm-ext --example run_lua -- [--soft-asserts] file.lua`.
+//! With `--soft-asserts`, a failing `assert` is counted (with its line) and
+//! the script goes on, so one run measures a whole test file.
 
-use std::time::Instant;
+use std::{cell::RefCell, rc::Rc, time::Instant};
 
+use piccolo::{Callback, CallbackReturn};
 use vm_ext::{host::Host, Runtime, StepResult};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let count = args.iter().any(|a| a == "--count-asserts");
+    let soft = args.iter().any(|a| a == "--soft-asserts");
     let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: run_lua [--count-asserts] FILE.lua");
+        eprintln!("usage: run_lua [--soft-asserts] FILE.lua");
         std::process::exit(2);
     };
     let source = std::fs::read(path).expect("cannot read file");
@@ -19,16 +21,31 @@ fn main() {
         use std::io::Write;
         let _ = std::io::stdout().write_all(b);
     });
-    let prelude: &[u8] = b"local __a = assert; __ASSERTS = 0; assert = function(...) __ASSERTS = __ASSERTS + 1; return __a(...) end\n";
+    let passed = Rc::new(RefCell::new(0u64));
+    let failed: Rc<RefCell<Vec<String>>> = Rc::default();
+    if soft {
+        let (p, f) = (passed.clone(), failed.clone());
+        rt.lua_mut().enter(move |ctx| {
+            let soft_assert = Callback::from_fn(&ctx, move |_, exec, stack| {
+                if stack.get(0).to_bool() {
+                    *p.borrow_mut() += 1;
+                } else {
+                    let at = exec
+                        .upper_lua_frame()
+                        .map(|fr| format!("{}:{}", fr.chunk_name.to_str_lossy(), fr.current_line))
+                        .unwrap_or_else(|| "?".into());
+                    f.borrow_mut().push(at);
+                }
+                Ok(CallbackReturn::Return)
+            });
+            ctx.set_global("assert", soft_assert).unwrap();
+        });
+    }
     let name = std::path::Path::new(path)
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let start = Instant::now();
-    if count {
-        rt.load(prelude, "prelude").unwrap();
-        let _ = rt.run_to_end(|| false);
-    }
     if let Err(e) = rt.load(&source, &name) {
         println!("LOAD ERROR: {e}");
         std::process::exit(1);
@@ -37,19 +54,21 @@ fn main() {
     let warnings = rt.host().warnings.take();
     eprint!("{}", String::from_utf8_lossy(&warnings));
     let elapsed = start.elapsed();
-    let asserts = if count {
-        rt.load(b"return __ASSERTS", "count").unwrap();
-        match rt.run_to_end(|| false) {
-            StepResult::Finished(v) => v.first().map(|v| v.display()).unwrap_or_default(),
-            _ => "?".into(),
-        }
+    let counts = if soft {
+        let f = failed.borrow();
+        format!(
+            " asserts passed={} failed={} {:?}",
+            passed.borrow(),
+            f.len(),
+            &f[..f.len().min(40)]
+        )
     } else {
         String::new()
     };
     match result {
-        StepResult::Finished(_) => println!("OK ({elapsed:?}) asserts={asserts}"),
+        StepResult::Finished(_) => println!("OK ({elapsed:?}){counts}"),
         StepResult::Error(e) => {
-            println!("ERROR: {e} ({elapsed:?}) asserts={asserts}");
+            println!("ERROR: {e} ({elapsed:?}){counts}");
             std::process::exit(1);
         }
         other => println!("{other:?}"),

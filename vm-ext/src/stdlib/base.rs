@@ -467,12 +467,17 @@ fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, stack| {
+    Callback::from_fn(&ctx, |ctx, exec, stack| {
         let v = check_any(ctx, &stack, 1, "assert")?;
         if v.to_bool() {
             Ok(CallbackReturn::Return)
         } else if stack.len() < 2 {
-            Err(lua_error(ctx, "assertion failed!"))
+            let mut msg = match exec.upper_lua_frame() {
+                Some(f) => format!("{}:{}: ", f.chunk_name.to_str_lossy(), f.current_line),
+                None => String::new(),
+            };
+            msg.push_str("assertion failed!");
+            Err(lua_error(ctx, msg))
         } else {
             Err(stack.get(1).into())
         }

@@ -5,15 +5,8 @@ use std::{cell::RefCell, rc::Rc};
 
 use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
 
-use super::check::{arg_error, check_any, check_integer, check_number, num_lt, to_num};
+use super::check::{arg_error, check_any, check_integer, check_number, less_than, to_num};
 use crate::number_parse::{float_to_int, Num};
-
-fn num_value<'gc>(n: Num) -> Value<'gc> {
-    match n {
-        Num::Int(i) => Value::Integer(i),
-        Num::Float(f) => Value::Number(f),
-    }
-}
 
 /// A float result as an integer when it fits (`math.floor` and friends).
 fn float_to_value<'gc>(f: f64) -> Value<'gc> {
@@ -268,7 +261,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
                 _ => return Err(super::lua_error(ctx, "wrong number of arguments")),
             };
             if low > up {
-                return Err(arg_error(ctx, stack.len(), "random", "interval is empty"));
+                return Err(arg_error(ctx, 1, "random", "interval is empty"));
             }
             let r = st.project(rv, (up as u64).wrapping_sub(low as u64));
             stack.replace(ctx, r.wrapping_add(low as u64) as i64);
@@ -299,6 +292,8 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     ctx.set_global("math", math).unwrap();
 }
 
+/// `math.max`/`math.min`: Lua compares the arguments with `<` (numbers
+/// or strings) and returns the winning argument unchanged.
 fn minmax<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
@@ -308,19 +303,19 @@ fn minmax<'gc>(
     if stack.is_empty() {
         return Err(arg_error(ctx, 1, name, "value expected"));
     }
-    let mut best = check_number(ctx, stack, 1, name)?;
-    for i in 2..=stack.len() {
-        let v = check_number(ctx, stack, i, name)?;
+    let mut best = stack.get(0);
+    for i in 1..stack.len() {
+        let v = stack.get(i);
         let better = if max {
-            num_lt(best, v)
+            less_than(ctx, best, v)?
         } else {
-            num_lt(v, best)
+            less_than(ctx, v, best)?
         };
         if better {
             best = v;
         }
     }
-    Ok(num_value(best))
+    Ok(best)
 }
 
 #[cfg(test)]

@@ -54,6 +54,19 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
     t
 }
 
+/// Lua's longest short (internalized) string (`LUAI_MAXSHORTLEN`).
+const MAX_SHORT_LEN: usize = 40;
+
+/// A new Lua string; short ones are interned, as Lua internalizes them.
+pub(crate) fn new_string<'gc>(ctx: Context<'gc>, b: impl AsRef<[u8]>) -> piccolo::String<'gc> {
+    let b = b.as_ref();
+    if b.len() <= MAX_SHORT_LEN {
+        ctx.intern(b)
+    } else {
+        piccolo::String::from_slice(&ctx, b)
+    }
+}
+
 /// The type name Lua shows in argument errors (`__name` when present).
 pub(crate) fn type_name<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> String {
     let mt = match v {
@@ -209,7 +222,7 @@ fn ret_bytes<'gc>(
     mut stack: Stack<'gc, '_>,
     b: &[u8],
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    stack.replace(ctx, piccolo::String::from_slice(&ctx, b));
+    stack.replace(ctx, new_string(ctx, b));
     Ok(CallbackReturn::Return)
 }
 

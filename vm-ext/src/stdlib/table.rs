@@ -41,14 +41,14 @@ fn has_meta<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> bool {
 }
 
 const INSERT_LUA: &str = "local t, nargs, pos, v = ...
-local e = #t + 1
+local e = checklen(#t) + 1
 if nargs == 2 then t[e] = pos return end
 if not ult(pos - 1, e) then fail(\"bad argument #2 to 'insert' (position out of bounds)\") end
 for i = e, pos + 1, -1 do t[i] = t[i - 1] end
 t[pos] = v";
 
 const REMOVE_LUA: &str = "local t, pos, haspos = ...
-local size = #t
+local size = checklen(#t)
 if not haspos then pos = size end
 if pos ~= size and not (ult(pos - 1, size) or pos - 1 == size) then
   fail(\"bad argument #2 to 'remove' (position out of bounds)\")
@@ -59,7 +59,7 @@ t[pos] = nil
 return v";
 
 const CONCAT_LUA: &str = "local t, sep, i, j = ...
-if j == nil then j = #t end
+if j == nil then j = checklen(#t) end
 local r, n = {}, 0
 for k = i, j do
   local v = t[k]
@@ -73,7 +73,7 @@ end
 return raw_concat(r, sep, 1, n)";
 
 const UNPACK_LUA: &str = "local t, i, j = ...
-if j == nil then j = #t end
+if j == nil then j = checklen(#t) end
 if i > j then return end
 unpack_size(i, j)
 local r = {}
@@ -89,7 +89,7 @@ end
 return a2";
 
 const SORT_LUA: &str = "local t, comp = ...
-local n = #t
+local n = checklen(#t)
 if n > 1 then
   if n >= 2147483647 then fail(\"bad argument #1 to 'sort' (array too big)\") end
   local r = {}
@@ -159,6 +159,18 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
     )
     .unwrap();
     env.set(ctx, "type", ctx.get_global("type")).unwrap();
+    env.set(
+        ctx,
+        "checklen",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            match super::check::to_int(stack.get(0)) {
+                Some(n) => stack.replace(ctx, n),
+                None => return Err(lua_error(ctx, "object length is not an integer")),
+            }
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
     let compile = |name: &str, src: &str| {
         load_chunk(
             ctx,

@@ -215,3 +215,14 @@ eq(R(select(2, string.gsub(big, "b", ""))), 50000)
 eq(R(string.find(big .. "x", "x")), 100001, 100001)
 eq(R(string.find(big .. "x", "%a*x")), 1, 100001)
 eq(R(string.match(string.rep("a", 1000), ".-$")), string.rep("a", 1000))
+
+-- gsub looks tables up with __index
+local upper = setmetatable({}, {__index = function(_, k) return string.upper(k) end})
+eq(R(string.gsub("a alo b hi", "%w%w+", upper)), "a ALO b HI", 2)
+local chained = setmetatable({}, {__index = {x = "X"}})
+eq(R(string.gsub("xyx", "%w", chained)), "XyX", 3)
+
+-- a gsub that changes nothing returns the subject itself
+local long = string.rep("a", 100)
+assert(string.format("%p", long) == string.format("%p", (string.gsub(long, "b", "c"))))
+assert(string.format("%p", long) == string.format("%p", (string.gsub(long, ".", {x = "y"}))))

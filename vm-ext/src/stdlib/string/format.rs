@@ -8,7 +8,7 @@ use piccolo::{
     Stack, String as LuaString, Value,
 };
 
-use super::{arg_error, to_num, type_name};
+use super::{arg_error, new_string, to_num, type_name};
 use crate::{
     number::{float_to_i64, fmt_hex_float, Num},
     stdlib::{
@@ -511,7 +511,7 @@ impl<'gc> Format<'gc> {
 
     fn finish(&mut self, ctx: Context<'gc>, stack: &mut Stack<'gc, '_>) {
         let out = std::mem::take(&mut self.out);
-        stack.replace(ctx, LuaString::from_slice(&ctx, out));
+        stack.replace(ctx, new_string(ctx, out));
     }
 }
 

@@ -4,7 +4,8 @@
 use piccolo::{CallbackReturn, Context, Error, Execution, Stack, Value};
 
 use super::{
-    arg_error, check_int, check_num, check_str, opt_int, posrelat_start, CbResult, MAX_STRING_SIZE,
+    arg_error, check_int, check_num, check_str, new_string, opt_int, posrelat_start, CbResult,
+    MAX_STRING_SIZE,
 };
 use crate::stdlib::lua_error;
 
@@ -280,7 +281,7 @@ pub fn str_pack<'gc>(
         }
     }
     exec.fuel().consume((out.len() / 32) as i32);
-    stack.replace(ctx, piccolo::String::from_slice(&ctx, out));
+    stack.replace(ctx, new_string(ctx, out));
     Ok(CallbackReturn::Return)
 }
 
@@ -399,20 +400,14 @@ pub fn str_unpack<'gc>(
                 }
                 results.push(Value::Number(f64::from_le_bytes(b)));
             }
-            K::Char => results.push(Value::String(piccolo::String::from_slice(
-                &ctx,
-                &at[..size],
-            ))),
+            K::Char => results.push(Value::String(new_string(ctx, &at[..size]))),
             K::Str => {
                 let len = unpack_int(ctx, at, h.little, size, false)? as u64;
                 if len > (ld - pos - size) as u64 {
                     return Err(arg_error(ctx, 2, "unpack", "data string too short"));
                 }
                 let len = len as usize;
-                results.push(Value::String(piccolo::String::from_slice(
-                    &ctx,
-                    &at[size..size + len],
-                )));
+                results.push(Value::String(new_string(ctx, &at[size..size + len])));
                 pos += len;
             }
             K::Zstr => {
@@ -424,7 +419,7 @@ pub fn str_unpack<'gc>(
                         "unfinished string for format 'z'",
                     ));
                 };
-                results.push(Value::String(piccolo::String::from_slice(&ctx, &at[..len])));
+                results.push(Value::String(new_string(ctx, &at[..len])));
                 pos += len + 1;
             }
             K::PadAlign | K::Padding | K::Nop => {}

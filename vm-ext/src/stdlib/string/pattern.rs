@@ -14,16 +14,24 @@ use piccolo::{
     Stack, String as LuaString, Value,
 };
 
-use super::{arg_error, check_int, check_str, opt_int, posrelat_start, type_name, CbResult};
+use super::{
+    arg_error, check_int, check_str, new_string, opt_int, posrelat_start, type_name, CbResult,
+};
 use crate::{number::float_to_string, stdlib::lua_error};
 
 /// Most captures one pattern may have (`LUA_MAXCAPTURES`).
 pub const MAXCAPTURES: usize = 32;
 /// Most nested matcher calls (Lua's `MAXCCALLS`).
 pub const MAXCCALLS: usize = 200;
-/// Most matcher steps one match attempt may take before it is refused as
-/// "pattern too complex" (Lua has no such limit; this keeps a slice bounded).
-pub const MAX_STEPS: u64 = 1 << 25;
+/// Fewest matcher steps one match attempt may take before it is refused as
+/// "pattern too complex"; the budget grows with the subject
+/// ([`STEPS_PER_BYTE`] per byte, at most [`MAX_STEPS`]). Lua has no such
+/// limit: it keeps a pathological pattern from holding a slice for long.
+pub const MIN_STEPS: u64 = 1 << 22;
+/// Matcher steps allowed per subject byte in one attempt.
+pub const STEPS_PER_BYTE: u64 = 64;
+/// Most matcher steps one attempt may take, whatever the subject.
+pub const MAX_STEPS: u64 = 1 << 28;
 
 const CAP_UNFINISHED: isize = -1;
 const CAP_POSITION: isize = -2;
@@ -58,6 +66,7 @@ pub struct Matcher<'a> {
     capture: [(usize, isize); MAXCAPTURES],
     depth: usize,
     steps: u64,
+    step_limit: u64,
     /// Steps taken by all attempts so far (for fuel accounting).
     pub total_steps: u64,
 }
@@ -72,6 +81,9 @@ impl<'a> Matcher<'a> {
             capture: [(0, 0); MAXCAPTURES],
             depth: MAXCCALLS,
             steps: 0,
+            step_limit: (src.len() as u64)
+                .saturating_mul(STEPS_PER_BYTE)
+                .clamp(MIN_STEPS, MAX_STEPS),
             total_steps: 0,
         }
     }
@@ -188,7 +200,7 @@ impl<'a> Matcher<'a> {
 
     fn tick(&mut self) -> MResult<()> {
         self.steps += 1;
-        if self.steps > MAX_STEPS {
+        if self.steps > self.step_limit {
             return Err(MatchError::new("pattern too complex"));
         }
         Ok(())
@@ -415,7 +427,7 @@ fn merr<'gc>(ctx: Context<'gc>, e: MatchError) -> Error<'gc> {
 
 fn cap_value<'gc>(ctx: Context<'gc>, src: &[u8], c: Cap) -> Value<'gc> {
     match c {
-        Cap::Str(a, b) => Value::String(LuaString::from_slice(&ctx, &src[a..b])),
+        Cap::Str(a, b) => Value::String(new_string(ctx, &src[a..b])),
         Cap::Pos(p) => Value::Integer(p as i64 + 1),
     }
 }
@@ -592,13 +604,69 @@ pub fn match_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
-#[derive(Collect)]
+/// A `gmatch` iterator's state; a step of it is resumable when a slice's
+/// fuel runs out between match attempts.
+#[derive(Collect, Clone)]
 #[collect(no_drop)]
 struct GmatchState<'gc> {
     src: LuaString<'gc>,
     pat: LuaString<'gc>,
+    /// Next start position and the end of the last match.
     #[collect(require_static)]
     pos: Rc<Cell<(usize, Option<usize>)>>,
+}
+
+impl<'gc> GmatchState<'gc> {
+    /// Looks for the next match; `Ok(false)` when out of fuel first.
+    fn run(
+        &self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<bool, Error<'gc>> {
+        let src = self.src.as_bytes();
+        let (mut pos, last) = self.pos.get();
+        let mut m = Matcher::new(src, self.pat.as_bytes());
+        stack.clear();
+        while pos <= src.len() {
+            let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
+            if let Some(e) = r {
+                if Some(e) != last {
+                    self.pos.set((e, Some(e)));
+                    charge(exec, m.total_steps);
+                    push_captures(ctx, &m, src, pos, e, true, stack)?;
+                    return Ok(true);
+                }
+            }
+            pos += 1;
+            if m.total_steps > 4096 {
+                charge(exec, m.total_steps);
+                m.total_steps = 0;
+                if !exec.fuel().should_continue() {
+                    self.pos.set((pos, last));
+                    return Ok(false);
+                }
+            }
+        }
+        self.pos.set((pos, last));
+        charge(exec, m.total_steps);
+        Ok(true)
+    }
+}
+
+impl<'gc> Sequence<'gc> for GmatchState<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.run(ctx, &mut exec, &mut stack)? {
+            Ok(SequencePoll::Return)
+        } else {
+            Ok(SequencePoll::Pending)
+        }
+    }
 }
 
 /// `string.gmatch(s, pattern [, init])`: an iterator over the matches.
@@ -617,25 +685,11 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             pos: Rc::new(Cell::new((init, None))),
         };
         let iter = Callback::from_fn_with(&ctx, state, |st, ctx, mut exec, mut stack| {
-            let src = st.src.as_bytes();
-            let (mut pos, last) = st.pos.get();
-            let mut m = Matcher::new(src, st.pat.as_bytes());
-            stack.clear();
-            while pos <= src.len() {
-                let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
-                if let Some(e) = r {
-                    if Some(e) != last {
-                        st.pos.set((e, Some(e)));
-                        charge(&mut exec, m.total_steps);
-                        push_captures(ctx, &m, src, pos, e, true, &mut stack)?;
-                        return Ok(CallbackReturn::Return);
-                    }
-                }
-                pos += 1;
+            if st.run(ctx, &mut exec, &mut stack)? {
+                Ok(CallbackReturn::Return)
+            } else {
+                Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, st.clone())))
             }
-            st.pos.set((pos, last));
-            charge(&mut exec, m.total_steps);
-            Ok(CallbackReturn::Return)
         });
         stack.replace(ctx, iter);
         Ok(CallbackReturn::Return)
@@ -657,6 +711,9 @@ struct Gsub<'gc> {
     anchor: bool,
     /// A match (start, end) waiting for the replacement function's result.
     pending: Option<(usize, usize)>,
+    /// Whether any replacement changed the text (if not, the subject itself
+    /// is returned, as Lua 5.4 does).
+    changed: bool,
 }
 
 enum Step<'gc> {
@@ -673,6 +730,9 @@ impl<'gc> Gsub<'gc> {
         s: usize,
         e: usize,
     ) -> Result<(), Error<'gc>> {
+        if v.to_bool() {
+            self.changed = true;
+        }
         match v {
             Value::Nil | Value::Boolean(false) => {
                 self.out.extend_from_slice(&self.src.as_bytes()[s..e])
@@ -699,6 +759,7 @@ impl<'gc> Gsub<'gc> {
         e: usize,
     ) -> Result<(), Error<'gc>> {
         let src = self.src.as_bytes();
+        self.changed = true;
         let mut i = 0;
         while i < r.len() {
             let c = r[i];
@@ -753,10 +814,21 @@ impl<'gc> Gsub<'gc> {
                             self.add_s(ctx, &m, text.as_bytes(), s, e)?
                         }
                         Value::Table(t) => {
-                            let key =
-                                cap_value(ctx, src, m.capture(0, s, e).map_err(|e| merr(ctx, e))?);
-                            let v = t.get_value(key);
-                            self.add_value(ctx, v, s, e)?;
+                            let cap = m.capture(0, s, e).map_err(|e| merr(ctx, e))?;
+                            let key = cap_value(ctx, src, cap);
+                            // `t[key]` with `__index`, as Lua's `lua_gettable`.
+                            match piccolo::meta_ops::index(ctx, Value::Table(t), key)? {
+                                piccolo::meta_ops::MetaResult::Value(v) => {
+                                    self.add_value(ctx, v, s, e)?
+                                }
+                                piccolo::meta_ops::MetaResult::Call(call) => {
+                                    charge(exec, m.total_steps);
+                                    stack.clear();
+                                    stack.extend(call.args);
+                                    self.pending = Some((s, e));
+                                    return Ok(Step::Call(call.function));
+                                }
+                            }
                         }
                         Value::Function(f) => {
                             charge(exec, m.total_steps);
@@ -788,9 +860,13 @@ impl<'gc> Gsub<'gc> {
             }
         }
         charge(exec, m.total_steps + (self.out.len() as u64) / 8);
-        self.out.extend_from_slice(&src[self.pos..]);
-        let out = std::mem::take(&mut self.out);
-        stack.replace(ctx, (LuaString::from_slice(&ctx, out), self.n));
+        if self.changed {
+            self.out.extend_from_slice(&src[self.pos..]);
+            let out = std::mem::take(&mut self.out);
+            stack.replace(ctx, (new_string(ctx, out), self.n));
+        } else {
+            stack.replace(ctx, (self.src, self.n));
+        }
         Ok(Step::Done)
     }
 
@@ -878,6 +954,7 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             max_n,
             anchor,
             pending: None,
+            changed: false,
         };
         match g.run(ctx, &mut exec, &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),

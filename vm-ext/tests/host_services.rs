@@ -1,0 +1,187 @@
+//! The libraries against host services: real and in-memory file systems,
+//! host module sources for `require`, the warning channel, `os.exit`,
+//! `os.getenv`, stdin.
+
+use std::{cell::RefCell, fs, path::Path, rc::Rc};
+
+use vm_ext::{
+    host::{Host, MemoryFileSystem},
+    Runtime, StepResult,
+};
+
+fn run(host: Host, source: &[u8], name: &str) -> (StepResult, Vec<u8>) {
+    let mut rt = Runtime::with_host(Default::default(), host);
+    if let Err(e) = rt.load(source, name) {
+        return (StepResult::Error(e), rt.take_output());
+    }
+    let result = rt.run_to_end(|| false);
+    (result, rt.take_output())
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scripts")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn assert_finished(r: &StepResult) {
+    assert!(matches!(r, StepResult::Finished(_)), "{r:?}");
+}
+
+#[test]
+fn io_fixture_with_real_files() {
+    let (r, _) = run(
+        Host::native(),
+        &fixture("io_functions.lua"),
+        "io_functions.lua",
+    );
+    assert_finished(&r);
+}
+
+#[test]
+fn io_fixture_with_memory_files() {
+    let host = Host {
+        fs: Some(Rc::new(MemoryFileSystem::default())),
+        ..Host::default()
+    };
+    let (r, _) = run(host, &fixture("io_functions.lua"), "io_functions.lua");
+    assert_finished(&r);
+}
+
+#[test]
+fn dofile_and_require_from_files() {
+    let mem = MemoryFileSystem::default();
+    mem.insert(
+        "lib/util.lua",
+        "local n = ... ; return {name = n, twice = function(x) return 2 * x end}",
+    );
+    mem.insert("script.lua", "#!/usr/bin/env lua\nreturn 1 + 1, ...");
+    mem.insert("bad.lua", "x =");
+    let host = Host {
+        fs: Some(Rc::new(mem)),
+        ..Host::default()
+    };
+    let src = br#"
+        package.path = "lib/?.lua"
+        local u = require("util")
+        assert(u.name == "util" and u.twice(21) == 42)
+        assert(select(2, require("util")) == nil)
+        assert(dofile("script.lua") == 2)
+        local f = assert(loadfile("script.lua"))
+        assert(select(2, f("arg")) == "arg")
+        local ok, e = pcall(dofile, "bad.lua")
+        assert(not ok and type(e) == "string")
+        local g, msg = loadfile("bad.lua")
+        assert(g == nil and type(msg) == "string")
+        package.path = "lib/?.lua"
+        local ok2, e2 = pcall(require, "bad")
+        assert(not ok2)
+    "#;
+    let (r, out) = run(host, src, "main");
+    assert_finished(&r);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn require_from_host_modules() {
+    let host = Host::default();
+    host.modules.borrow_mut().insert(
+        "greet".into(),
+        b"return function(n) return 'hi ' .. n end".to_vec(),
+    );
+    let src = b"local g = require('greet'); assert(g('ada') == 'hi ada'); \
+                local ok, e = pcall(require, 'absent'); assert(not ok)";
+    let (r, _) = run(host, src, "main");
+    assert_finished(&r);
+}
+
+#[test]
+fn warnings_go_to_the_warning_channel() {
+    let host = Host::default();
+    let warnings = host.warnings.clone();
+    let (r, out) = run(
+        host,
+        b"warn('hidden'); warn('@on'); warn('a', 'b'); warn('@off'); warn('no')",
+        "w",
+    );
+    assert_finished(&r);
+    assert!(out.is_empty());
+    assert_eq!(warnings.take(), b"Lua warning: ab\n");
+}
+
+#[test]
+fn exit_env_clock_and_stdin_hooks() {
+    let code = Rc::new(RefCell::new(None));
+    let c = code.clone();
+    let host = Host {
+        exit: Some(Rc::new(move |n| *c.borrow_mut() = Some(n))),
+        env: Some(Rc::new(|k| (k == "HOME").then(|| "/home/ada".to_string()))),
+        clock: Some(Rc::new(|| 1_700_000_000.5)),
+        stdin: Some(Rc::new(RefCell::new(std::io::Cursor::new(
+            b"first line\n42 rest\n".to_vec(),
+        )))),
+        ..Host::default()
+    };
+    let src = br#"
+        assert(os.getenv("HOME") == "/home/ada" and os.getenv("X") == nil)
+        assert(os.time() == 1700000000)
+        assert(io.read() == "first line" and io.read("n") == 42 and io.read("a") == " rest\n")
+        assert(io.read() == nil)
+        os.exit(3)
+    "#;
+    let (r, _) = run(host, src, "hooks");
+    assert!(matches!(r, StepResult::Error(_)));
+    assert_eq!(*code.borrow(), Some(3));
+}
+
+#[test]
+fn sandbox_reports_missing_services() {
+    let src = br#"
+        local ok, e = pcall(os.exit)
+        assert(not ok and e == "os.exit is not available in this host")
+        assert(os.getenv("HOME") == nil)
+        assert(io.read() == nil)
+        local f, msg = io.open("x")
+        assert(f == nil and type(msg) == "string")
+    "#;
+    let (r, _) = run(Host::default(), src, "sandbox");
+    assert_finished(&r);
+}
+
+#[test]
+fn sort_comparator_may_yield() {
+    let src = br#"
+        local co = coroutine.wrap(function()
+          local x = {5, 3, 1, 4, 2}
+          table.sort(x, function(p, q) coroutine.yield("cmp"); return p < q end)
+          return table.concat(x, ",")
+        end)
+        local res = co()
+        while res == "cmp" do res = co() end
+        assert(res == "1,2,3,4,5")
+    "#;
+    let (r, _) = run(Host::default(), src, "yieldsort");
+    assert_finished(&r);
+}
+
+#[test]
+fn huge_moves_run_in_bounded_slices() {
+    let mut rt = Runtime::new(Default::default());
+    rt.load(
+        b"local t = table.move({}, 1, 3000000, 2); return #t",
+        "move",
+    )
+    .unwrap();
+    let mut slices = 0;
+    let result = loop {
+        match rt.step(10_000) {
+            StepResult::Running => slices += 1,
+            other => break other,
+        }
+    };
+    assert_finished(&result);
+    assert!(slices > 10, "the move was not sliced ({slices} slices)");
+}

@@ -319,6 +319,8 @@ fn value_strategy() -> impl Strategy<Value = PValue> {
         any::<i64>().prop_map(PValue::Int),
         any::<f64>().prop_map(PValue::Float),
         proptest::collection::vec(any::<u8>(), 0..24).prop_map(|b| PValue::Str(ByteBuf(b))),
+        // Longer than ciborium's scratch buffer.
+        (4000usize..9000, any::<u8>()).prop_map(|(n, b)| PValue::Str(ByteBuf(vec![b; n]))),
         (1u64..8).prop_map(PValue::Table),
         "[a-z]{1,8}\\.[a-z]{1,8}".prop_map(PValue::Native),
     ]

@@ -264,7 +264,8 @@ export class Lua {
     const target = this.#options.sliceMs;
     const ratio = dt > 0.05 ? target / dt : 2;
     const next = this.#fuel * Math.min(2, Math.max(0.25, ratio));
-    this.#fuel = Math.round(Math.min(5_000_000, Math.max(1000, next)));
+    // At ~15-20 ns per fuel unit, 1M fuel is ~20 ms: a slow sample cannot make a long task.
+    this.#fuel = Math.round(Math.min(1_000_000, Math.max(1000, next)));
   }
 
   #toLuaError(info) {

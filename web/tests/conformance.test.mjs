@@ -43,3 +43,25 @@ test('a picked suite runs file by file with the runner statuses and JSON', async
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
+
+test("the project's corpus runs in the browser with the same outcome as cases.toml expects", async () => {
+  const CASES = new URL('../../conformance/', import.meta.url).pathname;
+  const page = await browser.newPage('/conformance.html');
+  await page.getByTestId('config').setInputFiles(`${CASES}cases.toml`);
+  await page.getByTestId('suite').setInputFiles(`${CASES}cases`);
+  await page.getByTestId('start').click();
+  await page.getByTestId('totals').filter({ hasText: 'done' }).waitFor({ timeout: 120_000 });
+  const rows = await page.getByTestId('results').locator('tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].slice(0, 2).map((td) => td.textContent)));
+  const toml = await readFile(`${CASES}cases.toml`, 'utf8');
+  const known = new Set([...toml.matchAll(/^file = "([^"]+)"/gm)].map((m) => m[1]));
+  assert.ok(rows.length >= 30, `ran ${rows.length} case files`);
+  for (const [name, status] of rows) {
+    if (known.has(name)) {
+      assert.ok(status.endsWith('(known)'), `${name}: known failure now ${status}`);
+    } else {
+      assert.equal(status, 'pass', `${name} must pass`);
+    }
+  }
+  await page.close();
+});

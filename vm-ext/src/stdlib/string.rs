@@ -15,7 +15,7 @@ use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
 use super::{base::tostring_plain, lua_error};
 use crate::number::{float_to_i64, str_to_number, Num};
 
-pub use pattern::{MatchError, Matcher, MAXCAPTURES};
+pub use pattern::{Cap, MatchError, Matcher, MAXCAPTURES};
 
 /// The largest string `rep` (and friends) will build, in bytes.
 pub const MAX_STRING_SIZE: usize = 1 << 28;

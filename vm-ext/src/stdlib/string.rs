@@ -15,7 +15,7 @@ use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
 use super::{base::tostring_plain, lua_error};
 use crate::number::{float_to_i64, str_to_number, Num};
 
-pub use pattern::{MatchError, Matcher, MAXCAPTURES};
+pub use pattern::{Cap, MatchError, Matcher, MAXCAPTURES};
 
 /// The largest string `rep` (and friends) will build, in bytes.
 pub const MAX_STRING_SIZE: usize = 1 << 28;
@@ -297,6 +297,9 @@ fn str_rep<'gc>(
     if unit != 0 && unit as u128 * n as u128 > MAX_STRING_SIZE as u128 {
         return Err(lua_error(ctx, "resulting string too large"));
     }
+    if unit == 0 {
+        return ret_bytes(ctx, stack, b"");
+    }
     let n = n as usize;
     let total = n * s.len() + (n - 1) * sep.len();
     exec.fuel()
@@ -357,5 +360,58 @@ fn str_dump<'gc>(
     match stack.get(0) {
         Value::Function(_) => Err(lua_error(ctx, "unable to dump given function")),
         _ => Err(type_error(ctx, &stack, 0, "dump", "function")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{HostValue, Runtime, StepResult};
+
+    fn run(src: &str) -> StepResult {
+        let mut rt = Runtime::new(Default::default());
+        rt.load(src.as_bytes(), "test").expect("compiles");
+        loop {
+            match rt.step(100_000) {
+                StepResult::Running => continue,
+                other => return other,
+            }
+        }
+    }
+
+    #[test]
+    fn rep_of_empty_strings_is_instant() {
+        let r = run(r#"return string.rep("", math.maxinteger, "") == """#);
+        assert_eq!(r, StepResult::Finished(vec![HostValue::Boolean(true)]));
+    }
+
+    #[test]
+    fn pathological_find_ends_with_an_error() {
+        let r = run(
+            r#"local ok, e = pcall(string.find, string.rep("a", 3000), string.rep("a-", 15) .. "b")
+               return e"#,
+        );
+        assert_eq!(
+            r,
+            StepResult::Finished(vec![HostValue::String(b"pattern too complex".to_vec())])
+        );
+    }
+
+    #[test]
+    fn long_scans_pause_between_slices() {
+        let mut rt = Runtime::new(Default::default());
+        rt.load(
+            br#"return (string.find(string.rep("a", 3000), ".-b"))"#,
+            "t",
+        )
+        .expect("compiles");
+        let mut slices = 0;
+        let r = loop {
+            match rt.step(10_000) {
+                StepResult::Running => slices += 1,
+                other => break other,
+            }
+        };
+        assert_eq!(r, StepResult::Finished(vec![HostValue::Nil]));
+        assert!(slices > 10, "only {slices} slices");
     }
 }

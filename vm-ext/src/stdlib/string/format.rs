@@ -212,14 +212,27 @@ pub fn format_float(out: &mut Vec<u8>, sp: &Spec, conv: u8, x: f64) {
                     format!("{}{}", strip_frac_zeros(m), e)
                 }
             } else {
-                let decimals = (p as i32 - 1 - exp).max(0) as usize;
-                let mut f = format!("{:.*}", decimals, a);
+                // The %e digits are exactly the P significant digits the
+                // fixed form needs: move the point instead of reformatting.
+                let digits: String = e_body
+                    .split(['e', 'E'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                let mut f = if exp >= 0 {
+                    let k = (exp as usize + 1).min(digits.len());
+                    format!("{}.{}", &digits[..k], &digits[k..])
+                } else {
+                    format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+                };
                 if sp.alt {
-                    if !f.contains('.') {
-                        f.push('.');
-                    }
                     f
                 } else {
+                    if f.ends_with('.') {
+                        f.pop();
+                    }
                     strip_frac_zeros(&f)
                 }
             };

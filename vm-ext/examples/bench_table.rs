@@ -40,7 +40,10 @@ fn main() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| parse(&String::from_utf8_lossy(&o.stdout)));
-    println!("{:<18} {:>12} {:>12} {:>8}", "benchmark", "luahome s", "lua5.4 s", "ratio");
+    println!(
+        "{:<18} {:>12} {:>12} {:>8}",
+        "benchmark", "luahome s", "lua5.4 s", "ratio"
+    );
     for name in ["sort_default", "sort_comparator"] {
         let a = ours.get(name).copied().unwrap_or(f64::NAN);
         match reference.as_ref().and_then(|r| r.get(name).copied()) {

@@ -160,10 +160,15 @@ impl FileSystem for StdFileSystem {
     }
 }
 
+type SharedBytes = Rc<RefCell<Vec<u8>>>;
+
+/// `os.getenv`'s lookup: a variable's value, if set.
+pub type EnvLookup = dyn Fn(&str) -> Option<String>;
+
 /// An in-memory file system (tests, and what a browser host may grant).
 #[derive(Clone, Default)]
 pub struct MemoryFileSystem {
-    files: Rc<RefCell<HashMap<String, Rc<RefCell<Vec<u8>>>>>>,
+    files: Rc<RefCell<HashMap<String, SharedBytes>>>,
     counter: Rc<RefCell<u64>>,
 }
 
@@ -303,7 +308,7 @@ pub struct Host {
     /// Standard input for `io.read`/`io.lines()`/`io.stdin`. `None`: reads fail.
     pub stdin: Option<Rc<RefCell<dyn Read>>>,
     /// `os.getenv`. `None`: every variable is unset.
-    pub env: Option<Rc<dyn Fn(&str) -> Option<String>>>,
+    pub env: Option<Rc<EnvLookup>>,
     /// Wall-clock seconds since the Unix epoch, for `os.time`/`os.date`.
     /// `None`: the native clock where there is one, else an error.
     pub clock: Option<Rc<dyn Fn() -> f64>>,

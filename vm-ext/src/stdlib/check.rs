@@ -223,9 +223,7 @@ pub fn int_lt_float(i: i64, f: f64) -> bool {
 
 /// `f < i` exactly.
 pub fn float_lt_int(f: f64, i: i64) -> bool {
-    if f.is_nan() {
-        false
-    } else if f >= TWO63 {
+    if f.is_nan() || f >= TWO63 {
         false
     } else if f >= -TWO63 {
         (f.floor() as i64) < i

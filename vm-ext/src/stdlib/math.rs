@@ -51,13 +51,13 @@ impl Xoshiro {
     pub fn seeded(n1: u64, n2: u64) -> Self {
         let mut x = Xoshiro([n1, 0xff, n2, 0]);
         for _ in 0..16 {
-            x.next();
+            x.next_u64();
         }
         x
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.0;
         let s0 = s[0];
         let s1 = s[1];
@@ -88,7 +88,7 @@ impl Xoshiro {
             if ran <= n {
                 return ran;
             }
-            ran = self.next();
+            ran = self.next_u64();
         }
     }
 }
@@ -240,7 +240,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         "random",
         Callback::from_fn(&ctx, move |ctx, _, mut stack| {
             let mut st = rs.borrow_mut();
-            let rv = st.next();
+            let rv = st.next_u64();
             let (low, up) = match stack.len() {
                 0 => {
                     stack.replace(ctx, (rv >> 11) as f64 * 2f64.powi(-53));
@@ -326,6 +326,6 @@ mod tests {
     fn xoshiro_matches_lua_5_4() {
         // `math.randomseed(42); print(math.random(0))` in Lua 5.4.
         let mut x = Xoshiro::seeded(42, 0);
-        assert_eq!(x.next() as i64, -1276290044721465627);
+        assert_eq!(x.next_u64() as i64, -1276290044721465627);
     }
 }

@@ -878,7 +878,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 mod tests {
     use super::*;
 
-    fn sort_with(v: &mut Vec<i64>, less: impl Fn(i64, i64) -> bool) -> Result<(), &'static str> {
+    fn sort_with(v: &mut [i64], less: impl Fn(i64, i64) -> bool) -> Result<(), &'static str> {
         let mut m = SortMachine::new(v.len());
         let mut pivot = None;
         let mut ans = None;

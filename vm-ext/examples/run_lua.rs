@@ -56,11 +56,19 @@ fn main() {
     let elapsed = start.elapsed();
     let counts = if soft {
         let f = failed.borrow();
+        let mut by_line: Vec<(String, usize)> = Vec::new();
+        for at in f.iter() {
+            match by_line.iter_mut().find(|(l, _)| l == at) {
+                Some((_, n)) => *n += 1,
+                None => by_line.push((at.clone(), 1)),
+            }
+        }
+        let lines: Vec<String> = by_line.iter().map(|(l, n)| format!("{l}x{n}")).collect();
         format!(
-            " asserts passed={} failed={} {:?}",
+            " asserts passed={} failed={} [{}]",
             passed.borrow(),
             f.len(),
-            &f[..f.len().min(40)]
+            lines.join(" ")
         )
     } else {
         String::new()

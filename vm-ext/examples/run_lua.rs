@@ -22,18 +22,20 @@ fn main() {
         let _ = std::io::stdout().write_all(b);
     });
     let passed = Rc::new(RefCell::new(0u64));
+    let last_pass: Rc<RefCell<String>> = Rc::default();
     let failed: Rc<RefCell<Vec<String>>> = Rc::default();
     if soft {
-        let (p, f) = (passed.clone(), failed.clone());
+        let (p, f, lp) = (passed.clone(), failed.clone(), last_pass.clone());
         rt.lua_mut().enter(move |ctx| {
             let soft_assert = Callback::from_fn(&ctx, move |_, exec, stack| {
+                let at = exec
+                    .upper_lua_frame()
+                    .map(|fr| format!("{}:{}", fr.chunk_name.to_str_lossy(), fr.current_line))
+                    .unwrap_or_else(|| "?".into());
                 if stack.get(0).to_bool() {
                     *p.borrow_mut() += 1;
+                    *lp.borrow_mut() = at;
                 } else {
-                    let at = exec
-                        .upper_lua_frame()
-                        .map(|fr| format!("{}:{}", fr.chunk_name.to_str_lossy(), fr.current_line))
-                        .unwrap_or_else(|| "?".into());
                     f.borrow_mut().push(at);
                 }
                 Ok(CallbackReturn::Return)
@@ -56,11 +58,20 @@ fn main() {
     let elapsed = start.elapsed();
     let counts = if soft {
         let f = failed.borrow();
+        let mut by_line: Vec<(String, usize)> = Vec::new();
+        for at in f.iter() {
+            match by_line.iter_mut().find(|(l, _)| l == at) {
+                Some((_, n)) => *n += 1,
+                None => by_line.push((at.clone(), 1)),
+            }
+        }
+        let lines: Vec<String> = by_line.iter().map(|(l, n)| format!("{l}x{n}")).collect();
         format!(
-            " asserts passed={} failed={} {:?}",
+            " asserts passed={} (last {}) failed={} [{}]",
             passed.borrow(),
+            last_pass.borrow(),
             f.len(),
-            &f[..f.len().min(40)]
+            lines.join(" ")
         )
     } else {
         String::new()

@@ -162,13 +162,15 @@ impl FileSystem for StdFileSystem {
     }
 }
 
-/// The shared contents of one in-memory file.
-type MemoryFile = Rc<RefCell<Vec<u8>>>;
+type SharedBytes = Rc<RefCell<Vec<u8>>>;
+
+/// `os.getenv`'s lookup: a variable's value, if set.
+pub type EnvLookup = dyn Fn(&str) -> Option<String>;
 
 /// An in-memory file system (tests, and what a browser host may grant).
 #[derive(Clone, Default)]
 pub struct MemoryFileSystem {
-    files: Rc<RefCell<HashMap<String, MemoryFile>>>,
+    files: Rc<RefCell<HashMap<String, SharedBytes>>>,
     counter: Rc<RefCell<u64>>,
 }
 
@@ -294,9 +296,6 @@ impl FileSystem for MemoryFileSystem {
     }
 }
 
-/// Looks up an environment variable for `os.getenv`.
-pub type EnvLookup = Rc<dyn Fn(&str) -> Option<String>>;
-
 /// Handles shared between a [`crate::Runtime`] and the callbacks it installs.
 #[derive(Clone, Default)]
 pub struct Host {
@@ -312,7 +311,7 @@ pub struct Host {
     /// Standard input for `io.read`/`io.lines()`/`io.stdin`. `None`: reads fail.
     pub stdin: Option<Rc<RefCell<dyn Read>>>,
     /// `os.getenv`. `None`: every variable is unset.
-    pub env: Option<EnvLookup>,
+    pub env: Option<Rc<EnvLookup>>,
     /// Wall-clock seconds since the Unix epoch, for `os.time`/`os.date`.
     /// `None`: the native clock where there is one, else an error.
     pub clock: Option<Rc<dyn Fn() -> f64>>,

@@ -186,6 +186,9 @@ impl MemoryFileSystem {
     }
 }
 
+/// The largest file a [`MemoryFileSystem`] holds (1 GiB).
+pub const MAX_MEMORY_FILE: u64 = 1 << 30;
+
 struct MemFile {
     data: Rc<RefCell<Vec<u8>>>,
     pos: u64,
@@ -214,6 +217,10 @@ impl Write for MemFile {
         let mut data = self.data.borrow_mut();
         if self.mode.append {
             self.pos = data.len() as u64;
+        }
+        if self.pos.saturating_add(buf.len() as u64) > MAX_MEMORY_FILE {
+            // EFBIG: a seek far past the end must not allocate gigabytes.
+            return Err(io::Error::from_raw_os_error(27));
         }
         let start = self.pos as usize;
         if data.len() < start {

@@ -330,12 +330,27 @@ pub struct Host {
 
 impl Host {
     /// A host wired to the process: real files, stdin, environment, exit.
+    /// `os.exit` first writes output and warnings not yet drained by the
+    /// runtime to stdout and stderr.
     pub fn native() -> Host {
+        let output = OutputBuffer::default();
+        let warnings = OutputBuffer::default();
+        let (out, err) = (output.clone(), warnings.clone());
         Host {
+            output,
+            warnings,
             fs: Some(Rc::new(StdFileSystem)),
             stdin: Some(Rc::new(RefCell::new(io::stdin()))),
             env: Some(Rc::new(|name| std::env::var(name).ok())),
-            exit: Some(Rc::new(|code| std::process::exit(code))),
+            exit: Some(Rc::new(move |code| {
+                let mut stdout = io::stdout();
+                let _ = stdout.write_all(&out.take());
+                let _ = stdout.flush();
+                let mut stderr = io::stderr();
+                let _ = stderr.write_all(&err.take());
+                let _ = stderr.flush();
+                std::process::exit(code)
+            })),
             ..Host::default()
         }
     }

@@ -188,6 +188,9 @@ impl MemoryFileSystem {
     }
 }
 
+/// The largest file a [`MemoryFileSystem`] holds (1 GiB).
+pub const MAX_MEMORY_FILE: u64 = 1 << 30;
+
 struct MemFile {
     data: Rc<RefCell<Vec<u8>>>,
     pos: u64,
@@ -216,6 +219,10 @@ impl Write for MemFile {
         let mut data = self.data.borrow_mut();
         if self.mode.append {
             self.pos = data.len() as u64;
+        }
+        if self.pos.saturating_add(buf.len() as u64) > MAX_MEMORY_FILE {
+            // EFBIG: a seek far past the end must not allocate gigabytes.
+            return Err(io::Error::from_raw_os_error(27));
         }
         let start = self.pos as usize;
         if data.len() < start {
@@ -326,12 +333,27 @@ pub struct Host {
 
 impl Host {
     /// A host wired to the process: real files, stdin, environment, exit.
+    /// `os.exit` first writes output and warnings not yet drained by the
+    /// runtime to stdout and stderr.
     pub fn native() -> Host {
+        let output = OutputBuffer::default();
+        let warnings = OutputBuffer::default();
+        let (out, err) = (output.clone(), warnings.clone());
         Host {
+            output,
+            warnings,
             fs: Some(Rc::new(StdFileSystem)),
             stdin: Some(Rc::new(RefCell::new(io::stdin()))),
             env: Some(Rc::new(|name| std::env::var(name).ok())),
-            exit: Some(Rc::new(|code| std::process::exit(code))),
+            exit: Some(Rc::new(move |code| {
+                let mut stdout = io::stdout();
+                let _ = stdout.write_all(&out.take());
+                let _ = stdout.flush();
+                let mut stderr = io::stderr();
+                let _ = stderr.write_all(&err.take());
+                let _ = stderr.flush();
+                std::process::exit(code)
+            })),
             ..Host::default()
         }
     }

@@ -185,3 +185,21 @@ fn huge_moves_run_in_bounded_slices() {
     assert_finished(&result);
     assert!(slices > 10, "the move was not sliced ({slices} slices)");
 }
+
+#[test]
+fn memory_files_refuse_huge_sparse_writes() {
+    let host = Host {
+        fs: Some(Rc::new(MemoryFileSystem::default())),
+        ..Host::default()
+    };
+    let src = br#"
+        local f = assert(io.open("big", "w"))
+        assert(f:seek("set", 1 << 50) == 1 << 50)
+        local ok, msg = f:write("x")
+        assert(ok == nil and type(msg) == "string")
+        assert(f:seek("cur", math.mininteger) == nil)
+        f:close()
+    "#;
+    let (r, _) = run(host, src, "sparse");
+    assert_finished(&r);
+}

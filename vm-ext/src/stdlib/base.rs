@@ -262,7 +262,7 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let msg = stack.get(0);
         let level = match stack.get(1) {
             Value::Nil => 1,
-            v => v.to_integer().unwrap_or(1),
+            _ => check_integer(ctx, &stack, 2, "error")?,
         };
         if let (Value::String(s), 1) = (msg, level) {
             if let Some(frame) = exec.upper_lua_frame() {

@@ -218,7 +218,7 @@ impl FileState {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         let unread = (self.buf.len() - self.pos) as i64;
         let pos = match pos {
-            SeekFrom::Current(d) => SeekFrom::Current(d - unread),
+            SeekFrom::Current(d) => SeekFrom::Current(d.saturating_sub(unread)),
             p => p,
         };
         match &mut self.backing {

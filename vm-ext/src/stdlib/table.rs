@@ -855,9 +855,17 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             return Err(arg_error(ctx, 1, "sort", "array too big"));
         }
         let n = n.max(0) as usize;
-        let vals: Vec<Value<'gc>> = (1..=n as i64)
+        let mut vals: Vec<Value<'gc>> = (1..=n as i64)
             .map(|k| t.get_value(Value::Integer(k)))
             .collect();
+        if comp.is_none() && sort_natively(&mut vals) {
+            for (k, v) in vals.into_iter().enumerate() {
+                raw_set(ctx, t, Value::Integer(k as i64 + 1), v)?;
+            }
+            let mut stack = stack;
+            stack.clear();
+            return Ok(CallbackReturn::Return);
+        }
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             SortSeq {
@@ -872,6 +880,49 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             },
         )))
     })
+}
+
+/// Sorts arrays whose default order is a total order (all integers, all
+/// numbers without NaN, or all strings) directly; any order of equal
+/// elements is as valid as Lua's (its sort is not stable either). Returns
+/// `false`, leaving `vals` alone, for anything else.
+fn sort_natively(vals: &mut [Value<'_>]) -> bool {
+    use std::cmp::Ordering;
+    if vals.iter().all(|v| matches!(v, Value::Integer(_))) {
+        vals.sort_unstable_by_key(|v| match v {
+            Value::Integer(i) => *i,
+            _ => 0,
+        });
+        return true;
+    }
+    let num = |v: &Value<'_>| match *v {
+        Value::Integer(i) => Some(crate::number_parse::Num::Int(i)),
+        Value::Number(f) if !f.is_nan() => Some(crate::number_parse::Num::Float(f)),
+        _ => None,
+    };
+    if vals.iter().all(|v| num(v).is_some()) {
+        vals.sort_unstable_by(|a, b| match (num(a), num(b)) {
+            (Some(x), Some(y)) => {
+                if super::check::num_lt(x, y) {
+                    Ordering::Less
+                } else if super::check::num_lt(y, x) {
+                    Ordering::Greater
+                } else {
+                    Ordering::Equal
+                }
+            }
+            _ => Ordering::Equal,
+        });
+        return true;
+    }
+    if vals.iter().all(|v| matches!(v, Value::String(_))) {
+        vals.sort_unstable_by(|a, b| match (a, b) {
+            (Value::String(x), Value::String(y)) => x.as_bytes().cmp(y.as_bytes()),
+            _ => Ordering::Equal,
+        });
+        return true;
+    }
+    false
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ return calls
 fn library_functions_never_panic() {
     let mut rt = Runtime::new(RuntimeOptions {
         fuel_limit: Some(2_000_000_000),
+        ..Default::default()
     });
     rt.load(SCRIPT, "fuzz").unwrap();
     let result = rt.run_to_end(|| false);

@@ -7,7 +7,6 @@ pub mod home;
 pub mod host;
 pub mod host_call;
 pub mod number;
-pub mod number_parse;
 pub mod persist;
 pub mod runtime;
 pub mod stdlib;

@@ -1,4 +1,5 @@
-//! Number formatting exactly as Lua 5.4 prints numbers (`LUAI_NUMFFORMAT` is
+//! Numbers as Lua 5.4 reads and prints them: string -> number conversion
+//! (`tonumber`, numeric arguments of the libraries) and formatting (`LUAI_NUMFFORMAT` is
 //! `%.14g`; a float that looks like an integer gets `.0`).
 
 /// Formats `x` like C's `printf("%.*g", precision, x)`.
@@ -288,6 +289,28 @@ pub fn ldexp(mut x: f64, mut e: i64) -> f64 {
     x * 2f64.powi(e as i32)
 }
 
+/// `tonumber(s, base)`: an integer written in `base` (2..=36), with optional
+/// surrounding whitespace and a leading `-`; wraps around on overflow.
+pub fn str_to_int_base(s: &[u8], base: u32) -> Option<i64> {
+    let t = trim_lua_space(s);
+    let (neg, body) = match t.first() {
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let mut acc: i64 = 0;
+    for &b in body {
+        let d = (b as char).to_digit(36)?;
+        if d >= base {
+            return None;
+        }
+        acc = acc.wrapping_mul(base as i64).wrapping_add(d as i64);
+    }
+    Some(if neg { acc.wrapping_neg() } else { acc })
+}
+
 /// Formats `x` like C's `printf("%a")` (glibc style): `0x1.8p+1`, with
 /// `precision` hex digits after the point when given (rounded to nearest
 /// even), trailing zeros dropped otherwise. `upper` gives `%A`.
@@ -434,5 +457,71 @@ mod tests {
             fmt_hex_float(5e-324, None, false, false),
             "0x0.0000000000001p-1022"
         );
+    }
+
+    #[test]
+    fn integers_and_floats() {
+        assert_eq!(str_to_number(b"  10  "), Some(Num::Int(10)));
+        assert_eq!(str_to_number(b"-0x10"), Some(Num::Int(-16)));
+        assert_eq!(str_to_number(b"0xffffffffffffffff"), Some(Num::Int(-1)));
+        assert_eq!(
+            str_to_number(b"9223372036854775807"),
+            Some(Num::Int(i64::MAX))
+        );
+        assert_eq!(
+            str_to_number(b"-9223372036854775808"),
+            Some(Num::Int(i64::MIN))
+        );
+        assert_eq!(
+            str_to_number(b"9223372036854775808"),
+            Some(Num::Float(9223372036854775808.0))
+        );
+        assert_eq!(str_to_number(b"1e1"), Some(Num::Float(10.0)));
+        assert_eq!(str_to_number(b".5"), Some(Num::Float(0.5)));
+        assert_eq!(str_to_number(b"5."), Some(Num::Float(5.0)));
+        assert_eq!(str_to_number(b"0x.8"), Some(Num::Float(0.5)));
+        assert_eq!(str_to_number(b"0x1p4"), Some(Num::Float(16.0)));
+        assert_eq!(str_to_number(b"0xA.8P-1"), Some(Num::Float(5.25)));
+        assert_eq!(str_to_number(b"1E+2"), Some(Num::Float(100.0)));
+        for bad in [
+            &b""[..],
+            b"0x",
+            b"1e",
+            b"inf",
+            b"nan",
+            b"1 2",
+            b"- 1",
+            b".",
+            b"0x.p1",
+            b"1e+",
+            b"infinity",
+        ] {
+            assert_eq!(
+                str_to_number(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn bases() {
+        assert_eq!(str_to_int_base(b"ff", 16), Some(255));
+        assert_eq!(str_to_int_base(b" -z ", 36), Some(-35));
+        assert_eq!(str_to_int_base(b"7fffffffffffffff", 16), Some(i64::MAX));
+        assert_eq!(str_to_int_base(b"ffffffffffffffffff", 16), Some(-1));
+        assert_eq!(str_to_int_base(b"0x10", 10), None);
+        assert_eq!(str_to_int_base(b"2", 2), None);
+        assert_eq!(str_to_int_base(b"", 10), None);
+    }
+
+    #[test]
+    fn float_int_conversion() {
+        assert_eq!(float_to_i64(3.0), Some(3));
+        assert_eq!(float_to_i64(3.5), None);
+        assert_eq!(float_to_i64(9223372036854775808.0), None);
+        assert_eq!(float_to_i64(-9223372036854775808.0), Some(i64::MIN));
+        assert_eq!(float_to_i64(f64::NAN), None);
     }
 }

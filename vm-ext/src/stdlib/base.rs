@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     number::float_to_string,
-    number_parse::{str_to_int_base, str_to_number, Num},
+    number::{str_to_int_base, str_to_number, Num},
     Host, OutputBuffer,
 };
 

@@ -8,7 +8,7 @@ use piccolo::{Context, Error, Function, Singleton, Stack, Table, Value};
 use super::lua_error;
 use crate::{
     number::float_to_string,
-    number_parse::{float_to_int, str_to_number, Num},
+    number::{float_to_i64, str_to_number, Num},
 };
 
 /// The name Lua uses for `v`'s type in messages: `__name` when the metatable
@@ -123,7 +123,7 @@ pub fn check_integer<'gc>(
 ) -> Result<i64, Error<'gc>> {
     match to_num(stack.get(n - 1)) {
         Some(Num::Int(i)) => Ok(i),
-        Some(Num::Float(f)) => float_to_int(f)
+        Some(Num::Float(f)) => float_to_i64(f)
             .ok_or_else(|| arg_error(ctx, n, fname, "number has no integer representation")),
         None => Err(type_error(ctx, stack, n, fname, "number")),
     }
@@ -247,7 +247,7 @@ pub fn num_lt(a: Num, b: Num) -> bool {
 pub fn raw_equal(a: Value<'_>, b: Value<'_>) -> bool {
     match (a, b) {
         (Value::Integer(x), Value::Number(y)) | (Value::Number(y), Value::Integer(x)) => {
-            float_to_int(y) == Some(x)
+            float_to_i64(y) == Some(x)
         }
         (Value::Nil, Value::Nil) => true,
         (Value::Boolean(x), Value::Boolean(y)) => x == y,

@@ -24,7 +24,7 @@ use super::{
 use crate::{
     host::{HostFile, OpenMode},
     number::fmt_g,
-    number_parse::{str_to_number, Num},
+    number::{str_to_number, Num},
     Host, OutputBuffer,
 };
 

@@ -6,11 +6,11 @@ use std::{cell::RefCell, rc::Rc};
 use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
 
 use super::check::{arg_error, check_any, check_integer, check_number, less_than, to_num};
-use crate::number_parse::{float_to_int, Num};
+use crate::number::{float_to_i64, Num};
 
 /// A float result as an integer when it fits (`math.floor` and friends).
 fn float_to_value<'gc>(f: f64) -> Value<'gc> {
-    match float_to_int(f) {
+    match float_to_i64(f) {
         Some(i) => Value::Integer(i),
         None => Value::Number(f),
     }
@@ -206,7 +206,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         let v = check_any(ctx, stack, 1, "tointeger")?;
         Ok(match v {
             Value::Integer(i) => Value::Integer(i),
-            Value::Number(f) => float_to_int(f).map_or(Value::Nil, Value::Integer),
+            Value::Number(f) => float_to_i64(f).map_or(Value::Nil, Value::Integer),
             Value::String(_) => to_num(v)
                 .and_then(Num::to_i64)
                 .map_or(Value::Nil, Value::Integer),

@@ -896,8 +896,8 @@ fn sort_natively(vals: &mut [Value<'_>]) -> bool {
         return true;
     }
     let num = |v: &Value<'_>| match *v {
-        Value::Integer(i) => Some(crate::number_parse::Num::Int(i)),
-        Value::Number(f) if !f.is_nan() => Some(crate::number_parse::Num::Float(f)),
+        Value::Integer(i) => Some(crate::number::Num::Int(i)),
+        Value::Number(f) if !f.is_nan() => Some(crate::number::Num::Float(f)),
         _ => None,
     };
     if vals.iter().all(|v| num(v).is_some()) {

@@ -20,8 +20,8 @@ use piccolo::{
 
 use super::{
     check::{
-        arg_error, check_any, check_function, check_integer, check_string, check_table,
-        error_value, metatable_of, opt_string, raw_equal, type_error,
+        arg_error, caller_position, check_any, check_function, check_integer, check_string,
+        check_table, error_value, metatable_of, opt_string, raw_equal, type_error,
     },
     lua_error,
 };
@@ -265,12 +265,10 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             _ => check_integer(ctx, &stack, 2, "error")?,
         };
         if let (Value::String(s), 1) = (msg, level) {
-            if let Some(frame) = exec.upper_lua_frame() {
-                let mut text = Vec::new();
-                text.extend_from_slice(frame.chunk_name.as_bytes());
-                text.extend_from_slice(format!(":{}: ", frame.current_line).as_bytes());
+            let mut text = caller_position(&exec);
+            if !text.is_empty() {
                 text.extend_from_slice(s.as_bytes());
-                return Err(Value::String(piccolo::String::from_slice(&ctx, &text)).into());
+                return Err(lua_error(ctx, text));
             }
         }
         Err(msg.into())
@@ -281,7 +279,7 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 /// `false` and the error value (internal errors as strings).
 #[derive(Collect)]
 #[collect(require_static)]
-struct PCall;
+pub(super) struct PCall;
 
 impl<'gc> Sequence<'gc> for PCall {
     fn poll(
@@ -472,11 +470,8 @@ fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         if v.to_bool() {
             Ok(CallbackReturn::Return)
         } else if stack.len() < 2 {
-            let mut msg = match exec.upper_lua_frame() {
-                Some(f) => format!("{}:{}: ", f.chunk_name.to_str_lossy(), f.current_line),
-                None => String::new(),
-            };
-            msg.push_str("assertion failed!");
+            let mut msg = caller_position(&exec);
+            msg.extend_from_slice(b"assertion failed!");
             Err(lua_error(ctx, msg))
         } else {
             Err(stack.get(1).into())

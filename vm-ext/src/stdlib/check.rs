@@ -3,7 +3,7 @@
 //! libraries in this crate. Argument numbers are 1-based, as Lua shows them.
 
 use gc_arena::{Collect, Rootable};
-use piccolo::{Context, Error, Function, Singleton, Stack, Table, Value};
+use piccolo::{Context, Error, Execution, Function, Singleton, Stack, Table, Value};
 
 use super::lua_error;
 use crate::{
@@ -315,6 +315,20 @@ pub fn error_value<'gc>(ctx: Context<'gc>, err: &Error<'gc>) -> Value<'gc> {
     }
 }
 
+/// `chunk:line: ` of the Lua code that called the running callback (Lua's
+/// `luaL_where(L, 1)`); empty when the caller is not Lua code (for example
+/// when called directly through `pcall`).
+pub fn caller_position(exec: &Execution<'_, '_>) -> Vec<u8> {
+    match exec.upper_lua_frame() {
+        Some(frame) => {
+            let mut p = frame.chunk_name.as_bytes().to_vec();
+            p.extend_from_slice(format!(":{}: ", frame.current_line).as_bytes());
+            p
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Wraps a library function so that the errors it raises itself (Lua
 /// strings) get the `chunk:line:` of the Lua code that called it, as
 /// `luaL_error` does. Called from a C-like context (e.g. through `pcall`
@@ -324,20 +338,16 @@ pub fn with_position<'gc>(
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
     piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
-        let pos = exec
-            .upper_lua_frame()
-            .map(|f| (f.chunk_name, f.current_line));
-        inner.call(ctx, exec, stack).map_err(|e| match (e, pos) {
-            (Error::Lua(v), Some((chunk, line))) => match v.0 {
+        let mut pos = caller_position(&exec);
+        inner.call(ctx, exec, stack).map_err(|e| match e {
+            Error::Lua(v) if !pos.is_empty() => match v.0 {
                 Value::String(s) => {
-                    let mut msg = chunk.as_bytes().to_vec();
-                    msg.extend_from_slice(format!(":{line}: ").as_bytes());
-                    msg.extend_from_slice(s.as_bytes());
-                    lua_error(ctx, msg)
+                    pos.extend_from_slice(s.as_bytes());
+                    lua_error(ctx, pos)
                 }
                 other => Error::Lua(other.into()),
             },
-            (e, _) => e,
+            e => e,
         })
     })
 }

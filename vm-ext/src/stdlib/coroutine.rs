@@ -10,7 +10,7 @@ use piccolo::{
 };
 
 use super::{
-    check::{check_function, error_value, type_error},
+    check::{caller_position, check_function, error_value, type_error},
     lua_error,
 };
 
@@ -43,49 +43,10 @@ fn resume_problem(thread: Thread<'_>) -> Option<&'static str> {
     }
 }
 
-#[derive(Collect)]
-#[collect(require_static)]
-struct ResumeSeq;
-
-impl<'gc> Sequence<'gc> for ResumeSeq {
-    fn poll(
-        &mut self,
-        _ctx: Context<'gc>,
-        _exec: Execution<'gc, '_>,
-        mut stack: Stack<'gc, '_>,
-    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        stack.push_front(Value::Boolean(true));
-        Ok(SequencePoll::Return)
-    }
-
-    fn error(
-        &mut self,
-        ctx: Context<'gc>,
-        _exec: Execution<'gc, '_>,
-        error: Error<'gc>,
-        mut stack: Stack<'gc, '_>,
-    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        stack.replace(ctx, (false, error_value(ctx, &error)));
-        Ok(SequencePoll::Return)
-    }
-}
-
-/// `chunk:line: ` of the Lua code that called the running callback, if any.
-fn where_prefix(exec: &Execution<'_, '_>) -> Vec<u8> {
-    match exec.upper_lua_frame() {
-        Some(frame) => {
-            let mut p = frame.chunk_name.as_bytes().to_vec();
-            p.extend_from_slice(format!(":{}: ", frame.current_line).as_bytes());
-            p
-        }
-        None => Vec::new(),
-    }
-}
-
 fn with_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>, err: Value<'gc>) -> Error<'gc> {
     match err {
         Value::String(s) => {
-            let mut msg = where_prefix(exec);
+            let mut msg = caller_position(exec);
             msg.extend_from_slice(s.as_bytes());
             lua_error(ctx, msg)
         }
@@ -149,7 +110,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
             stack.pop_front();
             Ok(CallbackReturn::Resume {
                 thread,
-                then: Some(BoxSequence::new(&ctx, ResumeSeq)),
+                then: Some(BoxSequence::new(&ctx, super::base::PCall)),
             })
         }),
     )

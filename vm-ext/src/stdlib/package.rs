@@ -15,7 +15,7 @@ use piccolo::{
 
 use super::{
     base::load_chunk,
-    check::{check_string, opt_string},
+    check::{caller_position, check_string, opt_string},
     lua_error,
 };
 use crate::Host;
@@ -315,10 +315,7 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
             _ => return Err(lua_error(ctx, "'package.searchers' must be a table")),
         };
         stack.clear();
-        let position = exec
-            .upper_lua_frame()
-            .map(|f| format!("{}:{}: ", f.chunk_name.to_str_lossy(), f.current_line).into_bytes())
-            .unwrap_or_default();
+        let position = caller_position(&exec);
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             Require {

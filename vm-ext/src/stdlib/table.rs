@@ -17,8 +17,8 @@ use piccolo::{
 use super::{
     base::{load_chunk, raw_set},
     check::{
-        arg_error, check_integer, check_table, less_than, metatable_of, opt_integer, opt_string,
-        to_bytes, type_error, type_name,
+        arg_error, caller_position, check_integer, check_table, less_than, metatable_of,
+        opt_integer, opt_string, to_bytes, type_error, type_name,
     },
     lua_error,
 };
@@ -833,14 +833,7 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
 /// consulting `t`'s metamethods.
 fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, exec, stack| {
-        let position = exec
-            .upper_lua_frame()
-            .map(|f| {
-                let mut p = f.chunk_name.as_bytes().to_vec();
-                p.extend_from_slice(format!(":{}: ", f.current_line).as_bytes());
-                p
-            })
-            .unwrap_or_default();
+        let position = caller_position(&exec);
         let t = check_table(ctx, &stack, 1, "sort")?;
         let comp = match stack.get(1) {
             Value::Function(f) => Some(f),

@@ -19,5 +19,5 @@ pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
-pub use store::{Batch, MemoryStore, SharedStore, Store, StoreError};
+pub use store::{Batch, HomeExport, MemoryStore, QueueStore, SharedStore, Store, StoreError};
 pub use value::HostValue;

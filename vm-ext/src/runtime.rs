@@ -2,6 +2,7 @@
 
 use std::{
     cell::RefCell,
+    collections::BTreeMap,
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
@@ -18,7 +19,7 @@ use crate::{
     host_call::{host_function, HostCallOutcome, HostCallRequest, HostTarget},
     persist::HomeModel,
     stdlib,
-    store::SharedStore,
+    store::{Batch, SharedStore},
     value::HostValue,
 };
 
@@ -275,6 +276,76 @@ impl Runtime {
     /// The persistent model behind `_home` (for hosts and tests).
     pub fn home_model(&self) -> std::cell::Ref<'_, HomeModel> {
         self.home.borrow()
+    }
+
+    /// Applies a batch another runtime committed to the shared store (see
+    /// [`HomeModel::apply_remote`]): `_home` reads see it at once, live stored
+    /// closures get the new upvalue values. Keys changed here and not yet
+    /// committed — the model's dirty set and the keys of `protected` (batches
+    /// taken for writing but not confirmed) — keep their local values. A
+    /// batch that does not decode changes nothing.
+    pub fn apply_remote_home(
+        &mut self,
+        batch: &Batch,
+        protected: &[&Batch],
+    ) -> Result<(), HomeError> {
+        if self.poisoned {
+            return Err(HomeError::Unusable);
+        }
+        let keys: std::collections::HashSet<_> = protected
+            .iter()
+            .flat_map(|b| HomeModel::batch_keys(b))
+            .collect();
+        let cells = self
+            .home
+            .try_borrow_mut()
+            .map_err(|_| HomeError::Unusable)?
+            .apply_remote(batch, &keys)?;
+        if !cells.is_empty() {
+            let lua = &mut self.lua;
+            if guard(|| lua.enter(|ctx| home::refresh_cells(ctx, &cells))).is_err() {
+                self.poisoned = true;
+                return Err(HomeError::Unusable);
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces `_home` wholesale with `model` (an imported home). Nothing
+    /// is pending afterwards; proxies held by Lua now show the table with
+    /// their id in the new home. Refused while a chunk runs.
+    pub fn replace_home(&mut self, mut model: HomeModel) -> Result<(), HomeError> {
+        if self.poisoned {
+            return Err(HomeError::Unusable);
+        }
+        if self.run.is_some() {
+            return Err(HomeError::Busy);
+        }
+        self.warnings.append(&mut model.warnings);
+        model.mark_clean();
+        *self
+            .home
+            .try_borrow_mut()
+            .map_err(|_| HomeError::Unusable)? = model;
+        let lua = &mut self.lua;
+        if guard(|| lua.enter(home::reset_caches)).is_err() {
+            self.poisoned = true;
+            return Err(HomeError::Unusable);
+        }
+        Ok(())
+    }
+
+    /// Every record of `_home` as it stands (after a flush, so stored
+    /// closures' upvalues are current), for an export.
+    pub fn home_records(&mut self) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, HomeError> {
+        self.flush()?;
+        Ok(self.home.borrow().all_records())
+    }
+
+    /// Makes `_home` hand out new object ids from `[start, end)` (a block
+    /// reserved in a store several runtimes share).
+    pub fn set_home_id_block(&mut self, start: u64, end: u64) {
+        self.home.borrow_mut().set_id_block(start, end);
     }
 
     /// Flushes after a step when there are changes and the interval has passed.

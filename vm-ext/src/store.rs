@@ -124,6 +124,34 @@ impl Batch {
         })
     }
 
+    /// Folds a later batch into this one: afterwards applying `self` equals
+    /// applying the old `self` and then `later`.
+    pub fn merge(&mut self, later: Batch) {
+        if self.is_empty() {
+            *self = later;
+            return;
+        }
+        let mut records: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+        for k in self.deletes.drain(..) {
+            records.insert(k, None);
+        }
+        for (k, v) in self.puts.drain(..) {
+            records.insert(k, Some(v));
+        }
+        for k in later.deletes {
+            records.insert(k, None);
+        }
+        for (k, v) in later.puts {
+            records.insert(k, Some(v));
+        }
+        for (k, v) in records {
+            match v {
+                Some(v) => self.puts.push((k, v)),
+                None => self.deletes.push(k),
+            }
+        }
+    }
+
     /// Applies the batch to an in-memory record map (deletes first, then puts).
     pub fn apply_to(&self, records: &mut BTreeMap<Vec<u8>, Vec<u8>>) {
         for k in &self.deletes {
@@ -163,6 +191,84 @@ pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec
         });
     }
     Ok(wire.records.into_iter().map(|(k, v)| (k.0, v.0)).collect())
+}
+
+/// What [`encode_export`] writes: a home as one file a user can keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HomeExport {
+    /// Every record of the home.
+    pub records: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Raw bytes of stored records that could not be read (a damaged log
+    /// record, a damaged snapshot chunk), with a label saying where they
+    /// were, so nothing a store kept is lost by exporting.
+    pub damaged: Vec<(String, Vec<u8>)>,
+}
+
+const EXPORT_KIND: &str = "luahome-home";
+
+#[derive(Serialize, Deserialize)]
+struct ExportWire {
+    kind: String,
+    v: u32,
+    records: Vec<(ByteBuf, ByteBuf)>,
+    damaged: Vec<(String, ByteBuf)>,
+}
+
+/// Encodes a whole home (and any damaged records) as one versioned CBOR value.
+pub fn encode_export(export: &HomeExport) -> Vec<u8> {
+    let wire = ExportWire {
+        kind: EXPORT_KIND.into(),
+        v: STORE_FORMAT_VERSION,
+        records: export
+            .records
+            .iter()
+            .map(|(k, v)| (ByteBuf(k.clone()), ByteBuf(v.clone())))
+            .collect(),
+        damaged: export
+            .damaged
+            .iter()
+            .map(|(l, b)| (l.clone(), ByteBuf(b.clone())))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    let _ = ciborium::ser::into_writer(&wire, &mut out);
+    out
+}
+
+/// Reads an export written by [`encode_export`] (checks the envelope only;
+/// the records are checked by building a model from them).
+pub fn decode_export(bytes: &[u8]) -> Result<HomeExport, StoreError> {
+    let what = "home export";
+    let wire: ExportWire = ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
+        what: what.into(),
+        detail: e.to_string(),
+    })?;
+    if wire.kind != EXPORT_KIND {
+        return Err(StoreError::Corrupt {
+            what: what.into(),
+            detail: format!("kind is {:?}, expected {EXPORT_KIND:?}", wire.kind),
+        });
+    }
+    if wire.v != STORE_FORMAT_VERSION {
+        return Err(StoreError::Version {
+            what: what.into(),
+            found: wire.v,
+            expected: STORE_FORMAT_VERSION,
+        });
+    }
+    let mut records = BTreeMap::new();
+    for (k, v) in wire.records {
+        if records.insert(k.0, v.0).is_some() {
+            return Err(StoreError::Corrupt {
+                what: what.into(),
+                detail: "a record key appears twice".into(),
+            });
+        }
+    }
+    Ok(HomeExport {
+        records,
+        damaged: wire.damaged.into_iter().map(|(l, b)| (l, b.0)).collect(),
+    })
 }
 
 /// Encoded `(key, value)` records.
@@ -229,6 +335,48 @@ impl Store for MemoryStore {
     fn apply(&mut self, batch: &Batch) -> Result<(), StoreError> {
         batch.apply_to(&mut self.records.borrow_mut());
         *self.batches.borrow_mut() += 1;
+        Ok(())
+    }
+}
+
+/// A store for hosts that persist asynchronously (the browser's IndexedDB):
+/// it starts from records the host read beforehand, and [`Store::apply`]
+/// only queues each batch; the host takes them with [`QueueStore::take`],
+/// writes them, and puts a failed batch back into the model's dirty set.
+/// Clones share the queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueStore {
+    initial: Rc<RefCell<Records>>,
+    queue: Rc<RefCell<Batch>>,
+}
+
+impl QueueStore {
+    /// A store whose [`Store::load_all`] returns `records` (once).
+    pub fn new(records: Records) -> Self {
+        QueueStore {
+            initial: Rc::new(RefCell::new(records)),
+            queue: Rc::default(),
+        }
+    }
+
+    /// Every batch applied since the last call, merged into one.
+    pub fn take(&self) -> Batch {
+        std::mem::take(&mut *self.queue.borrow_mut())
+    }
+
+    /// The merged batch waiting to be taken.
+    pub fn pending(&self) -> std::cell::Ref<'_, Batch> {
+        self.queue.borrow()
+    }
+}
+
+impl Store for QueueStore {
+    fn load_all(&mut self) -> Result<Records, StoreError> {
+        Ok(std::mem::take(&mut *self.initial.borrow_mut()))
+    }
+
+    fn apply(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        self.queue.borrow_mut().merge(batch.clone());
         Ok(())
     }
 }

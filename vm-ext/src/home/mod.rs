@@ -57,6 +57,9 @@ pub enum HomeError {
     /// A flush could not be written; the changes stay pending.
     #[error("cannot save _home: {0}")]
     Save(#[from] StoreError),
+    /// The operation needs the runtime idle, and a chunk is running.
+    #[error("a chunk is running; _home cannot be replaced now")]
+    Busy,
     /// The runtime is unusable (an earlier internal error).
     #[error("the runtime must be recreated before _home can be saved")]
     Unusable,
@@ -618,4 +621,41 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
 /// `_home` write (so a flush is worth doing even when nothing is dirty).
 pub fn has_live_cells(ctx: Context<'_>) -> bool {
     !arena(ctx).0.borrow().cells.is_empty()
+}
+
+/// Gives live stored closures the upvalue values another runtime committed
+/// (cells `ids` changed in the model). An upvalue still open on a running
+/// frame keeps its value. Call between steps.
+pub fn refresh_cells<'gc>(ctx: Context<'gc>, ids: &[u64]) {
+    let arena = arena(ctx);
+    let mut st = arena.0.borrow_mut(&ctx);
+    let Ok(model) = model_of(&st) else { return };
+    let Ok(model) = model.try_borrow() else {
+        return;
+    };
+    for id in ids {
+        let Some(uv) = st.cells.get(id).copied() else {
+            continue;
+        };
+        if !matches!(uv.get(), UpValueState::Closed(_)) {
+            continue;
+        }
+        let pv = model.cells.get(id).cloned().flatten();
+        if let Ok(v) = Materializer::new().value(ctx, &mut st, &model, pv.as_ref()) {
+            uv.set(&ctx, UpValueState::Closed(v));
+        }
+    }
+}
+
+/// Forgets every live closure and upvalue rebuilt from the model (after the
+/// model was replaced wholesale, when ids may name different objects).
+/// Proxies stay: they show whatever table now has their id.
+pub fn reset_caches<'gc>(ctx: Context<'gc>) {
+    let arena = arena(ctx);
+    let mut st = arena.0.borrow_mut(&ctx);
+    st.closures.clear();
+    st.closure_ids.clear();
+    st.cells.clear();
+    st.cell_ids.clear();
+    st.cell_tables.clear();
 }

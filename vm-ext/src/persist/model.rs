@@ -40,6 +40,14 @@ pub enum ModelError {
 /// parts iterate in order).
 pub type PTable = BTreeMap<PKey, PValue>;
 
+fn same_cell(a: &Option<PValue>, b: &Option<PValue>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.same(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// The whole persistent graph of one home.
 #[derive(Debug, Default, Clone)]
 pub struct HomeModel {
@@ -51,6 +59,9 @@ pub struct HomeModel {
     pub cells: HashMap<u64, Option<PValue>>,
     /// The next id to hand out (tables, functions and cells share ids).
     pub next_id: u64,
+    /// The end of the id block this model may use (exclusive): runtimes that
+    /// share one store each reserve a block, so their new objects never collide.
+    id_end: u64,
     dirty: HashSet<RecordKey>,
     meta_dirty: bool,
     maybe_garbage: bool,
@@ -63,6 +74,7 @@ impl HomeModel {
     pub fn new() -> Self {
         let mut m = HomeModel {
             next_id: HOME_TABLE_ID + 1,
+            id_end: MAX_ID,
             meta_dirty: true,
             ..Default::default()
         };
@@ -77,6 +89,7 @@ impl HomeModel {
         }
         let mut m = HomeModel {
             next_id: HOME_TABLE_ID + 1,
+            id_end: MAX_ID,
             maybe_garbage: true,
             ..Default::default()
         };
@@ -196,9 +209,182 @@ impl HomeModel {
     /// Raises the next free id (ids handed out by a staged conversion).
     pub fn set_next_id(&mut self, next: u64) {
         if next != self.next_id {
+            if self.next_id <= self.id_end && next > self.id_end {
+                self.warnings.push(format!(
+                    "this runtime used up its block of persistent object ids (ending at \
+                     {}); objects created from now on may collide with another tab's",
+                    self.id_end
+                ));
+            }
             self.next_id = next;
             self.meta_dirty = true;
         }
+    }
+
+    /// Makes this model hand out ids from `[start, end)`: a block reserved for
+    /// this runtime in a store that several runtimes share (two browser tabs on
+    /// one home). `start` below the ids already in use is raised past them.
+    pub fn set_id_block(&mut self, start: u64, end: u64) {
+        self.next_id = start.max(self.max_id().saturating_add(1));
+        self.id_end = end.clamp(self.next_id, MAX_ID);
+        self.meta_dirty = true;
+    }
+
+    /// The largest object id in use (1 when only the home table exists).
+    pub fn max_id(&self) -> u64 {
+        self.tables
+            .keys()
+            .chain(self.functions.keys())
+            .chain(self.cells.keys())
+            .copied()
+            .max()
+            .unwrap_or(HOME_TABLE_ID)
+    }
+
+    /// Applies records written by another runtime sharing the store (a
+    /// batch another tab committed). Keys this model has changed and not yet
+    /// committed — its dirty set and `protected` (batches handed to the store
+    /// but not confirmed) — keep their local value, because the local write
+    /// will be committed after the remote one. Nothing becomes dirty. Returns
+    /// the ids of upvalue cells whose value changed, so live closures can be
+    /// refreshed. The whole batch is decoded before anything changes.
+    pub fn apply_remote(
+        &mut self,
+        batch: &Batch,
+        protected: &HashSet<RecordKey>,
+    ) -> Result<Vec<u64>, ModelError> {
+        enum Change {
+            Entry(u64, PKey, Option<PValue>),
+            Function(u64, Option<FunctionRecord>),
+            Cell(u64, Option<Option<PValue>>),
+        }
+        let decode_key = |k: &[u8]| {
+            codec::decode_key(k).map_err(|source| ModelError::Record {
+                context: "record key".into(),
+                source,
+            })
+        };
+        let mut changes = Vec::new();
+        for k in &batch.deletes {
+            match decode_key(k)? {
+                RecordKey::Meta => {}
+                RecordKey::Entry(t, pk) => changes.push(Change::Entry(t, pk, None)),
+                RecordKey::Function(id) => changes.push(Change::Function(id, None)),
+                RecordKey::Cell(id) => changes.push(Change::Cell(id, None)),
+            }
+        }
+        for (k, v) in &batch.puts {
+            let key = decode_key(k)?;
+            let ctx = |source| ModelError::Record {
+                context: format!("{key:?}"),
+                source,
+            };
+            match &key {
+                RecordKey::Meta => {
+                    codec::decode_meta(v).map_err(ctx)?;
+                }
+                RecordKey::Entry(t, pk) => {
+                    let value = codec::decode_entry(v).map_err(ctx)?;
+                    changes.push(Change::Entry(*t, pk.clone(), Some(value)));
+                }
+                RecordKey::Function(id) => {
+                    let f = codec::decode_function(v).map_err(ctx)?;
+                    changes.push(Change::Function(*id, Some(f)));
+                }
+                RecordKey::Cell(id) => {
+                    let c = codec::decode_cell(v).map_err(ctx)?;
+                    changes.push(Change::Cell(*id, Some(c)));
+                }
+            }
+        }
+        let keep = |key: &RecordKey, dirty: &HashSet<RecordKey>| {
+            dirty.contains(key) || protected.contains(key)
+        };
+        let mut cells = Vec::new();
+        for change in changes {
+            match change {
+                Change::Entry(t, pk, value) => {
+                    let key = RecordKey::Entry(t, pk);
+                    if keep(&key, &self.dirty) {
+                        continue;
+                    }
+                    let RecordKey::Entry(t, pk) = key else {
+                        continue;
+                    };
+                    let table = self.tables.entry(t).or_default();
+                    let old = match value {
+                        Some(v) => table.insert(pk, v),
+                        None => table.remove(&pk),
+                    };
+                    if let Some(PValue::Table(_) | PValue::Function(_)) = old {
+                        self.maybe_garbage = true;
+                    }
+                }
+                Change::Function(id, f) => {
+                    if keep(&RecordKey::Function(id), &self.dirty) {
+                        continue;
+                    }
+                    match f {
+                        Some(f) => {
+                            self.functions.insert(id, f);
+                        }
+                        None => {
+                            self.functions.remove(&id);
+                        }
+                    }
+                }
+                Change::Cell(id, c) => {
+                    if keep(&RecordKey::Cell(id), &self.dirty) {
+                        continue;
+                    }
+                    match c {
+                        Some(c) => {
+                            let old = self.cells.insert(id, c.clone());
+                            if old.map_or(true, |o| !same_cell(&o, &c)) {
+                                cells.push(id);
+                            }
+                        }
+                        None => {
+                            self.cells.remove(&id);
+                        }
+                    }
+                }
+            }
+        }
+        // Records of other runtimes may use ids up to their block's end; a
+        // model without a block keeps handing out ids past every known one.
+        if self.id_end == MAX_ID {
+            self.next_id = self.next_id.max(self.max_id().saturating_add(1));
+        }
+        Ok(cells)
+    }
+
+    /// The batch that turns this model's records into `records` (for a
+    /// runtime that fell too far behind the shared store and reloads it whole).
+    pub fn diff_to(&self, records: &BTreeMap<Vec<u8>, Vec<u8>>) -> Batch {
+        let current = self.all_records();
+        let mut batch = Batch::default();
+        for k in current.keys() {
+            if !records.contains_key(k) {
+                batch.deletes.push(k.clone());
+            }
+        }
+        for (k, v) in records {
+            if current.get(k) != Some(v) {
+                batch.puts.push((k.clone(), v.clone()));
+            }
+        }
+        batch
+    }
+
+    /// The keys of a batch, decoded (undecodable keys are skipped).
+    pub fn batch_keys(batch: &Batch) -> impl Iterator<Item = RecordKey> + '_ {
+        batch
+            .puts
+            .iter()
+            .map(|(k, _)| k)
+            .chain(batch.deletes.iter())
+            .filter_map(|k| codec::decode_key(k).ok())
     }
 
     /// Asks for a sweep at the next flush.
@@ -254,6 +440,12 @@ impl HomeModel {
             self.dirty.insert(RecordKey::Cell(id));
         }
         changed
+    }
+
+    /// Forgets every pending change (the model was just replaced wholesale).
+    pub fn mark_clean(&mut self) {
+        self.dirty.clear();
+        self.meta_dirty = false;
     }
 
     /// Whether anything changed since the last [`HomeModel::take_batch`].
@@ -465,5 +657,72 @@ impl HomeModel {
             );
         }
         out
+    }
+}
+
+impl HomeModel {
+    /// The home as a JSON tree for inspectors: a table is
+    /// `{"type": "table", "id": n, "entries": [{"key": k, "value": v}]}` (a
+    /// table met a second time is `{"type": "table", "id": n, "ref": true}`),
+    /// a stored closure `{"type": "function", "chunk": c, "line": l}`, a
+    /// native function `{"type": "function", "native": name}`; strings are
+    /// shown as UTF-8 (invalid bytes replaced) and numbers as JSON numbers
+    /// (`inf`, `-inf` and `nan` as strings).
+    pub fn inspect(&self) -> serde_json::Value {
+        let mut seen = HashSet::new();
+        self.inspect_table(HOME_TABLE_ID, &mut seen)
+    }
+
+    fn inspect_table(&self, id: u64, seen: &mut HashSet<u64>) -> serde_json::Value {
+        use serde_json::json;
+        if !seen.insert(id) {
+            return json!({ "type": "table", "id": id, "ref": true });
+        }
+        let mut entries = Vec::new();
+        if let Some(t) = self.tables.get(&id) {
+            for (k, v) in t {
+                let key = match k {
+                    PKey::Int(i) => json!(i),
+                    PKey::Float(bits) => json_float(f64::from_bits(*bits)),
+                    PKey::Str(s) => json!(String::from_utf8_lossy(&s.0)),
+                    PKey::Bool(b) => json!(b),
+                };
+                let value = self.inspect_value(v, seen);
+                entries.push(json!({ "key": key, "value": value }));
+            }
+        }
+        json!({ "type": "table", "id": id, "entries": entries })
+    }
+
+    fn inspect_value(&self, v: &PValue, seen: &mut HashSet<u64>) -> serde_json::Value {
+        use serde_json::json;
+        match v {
+            PValue::Bool(b) => json!(b),
+            PValue::Int(i) => json!(i),
+            PValue::Float(f) => json_float(*f),
+            PValue::Str(s) => json!(String::from_utf8_lossy(&s.0)),
+            PValue::Table(id) => self.inspect_table(*id, seen),
+            PValue::Function(id) => match self.functions.get(id) {
+                Some(f) => json!({
+                    "type": "function",
+                    "chunk": String::from_utf8_lossy(&f.image.chunk_name.0),
+                    "line": f.image.line_defined,
+                }),
+                None => json!({ "type": "function" }),
+            },
+            PValue::Native(name) => json!({ "type": "function", "native": name }),
+        }
+    }
+}
+
+fn json_float(f: f64) -> serde_json::Value {
+    if f.is_finite() {
+        serde_json::json!(f)
+    } else if f.is_nan() {
+        serde_json::json!("nan")
+    } else if f > 0.0 {
+        serde_json::json!("inf")
+    } else {
+        serde_json::json!("-inf")
     }
 }

@@ -15,9 +15,32 @@ self.onmessage = async (e) => {
   try {
     switch (m.type) {
       case 'open':
-        lua = await Lua.open({ ...m.options, worker: false });
+        lua = await Lua.open({ ...m.options, worker: false,
+          onWarning: (message) => post({ type: 'warning', message }) });
         lua.onOutput = (text) => post({ type: 'output', text });
         lua.onStatus = (status) => post({ type: 'status', status });
+        reply(m.id, true, lua.home);
+        break;
+      case 'save':
+        await lua?.save();
+        if (m.id) reply(m.id, true, null);
+        break;
+      case 'exportHome':
+        reply(m.id, true, await lua.exportHome());
+        break;
+      case 'importHome':
+        await lua.importHome(m.bytes);
+        reply(m.id, true, null);
+        break;
+      case 'homeSnapshot':
+        reply(m.id, true, lua.homeSnapshot());
+        break;
+      case 'setMemoryAliasEnabled':
+        lua.setMemoryAliasEnabled(m.enabled);
+        reply(m.id, true, null);
+        break;
+      case 'close':
+        await lua?.close();
         reply(m.id, true, null);
         break;
       case 'register':

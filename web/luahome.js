@@ -65,6 +65,15 @@ function yieldToEventLoop() {
 
 const now = () => performance.now();
 
+// Log records after which a flush also folds the log into a new snapshot.
+const COMPACT_AFTER_RECORDS = 64;
+// How long a run waits for the store before it starts anyway.
+const STORE_WAIT_MS = 1000;
+
+function errorMessage(e) {
+  return e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
+}
+
 /** A Lua state. Create with `await Lua.open(options)`. */
 export class Lua {
   #options;
@@ -78,6 +87,21 @@ export class Lua {
   #closed = false;
   #functions = new Map();
   #wakeStop = null;
+  // _home persistence (see "_home in the browser" in README.md).
+  #db = null;
+  #seq = 0;
+  #epoch = 0;
+  #logLength = 0;
+  #channel = null;
+  #ops = Promise.resolve();
+  #lastSave = 0;
+  #autoSaving = false;
+  #lifecycle = null;
+
+  /** Every warning so far (a home kept in memory only, damaged records, a failed save, ...). */
+  warnings = [];
+  /** Called with each warning message as it happens. */
+  onWarning = null;
 
   /** Called with each piece of output text (`print`, `io.write`) as it is produced. */
   onOutput = null;
@@ -89,23 +113,31 @@ export class Lua {
     this.#module = module;
     this.#options = options;
     this.#fuel = options.initialFuel ?? 20000;
-    this.#rt = this.#createRuntime();
   }
 
   static #token = Symbol('Lua');
 
   /**
    * Opens a Lua state.
-   * @param {{sliceMs?: number, fuelLimit?: number, memoryLimit?: number, worker?: boolean}} [options]
+   * @param {{sliceMs?: number, fuelLimit?: number, memoryLimit?: number, worker?: boolean,
+   *   home?: string, persist?: boolean, memoryAlias?: boolean, saveEveryMs?: number,
+   *   onWarning?: (message: string) => void}} [options]
    *   sliceMs: target duration of one slice (default 4 ms);
    *   fuelLimit: default bound on the total work of each run;
    *   memoryLimit: bytes the Lua heap may use;
-   *   worker: run the state in a dedicated Web Worker (same API).
+   *   worker: run the state in a dedicated Web Worker (same API);
+   *   home: the name of the persistent `_home` (one IndexedDB database each; default "default");
+   *   persist: false keeps `_home` in memory only;
+   *   memoryAlias: false leaves the global `Memory` unset;
+   *   saveEveryMs: how often a long run writes `_home` (default 300 ms);
+   *   onWarning: receives warnings, including those raised while opening.
    */
   static async open(options = {}) {
     if (options.worker) return WorkerLua.open(options);
     const module = await loadModule();
-    const lua = new Lua(Lua.#token, module, { sliceMs: 4, ...options });
+    const lua = new Lua(Lua.#token, module, { sliceMs: 4, saveEveryMs: 300, ...options });
+    if (options.onWarning) lua.onWarning = options.onWarning;
+    await lua.#openHome();
     lua.register('sleep', (seconds) => {
       const ms = Math.max(0, Number(seconds) || 0) * 1000;
       return new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,10 +158,12 @@ export class Lua {
     this.#rt.registerHostFunction(String(name));
   }
 
-  #createRuntime() {
+  #createRuntime(homeRecords) {
     const rt = new this.#module.LuaRuntime({
       fuelLimit: this.#options.fuelLimit,
       memoryLimit: this.#options.memoryLimit,
+      memoryAlias: this.#options.memoryAlias !== false,
+      homeRecords,
     });
     for (const name of this.#functions?.keys() ?? []) rt.registerHostFunction(name);
     rt.setOutput((text) => {
@@ -142,6 +176,238 @@ export class Lua {
       }
     });
     return rt;
+  }
+
+  // ----- _home persistence ---------------------------------------------------
+  //
+  // Every store operation of this tab runs one at a time (#enqueue) and under
+  // the home's Web Lock, so flushes, compactions and imports of all tabs on
+  // one home are serialised. Each flush first replays what other tabs
+  // committed (readSince), then appends this tab's batch as one log record.
+
+  /** The name of this state's `_home` and where it is kept ('indexeddb' or 'memory'). */
+  get home() {
+    return { name: this.#homeName(), backend: this.#db ? 'indexeddb' : 'memory', seq: this.#seq };
+  }
+
+  #homeName() {
+    return String(this.#options.home ?? 'default');
+  }
+
+  #warn(message) {
+    this.warnings.push(message);
+    if (this.warnings.length > 200) this.warnings.splice(0, this.warnings.length - 200);
+    if (this.onWarning) {
+      try {
+        this.onWarning(message);
+      } catch (e) {
+        console.error('luahome: onWarning handler threw', e);
+      }
+    } else {
+      console.warn(`luahome: ${message}`);
+    }
+  }
+
+  #drainWarnings() {
+    for (const w of this.#rt?.takeWarnings() ?? []) this.#warn(w);
+  }
+
+  #enqueue(op) {
+    const result = this.#ops.then(op);
+    this.#ops = result.catch(() => {});
+    return result;
+  }
+
+  #withLock(fn) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return fn();
+    return locks.request(`luahome:${this.#homeName()}`, fn);
+  }
+
+  async #openHome() {
+    let loaded = null;
+    this.#db = null;
+    if (this.#options.persist !== false) {
+      try {
+        if (!globalThis.indexedDB) throw new Error('IndexedDB is not available in this context');
+        const db = await this.#module.HomeDb.open(this.#homeName());
+        loaded = await this.#withLock(() => db.load());
+        this.#db = db;
+      } catch (e) {
+        this.#warn(`_home is kept in memory only (${errorMessage(e)}); it will not survive a reload`);
+      }
+    }
+    try {
+      this.#rt = this.#createRuntime(loaded?.records);
+    } catch (e) {
+      this.#warn(`_home could not be restored (${errorMessage(e)}); it is kept in memory only and nothing stored was changed`);
+      this.#db = null;
+      loaded = null;
+      this.#rt = this.#createRuntime();
+    }
+    if (loaded) {
+      this.#seq = loaded.seq;
+      this.#epoch = loaded.epoch;
+      for (const d of loaded.damage) this.#warn(`_home: ${d}`);
+      if (loaded.recovered) this.#warn('_home: damaged records were quarantined (kept and exportable) and the home was rewritten from what loaded');
+      try {
+        await this.#withLock(() => this.#reserveIds());
+      } catch (e) {
+        this.#warn(`_home: could not reserve object ids (${errorMessage(e)})`);
+      }
+      this.#listen();
+    }
+    this.#drainWarnings();
+  }
+
+  async #reserveIds() {
+    const [start, end] = await this.#db.reserveIds(this.#rt.homeMaxId() + 1);
+    this.#rt.setHomeIdBlock(start, end);
+  }
+
+  #listen() {
+    if (typeof BroadcastChannel !== 'undefined') {
+      this.#channel?.close();
+      this.#channel = new BroadcastChannel(`luahome:${this.#homeName()}`);
+      this.#channel.onmessage = () => {
+        this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
+          this.#warn(`_home: could not read another tab's changes (${errorMessage(e)})`));
+      };
+    }
+    if (!this.#lifecycle && typeof document !== 'undefined' && typeof addEventListener === 'function') {
+      const flush = () => { this.save().catch(() => {}); };
+      const hidden = () => { if (document.visibilityState === 'hidden') flush(); };
+      addEventListener('pagehide', flush);
+      document.addEventListener('visibilitychange', hidden);
+      this.#lifecycle = () => {
+        removeEventListener('pagehide', flush);
+        document.removeEventListener('visibilitychange', hidden);
+      };
+    }
+  }
+
+  // Applies what other tabs committed since #seq. Call under the lock.
+  async #catchUp() {
+    const news = await this.#db.readSince(this.#seq, this.#epoch);
+    this.#logLength = news.logLength;
+    const rt = this.#rt;
+    if (news.resync) {
+      for (const d of news.damage ?? []) this.#warn(`_home: ${d}`);
+      rt.resyncHome(news.resync);
+      const newEpoch = news.epoch !== this.#epoch;
+      this.#seq = news.seq;
+      this.#epoch = news.epoch;
+      if (newEpoch) await this.#reserveIds();
+      return;
+    }
+    let seq = this.#seq;
+    for (const batch of news.batches) {
+      try {
+        rt.applyRemoteHome(batch);
+      } catch (e) {
+        this.#warn(`_home: log record ${seq + 1} from another tab cannot be applied (${errorMessage(e)})`);
+        break;
+      }
+      seq += 1;
+    }
+    this.#seq = seq;
+  }
+
+  async #saveNow() {
+    const rt = this.#rt;
+    if (!this.#db) {
+      this.#drainWarnings();
+      return;
+    }
+    await this.#withLock(async () => {
+      await this.#catchUp();
+      const batch = rt.takeHomeBatch();
+      this.#drainWarnings();
+      if (!batch) return;
+      // A compaction snapshot must be exactly the state this batch commits.
+      const snapshot = this.#logLength + 1 >= COMPACT_AFTER_RECORDS ? rt.homeRecordsNow() : null;
+      try {
+        this.#seq = await this.#db.append(batch);
+        rt.commitHomeBatch();
+      } catch (e) {
+        rt.restoreHomeBatch();
+        const quota = /quota/i.test(errorMessage(e));
+        const message = `_home could not be saved${quota ? ' (storage quota exceeded)' : ''}: ${errorMessage(e)}; the changes stay pending and will be retried`;
+        this.#warn(message);
+        throw new LuaError({ kind: 'runtime', message });
+      }
+      this.#logLength += 1;
+      this.#channel?.postMessage({ seq: this.#seq });
+      if (snapshot) {
+        try {
+          await this.#db.compact(snapshot, this.#seq);
+          this.#logLength = 0;
+        } catch (e) {
+          this.#warn(`_home: compaction failed (${errorMessage(e)}); the log is kept`);
+        }
+      }
+    });
+  }
+
+  /**
+   * Writes every `_home` change now; resolves when the IndexedDB transaction
+   * has committed (rejects with a LuaError if it could not be written: the
+   * changes stay pending and later saves retry them).
+   */
+  save() {
+    this.#lastSave = now();
+    return this.#enqueue(() => this.#saveNow());
+  }
+
+  // A save during a long run, at most every `saveEveryMs`.
+  #maybeAutoSave() {
+    if (!this.#db || this.#autoSaving || now() - this.#lastSave < this.#options.saveEveryMs) return;
+    this.#autoSaving = true;
+    this.save().catch(() => {}).finally(() => { this.#autoSaving = false; });
+  }
+
+  /** The whole `_home` as one versioned CBOR export (with the raw bytes of any quarantined records). */
+  async exportHome() {
+    await this.save().catch(() => {});
+    const damaged = this.#db ? await this.#enqueue(() => this.#db.quarantined()) : [];
+    return this.#rt.exportHome(damaged);
+  }
+
+  /**
+   * Replaces `_home` with an export. The bytes are checked completely first;
+   * nothing changes if they are invalid (the promise rejects).
+   * @param {Uint8Array} bytes
+   */
+  async importHome(bytes) {
+    if (this.#running) throw new LuaError({ kind: 'busy', message: 'cannot import _home while a chunk runs' });
+    let checked;
+    try {
+      checked = this.#rt.validateHome(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    } catch (e) {
+      throw new LuaError({ kind: 'runtime', message: errorMessage(e) });
+    }
+    await this.#enqueue(() => this.#withLock(async () => {
+      if (this.#db) {
+        await this.#catchUp();
+        this.#epoch = await this.#db.replaceAll(checked.records, checked.maxId);
+      }
+      this.#rt.replaceHome(checked.records);
+      if (this.#db) {
+        await this.#reserveIds();
+        this.#channel?.postMessage({ epoch: this.#epoch });
+      }
+    }));
+  }
+
+  /** `_home` as a JSON-friendly tree for inspectors. */
+  homeSnapshot() {
+    return this.#rt.homeSnapshot();
+  }
+
+  /** Turns the global `Memory` alias of `_home` on or off. */
+  setMemoryAliasEnabled(enabled) {
+    this.#options.memoryAlias = !!enabled;
+    this.#rt.setMemoryAliasEnabled(!!enabled);
   }
 
   #status(state, stats) {
@@ -174,14 +440,27 @@ export class Lua {
     if (this.#running) {
       throw new LuaError({ kind: 'busy', message: 'a chunk is already running; stop it or wait for it' });
     }
+    this.#running = true;
+    this.#stopRequested = false;
+    if (this.#db) {
+      // Another tab's committed writes are visible to this run. A store that
+      // does not answer (a blocked database) must not hold the run up.
+      const caughtUp = this.#enqueue(() => this.#withLock(() => this.#catchUp())).then(() => true, (e) => {
+        this.#warn(`_home: could not read other tabs' changes (${errorMessage(e)})`);
+        return true;
+      });
+      const late = new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS, false));
+      if (!(await Promise.race([caughtUp, late]))) {
+        this.#warn(`_home: IndexedDB has not answered for ${STORE_WAIT_MS} ms; running without other tabs' latest changes`);
+      }
+    }
     try {
       this.#rt.setFuelLimit(fuelLimit ?? this.#options.fuelLimit);
       this.#rt.load(String(source), String(chunkName));
     } catch (info) {
+      this.#running = false;
       throw this.#toLuaError(info);
     }
-    this.#running = true;
-    this.#stopRequested = false;
     const stats = { slices: 0, fuel: 0, elapsedMs: 0 };
     const started = now();
     this.#status('running', stats);
@@ -216,12 +495,14 @@ export class Lua {
         if (status === ERROR) throw this.#toLuaError(this.#rt.takeError());
         if (status === IDLE) return [];
         if (status === WAITING) {
+          this.#maybeAutoSave();
           this.#status('waiting', stats);
           await this.#serveHostCalls();
           if (!this.#stopRequested) this.#status('running', stats);
           continue;
         }
         if (stats.slices % 8 === 0) this.#status('running', stats);
+        this.#maybeAutoSave();
         await yieldToEventLoop();
       }
     } catch (e) {
@@ -232,6 +513,10 @@ export class Lua {
       this.#running = false;
       this.#paused = false;
       this.#stopRequested = false;
+      // Whatever the outcome, what the chunk wrote to _home is saved before
+      // run settles (unless the store does not answer).
+      await Promise.race([this.save().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS))]);
     }
   }
 
@@ -279,7 +564,8 @@ export class Lua {
   async #recoverFromTrap(trap) {
     console.error('luahome: the wasm runtime trapped; starting a fresh instance', trap);
     this.#module = await loadModule(true);
-    this.#rt = this.#createRuntime();
+    this.#ops = Promise.resolve();
+    await this.#openHome();
     return new LuaError({
       kind: 'internal',
       message: `internal VM error (${trap && trap.message ? trap.message : trap}); the runtime was restarted`,
@@ -316,7 +602,12 @@ export class Lua {
     if (this.#closed) return;
     this.stop();
     while (this.#running) await yieldToEventLoop();
+    await this.save().catch(() => {});
     this.#closed = true;
+    this.#channel?.close();
+    this.#lifecycle?.();
+    this.#db?.close();
+    this.#db = null;
     this.#rt.free();
   }
 }
@@ -340,17 +631,39 @@ class WorkerLua {
   #paused = false;
   #closed = false;
 
+  #lifecycle = null;
+
   onOutput = null;
   onStatus = null;
+  onWarning = null;
+  warnings = [];
 
   static async open(options) {
     const lua = new WorkerLua();
     lua.#worker = new Worker(new URL('./luahome-worker.js', import.meta.url), { type: 'module' });
     lua.#worker.onmessage = (e) => lua.#receive(e.data);
-    const { worker: _, ...rest } = options;
-    await lua.#request({ type: 'open', options: rest });
+    const { worker: _, onWarning, ...rest } = options;
+    if (onWarning) lua.onWarning = onWarning;
+    lua.home = await lua.#request({ type: 'open', options: rest });
+    if (typeof document !== 'undefined') {
+      // The worker cannot see the page going away: tell it to save.
+      const flush = () => lua.#worker.postMessage({ type: 'save' });
+      const hidden = () => { if (document.visibilityState === 'hidden') flush(); };
+      addEventListener('pagehide', flush);
+      document.addEventListener('visibilitychange', hidden);
+      lua.#lifecycle = () => {
+        removeEventListener('pagehide', flush);
+        document.removeEventListener('visibilitychange', hidden);
+      };
+    }
     return lua;
   }
+
+  save() { return this.#request({ type: 'save' }); }
+  exportHome() { return this.#request({ type: 'exportHome' }); }
+  importHome(bytes) { return this.#request({ type: 'importHome', bytes }); }
+  homeSnapshot() { return this.#request({ type: 'homeSnapshot' }); }
+  setMemoryAliasEnabled(enabled) { return this.#request({ type: 'setMemoryAliasEnabled', enabled: !!enabled }); }
 
   #request(message) {
     const id = ++this.#nextId;
@@ -367,6 +680,11 @@ class WorkerLua {
         break;
       case 'status':
         if (this.onStatus) try { this.onStatus(m.status); } catch (e) { console.error(e); }
+        break;
+      case 'warning':
+        this.warnings.push(m.message);
+        if (this.onWarning) try { this.onWarning(m.message); } catch (e) { console.error(e); }
+        else console.warn(`luahome: ${m.message}`);
         break;
       case 'reply': {
         const p = this.#pending.get(m.id);
@@ -419,6 +737,9 @@ class WorkerLua {
   async close() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#lifecycle?.();
+    await Promise.race([this.#request({ type: 'close' }).catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 1000))]);
     this.#worker.terminate();
     for (const p of this.#pending.values()) p.reject(new LuaError({ kind: 'stopped', message: 'stopped' }));
     this.#pending.clear();

@@ -2,11 +2,16 @@
 //! Everything here is conversion and plumbing; Lua semantics live in vm-ext.
 
 mod convert;
+mod idb;
 
 use std::{cell::RefCell, rc::Rc};
 
-use js_sys::Function;
-use vm_ext::{HostCallOutcome, HostTarget, LuaError, Runtime, RuntimeOptions, StepResult};
+use js_sys::{Function, Uint8Array};
+use vm_ext::{
+    persist::{piccolo_image, HomeModel},
+    store::{self, Batch, HomeExport, QueueStore},
+    HostCallOutcome, HostTarget, LuaError, Runtime, RuntimeOptions, StepResult,
+};
 use wasm_bindgen::prelude::*;
 
 /// A Lua runtime running one chunk at a time in bounded slices.
@@ -19,6 +24,11 @@ pub struct LuaRuntime {
     result: Option<StepResult>,
     /// JS functions passed into Lua, indexed by `HostValue::HostFunction` ids.
     functions: Vec<Function>,
+    /// Where flushed `_home` batches wait for the page to write them
+    /// (`None` when the home is not persisted).
+    queue: Option<QueueStore>,
+    /// The batch taken by `takeHomeBatch` and not yet confirmed.
+    in_flight: Option<Batch>,
 }
 
 #[derive(Default)]
@@ -65,32 +75,52 @@ pub enum SliceStatus {
 
 #[wasm_bindgen]
 impl LuaRuntime {
-    /// Creates a runtime. `options` may hold `fuelLimit` and `memoryLimit` (bytes).
+    /// Creates a runtime. `options` may hold `fuelLimit`, `memoryLimit`
+    /// (bytes), `memoryAlias` (default true) and `homeRecords`: a snapshot
+    /// from `HomeDb.load` to restore `_home` from; with it, flushed batches
+    /// queue for `takeHomeBatch`. Throws when `homeRecords` is damaged.
     ///
-    /// JS: `new LuaRuntime({})`
+    /// JS: `new LuaRuntime({ homeRecords: home.records })`
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> LuaRuntime {
+    pub fn new(options: JsValue) -> Result<LuaRuntime, JsValue> {
         console_error_panic_hook::set_once();
+        let get = |key: &str| js_sys::Reflect::get(&options, &JsValue::from_str(key)).ok();
         let number = |key: &str| {
-            js_sys::Reflect::get(&options, &JsValue::from_str(key))
-                .ok()
+            get(key)
                 .and_then(|v| v.as_f64())
                 .filter(|f| f.is_finite() && *f > 0.0)
+        };
+        let queue = match get("homeRecords").filter(|v| !v.is_undefined() && !v.is_null()) {
+            Some(v) => {
+                let bytes = v
+                    .dyn_into::<Uint8Array>()
+                    .map_err(|_| convert::type_error("homeRecords must be a Uint8Array"))?
+                    .to_vec();
+                let records = store::decode_snapshot(&bytes, "home records")
+                    .map_err(|e| convert::type_error(&e.to_string()))?;
+                Some(QueueStore::new(records.into_iter().collect()))
+            }
+            None => None,
         };
         let mut rt = Runtime::new(RuntimeOptions {
             fuel_limit: number("fuelLimit").map(|f| f as u64),
             memory_limit: number("memoryLimit").map(|f| f as usize),
-            ..Default::default()
+            memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),
+            store: queue.clone().map(store::shared),
+            // The page decides when to write (it holds the lock between tabs).
+            flush_every_steps: 0,
         });
         let output = Rc::new(RefCell::new(OutputState::default()));
         let sink = output.clone();
         rt.set_output(move |bytes| sink.borrow_mut().emit(bytes));
-        LuaRuntime {
+        Ok(LuaRuntime {
             rt,
             output,
             result: None,
             functions: Vec::new(),
-        }
+            queue,
+            in_flight: None,
+        })
     }
 
     /// Sets (or clears) the function that receives output text as it is produced.
@@ -257,4 +287,207 @@ impl LuaRuntime {
     pub fn memory_used(&self) -> f64 {
         self.rt.memory_used() as f64
     }
+
+    /// Flushes `_home` and takes everything not yet written as one encoded
+    /// batch (`undefined` when there is nothing). Until `commitHomeBatch` or
+    /// `restoreHomeBatch`, its keys keep their local values against remote
+    /// batches.
+    ///
+    /// JS: `const batch = rt.takeHomeBatch()`
+    #[wasm_bindgen(js_name = takeHomeBatch)]
+    pub fn take_home_batch(&mut self) -> Option<Uint8Array> {
+        let queue = self.queue.as_ref()?;
+        if let Err(e) = self.rt.flush() {
+            self.rt.push_warning(format!("_home flush failed: {e}"));
+        }
+        let mut batch = self.in_flight.take().unwrap_or_default();
+        batch.merge(queue.take());
+        if batch.is_empty() {
+            return None;
+        }
+        let bytes = Uint8Array::from(&batch.encode()[..]);
+        self.in_flight = Some(batch);
+        Some(bytes)
+    }
+
+    /// The batch from `takeHomeBatch` was committed.
+    #[wasm_bindgen(js_name = commitHomeBatch)]
+    pub fn commit_home_batch(&mut self) {
+        self.in_flight = None;
+    }
+
+    /// The batch from `takeHomeBatch` could not be written: its records
+    /// become pending again.
+    #[wasm_bindgen(js_name = restoreHomeBatch)]
+    pub fn restore_home_batch(&mut self) {
+        if let Some(batch) = self.in_flight.take() {
+            self.rt.restore_home_batch(&batch);
+        }
+    }
+
+    fn protected(&self) -> Vec<Batch> {
+        let mut out: Vec<Batch> = self.in_flight.iter().cloned().collect();
+        if let Some(q) = &self.queue {
+            out.push(q.pending().clone());
+        }
+        out
+    }
+
+    /// Applies an encoded batch another tab committed (from `readSince`).
+    ///
+    /// JS: `rt.applyRemoteHome(batch)`
+    #[wasm_bindgen(js_name = applyRemoteHome)]
+    pub fn apply_remote_home(&mut self, batch: Uint8Array) -> Result<(), JsValue> {
+        let batch = Batch::decode(&batch.to_vec()).map_err(|e| js_error(&e.to_string()))?;
+        let protected = self.protected();
+        let refs: Vec<&Batch> = protected.iter().collect();
+        self.rt
+            .apply_remote_home(&batch, &refs)
+            .map_err(|e| js_error(&e.to_string()))
+    }
+
+    /// Brings `_home` to a whole snapshot (from `readSince` after this tab
+    /// fell behind a compaction or an import), keeping uncommitted local writes.
+    ///
+    /// JS: `rt.resyncHome(news.resync)`
+    #[wasm_bindgen(js_name = resyncHome)]
+    pub fn resync_home(&mut self, snapshot: Uint8Array) -> Result<(), JsValue> {
+        let records = store::decode_snapshot(&snapshot.to_vec(), "home snapshot")
+            .map_err(|e| js_error(&e.to_string()))?;
+        let diff = self.rt.home_model().diff_to(&records);
+        let protected = self.protected();
+        let refs: Vec<&Batch> = protected.iter().collect();
+        self.rt
+            .apply_remote_home(&diff, &refs)
+            .map_err(|e| js_error(&e.to_string()))
+    }
+
+    /// Every record of `_home` as it stands now (no flush), as a snapshot
+    /// for `HomeDb.compact`; call right after `takeHomeBatch`.
+    #[wasm_bindgen(js_name = homeRecordsNow)]
+    pub fn home_records_now(&self) -> Uint8Array {
+        Uint8Array::from(&store::encode_snapshot(&self.rt.home_model().all_records())[..])
+    }
+
+    /// The largest object id `_home` uses.
+    #[wasm_bindgen(js_name = homeMaxId)]
+    pub fn home_max_id(&self) -> f64 {
+        self.rt.home_model().max_id() as f64
+    }
+
+    /// Makes `_home` hand out new object ids from `[start, end)`.
+    #[wasm_bindgen(js_name = setHomeIdBlock)]
+    pub fn set_home_id_block(&mut self, start: f64, end: f64) {
+        self.rt.set_home_id_block(start as u64, end as u64);
+    }
+
+    /// The whole home as one versioned CBOR export, with the raw bytes of
+    /// quarantined records (`[[label, Uint8Array]]` from `HomeDb.quarantined`).
+    ///
+    /// JS: `const bytes = rt.exportHome(await db.quarantined())`
+    #[wasm_bindgen(js_name = exportHome)]
+    pub fn export_home(&mut self, damaged: JsValue) -> Result<Uint8Array, JsValue> {
+        let records = self
+            .rt
+            .home_records()
+            .map_err(|e| js_error(&e.to_string()))?;
+        let mut export = HomeExport {
+            records,
+            damaged: Vec::new(),
+        };
+        if let Some(arr) = damaged.dyn_ref::<js_sys::Array>() {
+            for pair in arr.iter() {
+                let label = js_sys::Reflect::get_u32(&pair, 0)
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                let bytes = js_sys::Reflect::get_u32(&pair, 1)
+                    .ok()
+                    .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+                    .map(|a| a.to_vec())
+                    .unwrap_or_default();
+                export.damaged.push((label, bytes));
+            }
+        }
+        Ok(Uint8Array::from(&store::encode_export(&export)[..]))
+    }
+
+    /// Checks an export completely (envelope, every record, references,
+    /// every function's bytecode) without changing anything. Returns
+    /// `{records, maxId}`: the snapshot to write and to pass to `replaceHome`.
+    ///
+    /// JS: `const checked = rt.validateHome(bytes)`
+    #[wasm_bindgen(js_name = validateHome)]
+    pub fn validate_home(&self, bytes: Uint8Array) -> Result<JsValue, JsValue> {
+        let export = store::decode_export(&bytes.to_vec()).map_err(|e| js_error(&e.to_string()))?;
+        let model = HomeModel::from_records(export.records.clone().into_iter().collect())
+            .map_err(|e| js_error(&format!("invalid home export: {e}")))?;
+        for (id, f) in &model.functions {
+            piccolo_image::verify_image(&f.image)
+                .map_err(|e| js_error(&format!("invalid home export: function {id}: {e}")))?;
+        }
+        let out = js_sys::Object::new();
+        let snapshot = Uint8Array::from(&store::encode_snapshot(&export.records)[..]);
+        let _ = js_sys::Reflect::set(&out, &"records".into(), &snapshot);
+        let _ = js_sys::Reflect::set(
+            &out,
+            &"maxId".into(),
+            &JsValue::from_f64(model.max_id() as f64),
+        );
+        Ok(out.into())
+    }
+
+    /// Replaces `_home` with a snapshot checked by `validateHome` (after it
+    /// was written). Pending local changes are dropped. Throws while a chunk runs.
+    ///
+    /// JS: `rt.replaceHome(checked.records)`
+    #[wasm_bindgen(js_name = replaceHome)]
+    pub fn replace_home(&mut self, snapshot: Uint8Array) -> Result<(), JsValue> {
+        let records = store::decode_snapshot(&snapshot.to_vec(), "home snapshot")
+            .map_err(|e| js_error(&e.to_string()))?;
+        let model = HomeModel::from_records(records.into_iter().collect())
+            .map_err(|e| js_error(&e.to_string()))?;
+        self.rt
+            .replace_home(model)
+            .map_err(|e| js_error(&e.to_string()))?;
+        self.in_flight = None;
+        if let Some(q) = &self.queue {
+            q.take();
+        }
+        Ok(())
+    }
+
+    /// Turns the global `Memory` alias of `_home` on or off.
+    ///
+    /// JS: `rt.setMemoryAliasEnabled(false)`
+    #[wasm_bindgen(js_name = setMemoryAliasEnabled)]
+    pub fn set_memory_alias_enabled(&mut self, enabled: bool) {
+        self.rt.set_memory_alias_enabled(enabled);
+    }
+
+    /// `_home` as a JSON-friendly tree for inspectors (see `HomeModel::inspect`).
+    ///
+    /// JS: `const tree = rt.homeSnapshot()`
+    #[wasm_bindgen(js_name = homeSnapshot)]
+    pub fn home_snapshot(&self) -> JsValue {
+        let text = self.rt.home_model().inspect().to_string();
+        js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    }
+
+    /// Notices since the last call (legacy format, a home that failed to
+    /// load, an upvalue that could not be saved), as an array of strings.
+    ///
+    /// JS: `for (const w of rt.takeWarnings()) console.warn(w)`
+    #[wasm_bindgen(js_name = takeWarnings)]
+    pub fn take_warnings(&mut self) -> js_sys::Array {
+        self.rt
+            .take_warnings()
+            .into_iter()
+            .map(|w| JsValue::from_str(&w))
+            .collect()
+    }
+}
+
+fn js_error(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
 }

@@ -268,6 +268,13 @@ impl Runtime {
         std::mem::take(&mut self.warnings)
     }
 
+    /// Adds a notice for the host (reported by the next `take_warnings`).
+    pub fn push_warning(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
+    }
+
     /// The error of the last automatic flush, if it failed.
     pub fn last_flush_error(&self) -> Option<&str> {
         self.last_flush_error.as_deref()
@@ -309,6 +316,14 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// Puts a batch that could not be written back into the dirty set, so
+    /// the next flush writes those records again (with their current values).
+    pub fn restore_home_batch(&mut self, batch: &Batch) {
+        if let Ok(mut model) = self.home.try_borrow_mut() {
+            model.restore_batch(batch);
+        }
     }
 
     /// Replaces `_home` wholesale with `model` (an imported home). Nothing

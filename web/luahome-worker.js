@@ -25,6 +25,10 @@ self.onmessage = async (e) => {
         await lua?.save();
         if (m.id) reply(m.id, true, null);
         break;
+      case 'compactHome':
+        await lua.compactHome();
+        reply(m.id, true, null);
+        break;
       case 'exportHome':
         reply(m.id, true, await lua.exportHome());
         break;

@@ -97,6 +97,7 @@ export class Lua {
   #lastSave = 0;
   #autoSaving = false;
   #lifecycle = null;
+  #lastSaveMs = null;
 
   /** Every warning so far (a home kept in memory only, damaged records, a failed save, ...). */
   warnings = [];
@@ -187,7 +188,8 @@ export class Lua {
 
   /** The name of this state's `_home` and where it is kept ('indexeddb' or 'memory'). */
   get home() {
-    return { name: this.#homeName(), backend: this.#db ? 'indexeddb' : 'memory', seq: this.#seq };
+    return { name: this.#homeName(), backend: this.#db ? 'indexeddb' : 'memory', seq: this.#seq,
+      logLength: this.#logLength, lastSaveMs: this.#lastSaveMs };
   }
 
   #homeName() {
@@ -319,6 +321,7 @@ export class Lua {
       this.#drainWarnings();
       return;
     }
+    const started = now();
     await this.#withLock(async () => {
       await this.#catchUp();
       const batch = rt.takeHomeBatch();
@@ -337,6 +340,7 @@ export class Lua {
         throw new LuaError({ kind: 'runtime', message });
       }
       this.#logLength += 1;
+      this.#lastSaveMs = now() - started;
       this.#channel?.postMessage({ seq: this.#seq });
       if (snapshot) {
         try {
@@ -364,6 +368,22 @@ export class Lua {
     if (!this.#db || this.#autoSaving || now() - this.#lastSave < this.#options.saveEveryMs) return;
     this.#autoSaving = true;
     this.save().catch(() => {}).finally(() => { this.#autoSaving = false; });
+  }
+
+  /** Saves, then folds the whole log into a new snapshot generation now. */
+  async compactHome() {
+    await this.save();
+    if (!this.#db) return;
+    await this.#enqueue(() => this.#withLock(async () => {
+      await this.#catchUp();
+      if (this.#rt.takeHomeBatch()) {
+        // Changes since the save: write them first, the snapshot must match the log.
+        this.#rt.restoreHomeBatch();
+        return;
+      }
+      await this.#db.compact(this.#rt.homeRecordsNow(), this.#seq);
+      this.#logLength = 0;
+    }));
   }
 
   /** The whole `_home` as one versioned CBOR export (with the raw bytes of any quarantined records). */
@@ -661,6 +681,7 @@ class WorkerLua {
 
   save() { return this.#request({ type: 'save' }); }
   exportHome() { return this.#request({ type: 'exportHome' }); }
+  compactHome() { return this.#request({ type: 'compactHome' }); }
   importHome(bytes) { return this.#request({ type: 'importHome', bytes }); }
   homeSnapshot() { return this.#request({ type: 'homeSnapshot' }); }
   setMemoryAliasEnabled(enabled) { return this.#request({ type: 'setMemoryAliasEnabled', enabled: !!enabled }); }

@@ -135,19 +135,19 @@ fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
 }
 
-struct Inner {
-    db: Rexie,
-    name: String,
-    /// The metadata as last read or written (under the page's lock).
-    meta: DbMeta,
-}
+/// The database connection, shared by the futures of one `HomeDb`.
+#[derive(Clone)]
+struct Db(Rc<Rexie>);
 
 /// An open home database. Create with `await HomeDb.open(name)`; every
 /// method returns a Promise. Methods that write expect the caller to hold
 /// the home's Web Lock and to have called `readSince` under it first.
 #[wasm_bindgen]
 pub struct HomeDb {
-    inner: Rc<RefCell<Inner>>,
+    db: Db,
+    name: String,
+    /// The metadata as last read or written (under the page's lock).
+    meta: Rc<RefCell<DbMeta>>,
 }
 
 /// What a load found.
@@ -161,10 +161,10 @@ struct Loaded {
     current_damaged: bool,
 }
 
-impl Inner {
+impl Db {
     async fn read_meta(&self) -> Result<DbMeta, String> {
         let tx = self
-            .db
+            .0
             .transaction(&["meta"], TransactionMode::ReadOnly)
             .map_err(db_err)?;
         let store = tx.store("meta").map_err(db_err)?;
@@ -177,7 +177,7 @@ impl Inner {
 
     async fn read_generation(&self, g: &Generation) -> Result<Vec<u8>, String> {
         let tx = self
-            .db
+            .0
             .transaction(&["chunks"], TransactionMode::ReadOnly)
             .map_err(db_err)?;
         let store = tx.store("chunks").map_err(db_err)?;
@@ -212,7 +212,7 @@ impl Inner {
     /// Log records with sequence numbers in `(after, ..]`, in order.
     async fn read_log(&self, after: u64) -> Result<Vec<(u64, JsValue)>, String> {
         let tx = self
-            .db
+            .0
             .transaction(&["log"], TransactionMode::ReadOnly)
             .map_err(db_err)?;
         let store = tx.store("log").map_err(db_err)?;
@@ -309,13 +309,13 @@ impl Inner {
     /// on, and deletes what no generation needs any more (never anything
     /// quarantined) — all in one transaction.
     async fn compact(
-        &mut self,
+        &self,
+        mut meta: DbMeta,
         snapshot: &[u8],
         base: u64,
         quarantine_from: Option<u64>,
         current_damaged: bool,
-    ) -> Result<(), String> {
-        let mut meta = self.meta.clone();
+    ) -> Result<DbMeta, String> {
         if let Some(from) = quarantine_from {
             for seq in from..=meta.last {
                 if !meta.quarantine_log.contains(&seq) {
@@ -355,7 +355,7 @@ impl Inner {
         let meta_value = encode_meta(&meta);
 
         let tx = self
-            .db
+            .0
             .transaction(&["meta", "chunks", "log"], TransactionMode::ReadWrite)
             .map_err(db_err)?;
         let chunk_store = tx.store("chunks").map_err(db_err)?;
@@ -426,8 +426,7 @@ impl Inner {
             return Err(db_err(e));
         }
         tx.done().await.map_err(db_err)?;
-        self.meta = meta;
-        Ok(())
+        Ok(meta)
     }
 }
 
@@ -469,6 +468,16 @@ fn strings(items: impl IntoIterator<Item = String>) -> Array {
     items.into_iter().map(|s| JsValue::from_str(&s)).collect()
 }
 
+impl HomeDb {
+    fn parts(&self) -> (Db, Rc<RefCell<DbMeta>>) {
+        (self.db.clone(), self.meta.clone())
+    }
+}
+
+fn tx_err(e: rexie::Error) -> JsValue {
+    js_err(db_err(e))
+}
+
 #[wasm_bindgen]
 impl HomeDb {
     /// Opens (creating or upgrading) the database of home `name`.
@@ -490,13 +499,10 @@ impl HomeDb {
                         db_err(e)
                     ))
                 })?;
-            let inner = Inner {
-                db,
-                name,
-                meta: DbMeta::default(),
-            };
             Ok(HomeDb {
-                inner: Rc::new(RefCell::new(inner)),
+                db: Db(Rc::new(db)),
+                name,
+                meta: Rc::default(),
             }
             .into())
         })
@@ -505,7 +511,7 @@ impl HomeDb {
     /// The home's name.
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
-        self.inner.borrow().name.clone()
+        self.name.clone()
     }
 
     /// Loads the whole home. Resolves with `{records, seq, epoch, damage,
@@ -517,19 +523,19 @@ impl HomeDb {
     ///
     /// JS: `const home = await db.load()`
     pub fn load(&self) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         future_to_promise(async move {
-            let meta = inner.borrow().read_meta().await.map_err(js_err)?;
-            inner.borrow_mut().meta = meta.clone();
-            let loaded = inner.borrow().load(&meta).await.map_err(js_err)?;
+            let meta = db.read_meta().await.map_err(js_err)?;
+            *shared.borrow_mut() = meta.clone();
+            let loaded = db.load(&meta).await.map_err(js_err)?;
             let snapshot = store::encode_snapshot(&loaded.records);
             let mut recovered = false;
             let mut damage = loaded.damage;
             if loaded.log_damaged_at.is_some() || loaded.current_damaged {
                 let last = meta.last;
-                let result = inner
-                    .borrow_mut()
+                let result = db
                     .compact(
+                        meta.clone(),
                         &snapshot,
                         last,
                         loaded.log_damaged_at,
@@ -537,7 +543,10 @@ impl HomeDb {
                     )
                     .await;
                 match result {
-                    Ok(()) => recovered = true,
+                    Ok(m) => {
+                        *shared.borrow_mut() = m;
+                        recovered = true;
+                    }
                     Err(e) => damage.push(format!("could not write a recovered snapshot: {e}")),
                 }
             }
@@ -560,37 +569,31 @@ impl HomeDb {
     /// JS: `const news = await db.readSince(seq, epoch)`
     #[wasm_bindgen(js_name = readSince)]
     pub fn read_since(&self, seq: f64, epoch: f64) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         let (seq, epoch) = (seq as u64, epoch as u64);
         future_to_promise(async move {
-            let meta = inner.borrow().read_meta().await.map_err(js_err)?;
-            inner.borrow_mut().meta = meta.clone();
+            let meta = db.read_meta().await.map_err(js_err)?;
+            *shared.borrow_mut() = meta.clone();
             let out = Object::new();
             set(&out, "seq", meta.last as f64);
             set(&out, "epoch", meta.epoch as f64);
             let floor = meta.prev.or(meta.current).map_or(0, |g| g.base);
-            set(
-                &out,
-                "logLength",
-                (meta.last - meta.current.map_or(0, |g| g.base)) as f64,
-            );
+            let since_snapshot = meta.last.saturating_sub(meta.current.map_or(0, |g| g.base));
+            set(&out, "logLength", since_snapshot as f64);
             if meta.last == seq && meta.epoch == epoch {
                 set(&out, "batches", Array::new());
                 return Ok(out.into());
             }
             let quarantined = meta.quarantine_log.iter().any(|q| *q > seq);
             if seq < floor || meta.epoch != epoch || quarantined || seq > meta.last {
-                let loaded = inner.borrow().load(&meta).await.map_err(js_err)?;
+                let loaded = db.load(&meta).await.map_err(js_err)?;
                 set(&out, "batches", Array::new());
-                set(
-                    &out,
-                    "resync",
-                    Uint8Array::from(&store::encode_snapshot(&loaded.records)[..]),
-                );
+                let snapshot = store::encode_snapshot(&loaded.records);
+                set(&out, "resync", Uint8Array::from(&snapshot[..]));
                 set(&out, "damage", strings(loaded.damage));
                 return Ok(out.into());
             }
-            let log = inner.borrow().read_log(seq).await.map_err(js_err)?;
+            let log = db.read_log(seq).await.map_err(js_err)?;
             let mut batches = Vec::new();
             let mut expect = seq + 1;
             for (s, value) in log {
@@ -615,36 +618,32 @@ impl HomeDb {
     ///
     /// JS: `seq = await db.append(batch)`
     pub fn append(&self, batch: Uint8Array) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         future_to_promise(async move {
-            let mut meta = inner.borrow().meta.clone();
+            let mut meta = shared.borrow().clone();
             meta.last += 1;
             let seq = meta.last;
             let record = seal(&batch.to_vec());
             let meta_value = encode_meta(&meta);
-            {
-                let guard = inner.borrow();
-                let tx = guard
-                    .db
-                    .transaction(&["meta", "log"], TransactionMode::ReadWrite)
-                    .map_err(|e| js_err(db_err(e)))?;
-                let log = tx.store("log").map_err(|e| js_err(db_err(e)))?;
-                let meta_store = tx.store("meta").map_err(|e| js_err(db_err(e)))?;
-                let meta_key = JsValue::from_str(META_KEY);
-                let key = seq_key(seq);
-                let (a, b) = futures_util::future::join(
-                    log.add(&record, Some(&key)),
-                    meta_store.put(&meta_value, Some(&meta_key)),
-                )
-                .await;
-                if let Err(e) = a.and(b) {
-                    // The metadata must not commit without its log record.
-                    let _ = tx.abort().await;
-                    return Err(js_err(db_err(e)));
-                }
-                tx.done().await.map_err(|e| js_err(db_err(e)))?;
+            let tx =
+                db.0.transaction(&["meta", "log"], TransactionMode::ReadWrite)
+                    .map_err(tx_err)?;
+            let log = tx.store("log").map_err(tx_err)?;
+            let meta_store = tx.store("meta").map_err(tx_err)?;
+            let meta_key = JsValue::from_str(META_KEY);
+            let key = seq_key(seq);
+            let (a, b) = futures_util::future::join(
+                log.add(&record, Some(&key)),
+                meta_store.put(&meta_value, Some(&meta_key)),
+            )
+            .await;
+            if let Err(e) = a.and(b) {
+                // The metadata must not commit without its log record.
+                let _ = tx.abort().await;
+                return Err(tx_err(e));
             }
-            inner.borrow_mut().meta = meta;
+            tx.done().await.map_err(tx_err)?;
+            *shared.borrow_mut() = meta;
             Ok(JsValue::from_f64(seq as f64))
         })
     }
@@ -655,9 +654,9 @@ impl HomeDb {
     /// JS: `const [start, end] = await db.reserveIds(rt.homeMaxId() + 1)`
     #[wasm_bindgen(js_name = reserveIds)]
     pub fn reserve_ids(&self, min_start: f64) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         future_to_promise(async move {
-            let mut meta = inner.borrow().read_meta().await.map_err(js_err)?;
+            let mut meta = db.read_meta().await.map_err(js_err)?;
             let start = meta.next_block.max(min_start as u64).max(ID_BLOCK);
             let end = start.saturating_add(ID_BLOCK);
             if end > vm_ext::persist::model::MAX_ID {
@@ -667,20 +666,16 @@ impl HomeDb {
             }
             meta.next_block = end;
             let value = encode_meta(&meta);
-            {
-                let guard = inner.borrow();
-                let tx = guard
-                    .db
-                    .transaction(&["meta"], TransactionMode::ReadWrite)
-                    .map_err(|e| js_err(db_err(e)))?;
-                let store = tx.store("meta").map_err(|e| js_err(db_err(e)))?;
-                store
-                    .put(&value, Some(&JsValue::from_str(META_KEY)))
-                    .await
-                    .map_err(|e| js_err(db_err(e)))?;
-                tx.done().await.map_err(|e| js_err(db_err(e)))?;
-            }
-            inner.borrow_mut().meta = meta;
+            let tx =
+                db.0.transaction(&["meta"], TransactionMode::ReadWrite)
+                    .map_err(tx_err)?;
+            let store = tx.store("meta").map_err(tx_err)?;
+            store
+                .put(&value, Some(&JsValue::from_str(META_KEY)))
+                .await
+                .map_err(tx_err)?;
+            tx.done().await.map_err(tx_err)?;
+            *shared.borrow_mut() = meta;
             let out = Array::new();
             out.push(&JsValue::from_f64(start as f64));
             out.push(&JsValue::from_f64(end as f64));
@@ -691,18 +686,19 @@ impl HomeDb {
     /// Folds the log into a new snapshot generation: `snapshot` (all records
     /// as of log record `seq`) is written in chunks, the metadata points at
     /// it, and log records and chunks no kept generation needs are deleted,
-    /// in one transaction. Call under the home's lock.
+    /// in one transaction. Call under the home's lock after `readSince`.
     ///
     /// JS: `await db.compact(rt.homeRecordsNow(), seq)`
     pub fn compact(&self, snapshot: Uint8Array, seq: f64) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         future_to_promise(async move {
             let bytes = snapshot.to_vec();
-            let result = inner
-                .borrow_mut()
-                .compact(&bytes, seq as u64, None, false)
-                .await;
-            result.map_err(js_err)?;
+            let meta = shared.borrow().clone();
+            let meta = db
+                .compact(meta, &bytes, seq as u64, None, false)
+                .await
+                .map_err(js_err)?;
+            *shared.borrow_mut() = meta;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -710,27 +706,26 @@ impl HomeDb {
     /// Replaces the whole home with `snapshot` (an import that was already
     /// validated): a new generation at the current sequence number and a new
     /// epoch, so every other runtime reloads. Also moves the id block
-    /// counter past `max_id`. Call under the home's lock after `readSince`.
+    /// counter past `max_id`. Resolves with the new epoch. Call under the
+    /// home's lock after `readSince`.
     ///
-    /// JS: `await db.replaceAll(records, maxId)`
+    /// JS: `epoch = await db.replaceAll(records, maxId)`
     #[wasm_bindgen(js_name = replaceAll)]
     pub fn replace_all(&self, snapshot: Uint8Array, max_id: f64) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, shared) = self.parts();
         future_to_promise(async move {
             let bytes = snapshot.to_vec();
-            let old = inner.borrow().meta.clone();
-            {
-                let mut guard = inner.borrow_mut();
-                guard.meta.epoch += 1;
-                guard.meta.next_block = guard.meta.next_block.max(max_id as u64 + 1);
-            }
-            let last = old.last;
-            let result = inner.borrow_mut().compact(&bytes, last, None, false).await;
-            if let Err(e) = result {
-                inner.borrow_mut().meta = old;
-                return Err(js_err(e));
-            }
-            Ok(JsValue::from_f64(inner.borrow().meta.epoch as f64))
+            let mut meta = shared.borrow().clone();
+            meta.epoch += 1;
+            meta.next_block = meta.next_block.max(max_id as u64 + 1);
+            let last = meta.last;
+            let meta = db
+                .compact(meta, &bytes, last, None, false)
+                .await
+                .map_err(js_err)?;
+            let epoch = meta.epoch;
+            *shared.borrow_mut() = meta;
+            Ok(JsValue::from_f64(epoch as f64))
         })
     }
 
@@ -739,17 +734,14 @@ impl HomeDb {
     ///
     /// JS: `const damaged = await db.quarantined()`
     pub fn quarantined(&self) -> js_sys::Promise {
-        let inner = self.inner.clone();
+        let (db, _) = self.parts();
         future_to_promise(async move {
-            let meta = inner.borrow().read_meta().await.map_err(js_err)?;
-            let out = Array::new();
-            let guard = inner.borrow();
-            let tx = guard
-                .db
-                .transaction(&["chunks", "log"], TransactionMode::ReadOnly)
-                .map_err(|e| js_err(db_err(e)))?;
-            let log = tx.store("log").map_err(|e| js_err(db_err(e)))?;
-            let chunks = tx.store("chunks").map_err(|e| js_err(db_err(e)))?;
+            let meta = db.read_meta().await.map_err(js_err)?;
+            let tx =
+                db.0.transaction(&["chunks", "log"], TransactionMode::ReadOnly)
+                    .map_err(tx_err)?;
+            let log = tx.store("log").map_err(tx_err)?;
+            let chunks = tx.store("chunks").map_err(tx_err)?;
             let mut labels = Vec::new();
             let mut gets = Vec::new();
             for seq in &meta.quarantine_log {
@@ -762,7 +754,8 @@ impl HomeDb {
                     gets.push(chunks.get(chunk_key(g.gen, i)));
                 }
             }
-            let values = try_join_all(gets).await.map_err(|e| js_err(db_err(e)))?;
+            let values = try_join_all(gets).await.map_err(tx_err)?;
+            let out = Array::new();
             for (label, value) in labels.into_iter().zip(values) {
                 if let Some(v) = value {
                     let pair = Array::new();
@@ -775,10 +768,10 @@ impl HomeDb {
         })
     }
 
-    /// Closes the database connection.
+    /// Closes the database connection (once no operation is running).
     pub fn close(self) {
-        if let Ok(inner) = Rc::try_unwrap(self.inner) {
-            inner.into_inner().db.close();
+        if let Ok(db) = Rc::try_unwrap(self.db.0) {
+            db.close();
         }
     }
 }

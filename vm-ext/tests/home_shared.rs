@@ -68,7 +68,7 @@ fn writes_of_one_runtime_appear_in_the_other() {
         .min()
         .unwrap();
     assert!(
-        ida >= 1 << 28 && ida < 2 << 28,
+        (1 << 28..2 << 28).contains(&ida),
         "A's ids come from its block: {ida}"
     );
     assert!(

@@ -340,7 +340,7 @@ impl HomeModel {
                     match c {
                         Some(c) => {
                             let old = self.cells.insert(id, c.clone());
-                            if old.map_or(true, |o| !same_cell(&o, &c)) {
+                            if old.is_none_or(|o| !same_cell(&o, &c)) {
                                 cells.push(id);
                             }
                         }

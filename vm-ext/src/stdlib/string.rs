@@ -327,8 +327,8 @@ fn str_byte<'gc>(
     if i > j {
         return Ok(CallbackReturn::Return);
     }
-    if j - i >= 1_000_000 {
-        return Err(lua_error(ctx, "string slice too long"));
+    if (j - i) as u64 >= super::check::MAX_RESULTS {
+        return Err(lua_error(ctx, "stack overflow (string slice too long)"));
     }
     for &b in &s[i - 1..j] {
         stack.push_back(Value::Integer(b as i64));

@@ -23,8 +23,6 @@ use super::{
     lua_error,
 };
 
-/// The most values `table.unpack` returns (Lua's stack limit).
-const MAX_UNPACK: u64 = 1_000_000;
 /// Elements moved or compared per poll before yielding back to the executor.
 const CHUNK: usize = 4096;
 
@@ -530,7 +528,7 @@ fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 
 fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Error<'gc>> {
     let n = (j as u64).wrapping_sub(i as u64);
-    if n >= MAX_UNPACK {
+    if n >= super::check::MAX_RESULTS {
         return Err(lua_error(ctx, "too many results to unpack"));
     }
     Ok(n + 1)

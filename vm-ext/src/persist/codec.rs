@@ -376,3 +376,104 @@ pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
     }
     Ok(record)
 }
+
+/// The first bytes of a `string.dump` chunk: Lua's binary signature
+/// (`ESC "Lua"`), then a byte no Lua release uses as its version (so lua5.4
+/// refuses it with "version mismatch"), then the project's name and the same
+/// newline/EOF check bytes Lua uses to catch text-mode corruption.
+pub const DUMP_SIGNATURE: &[u8] = b"\x1bLua\xfeluahome\r\n\x1a\n";
+
+/// Why a binary chunk could not be loaded; shown by `load` as
+/// `name: bad binary format (...)`.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DumpError {
+    /// Not a binary chunk at all (no `ESC "Lua"` signature).
+    #[error("not a binary chunk")]
+    NotBinary,
+    /// Bytecode made by reference Lua (PUC-Rio) or another implementation.
+    #[error("precompiled by another Lua (version byte 0x{0:02x}); this runtime loads only chunks from its own string.dump")]
+    Foreign(u8),
+    /// The chunk ends early.
+    #[error("truncated chunk")]
+    Truncated,
+    /// Bytes follow the function.
+    #[error("{0} unexpected bytes after the function")]
+    Trailing(usize),
+    /// The function record is damaged, of another version, or fails
+    /// verification.
+    #[error("{0}")]
+    Record(CodecError),
+}
+
+#[derive(Deserialize)]
+struct DumpWire {
+    v: u32,
+    image: FunctionImage,
+}
+
+#[derive(Serialize)]
+struct DumpWireRef<'a> {
+    v: u32,
+    image: &'a FunctionImage,
+}
+
+/// Encodes a function prototype tree as a binary chunk: [`DUMP_SIGNATURE`],
+/// then the CBOR record `{v: FORMAT_VERSION, image}`. Upvalue values are not
+/// part of it (Lua's `string.dump` does not keep them either).
+pub fn encode_dump(image: &FunctionImage) -> Vec<u8> {
+    let mut out = DUMP_SIGNATURE.to_vec();
+    let _ = ciborium::ser::into_writer(
+        &DumpWireRef {
+            v: FORMAT_VERSION,
+            image,
+        },
+        &mut out,
+    );
+    out
+}
+
+/// Decodes a binary chunk made by [`encode_dump`] and verifies its image
+/// (see [`super::piccolo_image::verify_image`]). Anything else — reference
+/// Lua bytecode, a truncated or altered chunk — is an error.
+pub fn decode_dump(bytes: &[u8]) -> Result<FunctionImage, DumpError> {
+    const LUA: &[u8] = b"\x1bLua";
+    if !bytes.starts_with(LUA) {
+        return Err(if LUA.starts_with(bytes) && !bytes.is_empty() {
+            DumpError::Truncated
+        } else {
+            DumpError::NotBinary
+        });
+    }
+    if !bytes.starts_with(DUMP_SIGNATURE) {
+        return Err(match bytes.get(LUA.len()) {
+            None => DumpError::Truncated,
+            Some(&v) if v != DUMP_SIGNATURE[LUA.len()] => DumpError::Foreign(v),
+            Some(_) if DUMP_SIGNATURE.starts_with(bytes) => DumpError::Truncated,
+            Some(_) => DumpError::Record(CodecError::Malformed {
+                what: "function",
+                detail: "damaged signature".into(),
+            }),
+        });
+    }
+    let mut rest = &bytes[DUMP_SIGNATURE.len()..];
+    let wire: DumpWire = ciborium::de::from_reader(&mut rest).map_err(|e| match e {
+        ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            DumpError::Truncated
+        }
+        e => DumpError::Record(CodecError::Malformed {
+            what: "function",
+            detail: e.to_string(),
+        }),
+    })?;
+    if !rest.is_empty() {
+        return Err(DumpError::Trailing(rest.len()));
+    }
+    check_version(wire.v, "function").map_err(DumpError::Record)?;
+    super::piccolo_image::verify_image(&wire.image).map_err(|e| {
+        DumpError::Record(CodecError::Invalid {
+            what: "function",
+            detail: e.to_string(),
+        })
+    })?;
+    Ok(wire.image)
+}

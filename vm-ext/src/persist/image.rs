@@ -69,4 +69,16 @@ impl FunctionImage {
     pub fn count(&self) -> usize {
         1 + self.protos.iter().map(FunctionImage::count).sum::<usize>()
     }
+
+    /// Drops the debug information of the whole tree, as `string.dump(f,
+    /// true)` may: the chunk name becomes `?`, function names go, and every
+    /// instruction is attributed to the definition's first line.
+    pub fn strip_debug(&mut self) {
+        self.chunk_name = ByteBuf(b"?".to_vec());
+        self.name = None;
+        self.lines = vec![(0, self.line_defined.saturating_sub(1))];
+        for p in &mut self.protos {
+            p.strip_debug();
+        }
+    }
 }

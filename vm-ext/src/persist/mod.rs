@@ -8,7 +8,9 @@ pub mod image;
 pub mod model;
 pub mod piccolo_image;
 
-pub use codec::{CodecError, FunctionRecord, PKey, PValue, RecordKey, UpvalueSlot, FORMAT_VERSION};
+pub use codec::{
+    CodecError, DumpError, FunctionRecord, PKey, PValue, RecordKey, UpvalueSlot, FORMAT_VERSION,
+};
 pub use image::{FunctionImage, ImageConstant, ImageUpvalue};
 pub use model::{HomeModel, ModelError, HOME_TABLE_ID};
 pub use piccolo_image::VerifyError;

@@ -6,8 +6,8 @@
 //!
 //! Known gaps (piccolo 0.3.3): `collectgarbage("collect")` cannot force a
 //! collection from inside a callback (the collector runs between slices);
-//! binary chunks cannot be loaded; errors raised by the VM itself carry no
-//! position.
+//! binary chunks are only those of this runtime's own `string.dump`;
+//! errors raised by the VM itself carry no position.
 
 use std::{cell::Cell, rc::Rc};
 
@@ -734,12 +734,10 @@ pub fn load_chunk<'gc>(
             String::from_utf8_lossy(mode)
         ));
     }
-    let name = chunk_display_name(chunkname);
     if binary {
-        return Err(format!(
-            "{name}: binary chunks are not supported by this runtime"
-        ));
+        return load_binary(ctx, source, chunkname, env);
     }
+    let name = chunk_display_name(chunkname);
     let proto = FunctionPrototype::compile(ctx, &name, source)
         .map_err(|e| crate::LuaError::from_prototype(&name, &e).message)?;
     let env_table = match env {
@@ -755,6 +753,43 @@ pub fn load_chunk<'gc>(
         }
     }
     Ok(closure)
+}
+
+/// Rebuilds a function from a `string.dump` chunk. As in Lua 5.4, its
+/// upvalues start out nil except the first, which is `env` (the globals
+/// when `env` is not given) whatever variable it was; the function keeps
+/// the chunk name it was compiled with. Any other binary (reference Lua
+/// bytecode, a truncated or altered chunk) is an error naming the chunk as
+/// Lua's undump does.
+fn load_binary<'gc>(
+    ctx: Context<'gc>,
+    source: &[u8],
+    chunkname: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Closure<'gc>, String> {
+    use crate::persist::{codec, piccolo_image};
+    let name = match chunkname.first() {
+        Some(b'@' | b'=') => String::from_utf8_lossy(&chunkname[1..]).into_owned(),
+        Some(0x1b) => "binary string".to_string(),
+        _ => String::from_utf8_lossy(chunkname).into_owned(),
+    };
+    let bad = |detail: String| format!("{name}: bad binary format ({detail})");
+    let image = codec::decode_dump(source).map_err(|e| bad(e.to_string()))?;
+    let proto = piccolo_image::prototype_of(ctx, &image).map_err(|e| bad(e.to_string()))?;
+    let mut upvalues =
+        allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+    for i in 0..proto.upvalues.len() {
+        let v = match (i, env) {
+            (0, Some(env)) => env,
+            (0, None) => Value::Table(ctx.globals()),
+            _ => Value::Nil,
+        };
+        upvalues.push(piccolo::closure::UpValue::new(
+            &ctx,
+            UpValueState::Closed(v),
+        ));
+    }
+    Ok(Closure::from_parts(&ctx, proto, upvalues))
 }
 
 #[derive(Collect)]

@@ -11,6 +11,12 @@ use crate::{
     number::{float_to_i64, str_to_number, Num},
 };
 
+/// The most values a library function returns at once (`table.unpack`,
+/// `string.byte`): Lua's stack limit (`LUAI_MAXSTACK`, 1,000,000 slots) less
+/// the few slots the call itself occupies, so requests Lua refuses with
+/// "too many results" / "stack overflow" are refused here too.
+pub const MAX_RESULTS: u64 = 1_000_000 - 16;
+
 /// The name Lua uses for `v`'s type in messages: `__name` when the metatable
 /// has a string one, else the basic type name.
 pub fn type_name<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> String {

@@ -1,12 +1,13 @@
 //! The `coroutine` library over piccolo's threads, with Lua 5.4's statuses
-//! and messages. Known gap: `coroutine.close` on a coroutine that died with
-//! an error returns `true` (piccolo hands the error to the resumer and keeps
-//! no copy), and there are no to-be-closed variables to close.
+//! and messages. piccolo hands a coroutine's error to its resumer and keeps
+//! no copy, so `resume` records it (see [`DeadErrors`]) for
+//! `coroutine.close` to return. Known gap: there are no to-be-closed
+//! variables to close.
 
-use gc_arena::Collect;
+use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Sequence, SequencePoll,
-    Stack, Table, Thread, ThreadMode, Value,
+    thread::ThreadInner, BoxSequence, Callback, CallbackReturn, Context, Error, Execution,
+    Sequence, SequencePoll, Singleton, Stack, Table, Thread, ThreadMode, Value,
 };
 
 use super::{
@@ -54,6 +55,80 @@ fn with_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>, err: Value<'
     }
 }
 
+/// The error each coroutine that died with one raised, until
+/// `coroutine.close` takes it. Threads are held weakly; entries of collected
+/// threads are dropped whenever a new error is recorded. (An error value
+/// that refers to its own coroutine keeps that coroutine alive until
+/// `close` is called on it.)
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct DeadErrors<'gc>(Gc<'gc, RefLock<Vec<DeadError<'gc>>>>);
+
+/// A dead coroutine (held weakly) and the error it died with.
+type DeadError<'gc> = (GcWeak<'gc, ThreadInner<'gc>>, Value<'gc>);
+
+impl<'gc> Singleton<'gc> for DeadErrors<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        DeadErrors(Gc::new(&ctx, RefLock::new(Vec::new())))
+    }
+}
+
+fn dead_errors<'gc>(ctx: Context<'gc>) -> DeadErrors<'gc> {
+    *ctx.singleton::<Rootable![DeadErrors<'_>]>()
+}
+
+/// Remembers `err` as the error `thread` died with (if it is dead).
+fn record_death<'gc>(ctx: Context<'gc>, thread: Thread<'gc>, err: Value<'gc>) {
+    if thread.mode() != ThreadMode::Stopped {
+        return;
+    }
+    let weak = Gc::downgrade(thread.into_inner());
+    let mut list = dead_errors(ctx).0.borrow_mut(&ctx);
+    list.retain(|(w, _)| w.upgrade(&ctx).is_some() && !GcWeak::ptr_eq(*w, weak));
+    list.push((weak, err));
+}
+
+/// Takes the error `thread` died with, if one was recorded.
+fn take_death<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> Option<Value<'gc>> {
+    let weak = Gc::downgrade(thread.into_inner());
+    let mut list = dead_errors(ctx).0.borrow_mut(&ctx);
+    let i = list.iter().position(|(w, _)| GcWeak::ptr_eq(*w, weak))?;
+    Some(list.swap_remove(i).1)
+}
+
+/// `coroutine.resume`'s continuation: `true` and the results, or `false`
+/// and the error, which is also recorded for `coroutine.close`.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct ResumeSeq<'gc>(Thread<'gc>);
+
+impl<'gc> Sequence<'gc> for ResumeSeq<'gc> {
+    fn poll(
+        &mut self,
+        _ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.push_front(Value::Boolean(true));
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let err = error_value(ctx, &error);
+        record_death(ctx, self.0, err);
+        stack.replace(ctx, (false, err));
+        Ok(SequencePoll::Return)
+    }
+}
+
+/// `coroutine.wrap`'s continuation. A failing coroutine is closed, as
+/// Lua 5.4's `auxwrap` does, so its error is not kept for `close`.
 #[derive(Collect)]
 #[collect(require_static)]
 struct WrapSeq;
@@ -110,7 +185,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
             stack.pop_front();
             Ok(CallbackReturn::Resume {
                 thread,
-                then: Some(BoxSequence::new(&ctx, super::base::PCall)),
+                then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
             })
         }),
     )
@@ -209,7 +284,10 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                         .map_err(|e| lua_error(ctx, e.to_string()))?;
                     stack.replace(ctx, true);
                 }
-                ThreadMode::Stopped => stack.replace(ctx, true),
+                ThreadMode::Stopped => match take_death(ctx, thread) {
+                    Some(err) => stack.replace(ctx, (false, err)),
+                    None => stack.replace(ctx, true),
+                },
                 mode => {
                     return Err(lua_error(
                         ctx,
@@ -226,4 +304,34 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     super::check::position_all(ctx, co);
     co.set(ctx, "yield", yield_fn).unwrap();
     ctx.set_global("coroutine", co).unwrap();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dead_errors;
+    use crate::{Runtime, StepResult};
+
+    #[test]
+    fn records_of_collected_coroutines_are_dropped() {
+        let mut rt = Runtime::new(Default::default());
+        let src = b"for i = 1, 20000 do coroutine.resume(coroutine.create(error), i) end
+            kept = coroutine.create(error)
+            coroutine.resume(kept, 'kept')";
+        rt.load(src, "many").unwrap();
+        loop {
+            match rt.step(2_000) {
+                StepResult::Running => {}
+                StepResult::Finished(_) => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        let kept = rt.lua_mut().enter(|ctx| dead_errors(ctx).0.borrow().len());
+        assert!((1..5_000).contains(&kept), "{kept} records kept");
+        rt.load(
+            b"local ok, e = coroutine.close(kept) assert(not ok and e == 'kept')",
+            "close",
+        )
+        .unwrap();
+        assert!(matches!(rt.run_to_end(|| false), StepResult::Finished(_)));
+    }
 }

@@ -327,8 +327,8 @@ fn str_byte<'gc>(
     if i > j {
         return Ok(CallbackReturn::Return);
     }
-    if j - i >= 1_000_000 {
-        return Err(lua_error(ctx, "string slice too long"));
+    if (j - i) as u64 >= super::check::MAX_RESULTS {
+        return Err(lua_error(ctx, "stack overflow (string slice too long)"));
     }
     for &b in &s[i - 1..j] {
         stack.push_back(Value::Integer(b as i64));
@@ -352,15 +352,26 @@ fn str_char<'gc>(
     ret_bytes(ctx, stack, &out)
 }
 
+/// `string.dump(f [, strip])`: the function's prototype tree in the
+/// project's verified format (see [`crate::persist::codec::encode_dump`]),
+/// which `load` accepts; native functions cannot be dumped.
 fn str_dump<'gc>(
     ctx: Context<'gc>,
     _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
 ) -> CbResult<'gc> {
-    match stack.get(0) {
-        Value::Function(_) => Err(lua_error(ctx, "unable to dump given function")),
-        _ => Err(type_error(ctx, &stack, 0, "dump", "function")),
+    let f = super::check::check_function(ctx, &stack, 1, "dump")?;
+    let strip = stack.get(1).to_bool();
+    let piccolo::Function::Closure(closure) = f else {
+        return Err(lua_error(ctx, "unable to dump given function"));
+    };
+    let mut image = crate::persist::piccolo_image::image_of(&closure.prototype());
+    if strip {
+        image.strip_debug();
     }
+    let bytes = crate::persist::codec::encode_dump(&image);
+    stack.replace(ctx, new_string(ctx, bytes));
+    Ok(CallbackReturn::Return)
 }
 
 #[cfg(test)]

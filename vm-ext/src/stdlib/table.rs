@@ -23,8 +23,6 @@ use super::{
     lua_error,
 };
 
-/// The most values `table.unpack` returns (Lua's stack limit).
-const MAX_UNPACK: u64 = 1_000_000;
 /// Elements moved or compared per poll before yielding back to the executor.
 const CHUNK: usize = 4096;
 
@@ -40,42 +38,146 @@ fn has_meta<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> bool {
     }
 }
 
-const INSERT_LUA: &str = "local t, nargs, pos, v = ...
-local e = checklen(#t) + 1
+/// What a table function does with its table argument (Lua's `TAB_R`,
+/// `TAB_W`, `TAB_L`): the metamethods a non-table must have to stand in.
+#[derive(Clone, Copy)]
+struct Needs {
+    read: bool,
+    write: bool,
+    len: bool,
+}
+
+const READ: Needs = Needs {
+    read: true,
+    write: false,
+    len: false,
+};
+const WRITE: Needs = Needs {
+    read: false,
+    write: true,
+    len: false,
+};
+const READ_LEN: Needs = Needs {
+    read: true,
+    write: false,
+    len: true,
+};
+const READ_WRITE_LEN: Needs = Needs {
+    read: true,
+    write: true,
+    len: true,
+};
+
+/// A table argument as Lua's `checktab` accepts it.
+#[derive(Clone, Copy)]
+enum Tab<'gc> {
+    /// A table without `__index`/`__newindex`/`__len`: accessed raw.
+    Raw(Table<'gc>),
+    /// A table with such metamethods, or another value (a `_home` proxy,
+    /// any userdata) whose metatable has the fields `needs` asks for:
+    /// accessed through the VM so the metamethods apply.
+    Meta(Value<'gc>),
+}
+
+impl<'gc> Tab<'gc> {
+    fn value(self) -> Value<'gc> {
+        match self {
+            Tab::Raw(t) => Value::Table(t),
+            Tab::Meta(v) => v,
+        }
+    }
+}
+
+/// Argument `n` as Lua's `checktab` takes it: any table, or a value whose
+/// metatable has `__index` (to read), `__newindex` (to write) and `__len`
+/// (for the length) as `needs` requires; otherwise the usual
+/// `table expected` error.
+fn check_tab<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    n: usize,
+    fname: &str,
+    needs: Needs,
+) -> Result<Tab<'gc>, Error<'gc>> {
+    let v = stack.get(n - 1);
+    if let Value::Table(t) = v {
+        return Ok(if has_meta(ctx, t) {
+            Tab::Meta(v)
+        } else {
+            Tab::Raw(t)
+        });
+    }
+    let accepted = n <= stack.len()
+        && metatable_of(ctx, v).is_some_and(|mt| {
+            let has = |m: MetaMethod| !mt.get(ctx, m).is_nil();
+            (!needs.read || has(MetaMethod::Index))
+                && (!needs.write || has(MetaMethod::NewIndex))
+                && (!needs.len || has(MetaMethod::Len))
+        });
+    if accepted {
+        Ok(Tab::Meta(v))
+    } else {
+        Err(type_error(ctx, stack, n, fname, "table"))
+    }
+}
+
+// Each fallback gets `at`, the `chunk:line: ` of the Lua code that called
+// the library function, for the errors it raises itself (`luaL_error`'s
+// position), as its last argument.
+/// The error `at .. msg`, `at` being a `chunk:line: ` prefix (maybe empty)
+/// and `msg` the message; a non-string `msg` is raised as it is.
+fn positioned<'gc>(ctx: Context<'gc>, at: Value<'gc>, msg: Value<'gc>) -> Error<'gc> {
+    match (at, msg) {
+        (Value::String(at), Value::String(m)) if !at.as_bytes().is_empty() => {
+            let mut full = at.as_bytes().to_vec();
+            full.extend_from_slice(m.as_bytes());
+            lua_error(ctx, full)
+        }
+        _ => msg.into(),
+    }
+}
+
+/// `caller_position` as a Lua string, for the fallbacks' `at` argument.
+fn at<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Value<'gc> {
+    Value::String(ctx.intern(&caller_position(exec)))
+}
+
+const INSERT_LUA: &str = "local t, nargs, pos, v, at = ...
+local e = checklen(#t, at) + 1
 if nargs == 2 then t[e] = pos return end
-if not ult(pos - 1, e) then fail(\"bad argument #2 to 'insert' (position out of bounds)\") end
+if not ult(pos - 1, e) then fail(at, \"bad argument #2 to 'insert' (position out of bounds)\") end
 for i = e, pos + 1, -1 do t[i] = t[i - 1] end
 t[pos] = v";
 
-const REMOVE_LUA: &str = "local t, pos, haspos = ...
-local size = checklen(#t)
+const REMOVE_LUA: &str = "local t, pos, haspos, at = ...
+local size = checklen(#t, at)
 if not haspos then pos = size end
 if pos ~= size and not (ult(pos - 1, size) or pos - 1 == size) then
-  fail(\"bad argument #2 to 'remove' (position out of bounds)\")
+  fail(at, \"bad argument #2 to 'remove' (position out of bounds)\")
 end
 local v = t[pos]
 while pos < size do t[pos] = t[pos + 1]; pos = pos + 1 end
 t[pos] = nil
 return v";
 
-const CONCAT_LUA: &str = "local t, sep, i, j = ...
-if j == nil then j = checklen(#t) end
+const CONCAT_LUA: &str = "local t, sep, i, j, at = ...
+if j == nil then j = checklen(#t, at) end
 local r, n = {}, 0
 for k = i, j do
   local v = t[k]
   local tv = type(v)
   if tv ~= 'string' and tv ~= 'number' then
-    fail('invalid value (' .. typename(v) .. ') at index ' .. k .. \" in table for 'concat'\")
+    fail(at, 'invalid value (' .. typename(v) .. ') at index ' .. k .. \" in table for 'concat'\")
   end
   n = n + 1
   r[n] = v
 end
 return raw_concat(r, sep, 1, n)";
 
-const UNPACK_LUA: &str = "local t, i, j = ...
-if j == nil then j = checklen(#t) end
+const UNPACK_LUA: &str = "local t, i, j, at = ...
+if j == nil then j = checklen(#t, at) end
 if i > j then return end
-unpack_size(i, j)
+unpack_size(i, j, at)
 local r = {}
 for k = i, j do r[k - i + 1] = t[k] end
 return raw_unpack(r, 1, j - i + 1)";
@@ -88,13 +190,13 @@ else
 end
 return a2";
 
-const SORT_LUA: &str = "local t, comp = ...
-local n = checklen(#t)
+const SORT_LUA: &str = "local t, comp, at = ...
+local n = checklen(#t, at)
 if n > 1 then
-  if n >= 2147483647 then fail(\"bad argument #1 to 'sort' (array too big)\") end
+  if n >= 2147483647 then fail(at, \"bad argument #1 to 'sort' (array too big)\") end
   local r = {}
   for k = 1, n do r[k] = t[k] end
-  raw_sort(r, comp, n)
+  raw_sort(r, comp, n, at)
   for k = 1, n do t[k] = r[k] end
 end";
 
@@ -122,7 +224,9 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
     env.set(
         ctx,
         "fail",
-        Callback::from_fn(&ctx, |_, _, stack| Err(stack.get(0).into())),
+        Callback::from_fn(&ctx, |ctx, _, stack| {
+            Err(positioned(ctx, stack.get(0), stack.get(1)))
+        }),
     )
     .unwrap();
     env.set(
@@ -152,7 +256,8 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         Callback::from_fn(&ctx, |ctx, _, mut stack| {
             let i = check_integer(ctx, &stack, 1, "unpack")?;
             let j = check_integer(ctx, &stack, 2, "unpack")?;
-            check_unpack_size(ctx, i, j)?;
+            check_unpack_size(ctx, i, j)
+                .map_err(|e| positioned(ctx, stack.get(2), super::check::error_value(ctx, &e)))?;
             stack.clear();
             Ok(CallbackReturn::Return)
         }),
@@ -165,7 +270,10 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         Callback::from_fn(&ctx, |ctx, _, mut stack| {
             match super::check::to_int(stack.get(0)) {
                 Some(n) => stack.replace(ctx, n),
-                None => return Err(lua_error(ctx, "object length is not an integer")),
+                None => {
+                    let msg = ctx.intern(b"object length is not an integer");
+                    return Err(positioned(ctx, stack.get(1), Value::String(msg)));
+                }
             }
             Ok(CallbackReturn::Return)
         }),
@@ -197,8 +305,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
             ctx,
             "concat",
             Callback::from_fn_with(&ctx, (fb, raw_concat), |(fb, raw), ctx, exec, stack| {
-                let t = check_table(ctx, &stack, 1, "concat")?;
-                if has_meta(ctx, t) {
+                if let Tab::Meta(t) = check_tab(ctx, &stack, 1, "concat", READ_LEN)? {
                     let mut stack = stack;
                     let sep = opt_string(ctx, &stack, 2, "concat")?
                         .map_or(Value::String(ctx.intern(b"")), Value::String);
@@ -208,7 +315,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                     } else {
                         Value::Integer(check_integer(ctx, &stack, 4, "concat")?)
                     };
-                    stack.replace(ctx, (t, sep, i, j));
+                    stack.replace(ctx, (t, sep, i, j, at(ctx, &exec)));
                     return Ok(CallbackReturn::Call {
                         function: fb.concat.into(),
                         then: None,
@@ -235,7 +342,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                         } else {
                             Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
                         };
-                        stack.replace(ctx, (t, i, j));
+                        stack.replace(ctx, (t, i, j, at(ctx, &exec)));
                         Ok(CallbackReturn::Call {
                             function: fb.unpack.into(),
                             then: None,
@@ -251,18 +358,22 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
             ctx,
             "sort",
             Callback::from_fn_with(&ctx, (fb, raw_sort), |(fb, raw), ctx, exec, mut stack| {
-                let t = check_table(ctx, &stack, 1, "sort")?;
+                let t = check_tab(ctx, &stack, 1, "sort", READ_WRITE_LEN)?;
                 match stack.get(1) {
                     Value::Nil | Value::Function(_) => {}
                     _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
                 }
-                if has_meta(ctx, t) {
-                    stack.resize(2);
-                    return Ok(CallbackReturn::Call {
-                        function: fb.sort.into(),
-                        then: None,
-                    });
-                }
+                let t = match t {
+                    Tab::Raw(t) => t,
+                    Tab::Meta(_) => {
+                        stack.resize(2);
+                        stack.push_back(at(ctx, &exec));
+                        return Ok(CallbackReturn::Call {
+                            function: fb.sort.into(),
+                            then: None,
+                        });
+                    }
+                };
                 let n = t.length();
                 if n > 1 && n >= i32::MAX as i64 {
                     return Err(arg_error(ctx, 1, "sort", "array too big"));
@@ -293,8 +404,8 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
 }
 
 fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
-    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "insert")?;
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
+        let t = check_tab(ctx, &stack, 1, "insert", READ_WRITE_LEN)?;
         let nargs = stack.len();
         if nargs != 2 && nargs != 3 {
             return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
@@ -304,17 +415,20 @@ fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
         } else {
             None
         };
-        if has_meta(ctx, t) {
-            let (p, v) = match pos {
-                Some(p) => (Value::Integer(p), stack.get(2)),
-                None => (stack.get(1), Value::Nil),
-            };
-            stack.replace(ctx, (t, nargs as i64, p, v));
-            return Ok(CallbackReturn::Call {
-                function: fb.insert.into(),
-                then: None,
-            });
-        }
+        let t = match t {
+            Tab::Raw(t) => t,
+            Tab::Meta(t) => {
+                let (p, v) = match pos {
+                    Some(p) => (Value::Integer(p), stack.get(2)),
+                    None => (stack.get(1), Value::Nil),
+                };
+                stack.replace(ctx, (t, nargs as i64, p, v, at(ctx, &exec)));
+                return Ok(CallbackReturn::Call {
+                    function: fb.insert.into(),
+                    then: None,
+                });
+            }
+        };
         let e = t.length().wrapping_add(1);
         match pos {
             None => raw_set(ctx, t, Value::Integer(e), stack.get(1))?,
@@ -337,21 +451,25 @@ fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
 }
 
 fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
-    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "remove")?;
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
+        let t = check_tab(ctx, &stack, 1, "remove", READ_WRITE_LEN)?;
         let has_pos = !stack.get(1).is_nil();
         let given = if has_pos {
             Some(check_integer(ctx, &stack, 2, "remove")?)
         } else {
             None
         };
-        if has_meta(ctx, t) {
-            stack.replace(ctx, (t, given.map_or(Value::Nil, Value::Integer), has_pos));
-            return Ok(CallbackReturn::Call {
-                function: fb.remove.into(),
-                then: None,
-            });
-        }
+        let t = match t {
+            Tab::Raw(t) => t,
+            Tab::Meta(t) => {
+                let given = given.map_or(Value::Nil, Value::Integer);
+                stack.replace(ctx, (t, given, has_pos, at(ctx, &exec)));
+                return Ok(CallbackReturn::Call {
+                    function: fb.remove.into(),
+                    then: None,
+                });
+            }
+        };
         let size = t.length();
         let mut pos = given.unwrap_or(size);
         if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
@@ -410,7 +528,7 @@ fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 
 fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Error<'gc>> {
     let n = (j as u64).wrapping_sub(i as u64);
-    if n >= MAX_UNPACK {
+    if n >= super::check::MAX_RESULTS {
         return Err(lua_error(ctx, "too many results to unpack"));
     }
     Ok(n + 1)
@@ -478,17 +596,20 @@ impl<'gc> Sequence<'gc> for MoveSeq<'gc> {
 
 fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
     Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
-        let a1 = check_table(ctx, &stack, 1, "move")?;
         let f = check_integer(ctx, &stack, 2, "move")?;
         let e = check_integer(ctx, &stack, 3, "move")?;
         let t = check_integer(ctx, &stack, 4, "move")?;
+        let a1 = check_tab(ctx, &stack, 1, "move", READ)?;
         let a2 = if stack.get(4).is_nil() {
-            a1
+            match a1 {
+                Tab::Raw(_) => a1,
+                Tab::Meta(_) => check_tab(ctx, &stack, 1, "move", WRITE)?,
+            }
         } else {
-            check_table(ctx, &stack, 5, "move")?
+            check_tab(ctx, &stack, 5, "move", WRITE)?
         };
         if e < f {
-            stack.replace(ctx, a2);
+            stack.replace(ctx, a2.value());
             return Ok(CallbackReturn::Return);
         }
         if !(f > 0 || e < i64::MAX.wrapping_add(f)) {
@@ -498,15 +619,15 @@ fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
         if t > i64::MAX.wrapping_sub(n).wrapping_add(1) {
             return Err(arg_error(ctx, 4, "move", "destination wrap around"));
         }
-        let same = a1 == a2;
+        let same = super::check::raw_equal(a1.value(), a2.value());
         let forward = t > e || t <= f || !same;
-        if has_meta(ctx, a1) || has_meta(ctx, a2) {
-            stack.replace(ctx, (a1, f, t, a2, n, forward));
+        let (Tab::Raw(a1), Tab::Raw(a2)) = (a1, a2) else {
+            stack.replace(ctx, (a1.value(), f, t, a2.value(), n, forward));
             return Ok(CallbackReturn::Call {
                 function: fb.mv.into(),
                 then: None,
             });
-        }
+        };
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             MoveSeq {
@@ -833,7 +954,10 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
 /// consulting `t`'s metamethods.
 fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, exec, stack| {
-        let position = caller_position(&exec);
+        let position = match stack.get(3) {
+            Value::String(at) => at.as_bytes().to_vec(),
+            _ => caller_position(&exec),
+        };
         let t = check_table(ctx, &stack, 1, "sort")?;
         let comp = match stack.get(1) {
             Value::Function(f) => Some(f),

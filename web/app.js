@@ -32,8 +32,61 @@ function showValue(v) {
   return String(v);
 }
 
-const lua = await Lua.open();
+const lua = await Lua.open({ home: 'playground', onWarning: (w) => append(`warning: ${w}\n`, 'error') });
 lua.onOutput = (text) => append(text);
+
+// The `_home` inspector: the tree from lua.homeSnapshot().
+function nodeText(node) {
+  if (node === null) return 'nil';
+  if (typeof node !== 'object') return JSON.stringify(node);
+  if (node.type === 'function') return node.native ? `function ${node.native}` : `function (${node.chunk}:${node.line})`;
+  return node.ref ? `table #${node.id} (shown above)` : `table #${node.id}`;
+}
+
+function renderTree(list, node) {
+  for (const { key, value } of node.entries ?? []) {
+    const item = document.createElement('li');
+    item.textContent = `${JSON.stringify(key)} = ${nodeText(value)}`;
+    if (value && value.type === 'function') item.className = 'fn';
+    if (value && value.type === 'table' && !value.ref) {
+      const sub = document.createElement('ul');
+      renderTree(sub, value);
+      item.append(sub);
+    }
+    list.append(item);
+  }
+}
+
+function showHome() {
+  const tree = $('home-tree');
+  tree.textContent = '';
+  renderTree(tree, lua.homeSnapshot());
+  if (!tree.children.length) tree.textContent = '(empty)';
+  const { backend, name } = lua.home;
+  $('home-backend').textContent = backend === 'indexeddb' ? `saved in IndexedDB (${name})` : 'in memory only';
+}
+showHome();
+
+$('export').addEventListener('click', async () => {
+  const bytes = await lua.exportHome();
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/cbor' }));
+  link.download = 'home.cbor';
+  link.click();
+  URL.revokeObjectURL(link.href);
+});
+$('import').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  try {
+    await lua.importHome(new Uint8Array(await file.arrayBuffer()));
+    append('_home imported\n');
+  } catch (err) {
+    append(`import refused: ${err.message}\n`, 'error');
+  }
+  e.target.value = '';
+  showHome();
+});
 lua.onStatus = ({ state, slices, elapsedMs }) => {
   statusLine.textContent = `${state} · ${slices} slices · ${Math.round(elapsedMs)} ms`;
 };
@@ -51,6 +104,7 @@ async function run() {
   } finally {
     runButton.disabled = false;
     stopButton.disabled = true;
+    showHome();
   }
 }
 

@@ -2,7 +2,7 @@
 export class LuaError extends Error {
   readonly name: 'LuaError';
   /** What ended the chunk. */
-  readonly kind: 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'internal' | 'busy';
+  readonly kind: 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'memory' | 'internal' | 'busy';
   /** The chunk name, when known. */
   readonly chunk: string | null;
   /** The 1-based line, when known. */
@@ -26,15 +26,49 @@ export interface OpenOptions {
   sliceMs?: number;
   /** Bound on the total work (fuel, about one unit per VM instruction) of each run. */
   fuelLimit?: number;
+  /** Bytes the Lua heap may use. */
+  memoryLimit?: number;
+  /** Run the state in a dedicated Web Worker (same API). */
+  worker?: boolean;
+  /** Name of the persistent `_home` (one IndexedDB database each). Default `default`. */
+  home?: string;
+  /** `false` keeps `_home` in memory only. Default true. */
+  persist?: boolean;
+  /** `false` leaves the global `Memory` alias of `_home` unset. Default true. */
+  memoryAlias?: boolean;
+  /** How often a long run saves `_home`, in milliseconds. Default 300. */
+  saveEveryMs?: number;
+  /** Receives warnings (also those raised while opening). */
+  onWarning?: (message: string) => void;
 }
+
+export interface HomeInfo {
+  name: string;
+  backend: 'indexeddb' | 'memory';
+  /** Sequence number of the last log record this state has seen. */
+  seq: number;
+  logLength?: number;
+  lastSaveMs?: number | null;
+}
+
+/** `_home` as a JSON tree: tables, scalars, and functions with their chunk and line. */
+export type HomeNode =
+  | null
+  | boolean
+  | number
+  | string
+  | { type: 'table'; id: number; entries?: { key: string | number | boolean; value: HomeNode }[]; ref?: true }
+  | { type: 'function'; chunk?: string; line?: number; native?: string };
 
 export interface RunOptions {
   /** Name used in error messages (`chunk:line: message`). Default `main`. */
   chunkName?: string;
+  /** Bound on this run's total work. */
+  fuelLimit?: number;
 }
 
 export interface RunStatus {
-  state: 'running' | 'paused' | 'finished' | 'error' | 'stopped';
+  state: 'running' | 'paused' | 'waiting' | 'finished' | 'error' | 'stopped';
   slices: number;
   fuel: number;
   elapsedMs: number;
@@ -46,7 +80,21 @@ export class Lua {
   onStatus: ((status: RunStatus) => void) | null;
   readonly running: boolean;
   readonly paused: boolean;
+  onWarning: ((message: string) => void) | null;
+  readonly warnings: string[];
+  readonly home: HomeInfo;
   run(source: string, options?: RunOptions): Promise<LuaValue[]>;
+  /** Exposes a JS function to Lua; a returned Promise suspends the calling Lua code. */
+  register(name: string, fn: (...args: any[]) => any): void;
+  /** Writes every `_home` change; resolves once the transaction committed. */
+  save(): Promise<void>;
+  /** Saves, then folds the log into a new snapshot generation. */
+  compactHome(): Promise<void>;
+  exportHome(): Promise<Uint8Array>;
+  /** Replaces `_home` with an export, after checking it completely. */
+  importHome(bytes: Uint8Array): Promise<void>;
+  homeSnapshot(): HomeNode;
+  setMemoryAliasEnabled(enabled: boolean): void;
   stop(): void;
   pause(): void;
   resume(): void;

@@ -63,3 +63,20 @@ test('errors show chunk and line', async () => {
   assert.equal(await page.locator('[data-testid=output] .error').textContent(), 'input:2: broken\n');
   await page.close();
 });
+
+test('the _home panel shows what a script stored, also after a reload', async () => {
+  const page = await openIndex();
+  await page.getByTestId('source').fill('_home.visits = (_home.visits or 0) + 1\n_home.greet = function() return "hi" end');
+  await page.getByTestId('run').click();
+  const tree = page.getByTestId('home-tree');
+  await tree.filter({ hasText: '"visits" = 1' }).waitFor({ timeout: 10_000 });
+  assert.match(await tree.textContent(), /"greet" = function \(input:2\)/);
+  assert.match(await page.getByTestId('home-backend').textContent(), /IndexedDB/);
+  await page.reload();
+  await page.getByTestId('status').filter({ hasText: 'ready' }).waitFor();
+  assert.match(await tree.textContent(), /"visits" = 1/, 'the panel shows the stored home on load');
+  await page.getByTestId('source').fill('_home.visits = _home.visits + 1');
+  await page.getByTestId('run').click();
+  await tree.filter({ hasText: '"visits" = 2' }).waitFor({ timeout: 10_000 });
+  await page.close();
+});

@@ -366,6 +366,10 @@ export class Lua {
   // A save during a long run, at most every `saveEveryMs`.
   #maybeAutoSave() {
     if (!this.#db || this.#autoSaving || now() - this.#lastSave < this.#options.saveEveryMs) return;
+    if (!this.#rt.homePending()) {
+      this.#lastSave = now();
+      return;
+    }
     this.#autoSaving = true;
     this.save().catch(() => {}).finally(() => { this.#autoSaving = false; });
   }
@@ -535,7 +539,8 @@ export class Lua {
       this.#stopRequested = false;
       // Whatever the outcome, what the chunk wrote to _home is saved before
       // run settles (unless the store does not answer).
-      await Promise.race([this.save().catch(() => {}),
+      const saved = this.#db && this.#rt.homePending() ? this.save().catch(() => {}) : null;
+      await Promise.race([saved,
         new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS))]);
     }
   }

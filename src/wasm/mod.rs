@@ -310,6 +310,16 @@ impl LuaRuntime {
         Some(bytes)
     }
 
+    /// Whether a save could write something (changes, a batch not yet
+    /// confirmed, or stored closures whose upvalues may have changed).
+    #[wasm_bindgen(js_name = homePending)]
+    pub fn home_pending(&mut self) -> bool {
+        let Some(queue) = &self.queue else {
+            return false;
+        };
+        self.in_flight.is_some() || !queue.pending().is_empty() || self.rt.home_pending()
+    }
+
     /// The batch from `takeHomeBatch` was committed.
     #[wasm_bindgen(js_name = commitHomeBatch)]
     pub fn commit_home_batch(&mut self) {

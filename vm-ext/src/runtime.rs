@@ -318,6 +318,16 @@ impl Runtime {
         Ok(())
     }
 
+    /// Whether a flush could write something: `_home` has changes, or
+    /// stored closures exist whose upvalues may have changed.
+    pub fn home_pending(&mut self) -> bool {
+        if self.poisoned || self.home.borrow().is_dirty() {
+            return !self.poisoned;
+        }
+        let lua = &mut self.lua;
+        guard(|| lua.enter(home::has_live_cells)).unwrap_or(false)
+    }
+
     /// Puts a batch that could not be written back into the dirty set, so
     /// the next flush writes those records again (with their current values).
     pub fn restore_home_batch(&mut self, batch: &Batch) {

@@ -200,3 +200,56 @@ fn each_step_is_bounded() {
         );
     }
 }
+
+#[test]
+fn host_call_suspends_inside_metamethods() {
+    let mut rt = Runtime::new(Default::default());
+    rt.register_host_function("lookup");
+    rt.load(
+        br#"
+        local seen = {}
+        local t = setmetatable({}, {
+            __index = function(_, k) return lookup(k) end,
+            __newindex = function(_, k, v) seen[k] = lookup(v) end,
+            __call = function(_, x) return lookup(x) * 2 end,
+        })
+        local a = t.first
+        t.second = "v"
+        local ok, c = pcall(t, 5)
+        return a, seen.second, ok, c
+    "#,
+        "meta",
+    )
+    .unwrap();
+    let mut answers = Vec::new();
+    let result = loop {
+        match drive(&mut rt) {
+            StepResult::Waiting => {
+                for call in rt.take_host_calls() {
+                    let v = match &call.args[0] {
+                        HostValue::String(s) => HostValue::String([b"got ".as_slice(), s].concat()),
+                        HostValue::Integer(i) => HostValue::Integer(i + 1),
+                        other => panic!("unexpected argument {other:?}"),
+                    };
+                    answers.push(v.clone());
+                    assert!(rt.resolve_host_call(call.id, HostCallOutcome::Return(vec![v])));
+                }
+            }
+            other => break other,
+        }
+    };
+    assert_eq!(
+        answers.len(),
+        3,
+        "each metamethod waited on its own host call"
+    );
+    assert_eq!(
+        result,
+        StepResult::Finished(vec![
+            HostValue::String(b"got first".to_vec()),
+            HostValue::String(b"got v".to_vec()),
+            HostValue::Boolean(true),
+            HostValue::Integer(12),
+        ])
+    );
+}

@@ -1,6 +1,7 @@
 // Benchmark (printed, never asserted): slicing overhead in headless Chromium.
 // The same CPU-bound script runs to completion in one runSlice call, then
-// through Lua.run with 1, 4 and 16 ms slices; also the stop() latency.
+// through Lua.run with 1, 4 and 16 ms slices (persist: false: this measures
+// slicing, scripts/bench-home.mjs measures the store); also the stop() latency.
 // Usage: node scripts/bench-slicing.mjs   (after scripts/serve.sh or test.sh built web/pkg)
 import { openBrowser } from '../web/tests/harness.mjs';
 
@@ -39,7 +40,7 @@ const results = await page.evaluate(async (script) => {
     const times = [];
     let slices = 0;
     for (let i = 0; i < rounds; i++) {
-      const lua = await Lua.open({ sliceMs });
+      const lua = await Lua.open({ persist: false, sliceMs });
       lua.onStatus = (s) => { slices = s.slices; };
       const t0 = performance.now();
       await lua.run(script, { chunkName: 'bench' });

@@ -98,6 +98,7 @@ export class Lua {
   #autoSaving = false;
   #lifecycle = null;
   #lastSaveMs = null;
+  #notice = null;
 
   /** Every warning so far (a home kept in memory only, damaged records, a failed save, ...). */
   warnings = [];
@@ -272,8 +273,10 @@ export class Lua {
       this.#channel?.close();
       this.#channel = new BroadcastChannel(`luahome:${this.#homeName()}`);
       this.#channel.onmessage = () => {
-        this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
+        const done = this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
           this.#warn(`_home: could not read another tab's changes (${errorMessage(e)})`));
+        this.#notice = done;
+        done.finally(() => { if (this.#notice === done) this.#notice = null; });
       };
     }
     if (!this.#lifecycle && typeof document !== 'undefined' && typeof addEventListener === 'function') {
@@ -466,13 +469,15 @@ export class Lua {
     }
     this.#running = true;
     this.#stopRequested = false;
-    if (this.#db) {
-      // Another tab's committed writes are visible to this run. A store that
-      // does not answer (a blocked database) must not hold the run up.
-      const caughtUp = this.#enqueue(() => this.#withLock(() => this.#catchUp())).then(() => true, (e) => {
-        this.#warn(`_home: could not read other tabs' changes (${errorMessage(e)})`);
-        return true;
-      });
+    // Another tab's committed writes are visible to this run: their notice
+    // (BroadcastChannel) starts a catch-up, which the run waits for; without
+    // BroadcastChannel every run catches up first. A store that does not
+    // answer (a blocked database) must not hold the run up.
+    const pending = !this.#db ? null : this.#channel ? this.#notice
+      : this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
+        this.#warn(`_home: could not read other tabs' changes (${errorMessage(e)})`));
+    if (pending) {
+      const caughtUp = pending.then(() => true);
       const late = new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS, false));
       if (!(await Promise.race([caughtUp, late]))) {
         this.#warn(`_home: IndexedDB has not answered for ${STORE_WAIT_MS} ms; running without other tabs' latest changes`);

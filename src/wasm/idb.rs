@@ -661,7 +661,7 @@ impl HomeDb {
             let end = start.saturating_add(ID_BLOCK);
             if end > vm_ext::persist::model::MAX_ID {
                 return Err(js_err(
-                    "this home has used up its object id space; export and import it to renumber",
+                    "this home has reserved all of its object id blocks (2^25 runtimes opened it); new persistent objects cannot get ids",
                 ));
             }
             meta.next_block = end;

@@ -70,6 +70,19 @@ const COMPACT_AFTER_RECORDS = 64;
 // How long a run waits for the store before it starts anyway.
 const STORE_WAIT_MS = 1000;
 
+// Calls `flush` on `pagehide` and when the page becomes hidden; returns a
+// function that removes the listeners (null where there is no page).
+function onPageLeave(flush) {
+  if (typeof document === 'undefined' || typeof addEventListener !== 'function') return null;
+  const hidden = () => { if (document.visibilityState === 'hidden') flush(); };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', hidden);
+  return () => {
+    removeEventListener('pagehide', flush);
+    document.removeEventListener('visibilitychange', hidden);
+  };
+}
+
 function errorMessage(e) {
   return e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
 }
@@ -279,16 +292,7 @@ export class Lua {
         done.finally(() => { if (this.#notice === done) this.#notice = null; });
       };
     }
-    if (!this.#lifecycle && typeof document !== 'undefined' && typeof addEventListener === 'function') {
-      const flush = () => { this.save().catch(() => {}); };
-      const hidden = () => { if (document.visibilityState === 'hidden') flush(); };
-      addEventListener('pagehide', flush);
-      document.addEventListener('visibilitychange', hidden);
-      this.#lifecycle = () => {
-        removeEventListener('pagehide', flush);
-        document.removeEventListener('visibilitychange', hidden);
-      };
-    }
+    this.#lifecycle ??= onPageLeave(() => { this.save().catch(() => {}); });
   }
 
   // Applies what other tabs committed since #seq. Call under the lock.
@@ -675,17 +679,8 @@ class WorkerLua {
     const { worker: _, onWarning, ...rest } = options;
     if (onWarning) lua.onWarning = onWarning;
     lua.home = await lua.#request({ type: 'open', options: rest });
-    if (typeof document !== 'undefined') {
-      // The worker cannot see the page going away: tell it to save.
-      const flush = () => lua.#worker.postMessage({ type: 'save' });
-      const hidden = () => { if (document.visibilityState === 'hidden') flush(); };
-      addEventListener('pagehide', flush);
-      document.addEventListener('visibilitychange', hidden);
-      lua.#lifecycle = () => {
-        removeEventListener('pagehide', flush);
-        document.removeEventListener('visibilitychange', hidden);
-      };
-    }
+    // The worker cannot see the page going away: tell it to save.
+    lua.#lifecycle = onPageLeave(() => lua.#worker.postMessage({ type: 'save' }));
     return lua;
   }
 

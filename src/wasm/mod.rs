@@ -335,12 +335,14 @@ impl LuaRuntime {
         }
     }
 
-    fn protected(&self) -> Vec<Batch> {
-        let mut out: Vec<Batch> = self.in_flight.iter().cloned().collect();
-        if let Some(q) = &self.queue {
-            out.push(q.pending().clone());
-        }
-        out
+    /// Applies another tab's changes; the in-flight and queued batches
+    /// (written here, not yet confirmed) keep their local values.
+    fn apply_remote(&mut self, batch: &Batch) -> Result<(), JsValue> {
+        let queued = self.queue.as_ref().map(|q| q.pending().clone());
+        let protected: Vec<&Batch> = self.in_flight.iter().chain(queued.as_ref()).collect();
+        self.rt
+            .apply_remote_home(batch, &protected)
+            .map_err(|e| js_error(&e.to_string()))
     }
 
     /// Applies an encoded batch another tab committed (from `readSince`).
@@ -349,11 +351,7 @@ impl LuaRuntime {
     #[wasm_bindgen(js_name = applyRemoteHome)]
     pub fn apply_remote_home(&mut self, batch: Uint8Array) -> Result<(), JsValue> {
         let batch = Batch::decode(&batch.to_vec()).map_err(|e| js_error(&e.to_string()))?;
-        let protected = self.protected();
-        let refs: Vec<&Batch> = protected.iter().collect();
-        self.rt
-            .apply_remote_home(&batch, &refs)
-            .map_err(|e| js_error(&e.to_string()))
+        self.apply_remote(&batch)
     }
 
     /// Brings `_home` to a whole snapshot (from `readSince` after this tab
@@ -365,11 +363,7 @@ impl LuaRuntime {
         let records = store::decode_snapshot(&snapshot.to_vec(), "home snapshot")
             .map_err(|e| js_error(&e.to_string()))?;
         let diff = self.rt.home_model().diff_to(&records);
-        let protected = self.protected();
-        let refs: Vec<&Batch> = protected.iter().collect();
-        self.rt
-            .apply_remote_home(&diff, &refs)
-            .map_err(|e| js_error(&e.to_string()))
+        self.apply_remote(&diff)
     }
 
     /// Every record of `_home` as it stands now (no flush), as a snapshot

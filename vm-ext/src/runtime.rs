@@ -321,8 +321,11 @@ impl Runtime {
     /// Whether a flush could write something: `_home` has changes, or
     /// stored closures exist whose upvalues may have changed.
     pub fn home_pending(&mut self) -> bool {
-        if self.poisoned || self.home.borrow().is_dirty() {
-            return !self.poisoned;
+        if self.poisoned {
+            return false;
+        }
+        if self.home.borrow().is_dirty() {
+            return true;
         }
         let lua = &mut self.lua;
         guard(|| lua.enter(home::has_live_cells)).unwrap_or(false)
@@ -382,18 +385,12 @@ impl Runtime {
         if !chunk_ended && self.steps_since_flush < self.options.flush_every_steps {
             return;
         }
-        let dirty = self.home.borrow().is_dirty();
-        let lua = &mut self.lua;
-        let live = dirty || guard(|| lua.enter(home::has_live_cells)).unwrap_or(false);
-        if !live {
+        if !self.home_pending() {
             self.steps_since_flush = 0;
             return;
         }
         if let Err(e) = self.flush() {
-            let msg = format!("automatic flush failed: {e}");
-            if !self.warnings.contains(&msg) {
-                self.warnings.push(msg);
-            }
+            self.push_warning(format!("automatic flush failed: {e}"));
         }
     }
 

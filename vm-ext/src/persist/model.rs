@@ -40,6 +40,33 @@ pub enum ModelError {
 /// parts iterate in order).
 pub type PTable = BTreeMap<PKey, PValue>;
 
+/// One store record, decoded.
+enum Record {
+    Meta(MetaRecord),
+    Entry(u64, PKey, PValue),
+    Function(u64, FunctionRecord),
+    Cell(u64, Option<PValue>),
+}
+
+fn decode_record_key(k: &[u8]) -> Result<RecordKey, ModelError> {
+    codec::decode_key(k).map_err(|source| ModelError::Record {
+        context: "record key".into(),
+        source,
+    })
+}
+
+/// Decodes the value `v` of the record stored under `key`.
+fn decode_record(key: RecordKey, v: &[u8]) -> Result<Record, ModelError> {
+    let context = format!("{key:?}");
+    let ctx = |source| ModelError::Record { context, source };
+    Ok(match key {
+        RecordKey::Meta => Record::Meta(codec::decode_meta(v).map_err(ctx)?),
+        RecordKey::Entry(t, pk) => Record::Entry(t, pk, codec::decode_entry(v).map_err(ctx)?),
+        RecordKey::Function(id) => Record::Function(id, codec::decode_function(v).map_err(ctx)?),
+        RecordKey::Cell(id) => Record::Cell(id, codec::decode_cell(v).map_err(ctx)?),
+    })
+}
+
 fn same_cell(a: &Option<PValue>, b: &Option<PValue>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a.same(b),
@@ -95,27 +122,16 @@ impl HomeModel {
         };
         let mut meta = None;
         for (k, v) in records {
-            let key = codec::decode_key(&k).map_err(|source| ModelError::Record {
-                context: "record key".into(),
-                source,
-            })?;
-            let ctx = |source| ModelError::Record {
-                context: format!("{key:?}"),
-                source,
-            };
-            match &key {
-                RecordKey::Meta => meta = Some(codec::decode_meta(&v).map_err(ctx)?),
-                RecordKey::Entry(t, pk) => {
-                    let value = codec::decode_entry(&v).map_err(ctx)?;
-                    m.tables.entry(*t).or_default().insert(pk.clone(), value);
+            match decode_record(decode_record_key(&k)?, &v)? {
+                Record::Meta(m) => meta = Some(m),
+                Record::Entry(t, pk, value) => {
+                    m.tables.entry(t).or_default().insert(pk, value);
                 }
-                RecordKey::Function(id) => {
-                    let f = codec::decode_function(&v).map_err(ctx)?;
-                    m.functions.insert(*id, f);
+                Record::Function(id, f) => {
+                    m.functions.insert(id, f);
                 }
-                RecordKey::Cell(id) => {
-                    let c = codec::decode_cell(&v).map_err(ctx)?;
-                    m.cells.insert(*id, c);
+                Record::Cell(id, c) => {
+                    m.cells.insert(id, c);
                 }
             }
         }
@@ -143,15 +159,7 @@ impl HomeModel {
             )));
         }
         m.tables.entry(HOME_TABLE_ID).or_default();
-        let max_id = m
-            .tables
-            .keys()
-            .chain(m.functions.keys())
-            .chain(m.cells.keys())
-            .copied()
-            .max()
-            .unwrap_or(HOME_TABLE_ID);
-        m.next_id = meta.next_id.max(max_id.saturating_add(1));
+        m.next_id = meta.next_id.max(m.max_id().saturating_add(1));
         if m.next_id > MAX_ID {
             return Err(ModelError::Inconsistent(format!(
                 "object ids run past {MAX_ID}"
@@ -253,101 +261,37 @@ impl HomeModel {
         batch: &Batch,
         protected: &HashSet<RecordKey>,
     ) -> Result<Vec<u64>, ModelError> {
-        enum Change {
-            Entry(u64, PKey, Option<PValue>),
-            Function(u64, Option<FunctionRecord>),
-            Cell(u64, Option<Option<PValue>>),
-        }
-        let decode_key = |k: &[u8]| {
-            codec::decode_key(k).map_err(|source| ModelError::Record {
-                context: "record key".into(),
-                source,
-            })
-        };
         let mut changes = Vec::new();
         for k in &batch.deletes {
-            match decode_key(k)? {
-                RecordKey::Meta => {}
-                RecordKey::Entry(t, pk) => changes.push(Change::Entry(t, pk, None)),
-                RecordKey::Function(id) => changes.push(Change::Function(id, None)),
-                RecordKey::Cell(id) => changes.push(Change::Cell(id, None)),
-            }
+            changes.push((decode_record_key(k)?, None));
         }
         for (k, v) in &batch.puts {
-            let key = decode_key(k)?;
-            let ctx = |source| ModelError::Record {
-                context: format!("{key:?}"),
-                source,
-            };
-            match &key {
-                RecordKey::Meta => {
-                    codec::decode_meta(v).map_err(ctx)?;
-                }
-                RecordKey::Entry(t, pk) => {
-                    let value = codec::decode_entry(v).map_err(ctx)?;
-                    changes.push(Change::Entry(*t, pk.clone(), Some(value)));
-                }
-                RecordKey::Function(id) => {
-                    let f = codec::decode_function(v).map_err(ctx)?;
-                    changes.push(Change::Function(*id, Some(f)));
-                }
-                RecordKey::Cell(id) => {
-                    let c = codec::decode_cell(v).map_err(ctx)?;
-                    changes.push(Change::Cell(*id, Some(c)));
-                }
-            }
+            let key = decode_record_key(k)?;
+            changes.push((key.clone(), Some(decode_record(key, v)?)));
         }
-        let keep = |key: &RecordKey, dirty: &HashSet<RecordKey>| {
-            dirty.contains(key) || protected.contains(key)
-        };
         let mut cells = Vec::new();
-        for change in changes {
-            match change {
-                Change::Entry(t, pk, value) => {
-                    let key = RecordKey::Entry(t, pk);
-                    if keep(&key, &self.dirty) {
-                        continue;
-                    }
-                    let RecordKey::Entry(t, pk) = key else {
-                        continue;
-                    };
-                    let table = self.tables.entry(t).or_default();
-                    let old = match value {
-                        Some(v) => table.insert(pk, v),
-                        None => table.remove(&pk),
-                    };
-                    if let Some(PValue::Table(_) | PValue::Function(_)) = old {
-                        self.maybe_garbage = true;
+        for (key, record) in changes {
+            if self.dirty.contains(&key) || protected.contains(&key) {
+                continue;
+            }
+            match (record, key) {
+                (Some(Record::Meta(_)), _) | (None, RecordKey::Meta) => {}
+                (Some(Record::Entry(t, pk, v)), _) => self.set_remote_entry(t, pk, Some(v)),
+                (None, RecordKey::Entry(t, pk)) => self.set_remote_entry(t, pk, None),
+                (Some(Record::Function(id, f)), _) => {
+                    self.functions.insert(id, f);
+                }
+                (None, RecordKey::Function(id)) => {
+                    self.functions.remove(&id);
+                }
+                (Some(Record::Cell(id, c)), _) => {
+                    let old = self.cells.insert(id, c.clone());
+                    if old.is_none_or(|o| !same_cell(&o, &c)) {
+                        cells.push(id);
                     }
                 }
-                Change::Function(id, f) => {
-                    if keep(&RecordKey::Function(id), &self.dirty) {
-                        continue;
-                    }
-                    match f {
-                        Some(f) => {
-                            self.functions.insert(id, f);
-                        }
-                        None => {
-                            self.functions.remove(&id);
-                        }
-                    }
-                }
-                Change::Cell(id, c) => {
-                    if keep(&RecordKey::Cell(id), &self.dirty) {
-                        continue;
-                    }
-                    match c {
-                        Some(c) => {
-                            let old = self.cells.insert(id, c.clone());
-                            if old.is_none_or(|o| !same_cell(&o, &c)) {
-                                cells.push(id);
-                            }
-                        }
-                        None => {
-                            self.cells.remove(&id);
-                        }
-                    }
+                (None, RecordKey::Cell(id)) => {
+                    self.cells.remove(&id);
                 }
             }
         }
@@ -357,6 +301,18 @@ impl HomeModel {
             self.next_id = self.next_id.max(self.max_id().saturating_add(1));
         }
         Ok(cells)
+    }
+
+    /// Sets an entry from another runtime's batch (not marked dirty).
+    fn set_remote_entry(&mut self, table: u64, key: PKey, value: Option<PValue>) {
+        let t = self.tables.entry(table).or_default();
+        let old = match value {
+            Some(v) => t.insert(key, v),
+            None => t.remove(&key),
+        };
+        if let Some(PValue::Table(_) | PValue::Function(_)) = old {
+            self.maybe_garbage = true;
+        }
     }
 
     /// The batch that turns this model's records into `records` (for a

@@ -529,7 +529,7 @@ fn host_objects_by_reference() {
         g.title = "changed"
         local added = g:add(5)
         local ok, err = pcall(function() g.frozen = 1 end)
-        local ok2, err2 = pcall(function() return g:boom() end)
+        local ok2, err2 = pcall(function() local r = g:boom() return r end)
         local o = js.new(g.add, "x")
         local keys = {}
         for k in pairs(g) do keys[#keys + 1] = k end

@@ -824,7 +824,10 @@ impl Runtime {
     /// `require(name)` makes a [`HostTarget::Module`] host call and waits for
     /// the source (a string).
     pub fn add_module_loader(&mut self, name: &str) {
-        self.host.module_loaders.borrow_mut().insert(name.to_string());
+        self.host
+            .module_loaders
+            .borrow_mut()
+            .insert(name.to_string());
     }
 
     /// The task id of the running chunk or call, if any.
@@ -889,7 +892,8 @@ impl Runtime {
         let started = guard(|| {
             lua.enter(|ctx| {
                 let (f, chunk) = resolve_function(ctx, &calls, &call.function)?;
-                let args: Vec<Value<'_>> = call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
+                let args: Vec<Value<'_>> =
+                    call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
                 ctx.fetch(executor).restart(ctx, f, Variadic(args));
                 Ok(chunk)
             })

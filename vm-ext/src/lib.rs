@@ -3,7 +3,7 @@
 //! web-sys here, everything builds and tests natively.
 
 pub mod bytecode;
-
+pub mod compiler;
 pub mod error;
 pub mod home;
 pub mod host;

@@ -395,9 +395,10 @@ impl FuncState {
     }
 
     fn fix_jump(&mut self, pc: usize, dest: usize) -> CResult<()> {
+        // A jump to itself (`::a:: goto a`) has the offset that also ends a
+        // jump list, as in PUC Lua: such a jump is never patched again.
         let offset = dest as i64 - (pc as i64 + 1);
-        if offset == NO_JUMP as i64 {
-            // Only a jump to itself would need this offset; never generated.
+        if !(i32::MIN as i64..=i32::MAX as i64).contains(&offset) {
             return Err(CodeError("control structure too long".into()));
         }
         self.f.code[pc] = Op::Jmp { sj: offset as i32 };

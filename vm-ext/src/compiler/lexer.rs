@@ -420,6 +420,7 @@ impl<'a> Lexer<'a> {
         start: usize,
         comment: bool,
     ) -> Result<Vec<u8>, LexError> {
+        let start_line = self.line;
         self.pos += level + 2;
         if matches!(self.peek(), Some(b'\n' | b'\r')) {
             self.newline()?;
@@ -427,14 +428,10 @@ impl<'a> Lexer<'a> {
         let mut out = Vec::new();
         loop {
             let Some(c) = self.peek() else {
-                let what = if comment {
-                    "unfinished long comment"
-                } else {
-                    "unfinished long string"
-                };
+                let what = if comment { "comment" } else { "string" };
                 return Err(LexError {
                     line: self.line,
-                    message: what.into(),
+                    message: format!("unfinished long {what} (starting at line {start_line})"),
                     near: Some("<eof>".into()),
                 });
             };
@@ -738,7 +735,10 @@ x]] [==[]]]==]"#),
         assert_eq!(lex_err(r#""\q""#).message, "invalid escape sequence");
         assert_eq!(lex_err(r#""\q""#).near.as_deref(), Some(r#""\q"#));
         assert_eq!(lex_err("'abc\n'").message, "unfinished string");
-        assert_eq!(lex_err("[==[ x ]=]").message, "unfinished long string");
+        assert_eq!(
+            lex_err("[==[ x ]=]").message,
+            "unfinished long string (starting at line 1)"
+        );
         assert_eq!(lex_err("[=x").message, "invalid long string delimiter");
     }
 

@@ -72,6 +72,14 @@ fn binop_of(t: &Token) -> Option<(BinOp, u8, u8)> {
 
 const UNARY_PRIORITY: u8 = 12;
 
+/// A fixed token as Lua names it in messages (`luaX_token2str`).
+fn token_str(t: &Token) -> String {
+    match t {
+        Token::Eof => "<eof>".to_string(),
+        t => format!("'{}'", t.symbol()),
+    }
+}
+
 impl<'a> Parser<'a> {
     pub fn new(src: &'a [u8], source: &str, chunk: String) -> Self {
         Parser {
@@ -193,7 +201,7 @@ impl<'a> Parser<'a> {
 
     fn check(&self, t: &Token) -> Result<(), CompileError> {
         if self.tok != *t {
-            return self.error_expected(&format!("'{}'", t.symbol()));
+            return self.error_expected(&token_str(t));
         }
         Ok(())
     }
@@ -206,12 +214,12 @@ impl<'a> Parser<'a> {
     fn check_match(&mut self, what: &Token, who: &Token, line: u32) -> Result<(), CompileError> {
         if self.tok != *what {
             if line == self.tok_line {
-                return self.error_expected(&format!("'{}'", what.symbol()));
+                return self.error_expected(&token_str(what));
             }
             return self.error(&format!(
-                "'{}' expected (to close '{}' at line {})",
-                what.symbol(),
-                who.symbol(),
+                "{} expected (to close {} at line {})",
+                token_str(what),
+                token_str(who),
                 line
             ));
         }
@@ -460,7 +468,7 @@ impl<'a> Parser<'a> {
         } else if bl.first_goto < self.gotos.len() {
             let g = self.gotos[bl.first_goto].clone();
             let msg = if &*g.name == b"break" {
-                format!("break outside a loop at line {}", g.line)
+                format!("break outside loop at line {}", g.line)
             } else {
                 format!(
                     "no visible label '{}' for <goto> at line {}",

@@ -166,8 +166,8 @@ const PROGRAMS: &[(&str, &str)] = &[
         "a\tb\t2\n",
     ),
     (
-        "local t = {} for k, v in pairs({a = 1, b = 2}) do t[#t + 1] = k .. v end print(t[1], t[2])",
-        "a1\tb2\n",
+        "local n = 0 for k, v in pairs({a = 1, bb = 2}) do n = n + v * #k end print(n)",
+        "5\n",
     ),
     (
         "local n = 0 while true do n = n + 1 if n > 4 then break end end print(n)",
@@ -204,6 +204,70 @@ const PROGRAMS: &[(&str, &str)] = &[
     (
         "print(2 ^ 2 ^ 3, -2 ^ 2, not 1 == 2, 1 .. 2 .. 3, 2 * 3 + 4 * 5, (2 + 3) * 4, 7 - 2 - 1)",
         "256.0\t-4.0\tfalse\t123\t26\t20\t4\n",
+    ),
+    (
+        "local a, b, c = 1, false, 3 local x = a and b or c local y = b and a or c local z = a < c print(x, y, z, not (a == c))",
+        "3\t3\ttrue\ttrue\n",
+    ),
+    (
+        "local t = {} t[#t + 1] = 'a' t[#t + 1] = 'b' print(#t, t[#t])",
+        "2\tb\n",
+    ),
+    (
+        "local a, b, n = true, false, 0 while (a and not b) and n < 3 do n = n + 1 end print(n)",
+        "3\n",
+    ),
+    (
+        "local fs = {} for i = 1, 3 do local j = i * 10 if i == 2 then goto skip end fs[#fs + 1] = function() return i + j end ::skip:: end print(fs[1](), fs[2]())",
+        "11\t33\n",
+    ),
+    (
+        "local r = {} for i = 1, 5 do if i > 3 then break end local v = i r[i] = function() return v end end print(#r, r[3]())",
+        "3\t3\n",
+    ),
+    (
+        "local function f(a, b, ...) local t = {...} return a, b, #t, select('#', ...) end print(f(1)) print(f(1, 2, 3, nil))",
+        "1\tnil\t0\t0\n1\t2\t1\t2\n",
+    ),
+    (
+        "local x = 0 local function inc() x = x + 1 return x end local t = {inc(), inc(), k = inc()} print(t[1], t[2], t.k)",
+        "1\t2\t3\n",
+    ),
+    (
+        "local s = '' for i = 1, 3 do s = s .. i .. (i < 3 and ',' or '') end print(s)",
+        "1,2,3\n",
+    ),
+    (
+        "local a = {} a.b = {} a.b.c = 5 local k = 'b' print(a[k].c, a['b']['c'], #a.b)",
+        "5\t5\t0\n",
+    ),
+    (
+        "local u = 1 local function f() local t = {} t.x, u = u, 2 return t.x end print(f(), u)",
+        "1\t2\n",
+    ),
+    (
+        "local t = {n = 0} function t.add(self, d) self.n = self.n + d return self end t:add(2):add(3) print(t.n)",
+        "5\n",
+    ),
+    (
+        "local i = 1 local a = {10, 20, 30} i, a[i] = i + 1, 99 print(i, a[1], a[2])",
+        "2\t99\t20\n",
+    ),
+    (
+        "local t = {} for i = 1, 100 do t[i] = i end local s = 0 for _, v in pairs(t) do s = s + v end print(s, #t)",
+        "5050\t100\n",
+    ),
+    (
+        "local big = {} for i = 1, 60 do big[i] = i end local t = {big and 0 or 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55} print(#t, t[56])",
+        "56\t55\n",
+    ),
+    (
+        "local x = 5 local y = -x local z = ~x local w = #'abcd' print(y, z, w, - -x, not not x)",
+        "-5\t-6\t4\t5\ttrue\n",
+    ),
+    (
+        "local function f() return end local function g() return nil end print(f(), g(), select('#', f()), select('#', g()))",
+        "nil\tnil\t0\t1\n",
     ),
 ];
 

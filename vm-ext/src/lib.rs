@@ -14,6 +14,7 @@ pub mod runtime;
 pub mod stdlib;
 pub mod store;
 pub mod value;
+pub mod verify;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};

@@ -3,6 +3,8 @@
 //! web-sys here, everything builds and tests natively.
 
 pub mod bytecode;
+pub mod engine;
+pub mod interp;
 
 pub mod error;
 pub mod home;

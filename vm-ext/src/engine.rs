@@ -94,8 +94,7 @@ pub fn load_text<'gc>(
                 Some(Value::Table(t)) => t,
                 _ => ctx.globals(),
             };
-            let closure =
-                Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
+            let closure = Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
             if let Some(env) = env {
                 if !matches!(env, Value::Table(_)) {
                     if let Some(up) = closure.upvalues().first() {

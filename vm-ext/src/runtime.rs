@@ -468,7 +468,8 @@ impl Runtime {
                 ctx.fetch(executor).restart(ctx, function, ());
                 Ok(())
             })
-        });        match loaded {
+        });
+        match loaded {
             Ok(r) => r?,
             Err(e) => return Err(self.poison(e)),
         }

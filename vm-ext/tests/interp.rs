@@ -147,7 +147,11 @@ fn fib_proto(n: i32) -> Proto {
     let fib = func_proto(
         1,
         vec![
-            Op::LtI { a: 0, i: 2, k: false },
+            Op::LtI {
+                a: 0,
+                i: 2,
+                k: false,
+            },
             Op::Jmp { sj: 1 },
             Op::Return1 { a: 0 },
             Op::GetUpval { a: 1, b: 0 },
@@ -284,7 +288,11 @@ fn arithmetic_on_nil_field_names_it() {
     // local t = {}; return t.x + 1
     let mut p = main_proto(
         vec![
-            Op::NewTable { a: 0, hash: 0, array: 0 },
+            Op::NewTable {
+                a: 0,
+                hash: 0,
+                array: 0,
+            },
             Op::GetField { a: 1, b: 0, k: 0 },
             Op::AddI { a: 1, b: 1, i: 1 },
             Op::Return1 { a: 1 },
@@ -309,7 +317,11 @@ fn compare_and_concat_errors() {
         vec![
             Op::LoadI { a: 0, i: 1 },
             Op::LoadNil { a: 1, n: 0 },
-            Op::Lt { a: 0, b: 1, k: false },
+            Op::Lt {
+                a: 0,
+                b: 1,
+                k: false,
+            },
             Op::Jmp { sj: 0 },
             Op::Return0,
         ],
@@ -323,7 +335,11 @@ fn compare_and_concat_errors() {
     let p = main_proto(
         vec![
             Op::LoadK { a: 0, k: 0 },
-            Op::NewTable { a: 1, hash: 0, array: 0 },
+            Op::NewTable {
+                a: 1,
+                hash: 0,
+                array: 0,
+            },
             Op::Concat { a: 0, n: 2 },
             Op::Return1 { a: 0 },
         ],
@@ -342,7 +358,12 @@ fn string_methods_through_the_string_metatable() {
     let p = main_proto(
         vec![
             Op::LoadK { a: 0, k: 0 },
-            Op::SelfOp { a: 0, b: 0, c: 1, kc: true },
+            Op::SelfOp {
+                a: 0,
+                b: 0,
+                c: 1,
+                kc: true,
+            },
             Op::LoadI { a: 2, i: 3 },
             Op::Call { a: 0, b: 3, c: 2 },
             Op::Return1 { a: 0 },
@@ -537,7 +558,11 @@ fn verifier_refuses_out_of_range_indices() {
         main_proto(vec![Op::Jmp { sj: 10 }, Op::Return0], vec![], 2),
         main_proto(vec![Op::GetUpval { a: 0, b: 4 }, Op::Return0], vec![], 2),
         main_proto(vec![Op::Closure { a: 0, p: 0 }, Op::Return0], vec![], 2),
-        main_proto(vec![Op::GetField { a: 0, b: 0, k: 0 }, Op::Return0], vec![Constant::Integer(1)], 2),
+        main_proto(
+            vec![Op::GetField { a: 0, b: 0, k: 0 }, Op::Return0],
+            vec![Constant::Integer(1)],
+            2,
+        ),
         main_proto(vec![], vec![], 2),
     ];
     for p in bad {

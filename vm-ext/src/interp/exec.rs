@@ -2,14 +2,14 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc};
 use piccolo::{
-    Context, Error, Execution, Function, Sequence, SequencePoll, Stack, String as LuaString,
-    Table, Thread, Value,
+    Context, Error, Execution, Function, Sequence, SequencePoll, Stack, String as LuaString, Table,
+    Thread, Value,
 };
 
 use super::{
     names::{varinfo, VarRef},
     ops::{self, ArithFail, ArithOp},
-    LuaClosure, ProtoRt, Registry, RegStack, UpState, UpvalueCell, MAX_STACK_SLOTS,
+    LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
 };
 use crate::{
     bytecode::Op,
@@ -49,15 +49,23 @@ enum Cont {
         then_return: bool,
     },
     /// First result to the absolute register `dest`.
-    Store { dest: usize },
+    Store {
+        dest: usize,
+    },
     /// First result's truth decides a conditional jump: skip the next
     /// instruction unless `truth ^ negate == k`.
-    Cond { k: bool, negate: bool },
+    Cond {
+        k: bool,
+        negate: bool,
+    },
     /// Results are dropped.
     Discard,
     /// A `__concat` result: store to `R[a + k - 1]` (absolute `a`) and go on
     /// concatenating `R[a .. a + k]`.
-    Concat { a: usize, k: usize },
+    Concat {
+        a: usize,
+        k: usize,
+    },
     /// A `__close` handler called while unwinding an error.
     Unwind,
 }
@@ -147,7 +155,12 @@ fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
     true
 }
 
-fn raw_set<'gc>(ctx: Context<'gc>, t: Table<'gc>, k: Value<'gc>, v: Value<'gc>) -> Result<(), Fail<'gc>> {
+fn raw_set<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    k: Value<'gc>,
+    v: Value<'gc>,
+) -> Result<(), Fail<'gc>> {
     match t.set_value(&ctx, k, v) {
         Ok(_) => Ok(()),
         Err(_) => Err(Fail::Msg(
@@ -584,7 +597,9 @@ impl<'gc> Interp<'gc> {
                 other => obj = other,
             }
         }
-        Err(Fail::Msg("'__newindex' chain too long; possible loop".into()))
+        Err(Fail::Msg(
+            "'__newindex' chain too long; possible loop".into(),
+        ))
     }
 
     #[cold]
@@ -623,9 +638,7 @@ impl<'gc> Interp<'gc> {
         if op.is_bitwise() {
             if ops::to_num(a).is_some() && ops::to_num(b).is_some() {
                 // Name the operand without an integer value.
-                let bad_a = ops::to_num(a)
-                    .and_then(|n| n.to_i64())
-                    .is_none();
+                let bad_a = ops::to_num(a).and_then(|n| n.to_i64()).is_none();
                 let var = if bad_a { vars.0 } else { vars.1 };
                 return Err(self.int_error(var));
             }
@@ -665,12 +678,8 @@ impl<'gc> Interp<'gc> {
         a: usize,
         mut k: usize,
     ) -> Result<Flow<'gc>, Fail<'gc>> {
-        let is_strnum = |v: Value<'_>| {
-            matches!(
-                v,
-                Value::String(_) | Value::Integer(_) | Value::Number(_)
-            )
-        };
+        let is_strnum =
+            |v: Value<'_>| matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_));
         while k > 1 {
             let top = a + k;
             let (l, r) = (regs[top - 2], regs[top - 1]);
@@ -697,9 +706,15 @@ impl<'gc> Interp<'gc> {
                 h = metamethod(ctx, r, "__concat");
             }
             if h.is_nil() {
-                let (value, reg) = if is_strnum(l) { (r, top - 1) } else { (l, top - 2) };
+                let (value, reg) = if is_strnum(l) {
+                    (r, top - 1)
+                } else {
+                    (l, top - 2)
+                };
                 let var = match self.frames.last() {
-                    Some(f) if reg >= f.base && reg - f.base < 256 => VarRef::Reg((reg - f.base) as u8),
+                    Some(f) if reg >= f.base && reg - f.base < 256 => {
+                        VarRef::Reg((reg - f.base) as u8)
+                    }
                     _ => VarRef::None,
                 };
                 return Err(Fail::Typed {
@@ -1045,7 +1060,9 @@ impl<'gc> Interp<'gc> {
                 *fuel -= 1;
                 let Some(&op) = code.get(pc) else {
                     save!();
-                    return Err(Fail::Msg("internal error: ran past the end of the code".into()));
+                    return Err(Fail::Msg(
+                        "internal error: ran past the end of the code".into(),
+                    ));
                 };
                 pc += 1;
                 match op {
@@ -1081,7 +1098,15 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.index(ctx, stack, t, key, base + a as usize, VarRef::Up(up), regs))
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Up(up),
+                            regs
+                        ))
                     }
                     Op::GetTable { a, b, c } => {
                         let t = regs[base + b as usize];
@@ -1093,7 +1118,15 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs))
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
                     }
                     Op::GetI { a, b, c } => {
                         let t = regs[base + b as usize];
@@ -1105,7 +1138,15 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs))
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
                     }
                     Op::GetField { a, b, k: kk } => {
                         let t = regs[base + b as usize];
@@ -1117,12 +1158,24 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs))
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
                     }
                     Op::SetTabUp { up, k: kk, c, kc } => {
                         let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
                         let key = k[kk as usize];
-                        let v = if kc { k[c as usize] } else { regs[base + c as usize] };
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
                         if let Value::Table(tt) = t {
                             if tt.metatable().is_none() {
                                 t!(raw_set(ctx, tt, key, v));
@@ -1134,7 +1187,11 @@ impl<'gc> Interp<'gc> {
                     Op::SetTable { a, b, c, kc } => {
                         let t = regs[base + a as usize];
                         let key = regs[base + b as usize];
-                        let v = if kc { k[c as usize] } else { regs[base + c as usize] };
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
                         if let Value::Table(tt) = t {
                             if tt.metatable().is_none() {
                                 t!(raw_set(ctx, tt, key, v));
@@ -1146,7 +1203,11 @@ impl<'gc> Interp<'gc> {
                     Op::SetI { a, b, c, kc } => {
                         let t = regs[base + a as usize];
                         let key = Value::Integer(b as i64);
-                        let v = if kc { k[c as usize] } else { regs[base + c as usize] };
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
                         if let Value::Table(tt) = t {
                             if tt.metatable().is_none() {
                                 t!(raw_set(ctx, tt, key, v));
@@ -1158,7 +1219,11 @@ impl<'gc> Interp<'gc> {
                     Op::SetField { a, k: kk, c, kc } => {
                         let t = regs[base + a as usize];
                         let key = k[kk as usize];
-                        let v = if kc { k[c as usize] } else { regs[base + c as usize] };
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
                         if let Value::Table(tt) = t {
                             if tt.metatable().is_none() {
                                 t!(raw_set(ctx, tt, key, v));
@@ -1172,7 +1237,11 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::SelfOp { a, b, c, kc } => {
                         let obj = regs[base + b as usize];
-                        let key = if kc { k[c as usize] } else { regs[base + c as usize] };
+                        let key = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
                         regs[base + a as usize + 1] = obj;
                         if let Value::Table(tt) = obj {
                             let v = tt.get_value(key);
@@ -1181,7 +1250,15 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.index(ctx, stack, obj, key, base + a as usize, VarRef::Reg(b), regs))
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            obj,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
                     }
 
                     Op::AddI { a, b, i } => arith!(
@@ -1378,7 +1455,9 @@ impl<'gc> Interp<'gc> {
                     Op::Unm { a, b } => {
                         let v = regs[base + b as usize];
                         match v {
-                            Value::Integer(i) => regs[base + a as usize] = Value::Integer(i.wrapping_neg()),
+                            Value::Integer(i) => {
+                                regs[base + a as usize] = Value::Integer(i.wrapping_neg())
+                            }
                             Value::Number(f) => regs[base + a as usize] = Value::Number(-f),
                             _ => flow!(self.arith_slow(
                                 ctx,
@@ -1447,21 +1526,42 @@ impl<'gc> Interp<'gc> {
                     Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
                     Op::Eq { a, b, k: kk } => {
                         save!();
-                        let res = t!(self.equal(ctx, stack, regs[base + a as usize], regs[base + b as usize], kk));
+                        let res = t!(self.equal(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            kk
+                        ));
                         cond!(res, kk)
                     }
                     Op::Lt { a, b, k: kk } => {
                         save!();
-                        let res = t!(self.less(ctx, stack, regs[base + a as usize], regs[base + b as usize], false, kk));
+                        let res = t!(self.less(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            false,
+                            kk
+                        ));
                         cond!(res, kk)
                     }
                     Op::Le { a, b, k: kk } => {
                         save!();
-                        let res = t!(self.less(ctx, stack, regs[base + a as usize], regs[base + b as usize], true, kk));
+                        let res = t!(self.less(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            true,
+                            kk
+                        ));
                         cond!(res, kk)
                     }
                     Op::EqK { a, c, k: kk } => {
-                        let r = ops::raw_eq(regs[base + a as usize], k[c as usize]).unwrap_or(false);
+                        let r =
+                            ops::raw_eq(regs[base + a as usize], k[c as usize]).unwrap_or(false);
                         if r != kk {
                             pc += 1;
                         }
@@ -1539,7 +1639,16 @@ impl<'gc> Interp<'gc> {
                             b as usize - 1
                         };
                         save!();
-                        match self.call(ctx, regs, stack, func, nargs, c as i32 - 1, false, VarRef::Reg(a)) {
+                        match self.call(
+                            ctx,
+                            regs,
+                            stack,
+                            func,
+                            nargs,
+                            c as i32 - 1,
+                            false,
+                            VarRef::Reg(a),
+                        ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                             Err(f) => return Err(f),
@@ -1620,7 +1729,11 @@ impl<'gc> Interp<'gc> {
                             }
                             (Value::Number(idx), Value::Number(limit), Value::Number(step)) => {
                                 let idx = idx + step;
-                                let go = if step > 0.0 { idx <= limit } else { limit <= idx };
+                                let go = if step > 0.0 {
+                                    idx <= limit
+                                } else {
+                                    limit <= idx
+                                };
                                 if go {
                                     regs[ra] = Value::Number(idx);
                                     regs[ra + 3] = Value::Number(idx);
@@ -1659,7 +1772,16 @@ impl<'gc> Interp<'gc> {
                         regs[ra + 5] = regs[ra + 1];
                         regs[ra + 6] = regs[ra + 2];
                         save!();
-                        match self.call(ctx, regs, stack, ra + 4, 2, c as i32, false, VarRef::Reg(a)) {
+                        match self.call(
+                            ctx,
+                            regs,
+                            stack,
+                            ra + 4,
+                            2,
+                            c as i32,
+                            false,
+                            VarRef::Reg(a),
+                        ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                             Err(f) => return Err(f),
@@ -1706,7 +1828,8 @@ impl<'gc> Interp<'gc> {
                                 upvalues: ups.into_boxed_slice(),
                             },
                         );
-                        regs[base + a as usize] = Value::Function(super::closure_function(ctx, closure));
+                        regs[base + a as usize] =
+                            Value::Function(super::closure_function(ctx, closure));
                     }
                     Op::VarArg { a, c } => {
                         let ra = base + a as usize;

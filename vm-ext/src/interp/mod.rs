@@ -142,7 +142,10 @@ type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 struct RegistryState<'gc> {
-    map: PtrMap<(GcWeak<'gc, CallbackInner<'gc>>, GcWeak<'gc, LuaClosure<'gc>>)>,
+    map: PtrMap<(
+        GcWeak<'gc, CallbackInner<'gc>>,
+        GcWeak<'gc, LuaClosure<'gc>>,
+    )>,
     prune_at: usize,
     /// Thread address -> (the thread, entries of this core running on it):
     /// the C-stack-like limit on nested entries.
@@ -172,7 +175,11 @@ impl<'gc> Registry<'gc> {
 
     /// The closure behind `cb` when it is one of ours.
     #[inline]
-    pub(crate) fn lookup(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    pub(crate) fn lookup(
+        self,
+        mc: &Mutation<'gc>,
+        cb: Callback<'gc>,
+    ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
         let inner = cb.into_inner();
         let state = self.0.borrow();
         let (wcb, wcl) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
@@ -202,7 +209,9 @@ impl<'gc> Registry<'gc> {
         let inner = thread.into_inner();
         let key = Gc::as_ptr(inner) as usize;
         if state.depth.len() > 256 {
-            state.depth.retain(|_, (w, n)| *n > 0 && w.upgrade(mc).is_some());
+            state
+                .depth
+                .retain(|_, (w, n)| *n > 0 && w.upgrade(mc).is_some());
         }
         let entry = state.depth.entry(key).or_insert((Gc::downgrade(inner), 0));
         if !GcWeak::ptr_eq(entry.0, Gc::downgrade(inner)) {
@@ -238,7 +247,10 @@ pub fn reset(ctx: Context<'_>) {
 }
 
 /// Wraps `closure` as a piccolo function and registers it as ours.
-pub fn closure_function<'gc>(ctx: Context<'gc>, closure: Gc<'gc, LuaClosure<'gc>>) -> Function<'gc> {
+pub fn closure_function<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+) -> Function<'gc> {
     let cb = Callback::from_fn_with(&ctx, closure, |closure, ctx, exec, stack| {
         let seq = exec::Interp::start(ctx, &exec, *closure, stack)?;
         Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
@@ -248,7 +260,10 @@ pub fn closure_function<'gc>(ctx: Context<'gc>, closure: Gc<'gc, LuaClosure<'gc>
 }
 
 /// The closure behind `f` when it is a function of this core.
-pub fn as_lua_closure<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+pub fn as_lua_closure<'gc>(
+    ctx: Context<'gc>,
+    f: Function<'gc>,
+) -> Option<Gc<'gc, LuaClosure<'gc>>> {
     match f {
         Function::Callback(cb) => Registry::get(ctx).lookup(&ctx, cb),
         Function::Closure(_) => None,
@@ -270,7 +285,13 @@ pub fn load_proto<'gc>(
             Gc::new(&ctx, RefLock::new(UpState::Closed(v)))
         })
         .collect();
-    let closure = Gc::new(&ctx, LuaClosure { proto: rt, upvalues });
+    let closure = Gc::new(
+        &ctx,
+        LuaClosure {
+            proto: rt,
+            upvalues,
+        },
+    );
     Ok(closure_function(ctx, closure))
 }
 

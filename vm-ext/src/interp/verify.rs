@@ -64,7 +64,10 @@ fn verify_one(p: &Proto, parent: Option<&Proto>, path: &str) -> Result<(), Verif
             if r < max {
                 Ok(())
             } else {
-                Err(fail(pc, format!("register {r} out of range (max_stack {max})")))
+                Err(fail(
+                    pc,
+                    format!("register {r} out of range (max_stack {max})"),
+                ))
             }
         };
         let regs = |a: usize, n: usize| -> Result<(), VerifyError> {

@@ -14,8 +14,8 @@ use std::{cell::Cell, rc::Rc};
 use gc_arena::{Collect, Gc};
 use piccolo::{
     closure::UpValueState, meta_ops, table::NextValue, BoxSequence, Callback, CallbackReturn,
-    Closure, Context, Error, Execution, Function, MetaMethod, Sequence,
-    SequencePoll, Stack, Table, Value,
+    Closure, Context, Error, Execution, Function, MetaMethod, Sequence, SequencePoll, Stack, Table,
+    Value,
 };
 
 use super::{

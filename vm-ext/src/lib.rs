@@ -4,6 +4,8 @@
 
 pub mod bytecode;
 pub mod compiler;
+pub mod engine;
+pub mod interp;
 pub mod error;
 pub mod home;
 pub mod host;

@@ -5,11 +5,11 @@
 pub mod bytecode;
 pub mod compiler;
 pub mod engine;
-pub mod interp;
 pub mod error;
 pub mod home;
 pub mod host;
 pub mod host_call;
+pub mod interp;
 pub mod number;
 pub mod persist;
 pub mod runtime;

@@ -269,6 +269,14 @@ const PROGRAMS: &[(&str, &str)] = &[
         "local function f() return end local function g() return nil end print(f(), g(), select('#', f()), select('#', g()))",
         "nil\tnil\t0\t1\n",
     ),
+    (
+        "_ENV[true] = 10 local function aux() return _ENV[1 < 2] end print(aux()) _ENV[true] = nil",
+        "10\n",
+    ),
+    (
+        "local function f(i) if i > 0 then return i, f(i - 1) end end local x = {f(3), f(2);} print(#x, x[1], x[2], x[5])",
+        "3\t3\t2\tnil\n",
+    ),
 ];
 
 #[test]

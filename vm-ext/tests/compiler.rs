@@ -377,6 +377,10 @@ fn expectations_match_reference_lua() {
     };
     assert!(out.status.success());
     for (src, expected) in PROGRAMS {
+        if src.contains("_ENV[1 < 2]") {
+            // A bug of Lua 5.4.7 and earlier (Debian ships 5.4.4), fixed in 5.4.8.
+            continue;
+        }
         let out = Command::new("lua5.4").arg("-e").arg(src).output().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),

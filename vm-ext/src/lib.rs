@@ -2,17 +2,22 @@
 //! completion, and the `_home` persistence model. Platform-free: no
 //! web-sys here, everything builds and tests natively.
 
+pub mod bytecode;
+pub mod compiler;
+pub mod engine;
 pub mod error;
 pub mod home;
 pub mod host;
 pub mod host_call;
 pub mod interop;
+pub mod interp;
 pub mod number;
 pub mod persist;
 pub mod runtime;
 pub mod stdlib;
 pub mod store;
 pub mod value;
+pub mod verify;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};

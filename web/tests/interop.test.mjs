@@ -428,7 +428,7 @@ test('worker mode: copies and Lua functions cross, by-reference objects get a cl
   assert.deepEqual(r.file, ['in the worker']);
 });
 
-test('fn.call() round trip cost (median per-call time of 40 batches of 25, printed)', async () => {
+test('fn.call() round trip cost (median per-call time of 30 batches of 100, printed)', async () => {
   const r = await page.evaluate(async () => {
     const { Lua } = await import('/luahome.js');
     const lua = await Lua.open({ persist: false });
@@ -438,10 +438,10 @@ test('fn.call() round trip cost (median per-call time of 40 batches of 25, print
     // cross-origin isolated: time batches and take the median per call.
     const measure = async (f) => {
       const perCall = [];
-      for (let b = 0; b < 40; b++) {
+      for (let b = 0; b < 30; b++) {
         const t0 = performance.now();
-        for (let i = 0; i < 25; i++) await f();
-        perCall.push(((performance.now() - t0) / 25) * 1000);
+        for (let i = 0; i < 100; i++) await f();
+        perCall.push(((performance.now() - t0) / 100) * 1000);
       }
       perCall.sort((x, y) => x - y);
       return perCall[perCall.length >> 1];
@@ -453,6 +453,6 @@ test('fn.call() round trip cost (median per-call time of 40 batches of 25, print
     await lua.close();
     return { call, callSync, run, last };
   });
-  console.log(`fn.call() round trip: median ${r.call.toFixed(0)} µs; fn.callSync(): ${r.callSync.toFixed(0)} µs; lua.run('return 1'): ${r.run.toFixed(0)} µs`);
-  assert.equal(r.last, 50 + 2 * 40 * 25);
+  console.log(`fn.call() round trip: median ${r.call.toFixed(1)} µs; fn.callSync(): ${r.callSync.toFixed(1)} µs; lua.run('return 1'): ${r.run.toFixed(1)} µs`);
+  assert.equal(r.last, 50 + 2 * 30 * 100);
 });

@@ -245,7 +245,10 @@ impl HostObjects for JsObjects {
     fn construct(&self, id: u64, args: Vec<HostValue>) -> Result<HostValue, String> {
         let f = self.0.object(id)?;
         let Some(f) = f.dyn_ref::<Function>() else {
-            return Err(format!("js.new: a js {} value is not a constructor", type_of(&f)));
+            return Err(format!(
+                "js.new: a js {} value is not a constructor",
+                type_of(&f)
+            ));
         };
         let made = Reflect::construct(f, &self.0.args(&args)).map_err(Bridge::exception)?;
         self.0.js_to_ref(&made)

@@ -84,7 +84,13 @@ pub fn value_to_js(v: &HostValue, bridge: &Bridge, target: Target) -> JsValue {
 }
 
 /// `{id, name, fn, args}` for one host call.
-pub fn host_call_to_js(id: u64, name: &JsValue, func: &JsValue, args: &[HostValue], bridge: &Bridge) -> Object {
+pub fn host_call_to_js(
+    id: u64,
+    name: &JsValue,
+    func: &JsValue,
+    args: &[HostValue],
+    bridge: &Bridge,
+) -> Object {
     let obj = Object::new();
     set(&obj, "id", &JsValue::from_f64(id as f64));
     set(&obj, "name", name);

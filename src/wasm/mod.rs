@@ -7,8 +7,8 @@ mod idb;
 
 use std::{cell::RefCell, rc::Rc};
 
-use js_sys::{Function, Uint8Array};
 use bridge::{Bridge, JsObjects, Target};
+use js_sys::{Function, Uint8Array};
 use vm_ext::{
     host::MemoryFileSystem,
     persist::{piccolo_image, HomeModel},
@@ -119,15 +119,18 @@ impl LuaRuntime {
             fs: Some(Rc::new(files.clone())),
             ..Host::default()
         };
-        let mut rt = Runtime::with_host(RuntimeOptions {
-            engine,
-            fuel_limit: number("fuelLimit").map(|f| f as u64),
-            memory_limit: number("memoryLimit").map(|f| f as usize),
-            memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),
-            store: queue.clone().map(store::shared),
-            // The page decides when to write (it holds the lock between tabs).
-            flush_every_steps: 0,
-        }, host);
+        let mut rt = Runtime::with_host(
+            RuntimeOptions {
+                engine,
+                fuel_limit: number("fuelLimit").map(|f| f as u64),
+                memory_limit: number("memoryLimit").map(|f| f as usize),
+                memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),
+                store: queue.clone().map(store::shared),
+                // The page decides when to write (it holds the lock between tabs).
+                flush_every_steps: 0,
+            },
+            host,
+        );
         let bridge = Rc::new(Bridge::default());
         rt.enable_handles();
         rt.set_host_objects(Rc::new(JsObjects(bridge.clone())));
@@ -264,14 +267,11 @@ impl LuaRuntime {
                     ),
                     _ => (JsValue::NULL, JsValue::NULL),
                 };
-                let obj =
-                    convert::host_call_to_js(call.id, &name, &func, &call.args, &self.bridge);
+                let obj = convert::host_call_to_js(call.id, &name, &func, &call.args, &self.bridge);
                 match &call.target {
-                    HostTarget::Await(token) => convert::set_field(
-                        &obj,
-                        "promise",
-                        &self.bridge.take_promise(*token),
-                    ),
+                    HostTarget::Await(token) => {
+                        convert::set_field(&obj, "promise", &self.bridge.take_promise(*token))
+                    }
                     HostTarget::Module(name) => {
                         convert::set_field(&obj, "module", &JsValue::from_str(name))
                     }
@@ -557,7 +557,10 @@ impl LuaRuntime {
 
     fn args_from_js(&self, args: &js_sys::Array) -> Result<Vec<HostValue>, JsValue> {
         args.iter()
-            .map(|a| self.js_value(&a, false).map_err(|m| convert::type_error(&m)))
+            .map(|a| {
+                self.js_value(&a, false)
+                    .map_err(|m| convert::type_error(&m))
+            })
             .collect()
     }
 
@@ -627,7 +630,11 @@ impl LuaRuntime {
         let args = self.args_from_js(&args)?;
         let values = self
             .rt
-            .call_sync(&HostValue::LuaFunction(id as u64), &args, fuel.max(1.0) as u64)
+            .call_sync(
+                &HostValue::LuaFunction(id as u64),
+                &args,
+                fuel.max(1.0) as u64,
+            )
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(convert::values_to_js(&values, &self.bridge, Target::Page))
     }
@@ -766,7 +773,9 @@ impl LuaRuntime {
             Some(b) => b.to_vec(),
             None => source
                 .as_string()
-                .ok_or_else(|| convert::type_error("a module source must be a string or Uint8Array"))?
+                .ok_or_else(|| {
+                    convert::type_error("a module source must be a string or Uint8Array")
+                })?
                 .into_bytes(),
         };
         self.rt.add_module(name, bytes);

@@ -640,7 +640,10 @@ impl<'gc> Sequence<'gc> for Keys<'gc> {
                 let Value::Table(t) = self.target else {
                     return Err(lua_error(
                         ctx,
-                        format!("cannot list the keys of a {} value", self.target.type_name()),
+                        format!(
+                            "cannot list the keys of a {} value",
+                            self.target.type_name()
+                        ),
                     ));
                 };
                 for (k, _) in t.iter() {

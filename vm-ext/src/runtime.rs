@@ -463,6 +463,17 @@ impl Runtime {
     /// Compiles `source` as chunk `chunk_name` and makes it the running chunk.
     /// A syntax error is returned as [`ErrorKind::Syntax`] naming `chunk:line`.
     pub fn load(&mut self, source: &[u8], chunk_name: &str) -> Result<(), LuaError> {
+        self.load_with_args(source, chunk_name, &[])
+    }
+
+    /// Like [`Runtime::load`], with `args` as the chunk's `...` (the
+    /// standalone interpreter passes a script's arguments this way).
+    pub fn load_with_args(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[HostValue],
+    ) -> Result<(), LuaError> {
         self.check_usable()?;
         if self.run.is_some() {
             return Err(LuaError::new(
@@ -471,6 +482,7 @@ impl Runtime {
             ));
         }
         let executor = &self.executor;
+        let calls = &self.host.calls;
         let engine = self.options.engine;
         let loaded = guard(|| {
             self.lua.enter(|ctx| {
@@ -485,7 +497,8 @@ impl Runtime {
                     }
                 };
                 crate::interp::reset(ctx);
-                ctx.fetch(executor).restart(ctx, function, ());
+                let args: Vec<Value<'_>> = args.iter().map(|a| a.to_value(ctx, calls)).collect();
+                ctx.fetch(executor).restart(ctx, function, Variadic(args));
                 Ok(())
             })
         });
@@ -891,7 +904,10 @@ impl Runtime {
     /// `require(name)` makes a [`HostTarget::Module`] host call and waits for
     /// the source (a string).
     pub fn add_module_loader(&mut self, name: &str) {
-        self.host.module_loaders.borrow_mut().insert(name.to_string());
+        self.host
+            .module_loaders
+            .borrow_mut()
+            .insert(name.to_string());
     }
 
     /// The task id of the running chunk or call, if any.
@@ -956,7 +972,8 @@ impl Runtime {
         let started = guard(|| {
             lua.enter(|ctx| {
                 let (f, chunk) = resolve_function(ctx, &calls, &call.function)?;
-                let args: Vec<Value<'_>> = call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
+                let args: Vec<Value<'_>> =
+                    call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
                 ctx.fetch(executor).restart(ctx, f, Variadic(args));
                 Ok(chunk)
             })

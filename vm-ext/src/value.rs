@@ -30,7 +30,10 @@ pub enum HostValue {
     /// it stays alive until the host releases the handle.
     LuaFunction(u64),
     /// A Lua table or userdata the host holds by reference (a handle).
-    LuaRef { id: u64, type_name: &'static str },
+    LuaRef {
+        id: u64,
+        type_name: &'static str,
+    },
     /// A host object lent to Lua by reference (see [`crate::interop::HostObjects`]).
     HostObject(u64),
     /// A value that cannot leave the VM (function, coroutine, userdata) or a

@@ -51,7 +51,10 @@ fn a_returned_function_is_a_handle_that_can_be_called() {
     };
     assert!(rt.handles().contains(id));
     let task = rt
-        .call(f.clone(), vec![HostValue::Integer(2), HostValue::Integer(3)])
+        .call(
+            f.clone(),
+            vec![HostValue::Integer(2), HostValue::Integer(3)],
+        )
         .unwrap();
     assert_eq!(rt.current_task(), Some(task));
     assert_eq!(
@@ -69,7 +72,12 @@ fn a_returned_function_is_a_handle_that_can_be_called() {
     let HostValue::Table(entries) = &v[0] else {
         panic!()
     };
-    let on = entries.iter().find(|(k, _)| *k == s("on")).unwrap().1.clone();
+    let on = entries
+        .iter()
+        .find(|(k, _)| *k == s("on"))
+        .unwrap()
+        .1
+        .clone();
     assert!(matches!(on, HostValue::LuaFunction(_)));
     assert_eq!(rt.call_sync(&on, &[], 10_000).unwrap(), vec![s("hi")]);
 }
@@ -92,7 +100,11 @@ fn calls_queue_behind_a_running_chunk_in_order() {
     let a = rt.call(f.clone(), vec![s("a")]).unwrap();
     let b = rt.call(f.clone(), vec![s("b")]).unwrap();
     assert_eq!(rt.queued_calls(), 2);
-    assert_eq!(rt.current_task(), Some(chunk_task), "the chunk keeps running");
+    assert_eq!(
+        rt.current_task(),
+        Some(chunk_task),
+        "the chunk keeps running"
+    );
     assert_eq!(drive(&mut rt), StepResult::Finished(vec![s("done")]));
     assert_eq!(rt.last_task(), chunk_task);
     assert_eq!(
@@ -137,7 +149,10 @@ fn a_call_fails_like_a_chunk_with_position_and_waits_on_host_calls() {
     assert_eq!(drive(&mut rt), StepResult::Waiting);
     let call = rt.take_host_calls().remove(0);
     assert_eq!(call.args, vec![HostValue::Integer(4)]);
-    rt.resolve_host_call(call.id, HostCallOutcome::Return(vec![HostValue::Integer(21)]));
+    rt.resolve_host_call(
+        call.id,
+        HostCallOutcome::Return(vec![HostValue::Integer(21)]),
+    );
     assert_eq!(
         drive(&mut rt),
         StepResult::Finished(vec![HostValue::Integer(42)])
@@ -166,7 +181,10 @@ fn call_sync_stops_at_its_fuel_cap_and_refuses_to_wait() {
     let e = rt.call_sync(&fs[1], &[], 200_000).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Runtime);
     assert!(e.message.contains("waited on a promise"), "{}", e.message);
-    assert!(rt.take_host_calls().is_empty(), "the abandoned call is forgotten");
+    assert!(
+        rt.take_host_calls().is_empty(),
+        "the abandoned call is forgotten"
+    );
     // While a chunk waits on the host, callSync still answers, and the
     // chunk continues afterwards.
     rt.load(b"return fetch() + 1", "main").unwrap();
@@ -177,7 +195,10 @@ fn call_sync_stops_at_its_fuel_cap_and_refuses_to_wait() {
         vec![HostValue::Integer(2)]
     );
     let call = rt.take_host_calls().remove(0);
-    rt.resolve_host_call(call.id, HostCallOutcome::Return(vec![HostValue::Integer(9)]));
+    rt.resolve_host_call(
+        call.id,
+        HostCallOutcome::Return(vec![HostValue::Integer(9)]),
+    );
     assert_eq!(
         drive(&mut rt),
         StepResult::Finished(vec![HostValue::Integer(10)])
@@ -228,11 +249,17 @@ fn get_and_set_globals_and_dotted_paths() {
     )
     .unwrap();
     rt.set("config.window.h", &HostValue::Integer(480)).unwrap();
-    rt.set("list", &HostValue::Table(vec![(HostValue::Integer(1), s("a"))]))
-        .unwrap();
+    rt.set(
+        "list",
+        &HostValue::Table(vec![(HostValue::Integer(1), s("a"))]),
+    )
+    .unwrap();
     assert_eq!(rt.get("list.1", false).unwrap(), s("a"));
     assert_eq!(
-        run(&mut rt, "return speed * 2, config.window.w + config.window.h"),
+        run(
+            &mut rt,
+            "return speed * 2, config.window.w + config.window.h"
+        ),
         vec![HostValue::Number(3.0), HostValue::Integer(1120)]
     );
     assert_eq!(
@@ -303,7 +330,10 @@ fn table_handles_see_changes_and_home_writes_persist() {
         .set_field(&t, &HostValue::Nil, &HostValue::Integer(1))
         .is_err());
     // _home through a handle: writes go through the proxy and persist.
-    run(&mut rt, "_home.player = { name = 'ada', stats = { lvl = 1 } }");
+    run(
+        &mut rt,
+        "_home.player = { name = 'ada', stats = { lvl = 1 } }",
+    );
     rt.flush().unwrap();
     let home = rt.get("_home", true).unwrap();
     assert!(matches!(
@@ -355,7 +385,10 @@ fn modules_from_the_host_now_and_on_demand() {
     let calls = rt.take_host_calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].target, HostTarget::Module("lazy".into()));
-    rt.resolve_host_call(calls[0].id, HostCallOutcome::Return(vec![s("return { n = 42 }")]));
+    rt.resolve_host_call(
+        calls[0].id,
+        HostCallOutcome::Return(vec![s("return { n = 42 }")]),
+    );
     assert_eq!(
         drive(&mut rt),
         StepResult::Finished(vec![
@@ -379,7 +412,10 @@ fn modules_from_the_host_now_and_on_demand() {
         panic!()
     };
     assert_eq!(v[0], HostValue::Boolean(false));
-    assert!(v[1].display().contains("error loading module 'bad'"), "{v:?}");
+    assert!(
+        v[1].display().contains("error loading module 'bad'"),
+        "{v:?}"
+    );
     assert_eq!(v[2], HostValue::Boolean(false));
     assert!(v[3].display().contains("404 not found"), "{v:?}");
 }
@@ -387,7 +423,10 @@ fn modules_from_the_host_now_and_on_demand() {
 #[test]
 fn the_memory_file_system_serves_dofile_loadfile_io_open_and_require() {
     let fs = MemoryFileSystem::default();
-    fs.insert("lib/util.lua", "return { twice = function(x) return 2 * x end }");
+    fs.insert(
+        "lib/util.lua",
+        "return { twice = function(x) return 2 * x end }",
+    );
     fs.insert("/data/level.txt", "line one\nline two\n");
     fs.insert("conf.lua", "width = 320 return 'loaded'");
     let host = Host {

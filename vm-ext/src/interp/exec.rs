@@ -2,8 +2,8 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc};
 use piccolo::{
-    Context, Error, Execution, Function, Sequence, SequencePoll, Stack, String as LuaString, Table,
-    Thread, Value,
+    Callback, Context, Error, Execution, Function, Sequence, SequencePoll, Stack,
+    String as LuaString, Table, Thread, Value,
 };
 
 use super::{
@@ -126,7 +126,12 @@ pub(super) struct Interp<'gc> {
     thread: Thread<'gc>,
     counted: bool,
     registry: Registry<'gc>,
+    /// Recently called callbacks of this core and their closures (saves
+    /// the registry lookup on hot calls).
+    cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
 }
+
+const CACHE_SIZE: usize = 8;
 
 fn truthy(v: Value<'_>) -> bool {
     !matches!(v, Value::Nil | Value::Boolean(false))
@@ -153,6 +158,18 @@ fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
         regs.resize(len, Value::Nil);
     }
     true
+}
+
+/// `regs[dest..dest+n] = regs[src..src+n]` with `dest <= src`.
+#[inline]
+fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
+    if n <= 4 {
+        for i in 0..n {
+            regs[dest + i] = regs[src + i];
+        }
+    } else {
+        regs.copy_within(src..src + n, dest);
+    }
 }
 
 fn raw_set<'gc>(
@@ -205,6 +222,7 @@ impl<'gc> Interp<'gc> {
             thread,
             counted: true,
             registry,
+            cache: [None; CACHE_SIZE],
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -486,12 +504,12 @@ impl<'gc> Interp<'gc> {
         }
         let dest = frame.func;
         if frame.want < 0 {
-            regs.copy_within(start..start + n, dest);
+            copy_down(regs, start, dest, n);
             self.top = dest + n;
         } else {
             let want = frame.want as usize;
             let k = n.min(want);
-            regs.copy_within(start..start + k, dest);
+            copy_down(regs, start, dest, k);
             for slot in &mut regs[dest + k..dest + want] {
                 *slot = Value::Nil;
             }
@@ -837,7 +855,7 @@ impl<'gc> Interp<'gc> {
             match f {
                 Value::Function(function) => {
                     if let Function::Callback(cb) = function {
-                        if let Some(cl) = self.registry.lookup(&ctx, cb) {
+                        if let Some(cl) = self.lookup(ctx, cb) {
                             if then_return {
                                 // Proper tail call: replace the current frame.
                                 let frame = self.frames.pop().expect("tail call needs a frame");
@@ -881,6 +899,20 @@ impl<'gc> Interp<'gc> {
             }
         }
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
+    }
+
+    /// The closure behind `cb` when it is one of ours (cached).
+    #[inline]
+    fn lookup(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        if let Some((c, cl)) = self.cache[slot] {
+            if c == cb {
+                return Some(cl);
+            }
+        }
+        let cl = self.registry.lookup(&ctx, cb)?;
+        self.cache[slot] = Some((cb, cl));
+        Some(cl)
     }
 
     // ---- the loop ---------------------------------------------------------

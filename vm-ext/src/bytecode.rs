@@ -31,135 +31,386 @@ pub const MAX_UPVALUES: usize = 255;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// `R[a] := R[b]`
-    Move { a: u8, b: u8 },
+    Move {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := i` (integer)
-    LoadI { a: u8, i: i32 },
+    LoadI {
+        a: u8,
+        i: i32,
+    },
     /// `R[a] := i as float`
-    LoadF { a: u8, i: i32 },
+    LoadF {
+        a: u8,
+        i: i32,
+    },
     /// `R[a] := K[k]`
-    LoadK { a: u8, k: u32 },
+    LoadK {
+        a: u8,
+        k: u32,
+    },
     /// `R[a] := false`
-    LoadFalse { a: u8 },
+    LoadFalse {
+        a: u8,
+    },
     /// `R[a] := false; pc++`
-    LFalseSkip { a: u8 },
+    LFalseSkip {
+        a: u8,
+    },
     /// `R[a] := true`
-    LoadTrue { a: u8 },
+    LoadTrue {
+        a: u8,
+    },
     /// `R[a], ..., R[a+n] := nil` (n + 1 registers)
-    LoadNil { a: u8, n: u8 },
+    LoadNil {
+        a: u8,
+        n: u8,
+    },
     /// `R[a] := U[b]`
-    GetUpval { a: u8, b: u8 },
+    GetUpval {
+        a: u8,
+        b: u8,
+    },
     /// `U[b] := R[a]`
-    SetUpval { a: u8, b: u8 },
+    SetUpval {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := U[up][KS[k]]`
-    GetTabUp { a: u8, up: u8, k: u16 },
+    GetTabUp {
+        a: u8,
+        up: u8,
+        k: u16,
+    },
     /// `R[a] := R[b][R[c]]`
-    GetTable { a: u8, b: u8, c: u8 },
+    GetTable {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `R[a] := R[b][c]` (integer key)
-    GetI { a: u8, b: u8, c: u16 },
+    GetI {
+        a: u8,
+        b: u8,
+        c: u16,
+    },
     /// `R[a] := R[b][KS[k]]`
-    GetField { a: u8, b: u8, k: u16 },
+    GetField {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// `U[up][KS[k]] := RK(c)`
-    SetTabUp { up: u8, k: u16, c: u16, kc: bool },
+    SetTabUp {
+        up: u8,
+        k: u16,
+        c: u16,
+        kc: bool,
+    },
     /// `R[a][R[b]] := RK(c)`
-    SetTable { a: u8, b: u8, c: u16, kc: bool },
+    SetTable {
+        a: u8,
+        b: u8,
+        c: u16,
+        kc: bool,
+    },
     /// `R[a][b] := RK(c)` (integer key)
-    SetI { a: u8, b: u16, c: u16, kc: bool },
+    SetI {
+        a: u8,
+        b: u16,
+        c: u16,
+        kc: bool,
+    },
     /// `R[a][KS[k]] := RK(c)`
-    SetField { a: u8, k: u16, c: u16, kc: bool },
+    SetField {
+        a: u8,
+        k: u16,
+        c: u16,
+        kc: bool,
+    },
     /// `R[a] := {}` with room for `array` array items and `hash` hash items.
-    NewTable { a: u8, hash: u16, array: u32 },
+    NewTable {
+        a: u8,
+        hash: u16,
+        array: u32,
+    },
     /// `R[a+1] := R[b]; R[a] := R[b][RK(c)]` (method lookup for `b:name()`)
-    SelfOp { a: u8, b: u8, c: u16, kc: bool },
+    SelfOp {
+        a: u8,
+        b: u8,
+        c: u16,
+        kc: bool,
+    },
 
     /// `R[a] := R[b] + i`
-    AddI { a: u8, b: u8, i: i16 },
+    AddI {
+        a: u8,
+        b: u8,
+        i: i16,
+    },
     /// `R[a] := R[b] + K[k]` (K[k] a number; likewise the other `*K` ops)
-    AddK { a: u8, b: u8, k: u16 },
-    SubK { a: u8, b: u8, k: u16 },
-    MulK { a: u8, b: u8, k: u16 },
-    ModK { a: u8, b: u8, k: u16 },
-    PowK { a: u8, b: u8, k: u16 },
-    DivK { a: u8, b: u8, k: u16 },
-    IDivK { a: u8, b: u8, k: u16 },
+    AddK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    SubK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    MulK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    ModK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    PowK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    DivK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    IDivK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// `R[a] := R[b] & K[k]` (K[k] an integer; likewise `BOrK`, `BXorK`)
-    BAndK { a: u8, b: u8, k: u16 },
-    BOrK { a: u8, b: u8, k: u16 },
-    BXorK { a: u8, b: u8, k: u16 },
+    BAndK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    BOrK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    BXorK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// `R[a] := R[b] >> i`
-    ShrI { a: u8, b: u8, i: i16 },
+    ShrI {
+        a: u8,
+        b: u8,
+        i: i16,
+    },
     /// `R[a] := i << R[b]`
-    ShlI { a: u8, b: u8, i: i16 },
+    ShlI {
+        a: u8,
+        b: u8,
+        i: i16,
+    },
     /// `R[a] := R[b] + R[c]` (and the other binary operators)
-    Add { a: u8, b: u8, c: u8 },
-    Sub { a: u8, b: u8, c: u8 },
-    Mul { a: u8, b: u8, c: u8 },
-    Mod { a: u8, b: u8, c: u8 },
-    Pow { a: u8, b: u8, c: u8 },
-    Div { a: u8, b: u8, c: u8 },
-    IDiv { a: u8, b: u8, c: u8 },
-    BAnd { a: u8, b: u8, c: u8 },
-    BOr { a: u8, b: u8, c: u8 },
-    BXor { a: u8, b: u8, c: u8 },
-    Shl { a: u8, b: u8, c: u8 },
-    Shr { a: u8, b: u8, c: u8 },
+    Add {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Sub {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mul {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mod {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Pow {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Div {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    IDiv {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BAnd {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BOr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BXor {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shl {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `R[a] := -R[b]`
-    Unm { a: u8, b: u8 },
+    Unm {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := ~R[b]`
-    BNot { a: u8, b: u8 },
+    BNot {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := not R[b]`
-    Not { a: u8, b: u8 },
+    Not {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := #R[b]`
-    Len { a: u8, b: u8 },
+    Len {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] := R[a] .. ... .. R[a+n-1]` (n >= 2)
-    Concat { a: u8, n: u8 },
+    Concat {
+        a: u8,
+        n: u8,
+    },
 
     /// Close upvalues and to-be-closed variables at registers `>= a`.
-    Close { a: u8 },
+    Close {
+        a: u8,
+    },
     /// Mark `R[a]` as a to-be-closed variable (`nil` and `false` are ignored;
     /// any other value without `__close` is an error).
-    Tbc { a: u8 },
+    Tbc {
+        a: u8,
+    },
     /// `pc += sj`
-    Jmp { sj: i32 },
+    Jmp {
+        sj: i32,
+    },
     /// `if (R[a] == R[b]) ~= k then pc++`
-    Eq { a: u8, b: u8, k: bool },
+    Eq {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if (R[a] < R[b]) ~= k then pc++`
-    Lt { a: u8, b: u8, k: bool },
+    Lt {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if (R[a] <= R[b]) ~= k then pc++`
-    Le { a: u8, b: u8, k: bool },
+    Le {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if (R[a] == K[c]) ~= k then pc++` (raw equality: K is never a table)
-    EqK { a: u8, c: u16, k: bool },
+    EqK {
+        a: u8,
+        c: u16,
+        k: bool,
+    },
     /// `if (R[a] == i) ~= k then pc++`
-    EqI { a: u8, i: i16, k: bool },
+    EqI {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (R[a] < i) ~= k then pc++`
-    LtI { a: u8, i: i16, k: bool },
+    LtI {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (R[a] <= i) ~= k then pc++`
-    LeI { a: u8, i: i16, k: bool },
+    LeI {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (R[a] > i) ~= k then pc++`
-    GtI { a: u8, i: i16, k: bool },
+    GtI {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (R[a] >= i) ~= k then pc++`
-    GeI { a: u8, i: i16, k: bool },
+    GeI {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (not R[a] == k) then pc++` (i.e. skip the next instruction unless
     /// the truth of `R[a]` equals `k`)
-    Test { a: u8, k: bool },
+    Test {
+        a: u8,
+        k: bool,
+    },
     /// `if (not R[b] == k) then pc++ else R[a] := R[b]`
-    TestSet { a: u8, b: u8, k: bool },
+    TestSet {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
 
     /// `R[a], ..., R[a+c-2] := R[a](R[a+1], ..., R[a+b-1])`; `b == 0`: the
     /// arguments run to `top`; `c == 0`: all results are kept and set `top`.
-    Call { a: u8, b: u8, c: u8 },
+    Call {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `return R[a](R[a+1], ..., R[a+b-1])` as a proper tail call; `b == 0`:
     /// arguments to `top`.
-    TailCall { a: u8, b: u8 },
+    TailCall {
+        a: u8,
+        b: u8,
+    },
     /// `return R[a], ..., R[a+b-2]`; `b == 0`: up to `top`.
-    Return { a: u8, b: u8 },
+    Return {
+        a: u8,
+        b: u8,
+    },
     /// `return`
     Return0,
     /// `return R[a]`
-    Return1 { a: u8 },
+    Return1 {
+        a: u8,
+    },
 
     /// Numeric `for` loop body end: update the loop state in `R[a..a+2]`;
     /// if the loop continues, copy the new value to `R[a+3]` and `pc -= bx`.
-    ForLoop { a: u8, bx: u32 },
+    ForLoop {
+        a: u8,
+        bx: u32,
+    },
     /// Numeric `for` loop start: check and prepare the state in `R[a]`
     /// (initial value), `R[a+1]` (limit), `R[a+2]` (step) following Lua 5.4
     /// (integer loops when init and step are integers: the limit is clipped
@@ -167,23 +418,45 @@ pub enum Op {
     /// initial value must be a number" and the like otherwise; a zero step is
     /// "'for' step is zero"); set `R[a+3]` to the first value, or, when the
     /// loop runs zero times, `pc += bx + 1` (past its `ForLoop`).
-    ForPrep { a: u8, bx: u32 },
+    ForPrep {
+        a: u8,
+        bx: u32,
+    },
     /// Generic `for` start: mark `R[a+3]` (the closing value) to-be-closed
     /// and `pc += bx` (to the loop's `TForCall`).
-    TForPrep { a: u8, bx: u32 },
+    TForPrep {
+        a: u8,
+        bx: u32,
+    },
     /// `R[a+4], ..., R[a+3+c] := R[a](R[a+1], R[a+2])`
-    TForCall { a: u8, c: u8 },
+    TForCall {
+        a: u8,
+        c: u8,
+    },
     /// `if R[a+4] ~= nil then { R[a+2] := R[a+4]; pc -= bx }`
-    TForLoop { a: u8, bx: u32 },
+    TForLoop {
+        a: u8,
+        bx: u32,
+    },
 
     /// `R[a][c+i] := R[a+i]` for `1 <= i <= b`; `b == 0`: up to `top`.
-    SetList { a: u8, b: u8, c: u32 },
+    SetList {
+        a: u8,
+        b: u8,
+        c: u32,
+    },
     /// `R[a] := closure(protos[p])`, capturing upvalues as its
     /// [`UpvalueDesc`]s say.
-    Closure { a: u8, p: u32 },
+    Closure {
+        a: u8,
+        p: u32,
+    },
     /// `R[a], ..., R[a+c-2] := ...` (the frame's extra arguments); `c == 0`:
     /// all of them, and set `top`.
-    VarArg { a: u8, c: u8 },
+    VarArg {
+        a: u8,
+        c: u8,
+    },
 }
 
 /// A constant of a prototype.
@@ -265,7 +538,7 @@ impl Proto {
 }
 
 mod serde_bytes_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(bytes)

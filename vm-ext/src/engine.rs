@@ -72,8 +72,7 @@ pub fn engine(ctx: Context<'_>) -> Engine {
 /// raw form (`=name`, `@file` or the source text). Errors read like Lua's
 /// (`chunk:line: message near 'token'`).
 pub fn compile(source: &[u8], chunk_name: &str) -> Result<crate::bytecode::Proto, String> {
-    let _ = (source, chunk_name);
-    Err("the luahome compiler is not available in this build yet".to_string())
+    crate::compiler::compile(source, chunk_name).map_err(|e| e.message)
 }
 
 /// Compiles source text as a function of `engine`, `_ENV` bound to `env`

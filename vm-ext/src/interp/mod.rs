@@ -19,7 +19,6 @@
 mod exec;
 mod names;
 mod ops;
-pub mod verify;
 
 use std::{
     collections::HashMap,
@@ -35,7 +34,7 @@ use piccolo::{
 
 use crate::bytecode::{Constant, Proto, UpvalueDesc};
 
-pub use verify::{verify, VerifyError};
+pub use crate::verify::{verify, VerifyError};
 
 /// The register stack of one entry, shared with the open upvalues that
 /// point into it.

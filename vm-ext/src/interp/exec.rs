@@ -641,8 +641,8 @@ impl<'gc> Interp<'gc> {
             Err(f) => f,
         };
         match fail {
-            ArithFail::ModZero => return Err(Fail::Msg("attempt to perform 'n%%0'".into())),
-            ArithFail::DivZero => return Err(Fail::Msg("attempt to perform 'n//0'".into())),
+            ArithFail::ModZero => return Err(Fail::Msg("attempt to perform 'n%0'".into())),
+            ArithFail::DivZero => return Err(Fail::Msg("attempt to divide by zero".into())),
             _ => {}
         }
         let mut h = metamethod(ctx, a, op.event());
@@ -654,17 +654,13 @@ impl<'gc> Interp<'gc> {
         }
         let is_num = |v: Value<'_>| matches!(v, Value::Integer(_) | Value::Number(_));
         if op.is_bitwise() {
-            if ops::to_num(a).is_some() && ops::to_num(b).is_some() {
+            if is_num(a) && is_num(b) {
                 // Name the operand without an integer value.
                 let bad_a = ops::to_num(a).and_then(|n| n.to_i64()).is_none();
                 let var = if bad_a { vars.0 } else { vars.1 };
                 return Err(self.int_error(var));
             }
-            let (value, var) = if !is_num(a) && ops::to_num(a).is_none() {
-                (a, vars.0)
-            } else {
-                (b, vars.1)
-            };
+            let (value, var) = if !is_num(a) { (a, vars.0) } else { (b, vars.1) };
             return Err(Fail::Typed {
                 op: "perform bitwise operation on",
                 value,
@@ -1884,6 +1880,15 @@ impl<'gc> Interp<'gc> {
     }
 }
 
+/// `bad 'for' limit (number expected, got table)`.
+fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
+    let tname = match v {
+        Value::Nil => "nil".to_string(),
+        other => other.type_name().to_string(),
+    };
+    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+}
+
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.
 fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> {
     let (init, limit, step) = (regs[ra], regs[ra + 1], regs[ra + 2]);
@@ -1894,7 +1899,7 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
         let limit = match limit {
             Value::Integer(l) => l,
             other => match ops::to_num(other) {
-                None => return Err(Fail::Msg("'for' limit must be a number".into())),
+                None => return Err(for_error("limit", other)),
                 Some(n) => {
                     let f = n.to_f64();
                     let fl = if step < 0 { f.ceil() } else { f.floor() };
@@ -1936,7 +1941,7 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
     let to_f = |v: Value<'gc>, what: &str| -> Result<f64, Fail<'gc>> {
         ops::to_num(v)
             .map(|n| n.to_f64())
-            .ok_or_else(|| Fail::Msg(format!("'for' {what} must be a number")))
+            .ok_or_else(|| for_error(what, v))
     };
     let flimit = to_f(limit, "limit")?;
     let fstep = to_f(step, "step")?;

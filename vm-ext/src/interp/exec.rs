@@ -205,7 +205,11 @@ impl<'gc> Interp<'gc> {
         let registry = Registry::get(ctx);
         let thread = exec.current_thread().thread;
         if !registry.enter(&ctx, thread) {
-            return Err(crate::stdlib::lua_error(ctx, "C stack overflow"));
+            let msg = match super::call_site(ctx) {
+                Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
+                None => "C stack overflow".to_string(),
+            };
+            return Err(crate::stdlib::lua_error(ctx, msg));
         }
         let nargs = stack.len();
         let mut regs = Vec::with_capacity(1 + nargs + closure.proto.proto.max_stack as usize + 8);

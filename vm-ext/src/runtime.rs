@@ -463,6 +463,17 @@ impl Runtime {
     /// Compiles `source` as chunk `chunk_name` and makes it the running chunk.
     /// A syntax error is returned as [`ErrorKind::Syntax`] naming `chunk:line`.
     pub fn load(&mut self, source: &[u8], chunk_name: &str) -> Result<(), LuaError> {
+        self.load_with_args(source, chunk_name, &[])
+    }
+
+    /// Like [`Runtime::load`], with `args` as the chunk's `...` (the
+    /// standalone interpreter passes a script's arguments this way).
+    pub fn load_with_args(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[HostValue],
+    ) -> Result<(), LuaError> {
         self.check_usable()?;
         if self.run.is_some() {
             return Err(LuaError::new(
@@ -471,6 +482,7 @@ impl Runtime {
             ));
         }
         let executor = &self.executor;
+        let calls = &self.host.calls;
         let engine = self.options.engine;
         let loaded = guard(|| {
             self.lua.enter(|ctx| {
@@ -485,7 +497,8 @@ impl Runtime {
                     }
                 };
                 crate::interp::reset(ctx);
-                ctx.fetch(executor).restart(ctx, function, ());
+                let args: Vec<Value<'_>> = args.iter().map(|a| a.to_value(ctx, calls)).collect();
+                ctx.fetch(executor).restart(ctx, function, Variadic(args));
                 Ok(())
             })
         });
@@ -785,6 +798,14 @@ impl Runtime {
         self.run = None;
         e
     }
+}
+
+/// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
+/// as a [`LuaError`].
+fn syntax_error(chunk: &str, message: String) -> LuaError {
+    let mut err = LuaError::new(ErrorKind::Syntax, message);
+    err.chunk = Some(chunk.to_string());
+    err
 }
 
 // ----- Driving Lua from the host (see `interop`) ------------------------------
@@ -1236,14 +1257,6 @@ impl Runtime {
             Err(e) => Err(self.poison(e)),
         }
     }
-}
-
-/// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
-/// as a [`LuaError`].
-fn syntax_error(chunk: &str, message: String) -> LuaError {
-    let mut err = LuaError::new(ErrorKind::Syntax, message);
-    err.chunk = Some(chunk.to_string());
-    err
 }
 
 /// The message Lua would show for an uncaught error value.

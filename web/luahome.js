@@ -109,6 +109,7 @@ export class Lua {
   #files = new Map();
   #saveSoon = false;
   #closing = false;
+  #waitingTask = 0;
   // _home persistence (see "_home in the browser" in README.md).
   #db = null;
   #seq = 0;
@@ -559,7 +560,12 @@ export class Lua {
         if (status === WAITING) {
           this.#maybeAutoSave();
           this.#status('waiting', stats);
-          await this.#serveHostCalls();
+          this.#waitingTask += 1;
+          try {
+            await this.#serveHostCalls();
+          } finally {
+            this.#waitingTask -= 1;
+          }
           if (!this.#stopRequested) this.#status('running', stats);
           continue;
         }
@@ -715,7 +721,19 @@ export class Lua {
     } catch (e) {
       return Promise.reject(e);
     }
+    // A call made while the running task waits on JS queues behind it; if
+    // the JS function it waits on awaits this call, neither can finish.
+    let started = false;
+    if (this.#waitingTask > 0) {
+      setTimeout(() => {
+        if (!started && this.#waitingTask > 0) {
+          this.#warn('a LuaFunction call has been queued for 2 s behind a chunk that waits on a JS function; '
+            + 'if that function awaits the call, both wait forever (start the call without awaiting it, or use callSync)');
+        }
+      }, 2000);
+    }
     return this.#schedule(() => {
+      started = true;
       this.#checkHandle(handle);
       return this.#execute(() => this.#rt.callFunction(handle.id, args));
     });

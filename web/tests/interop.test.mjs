@@ -386,6 +386,25 @@ test('release() and the FinalizationRegistry give handles back; Lua releases JS 
   assert.equal(r.lentAfter, 0, 'the collected userdata released its JS object');
 });
 
+test('a call awaited by the JS function its chunk waits on is reported, and stop() frees both', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const warnings = [];
+    const lua = await Lua.open({ persist: false, onWarning: (m) => warnings.push(m) });
+    let inner = null;
+    lua.register('ask', async (fn) => { inner = fn.call(); return inner; });
+    const outer = lua.run('return ask(function() return "answer" end)');
+    await new Promise((resolve) => setTimeout(resolve, 2300));
+    const warned = warnings.some((w) => w.includes('both wait forever'));
+    lua.stop();
+    const outerKind = await outer.then(() => 'finished', (e) => e.kind);
+    const innerValue = await inner;
+    await lua.close();
+    return { warned, outerKind, innerValue };
+  });
+  assert.deepEqual(r, { warned: true, outerKind: 'stopped', innerValue: 'answer' });
+});
+
 test('worker mode: copies and Lua functions cross, by-reference objects get a clear error', async () => {
   const r = await page.evaluate(async () => {
     const { Lua } = await import('/luahome.js');

@@ -59,6 +59,9 @@ export class LuaFunction<Args extends any[] = any[], R = LuaValue> {
   callSync(...args: Args): R;
   /** A plain JS function that calls this one (for `addEventListener` and the like). */
   toFunction(): (...args: Args) => Promise<R>;
+  /** `function: lua#<id>`; JSON.stringify shows the same text. */
+  toString(): string;
+  toJSON(): string;
   /** Lets Lua collect the function. */
   release(): void;
   readonly released: boolean;

@@ -956,6 +956,10 @@ export class LuaFunction {
     return this.#interop.callSync(this.#handle, args)[0];
   }
 
+  /** `function: lua#<id>` (also what JSON.stringify shows). */
+  toString() { return `function: lua#${this.#handle.id}`; }
+  toJSON() { return this.toString(); }
+
   /** A plain JS function that calls this one (returns the promise of call()). */
   toFunction() {
     const f = (...args) => this.call(...args);

@@ -147,6 +147,7 @@ test('lua.set/get round trips: values, dotted paths, functions both ways', async
       area: lua.get('area'),
       missing: lua.get('nothing'),
       isFunction: mul instanceof LuaFunction,
+      text: /^function: lua#\d+$/.test(String(mul)) && JSON.stringify({ f: mul }) === `{"f":"${mul}"}`,
       product: await mul.call(3, 4),
       multi: await mul.callMulti(5, 5),
       same,
@@ -159,7 +160,7 @@ test('lua.set/get round trips: values, dotted paths, functions both ways', async
   });
   assert.deepEqual(r, {
     title: 'demo', tags: ['a', 'b'], secondTag: 'b', sum: 42, area: 320000, missing: null,
-    isFunction: true, product: 12, multi: [25], same: true, viaAgain: 42,
+    isFunction: true, text: true, product: 12, multi: [25], same: true, viaAgain: 42,
     pathError: { kind: 'runtime', message: "cannot index 'nothing' (a nil value) with 'deeper'" },
     cycle: 'TypeError: cannot convert a cyclic structure to Lua',
   });

@@ -406,6 +406,37 @@ test('a call awaited by the JS function its chunk waits on is reported, and stop
   assert.deepEqual(r, { warned: true, outerKind: 'stopped', innerValue: 'answer' });
 });
 
+test("the project's own core (engine: 'luahome') drives the same way", async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua, LuaFunction } = await import('/luahome.js');
+    const lua = await Lua.open({ persist: false, engine: 'luahome', js: true });
+    const el = document.createElement('p');
+    lua.set('el', el, { byRef: true });
+    lua.set('config', { step: 2 });
+    await lua.run(`
+      local n <const> = 10
+      counter = { value = 0 }
+      function bump(by) counter.value = counter.value + (by or config.step) return counter.value end
+      function boom() error("core boom") end
+      el.textContent = ("x"):rep(3)`, { chunkName: 'core' });
+    const bump = lua.get('bump');
+    const counter = lua.get('counter', { byRef: true });
+    const out = {
+      isFunction: bump instanceof LuaFunction,
+      called: await bump.call(5),
+      sync: bump.callSync(),
+      seen: counter.get('value'),
+      text: el.textContent,
+      awaited: (await lua.run('return js.global.Promise:resolve(3) + 1'))[0],
+    };
+    try { await lua.get('boom').call(); } catch (e) { out.error = { kind: e.kind, message: e.message, line: e.line }; }
+    await lua.close();
+    return out;
+  });
+  assert.deepEqual(r, { isFunction: true, called: 5, sync: 7, seen: 7, text: 'xxx', awaited: 4,
+    error: { kind: 'runtime', message: 'core:5: core boom', line: 5 } });
+});
+
 test('worker mode: copies and Lua functions cross, by-reference objects get a clear error', async () => {
   const r = await page.evaluate(async () => {
     const { Lua } = await import('/luahome.js');

@@ -21,11 +21,6 @@ const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[
         "debug.getinfo by level, debug.getupvalue/setupvalue/upvalueid do not see the luahome \
          core's frames and closures yet; Runtime::load names chunks '=name', not '@file'",
     ),
-    (
-        Engine::Luahome,
-        "string_dump.lua",
-        "string.dump of luahome closures is not implemented yet",
-    ),
 ];
 
 fn known_failure(engine: Engine, name: &str) -> Option<&'static str> {

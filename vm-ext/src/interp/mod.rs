@@ -103,6 +103,14 @@ impl<'gc> ProtoRt<'gc> {
     }
 }
 
+/// The plain prototype tree behind `rt` (its nested prototypes put back),
+/// as `string.dump` and `_home` function images store it.
+pub fn proto_tree(rt: &ProtoRt<'_>) -> Proto {
+    let mut p = (*rt.proto).clone();
+    p.protos = rt.protos.iter().map(|c| proto_tree(c)).collect();
+    p
+}
+
 /// A closure of the project's core: a prototype and its upvalues.
 #[derive(Collect)]
 #[collect(no_drop)]

@@ -100,6 +100,28 @@ test('update(dt) called 600 times from requestAnimationFrame: the page stays res
   assert.ok(r.maxGap < 200, `frames kept coming (largest gap ${r.maxGap.toFixed(1)} ms)`);
 });
 
+test('concurrent calls queue in order behind the running chunk; stop() ends only the running task', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open({ persist: false });
+    const [log] = await lua.run('log = {} return function(x) log[#log + 1] = x return #log end');
+    const chunk = lua.run('for i = 1, 3 do sleep(0.01) end log[#log + 1] = "chunk" return "chunk done"');
+    const calls = ['a', 'b', 'c'].map((x) => log.call(x));
+    const results = await Promise.all([chunk, ...calls]);
+    // A runaway call is stopped like a chunk; the one queued behind it runs.
+    const [spin] = await lua.run('return function() while true do end end');
+    const stopped = spin.call().then(() => 'finished', (e) => e.kind);
+    const after = log.call('after');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    lua.stop();
+    const out = { results, stopped: await stopped, after: await after };
+    out.order = lua.get('log');
+    await lua.close();
+    return out;
+  });
+  assert.deepEqual(r, { results: [['chunk done'], 2, 3, 4], order: ['chunk', 'a', 'b', 'c', 'after'], stopped: 'stopped', after: 5 });
+});
+
 test('callSync answers at once, stops at its fuel cap and refuses to wait on a promise', async () => {
   const r = await page.evaluate(async () => {
     const { Lua, LuaError } = await import('/luahome.js');

@@ -160,6 +160,8 @@ export interface InteropStats {
   handles: number;
   /** JS objects Lua holds by reference. */
   lent: number;
+  /** Promises a JS API returned to Lua that no task has waited on yet (0 between tasks). */
+  promises: number;
 }
 
 export class Lua {

@@ -134,11 +134,17 @@ test('callSync answers at once, stops at its fuel cap and refuses to wait on a p
     const failure = (f) => { try { f.callSync(); return null; } catch (e) { return { isLuaError: e instanceof LuaError, kind: e.kind, message: e.message }; } };
     const cap = failure(spin);
     const wait = failure(waits);
+    // A by-reference JS method returning a promise: callSync refuses and
+    // forgets the promise.
+    lua.set('api', { later: () => new Promise((resolve) => setTimeout(resolve, 5, 1)) }, { byRef: true });
+    const [viaApi] = await lua.run('return function() return api:later() end');
+    const apiWait = failure(viaApi);
+    const promisesLeft = lua.interopStats().promises;
     // The state is fine afterwards, and call() does wait.
     const later = await waits.call();
     const after = await lua.run('return 1 + 1');
     await lua.close();
-    return { sum, cap, wait, later, after };
+    return { sum, cap, wait, later, after, apiWait, promisesLeft };
   });
   assert.equal(r.sum, 5);
   assert.equal(r.cap.isLuaError, true);
@@ -148,6 +154,9 @@ test('callSync answers at once, stops at its fuel cap and refuses to wait on a p
   assert.match(r.wait.message, /waited on a promise/);
   assert.equal(r.later, 1);
   assert.deepEqual(r.after, [2]);
+  assert.equal(r.apiWait.kind, 'runtime');
+  assert.match(r.apiWait.message, /waited on a promise/);
+  assert.equal(r.promisesLeft, 0);
 });
 
 test('lua.set/get round trips: values, dotted paths, functions both ways', async () => {

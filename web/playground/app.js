@@ -1,5 +1,5 @@
-// The first page: a source box, Run/Stop and streaming output over luahome.js.
-import { Lua } from './luahome.js';
+// The first page: a source box, Run/Stop and streaming output over the luahome package.
+import { Lua } from 'luahome';
 
 const $ = (id) => document.getElementById(id);
 const source = $('source');

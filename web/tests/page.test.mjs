@@ -2,10 +2,10 @@
 // and the page stays responsive meanwhile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser } from './harness.mjs';
+import { openBrowser, SITE_ROOT } from './harness.mjs';
 
 let browser;
-before(async () => { browser = await openBrowser(); });
+before(async () => { browser = await openBrowser({ root: SITE_ROOT }); });
 after(async () => { await browser.close(); });
 
 async function openIndex() {

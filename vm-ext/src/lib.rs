@@ -2,6 +2,8 @@
 //! completion, and the `_home` persistence model. Platform-free: no
 //! web-sys here, everything builds and tests natively.
 
+pub mod bytecode;
+pub mod compiler;
 pub mod error;
 pub mod home;
 pub mod host;

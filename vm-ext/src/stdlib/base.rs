@@ -678,39 +678,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
-/// The name Lua shows for a chunk (`luaO_chunkid`): `=name` as `name`,
-/// `@file` as `file` (shortened from the left), source text as
-/// `[string "first line..."]`.
-pub fn chunk_display_name(source: &[u8]) -> String {
-    const IDSIZE: usize = 60;
-    match source.first() {
-        Some(b'=') => String::from_utf8_lossy(&source[1..source.len().min(IDSIZE)]).into_owned(),
-        Some(b'@') => {
-            let rest = &source[1..];
-            if rest.len() < IDSIZE {
-                String::from_utf8_lossy(rest).into_owned()
-            } else {
-                let keep = IDSIZE - 4;
-                format!("...{}", String::from_utf8_lossy(&rest[rest.len() - keep..]))
-            }
-        }
-        _ => {
-            let avail = IDSIZE - 15;
-            let nl = source.iter().position(|&b| b == b'\n');
-            let mut text = &source[..nl.unwrap_or(source.len())];
-            let truncated = nl.is_some() || text.len() > avail;
-            if text.len() > avail {
-                text = &text[..avail];
-            }
-            let text = String::from_utf8_lossy(text);
-            if truncated {
-                format!("[string \"{text}...\"]")
-            } else {
-                format!("[string \"{text}\"]")
-            }
-        }
-    }
-}
+pub use crate::compiler::chunk_id as chunk_display_name;
 
 /// Compiles `source` as a chunk named `chunkname` (Lua's raw form: `=name`,
 /// `@file` or the source text) with `_ENV` set to `env` (the globals when

@@ -81,7 +81,12 @@ export interface HomeInfo {
   /** Sequence number of the last log record this state has seen. */
   seq: number;
   logLength?: number;
+  /** How long the last save took, in milliseconds. */
   lastSaveMs?: number | null;
+  /** When the last save committed (`Date.now()` time), or null. */
+  lastSaveAt?: number | null;
+  /** Whether `_home` has changes not yet saved. */
+  pending?: boolean;
 }
 
 /** `_home` as a JSON tree: tables, scalars, and functions with their chunk and line. */

@@ -278,6 +278,7 @@ export class Lua {
   #autoSaving = false;
   #lifecycle = null;
   #lastSaveMs = null;
+  #lastSaveAt = null;
   #notice = null;
 
   /** Every warning so far (a home kept in memory only, damaged records, a failed save, ...). */
@@ -378,7 +379,8 @@ export class Lua {
   /** The name of this state's `_home` and where it is kept ('indexeddb' or 'memory'). */
   get home() {
     return { name: this.#homeName(), backend: this.#db ? 'indexeddb' : 'memory', seq: this.#seq,
-      logLength: this.#logLength, lastSaveMs: this.#lastSaveMs };
+      logLength: this.#logLength, lastSaveMs: this.#lastSaveMs, lastSaveAt: this.#lastSaveAt,
+      pending: !!this.#rt?.homePending() };
   }
 
   #homeName() {
@@ -523,6 +525,7 @@ export class Lua {
       }
       this.#logLength += 1;
       this.#lastSaveMs = now() - started;
+      this.#lastSaveAt = Date.now();
       this.#channel?.postMessage({ seq: this.#seq });
       if (snapshot) {
         try {
@@ -921,7 +924,11 @@ class WorkerLua {
       case 'output':
         if (this.onOutput) try { this.onOutput(m.text); } catch (e) { console.error(e); }
         break;
+      case 'home':
+        this.home = m.home;
+        break;
       case 'status':
+        if (m.home) this.home = m.home;
         if (this.onStatus) try { this.onStatus(m.status); } catch (e) { console.error(e); }
         break;
       case 'warning':

@@ -13,8 +13,8 @@ use std::{
 };
 
 use vm_ext::{
-    home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest, HostTarget,
-    HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
+    engine::Engine, home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest,
+    HostTarget, HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
 };
 
 const USAGE: &str = "\
@@ -24,7 +24,10 @@ usage: luahome [run] FILE.lua     run a file
        luahome --help | --version
 options:
        --home PATH                keep `_home` in the file PATH (created if
-                                  missing) so it survives between runs";
+                                  missing) so it survives between runs
+       --engine NAME              the Lua core: `piccolo` (default) or
+                                  `luahome` (the project's own compiler and
+                                  interpreter)";
 
 /// Exit status after Ctrl-C stopped a chunk (128 + SIGINT, as shells do).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -85,10 +88,30 @@ fn take_home_arg(args: &mut Vec<String>) -> Result<Option<String>, String> {
     Ok(Some(path))
 }
 
+/// Removes `--engine NAME` (anywhere on the line) and returns the engine.
+fn take_engine_arg(args: &mut Vec<String>) -> Result<Engine, String> {
+    let Some(i) = args.iter().position(|a| a == "--engine") else {
+        return Ok(Engine::default());
+    };
+    if i + 1 >= args.len() {
+        return Err(format!("luahome: --engine needs a NAME\n{USAGE}"));
+    }
+    let name = args.remove(i + 1);
+    args.remove(i);
+    name.parse().map_err(|e| format!("luahome: {e}"))
+}
+
 pub fn main() -> i32 {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let home = match take_home_arg(&mut args) {
         Ok(h) => h,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return 2;
+        }
+    };
+    let engine = match take_engine_arg(&mut args) {
+        Ok(e) => e,
         Err(msg) => {
             eprintln!("{msg}");
             return 2;
@@ -123,7 +146,7 @@ pub fn main() -> i32 {
                 }
             };
             interrupt.install();
-            let Some(mut rt) = new_runtime(home.as_deref()) else {
+            let Some(mut rt) = new_runtime(home.as_deref(), engine) else {
                 return 1;
             };
             let status = run_chunk(&mut rt, &source, &path, &interrupt);
@@ -131,7 +154,7 @@ pub fn main() -> i32 {
         }
         Command::Eval(code) => {
             interrupt.install();
-            let Some(mut rt) = new_runtime(home.as_deref()) else {
+            let Some(mut rt) = new_runtime(home.as_deref(), engine) else {
                 return 1;
             };
             let status = run_chunk(&mut rt, code.as_bytes(), "(command line)", &interrupt);
@@ -139,7 +162,7 @@ pub fn main() -> i32 {
         }
         Command::Repl => {
             interrupt.install();
-            repl(&interrupt, home.as_deref())
+            repl(&interrupt, home.as_deref(), engine)
         }
     }
 }
@@ -147,8 +170,11 @@ pub fn main() -> i32 {
 /// A runtime for the CLI; with `home`, `_home` is loaded from and saved to
 /// that file. A home file that cannot be read is reported and nothing runs
 /// (so it is never overwritten).
-fn new_runtime(home: Option<&str>) -> Option<Runtime> {
-    let mut options = RuntimeOptions::default();
+fn new_runtime(home: Option<&str>, engine: Engine) -> Option<Runtime> {
+    let mut options = RuntimeOptions {
+        engine,
+        ..Default::default()
+    };
     if let Some(path) = home {
         match FileStore::open(path) {
             Ok(store) => options.store = Some(vm_ext::store::shared(store)),
@@ -289,8 +315,8 @@ fn report(e: &LuaError) -> i32 {
     }
 }
 
-fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
-    let Some(mut rt) = new_runtime(home) else {
+fn repl(interrupt: &Interrupt, home: Option<&str>, engine: Engine) -> i32 {
+    let Some(mut rt) = new_runtime(home, engine) else {
         return 1;
     };
     let stdin = io::stdin();

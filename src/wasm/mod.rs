@@ -76,7 +76,8 @@ pub enum SliceStatus {
 #[wasm_bindgen]
 impl LuaRuntime {
     /// Creates a runtime. `options` may hold `fuelLimit`, `memoryLimit`
-    /// (bytes), `memoryAlias` (default true) and `homeRecords`: a snapshot
+    /// (bytes), `memoryAlias` (default true), `engine` (`"piccolo"`, the
+    /// default, or `"luahome"`: the project's own core) and `homeRecords`: a snapshot
     /// from `HomeDb.load` to restore `_home` from; with it, flushed batches
     /// queue for `takeHomeBatch`. Throws when `homeRecords` is damaged.
     ///
@@ -102,7 +103,14 @@ impl LuaRuntime {
             }
             None => None,
         };
+        let engine = match get("engine").and_then(|v| v.as_string()) {
+            Some(name) => name
+                .parse::<vm_ext::engine::Engine>()
+                .map_err(|e| convert::type_error(&e.to_string()))?,
+            None => vm_ext::engine::Engine::default(),
+        };
         let mut rt = Runtime::new(RuntimeOptions {
+            engine,
             fuel_limit: number("fuelLimit").map(|f| f as u64),
             memory_limit: number("memoryLimit").map(|f| f as usize),
             memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),

@@ -4,6 +4,8 @@
 
 pub mod bytecode;
 pub mod compiler;
+pub mod engine;
+pub mod interp;
 pub mod error;
 pub mod home;
 pub mod host;
@@ -14,6 +16,7 @@ pub mod runtime;
 pub mod stdlib;
 pub mod store;
 pub mod value;
+pub mod verify;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};

@@ -13,6 +13,7 @@ use piccolo::{
 };
 
 use crate::{
+    engine::{self, Engine},
     error::{ErrorKind, LuaError},
     home::{self, HomeError, SharedModel},
     host::Host,
@@ -48,6 +49,9 @@ pub struct RuntimeOptions {
     /// happens whenever a chunk ends. 0 turns automatic flushing off: only
     /// [`Runtime::flush`] writes.
     pub flush_every_steps: u32,
+    /// Which core compiles and runs Lua code ([`Engine::Piccolo`] by default);
+    /// chunks loaded at run time (`load`, `dofile`, `require`) use the same.
+    pub engine: Engine,
 }
 
 impl Default for RuntimeOptions {
@@ -58,6 +62,7 @@ impl Default for RuntimeOptions {
             store: None,
             memory_alias: true,
             flush_every_steps: 1,
+            engine: Engine::default(),
         }
     }
 }
@@ -70,6 +75,7 @@ impl fmt::Debug for RuntimeOptions {
             .field("store", &self.store.as_ref().map(|_| "<store>"))
             .field("memory_alias", &self.memory_alias)
             .field("flush_every_steps", &self.flush_every_steps)
+            .field("engine", &self.engine)
             .finish()
     }
 }
@@ -179,7 +185,9 @@ impl Runtime {
         let warnings = std::mem::take(&mut model.warnings);
         let home: SharedModel = Rc::new(RefCell::new(model));
         let alias = options.memory_alias;
+        let chosen = options.engine;
         let executor = lua.enter(|ctx| {
+            engine::set_engine(ctx, chosen);
             stdlib::load_all(ctx, &host);
             home::install(ctx, home.clone(), alias);
             ctx.stash(Executor::new(ctx))
@@ -443,11 +451,21 @@ impl Runtime {
             ));
         }
         let executor = &self.executor;
+        let engine = self.options.engine;
         let loaded = guard(|| {
             self.lua.enter(|ctx| {
-                let closure = Closure::load(ctx, Some(chunk_name), source)
-                    .map_err(|e| LuaError::from_prototype(chunk_name, &e))?;
-                ctx.fetch(executor).restart(ctx, closure.into(), ());
+                let function = match engine {
+                    Engine::Piccolo => Closure::load(ctx, Some(chunk_name), source)
+                        .map_err(|e| LuaError::from_prototype(chunk_name, &e))?
+                        .into(),
+                    Engine::Luahome => {
+                        let raw = format!("={chunk_name}");
+                        engine::load_text(ctx, engine, source, raw.as_bytes(), None)
+                            .map_err(|m| syntax_error(chunk_name, m))?
+                    }
+                };
+                crate::interp::reset(ctx);
+                ctx.fetch(executor).restart(ctx, function, ());
                 Ok(())
             })
         });
@@ -460,6 +478,44 @@ impl Runtime {
             fuel_used: 0,
         });
         Ok(())
+    }
+
+    /// Makes a prototype of the project's core (verified first) the running
+    /// chunk, `_ENV` bound to the globals; whatever [`RuntimeOptions::engine`]
+    /// says. Used by tests and tools that build bytecode directly.
+    pub fn load_proto(&mut self, proto: crate::bytecode::Proto) -> Result<(), LuaError> {
+        self.check_usable()?;
+        if self.run.is_some() {
+            return Err(LuaError::new(
+                ErrorKind::Busy,
+                "a chunk is already running; stop it or wait for it to finish",
+            ));
+        }
+        let chunk = crate::stdlib::base::chunk_display_name(proto.source.as_bytes());
+        let executor = &self.executor;
+        let loaded = guard(|| {
+            self.lua.enter(|ctx| {
+                let function = crate::interp::load_proto(ctx, proto, ctx.globals().into())
+                    .map_err(|e| LuaError::new(ErrorKind::Syntax, e.to_string()))?;
+                crate::interp::reset(ctx);
+                ctx.fetch(executor).restart(ctx, function, ());
+                Ok(())
+            })
+        });
+        match loaded {
+            Ok(r) => r?,
+            Err(e) => return Err(self.poison(e)),
+        }
+        self.run = Some(Run {
+            chunk,
+            fuel_used: 0,
+        });
+        Ok(())
+    }
+
+    /// The core this runtime compiles and runs Lua code with.
+    pub fn engine(&self) -> Engine {
+        self.options.engine
     }
 
     /// Runs the loaded chunk for about `fuel` units of work (one unit is
@@ -696,6 +752,14 @@ impl Runtime {
         self.run = None;
         e
     }
+}
+
+/// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
+/// as a [`LuaError`].
+fn syntax_error(chunk: &str, message: String) -> LuaError {
+    let mut err = LuaError::new(ErrorKind::Syntax, message);
+    err.chunk = Some(chunk.to_string());
+    err
 }
 
 /// The message Lua would show for an uncaught error value.

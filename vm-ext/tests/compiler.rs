@@ -285,6 +285,83 @@ fn programs_give_lua_results() {
 }
 
 #[test]
+fn compiled_code_verifies_and_damaged_code_is_rejected_without_panic() {
+    let mut protos = Vec::new();
+    for (src, _) in PROGRAMS {
+        let p = vm_ext::compiler::compile(src.as_bytes(), "=test").unwrap();
+        vm_ext::verify::verify(&p).unwrap_or_else(|e| panic!("{src}: {e}"));
+        protos.push(p);
+    }
+    for dir in ["tests/scripts", "../conformance/cases"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "lua") {
+                let src = std::fs::read(&path).unwrap();
+                let p = vm_ext::compiler::compile(&src, "=f")
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                vm_ext::verify::verify(&p).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                protos.push(p);
+            }
+        }
+    }
+    // Damage instructions at random (a fixed LCG, so failures reproduce):
+    // the verifier answers every time, and rejects most.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rng = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut rejected = 0;
+    let mut total = 0;
+    for p in &protos {
+        for _ in 0..200 {
+            let mut q = p.clone();
+            let n = q.code.len();
+            let pc = rng() as usize % n;
+            let field = rng() as u8;
+            q.code[pc] = damage(q.code[pc], field, rng() as u8);
+            if rng() % 4 == 0 {
+                q.max_stack = rng() as u8;
+            }
+            total += 1;
+            if vm_ext::verify::verify(&q).is_err() {
+                rejected += 1;
+            }
+        }
+    }
+    assert!(
+        rejected > total / 4,
+        "{rejected} of {total} damaged protos rejected"
+    );
+}
+
+/// Changes one operand of an instruction (through its serialized form).
+fn damage(op: vm_ext::bytecode::Op, which: u8, value: u8) -> vm_ext::bytecode::Op {
+    let mut v = serde_json::to_value(op).unwrap();
+    if let Some(fields) = v
+        .as_object_mut()
+        .and_then(|o| o.values_mut().next())
+        .and_then(|f| f.as_object_mut())
+    {
+        let keys: Vec<String> = fields.keys().cloned().collect();
+        if !keys.is_empty() {
+            let key = &keys[which as usize % keys.len()];
+            let new = match &fields[key] {
+                serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
+                serde_json::Value::Number(n) if n.as_i64().is_some_and(|x| x < 0) => {
+                    serde_json::json!(-(value as i64) * 7)
+                }
+                _ => serde_json::json!(value as u64 * 3),
+            };
+            fields.insert(key.clone(), new);
+        }
+    }
+    serde_json::from_value(v).unwrap_or(op)
+}
+
+#[test]
 fn expectations_match_reference_lua() {
     let Ok(out) = Command::new("lua5.4").arg("-v").output() else {
         eprintln!("lua5.4 not installed: expectations not cross-checked");
@@ -309,7 +386,10 @@ const ERRORS: &[(&str, &str)] = &[
         "test:1: attempt to assign to const variable 't'",
     ),
     ("local a <foo> = 1", "test:1: unknown attribute 'foo'"),
-    ("goto nowhere", "test:1: no visible label 'nowhere' for <goto> at line 1"),
+    (
+        "goto nowhere",
+        "test:1: no visible label 'nowhere' for <goto> at line 1",
+    ),
     ("break", "test:1: break outside loop at line 1"),
     ("for i = 1 do end", "test:1: ',' expected near 'do'"),
     ("f(", "test:1: unexpected symbol near <eof>"),
@@ -325,9 +405,15 @@ const ERRORS: &[(&str, &str)] = &[
     ("::l:: ::l::", "test:1: label 'l' already defined on line 1"),
     ("x = \"abc", "test:1: unfinished string near <eof>"),
     ("x = \"abc\n\"", "test:1: unfinished string near '\"abc'"),
-    ("x = [==[\nabc", "test:2: unfinished long string (starting at line 1) near <eof>"),
+    (
+        "x = [==[\nabc",
+        "test:2: unfinished long string (starting at line 1) near <eof>",
+    ),
     ("x = 3x", "test:1: malformed number near '3x'"),
-    ("x = '\\400'", "test:1: decimal escape too large near ''\\400''"),
+    (
+        "x = '\\400'",
+        "test:1: decimal escape too large near ''\\400''",
+    ),
     (
         "function f() return ... end",
         "test:1: cannot use '...' outside a vararg function near '...'",
@@ -337,13 +423,22 @@ const ERRORS: &[(&str, &str)] = &[
         "test:1: attempt to assign to const variable 'x'",
     ),
     ("if x then", "test:1: 'end' expected near <eof>"),
-    ("if x then\n\nelse", "test:3: 'end' expected (to close 'if' at line 1) near <eof>"),
+    (
+        "if x then\n\nelse",
+        "test:3: 'end' expected (to close 'if' at line 1) near <eof>",
+    ),
     ("(f)", "test:1: syntax error near <eof>"),
     ("x = }", "test:1: unexpected symbol near '}'"),
     ("local 1", "test:1: <name> expected near '1'"),
     ("x = 1 @", "test:1: unexpected symbol near '@'"),
-    ("for i in 1 print(i) end", "test:1: 'do' expected near 'print'"),
-    ("for i print(i) end", "test:1: '=' or 'in' expected near 'print'"),
+    (
+        "for i in 1 print(i) end",
+        "test:1: 'do' expected near 'print'",
+    ),
+    (
+        "for i print(i) end",
+        "test:1: '=' or 'in' expected near 'print'",
+    ),
     ("return 1 x = 2", "test:1: <eof> expected near 'x'"),
 ];
 
@@ -362,22 +457,35 @@ fn compile_errors_read_like_lua() {
 
 #[test]
 fn limits_are_errors_not_panics() {
-    let locals = (0..201).map(|i| format!("local v{i} = {i}\n")).collect::<String>();
+    let locals = (0..201)
+        .map(|i| format!("local v{i} = {i}\n"))
+        .collect::<String>();
     let e = vm_ext::compiler::compile(locals.as_bytes(), "=test").unwrap_err();
-    assert!(e.message.contains("too many local variables"), "{}", e.message);
+    assert!(
+        e.message.contains("too many local variables"),
+        "{}",
+        e.message
+    );
 
     let deep = format!("x = {}1{}", "(".repeat(300), ")".repeat(300));
     let e = vm_ext::compiler::compile(deep.as_bytes(), "=test").unwrap_err();
     assert!(e.message.contains("overflow"), "{}", e.message);
 
-    let upvals = (0..300).map(|i| format!("local u{i} = {i}\n")).collect::<Vec<_>>();
+    let upvals = (0..300)
+        .map(|i| format!("local u{i} = {i}\n"))
+        .collect::<Vec<_>>();
     let mut src = String::new();
     for chunk in upvals.chunks(150) {
         src.push_str("return function()\n");
         src.push_str(&chunk.concat());
     }
     src.push_str("return function() return ");
-    src.push_str(&(0..300).map(|i| format!("u{i}")).collect::<Vec<_>>().join("+"));
+    src.push_str(
+        &(0..300)
+            .map(|i| format!("u{i}"))
+            .collect::<Vec<_>>()
+            .join("+"),
+    );
     src.push_str(" end end end");
     let e = vm_ext::compiler::compile(src.as_bytes(), "=test").unwrap_err();
     assert!(
@@ -399,7 +507,9 @@ fn many_constants_use_wide_forms() {
     for i in 0..70_000 {
         src.push_str(&format!("t.k{i} = {i}\n"));
     }
-    src.push_str("local s = 0 for i = 0, 69999, 9999 do s = s + t['k' .. i] end print(s, t.k69999)\n");
+    src.push_str(
+        "local s = 0 for i = 0, 69999, 9999 do s = s + t['k' .. i] end print(s, t.k69999)\n",
+    );
     assert_eq!(eval::run_source(&src).unwrap(), "279972\t69999\n");
 }
 
@@ -410,4 +520,49 @@ fn listing_names_operands_and_constants() {
     assert!(l.contains("SETFIELD"), "{l}");
     assert!(l.contains("; _ENV \"print\""), "{l}");
     assert!(l.contains("main <=test:0,0>"), "{l}");
+}
+
+/// Random token soups and byte strings: the compiler answers (never
+/// panics), and whatever it accepts passes the verifier.
+#[test]
+fn compiler_never_panics_and_its_output_verifies() {
+    const VOCAB: &[&str] = &[
+        "local", "function", "end", "if", "then", "else", "elseif", "while", "do", "for", "in",
+        "repeat", "until", "return", "break", "goto", "::l::", "l", "x", "y", "t", "=", "==", "~=",
+        "<", "<=", ">", ">=", "+", "-", "*", "/", "//", "%", "^", "..", "&", "|", "~", "<<", ">>",
+        "#", "not", "and", "or", "(", ")", "{", "}", "[", "]", ",", ";", ":", ".", "...", "1",
+        "2.5", "0x10", "'s'", "nil", "true", "false", "<const>", "<close>", "f()", "x.y", "t[1]",
+        "a:b()",
+    ];
+    let mut seed: u64 = 12345;
+    let mut rng = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut accepted = 0;
+    for i in 0..30_000 {
+        let src: Vec<u8> = if i % 10 == 9 {
+            (0..rng() % 40).map(|_| rng() as u8).collect()
+        } else {
+            let n = 1 + rng() % 30;
+            (0..n)
+                .map(|_| VOCAB[rng() % VOCAB.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into_bytes()
+        };
+        if let Ok(p) = vm_ext::compiler::compile(&src, "=fuzz") {
+            accepted += 1;
+            if let Err(e) = vm_ext::verify::verify(&p) {
+                panic!(
+                    "{:?} compiled to code that fails verification: {e}",
+                    String::from_utf8_lossy(&src)
+                );
+            }
+            let _ = vm_ext::compiler::listing::list(&p);
+        }
+    }
+    assert!(accepted > 100, "only {accepted} inputs compiled");
 }

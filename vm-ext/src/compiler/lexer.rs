@@ -621,8 +621,7 @@ impl<'a> Lexer<'a> {
             exp = (b'p', b'P');
             self.pos += 2;
         }
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             if c == exp.0 || c == exp.1 {
                 self.pos += 1;
                 if matches!(self.peek(), Some(b'+' | b'-')) {

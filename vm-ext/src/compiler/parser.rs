@@ -42,8 +42,11 @@ pub struct Parser<'a> {
     depth: u32,
 }
 
+/// A binary operator with its left and right priorities.
+type BinOpPrio = (BinOp, u8, u8);
+
 /// Operator priorities (left, right), as `lparser.c`'s table.
-fn binop_of(t: &Token) -> Option<(BinOp, u8, u8)> {
+fn binop_of(t: &Token) -> Option<BinOpPrio> {
     Some(match t {
         Token::Plus => (BinOp::Add, 10, 10),
         Token::Minus => (BinOp::Sub, 10, 10),
@@ -187,7 +190,7 @@ impl<'a> Parser<'a> {
                 Err(e) => return Err(self.lex_error(e)),
             }
         }
-        Ok(&self.ahead.as_ref().map(|a| &a.0).unwrap_or(&Token::Eof))
+        Ok(self.ahead.as_ref().map(|a| &a.0).unwrap_or(&Token::Eof))
     }
 
     fn test_next(&mut self, t: &Token) -> Result<bool, CompileError> {
@@ -290,8 +293,8 @@ impl<'a> Parser<'a> {
     }
 
     fn adjust_localvars(&mut self, nvars: usize) {
-        let mut reg = self.nvarstack();
-        for _ in 0..nvars {
+        let first_reg = self.nvarstack();
+        for reg in first_reg..first_reg + nvars {
             let vidx = self.fs.first_local + self.fs.nactvar;
             self.fs.nactvar += 1;
             let name = self.vars[vidx].name.clone();
@@ -299,7 +302,6 @@ impl<'a> Parser<'a> {
             let v = &mut self.vars[vidx];
             v.reg = reg;
             v.pidx = pidx;
-            reg += 1;
         }
     }
 
@@ -1635,7 +1637,7 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
-    fn subexpr(&mut self, limit: u8) -> Result<(ExpDesc, Option<(BinOp, u8, u8)>), CompileError> {
+    fn subexpr(&mut self, limit: u8) -> Result<(ExpDesc, Option<BinOpPrio>), CompileError> {
         self.enter_level()?;
         let unop = match self.tok {
             Token::Not => Some(UnOp::Not),

@@ -47,7 +47,7 @@ fn resume_problem(thread: Thread<'_>) -> Option<&'static str> {
 fn with_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>, err: Value<'gc>) -> Error<'gc> {
     match err {
         Value::String(s) => {
-            let mut msg = caller_position(exec);
+            let mut msg = caller_position(ctx, exec);
             msg.extend_from_slice(s.as_bytes());
             lua_error(ctx, msg)
         }

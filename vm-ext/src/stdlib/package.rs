@@ -315,7 +315,7 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
             _ => return Err(lua_error(ctx, "'package.searchers' must be a table")),
         };
         stack.clear();
-        let position = caller_position(&exec);
+        let position = caller_position(ctx, &exec);
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             Require {

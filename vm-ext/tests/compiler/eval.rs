@@ -234,7 +234,10 @@ fn length(v: &V) -> Result<V, String> {
             }
             Ok(V::Int(n))
         }
-        _ => Err(format!("attempt to get length of a {} value", v.type_name())),
+        _ => Err(format!(
+            "attempt to get length of a {} value",
+            v.type_name()
+        )),
     }
 }
 
@@ -354,16 +357,46 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                 set!(a, m);
             }
             Op::AddI { a, b, i } => set!(a, arith("add", &r!(b), &V::Int(i as i64)).map_err(e)?),
-            Op::AddK { a, b, k: kk } => set!(a, arith("add", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::SubK { a, b, k: kk } => set!(a, arith("sub", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::MulK { a, b, k: kk } => set!(a, arith("mul", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::ModK { a, b, k: kk } => set!(a, arith("mod", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::PowK { a, b, k: kk } => set!(a, arith("pow", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::DivK { a, b, k: kk } => set!(a, arith("div", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::IDivK { a, b, k: kk } => set!(a, arith("idiv", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::BAndK { a, b, k: kk } => set!(a, arith("band", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::BOrK { a, b, k: kk } => set!(a, arith("bor", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
-            Op::BXorK { a, b, k: kk } => set!(a, arith("bxor", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?),
+            Op::AddK { a, b, k: kk } => set!(
+                a,
+                arith("add", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::SubK { a, b, k: kk } => set!(
+                a,
+                arith("sub", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::MulK { a, b, k: kk } => set!(
+                a,
+                arith("mul", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::ModK { a, b, k: kk } => set!(
+                a,
+                arith("mod", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::PowK { a, b, k: kk } => set!(
+                a,
+                arith("pow", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::DivK { a, b, k: kk } => set!(
+                a,
+                arith("div", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::IDivK { a, b, k: kk } => set!(
+                a,
+                arith("idiv", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::BAndK { a, b, k: kk } => set!(
+                a,
+                arith("band", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::BOrK { a, b, k: kk } => set!(
+                a,
+                arith("bor", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
+            Op::BXorK { a, b, k: kk } => set!(
+                a,
+                arith("bxor", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
+            ),
             Op::ShrI { a, b, i } => set!(a, arith("shr", &r!(b), &V::Int(i as i64)).map_err(e)?),
             Op::ShlI { a, b, i } => set!(a, arith("shl", &V::Int(i as i64), &r!(b)).map_err(e)?),
             Op::Add { a, b, c } => set!(a, arith("add", &r!(b), &r!(c)).map_err(e)?),
@@ -469,7 +502,11 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                 }
             }
             Op::Call { a, b, c } => {
-                let n = if b == 0 { top - a as usize - 1 } else { b as usize - 1 };
+                let n = if b == 0 {
+                    top - a as usize - 1
+                } else {
+                    b as usize - 1
+                };
                 let args: Vec<V> = (0..n).map(|i| r!(a as usize + 1 + i)).collect();
                 let res = call(ctx, &r!(a), args)?;
                 if c == 0 {
@@ -484,12 +521,20 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                 }
             }
             Op::TailCall { a, b } => {
-                let n = if b == 0 { top - a as usize - 1 } else { b as usize - 1 };
+                let n = if b == 0 {
+                    top - a as usize - 1
+                } else {
+                    b as usize - 1
+                };
                 let args: Vec<V> = (0..n).map(|i| r!(a as usize + 1 + i)).collect();
                 return call(ctx, &r!(a), args);
             }
             Op::Return { a, b } => {
-                let n = if b == 0 { top - a as usize } else { b as usize - 1 };
+                let n = if b == 0 {
+                    top - a as usize
+                } else {
+                    b as usize - 1
+                };
                 return Ok((0..n).map(|i| r!(a as usize + i)).collect());
             }
             Op::Return0 => return Ok(vec![]),
@@ -513,13 +558,21 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                             _ => return Err(e("'for' limit must be a number".into())),
                         };
                         set!(a as usize + 1, V::Int(l));
-                        if *s > 0 { i <= &l } else { i >= &l }
+                        if *s > 0 {
+                            i <= &l
+                        } else {
+                            i >= &l
+                        }
                     }
                     _ => {
                         let (i, l, s) = (
-                            init.num().ok_or_else(|| e("'for' initial value must be a number".into()))?,
-                            limit.num().ok_or_else(|| e("'for' limit must be a number".into()))?,
-                            step.num().ok_or_else(|| e("'for' step must be a number".into()))?,
+                            init.num()
+                                .ok_or_else(|| e("'for' initial value must be a number".into()))?,
+                            limit
+                                .num()
+                                .ok_or_else(|| e("'for' limit must be a number".into()))?,
+                            step.num()
+                                .ok_or_else(|| e("'for' step must be a number".into()))?,
                         );
                         if s == 0.0 {
                             return Err(e("'for' step is zero".into()));
@@ -527,7 +580,11 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                         set!(a, V::Flt(i));
                         set!(a as usize + 1, V::Flt(l));
                         set!(a as usize + 2, V::Flt(s));
-                        if s > 0.0 { i <= l } else { i >= l }
+                        if s > 0.0 {
+                            i <= l
+                        } else {
+                            i >= l
+                        }
                     }
                 };
                 if run {
@@ -571,7 +628,11 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                 }
             }
             Op::SetList { a, b, c } => {
-                let n = if b == 0 { top - a as usize - 1 } else { b as usize };
+                let n = if b == 0 {
+                    top - a as usize - 1
+                } else {
+                    b as usize
+                };
                 let t = r!(a);
                 for i in 1..=n {
                     set_index(&t, &V::Int(c as i64 + i as i64), r!(a as usize + i)).map_err(e)?;
@@ -590,7 +651,13 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                         }
                     })
                     .collect();
-                set!(a, V::Func(Rc::new(Closure { proto: child, upvals })));
+                set!(
+                    a,
+                    V::Func(Rc::new(Closure {
+                        proto: child,
+                        upvals
+                    }))
+                );
             }
             Op::VarArg { a, c } => {
                 if c == 0 {
@@ -676,7 +743,10 @@ fn next_(_: &mut Ctx, args: Vec<V>) -> Result<Vec<V>, String> {
     let after = args.get(1).cloned().unwrap_or(V::Nil).key()?;
     let pos = match after {
         None => 0,
-        Some(k) => keys.iter().position(|(kk, _)| **kk == k).map_or(keys.len(), |p| p + 1),
+        Some(k) => keys
+            .iter()
+            .position(|(kk, _)| **kk == k)
+            .map_or(keys.len(), |p| p + 1),
     };
     Ok(match keys.get(pos) {
         Some((k, v)) => vec![
@@ -694,7 +764,11 @@ fn next_(_: &mut Ctx, args: Vec<V>) -> Result<Vec<V>, String> {
 }
 
 fn pairs(_: &mut Ctx, args: Vec<V>) -> Result<Vec<V>, String> {
-    Ok(vec![V::Native(next_), args.first().cloned().unwrap_or(V::Nil), V::Nil])
+    Ok(vec![
+        V::Native(next_),
+        args.first().cloned().unwrap_or(V::Nil),
+        V::Nil,
+    ])
 }
 
 fn math_type(_: &mut Ctx, args: Vec<V>) -> Result<Vec<V>, String> {
@@ -711,7 +785,10 @@ pub fn run_source(src: &str) -> Result<String, String> {
     let g = Rc::new(RefCell::new(Table::default()));
     let genv = V::Table(g.clone());
     for (name, f) in [
-        ("print", print as fn(&mut Ctx, Vec<V>) -> Result<Vec<V>, String>),
+        (
+            "print",
+            print as fn(&mut Ctx, Vec<V>) -> Result<Vec<V>, String>,
+        ),
         ("assert", assert_),
         ("select", select),
         ("type", type_),

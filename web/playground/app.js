@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const HOME = 'playground';
 const SOURCE_KEY = 'luahome-playground:source';
 const MODE_KEY = 'luahome-playground:mode';
+const ENGINE_KEY = 'luahome-playground:engine';
 
 // ----- Editor -----------------------------------------------------------------
 
@@ -198,6 +199,8 @@ function showValue(v) {
 
 let lua = null;
 let mode = localStorage.getItem(MODE_KEY) === 'worker' ? 'worker' : 'main';
+// The engine: piccolo is the runtime's default until the project's core wins.
+let engine = localStorage.getItem(ENGINE_KEY) === 'luahome' ? 'luahome' : 'piccolo';
 const warnings = [];
 
 function onWarning(message) {
@@ -207,7 +210,7 @@ function onWarning(message) {
 }
 
 async function openState() {
-  const next = await Lua.open({ home: HOME, worker: mode === 'worker', onWarning });
+  const next = await Lua.open({ home: HOME, worker: mode === 'worker', engine, onWarning });
   next.onOutput = write;
   next.onStatus = onStatus;
   next.register('fetch_text', async (path) => {
@@ -248,7 +251,7 @@ function setRunning(on) {
   stopButton.disabled = !on;
   pauseButton.textContent = 'Pause';
   pauseButton.setAttribute('aria-pressed', 'false');
-  for (const input of document.querySelectorAll('input[name=mode]')) input.disabled = on;
+  for (const input of document.querySelectorAll('input[name=mode], #engine')) input.disabled = on;
   for (const b of document.querySelectorAll('#home-tree button, #clear-home, #import')) b.disabled = on;
 }
 
@@ -289,21 +292,37 @@ pauseButton.addEventListener('click', () => {
   }
 });
 
+// Reopens the state after a change of mode or engine (the same _home).
+async function reopen() {
+  showStatus('loading', 'switching…');
+  runButton.disabled = true;
+  await lua?.close();
+  lua = await openState();
+  runButton.disabled = false;
+  showStatus('ready', `ready (${mode === 'worker' ? 'in a worker' : 'on the main thread'}, ${engine} engine)`);
+  await refreshHome();
+}
+
 for (const input of document.querySelectorAll('input[name=mode]')) {
   input.checked = input.value === mode;
   input.addEventListener('change', async () => {
     if (!input.checked || running) return;
     mode = input.value;
     localStorage.setItem(MODE_KEY, mode);
-    showStatus('loading', 'switching…');
-    runButton.disabled = true;
-    await lua?.close();
-    lua = await openState();
-    runButton.disabled = false;
-    showStatus('ready', `ready (${mode === 'worker' ? 'in a worker' : 'on the main thread'})`);
-    await refreshHome();
+    await reopen();
   });
 }
+const engineSelect = $('engine');
+engineSelect.value = engine;
+engineSelect.addEventListener('change', async () => {
+  if (running) {
+    engineSelect.value = engine;
+    return;
+  }
+  engine = engineSelect.value;
+  localStorage.setItem(ENGINE_KEY, engine);
+  await reopen();
+});
 
 // ----- The _home inspector ----------------------------------------------------
 

@@ -209,3 +209,18 @@ test('worker mode runs scripts with the same _home; Share puts the script in the
   await shared.close();
   assert.deepEqual(problems, []);
 });
+
+test('the engine switch runs the same script on the project\'s own core', async () => {
+  const page = await openPlayground();
+  await page.getByTestId('engine').selectOption('luahome');
+  await page.getByTestId('status').filter({ hasText: /luahome engine/ }).waitFor({ timeout: 20_000 });
+  // A swap: piccolo 0.3.3 miscompiles it, Lua 5.4 (and the own core) does not.
+  await setSource(page, 'local a, b = 1, 2\na, b = b, a\nprint(a, b)\n_home.engine_check = a');
+  await runAndWait(page);
+  assert.match(await outputText(page), /^2\t1\n/);
+  await page.getByTestId('home-tree').filter({ hasText: 'engine_check = 2' }).waitFor();
+  await page.getByTestId('engine').selectOption('piccolo');
+  await page.getByTestId('status').filter({ hasText: /piccolo engine/ }).waitFor({ timeout: 20_000 });
+  await page.close();
+  assert.deepEqual(problems, []);
+});

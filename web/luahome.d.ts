@@ -133,8 +133,10 @@ export class Lua {
   exportHome(): Promise<Uint8Array>;
   /** Replaces `_home` with an export, after checking it completely. */
   importHome(bytes: Uint8Array): Promise<void>;
-  homeSnapshot(): HomeNode;
-  setMemoryAliasEnabled(enabled: boolean): void;
+  /** `_home` as a JSON tree; in worker mode a Promise of it (`await` works for both). */
+  homeSnapshot(): HomeNode | Promise<HomeNode>;
+  /** Turns the `Memory` alias on or off; in worker mode a Promise that settles when done. */
+  setMemoryAliasEnabled(enabled: boolean): void | Promise<void>;
   stop(): void;
   pause(): void;
   resume(): void;

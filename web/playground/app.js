@@ -64,6 +64,8 @@ const editor = new EditorView({
       EditorView.contentAttributes.of({ 'aria-label': 'Lua source', 'data-testid': 'source' }),
       EditorView.updateListener.of((u) => {
         if (!u.docChanged) return;
+        // An edited shared script is the visitor's own now: a reload shows the edit.
+        if (location.hash.startsWith('#code=')) history.replaceState(null, '', location.pathname + location.search);
         clearTimeout(saveTimer);
         saveTimer = setTimeout(() => localStorage.setItem(SOURCE_KEY, source()), 300);
       }),

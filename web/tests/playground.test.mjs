@@ -172,11 +172,37 @@ test('Pause stops output, Resume continues it, Stop ends a runaway script', asyn
   await page.close();
 });
 
-test('a million printed lines finish without slowing the page; the console keeps the tail', async () => {
-  const page = await openPlayground();
+test('a million printed lines finish without slowing the page or shifting its layout', async () => {
+  const page = await openPlayground({ width: 360, height: 740 });
   await setSource(page, 'for i = 1, 1e6 do print(i) end');
+  // Where everything below the output is before the run.
+  const boxes = () => page.evaluate(() => ['run', 'output', 'home-tree', 'refresh'].map((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return [id, Math.round(r.top + scrollY), Math.round(r.left), Math.round(r.height)];
+  }));
+  await page.evaluate(() => {
+    // Lines scrolling inside the console are its content moving, not the page's
+    // layout: count the shifts of anything outside it.
+    window.__shifts = [];
+    const output = document.getElementById('output');
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.hadRecentInput) continue;   // as CLS: shifts right after typing or a click are expected
+        for (const s of e.sources ?? []) {
+          // CodeMirror's cursor layer repositions itself after typing.
+          const cursor = s.node?.nodeType === 1 && s.node.closest('.cm-cursorLayer');
+          if (s.node && !output.contains(s.node) && !cursor) {
+            window.__shifts.push(s.node.nodeType === 1 ? s.node.outerHTML.slice(0, 60) : s.node.textContent.slice(0, 60));
+          }
+        }
+      }
+    }).observe({ type: 'layout-shift' });
+  });
+  const before = await boxes();
   const started = Date.now();
   await page.getByTestId('run').click();
+  await page.getByTestId('output').filter({ hasText: '5000' }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(await boxes(), before, 'nothing moves while output streams');
   // The page answers input while it runs.
   const t0 = Date.now();
   await page.getByTestId('clear').focus();
@@ -186,6 +212,8 @@ test('a million printed lines finish without slowing the page; the console keeps
   assert.match(text, /\n1000000(\.0)?\n$/, "the last line is shown (piccolo 0.3.3 runs this loop on floats)");
   assert.ok(text.split('\n').length <= 5002, 'the console is capped');
   assert.match(await page.getByTestId('dropped').textContent(), /earlier lines not shown/);
+  assert.deepEqual(await boxes(), before, 'nothing moved after the run');
+  assert.deepEqual(await page.evaluate(() => window.__shifts), [], 'no layout shift outside the console (Layout Instability API)');
   console.log(`1e6 lines: ${Date.now() - started} ms, focus lag while running ${lag} ms`);
   await page.close();
 });
@@ -223,4 +251,45 @@ test('the engine switch runs the same script on the project\'s own core', async 
   await page.getByTestId('status').filter({ hasText: /piccolo engine/ }).waitFor({ timeout: 20_000 });
   await page.close();
   assert.deepEqual(problems, []);
+});
+
+test('every control has a name and is reached by Tab with a visible focus ring', async () => {
+  const page = await openPlayground();
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, [contenteditable]')]
+    .filter((el) => {
+      const name = el.getAttribute('aria-label') || [...(el.labels ?? [])].map((l) => l.textContent).join('')
+        || el.textContent || el.title;
+      return !name.trim();
+    }).map((el) => el.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, []);
+  const reached = new Map();
+  await page.locator('body').click({ position: { x: 1, y: 1 } });
+  for (let i = 0; i < 40; i += 1) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const label = el.closest('label.button');
+      const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+        || (label && getComputedStyle(label).outlineStyle !== 'none');
+      return { id: el.id || el.dataset.testid || el.className, ring };
+    });
+    reached.set(info.id, info.ring);
+  }
+  for (const id of ['examples', 'share', 'run', 'mode-main', 'engine', 'clear', 'refresh', 'export', 'import', 'clear-home']) {
+    assert.ok(reached.has(id), `Tab reaches ${id} (reached: ${[...reached.keys()].join(', ')})`);
+    assert.equal(reached.get(id), true, `${id} shows a focus ring`);
+  }
+  assert.ok(reached.has('source'), 'Tab reaches the editor');
+  await page.close();
+});
+
+test('the script is kept across a reload', async () => {
+  const page = await openPlayground();
+  await setSource(page, 'print("kept across reloads")');
+  await page.waitForTimeout(400);   // the editor saves after 300 ms of quiet
+  await page.reload();
+  await ready(page);
+  assert.match(await page.locator('.cm-content').textContent(), /kept across reloads/);
+  await page.close();
 });

@@ -2,8 +2,8 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc};
 use piccolo::{
-    Context, Error, Execution, Function, Sequence, SequencePoll, Stack, String as LuaString, Table,
-    Thread, Value,
+    Callback, Context, Error, Execution, Function, Sequence, SequencePoll, Stack,
+    String as LuaString, Table, Thread, Value,
 };
 
 use super::{
@@ -126,7 +126,12 @@ pub(super) struct Interp<'gc> {
     thread: Thread<'gc>,
     counted: bool,
     registry: Registry<'gc>,
+    /// Recently called callbacks of this core and their closures (saves
+    /// the registry lookup on hot calls).
+    cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
 }
+
+const CACHE_SIZE: usize = 8;
 
 fn truthy(v: Value<'_>) -> bool {
     !matches!(v, Value::Nil | Value::Boolean(false))
@@ -153,6 +158,18 @@ fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
         regs.resize(len, Value::Nil);
     }
     true
+}
+
+/// `regs[dest..dest+n] = regs[src..src+n]` with `dest <= src`.
+#[inline]
+fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
+    if n <= 4 {
+        for i in 0..n {
+            regs[dest + i] = regs[src + i];
+        }
+    } else {
+        regs.copy_within(src..src + n, dest);
+    }
 }
 
 fn raw_set<'gc>(
@@ -188,7 +205,11 @@ impl<'gc> Interp<'gc> {
         let registry = Registry::get(ctx);
         let thread = exec.current_thread().thread;
         if !registry.enter(&ctx, thread) {
-            return Err(crate::stdlib::lua_error(ctx, "C stack overflow"));
+            let msg = match super::call_site(ctx) {
+                Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
+                None => "C stack overflow".to_string(),
+            };
+            return Err(crate::stdlib::lua_error(ctx, msg));
         }
         let nargs = stack.len();
         let mut regs = Vec::with_capacity(1 + nargs + closure.proto.proto.max_stack as usize + 8);
@@ -205,6 +226,7 @@ impl<'gc> Interp<'gc> {
             thread,
             counted: true,
             registry,
+            cache: [None; CACHE_SIZE],
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -486,12 +508,12 @@ impl<'gc> Interp<'gc> {
         }
         let dest = frame.func;
         if frame.want < 0 {
-            regs.copy_within(start..start + n, dest);
+            copy_down(regs, start, dest, n);
             self.top = dest + n;
         } else {
             let want = frame.want as usize;
             let k = n.min(want);
-            regs.copy_within(start..start + k, dest);
+            copy_down(regs, start, dest, k);
             for slot in &mut regs[dest + k..dest + want] {
                 *slot = Value::Nil;
             }
@@ -623,8 +645,8 @@ impl<'gc> Interp<'gc> {
             Err(f) => f,
         };
         match fail {
-            ArithFail::ModZero => return Err(Fail::Msg("attempt to perform 'n%%0'".into())),
-            ArithFail::DivZero => return Err(Fail::Msg("attempt to perform 'n//0'".into())),
+            ArithFail::ModZero => return Err(Fail::Msg("attempt to perform 'n%0'".into())),
+            ArithFail::DivZero => return Err(Fail::Msg("attempt to divide by zero".into())),
             _ => {}
         }
         let mut h = metamethod(ctx, a, op.event());
@@ -636,17 +658,13 @@ impl<'gc> Interp<'gc> {
         }
         let is_num = |v: Value<'_>| matches!(v, Value::Integer(_) | Value::Number(_));
         if op.is_bitwise() {
-            if ops::to_num(a).is_some() && ops::to_num(b).is_some() {
+            if is_num(a) && is_num(b) {
                 // Name the operand without an integer value.
                 let bad_a = ops::to_num(a).and_then(|n| n.to_i64()).is_none();
                 let var = if bad_a { vars.0 } else { vars.1 };
                 return Err(self.int_error(var));
             }
-            let (value, var) = if !is_num(a) && ops::to_num(a).is_none() {
-                (a, vars.0)
-            } else {
-                (b, vars.1)
-            };
+            let (value, var) = if !is_num(a) { (a, vars.0) } else { (b, vars.1) };
             return Err(Fail::Typed {
                 op: "perform bitwise operation on",
                 value,
@@ -837,7 +855,7 @@ impl<'gc> Interp<'gc> {
             match f {
                 Value::Function(function) => {
                     if let Function::Callback(cb) = function {
-                        if let Some(cl) = self.registry.lookup(&ctx, cb) {
+                        if let Some(cl) = self.lookup(ctx, cb) {
                             if then_return {
                                 // Proper tail call: replace the current frame.
                                 let frame = self.frames.pop().expect("tail call needs a frame");
@@ -881,6 +899,20 @@ impl<'gc> Interp<'gc> {
             }
         }
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
+    }
+
+    /// The closure behind `cb` when it is one of ours (cached).
+    #[inline]
+    fn lookup(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        if let Some((c, cl)) = self.cache[slot] {
+            if c == cb {
+                return Some(cl);
+            }
+        }
+        let cl = self.registry.lookup(&ctx, cb)?;
+        self.cache[slot] = Some((cb, cl));
+        Some(cl)
     }
 
     // ---- the loop ---------------------------------------------------------
@@ -1852,6 +1884,15 @@ impl<'gc> Interp<'gc> {
     }
 }
 
+/// `bad 'for' limit (number expected, got table)`.
+fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
+    let tname = match v {
+        Value::Nil => "nil".to_string(),
+        other => other.type_name().to_string(),
+    };
+    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+}
+
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.
 fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> {
     let (init, limit, step) = (regs[ra], regs[ra + 1], regs[ra + 2]);
@@ -1862,7 +1903,7 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
         let limit = match limit {
             Value::Integer(l) => l,
             other => match ops::to_num(other) {
-                None => return Err(Fail::Msg("'for' limit must be a number".into())),
+                None => return Err(for_error("limit", other)),
                 Some(n) => {
                     let f = n.to_f64();
                     let fl = if step < 0 { f.ceil() } else { f.floor() };
@@ -1904,7 +1945,7 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
     let to_f = |v: Value<'gc>, what: &str| -> Result<f64, Fail<'gc>> {
         ops::to_num(v)
             .map(|n| n.to_f64())
-            .ok_or_else(|| Fail::Msg(format!("'for' {what} must be a number")))
+            .ok_or_else(|| for_error(what, v))
     };
     let flimit = to_f(limit, "limit")?;
     let fstep = to_f(step, "step")?;

@@ -149,6 +149,7 @@ struct RegistryState<'gc> {
     /// Thread address -> (the thread, entries of this core running on it):
     /// the C-stack-like limit on nested entries.
     depth: PtrMap<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
+    depth_prune_at: usize,
 }
 
 #[derive(Collect, Clone, Copy)]
@@ -161,6 +162,7 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
             &ctx,
             RefLock::new(RegistryState {
                 prune_at: 1024,
+                depth_prune_at: 256,
                 ..Default::default()
             }),
         ))

@@ -199,6 +199,19 @@ pub fn arith_num<'gc>(op: ArithOp, a: Num, b: Num) -> Result<Value<'gc>, ArithFa
 /// `a op b` on raw values: numbers and numeric strings.
 #[inline]
 pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc>, ArithFail> {
+    if op.is_bitwise() {
+        // Strings are not coerced for bitwise operators (Lua 5.4's string
+        // metatable only has the arithmetic ones).
+        let num = |v: Value<'gc>| match v {
+            Value::Integer(i) => Some(Num::Int(i)),
+            Value::Number(f) => Some(Num::Float(f)),
+            _ => None,
+        };
+        return match (num(a), num(b)) {
+            (Some(x), Some(y)) => arith_num(op, x, y),
+            _ => Err(ArithFail::NotNumber),
+        };
+    }
     match (to_num(a), to_num(b)) {
         (Some(x), Some(y)) => arith_num(op, x, y),
         _ => Err(ArithFail::NotNumber),

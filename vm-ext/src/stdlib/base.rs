@@ -310,6 +310,8 @@ fn pcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         match meta_ops::call(ctx, f) {
             Ok(function) => {
                 stack.pop_front();
+                // The called function's caller is pcall, not Lua code.
+                crate::interp::set_call_site(ctx, None);
                 Ok(CallbackReturn::Call {
                     function,
                     then: Some(BoxSequence::new(&ctx, PCall)),
@@ -380,6 +382,7 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let f = stack.get(0);
         stack.drain(..2.min(stack.len()));
         let seq = BoxSequence::new(&ctx, XPCall { handler, depth: 0 });
+        crate::interp::set_call_site(ctx, None);
         match meta_ops::call(ctx, f) {
             Ok(function) => Ok(CallbackReturn::Call {
                 function,

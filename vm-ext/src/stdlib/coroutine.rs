@@ -183,6 +183,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                 return Ok(CallbackReturn::Return);
             }
             stack.pop_front();
+            crate::interp::set_call_site(ctx, None);
             Ok(CallbackReturn::Resume {
                 thread,
                 then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
@@ -205,6 +206,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                     let v = Value::String(ctx.intern_static(msg.as_bytes()));
                     return Err(with_position(ctx, &exec, v));
                 }
+                crate::interp::set_call_site(ctx, None);
                 Ok(CallbackReturn::Resume {
                     thread: *thread,
                     then: Some(BoxSequence::new(&ctx, WrapSeq)),

@@ -417,7 +417,6 @@ function editScalar(row, path, value) {
 function renderEntries(list, node, path) {
   for (const { key, value } of node.entries ?? []) {
     const item = document.createElement('li');
-    item.setAttribute('role', 'treeitem');
     const row = document.createElement('div');
     row.className = 'row';
     const keyEl = document.createElement('span');
@@ -438,7 +437,6 @@ function renderEntries(list, node, path) {
         if (filled) return;
         filled = true;
         const sub = document.createElement('ul');
-        sub.setAttribute('role', 'group');
         renderEntries(sub, value, here);
         details.append(sub);
       };

@@ -4,7 +4,8 @@ import { Lua } from 'luahome';
 import { EditorView, basicSetup } from 'codemirror';
 import { keymap, Decoration } from '@codemirror/view';
 import { EditorState, StateEffect, StateField, Prec } from '@codemirror/state';
-import { StreamLanguage } from '@codemirror/language';
+import { StreamLanguage, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { lua as luaMode } from '@codemirror/legacy-modes/mode/lua';
 import { EXAMPLES } from './examples.js';
 
@@ -15,6 +16,16 @@ const MODE_KEY = 'luahome-playground:mode';
 const ENGINE_KEY = 'luahome-playground:engine';
 
 // ----- Editor -----------------------------------------------------------------
+
+// Colours from the page's CSS variables, so the editor follows the light/dark theme.
+const luaHighlight = HighlightStyle.define([
+  { tag: tags.keyword, color: 'var(--syn-keyword)' },
+  { tag: [tags.string, tags.special(tags.string)], color: 'var(--syn-string)' },
+  { tag: tags.number, color: 'var(--syn-number)' },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--syn-comment)', fontStyle: 'italic' },
+  { tag: [tags.standard(tags.variableName), tags.atom, tags.bool, tags.null], color: 'var(--syn-builtin)' },
+  { tag: tags.operator, color: 'var(--syn-operator)' },
+]);
 
 const setErrorLine = StateEffect.define();
 const errorLineField = StateField.define({
@@ -60,6 +71,7 @@ const editor = new EditorView({
       Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { run(); return true; } }])),
       basicSetup,
       StreamLanguage.define(luaMode),
+      syntaxHighlighting(luaHighlight),
       errorLineField,
       EditorView.contentAttributes.of({ 'aria-label': 'Lua source', 'data-testid': 'source' }),
       EditorView.updateListener.of((u) => {

@@ -60,6 +60,12 @@ test('screenshots at 1280 and 360 px after load and after a run; no console prob
     await runAndWait(page);
     await page.screenshot({ path: `${SHOTS}run-${width}.png`, fullPage: true });
     assert.match(await outputText(page), /line 5/);
+    // The system's dark theme is followed.
+    const light = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.notEqual(dark, light, 'the dark theme applies');
+    await page.screenshot({ path: `${SHOTS}run-${width}-dark.png`, fullPage: true });
     await page.close();
   }
   assert.deepEqual(problems, []);

@@ -3,12 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { openBrowser } from './harness.mjs';
+import { openBrowser, SITE_ROOT } from './harness.mjs';
 
 const FIXTURES = new URL('../../conformance/tests/fixtures/', import.meta.url).pathname;
 
 let browser;
-before(async () => { browser = await openBrowser(); });
+before(async () => { browser = await openBrowser({ root: SITE_ROOT }); });
 after(async () => { await browser.close(); });
 
 test('a picked suite runs file by file with the runner statuses and JSON', async () => {

@@ -1,7 +1,7 @@
 // The conformance page: runs a Lua test-suite folder picked by the user, one
 // file at a time, each in a fresh `Lua.open()`, and produces the same JSON as
 // `luahome-conformance run --json` (see conformance/README.md).
-import { Lua } from './luahome.js';
+import { Lua } from 'luahome';
 
 const ENGINE = 'piccolo-0.3.3';
 const $ = (id) => document.getElementById(id);

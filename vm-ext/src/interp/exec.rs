@@ -982,8 +982,8 @@ impl<'gc> Interp<'gc> {
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
             Ok(Outcome::Call(function)) => {
                 let site = self.frames.last().map(|f| {
-                    let p = &f.closure.proto;
-                    (p.chunk_id.clone(), p.proto.line_at(f.pc.saturating_sub(1)))
+                    let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
+                    (f.closure, line)
                 });
                 super::set_call_site(ctx, site);
                 Ok(SequencePoll::Call {

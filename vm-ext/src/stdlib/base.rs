@@ -707,6 +707,17 @@ pub fn load_chunk<'gc>(
         ));
     }
     if binary {
+        if crate::interp::dump::is_own_dump(source) {
+            let name = match chunkname.first() {
+                Some(b'@' | b'=') => String::from_utf8_lossy(&chunkname[1..]).into_owned(),
+                Some(0x1b) => "binary string".to_string(),
+                _ => String::from_utf8_lossy(chunkname).into_owned(),
+            };
+            let proto = crate::interp::dump::decode(source)
+                .map_err(|e| format!("{name}: bad binary format ({e})"))?;
+            let env = env.unwrap_or(Value::Table(ctx.globals()));
+            return crate::interp::load_proto(ctx, proto, env).map_err(|e| e.to_string());
+        }
         return load_binary(ctx, source, chunkname, env).map(Function::Closure);
     }
     crate::engine::load_text(ctx, crate::engine::engine(ctx), source, chunkname, env)

@@ -362,6 +362,11 @@ fn str_dump<'gc>(
 ) -> CbResult<'gc> {
     let f = super::check::check_function(ctx, &stack, 1, "dump")?;
     let strip = stack.get(1).to_bool();
+    if let Some(cl) = crate::interp::as_lua_closure(ctx, f) {
+        let bytes = crate::interp::dump::encode(&cl.proto.to_proto(), strip);
+        stack.replace(ctx, new_string(ctx, bytes));
+        return Ok(CallbackReturn::Return);
+    }
     let piccolo::Function::Closure(closure) = f else {
         return Err(lua_error(ctx, "unable to dump given function"));
     };

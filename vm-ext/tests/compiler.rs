@@ -269,6 +269,14 @@ const PROGRAMS: &[(&str, &str)] = &[
         "local function f() return end local function g() return nil end print(f(), g(), select('#', f()), select('#', g()))",
         "nil\tnil\t0\t1\n",
     ),
+    (
+        "_ENV[true] = 10 local function aux() return _ENV[1 < 2] end print(aux()) _ENV[true] = nil",
+        "10\n",
+    ),
+    (
+        "local function f(i) if i > 0 then return i, f(i - 1) end end local x = {f(3), f(2);} print(#x, x[1], x[2], x[5])",
+        "3\t3\t2\tnil\n",
+    ),
 ];
 
 #[test]
@@ -369,6 +377,10 @@ fn expectations_match_reference_lua() {
     };
     assert!(out.status.success());
     for (src, expected) in PROGRAMS {
+        if src.contains("_ENV[1 < 2]") {
+            // A bug of Lua 5.4.7 and earlier (Debian ships 5.4.4), fixed in 5.4.8.
+            continue;
+        }
         let out = Command::new("lua5.4").arg("-e").arg(src).output().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),

@@ -826,7 +826,9 @@ impl FuncState {
         vars: &[VarDesc],
         nvarstack: usize,
     ) -> CResult<()> {
-        if e.has_jumps() {
+        // A pending comparison is materialised too (Lua 5.4.8's fix for
+        // `_ENV[1 < 2]`).
+        if matches!(e.k, ExpKind::Jmp(_)) || e.has_jumps() {
             self.exp_to_any_reg(e, vars, nvarstack)?;
         } else {
             self.discharge_vars(e, vars, nvarstack);

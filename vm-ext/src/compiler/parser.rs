@@ -1406,7 +1406,11 @@ impl<'a> Parser<'a> {
         let mut tostore: i32 = 0;
         self.check_next(&Token::LBrace)?;
         loop {
-            // close the pending list item
+            if self.tok == Token::RBrace {
+                break;
+            }
+            // Close the pending list item (after the '}' check: a last call
+            // keeps all its results).
             if v.k != ExpKind::Void {
                 let nv = self.nvarstack();
                 self.fs
@@ -1420,9 +1424,6 @@ impl<'a> Parser<'a> {
                     na += tostore as usize;
                     tostore = 0;
                 }
-            }
-            if self.tok == Token::RBrace {
-                break;
             }
             // field
             let is_rec = match &self.tok {

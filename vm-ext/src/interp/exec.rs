@@ -482,9 +482,9 @@ impl<'gc> Interp<'gc> {
         let v = regs[idx];
         let h = metamethod(ctx, v, "__close");
         if h.is_nil() {
-            return Err(Fail::Msg(format!(
-                "attempt to call a nil value (metamethod 'close')"
-            )));
+            return Err(Fail::Msg(
+                "attempt to call a nil value (metamethod 'close')".into(),
+            ));
         }
         self.foreign_call(stack, h, &[v, err], cont)
     }
@@ -523,6 +523,7 @@ impl<'gc> Interp<'gc> {
 
     // ---- metamethod-aware operations -------------------------------------
 
+    #[allow(clippy::too_many_arguments)]
     fn index(
         &mut self,
         ctx: Context<'gc>,
@@ -626,6 +627,7 @@ impl<'gc> Interp<'gc> {
 
     #[cold]
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn arith_slow(
         &mut self,
         ctx: Context<'gc>,
@@ -839,6 +841,7 @@ impl<'gc> Interp<'gc> {
 
     /// Calls the value at `regs[func]` with `nargs` arguments above it: a
     /// frame for our closures, the executor for anything else.
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &mut self,
         ctx: Context<'gc>,

@@ -311,7 +311,10 @@ pub fn load_proto<'gc>(
 /// `debug.getinfo(1)`.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct CallSite<'gc>(Gc<'gc, RefLock<Option<(Gc<'gc, LuaClosure<'gc>>, u32)>>>);
+struct CallSite<'gc>(Gc<'gc, RefLock<Option<Site<'gc>>>>);
+
+/// A calling closure of this core and the line of the call.
+type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
 
 impl<'gc> Singleton<'gc> for CallSite<'gc> {
     fn create(ctx: Context<'gc>) -> Self {

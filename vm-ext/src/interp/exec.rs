@@ -130,6 +130,7 @@ pub(super) struct Interp<'gc> {
     /// the registry lookup on hot calls).
     cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
     names: MetaNames<'gc>,
+    site: super::CallSite<'gc>,
 }
 
 const CACHE_SIZE: usize = 8;
@@ -282,6 +283,7 @@ impl<'gc> Interp<'gc> {
             registry,
             cache: [None; CACHE_SIZE],
             names: MetaNames::get(ctx),
+            site: super::CallSite::get(ctx),
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -982,7 +984,7 @@ impl<'gc> Interp<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if !matches!(self.cont, Cont::None) {
-            super::set_call_site(ctx, None);
+            self.site.set(&ctx, None);
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
@@ -1043,7 +1045,7 @@ impl<'gc> Interp<'gc> {
                     let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
                     (f.closure, line)
                 });
-                super::set_call_site(ctx, site);
+                self.site.set(&ctx, site);
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -2108,7 +2110,7 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
         self.cont = Cont::None;
-        super::set_call_site(ctx, None);
+        self.site.set(&ctx, None);
         stack.clear();
         self.unwinding = Some(error);
         self.run(ctx, &mut exec, &mut stack)

@@ -311,10 +311,24 @@ pub fn load_proto<'gc>(
 /// `debug.getinfo(1)`.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct CallSite<'gc>(Gc<'gc, RefLock<Option<Site<'gc>>>>);
+pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<Option<Site<'gc>>>>);
+
+impl<'gc> CallSite<'gc> {
+    pub(crate) fn get(ctx: Context<'gc>) -> Self {
+        *ctx.singleton::<Rootable![CallSite<'_>]>()
+    }
+
+    #[inline]
+    pub(crate) fn set(self, mc: &Mutation<'gc>, site: Option<Site<'gc>>) {
+        if self.0.borrow().is_none() && site.is_none() {
+            return;
+        }
+        *self.0.borrow_mut(mc) = site;
+    }
+}
 
 /// A calling closure of this core and the line of the call.
-type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
+pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
 
 impl<'gc> Singleton<'gc> for CallSite<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
@@ -322,12 +336,8 @@ impl<'gc> Singleton<'gc> for CallSite<'gc> {
     }
 }
 
-pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<(Gc<'gc, LuaClosure<'gc>>, u32)>) {
-    let cell = ctx.singleton::<Rootable![CallSite<'_>]>().0;
-    if cell.borrow().is_none() && site.is_none() {
-        return;
-    }
-    *cell.borrow_mut(&ctx) = site;
+pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<Site<'gc>>) {
+    CallSite::get(ctx).set(&ctx, site);
 }
 
 /// The `chunk`, `line` of the call this core is making right now, if the

@@ -663,7 +663,11 @@ fn luahome_closures_are_stored_as_their_own_images() {
     );
     rt.flush().unwrap();
     let model = HomeModel::from_records(mem.records().into_iter().collect()).unwrap();
-    let cores: Vec<String> = model.functions.values().map(|f| f.image.core.clone()).collect();
+    let cores: Vec<String> = model
+        .functions
+        .values()
+        .map(|f| f.image.core.clone())
+        .collect();
     assert_eq!(cores.len(), 2);
     assert!(cores.iter().all(|c| c == "luahome-5.4"), "{cores:?}");
     drop(rt);
@@ -689,7 +693,11 @@ fn damaged_luahome_image_is_an_error() {
     let mem = MemoryStore::new();
     let shared = store::shared(mem.clone());
     let mut rt = Runtime::new(options_on(&shared, Engine::Luahome));
-    run_ok(&mut rt, "_home.f = function() return 1 end _home.x = 5", "w");
+    run_ok(
+        &mut rt,
+        "_home.f = function() return 1 end _home.x = 5",
+        "w",
+    );
     rt.flush().unwrap();
     drop(rt);
     let mut records = mem.records();
@@ -715,7 +723,11 @@ fn damaged_luahome_image_is_an_error() {
     match Runtime::try_new(options_on(&shared2, Engine::Luahome)) {
         Err(e) => assert!(!e.to_string().is_empty()),
         Ok(mut rt) => {
-            let r = run(&mut rt, b"assert(_home.x == 5) return pcall(function() return _home.f() end)", "r");
+            let r = run(
+                &mut rt,
+                b"assert(_home.x == 5) return pcall(function() return _home.f() end)",
+                "r",
+            );
             match r {
                 StepResult::Finished(v) => assert_eq!(v[0], vm_ext::HostValue::Boolean(false)),
                 StepResult::Error(e) => assert!(!e.message.is_empty()),

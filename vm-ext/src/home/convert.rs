@@ -470,7 +470,10 @@ impl<'gc> Materializer<'gc> {
     ) -> Result<CellRef<'gc>, String> {
         let closed = |v: Value<'gc>| {
             if own {
-                CellRef::Own(Gc::new(&ctx, gc_arena::lock::RefLock::new(UpState::Closed(v))))
+                CellRef::Own(Gc::new(
+                    &ctx,
+                    gc_arena::lock::RefLock::new(UpState::Closed(v)),
+                ))
             } else {
                 CellRef::Piccolo(UpValue::new(&ctx, UpValueState::Closed(v)))
             }

@@ -31,10 +31,9 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
-    closure::UpValue,
-    userdata::UserDataInner,
-    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function, Sequence,
-    SequencePoll, Singleton, Stack, Table, UserData, Value,
+    closure::UpValue, userdata::UserDataInner, BoxSequence, Callback, CallbackReturn, Closure,
+    Context, Error, Execution, Function, Sequence, SequencePoll, Singleton, Stack, Table, UserData,
+    Value,
 };
 use thiserror::Error;
 
@@ -554,8 +553,7 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
     let Ok(mut model) = model.try_borrow_mut() else {
         return Batch::default();
     };
-    let cells: Vec<(u64, convert::CellRef<'gc>)> =
-        st.cells.iter().map(|(k, v)| (*k, *v)).collect();
+    let cells: Vec<(u64, convert::CellRef<'gc>)> = st.cells.iter().map(|(k, v)| (*k, *v)).collect();
     let known = HashMap::new();
     for (cid, uv) in cells {
         if !model.cells.contains_key(&cid) {

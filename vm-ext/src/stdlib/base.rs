@@ -765,7 +765,9 @@ fn load_binary<'gc>(
             UpValueState::Closed(v),
         ));
     }
-    Ok(Function::Closure(Closure::from_parts(&ctx, proto, upvalues)))
+    Ok(Function::Closure(Closure::from_parts(
+        &ctx, proto, upvalues,
+    )))
 }
 
 #[derive(Collect)]

@@ -341,7 +341,11 @@ pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<AssertCounter>) -> Ca
         } else {
             str_value(ctx, "assertion failed!")
         };
-        let line = exec.upper_lua_frame().map(|f| f.current_line.0 + 1);
+        // The caller's line: piccolo's frame, or the project's core's call site.
+        let line = exec
+            .upper_lua_frame()
+            .map(|f| f.current_line.0 + 1)
+            .or_else(|| vm_ext::interp::call_site(ctx).map(|(_, line)| line as _));
         *counter.last_failure.borrow_mut() = match (line, error) {
             (Some(line), Value::String(s)) => Some((line, s.to_str_lossy().into_owned())),
             _ => None,

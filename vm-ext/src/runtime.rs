@@ -491,7 +491,13 @@ impl Runtime {
                         .map_err(|e| LuaError::from_prototype(chunk_name, &e))?
                         .into(),
                     Engine::Luahome => {
-                        let raw = format!("={chunk_name}");
+                        // Named as `lua file.lua` names a file ("@name"), as
+                        // the piccolo core's debug.getinfo reports it too; a
+                        // name already in Lua's raw form is kept.
+                        let raw = match chunk_name.as_bytes().first() {
+                            Some(b'=' | b'@') => chunk_name.to_string(),
+                            _ => format!("@{chunk_name}"),
+                        };
                         engine::load_text(ctx, engine, source, raw.as_bytes(), None)
                             .map_err(|m| syntax_error(chunk_name, m))?
                     }

@@ -214,7 +214,7 @@ fn fixture_scripts_survive_dump_and_load() {
 
 #[test]
 fn fixture_scripts_survive_dump_and_load_on_the_luahome_core() {
-    fixtures_through_dump(Engine::Luahome, &["debug_functions.lua"]);
+    fixtures_through_dump(Engine::Luahome, &[]);
 }
 
 fn fixtures_through_dump(engine: Engine, skip: &[&str]) {
@@ -235,7 +235,7 @@ fn fixtures_through_dump(engine: Engine, skip: &[&str]) {
         let mut rt = on(engine);
         rt.lua_mut().enter(|ctx| {
             ctx.set_global("SRC", ctx.intern(&source)).unwrap();
-            ctx.set_global("NAME", ctx.intern(format!("={name}").as_bytes()))
+            ctx.set_global("NAME", ctx.intern(format!("@{name}").as_bytes()))
                 .unwrap();
         });
         let r = run(

@@ -316,7 +316,7 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                 }
                 let id = self.alloc();
                 self.funcs.insert(ptr, id);
-                let image = own_image::image_of(&interp::proto_tree(&closure.proto));
+                let image = own_image::image_of(&closure.proto.to_proto());
                 let mut slots = Vec::new();
                 for (i, cell) in closure.upvalues.iter().enumerate() {
                     let path = format!("{path}<upvalue {}>", i + 1);

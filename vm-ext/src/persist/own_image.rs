@@ -28,7 +28,9 @@ pub fn image_of(proto: &Proto) -> FunctionImage {
     }
     FunctionImage {
         core: CORE.to_string(),
-        chunk_name: ByteBuf(proto.source.as_bytes().to_vec()),
+        // As inspectors show it (`file.lua`, `[string "..."]`), like the
+        // piccolo core's images; the raw name stays inside the prototype.
+        chunk_name: ByteBuf(crate::compiler::chunk_id(proto.source.as_bytes()).into_bytes()),
         name: None,
         line_defined: proto.line_defined as u64,
         params: proto.num_params,

@@ -374,7 +374,7 @@ fn str_dump<'gc>(
             let Some(closure) = crate::interp::as_lua_closure(ctx, f) else {
                 return Err(lua_error(ctx, "unable to dump given function"));
             };
-            let mut proto = crate::interp::proto_tree(&closure.proto);
+            let mut proto = closure.proto.to_proto();
             if strip {
                 crate::persist::own_image::strip_debug(&mut proto);
             }

@@ -18,7 +18,7 @@ self.onmessage = async (e) => {
         lua = await Lua.open({ ...m.options, worker: false,
           onWarning: (message) => post({ type: 'warning', message }) });
         lua.onOutput = (text) => post({ type: 'output', text });
-        lua.onStatus = (status) => post({ type: 'status', status });
+        lua.onStatus = (status) => post({ type: 'status', status, home: lua.home });
         reply(m.id, true, lua.home);
         break;
       case 'save':
@@ -62,8 +62,8 @@ self.onmessage = async (e) => {
       }
       case 'run':
         lua.run(m.source, m.options).then(
-          (values) => reply(m.id, true, values),
-          (err) => reply(m.id, false, errorInfo(err)),
+          (values) => { post({ type: 'home', home: lua.home }); reply(m.id, true, values); },
+          (err) => { post({ type: 'home', home: lua.home }); reply(m.id, false, errorInfo(err)); },
         );
         break;
       case 'stop':

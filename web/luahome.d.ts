@@ -1,13 +1,40 @@
+/**
+ * Why `Lua.open` could not load the runtime (`LuaError.kind === 'load'`).
+ * - `wasm-not-found`: the wasm URL answered 404 (or an HTML fallback page);
+ * - `wasm-network`: the wasm could not be fetched (network, CORS, connect-src, other HTTP status);
+ * - `wasm-invalid`: the file is not a wasm module this browser can compile;
+ * - `csp`: the page's Content-Security-Policy lacks `'wasm-unsafe-eval'`;
+ * - `file-url`: the page or the wasm is on a `file://` URL, which browsers do not fetch;
+ * - `unsupported`: a needed feature is missing (WebAssembly; Web Workers for `worker: true`);
+ * - `worker-failed`: the worker script for `worker: true` could not start;
+ * - `bad-option`: `wasmUrl`, `workerUrl` or `wasmModule` is not usable.
+ */
+export type LoadFailure =
+  | 'wasm-not-found'
+  | 'wasm-network'
+  | 'wasm-invalid'
+  | 'csp'
+  | 'file-url'
+  | 'unsupported'
+  | 'worker-failed'
+  | 'bad-option';
+
+/** What ended a chunk, or (`load`) why the runtime could not start. */
+export type LuaErrorKind = 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'memory' | 'internal' | 'busy' | 'load';
+
 /** An error raised by Lua or by the runtime around it. */
 export class LuaError extends Error {
   readonly name: 'LuaError';
-  /** What ended the chunk. */
-  readonly kind: 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'memory' | 'internal' | 'busy';
+  /** What ended the chunk, or `load` when `Lua.open` could not load the runtime. */
+  readonly kind: LuaErrorKind;
   /** The chunk name, when known. */
   readonly chunk: string | null;
   /** The 1-based line, when known. */
   readonly line: number | null;
+  /** Lua's stack traceback, when known. */
   readonly traceback: string | null;
+  /** For kind `load`: which part of loading failed; otherwise null. */
+  readonly code: LoadFailure | null;
 }
 
 /** A value returned from Lua: nil is null, sequences are arrays, other tables plain objects. */
@@ -42,6 +69,12 @@ export interface OpenOptions {
   engine?: 'piccolo' | 'luahome';
   /** Receives warnings (also those raised while opening). */
   onWarning?: (message: string) => void;
+  /** Where `luahome_bg.wasm` is (relative URLs resolve against the page). Default: next to `luahome.js`. */
+  wasmUrl?: string | URL;
+  /** An already compiled `luahome_bg.wasm`; nothing is fetched then. */
+  wasmModule?: WebAssembly.Module;
+  /** Where `luahome-worker.js` is, for `worker: true`. Default: next to `luahome.js`. */
+  workerUrl?: string | URL;
 }
 
 export interface HomeInfo {
@@ -50,7 +83,12 @@ export interface HomeInfo {
   /** Sequence number of the last log record this state has seen. */
   seq: number;
   logLength?: number;
+  /** How long the last save took, in milliseconds. */
   lastSaveMs?: number | null;
+  /** When the last save committed (`Date.now()` time), or null. */
+  lastSaveAt?: number | null;
+  /** Whether `_home` has changes not yet saved. */
+  pending?: boolean;
 }
 
 /** `_home` as a JSON tree: tables, scalars, and functions with their chunk and line. */
@@ -95,8 +133,10 @@ export class Lua {
   exportHome(): Promise<Uint8Array>;
   /** Replaces `_home` with an export, after checking it completely. */
   importHome(bytes: Uint8Array): Promise<void>;
-  homeSnapshot(): HomeNode;
-  setMemoryAliasEnabled(enabled: boolean): void;
+  /** `_home` as a JSON tree; in worker mode a Promise of it (`await` works for both). */
+  homeSnapshot(): HomeNode | Promise<HomeNode>;
+  /** Turns the `Memory` alias on or off; in worker mode a Promise that settles when done. */
+  setMemoryAliasEnabled(enabled: boolean): void | Promise<void>;
   stop(): void;
   pause(): void;
   resume(): void;

@@ -9,8 +9,9 @@
 // event loop between them, so the page stays responsive; `stop()`, `pause()`
 // and `resume()` act between slices.
 
-const PKG_JS = new URL('./pkg/luahome.js', import.meta.url);
-const PKG_WASM = new URL('./pkg/luahome_bg.wasm', import.meta.url);
+// The wasm-bindgen glue, wrapped by the build into a factory so that a
+// trapped instance can be replaced by a fresh one (scripts/lib.sh, build_web).
+import { createBindings } from './luahome_wasm.js';
 
 // Slice status codes from the wasm edge (`SliceStatus`).
 const IDLE = 0;
@@ -22,33 +23,198 @@ const WAITING = 4;
 /** An error raised by Lua or by the runtime around it. */
 export class LuaError extends Error {
   /**
-   * @param {{kind: string, message: string, chunk?: string|null, line?: number|null, traceback?: string|null}} info
+   * @param {{kind: string, message: string, chunk?: string|null, line?: number|null,
+   *   traceback?: string|null, code?: string|null}} info
    */
   constructor(info) {
     super(info.message);
     this.name = 'LuaError';
-    /** 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'internal' | 'busy' */
+    /** 'syntax' | 'runtime' | 'stopped' | 'fuel' | 'memory' | 'internal' | 'busy' | 'load' */
     this.kind = info.kind;
     this.chunk = info.chunk ?? null;
     this.line = info.line ?? null;
     this.traceback = info.traceback ?? null;
+    /** For kind 'load': which part of loading failed (see LoadFailure in luahome.d.ts). */
+    this.code = info.code ?? null;
   }
 }
 
-let sharedModule = null;
-let moduleGeneration = 0;
+// ----- Loading the wasm ------------------------------------------------------
+//
+// Where the files are: next to this module by default (`new URL(..., import.meta.url)`,
+// which Vite's build rewrites to its asset URL); `wasmUrl`, `workerUrl` or
+// `wasmModule` override that. Nothing is fetched from anywhere else.
 
-// Loads the wasm package. A trapped wasm instance is unusable, so `fresh`
-// imports a new copy of the module (and with it a new instance).
-async function loadModule(fresh = false) {
-  if (!fresh && sharedModule) return sharedModule;
-  const url = fresh ? `${PKG_JS.href}?instance=${++moduleGeneration}` : PKG_JS.href;
-  const promise = import(url).then(async (mod) => {
-    await mod.default({ module_or_path: PKG_WASM });
-    return mod;
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string'
+  && typeof window === 'undefined';
+
+function loadError(code, message) {
+  return new LuaError({ kind: 'load', code, message });
+}
+
+// The base for relative URLs given as options: the page (or worker) location.
+function baseHref() {
+  return globalThis.location?.href ?? import.meta.url;
+}
+
+function defaultWasmUrl() {
+  // A bundle in a non-module format has no import.meta.url: fall back to the page.
+  try {
+    return new URL('./luahome_bg.wasm', import.meta.url);
+  } catch {
+    return new URL('./luahome_bg.wasm', baseHref());
+  }
+}
+
+function toUrl(value, what) {
+  try {
+    return new URL(value instanceof URL ? value.href : String(value), baseHref());
+  } catch {
+    throw loadError('bad-option', `${what} ${JSON.stringify(String(value))} is not a valid URL`);
+  }
+}
+
+const FIX_CSP = "add 'wasm-unsafe-eval' to the script-src directive of the page's "
+  + "Content-Security-Policy (for example: script-src 'self' 'wasm-unsafe-eval')";
+
+// Turns a failed WebAssembly.compile into a named load failure.
+function compileFailure(e, where) {
+  const message = errorMessage(e);
+  if (/unsafe-eval|content security policy|disallowed by embedder|\bCSP\b/i.test(message)) {
+    return loadError('csp', `WebAssembly compilation is blocked by this page's Content-Security-Policy: ${FIX_CSP} (${message})`);
+  }
+  return loadError('wasm-invalid', `${where} is not a WebAssembly module this browser can compile (${message}): `
+    + 'check that the file is the one from the luahome package (not damaged or replaced by a server error page); '
+    + 'luahome needs WebAssembly with reference types and bulk memory (Chrome/Edge 96+, Firefox 100+, Safari 15.2+, Node 20+)');
+}
+
+async function readNodeFile(url) {
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs/promises')
+    ?? await import(/* @vite-ignore */ ['node', 'fs/promises'].join(':'));
+  try {
+    return await fs.readFile(url);
+  } catch (e) {
+    throw loadError(e?.code === 'ENOENT' ? 'wasm-not-found' : 'wasm-network',
+      `cannot read ${url.href} (${errorMessage(e)}); pass { wasmUrl } or { wasmModule } to Lua.open`);
+  }
+}
+
+// Compiles the wasm module: fetch + streaming compilation where the server
+// sends application/wasm, else (with a warning) bytes + WebAssembly.compile.
+async function compileWasm(url, warn) {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.compile !== 'function') {
+    throw loadError('unsupported', 'this browser has no WebAssembly (or it is switched off, as in some '
+      + 'hardened or "lockdown" modes); luahome needs it to run Lua');
+  }
+  if (url.protocol === 'file:') {
+    if (isNode) {
+      const bytes = await readNodeFile(url);
+      try {
+        return await WebAssembly.compile(bytes);
+      } catch (e) {
+        throw compileFailure(e, url.href);
+      }
+    }
+    throw loadError('file-url', `cannot load ${url.href}: browsers do not let pages fetch file:// URLs, so `
+      + 'luahome cannot load its WebAssembly from a page opened as a file. Serve the folder over HTTP '
+      + '(for example `python3 -m http.server` or `npx serve`) and open http://localhost/..., or pass '
+      + '{ wasmModule } to Lua.open');
+  }
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (e) {
+    throw loadError('wasm-network', `could not fetch ${url.href} (${errorMessage(e)}): check that the file is `
+      + "served from this origin and allowed by the page's Content-Security-Policy (connect-src), or pass "
+      + '{ wasmUrl } to Lua.open');
+  }
+  if (!response.ok) {
+    const notFound = response.status === 404 || response.status === 410;
+    throw loadError(notFound ? 'wasm-not-found' : 'wasm-network', `${url.href} answered HTTP ${response.status}`
+      + (notFound ? ': the WebAssembly file is missing there. Deploy luahome_bg.wasm next to luahome.js '
+        + '(a bundler that does not copy it, like esbuild, needs it copied), or pass { wasmUrl } to Lua.open'
+        : '; pass { wasmUrl } to Lua.open if the file lives elsewhere'));
+  }
+  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch (e) {
+      throw compileFailure(e, url.href);
+    }
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const magic = bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (!magic) {
+    const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+    throw loadError(html ? 'wasm-not-found' : 'wasm-invalid', `${url.href} is not a WebAssembly file`
+      + (html ? ' (the server answered with an HTML page, as single-page-app fallbacks do for missing files): '
+        + 'deploy luahome_bg.wasm next to luahome.js, or pass { wasmUrl } to Lua.open'
+        : ` (served as '${type || 'no type'}'); pass { wasmUrl } pointing at luahome_bg.wasm`));
+  }
+  if (!isNode) {
+    warn(`${url.href} was served as '${type || 'no type'}' instead of 'application/wasm', so it was compiled `
+      + 'without streaming (slower start); configure the server to send .wasm files as application/wasm');
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw compileFailure(e, url.href);
+  }
+}
+
+// Compiled modules by URL, with the warnings their loading raised (replayed
+// to every state that uses them).
+const compiled = new Map();
+
+function compiledModule(options, warn) {
+  if (options.wasmModule !== undefined) {
+    if (typeof WebAssembly !== 'object' || !(options.wasmModule instanceof WebAssembly.Module)) {
+      return Promise.reject(loadError('bad-option', 'wasmModule must be a WebAssembly.Module (for example from '
+        + 'WebAssembly.compileStreaming(fetch(url)))'));
+    }
+    return Promise.resolve(options.wasmModule);
+  }
+  const url = options.wasmUrl !== undefined ? toUrl(options.wasmUrl, 'wasmUrl') : defaultWasmUrl();
+  let entry = compiled.get(url.href);
+  if (!entry) {
+    const warnings = [];
+    entry = { warnings, promise: compileWasm(url, (w) => warnings.push(w)) };
+    compiled.set(url.href, entry);
+    // A failed load is not cached: the next open tries again.
+    entry.promise.catch(() => { if (compiled.get(url.href) === entry) compiled.delete(url.href); });
+  }
+  return entry.promise.then((module) => {
+    for (const w of entry.warnings) warn(w);
+    return module;
   });
-  if (!fresh) sharedModule = promise;
+}
+
+// One instance per compiled module is shared by every Lua state on it; a
+// trapped instance is unusable, so `fresh` makes a new one from the same module.
+const instances = new WeakMap();
+
+async function instantiate(wasmModule, fresh) {
+  if (!fresh && instances.has(wasmModule)) return instances.get(wasmModule);
+  const promise = (async () => {
+    const bindings = createBindings();
+    try {
+      await bindings({ module_or_path: wasmModule });
+    } catch (e) {
+      throw compileFailure(e, 'the luahome WebAssembly module');
+    }
+    return bindings;
+  })();
+  if (!fresh) {
+    instances.set(wasmModule, promise);
+    promise.catch(() => instances.delete(wasmModule));
+  }
   return promise;
+}
+
+async function loadModule(options, warn, fresh = false) {
+  const wasmModule = await compiledModule(options, warn);
+  return { wasmModule, bindings: await instantiate(wasmModule, fresh) };
 }
 
 // Yields to the event loop without the 4 ms clamp of nested setTimeout.
@@ -91,6 +257,7 @@ function errorMessage(e) {
 export class Lua {
   #options;
   #module;
+  #wasmModule;
   #rt;
   #running = false;
   #stopRequested = false;
@@ -111,6 +278,7 @@ export class Lua {
   #autoSaving = false;
   #lifecycle = null;
   #lastSaveMs = null;
+  #lastSaveAt = null;
   #notice = null;
 
   /** Every warning so far (a home kept in memory only, damaged records, a failed save, ...). */
@@ -136,7 +304,8 @@ export class Lua {
    * Opens a Lua state.
    * @param {{sliceMs?: number, fuelLimit?: number, memoryLimit?: number, worker?: boolean,
    *   home?: string, persist?: boolean, memoryAlias?: boolean, saveEveryMs?: number,
-   *   engine?: 'piccolo' | 'luahome', onWarning?: (message: string) => void}} [options]
+   *   engine?: 'piccolo' | 'luahome', onWarning?: (message: string) => void, wasmUrl?: string|URL,
+   *   wasmModule?: WebAssembly.Module, workerUrl?: string|URL}} [options]
    *   sliceMs: target duration of one slice (default 4 ms);
    *   fuelLimit: default bound on the total work of each run;
    *   memoryLimit: bytes the Lua heap may use;
@@ -146,13 +315,20 @@ export class Lua {
    *   memoryAlias: false leaves the global `Memory` unset;
    *   saveEveryMs: how often a long run writes `_home` (default 300 ms);
    *   engine: the Lua core, 'piccolo' (default) or 'luahome' (the project's own);
-   *   onWarning: receives warnings, including those raised while opening.
+   *   onWarning: receives warnings, including those raised while opening;
+   *   wasmUrl: where luahome_bg.wasm is (default: next to this module);
+   *   wasmModule: an already compiled luahome_bg.wasm (then nothing is fetched);
+   *   workerUrl: where luahome-worker.js is, for `worker: true` (default: next to this module).
+   * Rejects with a LuaError of kind 'load' (see its `code`) when the wasm cannot be loaded.
    */
   static async open(options = {}) {
     if (options.worker) return WorkerLua.open(options);
-    const module = await loadModule();
-    const lua = new Lua(Lua.#token, module, { sliceMs: 4, saveEveryMs: 300, ...options });
+    const early = [];
+    const { wasmModule, bindings } = await loadModule(options, (w) => early.push(w));
+    const lua = new Lua(Lua.#token, bindings, { sliceMs: 4, saveEveryMs: 300, ...options });
+    lua.#wasmModule = wasmModule;
     if (options.onWarning) lua.onWarning = options.onWarning;
+    for (const w of early) lua.#warn(w);
     await lua.#openHome();
     lua.register('sleep', (seconds) => {
       const ms = Math.max(0, Number(seconds) || 0) * 1000;
@@ -205,7 +381,8 @@ export class Lua {
   /** The name of this state's `_home` and where it is kept ('indexeddb' or 'memory'). */
   get home() {
     return { name: this.#homeName(), backend: this.#db ? 'indexeddb' : 'memory', seq: this.#seq,
-      logLength: this.#logLength, lastSaveMs: this.#lastSaveMs };
+      logLength: this.#logLength, lastSaveMs: this.#lastSaveMs, lastSaveAt: this.#lastSaveAt,
+      pending: !!this.#rt?.homePending() };
   }
 
   #homeName() {
@@ -350,6 +527,7 @@ export class Lua {
       }
       this.#logLength += 1;
       this.#lastSaveMs = now() - started;
+      this.#lastSaveAt = Date.now();
       this.#channel?.postMessage({ seq: this.#seq });
       if (snapshot) {
         try {
@@ -599,7 +777,7 @@ export class Lua {
   // and continue on a fresh instance.
   async #recoverFromTrap(trap) {
     console.error('luahome: the wasm runtime trapped; starting a fresh instance', trap);
-    this.#module = await loadModule(true);
+    this.#module = (await loadModule({ wasmModule: this.#wasmModule }, (w) => this.#warn(w), true)).bindings;
     this.#ops = Promise.resolve();
     await this.#openHome();
     return new LuaError({
@@ -655,7 +833,28 @@ export class Lua {
 
 function errorInfo(e) {
   return { kind: e?.kind ?? 'internal', message: e?.message ?? String(e), chunk: e?.chunk ?? null,
-    line: e?.line ?? null, traceback: e?.traceback ?? null };
+    line: e?.line ?? null, traceback: e?.traceback ?? null, code: e?.code ?? null };
+}
+
+// A module worker for `workerUrl`, or for the worker file next to this module
+// (written as one `new Worker(new URL(...))` expression so that Vite bundles it).
+// A worker script on another origin (a CDN) is started through a same-origin
+// blob that imports it, since browsers refuse cross-origin worker scripts.
+function startWorker(workerUrl) {
+  if (typeof Worker !== 'function') {
+    throw loadError('unsupported', 'worker mode needs Web Workers, which this environment lacks; '
+      + 'open without { worker: true } to run on the main thread');
+  }
+  if (workerUrl === undefined) {
+    return new Worker(new URL('./luahome-worker.js', import.meta.url), { type: 'module' });
+  }
+  const url = toUrl(workerUrl, 'workerUrl');
+  if (globalThis.location && url.origin !== globalThis.location.origin && url.protocol !== 'blob:'
+      && url.protocol !== 'data:') {
+    const blob = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+    return new Worker(URL.createObjectURL(blob), { type: 'module' });
+  }
+  return new Worker(url, { type: 'module' });
 }
 
 class WorkerLua {
@@ -676,14 +875,35 @@ class WorkerLua {
 
   static async open(options) {
     const lua = new WorkerLua();
-    lua.#worker = new Worker(new URL('./luahome-worker.js', import.meta.url), { type: 'module' });
+    const { worker: _, onWarning, workerUrl, ...rest } = options;
+    if (rest.wasmUrl !== undefined) rest.wasmUrl = toUrl(rest.wasmUrl, 'wasmUrl').href;
+    lua.#worker = startWorker(workerUrl);
     lua.#worker.onmessage = (e) => lua.#receive(e.data);
-    const { worker: _, onWarning, ...rest } = options;
+    // A worker script that fails to load (missing, wrong type, a syntax error,
+    // no module workers) only fires 'error': fail every pending request by name.
+    lua.#worker.onerror = (event) => {
+      event.preventDefault?.();
+      const detail = event.message ? ` (${event.message})` : '';
+      lua.#fail(loadError('worker-failed', `the luahome worker could not start${detail}: check that `
+        + 'luahome-worker.js (and luahome.js, luahome_wasm.js and luahome_bg.wasm beside it) is served from '
+        + 'this origin as JavaScript, pass { workerUrl } to Lua.open if it lives elsewhere, or open without '
+        + '{ worker: true }; module workers need Chrome 80+, Firefox 114+ or Safari 15+'));
+    };
     if (onWarning) lua.onWarning = onWarning;
-    lua.home = await lua.#request({ type: 'open', options: rest });
+    try {
+      lua.home = await lua.#request({ type: 'open', options: rest });
+    } catch (e) {
+      lua.#worker.terminate();
+      throw e;
+    }
     // The worker cannot see the page going away: tell it to save.
     lua.#lifecycle = onPageLeave(() => lua.#worker.postMessage({ type: 'save' }));
     return lua;
+  }
+
+  #fail(error) {
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
   }
 
   save() { return this.#request({ type: 'save' }); }
@@ -706,7 +926,11 @@ class WorkerLua {
       case 'output':
         if (this.onOutput) try { this.onOutput(m.text); } catch (e) { console.error(e); }
         break;
+      case 'home':
+        this.home = m.home;
+        break;
       case 'status':
+        if (m.home) this.home = m.home;
         if (this.onStatus) try { this.onStatus(m.status); } catch (e) { console.error(e); }
         break;
       case 'warning':

@@ -11,7 +11,7 @@ use bridge::{Bridge, JsObjects, Target};
 use js_sys::{Function, Uint8Array};
 use vm_ext::{
     host::MemoryFileSystem,
-    persist::{piccolo_image, HomeModel},
+    persist::HomeModel,
     store::{self, Batch, HomeExport, QueueStore},
     Host, HostCallOutcome, HostTarget, HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
 };
@@ -479,7 +479,7 @@ impl LuaRuntime {
         let model = HomeModel::from_records(export.records.clone().into_iter().collect())
             .map_err(|e| js_error(&format!("invalid home export: {e}")))?;
         for (id, f) in &model.functions {
-            piccolo_image::verify_image(&f.image)
+            vm_ext::persist::own_image::verify_any(&f.image)
                 .map_err(|e| js_error(&format!("invalid home export: function {id}: {e}")))?;
         }
         let out = js_sys::Object::new();

@@ -16,7 +16,6 @@
 //! Recognising "one of ours" from a `Callback` uses a side registry from
 //! the callback's address to weak pointers (no `unsafe`).
 
-pub mod dump;
 mod exec;
 mod names;
 mod ops;

@@ -58,15 +58,23 @@ ensure_lua() {
   fi
 }
 
-# Release wasm -> wasm-bindgen -> wasm-opt into web/pkg.
+# The wasm's cargo profile (Cargo.toml: [profile.wasm], tuned for size) and
+# wasm-opt's optimisation flags; both can be overridden to measure others.
+WASM_PROFILE="${WASM_PROFILE:-wasm}"
+WASM_OPT_FLAGS="${WASM_OPT_FLAGS:--Oz}"
+
+# wasm build ([profile.wasm]) -> wasm-bindgen -> wasm-opt into web/pkg.
 build_web() {
-  log "building the wasm package"
-  (cd "$ROOT" && cargo build --release --target wasm32-unknown-unknown -p luahome --lib)
-  local wasm="$ROOT/target/wasm32-unknown-unknown/release/luahome.wasm"
+  log "building the wasm package (profile $WASM_PROFILE, wasm-opt $WASM_OPT_FLAGS)"
+  (cd "$ROOT" && cargo build --profile "$WASM_PROFILE" --target wasm32-unknown-unknown -p luahome --lib)
+  local dir="$WASM_PROFILE"
+  [ "$dir" = dev ] && dir=debug
+  local wasm="$ROOT/target/wasm32-unknown-unknown/$dir/luahome.wasm"
   rm -rf "$ROOT/web/pkg"
   wasm-bindgen --target web --out-dir "$ROOT/web/pkg" "$wasm"
   # npm's binaryen: Debian's wasm-opt 108 produces a module that fails to load.
-  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # shellcheck disable=SC2086
+  "$ROOT/node_modules/.bin/wasm-opt" $WASM_OPT_FLAGS --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$ROOT/web/pkg/luahome_bg.wasm" -o "$ROOT/web/pkg/luahome_bg.wasm"
   local raw gz

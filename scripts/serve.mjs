@@ -26,7 +26,9 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-export function startServer({ rootDir = root, listenPort = port, listenHost = host } = {}) {
+// `cacheSeconds` > 0 lets the browser cache responses (the benchmarks measure
+// start-up with the wasm in the HTTP cache); by default nothing is cached.
+export function startServer({ rootDir = root, listenPort = port, listenHost = host, cacheSeconds = 0 } = {}) {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://x');
@@ -39,7 +41,7 @@ export function startServer({ rootDir = root, listenPort = port, listenHost = ho
       const body = await readFile(path);
       res.writeHead(200, {
         'content-type': TYPES[extname(path)] || 'application/octet-stream',
-        'cache-control': 'no-store',
+        'cache-control': cacheSeconds > 0 ? `max-age=${cacheSeconds}` : 'no-store',
       });
       res.end(body);
     } catch {

@@ -18,7 +18,9 @@ use vm_ext::{
 };
 
 const USAGE: &str = "\
-usage: luahome [run] FILE.lua     run a file
+usage: luahome [run] FILE.lua [ARGS...]
+                                  run a file; `arg` holds FILE (arg[0])
+                                  and ARGS (arg[1], ...), as in `lua`
        luahome -e 'CODE'          run a chunk given on the command line
        luahome                    interactive REPL (Ctrl-D to quit)
        luahome --help | --version
@@ -30,7 +32,7 @@ options:
 const EXIT_INTERRUPTED: i32 = 130;
 
 enum Command {
-    RunFile(String),
+    RunFile(String, Vec<String>),
     Eval(String),
     Repl,
     Help,
@@ -43,8 +45,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         [flag] if flag == "-h" || flag == "--help" => Ok(Command::Help),
         [flag] if flag == "-V" || flag == "--version" => Ok(Command::Version),
         [flag, code] if flag == "-e" => Ok(Command::Eval(code.clone())),
-        [run, file] if run == "run" => Ok(Command::RunFile(file.clone())),
-        [file] if !file.starts_with('-') && file != "run" => Ok(Command::RunFile(file.clone())),
+        [run, file, rest @ ..] if run == "run" => Ok(Command::RunFile(file.clone(), rest.to_vec())),
+        [file, rest @ ..] if !file.starts_with('-') && file != "run" => {
+            Ok(Command::RunFile(file.clone(), rest.to_vec()))
+        }
         _ => Err(format!("luahome: bad arguments\n{USAGE}")),
     }
 }
@@ -114,7 +118,7 @@ pub fn main() -> i32 {
             );
             0
         }
-        Command::RunFile(path) => {
+        Command::RunFile(path, script_args) => {
             let source = match std::fs::read(&path) {
                 Ok(s) => s,
                 Err(e) => {
@@ -126,6 +130,7 @@ pub fn main() -> i32 {
             let Some(mut rt) = new_runtime(home.as_deref()) else {
                 return 1;
             };
+            rt.set_script_args(&path, &script_args);
             let status = run_chunk(&mut rt, &source, &path, &interrupt);
             finish_home(&mut rt, status)
         }

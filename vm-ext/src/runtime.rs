@@ -564,6 +564,19 @@ impl Runtime {
         });
     }
 
+    /// Sets the global `arg` the way the standalone `lua` does for a script:
+    /// `arg[0]` is the script's name and `arg[1..]` its arguments (strings).
+    pub fn set_script_args(&mut self, script: &str, args: &[String]) {
+        self.lua.enter(|ctx| {
+            let table = piccolo::Table::new(&ctx);
+            table.set(ctx, 0, ctx.intern(script.as_bytes())).ok();
+            for (i, a) in args.iter().enumerate() {
+                table.set(ctx, i as i64 + 1, ctx.intern(a.as_bytes())).ok();
+            }
+            ctx.set_global("arg", table).ok();
+        });
+    }
+
     /// Host calls made since the last call; each must be settled.
     pub fn take_host_calls(&mut self) -> Vec<HostCallRequest> {
         self.host.calls.take_requests()

@@ -4,7 +4,7 @@
 // and prints medians, ratios to PUC Lua, geometric means and peak memory;
 // then start-up, size, slicing and `_home` figures.
 //
-//   node scripts/bench.mjs [--runs 3] [--scale 1] [--only fib,json]
+//   node scripts/bench.mjs [--runs 3] [--quick | --smoke] [--only fib,json]
 //        [--engines puc-5.4.8,luahome-cli:piccolo,...] [--no-extras]
 //        [--smoke] [--json results.json]
 //
@@ -36,12 +36,14 @@ const opt = (name, fallback) => {
 };
 const SMOKE = flag('--smoke');
 const RUNS = SMOKE ? 1 : Number(opt('--runs', 3));
-const SCALE = Number(opt('--scale', 1));
+// Sizes from bench/suite.json: `size` (PUC Lua 0.3-2 s), `quick` (~1/5 of
+// that work) or `smoke` (tiny, checksums only).
+const SIZE_KEY = SMOKE ? 'smoke' : flag('--quick') ? 'quick' : 'size';
 const TIMEOUT_MS = Number(opt('--timeout', 300)) * 1000;
 const suite = JSON.parse(readFileSync(join(ROOT, 'bench/suite.json'), 'utf8')).benchmarks;
 const only = opt('--only', null)?.split(',');
 const benches = suite.filter((b) => !only || only.includes(b.name));
-const sizeOf = (b) => (SMOKE ? b.smoke : Math.max(1, Math.round(b.size * SCALE)));
+const sizeOf = (b) => b[SIZE_KEY];
 const fileOf = (b) => join(ROOT, 'bench', `${b.name}.lua`);
 
 const median = (xs) => {
@@ -350,7 +352,7 @@ if (SMOKE) {
 
 const lines = [];
 const out = (s = '') => { lines.push(s); console.log(s); };
-out(`### Bench suite (${new Date().toISOString().slice(0, 10)}, median of ${RUNS}, scale ${SCALE}, ${((Date.now() - started) / 60000).toFixed(1)} min)`);
+out(`### Bench suite (${new Date().toISOString().slice(0, 10)}, median of ${RUNS}, sizes \`${SIZE_KEY}\`, ${((Date.now() - started) / 60000).toFixed(1)} min)`);
 out();
 out(`Cells: time relative to ${base ? base.label : '(no PUC Lua)'} and the median in ms (CPU time natively and in Node, wall time in Chromium).`);
 out();
@@ -495,7 +497,7 @@ if (!flag('--no-extras') && existsSync(join(ROOT, 'web/pkg/luahome_bg.wasm'))) {
 }
 
 if (opt('--json', null)) {
-  writeFileSync(opt('--json'), JSON.stringify({ date: new Date().toISOString(), runs: RUNS, scale: SCALE,
-    engines: active.map(({ id, label }) => ({ id, label })), results, sizes: benches.map((b) => [b.name, sizeOf(b)]) }, null, 1));
+  writeFileSync(opt('--json'), JSON.stringify({ date: new Date().toISOString(), runs: RUNS, sizes: SIZE_KEY,
+    engines: active.map(({ id, label }) => ({ id, label })), results, n: benches.map((b) => [b.name, sizeOf(b)]) }, null, 1));
 }
 if (opt('--markdown', null)) writeFileSync(opt('--markdown'), lines.join('\n') + '\n');

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bench suite (numbers printed, nothing asserted; not part of test.sh):
 # builds what the engines need, then runs scripts/bench.mjs with the
-# arguments given (see its header: --runs N, --scale F, --only a,b,
+# arguments given (see its header: --runs N, --quick, --smoke, --only a,b,
 # --engines ids, --no-extras, --json FILE, --markdown FILE).
 #
 #   scripts/bench.sh                       # everything found, median of 3

@@ -120,3 +120,14 @@ fn sigint_stops_a_runaway_script() {
     assert_eq!(text(&out.stdout), "started\n");
     assert_eq!(text(&out.stderr).trim_end(), "(command line): stopped");
 }
+
+#[test]
+fn script_arguments_are_in_arg() {
+    let path = script("args.lua", "print(#arg, arg[1], arg[2], arg[0] ~= nil)\n");
+    let p = path.to_str().unwrap();
+    let out = luahome(&["run", p, "10", "two words"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "2\t10\ttwo words\ttrue\n");
+    let out = luahome(&[p]);
+    assert_eq!(text(&out.stdout), "0\tnil\tnil\ttrue\n");
+}

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 const [engine, file, size] = process.argv.slice(2);
 const source = readFileSync(file, 'utf8');
@@ -27,8 +28,10 @@ function measure(run) {
 }
 
 async function luahome() {
-  const pkg = await import(new URL('web/pkg/luahome.js', root));
-  const wasm = await pkg.default({ module_or_path: readFileSync(new URL('web/pkg/luahome_bg.wasm', root)) });
+  // LUAHOME_PKG: another wasm-bindgen output folder (to compare builds).
+  const dir = process.env.LUAHOME_PKG ? pathToFileURL(`${process.env.LUAHOME_PKG}/`) : new URL('web/pkg/', root);
+  const pkg = await import(new URL('luahome.js', dir));
+  const wasm = await pkg.default({ module_or_path: readFileSync(new URL('luahome_bg.wasm', dir)) });
   const rt = new pkg.LuaRuntime({});
   let output = '';
   rt.setOutput((text) => { output += text; });

@@ -1,7 +1,7 @@
 //! `luars-bench FILE [ARGS...]`: runs a Lua file on luars with `arg` set the
 //! way the standalone `lua` sets it.
 
-use luars::{Lua, SafeOption, Stdlib};
+use luars::{Lua, LuaApi, SafeOption, Stdlib};
 
 fn quote(s: &str) -> String {
     let mut out = String::from("\"");
@@ -32,7 +32,7 @@ fn main() {
         args[1..].iter().map(|a| format!(", {}", quote(a))).collect::<String>()
     );
     let result = lua
-        .load_stdlibs(Stdlib::All)
+        .open_stdlib(Stdlib::All)
         .map_err(|e| format!("{e:?}"))
         .and_then(|_| lua.load(&setup).exec().map_err(|e| format!("{e:?}")))
         .and_then(|_| lua.load(&source).exec().map_err(|e| format!("{e:?}")));

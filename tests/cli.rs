@@ -40,7 +40,10 @@ fn runtime_error_names_chunk_and_line() {
     let p = path.to_str().unwrap();
     let out = luahome(&["run", p]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim_end(), format!("{p}:3: boom"));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        format!("luahome: {p}:3: boom")
+    );
 }
 
 #[test]
@@ -50,7 +53,7 @@ fn syntax_error_names_chunk_and_line() {
     let out = luahome(&[p]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.starts_with(&format!("{p}:2: ")), "got {err:?}");
+    assert!(err.starts_with(&format!("luahome: {p}:2: ")), "got {err:?}");
     assert!(
         out.stdout.is_empty(),
         "nothing runs when the chunk does not compile"
@@ -64,7 +67,10 @@ fn eval_flag_runs_code() {
     assert_eq!(text(&out.stdout), "42\n");
     let out = luahome(&["-e", "error('bad')"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim_end(), "(command line):1: bad");
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "luahome: (command line):1: bad"
+    );
 }
 
 #[test]
@@ -73,13 +79,20 @@ fn missing_file_and_bad_arguments() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot open /nonexistent/x.lua"));
     let out = luahome(&["--bogus", "a", "b"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("luahome: unrecognized option '--bogus'"));
     assert!(text(&out.stderr).contains("usage:"));
+    let out = luahome(&["-e"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("'-e' needs argument"));
 }
 
 #[test]
 fn repl_shows_expressions_and_keeps_state() {
+    // `-i`: interactive mode even though standard input is not a terminal
+    // (without it, such input runs as one script, as `lua` does).
     let mut child = Command::new(env!("CARGO_BIN_EXE_luahome"))
+        .arg("-i")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,7 +106,10 @@ fn repl_shows_expressions_and_keeps_state() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "21\nmulti\n20\n");
+    let stdout = text(&out.stdout);
+    let (version, rest) = stdout.split_once('\n').unwrap();
+    assert!(version.starts_with("luahome "), "{version}");
+    assert_eq!(rest, "21\nmulti\n20\n");
     // The REPL first tries `return error('oops')`, a tail call, so piccolo has
     // no calling frame to take a line from.
     assert!(text(&out.stderr).trim_end().ends_with("oops"));
@@ -118,16 +134,107 @@ fn sigint_stops_a_runaway_script() {
     assert!(start.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status.code(), Some(130));
     assert_eq!(text(&out.stdout), "started\n");
-    assert_eq!(text(&out.stderr).trim_end(), "(command line): stopped");
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "luahome: (command line): stopped"
+    );
+}
+
+/// Runs `luahome` with `args`, `stdin` as its input and `env` set.
+fn luahome_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_luahome"));
+    cmd.args(args)
+        .env_remove("LUA_INIT")
+        .env_remove("LUA_INIT_5_4")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run luahome");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 #[test]
-fn script_arguments_are_in_arg() {
-    let path = script("args.lua", "print(#arg, arg[1], arg[2], arg[0] ~= nil)\n");
+fn script_arguments_and_the_arg_table_follow_lua() {
+    let path = script(
+        "args.lua",
+        "#!/usr/bin/env lua\nprint(select('#', ...), ...)\nprint(arg[0], arg[1], arg[2], arg[-1], arg[-2], #arg)\n",
+    );
     let p = path.to_str().unwrap();
-    let out = luahome(&["run", p, "10", "two words"]);
+    let out = luahome_with(&["-e", "x=1", p, "a", "b"], "", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "2\t10\ttwo words\ttrue\n");
-    let out = luahome(&[p]);
-    assert_eq!(text(&out.stdout), "0\tnil\tnil\ttrue\n");
+    assert_eq!(
+        text(&out.stdout),
+        format!("2\ta\tb\n{p}\ta\tb\tx=1\t-e\t2\n")
+    );
+    // No script: arg holds the whole command line from index 0.
+    let out = luahome_with(&["-e", "print(arg[0], arg[1], arg[2])"], "", &[]);
+    assert_eq!(
+        text(&out.stdout),
+        "luahome\t-e\tprint(arg[0], arg[1], arg[2])\n"
+    );
+    // `--` ends the options even before a name starting with '-'.
+    let out = luahome_with(&["--", p, "-x"], "", &[]);
+    assert_eq!(text(&out.stdout).lines().next(), Some("1\t-x"));
+}
+
+#[test]
+fn options_run_in_order_and_stdin_is_a_script() {
+    let out = luahome_with(
+        &["-e", "a = 1", "-e", "a = a + 1", "-e", "print(a)"],
+        "",
+        &[],
+    );
+    assert_eq!(text(&out.stdout), "2\n");
+    let out = luahome_with(&["-l", "s=string", "-e", "print(s.rep('ab', 2))"], "", &[]);
+    assert_eq!(text(&out.stdout), "abab\n", "{}", text(&out.stderr));
+    let out = luahome_with(&["-", "x", "y"], "print('in', ...)", &[]);
+    assert_eq!(text(&out.stdout), "in\tx\ty\n");
+    // Standard input that is not a terminal runs as a script.
+    let out = luahome_with(&[], "print(1 + 1)", &[]);
+    assert_eq!(text(&out.stdout), "2\n");
+    let out = luahome_with(&["-v"], "", &[]);
+    assert!(text(&out.stdout).starts_with("luahome "));
+    let out = luahome_with(&["-W", "-e", "warn('careful')"], "", &[]);
+    assert!(
+        text(&out.stderr).contains("careful"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn lua_init_runs_first_unless_ignored() {
+    let out = luahome_with(&["-e", "print(x)"], "", &[("LUA_INIT", "x = 'init'")]);
+    assert_eq!(text(&out.stdout), "init\n");
+    let out = luahome_with(
+        &["-e", "print(x)"],
+        "",
+        &[("LUA_INIT_5_4", "x = 'five-four'"), ("LUA_INIT", "x = 1")],
+    );
+    assert_eq!(text(&out.stdout), "five-four\n");
+    let out = luahome_with(&["-E", "-e", "print(x)"], "", &[("LUA_INIT", "x = 'init'")]);
+    assert_eq!(text(&out.stdout), "nil\n");
+    let init = script("init.lua", "y = 'from file'\n");
+    let at = format!("@{}", init.to_str().unwrap());
+    let out = luahome_with(&["-e", "print(y)"], "", &[("LUA_INIT", &at)]);
+    assert_eq!(text(&out.stdout), "from file\n");
+}
+
+#[test]
+fn both_engines_from_the_command_line() {
+    let src = "local a, b = 1, 2 a, b = b, a print(a, b, ('x'):rep(2))";
+    let out = luahome_with(&["--engine", "luahome", "-e", src], "", &[]);
+    assert_eq!(text(&out.stdout), "2\t1\txx\n", "{}", text(&out.stderr));
+    let out = luahome_with(&["--engine", "nope", "-e", "print(1)"], "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown engine"));
 }

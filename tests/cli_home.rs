@@ -59,6 +59,7 @@ fn home_file_survives_between_runs() {
     assert_eq!(std::fs::read(&home).unwrap(), b"not a home");
 
     let out = luahome(&["run", s, "--home"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("'--home' needs argument"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -38,6 +38,8 @@ export interface OpenOptions {
   memoryAlias?: boolean;
   /** How often a long run saves `_home`, in milliseconds. Default 300. */
   saveEveryMs?: number;
+  /** The Lua core: `piccolo` (default) or `luahome` (the project's own compiler and interpreter). */
+  engine?: 'piccolo' | 'luahome';
   /** Receives warnings (also those raised while opening). */
   onWarning?: (message: string) => void;
 }

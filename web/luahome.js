@@ -136,7 +136,7 @@ export class Lua {
    * Opens a Lua state.
    * @param {{sliceMs?: number, fuelLimit?: number, memoryLimit?: number, worker?: boolean,
    *   home?: string, persist?: boolean, memoryAlias?: boolean, saveEveryMs?: number,
-   *   onWarning?: (message: string) => void}} [options]
+   *   engine?: 'piccolo' | 'luahome', onWarning?: (message: string) => void}} [options]
    *   sliceMs: target duration of one slice (default 4 ms);
    *   fuelLimit: default bound on the total work of each run;
    *   memoryLimit: bytes the Lua heap may use;
@@ -145,6 +145,7 @@ export class Lua {
    *   persist: false keeps `_home` in memory only;
    *   memoryAlias: false leaves the global `Memory` unset;
    *   saveEveryMs: how often a long run writes `_home` (default 300 ms);
+   *   engine: the Lua core, 'piccolo' (default) or 'luahome' (the project's own);
    *   onWarning: receives warnings, including those raised while opening.
    */
   static async open(options = {}) {
@@ -178,6 +179,7 @@ export class Lua {
       fuelLimit: this.#options.fuelLimit,
       memoryLimit: this.#options.memoryLimit,
       memoryAlias: this.#options.memoryAlias !== false,
+      engine: this.#options.engine,
       homeRecords,
     });
     for (const name of this.#functions?.keys() ?? []) rt.registerHostFunction(name);

@@ -6,6 +6,8 @@
 
 use std::{fs, io::Write, path::Path};
 
+use vm_ext::engine::Engine;
+
 use crate::{
     compare::compare,
     config::{rewrite_known_failures, Config, Entry, SuiteSection},
@@ -17,7 +19,8 @@ use crate::{
 pub const USAGE: &str = "\
 usage:
   luahome-conformance run [SUITE_DIR] [--config FILE] [--json OUT] [--filter PATTERN]
-                          [--jobs N] [--fuel N] [--write-known-failures]
+                          [--jobs N] [--fuel N] [--engine piccolo|luahome]
+                          [--write-known-failures]
   luahome-conformance compare OLD.json NEW.json [--markdown]
 
 run: runs each *.lua file of SUITE_DIR (not all.lua) in a fresh runtime. Without
@@ -56,6 +59,7 @@ struct RunArgs {
     jobs: Option<usize>,
     config: Option<String>,
     fuel: Option<u64>,
+    engine: Engine,
     write_known: bool,
 }
 
@@ -86,6 +90,10 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
                         .parse()
                         .map_err(|_| format!("--fuel: not a number: {v}"))?,
                 );
+            }
+            "--engine" => {
+                let v = value("--engine")?;
+                a.engine = v.parse().map_err(|e| format!("--engine: {e}"))?;
             }
             "--write-known-failures" => a.write_known = true,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
@@ -143,6 +151,7 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         limits: config.limits,
         filter: a.filter.clone(),
         jobs,
+        engine: a.engine,
     };
     let files = match run_suite(&dir, &config, &options) {
         Ok(f) => f,
@@ -159,13 +168,15 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
     }
-    let report = Report::new(
+    let mut report = Report::new(
         SuiteInfo {
             name: config.suite.name.clone(),
             version: config.suite.version.clone(),
         },
         files,
     );
+    report.engine = crate::report::engine_label(a.engine).to_string();
+    let _ = writeln!(out, "engine: {}", report.engine);
     if let Some(path) = &a.json {
         if let Err(e) = fs::write(path, report.to_json() + "\n") {
             return fail(err, format!("{path}: {e}"));

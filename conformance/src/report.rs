@@ -5,8 +5,16 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-/// The engine label written into every report.
+/// The engine label of piccolo's core (the default).
 pub const ENGINE: &str = "piccolo-0.3.3";
+
+/// The label written into reports for `engine`.
+pub fn engine_label(engine: vm_ext::engine::Engine) -> &'static str {
+    match engine {
+        vm_ext::engine::Engine::Piccolo => ENGINE,
+        vm_ext::engine::Engine::Luahome => "luahome",
+    }
+}
 
 /// How one file ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,7 +126,7 @@ impl Totals {
 pub struct Report {
     /// The suite and its version.
     pub suite: SuiteInfo,
-    /// The engine that ran it (see [`ENGINE`]).
+    /// The engine that ran it (see [`engine_label`]).
     pub engine: String,
     /// When the run ended, ISO 8601 UTC.
     pub date: String,

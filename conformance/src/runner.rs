@@ -16,7 +16,7 @@ use std::{
 };
 
 use piccolo::{Callback, CallbackReturn, Context, Value};
-use vm_ext::{ErrorKind, Runtime, RuntimeOptions, StepResult};
+use vm_ext::{engine::Engine, ErrorKind, Runtime, RuntimeOptions, StepResult};
 
 use crate::{
     config::{Config, Limits},
@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub filter: Option<String>,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// The Lua core that runs the files.
+    pub engine: Engine,
 }
 
 /// Globals set before every file, as `all.lua` documents for a portable
@@ -96,7 +98,7 @@ pub fn run_suite(
                 line: None,
                 ms: 0,
             },
-            None => run_file(&dir.join(name), name, &options.limits),
+            None => run_file(&dir.join(name), name, &options.limits, options.engine),
         };
         if let Ok(mut r) = results.lock() {
             r[i] = Some(result);
@@ -158,12 +160,14 @@ fn install_quiet_hook() {
 
 /// Runs one file in a fresh runtime. Never panics: a panic inside the VM is
 /// reported as [`Status::Panic`].
-pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
+pub fn run_file(path: &Path, name: &str, limits: &Limits, engine: Engine) -> FileResult {
     install_quiet_hook();
     let start = Instant::now();
     let asserts = Rc::new(AssertCounter::default());
     let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_inner(path, name, limits, &asserts)));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        run_inner(path, name, limits, engine, &asserts)
+    }));
     QUIET_PANICS.with(|q| q.set(was_quiet));
     let (status, error, line) = match outcome {
         Ok(r) => r,
@@ -188,7 +192,13 @@ pub fn run_file(path: &Path, name: &str, limits: &Limits) -> FileResult {
 
 type Outcome = (Status, Option<String>, Option<u64>);
 
-fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounter>) -> Outcome {
+fn run_inner(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    engine: Engine,
+    asserts: &Rc<AssertCounter>,
+) -> Outcome {
     let mut source = match fs::read(path) {
         Ok(s) => s,
         Err(e) => {
@@ -212,6 +222,7 @@ fn run_inner(path: &Path, name: &str, limits: &Limits, asserts: &Rc<AssertCounte
     #[allow(clippy::needless_update)]
     let options = RuntimeOptions {
         fuel_limit: Some(limits.fuel),
+        engine,
         ..RuntimeOptions::default()
     };
     let mut rt = Runtime::new(options);

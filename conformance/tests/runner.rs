@@ -49,6 +49,7 @@ fn fixture_statuses_and_assert_counts() {
         limits: config.limits,
         filter: None,
         jobs: 2,
+        engine: Default::default(),
     };
     let files = run_suite(&config.suite_dir().unwrap(), &config, &options).unwrap();
     let got: Vec<(&str, Status, u64)> = files
@@ -94,6 +95,7 @@ fn panic_is_caught_and_the_run_goes_on() {
         limits: conformance::Limits::default(),
         filter: None,
         jobs: 1,
+        engine: Default::default(),
     };
     let files = run_suite(&dir, &Config::default(), &options).unwrap();
     assert_eq!(files.len(), 2);
@@ -115,6 +117,7 @@ fn filter_selects_files() {
         limits: config.limits,
         filter: Some("pass".into()),
         jobs: 1,
+        engine: Default::default(),
     };
     let files = run_suite(&config.suite_dir().unwrap(), &config, &options).unwrap();
     assert_eq!(files.len(), 1);

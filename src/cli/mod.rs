@@ -13,44 +13,181 @@ use std::{
 };
 
 use vm_ext::{
-    home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest, HostTarget,
-    HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
+    engine::Engine, home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest,
+    HostTarget, HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
 };
 
 const USAGE: &str = "\
-usage: luahome [run] FILE.lua [ARGS...]
-                                  run a file; `arg` holds FILE (arg[0])
-                                  and ARGS (arg[1], ...), as in `lua`
-       luahome -e 'CODE'          run a chunk given on the command line
-       luahome                    interactive REPL (Ctrl-D to quit)
-       luahome --help | --version
-options:
-       --home PATH                keep `_home` in the file PATH (created if
-                                  missing) so it survives between runs";
+usage: luahome [options] [script [args]]
+Available options are:
+  -e stat     execute string 'stat'
+  -i          enter interactive mode after executing 'script'
+  -l mod      require library 'mod' into global 'mod'
+  -l g=mod    require library 'mod' into global 'g'
+  -v          show version information
+  -E          ignore environment variables
+  -W          turn warnings on
+  --          stop handling options
+  -           stop handling options and execute stdin
+luahome's own options:
+  --home PATH    keep `_home` in the file PATH (created if missing) so it
+                 survives between runs
+  --engine NAME  the Lua core: `piccolo` (default) or `luahome` (the
+                 project's own compiler and interpreter)
+  run FILE       the same as FILE (kept for older scripts)";
 
 /// Exit status after Ctrl-C stopped a chunk (128 + SIGINT, as shells do).
 const EXIT_INTERRUPTED: i32 = 130;
 
-enum Command {
-    RunFile(String, Vec<String>),
-    Eval(String),
-    Repl,
-    Help,
-    Version,
+/// The program name in messages, as `lua` prints `lua: ...`.
+const PROGNAME: &str = "luahome";
+
+/// `-e`, `-l` and `-W`, run in command-line order before the script.
+#[derive(Debug, PartialEq)]
+enum Action {
+    Exec(String),
+    Require { global: String, module: String },
+    WarningsOn,
 }
 
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    match args {
-        [] => Ok(Command::Repl),
-        [flag] if flag == "-h" || flag == "--help" => Ok(Command::Help),
-        [flag] if flag == "-V" || flag == "--version" => Ok(Command::Version),
-        [flag, code] if flag == "-e" => Ok(Command::Eval(code.clone())),
-        [run, file, rest @ ..] if run == "run" => Ok(Command::RunFile(file.clone(), rest.to_vec())),
-        [file, rest @ ..] if !file.starts_with('-') && file != "run" => {
-            Ok(Command::RunFile(file.clone(), rest.to_vec()))
+#[derive(Debug, PartialEq)]
+enum Script {
+    File(String),
+    Stdin,
+}
+
+/// The command line, parsed the way `lua.c`'s `collectargs` does.
+#[derive(Debug, Default, PartialEq)]
+struct Options {
+    home: Option<String>,
+    engine: Engine,
+    actions: Vec<Action>,
+    interactive: bool,
+    version: bool,
+    ignore_env: bool,
+    help: bool,
+    script: Option<Script>,
+    /// Index in `argv` (0 = program name) of the script, for the `arg` table.
+    script_index: usize,
+}
+
+fn usage_error(msg: String) -> String {
+    format!("{PROGNAME}: {msg}\n{USAGE}")
+}
+
+/// `argv` without the program name.
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let argv_index = i + 1;
+        let value = |i: &mut usize, opt: &str, attached: &str| -> Result<String, String> {
+            if !attached.is_empty() {
+                return Ok(attached.to_string());
+            }
+            *i += 1;
+            match args.get(*i) {
+                Some(v) if !v.starts_with('-') => Ok(v.clone()),
+                _ => Err(usage_error(format!("'{opt}' needs argument"))),
+            }
+        };
+        match a {
+            "--home" | "--engine" => {
+                i += 1;
+                let Some(v) = args.get(i) else {
+                    return Err(usage_error(format!("'{a}' needs argument")));
+                };
+                if a == "--home" {
+                    o.home = Some(v.clone());
+                } else {
+                    o.engine = v.parse().map_err(|e| format!("{PROGNAME}: {e}"))?;
+                }
+            }
+            "--help" | "-h" => o.help = true,
+            "--version" | "-V" | "-v" => o.version = true,
+            "run" if i + 1 < args.len() => {
+                i += 1;
+                o.script = Some(Script::File(args[i].clone()));
+                o.script_index = i + 1;
+                break;
+            }
+            "-" => {
+                o.script = Some(Script::Stdin);
+                o.script_index = argv_index;
+                break;
+            }
+            "--" => {
+                if let Some(f) = args.get(i + 1) {
+                    o.script = Some(Script::File(f.clone()));
+                    o.script_index = argv_index + 1;
+                }
+                break;
+            }
+            "-i" => {
+                o.interactive = true;
+                o.version = true;
+            }
+            "-E" => o.ignore_env = true,
+            "-W" => o.actions.push(Action::WarningsOn),
+            _ if a.starts_with("-e") => {
+                let code = value(&mut i, "-e", &a[2..])?;
+                o.actions.push(Action::Exec(code));
+            }
+            _ if a.starts_with("-l") => {
+                let spec = value(&mut i, "-l", &a[2..])?;
+                let (global, module) = match spec.split_once('=') {
+                    Some((g, m)) => (g.to_string(), m.to_string()),
+                    None => (spec.clone(), spec.clone()),
+                };
+                o.actions.push(Action::Require { global, module });
+            }
+            _ if a.starts_with('-') => {
+                return Err(usage_error(format!("unrecognized option '{a}'")));
+            }
+            _ => {
+                o.script = Some(Script::File(a.to_string()));
+                o.script_index = argv_index;
+                break;
+            }
         }
-        _ => Err(format!("luahome: bad arguments\n{USAGE}")),
+        i += 1;
     }
+    Ok(o)
+}
+
+/// The global `arg`: the script at 0, its arguments at 1.., the program
+/// name and options at negative indices (all of `argv` at 0.. when there is
+/// no script), as `lua.c`'s `createargtable`.
+fn arg_table(argv: &[String], script_index: usize) -> HostValue {
+    let entries = argv
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                HostValue::Integer(i as i64 - script_index as i64),
+                HostValue::String(a.as_bytes().to_vec()),
+            )
+        })
+        .collect();
+    HostValue::Table(entries)
+}
+
+/// A Lua string literal for `s`.
+fn lua_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03}")),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Shared between the Ctrl-C handler and the slice loop.
@@ -76,84 +213,181 @@ impl Interrupt {
     }
 }
 
-/// Removes `--home PATH` (anywhere on the line) and returns PATH.
-fn take_home_arg(args: &mut Vec<String>) -> Result<Option<String>, String> {
-    let Some(i) = args.iter().position(|a| a == "--home") else {
-        return Ok(None);
-    };
-    if i + 1 >= args.len() {
-        return Err(format!("luahome: --home needs a PATH\n{USAGE}"));
+/// The older form `luahome run FILE --home PATH --engine NAME` put
+/// luahome's own options after the file; they move in front of `run` so the
+/// rest of the line is the script's arguments, as for `lua`.
+fn legacy_order(mut args: Vec<String>) -> Result<Vec<String>, String> {
+    if args.first().map(String::as_str) != Some("run") || args.len() < 2 {
+        return Ok(args);
     }
-    let path = args.remove(i + 1);
-    args.remove(i);
-    Ok(Some(path))
+    let mut moved = Vec::new();
+    while args.len() > 2 && matches!(args[2].as_str(), "--home" | "--engine") {
+        if args.len() == 3 {
+            return Err(usage_error(format!("'{}' needs argument", args[2])));
+        }
+        let opt = args.remove(2);
+        let value = args.remove(2);
+        moved.push(opt);
+        moved.push(value);
+    }
+    moved.extend(args);
+    Ok(moved)
+}
+
+fn version_text() -> String {
+    format!(
+        "luahome {} (Lua 5.4 on piccolo 0.3.3's runtime)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 pub fn main() -> i32 {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let home = match take_home_arg(&mut args) {
-        Ok(h) => h,
+    let args = match legacy_order(std::env::args().skip(1).collect()) {
+        Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}");
-            return 2;
+            return 1;
         }
     };
-    let command = match parse_args(&args) {
-        Ok(c) => c,
+    let argv: Vec<String> = std::iter::once(PROGNAME.to_string()).chain(args).collect();
+    let o = match parse_args(&argv[1..]) {
+        Ok(o) => o,
         Err(msg) => {
             eprintln!("{msg}");
-            return 2;
+            return 1;
         }
     };
+    if o.help {
+        println!("{USAGE}");
+        return 0;
+    }
+    if o.version {
+        println!("{}", version_text());
+    }
     let interrupt = Interrupt::default();
-    match command {
-        Command::Help => {
-            println!("{USAGE}");
-            0
-        }
-        Command::Version => {
-            println!(
-                "luahome {} (Lua 5.4 on piccolo 0.3.3)",
-                env!("CARGO_PKG_VERSION")
-            );
-            0
-        }
-        Command::RunFile(path, script_args) => {
-            let source = match std::fs::read(&path) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("luahome: cannot open {path}: {e}");
-                    return 1;
-                }
+    interrupt.install();
+    let Some(mut rt) = new_runtime(o.home.as_deref(), o.engine) else {
+        return 1;
+    };
+    let script_index = if o.script.is_some() {
+        o.script_index
+    } else {
+        0
+    };
+    if let Err(e) = rt.set("arg", &arg_table(&argv, script_index)) {
+        eprintln!("{PROGNAME}: {e}");
+    }
+    let status = run_all(&mut rt, &o, &argv, &interrupt);
+    finish_home(&mut rt, status)
+}
+
+/// `LUA_INIT`, the `-e`/`-l`/`-W` actions, the script, then the REPL or
+/// stdin, in `lua.c`'s order; stops at the first error.
+fn run_all(rt: &mut Runtime, o: &Options, argv: &[String], interrupt: &Interrupt) -> i32 {
+    if !o.ignore_env {
+        let init = std::env::var("LUA_INIT_5_4")
+            .ok()
+            .or_else(|| std::env::var("LUA_INIT").ok());
+        if let Some(init) = init {
+            let status = match init.strip_prefix('@') {
+                Some(file) => run_file(rt, file, &[], interrupt),
+                None => run_chunk(rt, init.as_bytes(), "LUA_INIT", &[], interrupt),
             };
-            interrupt.install();
-            let Some(mut rt) = new_runtime(home.as_deref()) else {
-                return 1;
-            };
-            rt.set_script_args(&path, &script_args);
-            let status = run_chunk(&mut rt, &source, &path, &interrupt);
-            finish_home(&mut rt, status)
+            if status != 0 {
+                return status;
+            }
         }
-        Command::Eval(code) => {
-            interrupt.install();
-            let Some(mut rt) = new_runtime(home.as_deref()) else {
-                return 1;
-            };
-            let status = run_chunk(&mut rt, code.as_bytes(), "(command line)", &interrupt);
-            finish_home(&mut rt, status)
+    }
+    for action in &o.actions {
+        let status = match action {
+            Action::Exec(code) => run_chunk(rt, code.as_bytes(), "(command line)", &[], interrupt),
+            Action::Require { global, module } => {
+                let code = format!("{global} = require({})", lua_quote(module));
+                run_chunk(rt, code.as_bytes(), "(command line)", &[], interrupt)
+            }
+            Action::WarningsOn => run_chunk(rt, b"warn('@on')", "(command line)", &[], interrupt),
+        };
+        if status != 0 {
+            return status;
         }
-        Command::Repl => {
-            interrupt.install();
-            repl(&interrupt, home.as_deref())
+    }
+    let script_args: Vec<HostValue> = argv
+        .iter()
+        .skip(o.script_index + 1)
+        .map(|a| HostValue::String(a.as_bytes().to_vec()))
+        .collect();
+    match &o.script {
+        Some(Script::File(path)) => {
+            let status = run_file(rt, path, &script_args, interrupt);
+            if status != 0 {
+                return status;
+            }
         }
+        Some(Script::Stdin) => {
+            let status = run_stdin(rt, &script_args, interrupt);
+            if status != 0 {
+                return status;
+            }
+        }
+        None => {}
+    }
+    if o.interactive {
+        return repl(rt, interrupt);
+    }
+    if o.script.is_none() && o.actions.iter().all(|a| !matches!(a, Action::Exec(_))) && !o.version {
+        if std::io::IsTerminal::is_terminal(&io::stdin()) {
+            println!("{}", version_text());
+            return repl(rt, interrupt);
+        }
+        return run_stdin(rt, &[], interrupt);
+    }
+    0
+}
+
+/// Runs a file as a script: a first line starting with `#` is skipped (a
+/// Unix `#!` line), as `luaL_loadfile` does.
+fn run_file(rt: &mut Runtime, path: &str, args: &[HostValue], interrupt: &Interrupt) -> i32 {
+    let source = match std::fs::read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{PROGNAME}: cannot open {path}: {e}");
+            return 1;
+        }
+    };
+    run_chunk(rt, skip_hash_line(&source), path, args, interrupt)
+}
+
+fn run_stdin(rt: &mut Runtime, args: &[HostValue], interrupt: &Interrupt) -> i32 {
+    let mut source = Vec::new();
+    if let Err(e) = io::Read::read_to_end(&mut io::stdin(), &mut source) {
+        eprintln!("{PROGNAME}: cannot read stdin: {e}");
+        return 1;
+    }
+    run_chunk(rt, skip_hash_line(&source), "stdin", args, interrupt)
+}
+
+/// Blanks a first line starting with `#`, keeping its newline so line
+/// numbers stay right.
+fn skip_hash_line(source: &[u8]) -> &[u8] {
+    if source.first() == Some(&b'#') {
+        let nl = source
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(source.len());
+        &source[nl..]
+    } else {
+        source
     }
 }
 
 /// A runtime for the CLI; with `home`, `_home` is loaded from and saved to
 /// that file. A home file that cannot be read is reported and nothing runs
 /// (so it is never overwritten).
-fn new_runtime(home: Option<&str>) -> Option<Runtime> {
-    let mut options = RuntimeOptions::default();
+fn new_runtime(home: Option<&str>, engine: Engine) -> Option<Runtime> {
+    let mut options = RuntimeOptions {
+        engine,
+        ..Default::default()
+    };
     if let Some(path) = home {
         match FileStore::open(path) {
             Ok(store) => options.store = Some(vm_ext::store::shared(store)),
@@ -223,9 +457,16 @@ fn finish_home(rt: &mut Runtime, status: i32) -> i32 {
     }
 }
 
-/// Runs one chunk to the end; prints its error as `chunk:line: message`.
-fn run_chunk(rt: &mut Runtime, source: &[u8], chunk: &str, interrupt: &Interrupt) -> i32 {
-    match execute(rt, source, chunk, interrupt) {
+/// Runs one chunk to the end; prints its error as `luahome: chunk:line:
+/// message` (and the traceback when there is one), as `lua` does.
+fn run_chunk(
+    rt: &mut Runtime,
+    source: &[u8],
+    chunk: &str,
+    args: &[HostValue],
+    interrupt: &Interrupt,
+) -> i32 {
+    match execute(rt, source, chunk, args, interrupt) {
         Ok(_) => 0,
         Err(e) => report(&e),
     }
@@ -235,9 +476,10 @@ fn execute(
     rt: &mut Runtime,
     source: &[u8],
     chunk: &str,
+    args: &[HostValue],
     interrupt: &Interrupt,
 ) -> Result<Vec<HostValue>, LuaError> {
-    rt.load(source, chunk)?;
+    rt.load_with_args(source, chunk, args)?;
     interrupt.requested.store(false, Ordering::SeqCst);
     interrupt.running.store(true, Ordering::SeqCst);
     let result = loop {
@@ -286,7 +528,10 @@ fn host_call(call: &HostCallRequest, interrupt: &Interrupt) -> HostCallOutcome {
 }
 
 fn report(e: &LuaError) -> i32 {
-    eprintln!("{e}");
+    eprintln!("{PROGNAME}: {e}");
+    if let Some(tb) = &e.traceback {
+        eprintln!("{tb}");
+    }
     if e.kind == ErrorKind::Stopped {
         EXIT_INTERRUPTED
     } else {
@@ -294,18 +539,12 @@ fn report(e: &LuaError) -> i32 {
     }
 }
 
-fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
-    let Some(mut rt) = new_runtime(home) else {
-        return 1;
-    };
+fn repl(rt: &mut Runtime, interrupt: &Interrupt) -> i32 {
     let stdin = io::stdin();
     let mut lines = stdin.lock().lines();
     let interactive = std::io::IsTerminal::is_terminal(&io::stdin());
     if interactive {
-        println!(
-            "luahome {} (Lua 5.4 on piccolo) — Ctrl-C stops a running chunk, Ctrl-D quits",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("Ctrl-C stops a running chunk, Ctrl-D quits");
     }
     let mut buffer = String::new();
     loop {
@@ -317,7 +556,7 @@ fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
             if interactive {
                 println!();
             }
-            return finish_home(&mut rt, 0);
+            return 0;
         };
         if !buffer.is_empty() {
             buffer.push('\n');
@@ -326,9 +565,9 @@ fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
 
         // An expression is shown; otherwise the input runs as statements.
         let as_expr = format!("return {buffer}");
-        let result = match execute(&mut rt, as_expr.as_bytes(), "stdin", interrupt) {
+        let result = match execute(rt, as_expr.as_bytes(), "stdin", &[], interrupt) {
             Err(e) if e.kind == ErrorKind::Syntax => {
-                execute(&mut rt, buffer.as_bytes(), "stdin", interrupt)
+                execute(rt, buffer.as_bytes(), "stdin", &[], interrupt)
             }
             other => other,
         };
@@ -343,7 +582,7 @@ fn repl(interrupt: &Interrupt, home: Option<&str>) -> i32 {
             }
             Ok(_) => {}
         }
-        print_warnings(&mut rt);
+        print_warnings(rt);
         buffer.clear();
     }
 }

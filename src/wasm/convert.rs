@@ -4,6 +4,8 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use vm_ext::{HostValue, LuaError};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::bridge::{Bridge, Target};
+
 /// Integers beyond this lose precision as JS numbers and become BigInt.
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
@@ -31,14 +33,19 @@ pub fn error_to_js(e: &LuaError) -> JsValue {
     obj.into()
 }
 
-pub fn values_to_js(values: &[HostValue]) -> Array {
-    values.iter().map(value_to_js).collect()
+pub fn values_to_js(values: &[HostValue], bridge: &Bridge, target: Target) -> Array {
+    values
+        .iter()
+        .map(|v| value_to_js(v, bridge, target))
+        .collect()
 }
 
 /// nil -> null, numbers -> number (BigInt past 2^53), strings -> string
 /// (Uint8Array when not UTF-8), sequences -> Array, other tables -> Object,
-/// functions and other VM-only values -> their `tostring` text.
-pub fn value_to_js(v: &HostValue) -> JsValue {
+/// Lua functions -> `LuaFunction` (for the page) or a plain JS function (for
+/// a JS API called from Lua), table handles -> `LuaTable`, lent JS objects
+/// and JS functions -> themselves, other VM-only values -> their `tostring` text.
+pub fn value_to_js(v: &HostValue, bridge: &Bridge, target: Target) -> JsValue {
     match v {
         HostValue::Nil => JsValue::NULL,
         HostValue::Boolean(b) => JsValue::from_bool(*b),
@@ -51,7 +58,7 @@ pub fn value_to_js(v: &HostValue) -> JsValue {
         },
         HostValue::Table(entries) if HostValue::is_sequence(entries) => entries
             .iter()
-            .map(|(_, v)| value_to_js(v))
+            .map(|(_, v)| value_to_js(v, bridge, target))
             .collect::<Array>()
             .into(),
         HostValue::Table(entries) => {
@@ -61,23 +68,40 @@ pub fn value_to_js(v: &HostValue) -> JsValue {
                     HostValue::String(b) => String::from_utf8_lossy(b).into_owned(),
                     other => other.display(),
                 };
-                set(&obj, &key, &value_to_js(v));
+                set(&obj, &key, &value_to_js(v, bridge, target));
             }
             obj.into()
         }
-        HostValue::HostFunction(id) => JsValue::from_str(&format!("function: host#{id}")),
+        HostValue::HostFunction(id) => bridge
+            .functions
+            .borrow()
+            .get(*id as usize)
+            .map_or(JsValue::UNDEFINED, |f| f.clone().into()),
+        HostValue::LuaFunction(_) | HostValue::LuaRef { .. } => bridge.handle_to_js(v, target),
+        HostValue::HostObject(id) => bridge.lent_object(*id),
         HostValue::Opaque { description, .. } => JsValue::from_str(description),
     }
 }
 
 /// `{id, name, fn, args}` for one host call.
-pub fn host_call_to_js(id: u64, name: &JsValue, func: &JsValue, args: &[HostValue]) -> JsValue {
+pub fn host_call_to_js(
+    id: u64,
+    name: &JsValue,
+    func: &JsValue,
+    args: &[HostValue],
+    bridge: &Bridge,
+) -> Object {
     let obj = Object::new();
     set(&obj, "id", &JsValue::from_f64(id as f64));
     set(&obj, "name", name);
     set(&obj, "fn", func);
-    set(&obj, "args", &values_to_js(args));
-    obj.into()
+    set(&obj, "args", &values_to_js(args, bridge, Target::Page));
+    obj
+}
+
+/// Sets `key` on a fresh object.
+pub fn set_field(obj: &Object, key: &str, value: &JsValue) {
+    set(obj, key, value);
 }
 
 /// A JS `TypeError` with `message`.
@@ -92,14 +116,15 @@ const MAX_JS_DEPTH: usize = 200;
 /// integers, BigInt -> integer, strings and Uint8Array -> byte strings,
 /// arrays -> sequences, plain objects -> tables, functions -> callable host
 /// functions (kept in `functions`). A cycle is an error, not a hang.
-pub fn js_to_value(v: &JsValue, functions: &mut Vec<Function>) -> Result<HostValue, String> {
+/// `LuaFunction`/`LuaTable` objects become the Lua values they stand for.
+pub fn js_to_value(v: &JsValue, bridge: &Bridge) -> Result<HostValue, String> {
     let mut path = Vec::new();
-    js_to_value_in(v, functions, &mut path)
+    js_to_value_in(v, bridge, &mut path)
 }
 
 fn js_to_value_in(
     v: &JsValue,
-    functions: &mut Vec<Function>,
+    bridge: &Bridge,
     path: &mut Vec<JsValue>,
 ) -> Result<HostValue, String> {
     if v.is_null() || v.is_undefined() {
@@ -130,7 +155,11 @@ fn js_to_value_in(
             .map(HostValue::Integer)
             .map_err(|_| format!("BigInt {text} does not fit a Lua integer"));
     }
+    if let Some(h) = bridge.handle_of(v) {
+        return Ok(h);
+    }
     if let Some(f) = v.dyn_ref::<Function>() {
+        let mut functions = bridge.functions.borrow_mut();
         functions.push(f.clone());
         return Ok(HostValue::HostFunction(functions.len() as u64 - 1));
     }
@@ -155,7 +184,7 @@ fn js_to_value_in(
         for (i, item) in array.iter().enumerate() {
             entries.push((
                 HostValue::Integer(i as i64 + 1),
-                js_to_value_in(&item, functions, path)?,
+                js_to_value_in(&item, bridge, path)?,
             ));
         }
     } else {
@@ -164,7 +193,7 @@ fn js_to_value_in(
             let key = pair.get(0).as_string().unwrap_or_default();
             entries.push((
                 HostValue::String(key.into_bytes()),
-                js_to_value_in(&pair.get(1), functions, path)?,
+                js_to_value_in(&pair.get(1), bridge, path)?,
             ));
         }
     }

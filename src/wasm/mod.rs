@@ -1,16 +1,19 @@
 //! wasm-bindgen exports: the [`LuaRuntime`] handle the JS module drives.
 //! Everything here is conversion and plumbing; Lua semantics live in vm-ext.
 
+mod bridge;
 mod convert;
 mod idb;
 
 use std::{cell::RefCell, rc::Rc};
 
+use bridge::{Bridge, JsObjects, Target};
 use js_sys::{Function, Uint8Array};
 use vm_ext::{
+    host::MemoryFileSystem,
     persist::{piccolo_image, HomeModel},
     store::{self, Batch, HomeExport, QueueStore},
-    HostCallOutcome, HostTarget, LuaError, Runtime, RuntimeOptions, StepResult,
+    Host, HostCallOutcome, HostTarget, HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
 };
 use wasm_bindgen::prelude::*;
 
@@ -22,8 +25,10 @@ pub struct LuaRuntime {
     rt: Runtime,
     output: Rc<RefCell<OutputState>>,
     result: Option<StepResult>,
-    /// JS functions passed into Lua, indexed by `HostValue::HostFunction` ids.
-    functions: Vec<Function>,
+    /// JS functions and objects passed into Lua, and the handle factories.
+    bridge: Rc<Bridge>,
+    /// The in-memory file system `io`, `dofile`, `loadfile` and `require` see.
+    files: MemoryFileSystem,
     /// Where flushed `_home` batches wait for the page to write them
     /// (`None` when the home is not persisted).
     queue: Option<QueueStore>,
@@ -76,7 +81,8 @@ pub enum SliceStatus {
 #[wasm_bindgen]
 impl LuaRuntime {
     /// Creates a runtime. `options` may hold `fuelLimit`, `memoryLimit`
-    /// (bytes), `memoryAlias` (default true) and `homeRecords`: a snapshot
+    /// (bytes), `memoryAlias` (default true), `engine` (`"piccolo"`, the
+    /// default, or `"luahome"`: the project's own core) and `homeRecords`: a snapshot
     /// from `HomeDb.load` to restore `_home` from; with it, flushed batches
     /// queue for `takeHomeBatch`. Throws when `homeRecords` is damaged.
     ///
@@ -102,14 +108,35 @@ impl LuaRuntime {
             }
             None => None,
         };
-        let mut rt = Runtime::new(RuntimeOptions {
-            fuel_limit: number("fuelLimit").map(|f| f as u64),
-            memory_limit: number("memoryLimit").map(|f| f as usize),
-            memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),
-            store: queue.clone().map(store::shared),
-            // The page decides when to write (it holds the lock between tabs).
-            flush_every_steps: 0,
-        });
+        let engine = match get("engine").and_then(|v| v.as_string()) {
+            Some(name) => name
+                .parse::<vm_ext::engine::Engine>()
+                .map_err(|e| convert::type_error(&e.to_string()))?,
+            None => vm_ext::engine::Engine::default(),
+        };
+        let files = MemoryFileSystem::default();
+        let host = Host {
+            fs: Some(Rc::new(files.clone())),
+            ..Host::default()
+        };
+        let mut rt = Runtime::with_host(
+            RuntimeOptions {
+                engine,
+                fuel_limit: number("fuelLimit").map(|f| f as u64),
+                memory_limit: number("memoryLimit").map(|f| f as usize),
+                memory_alias: get("memoryAlias").and_then(|v| v.as_bool()).unwrap_or(true),
+                store: queue.clone().map(store::shared),
+                // The page decides when to write (it holds the lock between tabs).
+                flush_every_steps: 0,
+            },
+            host,
+        );
+        let bridge = Rc::new(Bridge::default());
+        rt.enable_handles();
+        rt.set_host_objects(Rc::new(JsObjects(bridge.clone())));
+        if get("js").and_then(|v| v.as_bool()).unwrap_or(false) {
+            rt.load_js_library().map_err(|e| convert::error_to_js(&e))?;
+        }
         let output = Rc::new(RefCell::new(OutputState::default()));
         let sink = output.clone();
         rt.set_output(move |bytes| sink.borrow_mut().emit(bytes));
@@ -117,7 +144,8 @@ impl LuaRuntime {
             rt,
             output,
             result: None,
-            functions: Vec::new(),
+            bridge,
+            files,
             queue,
             in_flight: None,
         })
@@ -168,7 +196,9 @@ impl LuaRuntime {
     #[wasm_bindgen(js_name = takeResult)]
     pub fn take_result(&mut self) -> JsValue {
         match self.result.take() {
-            Some(StepResult::Finished(values)) => convert::values_to_js(&values).into(),
+            Some(StepResult::Finished(values)) => {
+                convert::values_to_js(&values, &self.bridge, Target::Page).into()
+            }
             _ => js_sys::Array::new().into(),
         }
     }
@@ -212,9 +242,11 @@ impl LuaRuntime {
         self.rt.register_host_function(name);
     }
 
-    /// The calls Lua made since the last call, as `[{id, name, fn, args}]`:
-    /// `name` for a registered function, `fn` for a JS function that was passed
-    /// into Lua as a value.
+    /// The calls Lua made since the last call, as `[{id, name, fn, args,
+    /// promise, module}]`: `name` for a registered function, `fn` for a JS
+    /// function that was passed into Lua as a value, `promise` for a promise
+    /// a JS API returned to Lua (settle with its value, `byRef` true),
+    /// `module` for a module source `require` asks for.
     ///
     /// JS: `for (const call of rt.takeHostCalls()) {...}`
     #[wasm_bindgen(js_name = takeHostCalls)]
@@ -227,26 +259,46 @@ impl LuaRuntime {
                     HostTarget::Named(n) => (JsValue::from_str(n), JsValue::NULL),
                     HostTarget::Function(id) => (
                         JsValue::NULL,
-                        self.functions
+                        self.bridge
+                            .functions
+                            .borrow()
                             .get(*id as usize)
                             .map_or(JsValue::NULL, |f| f.clone().into()),
                     ),
+                    _ => (JsValue::NULL, JsValue::NULL),
                 };
-                convert::host_call_to_js(call.id, &name, &func, &call.args)
+                let obj = convert::host_call_to_js(call.id, &name, &func, &call.args, &self.bridge);
+                match &call.target {
+                    HostTarget::Await(token) => {
+                        convert::set_field(&obj, "promise", &self.bridge.take_promise(*token))
+                    }
+                    HostTarget::Module(name) => {
+                        convert::set_field(&obj, "module", &JsValue::from_str(name))
+                    }
+                    _ => {}
+                }
+                JsValue::from(obj)
             })
             .collect()
     }
 
-    /// Settles host call `id` with `value` (one value; `undefined` for none).
+    /// Settles host call `id` with `value` (one value; `undefined` for none);
+    /// with `by_ref`, objects reach Lua by reference (a promise's result).
     /// Throws if `value` cannot be converted (for example a cyclic object).
     ///
-    /// JS: `rt.resolveHostCall(call.id, result)`
+    /// JS: `rt.resolveHostCall(call.id, result, false)`
     #[wasm_bindgen(js_name = resolveHostCall)]
-    pub fn resolve_host_call(&mut self, id: f64, value: JsValue) -> Result<bool, JsValue> {
+    pub fn resolve_host_call(
+        &mut self,
+        id: f64,
+        value: JsValue,
+        by_ref: Option<bool>,
+    ) -> Result<bool, JsValue> {
         let values = if value.is_undefined() {
             Vec::new()
         } else {
-            vec![convert::js_to_value(&value, &mut self.functions)
+            vec![self
+                .js_value(&value, by_ref.unwrap_or(false))
                 .map_err(|m| convert::type_error(&m))?]
         };
         Ok(self
@@ -489,6 +541,283 @@ impl LuaRuntime {
             .into_iter()
             .map(|w| JsValue::from_str(&w))
             .collect()
+    }
+}
+
+// ----- Driving Lua from the page -----------------------------------------------
+
+impl LuaRuntime {
+    fn js_value(&self, value: &JsValue, by_ref: bool) -> Result<HostValue, String> {
+        if by_ref {
+            self.bridge.js_to_ref(value)
+        } else {
+            convert::js_to_value(value, &self.bridge)
+        }
+    }
+
+    fn args_from_js(&self, args: &js_sys::Array) -> Result<Vec<HostValue>, JsValue> {
+        args.iter()
+            .map(|a| {
+                self.js_value(&a, false)
+                    .map_err(|m| convert::type_error(&m))
+            })
+            .collect()
+    }
+
+    fn to_js(&self, v: &HostValue) -> JsValue {
+        convert::value_to_js(v, &self.bridge, Target::Page)
+    }
+}
+
+/// A handle id as the [`HostValue`] it names (`kind` is `"function"` or a
+/// Lua type name).
+fn handle(id: f64, kind: &str) -> HostValue {
+    match kind {
+        "function" => HostValue::LuaFunction(id as u64),
+        "userdata" => HostValue::LuaRef {
+            id: id as u64,
+            type_name: "userdata",
+        },
+        _ => HostValue::LuaRef {
+            id: id as u64,
+            type_name: "table",
+        },
+    }
+}
+
+#[wasm_bindgen]
+impl LuaRuntime {
+    /// Sets the factories that turn handles into JS values: `fn(id)` ->
+    /// `LuaFunction`, `table(id, typeName)` -> `LuaTable`, `callable(id)` ->
+    /// a plain JS function (for Lua functions handed to JS APIs).
+    ///
+    /// JS: `rt.setFactories(id => new LuaFunction(...), (id, t) => new LuaTable(...), id => (...a) => ...)`
+    #[wasm_bindgen(js_name = setFactories)]
+    pub fn set_factories(&mut self, function: Function, table: Function, callable: Function) {
+        let mut f = self.bridge.factories.borrow_mut();
+        f.function = Some(function);
+        f.table = Some(table);
+        f.callable = Some(callable);
+    }
+
+    /// Starts calling Lua function handle `id` with `args` as a task run by
+    /// `runSlice` (waits behind a running chunk). Throws a `LuaError` object
+    /// if the handle was released.
+    ///
+    /// JS: `rt.callFunction(id, [1, 2]); while (rt.runSlice(fuel) === 1) {}`
+    #[wasm_bindgen(js_name = callFunction)]
+    pub fn call_function(&mut self, id: f64, args: js_sys::Array) -> Result<f64, JsValue> {
+        self.result = None;
+        let args = self.args_from_js(&args)?;
+        self.rt
+            .call(HostValue::LuaFunction(id as u64), args)
+            .map(|task| task as f64)
+            .map_err(|e| convert::error_to_js(&e))
+    }
+
+    /// Calls Lua function handle `id` at once and returns its results as an
+    /// array; throws a `LuaError` object (kind `fuel` past `fuel`, kind
+    /// `runtime` if the function waits on a promise).
+    ///
+    /// JS: `const [r] = rt.callSync(id, [dt], 1e6)`
+    #[wasm_bindgen(js_name = callSync)]
+    pub fn call_sync(
+        &mut self,
+        id: f64,
+        args: js_sys::Array,
+        fuel: f64,
+    ) -> Result<js_sys::Array, JsValue> {
+        let args = self.args_from_js(&args)?;
+        let values = self
+            .rt
+            .call_sync(
+                &HostValue::LuaFunction(id as u64),
+                &args,
+                fuel.max(1.0) as u64,
+            )
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(convert::values_to_js(&values, &self.bridge, Target::Page))
+    }
+
+    /// Releases handle `id` (a `LuaFunction` or `LuaTable`); false if not held.
+    ///
+    /// JS: `rt.release(id)`
+    pub fn release(&mut self, id: f64) -> bool {
+        self.rt.release(id as u64)
+    }
+
+    /// How many handles the page holds and how many JS objects Lua holds.
+    ///
+    /// JS: `const { handles, lent } = rt.interopStats()`
+    #[wasm_bindgen(js_name = interopStats)]
+    pub fn interop_stats(&self) -> JsValue {
+        let obj = js_sys::Object::new();
+        convert::set_field(
+            &obj,
+            "handles",
+            &JsValue::from_f64(self.rt.handles().len() as f64),
+        );
+        convert::set_field(&obj, "lent", &JsValue::from_f64(self.bridge.lent() as f64));
+        obj.into()
+    }
+
+    /// Reads a global or dotted path; tables come back as copies, or as
+    /// `LuaTable` handles with `by_ref`.
+    ///
+    /// JS: `rt.get("config.width", false)`
+    pub fn get(&mut self, path: &str, by_ref: bool) -> Result<JsValue, JsValue> {
+        let v = self
+            .rt
+            .get(path, by_ref)
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(self.to_js(&v))
+    }
+
+    /// Sets a global or dotted path; with `by_ref`, a JS object reaches Lua
+    /// by reference.
+    ///
+    /// JS: `rt.set("doc", document, true)`
+    pub fn set(&mut self, path: &str, value: JsValue, by_ref: bool) -> Result<(), JsValue> {
+        let v = self
+            .js_value(&value, by_ref)
+            .map_err(|m| convert::type_error(&m))?;
+        self.rt.set(path, &v).map_err(|e| convert::error_to_js(&e))
+    }
+
+    /// `t[key]` for table handle `id` (`kind` its Lua type).
+    ///
+    /// JS: `rt.getField(id, "table", "hp", false)`
+    #[wasm_bindgen(js_name = getField)]
+    pub fn get_field(
+        &mut self,
+        id: f64,
+        kind: &str,
+        key: JsValue,
+        by_ref: bool,
+    ) -> Result<JsValue, JsValue> {
+        let key = self
+            .js_value(&key, false)
+            .map_err(|m| convert::type_error(&m))?;
+        let v = self
+            .rt
+            .get_field(&handle(id, kind), &key, by_ref)
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(self.to_js(&v))
+    }
+
+    /// `t[key] = value` for table handle `id`.
+    ///
+    /// JS: `rt.setField(id, "table", "hp", 3, false)`
+    #[wasm_bindgen(js_name = setField)]
+    pub fn set_field(
+        &mut self,
+        id: f64,
+        kind: &str,
+        key: JsValue,
+        value: JsValue,
+        by_ref: bool,
+    ) -> Result<(), JsValue> {
+        let key = self
+            .js_value(&key, false)
+            .map_err(|m| convert::type_error(&m))?;
+        let value = self
+            .js_value(&value, by_ref)
+            .map_err(|m| convert::type_error(&m))?;
+        self.rt
+            .set_field(&handle(id, kind), &key, &value)
+            .map_err(|e| convert::error_to_js(&e))
+    }
+
+    /// `#t` for table handle `id`.
+    ///
+    /// JS: `rt.tableLength(id, "table")`
+    #[wasm_bindgen(js_name = tableLength)]
+    pub fn table_length(&mut self, id: f64, kind: &str) -> Result<JsValue, JsValue> {
+        let v = self
+            .rt
+            .length(&handle(id, kind))
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(self.to_js(&v))
+    }
+
+    /// The keys of table handle `id` (through `__pairs`), as an array.
+    ///
+    /// JS: `rt.tableKeys(id, "table")`
+    #[wasm_bindgen(js_name = tableKeys)]
+    pub fn table_keys(&mut self, id: f64, kind: &str) -> Result<js_sys::Array, JsValue> {
+        let keys = self
+            .rt
+            .keys(&handle(id, kind))
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(convert::values_to_js(&keys, &self.bridge, Target::Page))
+    }
+
+    /// A copy of table handle `id` (what `run` would return for it).
+    ///
+    /// JS: `rt.tableCopy(id, "table")`
+    #[wasm_bindgen(js_name = tableCopy)]
+    pub fn table_copy(&mut self, id: f64, kind: &str) -> Result<JsValue, JsValue> {
+        let v = self
+            .rt
+            .copy(&handle(id, kind))
+            .map_err(|e| convert::error_to_js(&e))?;
+        Ok(self.to_js(&v))
+    }
+
+    /// Adds a module source `require(name)` finds after `package.preload`.
+    ///
+    /// JS: `rt.addModule("util", "return {}")`
+    #[wasm_bindgen(js_name = addModule)]
+    pub fn add_module(&mut self, name: &str, source: JsValue) -> Result<(), JsValue> {
+        let bytes = match source.dyn_ref::<Uint8Array>() {
+            Some(b) => b.to_vec(),
+            None => source
+                .as_string()
+                .ok_or_else(|| {
+                    convert::type_error("a module source must be a string or Uint8Array")
+                })?
+                .into_bytes(),
+        };
+        self.rt.add_module(name, bytes);
+        Ok(())
+    }
+
+    /// Declares a module the page provides on demand: `require(name)`
+    /// makes a host call with `module: name` and waits for the source.
+    ///
+    /// JS: `rt.addModuleLoader("big")`
+    #[wasm_bindgen(js_name = addModuleLoader)]
+    pub fn add_module_loader(&mut self, name: &str) {
+        self.rt.add_module_loader(name);
+    }
+
+    /// Creates or replaces a file in the in-memory file system.
+    ///
+    /// JS: `rt.mountFile("/data/level.txt", bytes)`
+    #[wasm_bindgen(js_name = mountFile)]
+    pub fn mount_file(&mut self, path: &str, bytes: Uint8Array) -> Result<(), JsValue> {
+        if bytes.length() as u64 > vm_ext::host::MAX_MEMORY_FILE {
+            return Err(convert::type_error("a mounted file may hold at most 1 GiB"));
+        }
+        self.files.insert(path, bytes.to_vec());
+        Ok(())
+    }
+
+    /// A file's bytes from the in-memory file system (`undefined` if absent).
+    ///
+    /// JS: `rt.readFile("out.txt")`
+    #[wasm_bindgen(js_name = readFile)]
+    pub fn read_file(&self, path: &str) -> Option<Uint8Array> {
+        self.files.get(path).map(|b| Uint8Array::from(&b[..]))
+    }
+
+    /// Deletes a file from the in-memory file system; false if absent.
+    ///
+    /// JS: `rt.unmountFile("out.txt")`
+    #[wasm_bindgen(js_name = unmountFile)]
+    pub fn unmount_file(&mut self, path: &str) -> bool {
+        use vm_ext::host::FileSystem;
+        self.files.remove(path).is_ok()
     }
 }
 

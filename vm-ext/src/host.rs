@@ -174,17 +174,42 @@ pub struct MemoryFileSystem {
     counter: Rc<RefCell<u64>>,
 }
 
+/// `./a//b/./c.lua` -> `a/b/c.lua`: the one spelling a [`MemoryFileSystem`]
+/// keys files by (a leading `/` is kept: `/a` and `a` are different files).
+pub fn normalize_path(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
 impl MemoryFileSystem {
     /// Creates or replaces a file.
     pub fn insert(&self, path: &str, contents: impl Into<Vec<u8>>) {
         self.files
             .borrow_mut()
-            .insert(path.to_string(), Rc::new(RefCell::new(contents.into())));
+            .insert(normalize_path(path), Rc::new(RefCell::new(contents.into())));
     }
 
     /// The contents of a file, if it exists.
     pub fn get(&self, path: &str) -> Option<Vec<u8>> {
-        self.files.borrow().get(path).map(|f| f.borrow().clone())
+        self.files
+            .borrow()
+            .get(&normalize_path(path))
+            .map(|f| f.borrow().clone())
+    }
+
+    /// The paths of every file, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.files.borrow().keys().cloned().collect();
+        paths.sort();
+        paths
     }
 }
 
@@ -258,6 +283,7 @@ impl Seek for MemFile {
 
 impl FileSystem for MemoryFileSystem {
     fn open(&self, path: &str, mode: OpenMode) -> io::Result<Box<dyn HostFile>> {
+        let path = &normalize_path(path);
         let mut files = self.files.borrow_mut();
         let data = match files.get(path) {
             Some(d) => {
@@ -277,7 +303,7 @@ impl FileSystem for MemoryFileSystem {
     }
 
     fn remove(&self, path: &str) -> io::Result<()> {
-        match self.files.borrow_mut().remove(path) {
+        match self.files.borrow_mut().remove(&normalize_path(path)) {
             Some(_) => Ok(()),
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         }
@@ -285,9 +311,9 @@ impl FileSystem for MemoryFileSystem {
 
     fn rename(&self, from: &str, to: &str) -> io::Result<()> {
         let mut files = self.files.borrow_mut();
-        match files.remove(from) {
+        match files.remove(&normalize_path(from)) {
             Some(d) => {
-                files.insert(to.to_string(), d);
+                files.insert(normalize_path(to), d);
                 Ok(())
             }
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
@@ -329,6 +355,10 @@ pub struct Host {
     /// Module sources by name (`"a.b"` -> Lua source) that `require` finds
     /// before searching files; the browser fills this.
     pub modules: Rc<RefCell<HashMap<String, Vec<u8>>>>,
+    /// Modules the host provides on demand: `require` asks for their source
+    /// with a [`crate::HostTarget::Module`] host call (after `package.preload`
+    /// and [`Host::modules`]).
+    pub module_loaders: Rc<RefCell<std::collections::HashSet<String>>>,
 }
 
 impl Host {

@@ -2,20 +2,27 @@
 //! completion, and the `_home` persistence model. Platform-free: no
 //! web-sys here, everything builds and tests natively.
 
+pub mod bytecode;
+pub mod compiler;
+pub mod engine;
 pub mod error;
 pub mod home;
 pub mod host;
 pub mod host_call;
+pub mod interop;
+pub mod interp;
 pub mod number;
 pub mod persist;
 pub mod runtime;
 pub mod stdlib;
 pub mod store;
 pub mod value;
+pub mod verify;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
 pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
+pub use interop::{Handles, HostObjects, HostReply};
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;

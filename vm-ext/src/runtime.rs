@@ -2,21 +2,24 @@
 
 use std::{
     cell::RefCell,
-    collections::BTreeMap,
+    collections::{BTreeMap, VecDeque},
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
 };
 
 use piccolo::{
-    Closure, Error, Executor, ExecutorMode, Fuel, Lua, StashedExecutor, Value, Variadic,
+    Closure, Context, Error, Executor, ExecutorMode, Fuel, Function, Lua, StashedExecutor, Value,
+    Variadic,
 };
 
 use crate::{
+    engine::{self, Engine},
     error::{ErrorKind, LuaError},
     home::{self, HomeError, SharedModel},
     host::Host,
-    host_call::{host_function, HostCallOutcome, HostCallRequest, HostTarget},
+    host_call::{host_function, HostCallOutcome, HostCallRequest, HostCalls, HostTarget},
+    interop::{self, Handles, HostObjects},
     persist::HomeModel,
     stdlib,
     store::{Batch, SharedStore},
@@ -48,6 +51,9 @@ pub struct RuntimeOptions {
     /// happens whenever a chunk ends. 0 turns automatic flushing off: only
     /// [`Runtime::flush`] writes.
     pub flush_every_steps: u32,
+    /// Which core compiles and runs Lua code ([`Engine::Piccolo`] by default);
+    /// chunks loaded at run time (`load`, `dofile`, `require`) use the same.
+    pub engine: Engine,
 }
 
 impl Default for RuntimeOptions {
@@ -58,6 +64,7 @@ impl Default for RuntimeOptions {
             store: None,
             memory_alias: true,
             flush_every_steps: 1,
+            engine: Engine::default(),
         }
     }
 }
@@ -70,6 +77,7 @@ impl fmt::Debug for RuntimeOptions {
             .field("store", &self.store.as_ref().map(|_| "<store>"))
             .field("memory_alias", &self.memory_alias)
             .field("flush_every_steps", &self.flush_every_steps)
+            .field("engine", &self.engine)
             .finish()
     }
 }
@@ -93,7 +101,19 @@ pub enum StepResult {
 struct Run {
     chunk: String,
     fuel_used: u64,
+    task: u64,
 }
+
+/// A function call waiting for the running task to end ([`Runtime::call`]).
+struct QueuedCall {
+    task: u64,
+    function: HostValue,
+    args: Vec<HostValue>,
+}
+
+/// The most fuel one synchronous operation ([`Runtime::get`], [`Runtime::set`],
+/// the table methods) may use: they only run metamethods, which should be quick.
+pub const OPERATION_FUEL: u64 = 1_000_000;
 
 /// A Lua state with the luahome standard library, running one chunk at a time
 /// in bounded slices.
@@ -126,6 +146,9 @@ pub struct Runtime {
     steps_since_flush: u32,
     warnings: Vec<String>,
     last_flush_error: Option<String>,
+    queue: VecDeque<QueuedCall>,
+    next_task: u64,
+    last_task: u64,
 }
 
 /// Where [`Runtime::set_output`] sends output.
@@ -179,7 +202,9 @@ impl Runtime {
         let warnings = std::mem::take(&mut model.warnings);
         let home: SharedModel = Rc::new(RefCell::new(model));
         let alias = options.memory_alias;
+        let chosen = options.engine;
         let executor = lua.enter(|ctx| {
+            engine::set_engine(ctx, chosen);
             stdlib::load_all(ctx, &host);
             home::install(ctx, home.clone(), alias);
             ctx.stash(Executor::new(ctx))
@@ -199,6 +224,9 @@ impl Runtime {
             steps_since_flush: 0,
             warnings,
             last_flush_error: None,
+            queue: VecDeque::new(),
+            next_task: 0,
+            last_task: 0,
         }
     }
 
@@ -435,6 +463,17 @@ impl Runtime {
     /// Compiles `source` as chunk `chunk_name` and makes it the running chunk.
     /// A syntax error is returned as [`ErrorKind::Syntax`] naming `chunk:line`.
     pub fn load(&mut self, source: &[u8], chunk_name: &str) -> Result<(), LuaError> {
+        self.load_with_args(source, chunk_name, &[])
+    }
+
+    /// Like [`Runtime::load`], with `args` as the chunk's `...` (the
+    /// standalone interpreter passes a script's arguments this way).
+    pub fn load_with_args(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[HostValue],
+    ) -> Result<(), LuaError> {
         self.check_usable()?;
         if self.run.is_some() {
             return Err(LuaError::new(
@@ -443,11 +482,23 @@ impl Runtime {
             ));
         }
         let executor = &self.executor;
+        let calls = &self.host.calls;
+        let engine = self.options.engine;
         let loaded = guard(|| {
             self.lua.enter(|ctx| {
-                let closure = Closure::load(ctx, Some(chunk_name), source)
-                    .map_err(|e| LuaError::from_prototype(chunk_name, &e))?;
-                ctx.fetch(executor).restart(ctx, closure.into(), ());
+                let function = match engine {
+                    Engine::Piccolo => Closure::load(ctx, Some(chunk_name), source)
+                        .map_err(|e| LuaError::from_prototype(chunk_name, &e))?
+                        .into(),
+                    Engine::Luahome => {
+                        let raw = format!("={chunk_name}");
+                        engine::load_text(ctx, engine, source, raw.as_bytes(), None)
+                            .map_err(|m| syntax_error(chunk_name, m))?
+                    }
+                };
+                crate::interp::reset(ctx);
+                let args: Vec<Value<'_>> = args.iter().map(|a| a.to_value(ctx, calls)).collect();
+                ctx.fetch(executor).restart(ctx, function, Variadic(args));
                 Ok(())
             })
         });
@@ -455,11 +506,55 @@ impl Runtime {
             Ok(r) => r?,
             Err(e) => return Err(self.poison(e)),
         }
+        self.next_task += 1;
+        self.last_task = self.next_task;
         self.run = Some(Run {
             chunk: chunk_name.to_string(),
             fuel_used: 0,
+            task: self.next_task,
         });
         Ok(())
+    }
+
+    /// Makes a prototype of the project's core (verified first) the running
+    /// chunk, `_ENV` bound to the globals; whatever [`RuntimeOptions::engine`]
+    /// says. Used by tests and tools that build bytecode directly.
+    pub fn load_proto(&mut self, proto: crate::bytecode::Proto) -> Result<(), LuaError> {
+        self.check_usable()?;
+        if self.run.is_some() {
+            return Err(LuaError::new(
+                ErrorKind::Busy,
+                "a chunk is already running; stop it or wait for it to finish",
+            ));
+        }
+        let chunk = crate::stdlib::base::chunk_display_name(proto.source.as_bytes());
+        let executor = &self.executor;
+        let loaded = guard(|| {
+            self.lua.enter(|ctx| {
+                let function = crate::interp::load_proto(ctx, proto, ctx.globals().into())
+                    .map_err(|e| LuaError::new(ErrorKind::Syntax, e.to_string()))?;
+                crate::interp::reset(ctx);
+                ctx.fetch(executor).restart(ctx, function, ());
+                Ok(())
+            })
+        });
+        match loaded {
+            Ok(r) => r?,
+            Err(e) => return Err(self.poison(e)),
+        }
+        self.next_task += 1;
+        self.last_task = self.next_task;
+        self.run = Some(Run {
+            chunk,
+            fuel_used: 0,
+            task: self.next_task,
+        });
+        Ok(())
+    }
+
+    /// The core this runtime compiles and runs Lua code with.
+    pub fn engine(&self) -> Engine {
+        self.options.engine
     }
 
     /// Runs the loaded chunk for about `fuel` units of work (one unit is
@@ -481,7 +576,12 @@ impl Runtime {
             return StepResult::Error(e);
         }
         if self.run.is_none() {
-            return StepResult::Idle;
+            let Some(next) = self.queue.pop_front() else {
+                return StepResult::Idle;
+            };
+            if let Err(e) = self.start_call(next) {
+                return StepResult::Error(e);
+            }
         }
         if self.host.calls.is_waiting() {
             return StepResult::Waiting;
@@ -564,19 +664,6 @@ impl Runtime {
         });
     }
 
-    /// Sets the global `arg` the way the standalone `lua` does for a script:
-    /// `arg[0]` is the script's name and `arg[1..]` its arguments (strings).
-    pub fn set_script_args(&mut self, script: &str, args: &[String]) {
-        self.lua.enter(|ctx| {
-            let table = piccolo::Table::new(&ctx);
-            table.set(ctx, 0, ctx.intern(script.as_bytes())).ok();
-            for (i, a) in args.iter().enumerate() {
-                table.set(ctx, i as i64 + 1, ctx.intern(a.as_bytes())).ok();
-            }
-            ctx.set_global("arg", table).ok();
-        });
-    }
-
     /// Host calls made since the last call; each must be settled.
     pub fn take_host_calls(&mut self) -> Vec<HostCallRequest> {
         self.host.calls.take_requests()
@@ -636,6 +723,7 @@ impl Runtime {
     fn finish(&mut self) -> StepResult {
         self.host.calls.clear();
         let run = self.run.take().expect("finish needs a run");
+        let calls = self.host.calls.clone();
         let executor = &self.executor;
         let lua = &mut self.lua;
         let result = guard(|| {
@@ -658,9 +746,10 @@ impl Runtime {
                     }
                 }
                 match executor.take_result::<Variadic<Vec<Value<'_>>>>(ctx) {
-                    Ok(Ok(values)) => {
-                        Ok(values.iter().map(|v| HostValue::from_value(*v)).collect())
-                    }
+                    Ok(Ok(values)) => Ok(values
+                        .iter()
+                        .map(|v| HostValue::export(ctx, *v, &calls, false))
+                        .collect()),
                     Ok(Err(err)) => Err(LuaError::runtime(&run.chunk, error_message(ctx, &err))),
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }
@@ -708,6 +797,461 @@ impl Runtime {
         self.poisoned = true;
         self.run = None;
         e
+    }
+}
+
+/// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
+/// as a [`LuaError`].
+fn syntax_error(chunk: &str, message: String) -> LuaError {
+    let mut err = LuaError::new(ErrorKind::Syntax, message);
+    err.chunk = Some(chunk.to_string());
+    err
+}
+
+// ----- Driving Lua from the host (see `interop`) ------------------------------
+
+/// How a host names a value it wants to call or index: a handle it holds
+/// (or a value it built).
+fn resolve_function<'gc>(
+    ctx: Context<'gc>,
+    calls: &HostCalls,
+    function: &HostValue,
+) -> Result<(Function<'gc>, String), LuaError> {
+    let v = function.to_value(ctx, calls);
+    let f = piccolo::meta_ops::call(ctx, v).map_err(|_| {
+        LuaError::new(
+            ErrorKind::Runtime,
+            format!("attempt to call a {} value", v.type_name()),
+        )
+    })?;
+    let chunk = match f {
+        Function::Closure(c) => c.prototype().chunk_name.to_str_lossy().into_owned(),
+        Function::Callback(_) => "[C]".to_string(),
+    };
+    Ok((f, chunk))
+}
+
+/// `a.b.1` -> `"a"`, `"b"`, `1`: segments that are decimal integers are
+/// integer keys.
+fn path_keys<'gc>(ctx: Context<'gc>, path: &str) -> Vec<Value<'gc>> {
+    path.split('.')
+        .map(|seg| match seg.parse::<i64>() {
+            Ok(i) if !seg.starts_with('+') => Value::Integer(i),
+            _ => Value::String(ctx.intern(seg.as_bytes())),
+        })
+        .collect()
+}
+
+fn check_path(path: &str) -> Result<(), LuaError> {
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(LuaError::new(
+            ErrorKind::Runtime,
+            format!("bad path '{path}' (expected names separated by dots, like 'a.b.c')"),
+        ));
+    }
+    Ok(())
+}
+
+impl Runtime {
+    /// Makes Lua functions (and, when asked, tables) leaving the VM handles
+    /// the host holds ([`HostValue::LuaFunction`], [`HostValue::LuaRef`])
+    /// instead of their `tostring` text. The browser turns this on.
+    pub fn enable_handles(&mut self) {
+        self.host.calls.handles().set_enabled(true);
+    }
+
+    /// The Lua values the host holds by handle.
+    pub fn handles(&self) -> &Handles {
+        self.host.calls.handles()
+    }
+
+    /// Releases handle `id`: Lua may collect the value once nothing else
+    /// refers to it. Returns false if `id` was not held.
+    pub fn release(&mut self, id: u64) -> bool {
+        self.host.calls.handles().release(id)
+    }
+
+    /// Lends the host's objects to Lua ([`HostValue::HostObject`] values
+    /// become userdata with field access, method calls and awaited promises).
+    pub fn set_host_objects(&mut self, objects: Rc<dyn HostObjects>) {
+        self.host.calls.set_objects(objects);
+    }
+
+    /// Installs the `js` library (see [`interop::load_js`]); needs
+    /// [`Runtime::set_host_objects`] first.
+    pub fn load_js_library(&mut self) -> Result<(), LuaError> {
+        self.check_usable()?;
+        if self.host.calls.objects().is_none() {
+            return Err(LuaError::new(
+                ErrorKind::Runtime,
+                "the js library needs a host that lends objects",
+            ));
+        }
+        let calls = self.host.calls.clone();
+        let lua = &mut self.lua;
+        guard(|| lua.enter(|ctx| interop::load_js(ctx, &calls))).map_err(|e| self.poison(e))
+    }
+
+    /// Adds a module source that `require(name)` finds after `package.preload`.
+    pub fn add_module(&mut self, name: &str, source: impl Into<Vec<u8>>) {
+        self.host
+            .modules
+            .borrow_mut()
+            .insert(name.to_string(), source.into());
+    }
+
+    /// Declares that the host provides module `name` on demand: the first
+    /// `require(name)` makes a [`HostTarget::Module`] host call and waits for
+    /// the source (a string).
+    pub fn add_module_loader(&mut self, name: &str) {
+        self.host
+            .module_loaders
+            .borrow_mut()
+            .insert(name.to_string());
+    }
+
+    /// The task id of the running chunk or call, if any.
+    pub fn current_task(&self) -> Option<u64> {
+        self.run.as_ref().map(|r| r.task)
+    }
+
+    /// The task id of the chunk or call started last (the one a
+    /// `Finished`/`Error` step result belongs to).
+    pub fn last_task(&self) -> u64 {
+        self.last_task
+    }
+
+    /// Calls waiting for the running task to end.
+    pub fn queued_calls(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Calls `function` (a handle the host holds, or anything callable)
+    /// with `args` as a task of its own, run by [`Runtime::step`] like a
+    /// chunk: fuel limit, stop, host calls, errors. If a chunk or call is
+    /// running, the call waits behind it (calls run in the order they were
+    /// made). Returns the task id ([`Runtime::last_task`] tells whose result
+    /// a step returned).
+    pub fn call(&mut self, function: HostValue, args: Vec<HostValue>) -> Result<u64, LuaError> {
+        self.check_usable()?;
+        self.check_handle(&function)?;
+        self.next_task += 1;
+        let call = QueuedCall {
+            task: self.next_task,
+            function,
+            args,
+        };
+        if self.run.is_none() && self.queue.is_empty() {
+            self.start_call(call)?;
+        } else {
+            self.queue.push_back(call);
+        }
+        Ok(self.next_task)
+    }
+
+    fn check_handle(&self, v: &HostValue) -> Result<(), LuaError> {
+        match v {
+            HostValue::LuaFunction(id) | HostValue::LuaRef { id, .. }
+                if !self.handles().contains(*id) =>
+            {
+                Err(LuaError::new(
+                    ErrorKind::Runtime,
+                    "this Lua value was released and can no longer be used",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn start_call(&mut self, call: QueuedCall) -> Result<(), LuaError> {
+        self.last_task = call.task;
+        self.check_handle(&call.function)?;
+        let calls = self.host.calls.clone();
+        let executor = &self.executor;
+        let lua = &mut self.lua;
+        let started = guard(|| {
+            lua.enter(|ctx| {
+                let (f, chunk) = resolve_function(ctx, &calls, &call.function)?;
+                let args: Vec<Value<'_>> =
+                    call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
+                ctx.fetch(executor).restart(ctx, f, Variadic(args));
+                Ok(chunk)
+            })
+        });
+        let chunk = match started {
+            Ok(r) => r?,
+            Err(e) => return Err(self.poison(e)),
+        };
+        self.run = Some(Run {
+            chunk,
+            fuel_used: 0,
+            task: call.task,
+        });
+        Ok(())
+    }
+
+    /// Calls `function` with `args` at once, on an executor of its own, and
+    /// returns its results. For handlers that must answer synchronously: it
+    /// fails with [`ErrorKind::FuelLimit`] after `fuel_cap` units of work,
+    /// and with a runtime error if the function waits on a host call (a
+    /// promise, `sleep`) instead of blocking. A running chunk stays where it
+    /// was and continues afterwards.
+    pub fn call_sync(
+        &mut self,
+        function: &HostValue,
+        args: &[HostValue],
+        fuel_cap: u64,
+    ) -> Result<Vec<HostValue>, LuaError> {
+        self.check_handle(function)?;
+        self.run_sync(fuel_cap, false, "callSync", |ctx, calls| {
+            let (f, chunk) = resolve_function(ctx, calls, function)?;
+            let args = args.iter().map(|a| a.to_value(ctx, calls)).collect();
+            Ok((f, args, chunk))
+        })
+    }
+
+    /// Reads a global or a dotted path of fields (`"config.window.width"`;
+    /// integer segments are integer keys), running `__index` metamethods as
+    /// Lua would. With `by_ref` a table or userdata comes back as a handle
+    /// ([`HostValue::LuaRef`]), otherwise as a copy.
+    pub fn get(&mut self, path: &str, by_ref: bool) -> Result<HostValue, LuaError> {
+        check_path(path)?;
+        let values = self.run_sync(OPERATION_FUEL, by_ref, "get", |ctx, _| {
+            let mut args = vec![Value::Table(ctx.globals()), false.into(), Value::Nil];
+            args.extend(path_keys(ctx, path));
+            Ok((interop::path_op(ctx), args, "get".to_string()))
+        })?;
+        Ok(values.into_iter().next().unwrap_or(HostValue::Nil))
+    }
+
+    /// Sets a global or a dotted path of fields (`__newindex` runs, so
+    /// writes into `_home` persist). Indexing a missing table is an error.
+    pub fn set(&mut self, path: &str, value: &HostValue) -> Result<(), LuaError> {
+        check_path(path)?;
+        self.check_handle(value)?;
+        self.run_sync(OPERATION_FUEL, false, "set", |ctx, calls| {
+            let mut args = vec![
+                Value::Table(ctx.globals()),
+                true.into(),
+                value.to_value(ctx, calls),
+            ];
+            args.extend(path_keys(ctx, path));
+            Ok((interop::path_op(ctx), args, "set".to_string()))
+        })?;
+        Ok(())
+    }
+
+    /// `target[key]` for a table or userdata handle (metamethods run).
+    pub fn get_field(
+        &mut self,
+        target: &HostValue,
+        key: &HostValue,
+        by_ref: bool,
+    ) -> Result<HostValue, LuaError> {
+        self.check_handle(target)?;
+        let values = self.run_sync(OPERATION_FUEL, by_ref, "get", |ctx, calls| {
+            let args = vec![
+                target.to_value(ctx, calls),
+                false.into(),
+                Value::Nil,
+                key.to_value(ctx, calls),
+            ];
+            Ok((interop::path_op(ctx), args, "get".to_string()))
+        })?;
+        Ok(values.into_iter().next().unwrap_or(HostValue::Nil))
+    }
+
+    /// `target[key] = value` for a table or userdata handle (metamethods run).
+    pub fn set_field(
+        &mut self,
+        target: &HostValue,
+        key: &HostValue,
+        value: &HostValue,
+    ) -> Result<(), LuaError> {
+        self.check_handle(target)?;
+        self.check_handle(value)?;
+        if matches!(key, HostValue::Nil) {
+            return Err(LuaError::new(ErrorKind::Runtime, "table index is nil"));
+        }
+        self.run_sync(OPERATION_FUEL, false, "set", |ctx, calls| {
+            let args = vec![
+                target.to_value(ctx, calls),
+                true.into(),
+                value.to_value(ctx, calls),
+                key.to_value(ctx, calls),
+            ];
+            Ok((interop::path_op(ctx), args, "set".to_string()))
+        })?;
+        Ok(())
+    }
+
+    /// `#target` (with `__len`).
+    pub fn length(&mut self, target: &HostValue) -> Result<HostValue, LuaError> {
+        self.check_handle(target)?;
+        let values = self.run_sync(OPERATION_FUEL, false, "length", |ctx, calls| {
+            Ok((
+                interop::len_op(ctx),
+                vec![target.to_value(ctx, calls)],
+                "length".to_string(),
+            ))
+        })?;
+        Ok(values.into_iter().next().unwrap_or(HostValue::Nil))
+    }
+
+    /// The keys of a table (or of anything with `__pairs`, like `_home`).
+    pub fn keys(&mut self, target: &HostValue) -> Result<Vec<HostValue>, LuaError> {
+        self.check_handle(target)?;
+        let values = self.run_sync(OPERATION_FUEL, false, "keys", |ctx, calls| {
+            Ok((
+                interop::keys_op(ctx),
+                vec![target.to_value(ctx, calls)],
+                "keys".to_string(),
+            ))
+        })?;
+        Ok(match values.into_iter().next() {
+            Some(HostValue::Table(entries)) => entries.into_iter().map(|(_, k)| k).collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// A copy of a table handle's contents (what `run` would return for
+    /// it). A userdata with `__pairs` (a `_home` table) is copied through
+    /// its keys, nested ones too, up to [`crate::value::MAX_DEPTH`] levels.
+    pub fn copy(&mut self, target: &HostValue) -> Result<HostValue, LuaError> {
+        self.copy_at(target, 0)
+    }
+
+    fn copy_at(&mut self, target: &HostValue, depth: usize) -> Result<HostValue, LuaError> {
+        self.check_handle(target)?;
+        if let HostValue::LuaRef {
+            type_name: "userdata",
+            ..
+        } = target
+        {
+            if depth >= crate::value::MAX_DEPTH {
+                return Ok(HostValue::Opaque {
+                    type_name: "userdata",
+                    description: "userdata (nested too deeply)".into(),
+                });
+            }
+            let mut entries = Vec::new();
+            for key in self.keys(target)? {
+                let v = self.get_field(target, &key, true)?;
+                let copied = match &v {
+                    HostValue::LuaRef { id, .. } => {
+                        let c = self.copy_at(&v, depth + 1);
+                        self.release(*id);
+                        c?
+                    }
+                    _ => v,
+                };
+                entries.push((key, copied));
+            }
+            return Ok(HostValue::Table(entries));
+        }
+        let values = self.run_sync(OPERATION_FUEL, false, "copy", |ctx, calls| {
+            let args = vec![target.to_value(ctx, calls), false.into(), Value::Nil];
+            Ok((interop::path_op(ctx), args, "copy".to_string()))
+        })?;
+        Ok(values.into_iter().next().unwrap_or(HostValue::Nil))
+    }
+
+    /// Runs a function on an executor of its own, to the end, in bounded
+    /// enters: at most `fuel_cap` fuel, and never waiting on the host.
+    fn run_sync<F>(
+        &mut self,
+        fuel_cap: u64,
+        by_ref: bool,
+        what: &str,
+        build: F,
+    ) -> Result<Vec<HostValue>, LuaError>
+    where
+        F: for<'gc> FnOnce(
+            Context<'gc>,
+            &HostCalls,
+        ) -> Result<(Function<'gc>, Vec<Value<'gc>>, String), LuaError>,
+    {
+        self.check_usable()?;
+        let calls = self.host.calls.clone();
+        let mark = calls.mark();
+        let lua = &mut self.lua;
+        let started = guard(|| {
+            lua.enter(|ctx| {
+                let (f, args, chunk) = build(ctx, &calls)?;
+                Ok((ctx.stash(Executor::start(ctx, f, Variadic(args))), chunk))
+            })
+        });
+        let (executor, chunk) = match started {
+            Ok(r) => r?,
+            Err(e) => return Err(self.poison(e)),
+        };
+        let with_chunk = |mut e: LuaError| {
+            if e.chunk.is_none() {
+                e.chunk = Some(chunk.clone());
+            }
+            e
+        };
+        let mut used: u64 = 0;
+        loop {
+            let mut fuel = Fuel::with(FUEL_PER_ENTER);
+            let lua = &mut self.lua;
+            let stepped = guard(|| lua.enter(|ctx| ctx.fetch(&executor).step(ctx, &mut fuel)));
+            used += (FUEL_PER_ENTER - fuel.remaining()).max(1) as u64;
+            self.flush_output();
+            match stepped {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return Err(self.poison(e)),
+            }
+            if calls.cancel_since(mark) > 0 {
+                return Err(with_chunk(LuaError::new(
+                    ErrorKind::Runtime,
+                    format!(
+                        "{what}: the function waited on a promise or host call; \
+                         call it with call() instead"
+                    ),
+                )));
+            }
+            if used > fuel_cap {
+                return Err(with_chunk(LuaError::new(
+                    ErrorKind::FuelLimit,
+                    format!("{what}: fuel cap of {fuel_cap} exceeded"),
+                )));
+            }
+        }
+        let lua = &mut self.lua;
+        let result = guard(|| {
+            lua.enter(|ctx| {
+                let executor = ctx.fetch(&executor);
+                match executor.mode() {
+                    ExecutorMode::Result => {}
+                    ExecutorMode::Suspended => {
+                        return Err(LuaError::runtime(
+                            &chunk,
+                            "attempt to yield from outside a coroutine".into(),
+                        ))
+                    }
+                    mode => {
+                        return Err(LuaError::new(
+                            ErrorKind::Internal,
+                            format!("executor ended in mode {mode:?}"),
+                        ))
+                    }
+                }
+                match executor.take_result::<Variadic<Vec<Value<'_>>>>(ctx) {
+                    Ok(Ok(values)) => Ok(values
+                        .iter()
+                        .map(|v| HostValue::export(ctx, *v, &calls, by_ref))
+                        .collect()),
+                    Ok(Err(err)) => Err(LuaError::runtime(&chunk, error_message(ctx, &err))),
+                    Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
+                }
+            })
+        });
+        match result {
+            Ok(r) => r.map_err(with_chunk),
+            Err(e) => Err(self.poison(e)),
+        }
     }
 }
 

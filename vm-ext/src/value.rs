@@ -26,6 +26,16 @@ pub enum HostValue {
     Table(Vec<(HostValue, HostValue)>),
     /// A host (JS) function, callable from Lua through a host call.
     HostFunction(u64),
+    /// A Lua function the host holds by handle (see [`crate::interop::Handles`]);
+    /// it stays alive until the host releases the handle.
+    LuaFunction(u64),
+    /// A Lua table or userdata the host holds by reference (a handle).
+    LuaRef {
+        id: u64,
+        type_name: &'static str,
+    },
+    /// A host object lent to Lua by reference (see [`crate::interop::HostObjects`]).
+    HostObject(u64),
     /// A value that cannot leave the VM (function, coroutine, userdata) or a
     /// table already being copied (a cycle): described by its `tostring`.
     Opaque {
@@ -42,7 +52,55 @@ impl HostValue {
         Self::copy(value, &mut path, 0)
     }
 
+    /// Copies `value` out of the arena for a host that holds handles: Lua
+    /// functions become [`HostValue::LuaFunction`] handles (also inside
+    /// copied tables), host objects come back as [`HostValue::HostObject`],
+    /// and with `by_ref` a table or userdata becomes a [`HostValue::LuaRef`]
+    /// instead of a copy. Without handles enabled on `calls` this is
+    /// [`HostValue::from_value`].
+    pub fn export<'gc>(
+        ctx: Context<'gc>,
+        value: Value<'gc>,
+        calls: &HostCalls,
+        by_ref: bool,
+    ) -> HostValue {
+        if !calls.handles().enabled() {
+            return Self::from_value(value);
+        }
+        if by_ref {
+            if let Value::Table(_) | Value::UserData(_) = value {
+                if let Some(id) = crate::interop::host_object_id(value) {
+                    return HostValue::HostObject(id);
+                }
+                return HostValue::LuaRef {
+                    id: calls.handles().insert(ctx, value),
+                    type_name: value.type_name(),
+                };
+            }
+        }
+        let mut path = HashSet::new();
+        Self::copy_with(value, &mut path, 0, &mut |v| match v {
+            Value::Function(_) => Some(HostValue::LuaFunction(calls.handles().insert(ctx, v))),
+            Value::UserData(_) => crate::interop::host_object_id(v).map(HostValue::HostObject),
+            _ => None,
+        })
+    }
+
     fn copy(value: Value<'_>, path: &mut HashSet<*const ()>, depth: usize) -> HostValue {
+        Self::copy_with(value, path, depth, &mut |_| None)
+    }
+
+    fn copy_with<'gc>(
+        value: Value<'gc>,
+        path: &mut HashSet<*const ()>,
+        depth: usize,
+        special: &mut dyn FnMut(Value<'gc>) -> Option<HostValue>,
+    ) -> HostValue {
+        if let Value::Function(_) | Value::UserData(_) = value {
+            if let Some(v) = special(value) {
+                return v;
+            }
+        }
         match value {
             Value::Nil => HostValue::Nil,
             Value::Boolean(b) => HostValue::Boolean(b),
@@ -61,7 +119,10 @@ impl HostValue {
                 let mut entries = Vec::new();
                 for i in 1..=len {
                     let v = t.get_value(Value::Integer(i));
-                    entries.push((HostValue::Integer(i), Self::copy(v, path, depth + 1)));
+                    entries.push((
+                        HostValue::Integer(i),
+                        Self::copy_with(v, path, depth + 1, special),
+                    ));
                 }
                 for (k, v) in t.iter() {
                     if let Value::Integer(i) = k {
@@ -70,8 +131,8 @@ impl HostValue {
                         }
                     }
                     entries.push((
-                        Self::copy(k, path, depth + 1),
-                        Self::copy(v, path, depth + 1),
+                        Self::copy_with(k, path, depth + 1, special),
+                        Self::copy_with(v, path, depth + 1, special),
                     ));
                 }
                 path.remove(&id);
@@ -119,6 +180,13 @@ impl HostValue {
             HostValue::HostFunction(id) => {
                 Value::Function(host_function(ctx, calls, HostTarget::Function(*id)).into())
             }
+            HostValue::LuaFunction(id) | HostValue::LuaRef { id, .. } => {
+                calls.handles().fetch(ctx, *id).unwrap_or(Value::Nil)
+            }
+            HostValue::HostObject(id) => match calls.objects() {
+                Some(_) => crate::interop::host_object(ctx, calls, *id),
+                None => Value::Nil,
+            },
             HostValue::Opaque { description, .. } => {
                 Value::String(piccolo::String::from_slice(&ctx, description.as_bytes()))
             }
@@ -144,6 +212,9 @@ impl HostValue {
             HostValue::String(s) => String::from_utf8_lossy(s).into_owned(),
             HostValue::Table(_) => "table".into(),
             HostValue::HostFunction(id) => format!("function: host#{id}"),
+            HostValue::LuaFunction(id) => format!("function: handle#{id}"),
+            HostValue::LuaRef { id, type_name } => format!("{type_name}: handle#{id}"),
+            HostValue::HostObject(id) => format!("userdata: host object #{id}"),
             HostValue::Opaque { description, .. } => description.clone(),
         }
     }

@@ -1,14 +1,47 @@
 //! Runs every Lua fixture in `tests/scripts/` (each asserts its own results)
-//! and every `tests/golden/*.lua` against its `.out` file.
+//! and every `tests/golden/*.lua` against its `.out` file, on both engines.
+//! [`KNOWN_FAILURES`] lists what fails on an engine and why; a listed
+//! fixture that passes fails the run until its entry is removed.
 
 use std::{fs, path::Path};
 
-use vm_ext::{Runtime, StepResult};
+use vm_ext::{engine::Engine, Runtime, RuntimeOptions, StepResult};
 
-fn run_file(path: &Path) -> (StepResult, Vec<u8>) {
+/// (engine, fixture, reason) for fixtures known to fail on an engine.
+const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[
+    (
+        Engine::Piccolo,
+        "lua54_core.lua",
+        "piccolo 0.3.3's compiler and VM: multiple assignment, arithmetic/comparison/concat \
+         metamethods, the string metatable, <const>/<close>, floor rules, error names (issue 11)",
+    ),
+    (
+        Engine::Luahome,
+        "debug_functions.lua",
+        "debug.getinfo by level, debug.getupvalue/setupvalue/upvalueid do not see the luahome \
+         core's frames and closures yet; Runtime::load names chunks '=name', not '@file'",
+    ),
+    (
+        Engine::Luahome,
+        "string_dump.lua",
+        "string.dump of luahome closures is not implemented yet",
+    ),
+];
+
+fn known_failure(engine: Engine, name: &str) -> Option<&'static str> {
+    KNOWN_FAILURES
+        .iter()
+        .find(|(e, n, _)| *e == engine && *n == name)
+        .map(|(_, _, why)| *why)
+}
+
+fn run_file(path: &Path, engine: Engine) -> (StepResult, Vec<u8>) {
     let source = fs::read(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let mut rt = Runtime::new(Default::default());
+    let mut rt = Runtime::new(RuntimeOptions {
+        engine,
+        ..Default::default()
+    });
     if let Err(e) = rt.load(&source, &name) {
         return (StepResult::Error(e), rt.take_output());
     }
@@ -37,14 +70,19 @@ fn lua_files(dir: &str) -> Vec<std::path::PathBuf> {
     files
 }
 
-#[test]
-fn fixture_scripts() {
+/// Runs `check` on every fixture in `dir` on `engine`, applying the
+/// known-failure list.
+fn check_fixtures(dir: &str, engine: Engine, check: impl Fn(&Path) -> Result<(), String>) {
     let mut failures = Vec::new();
-    for path in lua_files("tests/scripts") {
-        let (result, _) = run_file(&path);
-        match result {
-            StepResult::Finished(_) => {}
-            other => failures.push(format!("{}: {other:?}", path.display())),
+    for path in lua_files(dir) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        match (check(&path), known_failure(engine, &name)) {
+            (Ok(()), None) | (Err(_), Some(_)) => {}
+            (Err(e), None) => failures.push(format!("[{engine}] {}: {e}", path.display())),
+            (Ok(()), Some(why)) => failures.push(format!(
+                "[{engine}] {name} passes but is listed as a known failure ({why}): \
+                 remove its KNOWN_FAILURES entry"
+            )),
         }
     }
     assert!(
@@ -54,22 +92,49 @@ fn fixture_scripts() {
     );
 }
 
-#[test]
-fn golden_scripts() {
-    let mut failures = Vec::new();
-    for path in lua_files("tests/golden") {
+fn fixture_scripts(engine: Engine) {
+    check_fixtures("tests/scripts", engine, |path| {
+        match run_file(path, engine).0 {
+            StepResult::Finished(_) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+}
+
+fn golden_scripts(engine: Engine) {
+    check_fixtures("tests/golden", engine, |path| {
         let expected = fs::read(path.with_extension("out")).unwrap();
-        let (result, output) = run_file(&path);
+        let (result, output) = run_file(path, engine);
         if !matches!(result, StepResult::Finished(_)) {
-            failures.push(format!("{}: {result:?}", path.display()));
+            Err(format!("{result:?}"))
         } else if output != expected {
-            failures.push(format!(
-                "{}: output differs\n--- expected\n{}\n--- got\n{}",
-                path.display(),
+            Err(format!(
+                "output differs\n--- expected\n{}\n--- got\n{}",
                 String::from_utf8_lossy(&expected),
                 String::from_utf8_lossy(&output)
-            ));
+            ))
+        } else {
+            Ok(())
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    });
+}
+
+#[test]
+fn fixture_scripts_piccolo() {
+    fixture_scripts(Engine::Piccolo);
+}
+
+#[test]
+fn fixture_scripts_luahome() {
+    fixture_scripts(Engine::Luahome);
+}
+
+#[test]
+fn golden_scripts_piccolo() {
+    golden_scripts(Engine::Piccolo);
+}
+
+#[test]
+fn golden_scripts_luahome() {
+    golden_scripts(Engine::Luahome);
 }

@@ -221,6 +221,14 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                 let ptr = Gc::as_ptr(c.into_inner()) as usize;
                 match self.st.native_names.get(&ptr) {
                     Some(name) => PValue::Native(name.clone()),
+                    None if crate::interp::as_lua_closure(self.ctx, Function::Callback(c))
+                        .is_some() =>
+                    {
+                        return Err(refuse(
+                            "a function of the luahome core (function images of this core \
+                             are not implemented yet)",
+                        ))
+                    }
                     None => return Err(refuse("an unregistered native function")),
                 }
             }

@@ -14,8 +14,8 @@ use std::{cell::Cell, rc::Rc};
 use gc_arena::{Collect, Gc};
 use piccolo::{
     closure::UpValueState, meta_ops, table::NextValue, BoxSequence, Callback, CallbackReturn,
-    Closure, Context, Error, Execution, Function, FunctionPrototype, MetaMethod, Sequence,
-    SequencePoll, Stack, Table, Value,
+    Closure, Context, Error, Execution, Function, MetaMethod, Sequence, SequencePoll, Stack, Table,
+    Value,
 };
 
 use super::{
@@ -265,7 +265,7 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             _ => check_integer(ctx, &stack, 2, "error")?,
         };
         if let (Value::String(s), 1) = (msg, level) {
-            let mut text = caller_position(&exec);
+            let mut text = caller_position(ctx, &exec);
             if !text.is_empty() {
                 text.extend_from_slice(s.as_bytes());
                 return Err(lua_error(ctx, text));
@@ -310,6 +310,8 @@ fn pcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         match meta_ops::call(ctx, f) {
             Ok(function) => {
                 stack.pop_front();
+                // The called function's caller is pcall, not Lua code.
+                crate::interp::set_call_site(ctx, None);
                 Ok(CallbackReturn::Call {
                     function,
                     then: Some(BoxSequence::new(&ctx, PCall)),
@@ -380,6 +382,7 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let f = stack.get(0);
         stack.drain(..2.min(stack.len()));
         let seq = BoxSequence::new(&ctx, XPCall { handler, depth: 0 });
+        crate::interp::set_call_site(ctx, None);
         match meta_ops::call(ctx, f) {
             Ok(function) => Ok(CallbackReturn::Call {
                 function,
@@ -470,7 +473,7 @@ fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         if v.to_bool() {
             Ok(CallbackReturn::Return)
         } else if stack.len() < 2 {
-            let mut msg = caller_position(&exec);
+            let mut msg = caller_position(ctx, &exec);
             msg.extend_from_slice(b"assertion failed!");
             Err(lua_error(ctx, msg))
         } else {
@@ -678,50 +681,19 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
-/// The name Lua shows for a chunk (`luaO_chunkid`): `=name` as `name`,
-/// `@file` as `file` (shortened from the left), source text as
-/// `[string "first line..."]`.
-pub fn chunk_display_name(source: &[u8]) -> String {
-    const IDSIZE: usize = 60;
-    match source.first() {
-        Some(b'=') => String::from_utf8_lossy(&source[1..source.len().min(IDSIZE)]).into_owned(),
-        Some(b'@') => {
-            let rest = &source[1..];
-            if rest.len() < IDSIZE {
-                String::from_utf8_lossy(rest).into_owned()
-            } else {
-                let keep = IDSIZE - 4;
-                format!("...{}", String::from_utf8_lossy(&rest[rest.len() - keep..]))
-            }
-        }
-        _ => {
-            let avail = IDSIZE - 15;
-            let nl = source.iter().position(|&b| b == b'\n');
-            let mut text = &source[..nl.unwrap_or(source.len())];
-            let truncated = nl.is_some() || text.len() > avail;
-            if text.len() > avail {
-                text = &text[..avail];
-            }
-            let text = String::from_utf8_lossy(text);
-            if truncated {
-                format!("[string \"{text}...\"]")
-            } else {
-                format!("[string \"{text}\"]")
-            }
-        }
-    }
-}
+pub use crate::compiler::chunk_id as chunk_display_name;
 
 /// Compiles `source` as a chunk named `chunkname` (Lua's raw form: `=name`,
 /// `@file` or the source text) with `_ENV` set to `env` (the globals when
-/// `None`). `mode` is `load`'s mode string. Errors are Lua's messages.
+/// `None`), on this state's engine ([`crate::engine::engine`]). `mode` is
+/// `load`'s mode string. Errors are Lua's messages.
 pub fn load_chunk<'gc>(
     ctx: Context<'gc>,
     source: &[u8],
     chunkname: &[u8],
     mode: &[u8],
     env: Option<Value<'gc>>,
-) -> Result<Closure<'gc>, String> {
+) -> Result<Function<'gc>, String> {
     let binary = source.first() == Some(&0x1b);
     let (kind, letter) = if binary {
         ("binary", b'b')
@@ -735,24 +707,23 @@ pub fn load_chunk<'gc>(
         ));
     }
     if binary {
-        return load_binary(ctx, source, chunkname, env);
+        return load_binary(ctx, source, chunkname, env).map(Function::Closure);
     }
-    let name = chunk_display_name(chunkname);
-    let proto = FunctionPrototype::compile(ctx, &name, source)
-        .map_err(|e| crate::LuaError::from_prototype(&name, &e).message)?;
-    let env_table = match env {
-        Some(Value::Table(t)) => t,
-        _ => ctx.globals(),
-    };
-    let closure = Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
-    if let Some(env) = env {
-        if !matches!(env, Value::Table(_)) {
-            if let Some(up) = closure.upvalues().first() {
-                up.set(&ctx, UpValueState::Closed(env));
-            }
-        }
+    crate::engine::load_text(ctx, crate::engine::engine(ctx), source, chunkname, env)
+}
+
+/// Like [`load_chunk`] for text, always on piccolo's core (the library's
+/// own Lua-written helpers).
+pub fn load_chunk_piccolo<'gc>(
+    ctx: Context<'gc>,
+    source: &[u8],
+    chunkname: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Closure<'gc>, String> {
+    match crate::engine::load_text(ctx, crate::engine::Engine::Piccolo, source, chunkname, env)? {
+        Function::Closure(c) => Ok(c),
+        Function::Callback(_) => Err("piccolo's compiler made a callback".to_string()),
     }
-    Ok(closure)
 }
 
 /// Rebuilds a function from a `string.dump` chunk. As in Lua 5.4, its

@@ -323,15 +323,18 @@ pub fn error_value<'gc>(ctx: Context<'gc>, err: &Error<'gc>) -> Value<'gc> {
 
 /// `chunk:line: ` of the Lua code that called the running callback (Lua's
 /// `luaL_where(L, 1)`); empty when the caller is not Lua code (for example
-/// when called directly through `pcall`).
-pub fn caller_position(exec: &Execution<'_, '_>) -> Vec<u8> {
+/// when called directly through `pcall`). Code of the project's core
+/// records its call site before each call ([`crate::interp`]).
+pub fn caller_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Vec<u8> {
     match exec.upper_lua_frame() {
         Some(frame) => {
             let mut p = frame.chunk_name.as_bytes().to_vec();
             p.extend_from_slice(format!(":{}: ", frame.current_line).as_bytes());
             p
         }
-        None => Vec::new(),
+        None => crate::interp::call_site(ctx)
+            .map(|(chunk, line)| format!("{chunk}:{line}: ").into_bytes())
+            .unwrap_or_default(),
     }
 }
 
@@ -344,7 +347,7 @@ pub fn with_position<'gc>(
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
     piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
-        let mut pos = caller_position(&exec);
+        let mut pos = caller_position(ctx, &exec);
         inner.call(ctx, exec, stack).map_err(|e| match e {
             Error::Lua(v) if !pos.is_empty() => match v.0 {
                 Value::String(s) => {

@@ -47,7 +47,7 @@ fn resume_problem(thread: Thread<'_>) -> Option<&'static str> {
 fn with_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>, err: Value<'gc>) -> Error<'gc> {
     match err {
         Value::String(s) => {
-            let mut msg = caller_position(exec);
+            let mut msg = caller_position(ctx, exec);
             msg.extend_from_slice(s.as_bytes());
             lua_error(ctx, msg)
         }
@@ -183,6 +183,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                 return Ok(CallbackReturn::Return);
             }
             stack.pop_front();
+            crate::interp::set_call_site(ctx, None);
             Ok(CallbackReturn::Resume {
                 thread,
                 then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
@@ -205,6 +206,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                     let v = Value::String(ctx.intern_static(msg.as_bytes()));
                     return Err(with_position(ctx, &exec, v));
                 }
+                crate::interp::set_call_site(ctx, None);
                 Ok(CallbackReturn::Resume {
                     thread: *thread,
                     then: Some(BoxSequence::new(&ctx, WrapSeq)),

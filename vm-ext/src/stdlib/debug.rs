@@ -86,6 +86,39 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
                 ],
             )
         }
+        Function::Callback(_) if crate::interp::as_lua_closure(ctx, f).is_some() => {
+            let cl = crate::interp::as_lua_closure(ctx, f).expect("checked");
+            let p = &cl.proto.proto;
+            let source = match p.source.as_bytes().first() {
+                Some(b'=' | b'@') => p.source.clone(),
+                _ => p.source.clone(),
+            };
+            let what = if p.line_defined == 0 { "main" } else { "Lua" };
+            let active = Table::new(&ctx);
+            for &l in &p.lines {
+                let _ = active.set(ctx, l as i64, true);
+            }
+            info_table(
+                ctx,
+                &[
+                    ("source", s(ctx, &source)),
+                    ("short_src", s(ctx, &cl.proto.chunk_id)),
+                    ("what", s(ctx, what)),
+                    ("linedefined", Value::Integer(p.line_defined as i64)),
+                    (
+                        "lastlinedefined",
+                        Value::Integer(p.last_line_defined as i64),
+                    ),
+                    ("currentline", Value::Integer(-1)),
+                    ("nparams", Value::Integer(p.num_params as i64)),
+                    ("isvararg", Value::Boolean(p.is_vararg)),
+                    ("nups", Value::Integer(cl.upvalues.len() as i64)),
+                    ("istailcall", Value::Boolean(false)),
+                    ("activelines", Value::Table(active)),
+                    ("func", Value::Function(f)),
+                ],
+            )
+        }
         Function::Callback(_) => info_table(
             ctx,
             &[

@@ -447,6 +447,22 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
     let meta = Table::new(&ctx);
     meta.set(ctx, "__name", "FILE*").unwrap();
     meta.set(ctx, MetaMethod::Index, methods).unwrap();
+    // `__close` (and `__gc` in Lua): a to-be-closed file, such as the fourth
+    // value `io.lines(name)` returns to a generic `for`, is closed on exit.
+    meta.set(
+        ctx,
+        "__close",
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            if let Some(f) = to_file(stack.get(0)) {
+                if !f.0.borrow().is_closed() {
+                    close_file(ctx, &f, &mut stack);
+                }
+            }
+            stack.clear();
+            Ok(CallbackReturn::Return)
+        }),
+    )
+    .unwrap();
     meta.set(
         ctx,
         MetaMethod::ToString,

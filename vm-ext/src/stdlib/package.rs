@@ -18,7 +18,10 @@ use super::{
     check::{caller_position, check_string, opt_string},
     lua_error,
 };
-use crate::Host;
+use crate::{
+    host_call::{host_function, HostTarget},
+    Host,
+};
 
 /// The default `package.path`.
 pub const DEFAULT_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;/usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
@@ -145,6 +148,55 @@ impl<'gc> Sequence<'gc> for Require<'gc> {
     }
 }
 
+/// The host-modules searcher's wait for a module the host provides on demand.
+#[derive(Collect)]
+#[collect(require_static)]
+struct LazyModule {
+    name: String,
+    host: Host,
+    asked: bool,
+}
+
+impl<'gc> Sequence<'gc> for LazyModule {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let key = &self.name;
+        if !self.asked {
+            self.asked = true;
+            stack.clear();
+            let f = host_function(ctx, &self.host.calls, HostTarget::Module(key.clone()));
+            return Ok(SequencePoll::Call {
+                function: f.into(),
+                is_tail: false,
+            });
+        }
+        let Value::String(src) = stack.get(0) else {
+            return Err(lua_error(
+                ctx,
+                format!(
+                    "error loading module '{key}' from host modules:\n\tthe host gave a {} value, not its source",
+                    stack.get(0).type_name()
+                ),
+            ));
+        };
+        let src = src.as_bytes().to_vec();
+        let chunkname = format!("@{key}");
+        let f = load_chunk(ctx, &src, chunkname.as_bytes(), b"bt", None).map_err(|e| {
+            lua_error(
+                ctx,
+                format!("error loading module '{key}' from host modules:\n\t{e}"),
+            )
+        })?;
+        self.host.modules.borrow_mut().insert(key.clone(), src);
+        stack.replace(ctx, (f, ctx.intern(key.as_bytes())));
+        Ok(SequencePoll::Return)
+    }
+}
+
 /// Installs `require` and the `package` library. Call after every other
 /// library so `package.loaded` lists them.
 pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
@@ -239,6 +291,18 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
                 let key = name.to_str_lossy().into_owned();
                 let source = h.modules.borrow().get(&key).cloned();
                 match source {
+                    None if h.module_loaders.borrow().contains(&key) => {
+                        // Ask the host for the source, wait, then compile it.
+                        stack.clear();
+                        return Ok(CallbackReturn::Sequence(BoxSequence::new(
+                            &ctx,
+                            LazyModule {
+                                name: key,
+                                host: h.clone(),
+                                asked: false,
+                            },
+                        )));
+                    }
                     None => stack.clear(),
                     Some(src) => {
                         let chunkname = format!("@{key}");
@@ -315,7 +379,7 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
             _ => return Err(lua_error(ctx, "'package.searchers' must be a table")),
         };
         stack.clear();
-        let position = caller_position(&exec);
+        let position = caller_position(ctx, &exec);
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             Require {

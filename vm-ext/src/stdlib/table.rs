@@ -15,7 +15,7 @@ use piccolo::{
 };
 
 use super::{
-    base::{load_chunk, raw_set},
+    base::{load_chunk_piccolo, raw_set},
     check::{
         arg_error, caller_position, check_integer, check_table, less_than, metatable_of,
         opt_integer, opt_string, to_bytes, type_error, type_name,
@@ -139,7 +139,7 @@ fn positioned<'gc>(ctx: Context<'gc>, at: Value<'gc>, msg: Value<'gc>) -> Error<
 
 /// `caller_position` as a Lua string, for the fallbacks' `at` argument.
 fn at<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Value<'gc> {
-    Value::String(ctx.intern(&caller_position(exec)))
+    Value::String(ctx.intern(&caller_position(ctx, exec)))
 }
 
 const INSERT_LUA: &str = "local t, nargs, pos, v, at = ...
@@ -280,11 +280,10 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
     )
     .unwrap();
     let compile = |name: &str, src: &str| {
-        load_chunk(
+        load_chunk_piccolo(
             ctx,
             src.as_bytes(),
             format!("=table.{name}").as_bytes(),
-            b"t",
             Some(Value::Table(env)),
         )
         .expect("table library fallback compiles")
@@ -956,7 +955,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, exec, stack| {
         let position = match stack.get(3) {
             Value::String(at) => at.as_bytes().to_vec(),
-            _ => caller_position(&exec),
+            _ => caller_position(ctx, &exec),
         };
         let t = check_table(ctx, &stack, 1, "sort")?;
         let comp = match stack.get(1) {

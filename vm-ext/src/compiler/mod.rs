@@ -1,0 +1,82 @@
+//! The project's own Lua 5.4 compiler: source text in, plain-data
+//! [`Proto`]s out (no piccolo types, so it is tested and fuzzed alone).
+//!
+//! `lexer` reads tokens, `parser` reads the grammar and drives `code`, which
+//! emits [`crate::bytecode`] instructions the way PUC Lua's `lcode.c` does;
+//! `fold` folds constant arithmetic; `listing` prints a `luac -l`-style
+//! listing.
+
+mod code;
+mod fold;
+pub mod lexer;
+pub mod listing;
+mod parser;
+
+pub use fold::{float_mod, int_idiv, int_mod, shift_left};
+
+use crate::bytecode::Proto;
+
+/// A compile error: Lua's message (`chunk:line: message near 'token'`) and
+/// the line it names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CompileError {
+    pub message: String,
+    pub line: u32,
+}
+
+impl CompileError {
+    fn new(chunk: &str, line: u32, text: String) -> Self {
+        CompileError {
+            message: format!("{chunk}:{line}: {text}"),
+            line,
+        }
+    }
+
+    /// Whether the error is at the end of the input (the REPL then asks for
+    /// more lines).
+    pub fn is_incomplete_input(&self) -> bool {
+        self.message.ends_with("<eof>")
+    }
+}
+
+/// Compiles a chunk. `chunk_name` is Lua's raw form (`=name`, `@file`, or
+/// the source text itself); errors show it as [`chunk_id`] does.
+pub fn compile(source: &[u8], chunk_name: &str) -> Result<Proto, CompileError> {
+    let display = chunk_id(chunk_name.as_bytes());
+    parser::Parser::new(source, chunk_name, display).main_func()
+}
+
+/// The name Lua shows for a chunk (`luaO_chunkid`): `=name` as `name`,
+/// `@file` as `file` (shortened from the left), source text as
+/// `[string "first line..."]`.
+pub fn chunk_id(source: &[u8]) -> String {
+    const IDSIZE: usize = 60;
+    match source.first() {
+        Some(b'=') => String::from_utf8_lossy(&source[1..source.len().min(IDSIZE)]).into_owned(),
+        Some(b'@') => {
+            let rest = &source[1..];
+            if rest.len() < IDSIZE {
+                String::from_utf8_lossy(rest).into_owned()
+            } else {
+                let keep = IDSIZE - 4;
+                format!("...{}", String::from_utf8_lossy(&rest[rest.len() - keep..]))
+            }
+        }
+        _ => {
+            let avail = IDSIZE - 15;
+            let nl = source.iter().position(|&b| b == b'\n');
+            let mut text = &source[..nl.unwrap_or(source.len())];
+            let truncated = nl.is_some() || text.len() > avail;
+            if text.len() > avail {
+                text = &text[..avail];
+            }
+            let text = String::from_utf8_lossy(text);
+            if truncated {
+                format!("[string \"{text}...\"]")
+            } else {
+                format!("[string \"{text}\"]")
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The engine switch: which core compiles and runs Lua code — piccolo 0.3.3's
+//! own compiler and VM, or the project's compiler ([`crate::compiler`]) and
+//! interpreter ([`crate::interp`]). The choice is per Lua state: the
+//! [`crate::Runtime`] records it, and `load`, `loadfile`, `dofile` and
+//! `require` compile chunks with the same core.
+
+use std::{cell::Cell, fmt, str::FromStr};
+
+use gc_arena::{Collect, Rootable};
+use piccolo::{Closure, Context, Function, Value};
+
+/// A Lua core.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// piccolo 0.3.3's compiler and VM (the default for now).
+    #[default]
+    Piccolo,
+    /// The project's own Lua 5.4 compiler and interpreter.
+    Luahome,
+}
+
+impl Engine {
+    /// Every engine, default first.
+    pub const ALL: [Engine; 2] = [Engine::Piccolo, Engine::Luahome];
+
+    /// The name used by options, flags and result labels: `piccolo` or `luahome`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Piccolo => "piccolo",
+            Engine::Luahome => "luahome",
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An engine name that is not `piccolo` or `luahome`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown engine '{0}' (expected 'piccolo' or 'luahome')")]
+pub struct UnknownEngine(pub String);
+
+impl FromStr for Engine {
+    type Err = UnknownEngine;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "piccolo" => Ok(Engine::Piccolo),
+            "luahome" => Ok(Engine::Luahome),
+            other => Err(UnknownEngine(other.to_string())),
+        }
+    }
+}
+
+#[derive(Collect, Default)]
+#[collect(require_static)]
+struct EngineChoice(Cell<Engine>);
+
+/// Makes `engine` the core of this Lua state (for chunks loaded at run time).
+pub fn set_engine(ctx: Context<'_>, engine: Engine) {
+    ctx.singleton::<Rootable![EngineChoice]>().0.set(engine);
+}
+
+/// The core of this Lua state.
+pub fn engine(ctx: Context<'_>) -> Engine {
+    ctx.singleton::<Rootable![EngineChoice]>().0.get()
+}
+
+/// Compiles Lua source with the project's compiler. `chunk_name` is Lua's
+/// raw form (`=name`, `@file` or the source text). Errors read like Lua's
+/// (`chunk:line: message near 'token'`).
+pub fn compile(source: &[u8], chunk_name: &str) -> Result<crate::bytecode::Proto, String> {
+    crate::compiler::compile(source, chunk_name).map_err(|e| e.message)
+}
+
+/// Compiles source text as a function of `engine`, `_ENV` bound to `env`
+/// (the globals when `None`). `chunk_name` is Lua's raw form.
+pub fn load_text<'gc>(
+    ctx: Context<'gc>,
+    engine: Engine,
+    source: &[u8],
+    chunk_name: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Function<'gc>, String> {
+    match engine {
+        Engine::Piccolo => {
+            let name = crate::stdlib::base::chunk_display_name(chunk_name);
+            let proto = piccolo::FunctionPrototype::compile(ctx, &name, source)
+                .map_err(|e| crate::LuaError::from_prototype(&name, &e).message)?;
+            let env_table = match env {
+                Some(Value::Table(t)) => t,
+                _ => ctx.globals(),
+            };
+            let closure = Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
+            if let Some(env) = env {
+                if !matches!(env, Value::Table(_)) {
+                    if let Some(up) = closure.upvalues().first() {
+                        up.set(&ctx, piccolo::closure::UpValueState::Closed(env));
+                    }
+                }
+            }
+            Ok(Function::Closure(closure))
+        }
+        Engine::Luahome => {
+            let name = String::from_utf8_lossy(chunk_name);
+            let proto = compile(source, &name)?;
+            let env = env.unwrap_or(Value::Table(ctx.globals()));
+            crate::interp::load_proto(ctx, proto, env).map_err(|e| e.to_string())
+        }
+    }
+}

@@ -1,0 +1,1991 @@
+//! The interpreter loop: one [`Interp`] sequence per entry from outside.
+
+use gc_arena::{lock::RefLock, Collect, Gc};
+use piccolo::{
+    Callback, Context, Error, Execution, Function, Sequence, SequencePoll, Stack,
+    String as LuaString, Table, Thread, Value,
+};
+
+use super::{
+    names::{varinfo, VarRef},
+    ops::{self, ArithFail, ArithOp},
+    LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
+};
+use crate::{
+    bytecode::Op,
+    number::float_to_string,
+    stdlib::check::{metatable_of, type_name},
+};
+
+/// `__index`/`__newindex` chains longer than this are an error (PUC's MAXTAGLOOP).
+const MAX_TAG_LOOP: usize = 2000;
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Frame<'gc> {
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    /// Absolute index of `R[0]`.
+    base: usize,
+    /// Absolute index of the called function (results go here).
+    func: usize,
+    /// Next instruction.
+    pc: usize,
+    /// Extra arguments, stored just below `base`.
+    nvarargs: usize,
+    /// Results the caller wants (`-1`: all).
+    want: i32,
+}
+
+/// What to do with the results of a call made through the executor.
+#[derive(Collect, Clone, Copy, Debug)]
+#[collect(require_static)]
+enum Cont {
+    None,
+    /// Results to `R[dest..]` (absolute), `want` of them (`-1`: all, sets top);
+    /// `then_return`: then return them from the current frame (a tail call).
+    Call {
+        dest: usize,
+        want: i32,
+        then_return: bool,
+    },
+    /// First result to the absolute register `dest`.
+    Store {
+        dest: usize,
+    },
+    /// First result's truth decides a conditional jump: skip the next
+    /// instruction unless `truth ^ negate == k`.
+    Cond {
+        k: bool,
+        negate: bool,
+    },
+    /// Results are dropped.
+    Discard,
+    /// A `__concat` result: store to `R[a + k - 1]` (absolute `a`) and go on
+    /// concatenating `R[a .. a + k]`.
+    Concat {
+        a: usize,
+        k: usize,
+    },
+    /// A `__close` handler called while unwinding an error.
+    Unwind,
+}
+
+/// How an error message names the failing operand.
+enum Fail<'gc> {
+    /// A message that still needs `chunk:line:`.
+    Msg(String),
+    /// `attempt to <op> a <type> value<varinfo>`.
+    Typed {
+        op: &'static str,
+        value: Value<'gc>,
+        var: VarRef,
+    },
+    /// `number<varinfo> has no integer representation`.
+    NoInt(VarRef),
+    /// An error value to raise as it is.
+    Raw(Error<'gc>),
+}
+
+impl<'gc> From<Error<'gc>> for Fail<'gc> {
+    fn from(e: Error<'gc>) -> Self {
+        Fail::Raw(e)
+    }
+}
+
+/// What the dispatch loop stopped for.
+enum Outcome<'gc> {
+    /// The entry returned; its results are on the piccolo stack.
+    Return,
+    /// Call this function through the executor with the piccolo stack as
+    /// arguments; the continuation is set.
+    Call(Function<'gc>),
+    /// Out of fuel.
+    Pending,
+}
+
+/// Result of a step that may need a foreign call.
+enum Flow<'gc> {
+    Next,
+    Call(Function<'gc>),
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub(super) struct Interp<'gc> {
+    regs: RegStack<'gc>,
+    frames: Vec<Frame<'gc>>,
+    /// Open upvalues of this entry's stack, sorted by register index.
+    open: Vec<(usize, UpvalueCell<'gc>)>,
+    /// Registers marked to-be-closed, in marking order.
+    tbc: Vec<usize>,
+    /// End of the last variable-length list.
+    top: usize,
+    cont: Cont,
+    /// The error being propagated while `__close` handlers run.
+    unwinding: Option<Error<'gc>>,
+    thread: Thread<'gc>,
+    counted: bool,
+    registry: Registry<'gc>,
+    /// Recently called callbacks of this core and their closures (saves
+    /// the registry lookup on hot calls).
+    cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
+}
+
+const CACHE_SIZE: usize = 8;
+
+fn truthy(v: Value<'_>) -> bool {
+    !matches!(v, Value::Nil | Value::Boolean(false))
+}
+
+fn metamethod<'gc>(ctx: Context<'gc>, v: Value<'gc>, event: &'static str) -> Value<'gc> {
+    match v {
+        Value::Table(t) => match t.metatable() {
+            Some(mt) => mt.get(ctx, event),
+            None => Value::Nil,
+        },
+        _ => match metatable_of(ctx, v) {
+            Some(mt) => mt.get(ctx, event),
+            None => Value::Nil,
+        },
+    }
+}
+
+fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
+    if len > MAX_STACK_SLOTS {
+        return false;
+    }
+    if regs.len() < len {
+        regs.resize(len, Value::Nil);
+    }
+    true
+}
+
+/// `regs[dest..dest+n] = regs[src..src+n]` with `dest <= src`.
+#[inline]
+fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
+    if n <= 4 {
+        for i in 0..n {
+            regs[dest + i] = regs[src + i];
+        }
+    } else {
+        regs.copy_within(src..src + n, dest);
+    }
+}
+
+fn raw_set<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    k: Value<'gc>,
+    v: Value<'gc>,
+) -> Result<(), Fail<'gc>> {
+    match t.set_value(&ctx, k, v) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Fail::Msg(
+            match k {
+                Value::Nil => "index is nil",
+                _ => "index is NaN",
+            }
+            .to_string(),
+        )),
+    }
+}
+
+fn closable<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> bool {
+    !metamethod(ctx, v, "__close").is_nil()
+}
+
+impl<'gc> Interp<'gc> {
+    /// A new entry running `closure` with the arguments in `stack`.
+    pub(super) fn start(
+        ctx: Context<'gc>,
+        exec: &Execution<'gc, '_>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<Self, Error<'gc>> {
+        let registry = Registry::get(ctx);
+        let thread = exec.current_thread().thread;
+        if !registry.enter(&ctx, thread) {
+            let msg = match super::call_site(ctx) {
+                Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
+                None => "C stack overflow".to_string(),
+            };
+            return Err(crate::stdlib::lua_error(ctx, msg));
+        }
+        let nargs = stack.len();
+        let mut regs = Vec::with_capacity(1 + nargs + closure.proto.proto.max_stack as usize + 8);
+        regs.push(Value::Nil);
+        regs.extend(stack.drain(..));
+        let mut interp = Interp {
+            regs: Gc::new(&ctx, RefLock::new(Vec::new())),
+            frames: Vec::new(),
+            open: Vec::new(),
+            tbc: Vec::new(),
+            top: 0,
+            cont: Cont::None,
+            unwinding: None,
+            thread,
+            counted: true,
+            registry,
+            cache: [None; CACHE_SIZE],
+        };
+        if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
+            interp.leave(ctx);
+            return Err(match f {
+                Fail::Raw(e) => e,
+                _ => crate::stdlib::lua_error(ctx, "stack overflow"),
+            });
+        }
+        interp.regs = Gc::new(&ctx, RefLock::new(regs));
+        Ok(interp)
+    }
+
+    fn leave(&mut self, ctx: Context<'gc>) {
+        if self.counted {
+            self.counted = false;
+            self.registry.leave(&ctx, self.thread);
+        }
+    }
+
+    /// Sets up a frame for `closure` called at `func` with `nargs` arguments
+    /// above it.
+    fn push_frame(
+        &mut self,
+        regs: &mut Vec<Value<'gc>>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+    ) -> Result<(), Fail<'gc>> {
+        let p = &closure.proto.proto;
+        let np = p.num_params as usize;
+        let max = p.max_stack as usize;
+        let (base, nvarargs) = if p.is_vararg && nargs > np {
+            let base = func + 1 + nargs;
+            if !ensure_len(regs, base + max + 1) {
+                return Err(Fail::Msg("stack overflow".into()));
+            }
+            for i in 0..np {
+                regs[base + i] = regs[func + 1 + i];
+            }
+            (base, nargs - np)
+        } else {
+            let base = func + 1;
+            if !ensure_len(regs, base + max + 1) {
+                return Err(Fail::Msg("stack overflow".into()));
+            }
+            for slot in &mut regs[base + nargs.min(np)..base + np] {
+                *slot = Value::Nil;
+            }
+            (base, 0)
+        };
+        if self.frames.len() >= MAX_STACK_SLOTS {
+            return Err(Fail::Msg("stack overflow".into()));
+        }
+        self.frames.push(Frame {
+            closure,
+            base,
+            func,
+            pc: 0,
+            nvarargs,
+            want,
+        });
+        Ok(())
+    }
+
+    /// Turns a [`Fail`] into the error value, with the current frame's position.
+    fn error_of(&self, ctx: Context<'gc>, fail: Fail<'gc>) -> Error<'gc> {
+        let (msg, var, value, op) = match fail {
+            Fail::Raw(e) => return e,
+            Fail::Msg(m) => (m, VarRef::None, Value::Nil, None),
+            Fail::NoInt(var) => (String::new(), var, Value::Nil, Some("")),
+            Fail::Typed { op, value, var } => (String::new(), var, value, Some(op)),
+        };
+        let Some(frame) = self.frames.last() else {
+            return crate::stdlib::lua_error(ctx, msg);
+        };
+        let proto = &frame.closure.proto;
+        let p = &proto.proto;
+        let lastpc = frame.pc.saturating_sub(1);
+        let msg = match op {
+            Some("") => {
+                let info = varinfo(p, lastpc, var);
+                format!("number{info} has no integer representation")
+            }
+            Some(op) => {
+                let info = varinfo(p, lastpc, var);
+                format!("attempt to {op} a {} value{info}", type_name(ctx, value))
+            }
+            None => msg,
+        };
+        let text = format!("{}:{}: {msg}", proto.chunk_id, p.line_at(lastpc));
+        crate::stdlib::lua_error(ctx, text)
+    }
+
+    // ---- upvalues -------------------------------------------------------
+
+    fn find_upvalue(&mut self, ctx: Context<'gc>, index: usize) -> UpvalueCell<'gc> {
+        let pos = self.open.partition_point(|(i, _)| *i < index);
+        if let Some((i, cell)) = self.open.get(pos) {
+            if *i == index {
+                return *cell;
+            }
+        }
+        let cell = Gc::new(
+            &ctx,
+            RefLock::new(UpState::Open {
+                stack: self.regs,
+                index,
+            }),
+        );
+        self.open.insert(pos, (index, cell));
+        cell
+    }
+
+    fn close_upvalues(&mut self, ctx: Context<'gc>, regs: &[Value<'gc>], level: usize) {
+        while let Some(&(i, cell)) = self.open.last() {
+            if i < level {
+                break;
+            }
+            let v = regs.get(i).copied().unwrap_or_default();
+            *cell.borrow_mut(&ctx) = UpState::Closed(v);
+            self.open.pop();
+        }
+    }
+
+    fn get_upvalue(&self, regs: &[Value<'gc>], cell: UpvalueCell<'gc>) -> Value<'gc> {
+        match *cell.borrow() {
+            UpState::Closed(v) => v,
+            UpState::Open { stack, index } => {
+                if Gc::ptr_eq(stack, self.regs) {
+                    regs[index]
+                } else {
+                    stack.borrow().get(index).copied().unwrap_or_default()
+                }
+            }
+        }
+    }
+
+    fn set_upvalue(
+        &self,
+        ctx: Context<'gc>,
+        regs: &mut [Value<'gc>],
+        cell: UpvalueCell<'gc>,
+        v: Value<'gc>,
+    ) {
+        let state = *cell.borrow();
+        match state {
+            UpState::Closed(_) => *cell.borrow_mut(&ctx) = UpState::Closed(v),
+            UpState::Open { stack, index } => {
+                if Gc::ptr_eq(stack, self.regs) {
+                    regs[index] = v;
+                } else if let Some(slot) = stack.borrow_mut(&ctx).get_mut(index) {
+                    *slot = v;
+                }
+            }
+        }
+    }
+
+    // ---- calls through the executor ------------------------------------
+
+    fn foreign_call(
+        &mut self,
+        stack: &mut Stack<'gc, '_>,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+        cont: Cont,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let Value::Function(function) = f else {
+            return Err(Fail::Typed {
+                op: "call",
+                value: f,
+                var: VarRef::None,
+            });
+        };
+        stack.clear();
+        stack.extend(args.iter().copied());
+        self.cont = cont;
+        Ok(Flow::Call(function))
+    }
+
+    /// Delivers the results of a foreign call (on `stack`) as `self.cont` says.
+    fn deliver(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Option<Outcome<'gc>>, Fail<'gc>> {
+        let cont = std::mem::replace(&mut self.cont, Cont::None);
+        let first = stack.get(0);
+        match cont {
+            Cont::None | Cont::Discard | Cont::Unwind => {}
+            Cont::Store { dest } => regs[dest] = first,
+            Cont::Cond { k, negate } => {
+                if (truthy(first) ^ negate) != k {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc += 1;
+                    }
+                }
+            }
+            Cont::Call {
+                dest,
+                want,
+                then_return,
+            } => {
+                let n = stack.len();
+                let count = if want < 0 { n } else { want as usize };
+                if !ensure_len(regs, dest + count.max(1)) {
+                    return Err(Fail::Msg("stack overflow".into()));
+                }
+                for (i, v) in stack.drain(..).take(count).enumerate() {
+                    regs[dest + i] = v;
+                }
+                for slot in regs.iter_mut().skip(dest + n).take(count.saturating_sub(n)) {
+                    *slot = Value::Nil;
+                }
+                if want < 0 {
+                    self.top = dest + n;
+                }
+                if then_return {
+                    return self.do_return(ctx, regs, stack, dest, n);
+                }
+            }
+            Cont::Concat { a, k } => {
+                regs[a + k - 1] = first;
+                if let Flow::Call(f) = self.concat(ctx, regs, stack, a, k)? {
+                    return Ok(Some(Outcome::Call(f)));
+                }
+            }
+        }
+        stack.clear();
+        Ok(None)
+    }
+
+    // ---- returns and closing -------------------------------------------
+
+    /// Whether the current frame has to-be-closed variables at or above `level`.
+    fn has_tbc(&self, level: usize) -> bool {
+        self.tbc.last().is_some_and(|&i| i >= level)
+    }
+
+    /// Calls the `__close` of the last to-be-closed variable (at or above
+    /// `level`), with `err` as its error argument.
+    fn close_one(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        err: Value<'gc>,
+        cont: Cont,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let idx = self.tbc.pop().expect("close_one needs a tbc variable");
+        self.close_upvalues(ctx, regs, idx);
+        let v = regs[idx];
+        let h = metamethod(ctx, v, "__close");
+        if h.is_nil() {
+            return Err(Fail::Msg(format!(
+                "attempt to call a nil value (metamethod 'close')"
+            )));
+        }
+        self.foreign_call(stack, h, &[v, err], cont)
+    }
+
+    /// Returns `n` values at `regs[start..]` from the current frame.
+    fn do_return(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        start: usize,
+        n: usize,
+    ) -> Result<Option<Outcome<'gc>>, Fail<'gc>> {
+        let frame = self.frames.pop().expect("return needs a frame");
+        self.close_upvalues(ctx, regs, frame.base);
+        if self.frames.is_empty() {
+            stack.clear();
+            stack.extend(regs[start..start + n].iter().copied());
+            regs.clear();
+            return Ok(Some(Outcome::Return));
+        }
+        let dest = frame.func;
+        if frame.want < 0 {
+            copy_down(regs, start, dest, n);
+            self.top = dest + n;
+        } else {
+            let want = frame.want as usize;
+            let k = n.min(want);
+            copy_down(regs, start, dest, k);
+            for slot in &mut regs[dest + k..dest + want] {
+                *slot = Value::Nil;
+            }
+        }
+        Ok(None)
+    }
+
+    // ---- metamethod-aware operations -------------------------------------
+
+    fn index(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        mut obj: Value<'gc>,
+        key: Value<'gc>,
+        dest: usize,
+        var: VarRef,
+        regs: &mut [Value<'gc>],
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        for depth in 0..MAX_TAG_LOOP {
+            let handler = match obj {
+                Value::Table(t) => {
+                    let v = t.get_value(key);
+                    if !v.is_nil() {
+                        regs[dest] = v;
+                        return Ok(Flow::Next);
+                    }
+                    match t.metatable() {
+                        None => Value::Nil,
+                        Some(mt) => mt.get(ctx, "__index"),
+                    }
+                }
+                _ => {
+                    let h = metamethod(ctx, obj, "__index");
+                    if h.is_nil() {
+                        return Err(Fail::Typed {
+                            op: "index",
+                            value: obj,
+                            var: if depth == 0 { var } else { VarRef::None },
+                        });
+                    }
+                    h
+                }
+            };
+            match handler {
+                Value::Nil => {
+                    regs[dest] = Value::Nil;
+                    return Ok(Flow::Next);
+                }
+                Value::Function(_) => {
+                    return self.foreign_call(stack, handler, &[obj, key], Cont::Store { dest });
+                }
+                other => obj = other,
+            }
+        }
+        Err(Fail::Msg("'__index' chain too long; possible loop".into()))
+    }
+
+    fn new_index(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        mut obj: Value<'gc>,
+        key: Value<'gc>,
+        val: Value<'gc>,
+        var: VarRef,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        for depth in 0..MAX_TAG_LOOP {
+            let handler = match obj {
+                Value::Table(t) => {
+                    let h = match t.metatable() {
+                        None => Value::Nil,
+                        Some(mt) => {
+                            if t.get_value(key).is_nil() {
+                                mt.get(ctx, "__newindex")
+                            } else {
+                                Value::Nil
+                            }
+                        }
+                    };
+                    if h.is_nil() {
+                        raw_set(ctx, t, key, val)?;
+                        return Ok(Flow::Next);
+                    }
+                    h
+                }
+                _ => {
+                    let h = metamethod(ctx, obj, "__newindex");
+                    if h.is_nil() {
+                        return Err(Fail::Typed {
+                            op: "index",
+                            value: obj,
+                            var: if depth == 0 { var } else { VarRef::None },
+                        });
+                    }
+                    h
+                }
+            };
+            match handler {
+                Value::Function(_) => {
+                    return self.foreign_call(stack, handler, &[obj, key, val], Cont::Discard);
+                }
+                other => obj = other,
+            }
+        }
+        Err(Fail::Msg(
+            "'__newindex' chain too long; possible loop".into(),
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn arith_slow(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        op: ArithOp,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        dest: usize,
+        vars: (VarRef, VarRef),
+        regs: &mut [Value<'gc>],
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let fail = match ops::arith(op, a, b) {
+            Ok(v) => {
+                regs[dest] = v;
+                return Ok(Flow::Next);
+            }
+            Err(f) => f,
+        };
+        match fail {
+            ArithFail::ModZero => return Err(Fail::Msg("attempt to perform 'n%0'".into())),
+            ArithFail::DivZero => return Err(Fail::Msg("attempt to divide by zero".into())),
+            _ => {}
+        }
+        let mut h = metamethod(ctx, a, op.event());
+        if h.is_nil() {
+            h = metamethod(ctx, b, op.event());
+        }
+        if !h.is_nil() {
+            return self.foreign_call(stack, h, &[a, b], Cont::Store { dest });
+        }
+        let is_num = |v: Value<'_>| matches!(v, Value::Integer(_) | Value::Number(_));
+        if op.is_bitwise() {
+            if is_num(a) && is_num(b) {
+                // Name the operand without an integer value.
+                let bad_a = ops::to_num(a).and_then(|n| n.to_i64()).is_none();
+                let var = if bad_a { vars.0 } else { vars.1 };
+                return Err(self.int_error(var));
+            }
+            let (value, var) = if !is_num(a) { (a, vars.0) } else { (b, vars.1) };
+            return Err(Fail::Typed {
+                op: "perform bitwise operation on",
+                value,
+                var,
+            });
+        }
+        let (value, var) = if !is_num(a) && ops::to_num(a).is_none() {
+            (a, vars.0)
+        } else {
+            (b, vars.1)
+        };
+        Err(Fail::Typed {
+            op: "perform arithmetic on",
+            value,
+            var,
+        })
+    }
+
+    fn int_error(&self, var: VarRef) -> Fail<'gc> {
+        Fail::NoInt(var)
+    }
+
+    /// `R[a .. a+k]` concatenated into `R[a]`, right to left, with `__concat`.
+    fn concat(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut [Value<'gc>],
+        stack: &mut Stack<'gc, '_>,
+        a: usize,
+        mut k: usize,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let is_strnum =
+            |v: Value<'_>| matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_));
+        while k > 1 {
+            let top = a + k;
+            let (l, r) = (regs[top - 2], regs[top - 1]);
+            if is_strnum(l) && is_strnum(r) {
+                let mut j = top - 2;
+                while j > a && is_strnum(regs[j - 1]) {
+                    j -= 1;
+                }
+                let mut buf = Vec::new();
+                for v in &regs[j..top] {
+                    match *v {
+                        Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                        Value::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+                        Value::Number(f) => buf.extend_from_slice(float_to_string(f).as_bytes()),
+                        _ => unreachable!("checked string or number"),
+                    }
+                }
+                regs[j] = Value::String(LuaString::from_slice(&ctx, &buf));
+                k = j - a + 1;
+                continue;
+            }
+            let mut h = metamethod(ctx, l, "__concat");
+            if h.is_nil() {
+                h = metamethod(ctx, r, "__concat");
+            }
+            if h.is_nil() {
+                let (value, reg) = if is_strnum(l) {
+                    (r, top - 1)
+                } else {
+                    (l, top - 2)
+                };
+                let var = match self.frames.last() {
+                    Some(f) if reg >= f.base && reg - f.base < 256 => {
+                        VarRef::Reg((reg - f.base) as u8)
+                    }
+                    _ => VarRef::None,
+                };
+                return Err(Fail::Typed {
+                    op: "concatenate",
+                    value,
+                    var,
+                });
+            }
+            return self.foreign_call(stack, h, &[l, r], Cont::Concat { a, k: k - 1 });
+        }
+        Ok(Flow::Next)
+    }
+
+    fn len(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        v: Value<'gc>,
+        dest: usize,
+        var: VarRef,
+        regs: &mut [Value<'gc>],
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        match v {
+            Value::String(s) => {
+                regs[dest] = Value::Integer(s.len());
+                Ok(Flow::Next)
+            }
+            _ => {
+                let h = metamethod(ctx, v, "__len");
+                if !h.is_nil() {
+                    return self.foreign_call(stack, h, &[v, v], Cont::Store { dest });
+                }
+                match v {
+                    Value::Table(t) => {
+                        regs[dest] = Value::Integer(t.length());
+                        Ok(Flow::Next)
+                    }
+                    _ => Err(Fail::Typed {
+                        op: "get length of",
+                        value: v,
+                        var,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// `a == b` with `__eq`; `Some` when decided without a call.
+    fn equal(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        k: bool,
+    ) -> Result<Result<bool, Function<'gc>>, Fail<'gc>> {
+        if let Some(r) = ops::raw_eq(a, b) {
+            return Ok(Ok(r));
+        }
+        let mut h = metamethod(ctx, a, "__eq");
+        if h.is_nil() {
+            h = metamethod(ctx, b, "__eq");
+        }
+        if h.is_nil() {
+            return Ok(Ok(false));
+        }
+        match self.foreign_call(stack, h, &[a, b], Cont::Cond { k, negate: false })? {
+            Flow::Call(f) => Ok(Err(f)),
+            Flow::Next => Ok(Ok(false)),
+        }
+    }
+
+    /// `a < b` (`le`: `a <= b`) with `__lt`/`__le`.
+    fn less(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        le: bool,
+        k: bool,
+    ) -> Result<Result<bool, Function<'gc>>, Fail<'gc>> {
+        if let Some(r) = ops::raw_lt(a, b, le) {
+            return Ok(Ok(r));
+        }
+        let event = if le { "__le" } else { "__lt" };
+        let mut h = metamethod(ctx, a, event);
+        if h.is_nil() {
+            h = metamethod(ctx, b, event);
+        }
+        if h.is_nil() {
+            let (ta, tb) = (type_name(ctx, a), type_name(ctx, b));
+            return Err(Fail::Msg(if ta == tb {
+                format!("attempt to compare two {ta} values")
+            } else {
+                format!("attempt to compare {ta} with {tb}")
+            }));
+        }
+        match self.foreign_call(stack, h, &[a, b], Cont::Cond { k, negate: false })? {
+            Flow::Call(f) => Ok(Err(f)),
+            Flow::Next => Ok(Ok(false)),
+        }
+    }
+
+    /// Calls the value at `regs[func]` with `nargs` arguments above it: a
+    /// frame for our closures, the executor for anything else.
+    fn call(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        func: usize,
+        mut nargs: usize,
+        want: i32,
+        then_return: bool,
+        var: VarRef,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        for depth in 0..MAX_TAG_LOOP {
+            let f = regs[func];
+            match f {
+                Value::Function(function) => {
+                    if let Function::Callback(cb) = function {
+                        if let Some(cl) = self.lookup(ctx, cb) {
+                            if then_return {
+                                // Proper tail call: replace the current frame.
+                                let frame = self.frames.pop().expect("tail call needs a frame");
+                                self.close_upvalues(ctx, regs, frame.base);
+                                regs.copy_within(func..func + nargs + 1, frame.func);
+                                self.push_frame(regs, cl, frame.func, nargs, frame.want)?;
+                            } else {
+                                self.push_frame(regs, cl, func, nargs, want)?;
+                            }
+                            return Ok(Flow::Next);
+                        }
+                    }
+                    let args: Vec<Value<'gc>> = regs[func + 1..func + 1 + nargs].to_vec();
+                    return self.foreign_call(
+                        stack,
+                        f,
+                        &args,
+                        Cont::Call {
+                            dest: func,
+                            want,
+                            then_return,
+                        },
+                    );
+                }
+                _ => {
+                    let h = metamethod(ctx, f, "__call");
+                    if h.is_nil() {
+                        return Err(Fail::Typed {
+                            op: "call",
+                            value: f,
+                            var: if depth == 0 { var } else { VarRef::None },
+                        });
+                    }
+                    if !ensure_len(regs, func + nargs + 2) {
+                        return Err(Fail::Msg("stack overflow".into()));
+                    }
+                    regs.copy_within(func..func + nargs + 1, func + 1);
+                    regs[func] = h;
+                    nargs += 1;
+                }
+            }
+        }
+        Err(Fail::Msg("'__call' chain too long; possible loop".into()))
+    }
+
+    /// The closure behind `cb` when it is one of ours (cached).
+    #[inline]
+    fn lookup(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        if let Some((c, cl)) = self.cache[slot] {
+            if c == cb {
+                return Some(cl);
+            }
+        }
+        let cl = self.registry.lookup(&ctx, cb)?;
+        self.cache[slot] = Some((cb, cl));
+        Some(cl)
+    }
+
+    // ---- the loop ---------------------------------------------------------
+
+    fn run(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if !matches!(self.cont, Cont::None) {
+            super::set_call_site(ctx, None);
+        }
+        let regs_gc = self.regs;
+        let mut guard = regs_gc.borrow_mut(&ctx);
+        let regs: &mut Vec<Value<'gc>> = &mut guard;
+        let mut fuel = exec.fuel().remaining().max(1);
+        let start_fuel = fuel;
+        let outcome = loop {
+            if let Some(err) = self.unwinding.clone() {
+                self.cont = Cont::None;
+                if self.has_tbc(0) {
+                    let ev = crate::stdlib::check::error_value(ctx, &err);
+                    match self.close_one(ctx, regs, stack, ev, Cont::Unwind) {
+                        Ok(Flow::Call(f)) => break Ok(Outcome::Call(f)),
+                        Ok(Flow::Next) => continue,
+                        Err(fail) => {
+                            let e = self.error_of(ctx, fail);
+                            self.unwinding = Some(e);
+                            continue;
+                        }
+                    }
+                }
+                self.close_upvalues(ctx, regs, 0);
+                self.frames.clear();
+                regs.clear();
+                self.unwinding = None;
+                break Err(err);
+            }
+            let r = if !matches!(self.cont, Cont::None) {
+                self.deliver(ctx, regs, stack)
+            } else {
+                Ok(None)
+            };
+            let r = match r {
+                Ok(Some(o)) => Ok(o),
+                Ok(None) => self.dispatch(ctx, regs, stack, &mut fuel),
+                Err(f) => Err(f),
+            };
+            match r {
+                Ok(o) => break Ok(o),
+                Err(fail) => {
+                    let e = self.error_of(ctx, fail);
+                    self.cont = Cont::None;
+                    self.unwinding = Some(e);
+                }
+            }
+        };
+        drop(guard);
+        let used = start_fuel - fuel;
+        exec.fuel().consume(used);
+        match outcome {
+            Ok(Outcome::Return) => {
+                self.leave(ctx);
+                Ok(SequencePoll::Return)
+            }
+            Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
+            Ok(Outcome::Call(function)) => {
+                let site = self.frames.last().map(|f| {
+                    let p = &f.closure.proto;
+                    (p.chunk_id.clone(), p.proto.line_at(f.pc.saturating_sub(1)))
+                });
+                super::set_call_site(ctx, site);
+                Ok(SequencePoll::Call {
+                    function,
+                    is_tail: false,
+                })
+            }
+            Err(e) => {
+                self.leave(ctx);
+                Err(e)
+            }
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        fuel: &mut i32,
+    ) -> Result<Outcome<'gc>, Fail<'gc>> {
+        'frames: loop {
+            let fi = self.frames.len() - 1;
+            let frame = &self.frames[fi];
+            let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+            let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
+            let code: &'gc [Op] = &proto.proto.code;
+            let k: &'gc [Value<'gc>] = &proto.constants;
+            let base = frame.base;
+            let mut pc = frame.pc;
+
+            macro_rules! save {
+                () => {
+                    self.frames[fi].pc = pc;
+                };
+            }
+            macro_rules! t {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(f) => {
+                            save!();
+                            return Err(f);
+                        }
+                    }
+                };
+            }
+            // Runs a step that may call through the executor.
+            macro_rules! flow {
+                ($e:expr) => {{
+                    save!();
+                    match $e {
+                        Ok(Flow::Next) => {}
+                        Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                        Err(f) => return Err(f),
+                    }
+                }};
+            }
+            macro_rules! arith {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                    let (x, y) = ($x, $y);
+                    match (x, y) {
+                        (Value::Integer(i), Value::Integer(j)) => {
+                            regs[base + $a as usize] = $ii(i, j)
+                        }
+                        (Value::Number(f), Value::Number(g)) => {
+                            regs[base + $a as usize] = Value::Number($ff(f, g))
+                        }
+                        _ => flow!(self.arith_slow(
+                            ctx,
+                            stack,
+                            $op,
+                            x,
+                            y,
+                            base + $a as usize,
+                            $vars,
+                            regs
+                        )),
+                    }
+                }};
+            }
+            macro_rules! arith_only_slow {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr) => {{
+                    let (x, y) = ($x, $y);
+                    flow!(self.arith_slow(ctx, stack, $op, x, y, base + $a as usize, $vars, regs))
+                }};
+            }
+            macro_rules! cond {
+                ($res:expr, $k:expr) => {{
+                    match $res {
+                        Ok(r) => {
+                            if r != $k {
+                                pc += 1;
+                            }
+                        }
+                        Err(f) => return Ok(Outcome::Call(f)),
+                    }
+                }};
+            }
+
+            loop {
+                if *fuel <= 0 {
+                    save!();
+                    return Ok(Outcome::Pending);
+                }
+                *fuel -= 1;
+                let Some(&op) = code.get(pc) else {
+                    save!();
+                    return Err(Fail::Msg(
+                        "internal error: ran past the end of the code".into(),
+                    ));
+                };
+                pc += 1;
+                match op {
+                    Op::Move { a, b } => regs[base + a as usize] = regs[base + b as usize],
+                    Op::LoadI { a, i } => regs[base + a as usize] = Value::Integer(i as i64),
+                    Op::LoadF { a, i } => regs[base + a as usize] = Value::Number(i as f64),
+                    Op::LoadK { a, k: kk } => regs[base + a as usize] = k[kk as usize],
+                    Op::LoadFalse { a } => regs[base + a as usize] = Value::Boolean(false),
+                    Op::LFalseSkip { a } => {
+                        regs[base + a as usize] = Value::Boolean(false);
+                        pc += 1;
+                    }
+                    Op::LoadTrue { a } => regs[base + a as usize] = Value::Boolean(true),
+                    Op::LoadNil { a, n } => {
+                        for slot in &mut regs[base + a as usize..=base + a as usize + n as usize] {
+                            *slot = Value::Nil;
+                        }
+                    }
+                    Op::GetUpval { a, b } => {
+                        regs[base + a as usize] = self.get_upvalue(regs, cl.upvalues[b as usize])
+                    }
+                    Op::SetUpval { a, b } => {
+                        let v = regs[base + a as usize];
+                        self.set_upvalue(ctx, regs, cl.upvalues[b as usize], v);
+                    }
+                    Op::GetTabUp { a, up, k: kk } => {
+                        let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                        let key = k[kk as usize];
+                        if let Value::Table(tt) = t {
+                            let v = tt.get_value(key);
+                            if !v.is_nil() || tt.metatable().is_none() {
+                                regs[base + a as usize] = v;
+                                continue;
+                            }
+                        }
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Up(up),
+                            regs
+                        ))
+                    }
+                    Op::GetTable { a, b, c } => {
+                        let t = regs[base + b as usize];
+                        let key = regs[base + c as usize];
+                        if let Value::Table(tt) = t {
+                            let v = tt.get_value(key);
+                            if !v.is_nil() || tt.metatable().is_none() {
+                                regs[base + a as usize] = v;
+                                continue;
+                            }
+                        }
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
+                    }
+                    Op::GetI { a, b, c } => {
+                        let t = regs[base + b as usize];
+                        let key = Value::Integer(c as i64);
+                        if let Value::Table(tt) = t {
+                            let v = tt.get_value(key);
+                            if !v.is_nil() || tt.metatable().is_none() {
+                                regs[base + a as usize] = v;
+                                continue;
+                            }
+                        }
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
+                    }
+                    Op::GetField { a, b, k: kk } => {
+                        let t = regs[base + b as usize];
+                        let key = k[kk as usize];
+                        if let Value::Table(tt) = t {
+                            let v = tt.get_value(key);
+                            if !v.is_nil() || tt.metatable().is_none() {
+                                regs[base + a as usize] = v;
+                                continue;
+                            }
+                        }
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            t,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
+                    }
+                    Op::SetTabUp { up, k: kk, c, kc } => {
+                        let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                        let key = k[kk as usize];
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
+                        if let Value::Table(tt) = t {
+                            if tt.metatable().is_none() {
+                                t!(raw_set(ctx, tt, key, v));
+                                continue;
+                            }
+                        }
+                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
+                    }
+                    Op::SetTable { a, b, c, kc } => {
+                        let t = regs[base + a as usize];
+                        let key = regs[base + b as usize];
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
+                        if let Value::Table(tt) = t {
+                            if tt.metatable().is_none() {
+                                t!(raw_set(ctx, tt, key, v));
+                                continue;
+                            }
+                        }
+                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                    }
+                    Op::SetI { a, b, c, kc } => {
+                        let t = regs[base + a as usize];
+                        let key = Value::Integer(b as i64);
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
+                        if let Value::Table(tt) = t {
+                            if tt.metatable().is_none() {
+                                t!(raw_set(ctx, tt, key, v));
+                                continue;
+                            }
+                        }
+                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                    }
+                    Op::SetField { a, k: kk, c, kc } => {
+                        let t = regs[base + a as usize];
+                        let key = k[kk as usize];
+                        let v = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
+                        if let Value::Table(tt) = t {
+                            if tt.metatable().is_none() {
+                                t!(raw_set(ctx, tt, key, v));
+                                continue;
+                            }
+                        }
+                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                    }
+                    Op::NewTable { a, .. } => {
+                        regs[base + a as usize] = Value::Table(Table::new(&ctx));
+                    }
+                    Op::SelfOp { a, b, c, kc } => {
+                        let obj = regs[base + b as usize];
+                        let key = if kc {
+                            k[c as usize]
+                        } else {
+                            regs[base + c as usize]
+                        };
+                        regs[base + a as usize + 1] = obj;
+                        if let Value::Table(tt) = obj {
+                            let v = tt.get_value(key);
+                            if !v.is_nil() || tt.metatable().is_none() {
+                                regs[base + a as usize] = v;
+                                continue;
+                            }
+                        }
+                        flow!(self.index(
+                            ctx,
+                            stack,
+                            obj,
+                            key,
+                            base + a as usize,
+                            VarRef::Reg(b),
+                            regs
+                        ))
+                    }
+
+                    Op::AddI { a, b, i } => arith!(
+                        ArithOp::Add,
+                        a,
+                        regs[base + b as usize],
+                        Value::Integer(i as i64),
+                        (VarRef::Reg(b), VarRef::None),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::AddK { a, b, k: kk } => arith!(
+                        ArithOp::Add,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::SubK { a, b, k: kk } => arith!(
+                        ArithOp::Sub,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                        |x: f64, y: f64| x - y
+                    ),
+                    Op::MulK { a, b, k: kk } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
+                    Op::ModK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::Mod,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::PowK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::Pow,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::DivK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::Div,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::IDivK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::IDiv,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::BAndK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::BAnd,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::BOrK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::BOr,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::BXorK { a, b, k: kk } => arith_only_slow!(
+                        ArithOp::BXor,
+                        a,
+                        regs[base + b as usize],
+                        k[kk as usize],
+                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                    ),
+                    Op::ShrI { a, b, i } => arith_only_slow!(
+                        ArithOp::Shr,
+                        a,
+                        regs[base + b as usize],
+                        Value::Integer(i as i64),
+                        (VarRef::Reg(b), VarRef::None)
+                    ),
+                    Op::ShlI { a, b, i } => arith_only_slow!(
+                        ArithOp::Shl,
+                        a,
+                        Value::Integer(i as i64),
+                        regs[base + b as usize],
+                        (VarRef::None, VarRef::Reg(b))
+                    ),
+                    Op::Add { a, b, c } => arith!(
+                        ArithOp::Add,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::Sub { a, b, c } => arith!(
+                        ArithOp::Sub,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                        |x: f64, y: f64| x - y
+                    ),
+                    Op::Mul { a, b, c } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
+                    Op::Mod { a, b, c } => arith_only_slow!(
+                        ArithOp::Mod,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::Pow { a, b, c } => arith_only_slow!(
+                        ArithOp::Pow,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::Div { a, b, c } => arith!(
+                        ArithOp::Div,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Value::Number(x as f64 / y as f64),
+                        |x: f64, y: f64| x / y
+                    ),
+                    Op::IDiv { a, b, c } => arith_only_slow!(
+                        ArithOp::IDiv,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::BAnd { a, b, c } => arith_only_slow!(
+                        ArithOp::BAnd,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::BOr { a, b, c } => arith_only_slow!(
+                        ArithOp::BOr,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::BXor { a, b, c } => arith_only_slow!(
+                        ArithOp::BXor,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::Shl { a, b, c } => arith_only_slow!(
+                        ArithOp::Shl,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::Shr { a, b, c } => arith_only_slow!(
+                        ArithOp::Shr,
+                        a,
+                        regs[base + b as usize],
+                        regs[base + c as usize],
+                        (VarRef::Reg(b), VarRef::Reg(c))
+                    ),
+                    Op::Unm { a, b } => {
+                        let v = regs[base + b as usize];
+                        match v {
+                            Value::Integer(i) => {
+                                regs[base + a as usize] = Value::Integer(i.wrapping_neg())
+                            }
+                            Value::Number(f) => regs[base + a as usize] = Value::Number(-f),
+                            _ => flow!(self.arith_slow(
+                                ctx,
+                                stack,
+                                ArithOp::Unm,
+                                v,
+                                v,
+                                base + a as usize,
+                                (VarRef::Reg(b), VarRef::Reg(b)),
+                                regs
+                            )),
+                        }
+                    }
+                    Op::BNot { a, b } => {
+                        let v = regs[base + b as usize];
+                        match v {
+                            Value::Integer(i) => regs[base + a as usize] = Value::Integer(!i),
+                            _ => flow!(self.arith_slow(
+                                ctx,
+                                stack,
+                                ArithOp::BNot,
+                                v,
+                                v,
+                                base + a as usize,
+                                (VarRef::Reg(b), VarRef::Reg(b)),
+                                regs
+                            )),
+                        }
+                    }
+                    Op::Not { a, b } => {
+                        regs[base + a as usize] = Value::Boolean(!truthy(regs[base + b as usize]))
+                    }
+                    Op::Len { a, b } => {
+                        let v = regs[base + b as usize];
+                        flow!(self.len(ctx, stack, v, base + a as usize, VarRef::Reg(b), regs))
+                    }
+                    Op::Concat { a, n } => {
+                        flow!(self.concat(ctx, regs, stack, base + a as usize, n as usize))
+                    }
+
+                    Op::Close { a } => {
+                        let level = base + a as usize;
+                        self.close_upvalues(ctx, regs, level);
+                        if self.has_tbc(level) {
+                            // Re-run this instruction after the handler.
+                            pc -= 1;
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                        }
+                    }
+                    Op::Tbc { a } => {
+                        let v = regs[base + a as usize];
+                        if truthy(v) {
+                            if !closable(ctx, v) {
+                                let name = proto
+                                    .proto
+                                    .local_name(a as usize + 1, pc - 1)
+                                    .unwrap_or("?")
+                                    .to_string();
+                                t!(Err(Fail::Msg(format!(
+                                    "variable '{name}' got a non-closable value"
+                                ))));
+                            }
+                            self.tbc.push(base + a as usize);
+                        }
+                    }
+                    Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
+                    Op::Eq { a, b, k: kk } => {
+                        save!();
+                        let res = t!(self.equal(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            kk
+                        ));
+                        cond!(res, kk)
+                    }
+                    Op::Lt { a, b, k: kk } => {
+                        save!();
+                        let res = t!(self.less(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            false,
+                            kk
+                        ));
+                        cond!(res, kk)
+                    }
+                    Op::Le { a, b, k: kk } => {
+                        save!();
+                        let res = t!(self.less(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            regs[base + b as usize],
+                            true,
+                            kk
+                        ));
+                        cond!(res, kk)
+                    }
+                    Op::EqK { a, c, k: kk } => {
+                        let r =
+                            ops::raw_eq(regs[base + a as usize], k[c as usize]).unwrap_or(false);
+                        if r != kk {
+                            pc += 1;
+                        }
+                    }
+                    Op::EqI { a, i, k: kk } => {
+                        let r = ops::raw_eq(regs[base + a as usize], Value::Integer(i as i64))
+                            .unwrap_or(false);
+                        if r != kk {
+                            pc += 1;
+                        }
+                    }
+                    Op::LtI { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Integer(v) => Ok(v < i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LeI { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Integer(v) => Ok(v <= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GtI { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Integer(v) => Ok(v > i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GeI { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Integer(v) => Ok(v >= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::Test { a, k: kk } => {
+                        if truthy(regs[base + a as usize]) != kk {
+                            pc += 1;
+                        }
+                    }
+                    Op::TestSet { a, b, k: kk } => {
+                        let v = regs[base + b as usize];
+                        if truthy(v) != kk {
+                            pc += 1;
+                        } else {
+                            regs[base + a as usize] = v;
+                        }
+                    }
+
+                    Op::Call { a, b, c } => {
+                        let func = base + a as usize;
+                        let nargs = if b == 0 {
+                            self.top.saturating_sub(func + 1)
+                        } else {
+                            b as usize - 1
+                        };
+                        save!();
+                        match self.call(
+                            ctx,
+                            regs,
+                            stack,
+                            func,
+                            nargs,
+                            c as i32 - 1,
+                            false,
+                            VarRef::Reg(a),
+                        ) {
+                            Ok(Flow::Next) => continue 'frames,
+                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Err(f) => return Err(f),
+                        }
+                    }
+                    Op::TailCall { a, b } => {
+                        let func = base + a as usize;
+                        let nargs = if b == 0 {
+                            self.top.saturating_sub(func + 1)
+                        } else {
+                            b as usize - 1
+                        };
+                        save!();
+                        match self.call(ctx, regs, stack, func, nargs, -1, true, VarRef::Reg(a)) {
+                            Ok(Flow::Next) => continue 'frames,
+                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Err(f) => return Err(f),
+                        }
+                    }
+                    Op::Return { a, b } => {
+                        let start = base + a as usize;
+                        let n = if b == 0 {
+                            self.top.saturating_sub(start)
+                        } else {
+                            b as usize - 1
+                        };
+                        if self.has_tbc(base) {
+                            pc -= 1;
+                            self.close_upvalues(ctx, regs, base);
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            continue;
+                        }
+                        save!();
+                        if let Some(o) = self.do_return(ctx, regs, stack, start, n)? {
+                            return Ok(o);
+                        }
+                        continue 'frames;
+                    }
+                    Op::Return0 => {
+                        if self.has_tbc(base) {
+                            pc -= 1;
+                            self.close_upvalues(ctx, regs, base);
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            continue;
+                        }
+                        save!();
+                        if let Some(o) = self.do_return(ctx, regs, stack, base, 0)? {
+                            return Ok(o);
+                        }
+                        continue 'frames;
+                    }
+                    Op::Return1 { a } => {
+                        if self.has_tbc(base) {
+                            pc -= 1;
+                            self.close_upvalues(ctx, regs, base);
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            continue;
+                        }
+                        save!();
+                        if let Some(o) = self.do_return(ctx, regs, stack, base + a as usize, 1)? {
+                            return Ok(o);
+                        }
+                        continue 'frames;
+                    }
+
+                    Op::ForLoop { a, bx } => {
+                        let ra = base + a as usize;
+                        match (regs[ra], regs[ra + 1], regs[ra + 2]) {
+                            (Value::Integer(idx), Value::Integer(count), Value::Integer(step)) => {
+                                let count = count as u64;
+                                if count > 0 {
+                                    let idx = idx.wrapping_add(step);
+                                    regs[ra + 1] = Value::Integer((count - 1) as i64);
+                                    regs[ra] = Value::Integer(idx);
+                                    regs[ra + 3] = Value::Integer(idx);
+                                    pc -= bx as usize;
+                                }
+                            }
+                            (Value::Number(idx), Value::Number(limit), Value::Number(step)) => {
+                                let idx = idx + step;
+                                let go = if step > 0.0 {
+                                    idx <= limit
+                                } else {
+                                    limit <= idx
+                                };
+                                if go {
+                                    regs[ra] = Value::Number(idx);
+                                    regs[ra + 3] = Value::Number(idx);
+                                    pc -= bx as usize;
+                                }
+                            }
+                            _ => t!(Err(Fail::Msg("internal error: bad 'for' state".into()))),
+                        }
+                    }
+                    Op::ForPrep { a, bx } => {
+                        let ra = base + a as usize;
+                        let skip = t!(for_prep(regs, ra));
+                        if skip {
+                            pc += bx as usize + 1;
+                        }
+                    }
+                    Op::TForPrep { a, bx } => {
+                        let ra = base + a as usize;
+                        let v = regs[ra + 3];
+                        if truthy(v) {
+                            if !closable(ctx, v) {
+                                t!(Err(Fail::Msg(
+                                    "variable '(for state)' got a non-closable value".into()
+                                )));
+                            }
+                            self.tbc.push(ra + 3);
+                        }
+                        pc += bx as usize;
+                    }
+                    Op::TForCall { a, c } => {
+                        let ra = base + a as usize;
+                        if !ensure_len(regs, ra + 7) {
+                            t!(Err(Fail::Msg("stack overflow".into())));
+                        }
+                        regs[ra + 4] = regs[ra];
+                        regs[ra + 5] = regs[ra + 1];
+                        regs[ra + 6] = regs[ra + 2];
+                        save!();
+                        match self.call(
+                            ctx,
+                            regs,
+                            stack,
+                            ra + 4,
+                            2,
+                            c as i32,
+                            false,
+                            VarRef::Reg(a),
+                        ) {
+                            Ok(Flow::Next) => continue 'frames,
+                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Err(f) => return Err(f),
+                        }
+                    }
+                    Op::TForLoop { a, bx } => {
+                        let ra = base + a as usize;
+                        let v = regs[ra + 4];
+                        if !v.is_nil() {
+                            regs[ra + 2] = v;
+                            pc -= bx as usize;
+                        }
+                    }
+
+                    Op::SetList { a, b, c } => {
+                        let ra = base + a as usize;
+                        let n = if b == 0 {
+                            self.top.saturating_sub(ra + 1)
+                        } else {
+                            b as usize
+                        };
+                        if let Value::Table(t) = regs[ra] {
+                            for i in 1..=n {
+                                let v = regs.get(ra + i).copied().unwrap_or_default();
+                                let key = Value::Integer(c as i64 + i as i64);
+                                t!(raw_set(ctx, t, key, v));
+                            }
+                        }
+                    }
+                    Op::Closure { a, p } => {
+                        let child = proto.protos[p as usize];
+                        let mut ups = Vec::with_capacity(child.proto.upvalues.len());
+                        for desc in &child.proto.upvalues {
+                            if desc.in_stack {
+                                ups.push(self.find_upvalue(ctx, base + desc.index as usize));
+                            } else {
+                                ups.push(cl.upvalues[desc.index as usize]);
+                            }
+                        }
+                        let closure = Gc::new(
+                            &ctx,
+                            LuaClosure {
+                                proto: child,
+                                upvalues: ups.into_boxed_slice(),
+                            },
+                        );
+                        regs[base + a as usize] =
+                            Value::Function(super::closure_function(ctx, closure));
+                    }
+                    Op::VarArg { a, c } => {
+                        let ra = base + a as usize;
+                        let nv = self.frames[fi].nvarargs;
+                        let vstart = base - nv;
+                        let n = if c == 0 { nv } else { c as usize - 1 };
+                        if !ensure_len(regs, ra + n + 1) {
+                            t!(Err(Fail::Msg("stack overflow".into())));
+                        }
+                        for i in 0..n {
+                            regs[ra + i] = if i < nv { regs[vstart + i] } else { Value::Nil };
+                        }
+                        if c == 0 {
+                            self.top = ra + n;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `bad 'for' limit (number expected, got table)`.
+fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
+    let tname = match v {
+        Value::Nil => "nil".to_string(),
+        other => other.type_name().to_string(),
+    };
+    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+}
+
+/// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.
+fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> {
+    let (init, limit, step) = (regs[ra], regs[ra + 1], regs[ra + 2]);
+    if let (Value::Integer(init), Value::Integer(step)) = (init, step) {
+        if step == 0 {
+            return Err(Fail::Msg("'for' step is zero".into()));
+        }
+        let limit = match limit {
+            Value::Integer(l) => l,
+            other => match ops::to_num(other) {
+                None => return Err(for_error("limit", other)),
+                Some(n) => {
+                    let f = n.to_f64();
+                    let fl = if step < 0 { f.ceil() } else { f.floor() };
+                    match crate::number::float_to_i64(fl) {
+                        Some(i) => i,
+                        None => {
+                            if f.is_nan() {
+                                return Ok(true);
+                            }
+                            if f > 0.0 {
+                                if step < 0 {
+                                    return Ok(true);
+                                }
+                                i64::MAX
+                            } else {
+                                if step > 0 {
+                                    return Ok(true);
+                                }
+                                i64::MIN
+                            }
+                        }
+                    }
+                }
+            },
+        };
+        if if step > 0 { init > limit } else { init < limit } {
+            return Ok(true);
+        }
+        let count = if step > 0 {
+            (limit as u64).wrapping_sub(init as u64) / step as u64
+        } else {
+            let s = (step.wrapping_add(1)).wrapping_neg() as u64 + 1;
+            (init as u64).wrapping_sub(limit as u64) / s
+        };
+        regs[ra + 1] = Value::Integer(count as i64);
+        regs[ra + 3] = Value::Integer(init);
+        return Ok(false);
+    }
+    let to_f = |v: Value<'gc>, what: &str| -> Result<f64, Fail<'gc>> {
+        ops::to_num(v)
+            .map(|n| n.to_f64())
+            .ok_or_else(|| for_error(what, v))
+    };
+    let flimit = to_f(limit, "limit")?;
+    let fstep = to_f(step, "step")?;
+    let finit = to_f(init, "initial value")?;
+    if fstep == 0.0 {
+        return Err(Fail::Msg("'for' step is zero".into()));
+    }
+    regs[ra] = Value::Number(finit);
+    regs[ra + 1] = Value::Number(flimit);
+    regs[ra + 2] = Value::Number(fstep);
+    regs[ra + 3] = Value::Number(finit);
+    Ok(if fstep > 0.0 {
+        flimit < finit
+    } else {
+        finit < flimit
+    })
+}
+
+impl<'gc> Sequence<'gc> for Interp<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.run(ctx, &mut exec, &mut stack)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        // A failing __close handler replaces the error being propagated.
+        self.cont = Cont::None;
+        super::set_call_site(ctx, None);
+        stack.clear();
+        self.unwinding = Some(error);
+        self.run(ctx, &mut exec, &mut stack)
+    }
+}

@@ -1,0 +1,313 @@
+//! The project's own Lua 5.4 interpreter: runs [`crate::bytecode::Proto`]s
+//! inside piccolo's runtime.
+//!
+//! A compiled Lua function is an ordinary piccolo function
+//! (`Value::Function(Function::Callback(..))`), so the stdlib, `pcall`,
+//! coroutines and host calls take it like any other. Calling it from outside
+//! starts one interpreter [`Sequence`](piccolo::Sequence) (an *entry*);
+//! inside an entry, Lua->Lua calls stay on the interpreter's own frame and
+//! register stacks (no Rust recursion, proper tail calls), and foreign
+//! functions (stdlib callbacks, host functions, metamethods) are called
+//! through the executor, so coroutine yields and host calls pass through.
+//! Fuel is spent per instruction; when it runs out the entry returns
+//! `Pending`, so slicing, stop, pause and fuel limits behave as with
+//! piccolo's own VM.
+//!
+//! Recognising "one of ours" from a `Callback` uses a side registry from
+//! the callback's address to weak pointers (no `unsafe`).
+
+mod exec;
+mod names;
+mod ops;
+
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+    rc::Rc,
+};
+
+use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation, Rootable};
+use piccolo::{
+    callback::CallbackInner, BoxSequence, Callback, CallbackReturn, Context, Function, Singleton,
+    Thread, Value,
+};
+
+use crate::bytecode::{Constant, Proto, UpvalueDesc};
+
+pub use crate::verify::{verify, VerifyError};
+
+/// The register stack of one entry, shared with the open upvalues that
+/// point into it.
+pub(crate) type RegStack<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
+
+/// An upvalue: open (a register of some entry's stack) or closed (its own value).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub enum UpState<'gc> {
+    Open { stack: RegStack<'gc>, index: usize },
+    Closed(Value<'gc>),
+}
+
+/// A shared upvalue cell.
+pub type UpvalueCell<'gc> = Gc<'gc, RefLock<UpState<'gc>>>;
+
+/// A prototype prepared for running: the plain [`Proto`] (code, lines,
+/// debug names) plus its constants as Lua values and its nested prototypes.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ProtoRt<'gc> {
+    /// The plain prototype (its `protos` moved into [`ProtoRt::protos`]).
+    #[collect(require_static)]
+    pub proto: Box<Proto>,
+    /// The chunk name as Lua shows it (`luaO_chunkid`).
+    #[collect(require_static)]
+    pub chunk_id: Rc<str>,
+    pub constants: Box<[Value<'gc>]>,
+    pub protos: Box<[Gc<'gc, ProtoRt<'gc>>]>,
+}
+
+impl<'gc> ProtoRt<'gc> {
+    /// Prepares `proto` (already verified) and its nested prototypes.
+    pub fn new(ctx: Context<'gc>, proto: Proto) -> Gc<'gc, ProtoRt<'gc>> {
+        let chunk_id: Rc<str> =
+            crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
+        Self::build(ctx, proto, &chunk_id)
+    }
+
+    fn build(ctx: Context<'gc>, mut proto: Proto, chunk_id: &Rc<str>) -> Gc<'gc, ProtoRt<'gc>> {
+        let children = std::mem::take(&mut proto.protos);
+        let protos: Box<[_]> = children
+            .into_iter()
+            .map(|p| Self::build(ctx, p, chunk_id))
+            .collect();
+        let constants: Box<[_]> = proto
+            .constants
+            .iter()
+            .map(|c| match c {
+                Constant::Nil => Value::Nil,
+                Constant::Boolean(b) => Value::Boolean(*b),
+                Constant::Integer(i) => Value::Integer(*i),
+                Constant::Float(f) => Value::Number(*f),
+                Constant::String(s) => Value::String(ctx.intern(s)),
+            })
+            .collect();
+        Gc::new(
+            &ctx,
+            ProtoRt {
+                proto: Box::new(proto),
+                chunk_id: chunk_id.clone(),
+                constants,
+                protos,
+            },
+        )
+    }
+}
+
+/// A closure of the project's core: a prototype and its upvalues.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct LuaClosure<'gc> {
+    pub proto: Gc<'gc, ProtoRt<'gc>>,
+    pub upvalues: Box<[UpvalueCell<'gc>]>,
+}
+
+impl<'gc> LuaClosure<'gc> {
+    /// The upvalue descriptions of this closure's prototype.
+    pub fn upvalue_descs(&self) -> &[UpvalueDesc] {
+        &self.proto.proto.upvalues
+    }
+}
+
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64 >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
+
+/// Callback address -> (the callback, its closure), both weak.
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+struct RegistryState<'gc> {
+    map: PtrMap<(
+        GcWeak<'gc, CallbackInner<'gc>>,
+        GcWeak<'gc, LuaClosure<'gc>>,
+    )>,
+    prune_at: usize,
+    /// Thread address -> (the thread, entries of this core running on it):
+    /// the C-stack-like limit on nested entries.
+    depth: PtrMap<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
+    depth_prune_at: usize,
+}
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct Registry<'gc>(Gc<'gc, RefLock<RegistryState<'gc>>>);
+
+impl<'gc> Singleton<'gc> for Registry<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        Registry(Gc::new(
+            &ctx,
+            RefLock::new(RegistryState {
+                prune_at: 1024,
+                depth_prune_at: 256,
+                ..Default::default()
+            }),
+        ))
+    }
+}
+
+impl<'gc> Registry<'gc> {
+    pub(crate) fn get(ctx: Context<'gc>) -> Self {
+        *ctx.singleton::<Rootable![Registry<'_>]>()
+    }
+
+    /// The closure behind `cb` when it is one of ours.
+    #[inline]
+    pub(crate) fn lookup(
+        self,
+        mc: &Mutation<'gc>,
+        cb: Callback<'gc>,
+    ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let inner = cb.into_inner();
+        let state = self.0.borrow();
+        let (wcb, wcl) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
+        let live = wcb.upgrade(mc)?;
+        if !Gc::ptr_eq(live, inner) {
+            return None;
+        }
+        wcl.upgrade(mc)
+    }
+
+    fn register(self, mc: &Mutation<'gc>, cb: Callback<'gc>, cl: Gc<'gc, LuaClosure<'gc>>) {
+        let mut state = self.0.borrow_mut(mc);
+        let inner = cb.into_inner();
+        state.map.insert(
+            Gc::as_ptr(inner) as usize,
+            (Gc::downgrade(inner), Gc::downgrade(cl)),
+        );
+        if state.map.len() >= state.prune_at {
+            state.map.retain(|_, (w, _)| w.upgrade(mc).is_some());
+            state.prune_at = (state.map.len() * 2).max(1024);
+        }
+    }
+
+    /// Counts one more entry on `thread`; false when the limit is reached.
+    pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
+        let mut state = self.0.borrow_mut(mc);
+        let inner = thread.into_inner();
+        let key = Gc::as_ptr(inner) as usize;
+        if state.depth.len() > 256 {
+            state
+                .depth
+                .retain(|_, (w, n)| *n > 0 && w.upgrade(mc).is_some());
+        }
+        let entry = state.depth.entry(key).or_insert((Gc::downgrade(inner), 0));
+        if !GcWeak::ptr_eq(entry.0, Gc::downgrade(inner)) {
+            *entry = (Gc::downgrade(inner), 0);
+        }
+        if entry.1 >= MAX_ENTRY_DEPTH {
+            return false;
+        }
+        entry.1 += 1;
+        true
+    }
+
+    /// Counts one entry less on `thread`.
+    pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>) {
+        let mut state = self.0.borrow_mut(mc);
+        let key = Gc::as_ptr(thread.into_inner()) as usize;
+        if let Some(e) = state.depth.get_mut(&key) {
+            e.1 = e.1.saturating_sub(1);
+        }
+    }
+}
+
+/// Nested entries (through `pcall`, metamethods, library callbacks) per
+/// thread at most, like PUC Lua's `LUAI_MAXCCALLS`.
+pub const MAX_ENTRY_DEPTH: usize = 200;
+/// Register stack slots per entry at most, like PUC Lua's `LUAI_MAXSTACK`.
+pub const MAX_STACK_SLOTS: usize = 1_000_000;
+
+/// Forgets the entry counts (call when the executor is reset: a stopped
+/// run leaves its entries counted).
+pub fn reset(ctx: Context<'_>) {
+    Registry::get(ctx).0.borrow_mut(&ctx).depth.clear();
+}
+
+/// Wraps `closure` as a piccolo function and registers it as ours.
+pub fn closure_function<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+) -> Function<'gc> {
+    let cb = Callback::from_fn_with(&ctx, closure, |closure, ctx, exec, stack| {
+        let seq = exec::Interp::start(ctx, &exec, *closure, stack)?;
+        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
+    });
+    Registry::get(ctx).register(&ctx, cb, closure);
+    Function::Callback(cb)
+}
+
+/// The closure behind `f` when it is a function of this core.
+pub fn as_lua_closure<'gc>(
+    ctx: Context<'gc>,
+    f: Function<'gc>,
+) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    match f {
+        Function::Callback(cb) => Registry::get(ctx).lookup(&ctx, cb),
+        Function::Closure(_) => None,
+    }
+}
+
+/// Verifies `proto` and makes the main-chunk closure, its first upvalue
+/// (`_ENV`) bound to `env`; other upvalues start nil (as `load` does).
+pub fn load_proto<'gc>(
+    ctx: Context<'gc>,
+    proto: Proto,
+    env: Value<'gc>,
+) -> Result<Function<'gc>, VerifyError> {
+    verify(&proto)?;
+    let rt = ProtoRt::new(ctx, proto);
+    let upvalues: Box<[_]> = (0..rt.proto.upvalues.len())
+        .map(|i| {
+            let v = if i == 0 { env } else { Value::Nil };
+            Gc::new(&ctx, RefLock::new(UpState::Closed(v)))
+        })
+        .collect();
+    let closure = Gc::new(
+        &ctx,
+        LuaClosure {
+            proto: rt,
+            upvalues,
+        },
+    );
+    Ok(closure_function(ctx, closure))
+}
+
+/// Where code of this core last called a foreign function (chunk, line),
+/// for `luaL_where`-style positions in library errors.
+#[derive(Collect, Default)]
+#[collect(require_static)]
+struct CallSite(std::cell::RefCell<Option<(Rc<str>, u32)>>);
+
+pub(crate) fn set_call_site(ctx: Context<'_>, site: Option<(Rc<str>, u32)>) {
+    *ctx.singleton::<Rootable![CallSite]>().0.borrow_mut() = site;
+}
+
+/// The `chunk`, `line` of the call this core is making right now, if the
+/// running callback was called by this core's code.
+pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
+    ctx.singleton::<Rootable![CallSite]>().0.borrow().clone()
+}

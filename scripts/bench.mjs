@@ -13,10 +13,10 @@
 //   puc-5.4.8        PUC Lua 5.4.8 built by scripts/bench.sh (LUA548=path)
 //   puc-5.4.4        Debian's lua5.4
 //   luars            the luars crate (bench/luars-runner, built on request)
-//   luahome-cli:E    target/release/luahome with `--engine E` (LUAHOME_ENGINES=a,b;
-//                    default piccolo, which needs no flag)
-//   luahome-node, wasmoon-node, fengari-node       in Node, one process per run
-//   luahome-chromium, wasmoon-chromium, fengari-chromium   one page per run
+//   luahome-cli:C    target/release/luahome --engine C, for each core C in
+//                    LUAHOME_ENGINES (default: piccolo,luahome)
+//   luahome-node:C, wasmoon-node, fengari-node       in Node, one process per run
+//   luahome-chromium:C, wasmoon-chromium, fengari-chromium   one page per run
 // Time: CPU (user + system) for native runs and Node; wall time in Chromium
 // (the page cannot see its CPU time). Memory: peak RSS for native and Node
 // processes (Node's own ~45 MB included); in Chromium the wasm linear memory
@@ -141,7 +141,8 @@ async function openBrowser() {
 }
 
 // Runs in the page: one benchmark on one engine; returns output, wall time and memory.
-async function inPage({ engine, source, chunkName, size }) {
+async function inPage({ engine: engineArg, source, chunkName, size }) {
+  const [engine, core] = engineArg.split(':');
   const setArg = `arg = { [0] = ${JSON.stringify(chunkName)}, ${JSON.stringify(String(size))} }`;
   const heap = () => (performance.memory ? performance.memory.usedJSHeapSize : 0);
   const loadScript = (src) => new Promise((ok, fail) => {
@@ -156,7 +157,7 @@ async function inPage({ engine, source, chunkName, size }) {
     const pkg = await import('/web/pkg/luahome.js');
     const wasm = await pkg.default({ module_or_path: '/web/pkg/luahome_bg.wasm' });
     const { Lua } = await import('/web/luahome.js');
-    const lua = await Lua.open({ persist: false });
+    const lua = await Lua.open(core ? { persist: false, engine: core } : { persist: false });
     let output = '';
     lua.onOutput = (t) => { output += t; };
     await lua.run(setArg, { chunkName: 'arg' });
@@ -249,24 +250,28 @@ function defineEngines() {
   const cli = process.env.LUAHOME || join(ROOT, 'target/release/luahome');
   const hasCli = existsSync(cli);
   const engineFlag = hasCli && spawnSync(cli, ['--help'], { encoding: 'utf8' }).stdout.includes('--engine');
-  for (const e of (process.env.LUAHOME_ENGINES || 'piccolo').split(',')) {
-    const argv = engineFlag ? [cli, '--engine', e, 'run'] : [cli, 'run'];
-    all.push({ id: `luahome-cli:${e}`, host: 'native', luahome: true, label: `luahome CLI, ${e} core`,
+  const cores = CORES;
+  for (const c of cores) {
+    const argv = engineFlag ? [cli, '--engine', c] : [cli];
+    all.push({ id: `luahome-cli:${c}`, host: 'native', luahome: true, label: `luahome CLI, ${c} core`,
       missing: !hasCli ? `no ${cli} (cargo build --release --bin luahome)`
-        : !engineFlag && e !== 'piccolo' ? 'this CLI has no --engine flag' : null,
+        : !engineFlag && c !== 'piccolo' ? 'this CLI has no --engine flag' : null,
       run: (b) => runNative(argv, b) });
   }
   const pkg = existsSync(join(ROOT, 'web/pkg/luahome_bg.wasm'));
   const mod = (name) => existsSync(join(ROOT, 'node_modules', name));
   const chromium = existsSync(process.env.CHROMIUM || '/usr/bin/chromium');
-  for (const [name, ok, why, luahome] of [
-    ['luahome', pkg, 'no web/pkg (build_web in scripts/lib.sh)', true],
+  const jsEngines = [
+    ...cores.map((c) => [`luahome:${c}`, pkg, 'no web/pkg (build_web in scripts/lib.sh)', true]),
     ['wasmoon', mod('wasmoon'), 'npm package wasmoon not installed', false],
     ['fengari', mod('fengari') && mod('fengari-web'), 'npm packages fengari/fengari-web not installed', false],
-  ]) {
-    all.push({ id: `${name}-node`, host: 'node', luahome, label: `${name} in Node`,
+  ];
+  for (const [name, ok, why, luahome] of jsEngines) {
+    const [base, core] = name.split(':');
+    const suffix = core ? `:${core}` : '';
+    all.push({ id: `${base}-node${suffix}`, host: 'node', luahome, label: `${name} in Node`,
       missing: ok ? null : why, run: (b) => runNode(name, b) });
-    all.push({ id: `${name}-chromium`, host: 'chromium', luahome, label: `${name} in Chromium`,
+    all.push({ id: `${base}-chromium${suffix}`, host: 'chromium', luahome, label: `${name} in Chromium`,
       missing: !ok ? why : !chromium ? 'no /usr/bin/chromium' : null, run: (b) => runChromium(name, b) });
   }
   const wanted = opt('--engines', null)?.split(',');
@@ -293,6 +298,7 @@ function expectedOutput(b) {
 
 // ---------------------------------------------------------------- main
 
+const CORES = (process.env.LUAHOME_ENGINES || 'piccolo,luahome').split(',');
 const engines = defineEngines();
 for (const e of engines.filter((x) => x.missing)) log(`skipping ${e.id}: ${e.missing}`);
 const active = engines.filter((e) => !e.missing);
@@ -378,8 +384,8 @@ out(`| **geometric mean** | | ${active.map((e) => {
 }).join(' | ')} |`);
 out();
 // Same-host comparisons: luahome against wasmoon and fengari where both ran.
-for (const hostName of ['node', 'chromium']) {
-  const lh = `luahome-${hostName}`;
+for (const lh of active.filter((e) => /^luahome-(node|chromium)/.test(e.id)).map((e) => e.id)) {
+  const hostName = lh.includes('chromium') ? 'chromium' : 'node';
   for (const other of [`wasmoon-${hostName}`, `fengari-${hostName}`]) {
     if (!active.find((e) => e.id === lh) || !active.find((e) => e.id === other)) continue;
     const rs = [];
@@ -420,18 +426,18 @@ async function coldStart() {
   const { CHROMIUM_ARGS } = await import('../web/tests/harness.mjs');
   const server = await startServer({ rootDir: ROOT, listenPort: 0, cacheSeconds: 3600 });
   const base = `http://127.0.0.1:${server.address().port}`;
-  const measure = (page, persist) => page.evaluate(async (persistHome) => {
+  const measure = (page, persist, core) => page.evaluate(async ([persistHome, engine]) => {
     const t0 = performance.now();
     const { Lua } = await import('/web/luahome.js');
-    const lua = await Lua.open(persistHome ? { home: 'coldstart' } : { persist: false });
+    const lua = await Lua.open({ engine, ...(persistHome ? { home: 'coldstart' } : { persist: false }) });
     const first = new Promise((ok) => { lua.onOutput = () => ok(performance.now() - t0); });
     await lua.run('print("hello")');
     const ms = await first;
     await lua.close();
     return ms;
-  }, persist);
+  }, [persist, core]);
   const rows = {};
-  for (const persist of [false, true]) {
+  for (const [core, persist] of CORES.flatMap((c) => [[c, false], [c, true]])) {
     const cold = [];
     const warm = [];
     for (let i = 0; i < 5; i++) {
@@ -441,18 +447,18 @@ async function coldStart() {
       });
       let page = await context.newPage();
       await page.goto(`${base}/web/tests/blank.html`);
-      cold.push(await measure(page, persist));
+      cold.push(await measure(page, persist, core));
       for (let k = 0; k < 2; k++) {
         await page.close();
         page = await context.newPage();
         await page.goto(`${base}/web/tests/blank.html`);
-        const ms = await measure(page, persist);
+        const ms = await measure(page, persist, core);
         if (k === 1) warm.push(ms);
       }
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     }
-    rows[persist ? 'with IndexedDB home' : 'persist: false'] = { cold: median(cold), warm: median(warm) };
+    rows[`engine: '${core}', ${persist ? 'IndexedDB home' : 'persist: false'}`] = { cold: median(cold), warm: median(warm) };
   }
   await new Promise((ok) => server.close(ok));
   return rows;

@@ -1,5 +1,5 @@
 //! The bench suite's smoke test: every benchmark in `bench/suite.json` runs
-//! at its tiny `smoke` size on the `luahome` binary and must print the output
+//! at its tiny `smoke` size on the `luahome` binary, on each Lua core, and must print the output
 //! PUC Lua 5.4.8 printed (`expect`). Where `lua5.4` is installed, the recorded
 //! output is checked against it too, so a recording never encodes a bug.
 //! (Speed is measured by scripts/bench.sh, never asserted here.)
@@ -18,7 +18,8 @@ struct Bench {
 }
 
 fn suite() -> Vec<Bench> {
-    let text = std::fs::read_to_string(root().join("bench/suite.json")).expect("read bench/suite.json");
+    let text =
+        std::fs::read_to_string(root().join("bench/suite.json")).expect("read bench/suite.json");
     let json: serde_json::Value = serde_json::from_str(&text).expect("bench/suite.json is JSON");
     json["benchmarks"]
         .as_array()
@@ -35,7 +36,12 @@ fn suite() -> Vec<Bench> {
 
 fn run(cmd: &str, pre: &[&str], b: &Bench) -> Option<String> {
     let file = root().join(format!("bench/{}.lua", b.name));
-    let out = Command::new(cmd).args(pre).arg(&file).arg(&b.smoke).output().ok()?;
+    let out = Command::new(cmd)
+        .args(pre)
+        .arg(&file)
+        .arg(&b.smoke)
+        .output()
+        .ok()?;
     assert!(
         out.status.success(),
         "{cmd} {}: exit {:?}\n{}",
@@ -49,10 +55,21 @@ fn run(cmd: &str, pre: &[&str], b: &Bench) -> Option<String> {
 #[test]
 fn every_benchmark_prints_the_reference_checksum() {
     let benches = suite();
-    assert!(benches.len() >= 19, "the suite lists {} benchmarks", benches.len());
-    for b in &benches {
-        let got = run(env!("CARGO_BIN_EXE_luahome"), &["run"], b).expect("run luahome");
-        assert_eq!(got, b.expect, "luahome's output for bench/{}.lua {}", b.name, b.smoke);
+    assert!(
+        benches.len() >= 19,
+        "the suite lists {} benchmarks",
+        benches.len()
+    );
+    for core in ["piccolo", "luahome"] {
+        for b in &benches {
+            let got =
+                run(env!("CARGO_BIN_EXE_luahome"), &["--engine", core], b).expect("run luahome");
+            assert_eq!(
+                got, b.expect,
+                "luahome --engine {core}: bench/{}.lua {}",
+                b.name, b.smoke
+            );
+        }
     }
 }
 
@@ -64,6 +81,10 @@ fn recorded_checksums_match_reference_lua() {
             eprintln!("lua5.4 not installed: recorded checksums not re-checked");
             return;
         };
-        assert_eq!(got, b.expect, "lua5.4's output for bench/{}.lua {}", b.name, b.smoke);
+        assert_eq!(
+            got, b.expect,
+            "lua5.4's output for bench/{}.lua {}",
+            b.name, b.smoke
+        );
     }
 }

@@ -4,13 +4,15 @@
 // script's output, CPU time (user + system) and wall time of the run alone
 // (start-up excluded), the peak RSS of the process and the engine's wasm
 // linear memory (a wasm memory never shrinks, so its size is its peak).
-// Usage: node scripts/bench/node-engine.mjs <luahome|wasmoon|fengari> FILE SIZE
+// Usage: node scripts/bench/node-engine.mjs <luahome[:CORE]|wasmoon|fengari> FILE SIZE
+//   CORE: luahome's Lua core, `piccolo` (default) or `luahome`.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-const [engine, file, size] = process.argv.slice(2);
+const [engineArg, file, size] = process.argv.slice(2);
+const [engine, core] = engineArg.split(':');
 const source = readFileSync(file, 'utf8');
 const chunkName = basename(file);
 const root = new URL('../../', import.meta.url);
@@ -32,7 +34,7 @@ async function luahome() {
   const dir = process.env.LUAHOME_PKG ? pathToFileURL(`${process.env.LUAHOME_PKG}/`) : new URL('web/pkg/', root);
   const pkg = await import(new URL('luahome.js', dir));
   const wasm = await pkg.default({ module_or_path: readFileSync(new URL('luahome_bg.wasm', dir)) });
-  const rt = new pkg.LuaRuntime({});
+  const rt = new pkg.LuaRuntime(core ? { engine: core } : {});
   let output = '';
   rt.setOutput((text) => { output += text; });
   const runToEnd = (src, name) => {

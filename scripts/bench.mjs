@@ -18,9 +18,9 @@
 //   luahome-node:C, wasmoon-node, fengari-node       in Node, one process per run
 //   luahome-chromium:C, wasmoon-chromium, fengari-chromium   one page per run
 // Time: CPU (user + system) for native runs and Node; wall time in Chromium
-// (the page cannot see its CPU time). Memory: peak RSS for native and Node
-// processes (Node's own ~45 MB included); in Chromium the wasm linear memory
-// (its peak: it never shrinks) plus the JS heap in use after the run.
+// (the page cannot see its CPU time). Memory: peak RSS for native processes;
+// in Node and Chromium the wasm linear memory (its peak: it never shrinks)
+// plus the JS heap in use after the run (fengari: the JS heap only).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,9 +56,9 @@ const log = (...m) => console.error(...m);
 
 // ---------------------------------------------------------------- processes
 
-function runProcess(cmd, argv, { timeoutMs = TIMEOUT_MS } = {}) {
+function runProcess(cmd, argv, { timeoutMs = TIMEOUT_MS, env = process.env } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -71,18 +71,24 @@ function runProcess(cmd, argv, { timeoutMs = TIMEOUT_MS } = {}) {
   });
 }
 
-// A native interpreter under /usr/bin/time: CPU time and peak RSS.
+// A native interpreter under /usr/bin/time (peak RSS) and bash's `times`
+// (the child's user and system time to the millisecond; time's own %U/%S
+// have 10 ms steps).
 async function runNative(argv, b) {
   const dir = mkdtempSync(join(tmpdir(), 'luahome-bench-'));
   const timeFile = join(dir, 'time');
+  const timesFile = join(dir, 'times');
   try {
-    const r = await runProcess('/usr/bin/time', ['-f', '%U %S %e %M', '-o', timeFile, ...argv,
-      fileOf(b), String(sizeOf(b))]);
+    const script = '"$@"; s=$?; times > "$TIMES_FILE"; exit $s';
+    const r = await runProcess('/usr/bin/time', ['-f', '%M', '-o', timeFile, 'bash', '-c', script, 'bench',
+      ...argv, fileOf(b), String(sizeOf(b))], { env: { ...process.env, TIMES_FILE: timesFile } });
     if (r.timedOut) return { error: 'timeout' };
-    const [user, sys, wall, rssKB] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()
-      .split(' ').map(Number);
     if (r.code !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
-    return { output: r.stdout, ms: (user + sys) * 1000, wallMs: wall * 1000, peakKB: rssKB };
+    const rssKB = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+    // `times`: the shell's own user/system line, then its children's.
+    const secs = (t) => { const m = /(\d+)m([\d.]+)s/.exec(t); return Number(m[1]) * 60 + Number(m[2]); };
+    const [user, sys] = readFileSync(timesFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(secs);
+    return { output: r.stdout, ms: (user + sys) * 1000, peakKB: rssKB };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,7 +105,11 @@ async function runNode(engine, b) {
     return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
   }
   if (j.error) return { error: j.error };
-  return { output: j.output, ms: j.cpuMs, wallMs: j.wallMs, peakKB: j.peakKB, wasmBytes: j.wasmBytes };
+  // Memory as in Chromium: the wasm linear memory (its peak) + the JS heap in
+  // use after the run; the process's peak RSS (V8's compiled code and Node
+  // included) is kept as rssKB.
+  return { output: j.output, ms: j.cpuMs, wallMs: j.wallMs, peakKB: (j.wasmBytes + j.heapBytes) / 1024,
+    rssKB: j.peakKB, wasmBytes: j.wasmBytes };
 }
 
 // ---------------------------------------------------------------- Chromium
@@ -399,7 +409,7 @@ for (const lh of active.filter((e) => /^luahome-(node|chromium)/.test(e.id)).map
   }
 }
 out();
-out('Peak memory, MB (native and Node: peak RSS of the process, Node itself ~45 MB; Chromium: wasm linear memory + JS heap in use after the run):');
+out('Peak memory, MB (native: peak RSS of the process; Node and Chromium: wasm linear memory + JS heap in use after the run):');
 out();
 out(`| benchmark | ${active.map((e) => e.id).join(' | ')} |`);
 out(`|---|${active.map(() => '---:').join('|')}|`);

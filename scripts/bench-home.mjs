@@ -4,7 +4,7 @@
 //     compacted snapshot;
 //   - flush of one changed key in that big home (only the change is written).
 // Targets (issue 4): 10k-key flush <= 100 ms, 100k-key open <= 300 ms.
-// Usage: node scripts/bench-home.mjs   (after scripts/serve.sh or test.sh built web/pkg)
+// Usage: node scripts/bench-home.mjs   (after scripts/serve.sh or test.sh built the package in web/)
 import { openBrowser } from '../web/tests/harness.mjs';
 
 const browser = await openBrowser();

@@ -2,7 +2,7 @@
 // The same CPU-bound script runs to completion in one runSlice call, then
 // through Lua.run with 1, 4 and 16 ms slices (persist: false: this measures
 // slicing, scripts/bench-home.mjs measures the store); also the stop() latency.
-// Usage: node scripts/bench-slicing.mjs   (after scripts/serve.sh or test.sh built web/pkg)
+// Usage: node scripts/bench-slicing.mjs   (after scripts/serve.sh or test.sh built the package in web/)
 import { openBrowser } from '../web/tests/harness.mjs';
 
 const SCRIPT = `
@@ -17,8 +17,9 @@ return s`;
 const browser = await openBrowser();
 const page = await browser.newPage();
 const results = await page.evaluate(async (script) => {
-  const pkg = await import('/pkg/luahome.js');
-  await pkg.default({ module_or_path: '/pkg/luahome_bg.wasm' });
+  const { createBindings } = await import('/luahome_wasm.js');
+  const pkg = createBindings();
+  await pkg({ module_or_path: '/luahome_bg.wasm' });
   const { Lua } = await import('/luahome.js');
   const rounds = 5;
   const out = {};

@@ -164,8 +164,17 @@ async function inPage({ engine: engineArg, source, chunkName, size }) {
   });
   if (globalThis.gc) globalThis.gc();
   if (engine === 'luahome') {
-    const pkg = await import('/web/pkg/luahome.js');
-    const wasm = await pkg.default({ module_or_path: '/web/pkg/luahome_bg.wasm' });
+    // luahome.js keeps its wasm instance to itself: note every wasm memory
+    // instantiated from here on to read its size after the run.
+    const memories = [];
+    const note = (result) => {
+      const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+      if (instance?.exports?.memory) memories.push(instance.exports.memory);
+      return result;
+    };
+    const { instantiate, instantiateStreaming } = WebAssembly;
+    WebAssembly.instantiate = (...a) => instantiate.apply(WebAssembly, a).then(note);
+    WebAssembly.instantiateStreaming = (...a) => instantiateStreaming.apply(WebAssembly, a).then(note);
     const { Lua } = await import('/web/luahome.js');
     const lua = await Lua.open(core ? { persist: false, engine: core } : { persist: false });
     let output = '';
@@ -174,7 +183,7 @@ async function inPage({ engine: engineArg, source, chunkName, size }) {
     const t0 = performance.now();
     await lua.run(source, { chunkName });
     const ms = performance.now() - t0;
-    const mem = { wasmBytes: wasm.memory.buffer.byteLength, heapBytes: heap() };
+    const mem = { wasmBytes: memories.reduce((a, m) => a + m.buffer.byteLength, 0), heapBytes: heap() };
     await lua.close();
     return { output, ms, ...mem };
   }
@@ -268,11 +277,11 @@ function defineEngines() {
         : !engineFlag && c !== 'piccolo' ? 'this CLI has no --engine flag' : null,
       run: (b) => runNative(argv, b) });
   }
-  const pkg = existsSync(join(ROOT, 'web/pkg/luahome_bg.wasm'));
+  const pkg = existsSync(join(ROOT, 'web/luahome_bg.wasm'));
   const mod = (name) => existsSync(join(ROOT, 'node_modules', name));
   const chromium = existsSync(process.env.CHROMIUM || '/usr/bin/chromium');
   const jsEngines = [
-    ...cores.map((c) => [`luahome:${c}`, pkg, 'no web/pkg (build_web in scripts/lib.sh)', true]),
+    ...cores.map((c) => [`luahome:${c}`, pkg, 'no web/luahome_bg.wasm (build_web in scripts/lib.sh)', true]),
     ['wasmoon', mod('wasmoon'), 'npm package wasmoon not installed', false],
     ['fengari', mod('fengari') && mod('fengari-web'), 'npm packages fengari/fengari-web not installed', false],
   ];
@@ -479,12 +488,12 @@ function runScript(path) {
   return (r.stdout || '') + (r.status === 0 ? '' : `(${path} failed: ${(r.stderr || '').trim().split('\n').pop()})\n`);
 }
 
-if (!flag('--no-extras') && existsSync(join(ROOT, 'web/pkg/luahome_bg.wasm'))) {
+if (!flag('--no-extras') && existsSync(join(ROOT, 'web/luahome_bg.wasm'))) {
   out();
   out('Sizes (bytes, raw / gzip -9):');
   out();
-  const sizes = [['luahome web/pkg/luahome_bg.wasm', 'web/pkg/luahome_bg.wasm'],
-    ['luahome web/pkg/luahome.js + web/luahome.js', ['web/pkg/luahome.js', 'web/luahome.js']],
+  const sizes = [['luahome web/luahome_bg.wasm', 'web/luahome_bg.wasm'],
+    ['luahome web/luahome_wasm.js + web/luahome.js', ['web/luahome_wasm.js', 'web/luahome.js']],
     ['wasmoon dist/glue.wasm', 'node_modules/wasmoon/dist/glue.wasm'],
     ['wasmoon dist/index.js', 'node_modules/wasmoon/dist/index.js'],
     ['fengari-web dist/fengari-web.js', 'node_modules/fengari-web/dist/fengari-web.js']];

@@ -1,5 +1,5 @@
-// A small static file server for web/ (no dependencies).
-// Usage: node scripts/serve.mjs [--port 8080] [--root web]
+// A small static file server (no dependencies): the built playground site by
+// default, or any folder. Usage: node scripts/serve.mjs [--port 8080] [--root DIR]
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -9,7 +9,7 @@ const opt = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
-const root = resolve(opt('--root', new URL('../web', import.meta.url).pathname));
+const root = resolve(opt('--root', new URL('../web/playground/dist', import.meta.url).pathname));
 const port = Number(opt('--port', process.env.PORT || 8080));
 const host = opt('--host', '127.0.0.1');
 
@@ -26,12 +26,23 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-// `cacheSeconds` > 0 lets the browser cache responses (the benchmarks measure
-// start-up with the wasm in the HTTP cache); by default nothing is cached.
-export function startServer({ rootDir = root, listenPort = port, listenHost = host, cacheSeconds = 0 } = {}) {
+/**
+ * Serves `rootDir`. `rules` (for tests) change answers by path: each
+ * `{ path: RegExp, status?, headers? }` whose `path` matches the URL path (with its query)
+ * sets that status (no body) or adds/overrides those headers. `cacheSeconds` > 0
+ * lets the browser cache responses (the benchmarks measure start-up with the
+ * wasm in the HTTP cache); by default nothing is cached.
+ */
+export function startServer({ rootDir = root, listenPort = port, listenHost = host, rules = [], cacheSeconds = 0 } = {}) {
+  rootDir = resolve(rootDir);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://x');
+      const rule = rules.find((r) => r.path.test(url.pathname + url.search));
+      if (rule?.status) {
+        res.writeHead(rule.status, { 'content-type': 'text/plain', ...rule.headers }).end(`status ${rule.status}`);
+        return;
+      }
       let path = normalize(join(rootDir, decodeURIComponent(url.pathname)));
       if (!path.startsWith(rootDir)) {
         res.writeHead(403).end('forbidden');
@@ -42,6 +53,7 @@ export function startServer({ rootDir = root, listenPort = port, listenHost = ho
       res.writeHead(200, {
         'content-type': TYPES[extname(path)] || 'application/octet-stream',
         'cache-control': cacheSeconds > 0 ? `max-age=${cacheSeconds}` : 'no-store',
+        ...rule?.headers,
       });
       res.end(body);
     } catch {

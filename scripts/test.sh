@@ -21,5 +21,6 @@ bash scripts/check-corpus.sh
 log "cargo test --workspace"
 cargo test --workspace
 build_web
+build_site
 log "browser tests (headless Chromium)"
 node --test --test-concurrency=1 web/tests/

@@ -238,3 +238,20 @@ fn both_engines_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("unknown engine"));
 }
+
+#[test]
+fn list_prints_the_compilers_listing() {
+    let path = script("list.lua", "local a, b = 1, 2\na, b = b, a\nprint(a)\n");
+    let out = luahome_with(&["--list", path.to_str().unwrap()], "", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("main <@"), "{listing}");
+    assert!(
+        listing.contains("GETTABUP") && listing.contains("\"print\""),
+        "{listing}"
+    );
+    let bad = script("bad.lua", "x = = 1\n");
+    let out = luahome_with(&["--list", bad.to_str().unwrap()], "", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("bad.lua:1: unexpected symbol near '='"));
+}

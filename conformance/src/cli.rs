@@ -176,6 +176,7 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         files,
     );
     report.engine = crate::report::engine_label(a.engine).to_string();
+    let engine = a.engine.name();
     let _ = writeln!(out, "engine: {}", report.engine);
     if let Some(path) = &a.json {
         if let Err(e) = fs::write(path, report.to_json() + "\n") {
@@ -186,7 +187,7 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let _ = write!(
         out,
         "{}",
-        report.table(|f| if config.known_failure(&f.name).is_some() {
+        report.table(|f| if config.known_failure(&f.name, engine).is_some() {
             "known"
         } else {
             ""
@@ -197,7 +198,7 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut unexpected = Vec::new();
     let mut stale = Vec::new();
     for f in &report.files {
-        match (f.status, config.known_failure(&f.name)) {
+        match (f.status, config.known_failure(&f.name, engine)) {
             (Status::Pass, Some(_)) => stale.push(f.name.clone()),
             (s, None) if s.is_failure() => unexpected.push(f),
             _ => {}
@@ -210,13 +211,15 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         };
         let mut entries: Vec<Entry> = Vec::new();
         for known in &config.known_failure {
-            // Keep entries for files this run did not look at (--filter).
-            if !report.files.iter().any(|f| f.name == known.file) {
+            // Keep entries of other engines, and for files this run did not
+            // look at (--filter).
+            let other_engine = known.engine.as_deref().is_some_and(|e| e != engine);
+            if other_engine || !report.files.iter().any(|f| f.name == known.file) {
                 entries.push(known.clone());
             }
         }
         for f in report.files.iter().filter(|f| f.status.is_failure()) {
-            let reason = match config.known_failure(&f.name) {
+            let reason = match config.known_failure(&f.name, engine) {
                 Some(r) => r.to_string(),
                 None => {
                     let mut e = f.error.clone().unwrap_or_default().replace('\n', " ");
@@ -232,9 +235,10 @@ fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             entries.push(Entry {
                 file: f.name.clone(),
                 reason,
+                engine: Some(engine.to_string()),
             });
         }
-        entries.sort_by(|x, y| x.file.cmp(&y.file));
+        entries.sort_by(|x, y| (&x.file, &x.engine).cmp(&(&y.file, &y.engine)));
         let text = match fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => return fail(err, format!("{path}: {e}")),

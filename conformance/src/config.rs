@@ -79,6 +79,10 @@ pub struct Entry {
     pub file: String,
     /// Why it is skipped or known to fail.
     pub reason: String,
+    /// For a known failure: the engine it fails on (`piccolo`, `luahome`);
+    /// none means every engine.
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// A whole configuration file.
@@ -149,7 +153,7 @@ impl Config {
                     format!("{}: an entry needs a reason", e.file),
                 ));
             }
-            if !seen.insert(e.file.as_str()) {
+            if !seen.insert((e.file.as_str(), e.engine.as_deref())) {
                 return Err(ConfigError::Invalid(
                     PathBuf::new(),
                     format!("{}: listed twice", e.file),
@@ -167,11 +171,11 @@ impl Config {
             .map(|e| e.reason.as_str())
     }
 
-    /// The reason `file` is a known failure, if it is.
-    pub fn known_failure(&self, file: &str) -> Option<&str> {
+    /// The reason `file` is a known failure on `engine`, if it is.
+    pub fn known_failure(&self, file: &str, engine: &str) -> Option<&str> {
         self.known_failure
             .iter()
-            .find(|e| e.file == file)
+            .find(|e| e.file == file && e.engine.as_deref().is_none_or(|x| x == engine))
             .map(|e| e.reason.as_str())
     }
 
@@ -216,6 +220,9 @@ pub fn rewrite_known_failures(text: &str, entries: &[Entry]) -> String {
         }
         out.push_str("[[known_failure]]\n");
         out.push_str(&format!("file = {}\n", toml_string(&e.file)));
+        if let Some(engine) = &e.engine {
+            out.push_str(&format!("engine = {}\n", toml_string(engine)));
+        }
         out.push_str(&format!("reason = {}\n", toml_string(&e.reason)));
     }
     out
@@ -249,13 +256,14 @@ mod tests {
         let text = "[suite]\nname = \"x\"\nversion = \"1\"\n\n[[skip]]\nfile = \"a.lua\"\nreason = \"r\"\n\n[[known_failure]]\nfile = \"b.lua\"\nreason = \"old\"\n";
         let c = Config::parse(text).unwrap();
         assert_eq!(c.skip_reason("a.lua"), Some("r"));
-        assert_eq!(c.known_failure("b.lua"), Some("old"));
+        assert_eq!(c.known_failure("b.lua", "piccolo"), Some("old"));
         assert_eq!(c.limits, Limits::default());
         let new = rewrite_known_failures(
             text,
             &[Entry {
                 file: "c.lua".into(),
                 reason: "say \"hi\"\n".into(),
+                engine: Some("luahome".into()),
             }],
         );
         let c = Config::parse(&new).unwrap();
@@ -263,7 +271,8 @@ mod tests {
             c.known_failure,
             vec![Entry {
                 file: "c.lua".into(),
-                reason: "say \"hi\"\n".into()
+                reason: "say \"hi\"\n".into(),
+                engine: Some("luahome".into()),
             }]
         );
         assert_eq!(c.skip.len(), 1);
@@ -280,5 +289,17 @@ mod tests {
             Config::parse("[suite]\nname = 1"),
             Err(ConfigError::Parse(..))
         ));
+    }
+
+    #[test]
+    fn known_failures_are_per_engine() {
+        let t = "[suite]\nname = \"x\"\nversion = \"1\"\n[[known_failure]]\nfile = \"a.lua\"\nengine = \"piccolo\"\nreason = \"p\"\n[[known_failure]]\nfile = \"a.lua\"\nengine = \"luahome\"\nreason = \"l\"\n[[known_failure]]\nfile = \"b.lua\"\nreason = \"both\"\n";
+        let c = Config::parse(t).unwrap();
+        assert_eq!(c.known_failure("a.lua", "piccolo"), Some("p"));
+        assert_eq!(c.known_failure("a.lua", "luahome"), Some("l"));
+        assert_eq!(c.known_failure("b.lua", "luahome"), Some("both"));
+        assert_eq!(c.known_failure("c.lua", "luahome"), None);
+        let dup = t.replace("engine = \"luahome\"", "engine = \"piccolo\"");
+        assert!(Config::parse(&dup).is_err());
     }
 }

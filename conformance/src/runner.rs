@@ -192,6 +192,9 @@ pub fn run_file(path: &Path, name: &str, limits: &Limits, engine: Engine) -> Fil
 
 type Outcome = (Status, Option<String>, Option<u64>);
 
+/// Modules of a suite folder that test files `require`.
+const HELPER_MODULES: &[&str] = &["tracegc", "bwcoercion"];
+
 fn run_inner(
     path: &Path,
     name: &str,
@@ -229,6 +232,16 @@ fn run_inner(
     // Output is not part of the verdict.
     rt.set_output(|_| {});
     install_globals(&mut rt, asserts.clone());
+    // The suite's helper modules (`require "tracegc"`, `"bwcoercion"`) come
+    // from its own folder, as `lua` finds them through `./?.lua`; the runner
+    // gives files no file system otherwise.
+    if let Some(dir) = path.parent() {
+        for helper in HELPER_MODULES {
+            if let Ok(src) = fs::read(dir.join(format!("{helper}.lua"))) {
+                rt.add_module(helper, src);
+            }
+        }
+    }
     // Named like `lua file.lua` names it, so messages read `file.lua:3: ...`.
     if let Err(e) = rt.load(&source, name) {
         let status = if e.kind == ErrorKind::Internal {
@@ -328,7 +341,11 @@ pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<AssertCounter>) -> Ca
         } else {
             str_value(ctx, "assertion failed!")
         };
-        let line = exec.upper_lua_frame().map(|f| f.current_line.0 + 1);
+        // The caller's line: piccolo's frame, or the project's core's call site.
+        let line = exec
+            .upper_lua_frame()
+            .map(|f| f.current_line.0 + 1)
+            .or_else(|| vm_ext::interp::call_site(ctx).map(|(_, line)| line as _));
         *counter.last_failure.borrow_mut() = match (line, error) {
             (Some(line), Value::String(s)) => Some((line, s.to_str_lossy().into_owned())),
             _ => None,

@@ -301,12 +301,22 @@ fn bad_usage_is_a_clear_error() {
 /// The project's own corpus: every case passes or is a listed known failure.
 #[test]
 fn own_corpus_matches_cases_toml() {
-    let config = here("cases.toml");
-    let (code, out, err) = run_cli(&["run", "--config", config.to_str().unwrap(), "--jobs", "2"]);
-    assert_eq!(
-        code, 0,
-        "conformance/cases failed against cases.toml:\n{out}\n{err}"
-    );
+    for engine in ["piccolo", "luahome"] {
+        let config = here("cases.toml");
+        let (code, out, err) = run_cli(&[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(
+            code, 0,
+            "conformance/cases failed against cases.toml on {engine}:\n{out}\n{err}"
+        );
+    }
 }
 
 /// The official suite, when `LUA_TESTES_DIR` names it (see conformance/README.md).

@@ -30,10 +30,11 @@ function measure(run) {
 }
 
 async function luahome() {
-  // LUAHOME_PKG: another wasm-bindgen output folder (to compare builds).
-  const dir = process.env.LUAHOME_PKG ? pathToFileURL(`${process.env.LUAHOME_PKG}/`) : new URL('web/pkg/', root);
-  const pkg = await import(new URL('luahome.js', dir));
-  const wasm = await pkg.default({ module_or_path: readFileSync(new URL('luahome_bg.wasm', dir)) });
+  // LUAHOME_PKG: another folder with luahome_wasm.js + luahome_bg.wasm (to compare builds).
+  const dir = process.env.LUAHOME_PKG ? pathToFileURL(`${process.env.LUAHOME_PKG}/`) : new URL('web/', root);
+  const { createBindings } = await import(new URL('luahome_wasm.js', dir));
+  const pkg = createBindings();
+  const wasm = await pkg({ module_or_path: readFileSync(new URL('luahome_bg.wasm', dir)) });
   const rt = new pkg.LuaRuntime(core ? { engine: core } : {});
   let output = '';
   rt.setOutput((text) => { output += text; });

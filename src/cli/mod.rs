@@ -34,6 +34,8 @@ luahome's own options:
                  survives between runs
   --engine NAME  the Lua core: `piccolo` (default) or `luahome` (the
                  project's own compiler and interpreter)
+  --list         print the luahome compiler's listing of the script (like
+                 `luac -l -l`) instead of running it
   run FILE       the same as FILE (kept for older scripts)";
 
 /// Exit status after Ctrl-C stopped a chunk (128 + SIGINT, as shells do).
@@ -66,6 +68,7 @@ struct Options {
     version: bool,
     ignore_env: bool,
     help: bool,
+    list: bool,
     script: Option<Script>,
     /// Index in `argv` (0 = program name) of the script, for the `arg` table.
     script_index: usize,
@@ -105,6 +108,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--help" | "-h" => o.help = true,
+            "--list" => o.list = true,
             "--version" | "-V" | "-v" => o.version = true,
             "run" if i + 1 < args.len() => {
                 i += 1;
@@ -264,6 +268,9 @@ pub fn main() -> i32 {
     if o.version {
         println!("{}", version_text());
     }
+    if o.list {
+        return list(&o);
+    }
     let interrupt = Interrupt::default();
     interrupt.install();
     let Some(mut rt) = new_runtime(o.home.as_deref(), o.engine) else {
@@ -342,6 +349,38 @@ fn run_all(rt: &mut Runtime, o: &Options, argv: &[String], interrupt: &Interrupt
         return run_stdin(rt, &[], interrupt);
     }
     0
+}
+
+/// `--list`: compiles the script with the project's compiler and prints the
+/// listing; a syntax error is reported as when running.
+fn list(o: &Options) -> i32 {
+    let (source, chunk) = match &o.script {
+        Some(Script::File(path)) => match std::fs::read(path) {
+            Ok(s) => (s, format!("@{path}")),
+            Err(e) => {
+                eprintln!("{PROGNAME}: cannot open {path}: {e}");
+                return 1;
+            }
+        },
+        _ => {
+            let mut s = Vec::new();
+            if let Err(e) = io::Read::read_to_end(&mut io::stdin(), &mut s) {
+                eprintln!("{PROGNAME}: cannot read stdin: {e}");
+                return 1;
+            }
+            (s, "=stdin".to_string())
+        }
+    };
+    match vm_ext::compiler::compile(skip_hash_line(&source), &chunk) {
+        Ok(proto) => {
+            print!("{}", vm_ext::compiler::listing::list(&proto));
+            0
+        }
+        Err(e) => {
+            eprintln!("{PROGNAME}: {e}");
+            1
+        }
+    }
 }
 
 /// Runs a file as a script: a first line starting with `#` is skipped (a

@@ -292,9 +292,11 @@ pub fn ldexp(mut x: f64, mut e: i64) -> f64 {
 /// `tonumber(s, base)`: an integer written in `base` (2..=36), with optional
 /// surrounding whitespace and a leading `-`; wraps around on overflow.
 pub fn str_to_int_base(s: &[u8], base: u32) -> Option<i64> {
+    // As `lbaselib.c`'s `b_str2int`: spaces, an optional sign, digits.
     let t = trim_lua_space(s);
     let (neg, body) = match t.first() {
         Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
     if body.is_empty() {
@@ -514,6 +516,8 @@ mod tests {
         assert_eq!(str_to_int_base(b"0x10", 10), None);
         assert_eq!(str_to_int_base(b"2", 2), None);
         assert_eq!(str_to_int_base(b"", 10), None);
+        assert_eq!(str_to_int_base(b"  +1Z  ", 36), Some(71));
+        assert_eq!(str_to_int_base(b"+", 36), None);
     }
 
     #[test]

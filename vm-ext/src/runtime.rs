@@ -491,7 +491,13 @@ impl Runtime {
                         .map_err(|e| LuaError::from_prototype(chunk_name, &e))?
                         .into(),
                     Engine::Luahome => {
-                        let raw = format!("={chunk_name}");
+                        // Named as `lua file.lua` names a file ("@name"), as
+                        // the piccolo core's debug.getinfo reports it too; a
+                        // name already in Lua's raw form is kept.
+                        let raw = match chunk_name.as_bytes().first() {
+                            Some(b'=' | b'@') => chunk_name.to_string(),
+                            _ => format!("@{chunk_name}"),
+                        };
                         engine::load_text(ctx, engine, source, raw.as_bytes(), None)
                             .map_err(|m| syntax_error(chunk_name, m))?
                     }
@@ -803,8 +809,8 @@ impl Runtime {
 /// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
 /// as a [`LuaError`].
 fn syntax_error(chunk: &str, message: String) -> LuaError {
-    let mut err = LuaError::new(ErrorKind::Syntax, message);
-    err.chunk = Some(chunk.to_string());
+    let mut err = LuaError::runtime(chunk, message);
+    err.kind = ErrorKind::Syntax;
     err
 }
 
@@ -826,7 +832,10 @@ fn resolve_function<'gc>(
     })?;
     let chunk = match f {
         Function::Closure(c) => c.prototype().chunk_name.to_str_lossy().into_owned(),
-        Function::Callback(_) => "[C]".to_string(),
+        Function::Callback(_) => match crate::interp::as_lua_closure(ctx, f) {
+            Some(c) => crate::stdlib::base::chunk_display_name(c.proto.proto.source.as_bytes()),
+            None => "[C]".to_string(),
+        },
     };
     Ok((f, chunk))
 }
@@ -974,6 +983,7 @@ impl Runtime {
                 let (f, chunk) = resolve_function(ctx, &calls, &call.function)?;
                 let args: Vec<Value<'_>> =
                     call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
+                crate::interp::reset(ctx);
                 ctx.fetch(executor).restart(ctx, f, Variadic(args));
                 Ok(chunk)
             })

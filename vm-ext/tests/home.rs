@@ -6,6 +6,7 @@
 use std::{fs, path::Path};
 
 use vm_ext::{
+    engine::Engine,
     persist::{
         codec::{self, MetaRecord, PKey, RecordKey},
         HomeModel,
@@ -17,6 +18,14 @@ use vm_ext::{
 fn options(store: &SharedStore) -> RuntimeOptions {
     RuntimeOptions {
         store: Some(store.clone()),
+        ..Default::default()
+    }
+}
+
+fn options_on(store: &SharedStore, engine: Engine) -> RuntimeOptions {
+    RuntimeOptions {
+        store: Some(store.clone()),
+        engine,
         ..Default::default()
     }
 }
@@ -76,6 +85,40 @@ fn run_ok(rt: &mut Runtime, source: &str, name: &str) {
 
 #[test]
 fn fixtures_survive_a_reload() {
+    let failures = reload_fixtures(Engine::Piccolo, Engine::Piccolo);
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn fixtures_survive_a_reload_on_the_luahome_core() {
+    let failures = reload_fixtures(Engine::Luahome, Engine::Luahome);
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A home written by the piccolo core (its function images tagged
+/// `piccolo-0.3`) loads and runs on the project's core: stored closures of
+/// the older core keep working after an engine upgrade.
+#[test]
+fn homes_written_by_piccolo_load_on_the_luahome_core() {
+    let failures = reload_fixtures(Engine::Piccolo, Engine::Luahome);
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Runs every write fixture on `writer`, then its read fixture on `reader`
+/// over the same store; returns the failures.
+fn reload_fixtures(writer: Engine, reader: Engine) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/home");
     let mut names: Vec<String> = fs::read_dir(&dir)
         .unwrap()
@@ -92,7 +135,7 @@ fn fixtures_survive_a_reload() {
         let shared: SharedStore = store::shared(mem.clone());
         let write = fs::read(dir.join(format!("{name}.write.lua"))).unwrap();
         let read = fs::read(dir.join(format!("{name}.read.lua"))).unwrap();
-        let mut rt = Runtime::new(options(&shared));
+        let mut rt = Runtime::new(options_on(&shared, writer));
         match run(&mut rt, &write, &format!("{name}.write")) {
             StepResult::Finished(_) => {}
             other => {
@@ -101,7 +144,7 @@ fn fixtures_survive_a_reload() {
             }
         }
         drop(rt);
-        let mut rt = Runtime::try_new(options(&shared)).expect("store loads");
+        let mut rt = Runtime::try_new(options_on(&shared, reader)).expect("store loads");
         match run(&mut rt, &read, &format!("{name}.read")) {
             StepResult::Finished(_) => {}
             other => failures.push(format!("{name}.read: {other:?}")),
@@ -114,11 +157,7 @@ fn fixtures_survive_a_reload() {
             failures.push(format!("{name}: store and reloaded model differ"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "failing fixtures:\n{}",
-        failures.join("\n")
-    );
+    failures
 }
 
 #[test]
@@ -602,4 +641,98 @@ fn open_upvalues_are_saved_while_the_chunk_still_runs() {
     assert!(slices > 3);
     let mut rt = Runtime::new(options(&shared));
     run_ok(&mut rt, "assert(_home.get() == 30000)", "after");
+}
+
+/// Closures of the project's core are stored as its own function images
+/// (the whole prototype tree, verified on load), keep counting across
+/// runtimes, and keep sharing an upvalue after a reload.
+#[test]
+fn luahome_closures_are_stored_as_their_own_images() {
+    let mem = MemoryStore::new();
+    let shared = store::shared(mem.clone());
+    let mut rt = Runtime::new(options_on(&shared, Engine::Luahome));
+    run_ok(
+        &mut rt,
+        "local n <const> = 10
+         local count = 0
+         _home.inc = function(d) count = count + (d or 1) return count end
+         _home.get = function() return count, n end
+         local t <close> = nil
+         assert(_home.inc() == 1)",
+        "one",
+    );
+    rt.flush().unwrap();
+    let model = HomeModel::from_records(mem.records().into_iter().collect()).unwrap();
+    let cores: Vec<String> = model
+        .functions
+        .values()
+        .map(|f| f.image.core.clone())
+        .collect();
+    assert_eq!(cores.len(), 2);
+    assert!(cores.iter().all(|c| c == "luahome-5.4"), "{cores:?}");
+    drop(rt);
+    for expected in 2..4 {
+        let mut rt = Runtime::new(options_on(&shared, Engine::Luahome));
+        run_ok(
+            &mut rt,
+            &format!(
+                "assert(_home.inc() == {expected}) local c, n = _home.get() assert(c == {expected} and n == 10)"
+            ),
+            "next",
+        );
+    }
+    // The piccolo core runs the stored closures of the project's core too.
+    let mut rt = Runtime::new(options_on(&shared, Engine::Piccolo));
+    run_ok(&mut rt, "assert(_home.inc(5) == 8)", "piccolo");
+}
+
+/// A damaged image of the project's core is an error when the function is
+/// read, never a panic; everything else in the home still loads.
+#[test]
+fn damaged_luahome_image_is_an_error() {
+    let mem = MemoryStore::new();
+    let shared = store::shared(mem.clone());
+    let mut rt = Runtime::new(options_on(&shared, Engine::Luahome));
+    run_ok(
+        &mut rt,
+        "_home.f = function() return 1 end _home.x = 5",
+        "w",
+    );
+    rt.flush().unwrap();
+    drop(rt);
+    let mut records = mem.records();
+    let mut damaged = 0;
+    for (k, v) in records.iter_mut() {
+        let Ok(RecordKey::Function(_)) = codec::decode_key(k) else {
+            continue;
+        };
+        // Flip bytes inside the record until it still decodes as CBOR but
+        // the prototype inside fails verification (or decoding).
+        let len = v.len();
+        for i in (len / 2..len).step_by(3) {
+            v[i] ^= 0x20;
+        }
+        damaged += 1;
+    }
+    assert_eq!(damaged, 1);
+    let mem2 = MemoryStore::new();
+    for (k, v) in records {
+        mem2.put_raw(k, v);
+    }
+    let shared2 = store::shared(mem2);
+    match Runtime::try_new(options_on(&shared2, Engine::Luahome)) {
+        Err(e) => assert!(!e.to_string().is_empty()),
+        Ok(mut rt) => {
+            let r = run(
+                &mut rt,
+                b"assert(_home.x == 5) return pcall(function() return _home.f() end)",
+                "r",
+            );
+            match r {
+                StepResult::Finished(v) => assert_eq!(v[0], vm_ext::HostValue::Boolean(false)),
+                StepResult::Error(e) => assert!(!e.message.is_empty()),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }

@@ -8,25 +8,12 @@ use std::{fs, path::Path};
 use vm_ext::{engine::Engine, Runtime, RuntimeOptions, StepResult};
 
 /// (engine, fixture, reason) for fixtures known to fail on an engine.
-const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[
-    (
-        Engine::Piccolo,
-        "lua54_core.lua",
-        "piccolo 0.3.3's compiler and VM: multiple assignment, arithmetic/comparison/concat \
+const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[(
+    Engine::Piccolo,
+    "lua54_core.lua",
+    "piccolo 0.3.3's compiler and VM: multiple assignment, arithmetic/comparison/concat \
          metamethods, the string metatable, <const>/<close>, floor rules, error names (issue 11)",
-    ),
-    (
-        Engine::Luahome,
-        "debug_functions.lua",
-        "debug.getinfo by level, debug.getupvalue/setupvalue/upvalueid do not see the luahome \
-         core's frames and closures yet; Runtime::load names chunks '=name', not '@file'",
-    ),
-    (
-        Engine::Luahome,
-        "string_dump.lua",
-        "string.dump of luahome closures is not implemented yet",
-    ),
-];
+)];
 
 fn known_failure(engine: Engine, name: &str) -> Option<&'static str> {
     KNOWN_FAILURES

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 
-const WEB_ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+// The package folder (web/): tests of the API import /luahome.js from it.
+export const WEB_ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+// The built playground site (scripts/build-site.mjs).
+export const SITE_ROOT = new URL('../playground/dist', import.meta.url).pathname;
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -19,15 +22,18 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Starts the server and a browser with a fresh profile. */
-export async function openBrowser() {
-  const server = await startServer({ rootDir: WEB_ROOT, listenPort: 0 });
+/**
+ * Starts the server (on `root`, default the package folder; `rules` as in
+ * scripts/serve.mjs) and a browser with a fresh profile.
+ */
+export async function openBrowser({ root = WEB_ROOT, rules = [], args = [] } = {}) {
+  const server = await startServer({ rootDir: root, listenPort: 0, rules });
   const base = `http://127.0.0.1:${server.address().port}`;
   const profile = await mkdtemp(join(tmpdir(), 'luahome-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
   });
   const errors = [];
   context.on('weberror', (e) => errors.push(e.error()));

@@ -4,18 +4,104 @@
 
 use std::collections::HashMap;
 
-use gc_arena::Gc;
+use gc_arena::{Collect, Gc};
 use piccolo::{
     closure::{UpValue, UpValueState},
-    Closure, Context, Function, String as LuaString, Table, UserData, Value,
+    Callback, Closure, Context, Function, String as LuaString, Table, UserData, Value,
 };
 
 use super::{ArenaState, Proxy};
+use crate::interp::{self, LuaClosure, UpState, UpvalueCell};
 use crate::persist::{
     codec::{ByteBuf, FunctionRecord, PKey, PValue, UpvalueSlot},
     model::HomeModel,
-    piccolo_image,
+    own_image, piccolo_image,
 };
+
+/// A live stored function, of either core.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(super) enum FunRef<'gc> {
+    Piccolo(Closure<'gc>),
+    /// A closure of the project's core and the callback that is its Lua value.
+    Own(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>),
+}
+
+impl<'gc> FunRef<'gc> {
+    /// The address that identifies the function as a Lua value.
+    pub fn ptr(self) -> usize {
+        match self {
+            FunRef::Piccolo(c) => ptr_of_closure(c),
+            FunRef::Own(cb, _) => Gc::as_ptr(cb.into_inner()) as usize,
+        }
+    }
+
+    pub fn value(self) -> Value<'gc> {
+        match self {
+            FunRef::Piccolo(c) => Value::Function(Function::Closure(c)),
+            FunRef::Own(cb, _) => Value::Function(Function::Callback(cb)),
+        }
+    }
+}
+
+/// A live upvalue of a stored function, of either core.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(super) enum CellRef<'gc> {
+    Piccolo(UpValue<'gc>),
+    Own(UpvalueCell<'gc>),
+}
+
+impl<'gc> CellRef<'gc> {
+    pub fn ptr(self) -> usize {
+        match self {
+            CellRef::Piccolo(u) => ptr_of_upvalue(u),
+            CellRef::Own(c) => Gc::as_ptr(c) as usize,
+        }
+    }
+
+    /// The current value; `None` for an open piccolo upvalue that cannot be
+    /// read here (`direct` false: a thread is running).
+    pub fn get(self, ctx: Context<'gc>, direct: bool) -> Option<Value<'gc>> {
+        match self {
+            CellRef::Piccolo(u) => match u.get() {
+                UpValueState::Closed(v) => Some(v),
+                UpValueState::Open(o) => direct.then(|| o.get(&ctx)),
+            },
+            CellRef::Own(c) => match *c.try_borrow().ok()? {
+                UpState::Closed(v) => Some(v),
+                UpState::Open { stack, index } => Some(
+                    stack
+                        .try_borrow()
+                        .ok()?
+                        .get(index)
+                        .copied()
+                        .unwrap_or(Value::Nil),
+                ),
+            },
+        }
+    }
+
+    /// Whether the upvalue is closed (not a variable of a running frame).
+    pub fn is_closed(self) -> bool {
+        match self {
+            CellRef::Piccolo(u) => matches!(u.get(), UpValueState::Closed(_)),
+            CellRef::Own(c) => matches!(c.try_borrow().map(|s| *s), Ok(UpState::Closed(_))),
+        }
+    }
+
+    /// Sets a closed upvalue's value.
+    pub fn set_closed(self, ctx: Context<'gc>, v: Value<'gc>) {
+        match self {
+            CellRef::Piccolo(u) => u.set(&ctx, UpValueState::Closed(v)),
+            CellRef::Own(c) => {
+                if let Ok(mut s) = c.try_borrow_mut(&ctx) {
+                    *s = UpState::Closed(v);
+                }
+            }
+        }
+    }
+}
 
 /// Why a value was refused.
 #[derive(Debug, Clone)]
@@ -96,8 +182,8 @@ type StagedTable = (u64, usize, Vec<(PKey, PValue)>);
 pub(super) struct Staged<'gc> {
     pub next_id: u64,
     tables: Vec<StagedTable>,
-    funcs: Vec<(u64, FunctionRecord, Closure<'gc>)>,
-    cells: Vec<(u64, Option<PValue>, UpValue<'gc>)>,
+    funcs: Vec<(u64, FunctionRecord, FunRef<'gc>)>,
+    cells: Vec<(u64, Option<PValue>, CellRef<'gc>)>,
 }
 
 /// Converts Lua values into the model's terms without changing anything.
@@ -219,35 +305,22 @@ impl<'a, 'gc> Converter<'a, 'gc> {
             }
             Value::Function(Function::Callback(c)) => {
                 let ptr = Gc::as_ptr(c.into_inner()) as usize;
-                match self.st.native_names.get(&ptr) {
-                    Some(name) => PValue::Native(name.clone()),
-                    None if crate::interp::as_lua_closure(self.ctx, Function::Callback(c))
-                        .is_some() =>
-                    {
-                        return Err(refuse(
-                            "a function of the luahome core (function images of this core \
-                             are not implemented yet)",
-                        ))
-                    }
-                    None => return Err(refuse("an unregistered native function")),
+                if let Some(name) = self.st.native_names.get(&ptr) {
+                    return Ok(Some(PValue::Native(name.clone())));
                 }
-            }
-            Value::Function(Function::Closure(c)) => {
-                let ptr = ptr_of_closure(c);
-                if let Some(id) = self.st.closure_ids.get(&ptr) {
-                    if self.model.functions.contains_key(id) {
-                        return Ok(Some(PValue::Function(*id)));
-                    }
-                }
-                if let Some(id) = self.funcs.get(&ptr) {
-                    return Ok(Some(PValue::Function(*id)));
+                let Some(closure) = interp::as_lua_closure(self.ctx, Function::Callback(c)) else {
+                    return Err(refuse("an unregistered native function"));
+                };
+                if let Some(id) = self.known_function(ptr) {
+                    return Ok(Some(PValue::Function(id)));
                 }
                 let id = self.alloc();
                 self.funcs.insert(ptr, id);
-                let image = piccolo_image::image_of(&c.prototype());
+                let image = own_image::image_of(&closure.proto.to_proto());
                 let mut slots = Vec::new();
-                for (i, uv) in c.upvalues().iter().enumerate() {
-                    slots.push(self.upvalue(*uv, &format!("{path}<upvalue {}>", i + 1)));
+                for (i, cell) in closure.upvalues.iter().enumerate() {
+                    let path = format!("{path}<upvalue {}>", i + 1);
+                    slots.push(self.upvalue(CellRef::Own(*cell), &path));
                 }
                 self.staged.funcs.push((
                     id,
@@ -255,15 +328,48 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                         image,
                         upvalues: slots,
                     },
-                    c,
+                    FunRef::Own(c, closure),
+                ));
+                PValue::Function(id)
+            }
+            Value::Function(Function::Closure(c)) => {
+                let ptr = ptr_of_closure(c);
+                if let Some(id) = self.known_function(ptr) {
+                    return Ok(Some(PValue::Function(id)));
+                }
+                let id = self.alloc();
+                self.funcs.insert(ptr, id);
+                let image = piccolo_image::image_of(&c.prototype());
+                let mut slots = Vec::new();
+                for (i, uv) in c.upvalues().iter().enumerate() {
+                    let path = format!("{path}<upvalue {}>", i + 1);
+                    slots.push(self.upvalue(CellRef::Piccolo(*uv), &path));
+                }
+                self.staged.funcs.push((
+                    id,
+                    FunctionRecord {
+                        image,
+                        upvalues: slots,
+                    },
+                    FunRef::Piccolo(c),
                 ));
                 PValue::Function(id)
             }
         }))
     }
 
-    fn upvalue(&mut self, uv: UpValue<'gc>, path: &str) -> UpvalueSlot {
-        let ptr = ptr_of_upvalue(uv);
+    /// The id of a function already stored or staged, by its address.
+    fn known_function(&self, ptr: usize) -> Option<u64> {
+        if let Some(id) = self.st.closure_ids.get(&ptr) {
+            if self.model.functions.contains_key(id) {
+                return Some(*id);
+            }
+        }
+        self.funcs.get(&ptr).copied()
+    }
+
+    fn upvalue(&mut self, uv: CellRef<'gc>, path: &str) -> UpvalueSlot {
+        let ptr = uv.ptr();
         if let Some(id) = self.st.cell_ids.get(&ptr) {
             if self.model.cells.contains_key(id) {
                 return UpvalueSlot::Cell(*id);
@@ -272,17 +378,14 @@ impl<'a, 'gc> Converter<'a, 'gc> {
         if let Some(id) = self.cells.get(&ptr) {
             return UpvalueSlot::Cell(*id);
         }
-        let value = match uv.get() {
-            UpValueState::Closed(v) => v,
-            UpValueState::Open(o) => {
-                if let Some(v) = self.known.get(&ptr) {
-                    *v
-                } else if self.direct_open {
-                    o.get(&self.ctx)
-                } else {
-                    self.missing.push(uv);
-                    Value::Nil
+        let value = match (self.known.get(&ptr), uv.get(self.ctx, self.direct_open)) {
+            (Some(v), _) => *v,
+            (None, Some(v)) => v,
+            (None, None) => {
+                if let CellRef::Piccolo(u) = uv {
+                    self.missing.push(u);
                 }
+                Value::Nil
             }
         };
         if let Value::Table(t) = value {
@@ -335,14 +438,14 @@ impl<'gc> Staged<'gc> {
                 model.set(id, k, Some(v));
             }
         }
-        for (id, record, closure) in self.funcs {
+        for (id, record, f) in self.funcs {
             model.put_function(id, record);
-            st.closure_ids.insert(ptr_of_closure(closure), id);
-            st.closures.insert(id, closure);
+            st.closure_ids.insert(f.ptr(), id);
+            st.closures.insert(id, f);
         }
         for (id, value, uv) in self.cells {
             model.set_cell(id, value);
-            st.cell_ids.insert(ptr_of_upvalue(uv), id);
+            st.cell_ids.insert(uv.ptr(), id);
             st.cells.insert(id, uv);
         }
         plain
@@ -351,10 +454,110 @@ impl<'gc> Staged<'gc> {
 
 /// Builds live Lua values from the model: proxies, closures, shared cells.
 pub(super) struct Materializer<'gc> {
-    pending: Vec<(UpValue<'gc>, Option<PValue>)>,
+    pending: Vec<(CellRef<'gc>, Option<PValue>)>,
 }
 
 impl<'gc> Materializer<'gc> {
+    /// The upvalue cell `slot` names, made (closed, value pending) when this
+    /// is its first closure. `own`: a cell of the project's core.
+    fn cell(
+        &mut self,
+        ctx: Context<'gc>,
+        st: &mut ArenaState<'gc>,
+        model: &HomeModel,
+        slot: &UpvalueSlot,
+        own: bool,
+    ) -> Result<CellRef<'gc>, String> {
+        let closed = |v: Value<'gc>| {
+            if own {
+                CellRef::Own(Gc::new(
+                    &ctx,
+                    gc_arena::lock::RefLock::new(UpState::Closed(v)),
+                ))
+            } else {
+                CellRef::Piccolo(UpValue::new(&ctx, UpValueState::Closed(v)))
+            }
+        };
+        Ok(match slot {
+            UpvalueSlot::Env => closed(Value::Table(ctx.globals())),
+            UpvalueSlot::Cell(cid) => match st.cells.get(cid) {
+                Some(c) if matches!(c, CellRef::Own(_)) == own => *c,
+                Some(_) => {
+                    return Err(format!(
+                        "upvalue cell {cid} is shared by functions of two different cores"
+                    ))
+                }
+                None => {
+                    let c = closed(Value::Nil);
+                    st.cells.insert(*cid, c);
+                    st.cell_ids.insert(c.ptr(), *cid);
+                    let stored = model.cells.get(cid).cloned().flatten();
+                    self.pending.push((c, stored));
+                    c
+                }
+            },
+        })
+    }
+
+    fn piccolo_closure(
+        &mut self,
+        ctx: Context<'gc>,
+        st: &mut ArenaState<'gc>,
+        model: &HomeModel,
+        id: u64,
+        record: &FunctionRecord,
+    ) -> Result<FunRef<'gc>, String> {
+        let proto = piccolo_image::prototype_of(ctx, &record.image)
+            .map_err(|e| format!("function record {id} is damaged: {e}"))?;
+        if proto.upvalues.len() != record.upvalues.len() {
+            return Err(format!("function record {id} has mismatched upvalues"));
+        }
+        let mut upvalues =
+            allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+        for slot in &record.upvalues {
+            match self.cell(ctx, st, model, slot, false)? {
+                CellRef::Piccolo(u) => upvalues.push(u),
+                CellRef::Own(_) => return Err(format!("function record {id} has a foreign cell")),
+            }
+        }
+        Ok(FunRef::Piccolo(Closure::from_parts(&ctx, proto, upvalues)))
+    }
+
+    fn own_closure(
+        &mut self,
+        ctx: Context<'gc>,
+        st: &mut ArenaState<'gc>,
+        model: &HomeModel,
+        id: u64,
+        record: &FunctionRecord,
+    ) -> Result<FunRef<'gc>, String> {
+        let proto = own_image::prototype_of(&record.image)
+            .map_err(|e| format!("function record {id} is damaged: {e}"))?;
+        if proto.upvalues.len() != record.upvalues.len() {
+            return Err(format!("function record {id} has mismatched upvalues"));
+        }
+        let mut upvalues = Vec::with_capacity(record.upvalues.len());
+        for slot in &record.upvalues {
+            match self.cell(ctx, st, model, slot, true)? {
+                CellRef::Own(c) => upvalues.push(c),
+                CellRef::Piccolo(_) => {
+                    return Err(format!("function record {id} has a foreign cell"))
+                }
+            }
+        }
+        let closure = Gc::new(
+            &ctx,
+            LuaClosure {
+                proto: interp::ProtoRt::new(ctx, proto),
+                upvalues: upvalues.into_boxed_slice(),
+            },
+        );
+        match interp::closure_function(ctx, closure) {
+            Function::Callback(cb) => Ok(FunRef::Own(cb, closure)),
+            Function::Closure(_) => Err("internal: closure_function made a piccolo closure".into()),
+        }
+    }
+
     pub fn new() -> Self {
         Materializer {
             pending: Vec::new(),
@@ -372,7 +575,7 @@ impl<'gc> Materializer<'gc> {
         let v = self.one(ctx, st, model, value)?;
         while let Some((uv, pv)) = self.pending.pop() {
             let inner = self.one(ctx, st, model, pv.as_ref())?;
-            uv.set(&ctx, UpValueState::Closed(inner));
+            uv.set_closed(ctx, inner);
         }
         Ok(v)
     }
@@ -396,44 +599,22 @@ impl<'gc> Materializer<'gc> {
                 None => return Err(format!("stored native function '{name}' is not available")),
             },
             Some(PValue::Function(id)) => {
-                if let Some(c) = st.closures.get(id) {
-                    return Ok(Value::Function(Function::Closure(*c)));
+                if let Some(f) = st.closures.get(id) {
+                    return Ok(f.value());
                 }
                 let record = model
                     .functions
                     .get(id)
                     .ok_or_else(|| format!("function record {id} is missing"))?;
-                let proto = piccolo_image::prototype_of(ctx, &record.image)
-                    .map_err(|e| format!("function record {id} is damaged: {e}"))?;
-                if proto.upvalues.len() != record.upvalues.len() {
-                    return Err(format!("function record {id} has mismatched upvalues"));
-                }
-                let mut upvalues = allocator_api2::vec::Vec::new_in(
-                    gc_arena::allocator_api::MetricsAlloc::new(&ctx),
-                );
-                for slot in &record.upvalues {
-                    let uv = match slot {
-                        UpvalueSlot::Env => {
-                            UpValue::new(&ctx, UpValueState::Closed(Value::Table(ctx.globals())))
-                        }
-                        UpvalueSlot::Cell(cid) => match st.cells.get(cid) {
-                            Some(uv) => *uv,
-                            None => {
-                                let uv = UpValue::new(&ctx, UpValueState::Closed(Value::Nil));
-                                st.cells.insert(*cid, uv);
-                                st.cell_ids.insert(ptr_of_upvalue(uv), *cid);
-                                let stored = model.cells.get(cid).cloned().flatten();
-                                self.pending.push((uv, stored));
-                                uv
-                            }
-                        },
-                    };
-                    upvalues.push(uv);
-                }
-                let closure = Closure::from_parts(&ctx, proto, upvalues);
-                st.closures.insert(*id, closure);
-                st.closure_ids.insert(ptr_of_closure(closure), *id);
-                Value::Function(Function::Closure(closure))
+                let own = record.image.core == own_image::CORE;
+                let f = if own {
+                    self.own_closure(ctx, st, model, *id, record)?
+                } else {
+                    self.piccolo_closure(ctx, st, model, *id, record)?
+                };
+                st.closures.insert(*id, f);
+                st.closure_ids.insert(f.ptr(), *id);
+                f.value()
             }
         })
     }

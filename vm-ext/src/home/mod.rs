@@ -31,10 +31,9 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
-    closure::{UpValue, UpValueState},
-    userdata::UserDataInner,
-    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function, Sequence,
-    SequencePoll, Singleton, Stack, Table, UserData, Value,
+    closure::UpValue, userdata::UserDataInner, BoxSequence, Callback, CallbackReturn, Closure,
+    Context, Error, Execution, Function, Sequence, SequencePoll, Singleton, Stack, Table, UserData,
+    Value,
 };
 use thiserror::Error;
 
@@ -123,10 +122,10 @@ pub struct ArenaState<'gc> {
     home_meta: Option<Table<'gc>>,
     home: Option<UserData<'gc>>,
     proxies: HashMap<u64, GcWeak<'gc, UserDataInner<'gc>>>,
-    closures: HashMap<u64, Closure<'gc>>,
+    closures: HashMap<u64, convert::FunRef<'gc>>,
     #[collect(require_static)]
     closure_ids: HashMap<usize, u64>,
-    cells: HashMap<u64, UpValue<'gc>>,
+    cells: HashMap<u64, convert::CellRef<'gc>>,
     #[collect(require_static)]
     cell_ids: HashMap<usize, u64>,
     #[collect(require_static)]
@@ -554,17 +553,16 @@ pub fn prepare_flush<'gc>(ctx: Context<'gc>) -> Batch {
     let Ok(mut model) = model.try_borrow_mut() else {
         return Batch::default();
     };
-    let cells: Vec<(u64, UpValue<'gc>)> = st.cells.iter().map(|(k, v)| (*k, *v)).collect();
+    let cells: Vec<(u64, convert::CellRef<'gc>)> = st.cells.iter().map(|(k, v)| (*k, *v)).collect();
     let known = HashMap::new();
     for (cid, uv) in cells {
         if !model.cells.contains_key(&cid) {
             st.cells.remove(&cid);
-            st.cell_ids.remove(&ptr_of_upvalue(uv));
+            st.cell_ids.remove(&uv.ptr());
             continue;
         }
-        let value = match uv.get() {
-            UpValueState::Closed(v) => v,
-            UpValueState::Open(o) => o.get(&ctx),
+        let Some(value) = uv.get(ctx, true) else {
+            continue;
         };
         let reuse = std::mem::take(&mut st.cell_tables);
         let result = {
@@ -637,12 +635,12 @@ pub fn refresh_cells<'gc>(ctx: Context<'gc>, ids: &[u64]) {
         let Some(uv) = st.cells.get(id).copied() else {
             continue;
         };
-        if !matches!(uv.get(), UpValueState::Closed(_)) {
+        if !uv.is_closed() {
             continue;
         }
         let pv = model.cells.get(id).cloned().flatten();
         if let Ok(v) = Materializer::new().value(ctx, &mut st, &model, pv.as_ref()) {
-            uv.set(&ctx, UpValueState::Closed(v));
+            uv.set_closed(ctx, v);
         }
     }
 }

@@ -129,6 +129,8 @@ pub(super) struct Interp<'gc> {
     /// Recently called callbacks of this core and their closures (saves
     /// the registry lookup on hot calls).
     cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
+    names: MetaNames<'gc>,
+    site: super::CallSite<'gc>,
 }
 
 const CACHE_SIZE: usize = 8;
@@ -137,16 +139,69 @@ fn truthy(v: Value<'_>) -> bool {
     !matches!(v, Value::Nil | Value::Boolean(false))
 }
 
-fn metamethod<'gc>(ctx: Context<'gc>, v: Value<'gc>, event: &'static str) -> Value<'gc> {
+fn metamethod<'gc>(ctx: Context<'gc>, v: Value<'gc>, event: LuaString<'gc>) -> Value<'gc> {
+    let event = Value::String(event);
     match v {
         Value::Table(t) => match t.metatable() {
-            Some(mt) => mt.get(ctx, event),
+            Some(mt) => mt.get_value(event),
+            None => Value::Nil,
+        },
+        Value::UserData(u) => match u.metatable() {
+            Some(mt) => mt.get_value(event),
             None => Value::Nil,
         },
         _ => match metatable_of(ctx, v) {
-            Some(mt) => mt.get(ctx, event),
+            Some(mt) => mt.get_value(event),
             None => Value::Nil,
         },
+    }
+}
+
+/// Metamethod event names, interned once per Lua state.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(super) struct MetaNames<'gc> {
+    index: LuaString<'gc>,
+    newindex: LuaString<'gc>,
+    call: LuaString<'gc>,
+    close: LuaString<'gc>,
+    eq: LuaString<'gc>,
+    lt: LuaString<'gc>,
+    le: LuaString<'gc>,
+    len: LuaString<'gc>,
+    concat: LuaString<'gc>,
+    arith: [LuaString<'gc>; 14],
+}
+
+impl<'gc> piccolo::Singleton<'gc> for MetaNames<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        let i = |s: &'static str| ctx.intern_static(s.as_bytes());
+        use ArithOp::*;
+        let ops = [
+            Add, Sub, Mul, Mod, Pow, Div, IDiv, BAnd, BOr, BXor, Shl, Shr, Unm, BNot,
+        ];
+        MetaNames {
+            index: i("__index"),
+            newindex: i("__newindex"),
+            call: i("__call"),
+            close: i("__close"),
+            eq: i("__eq"),
+            lt: i("__lt"),
+            le: i("__le"),
+            len: i("__len"),
+            concat: i("__concat"),
+            arith: ops.map(|op| i(op.event())),
+        }
+    }
+}
+
+impl<'gc> MetaNames<'gc> {
+    pub(super) fn get(ctx: Context<'gc>) -> Self {
+        *ctx.singleton::<gc_arena::Rootable![MetaNames<'_>]>()
+    }
+
+    fn arith(&self, op: ArithOp) -> LuaString<'gc> {
+        self.arith[op as usize]
     }
 }
 
@@ -190,8 +245,8 @@ fn raw_set<'gc>(
     }
 }
 
-fn closable<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> bool {
-    !metamethod(ctx, v, "__close").is_nil()
+fn closable<'gc>(ctx: Context<'gc>, names: &MetaNames<'gc>, v: Value<'gc>) -> bool {
+    !metamethod(ctx, v, names.close).is_nil()
 }
 
 impl<'gc> Interp<'gc> {
@@ -227,6 +282,8 @@ impl<'gc> Interp<'gc> {
             counted: true,
             registry,
             cache: [None; CACHE_SIZE],
+            names: MetaNames::get(ctx),
+            site: super::CallSite::get(ctx),
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -480,11 +537,11 @@ impl<'gc> Interp<'gc> {
         let idx = self.tbc.pop().expect("close_one needs a tbc variable");
         self.close_upvalues(ctx, regs, idx);
         let v = regs[idx];
-        let h = metamethod(ctx, v, "__close");
+        let h = metamethod(ctx, v, self.names.close);
         if h.is_nil() {
-            return Err(Fail::Msg(format!(
-                "attempt to call a nil value (metamethod 'close')"
-            )));
+            return Err(Fail::Msg(
+                "attempt to call a nil value (metamethod 'close')".into(),
+            ));
         }
         self.foreign_call(stack, h, &[v, err], cont)
     }
@@ -523,6 +580,7 @@ impl<'gc> Interp<'gc> {
 
     // ---- metamethod-aware operations -------------------------------------
 
+    #[allow(clippy::too_many_arguments)]
     fn index(
         &mut self,
         ctx: Context<'gc>,
@@ -543,11 +601,11 @@ impl<'gc> Interp<'gc> {
                     }
                     match t.metatable() {
                         None => Value::Nil,
-                        Some(mt) => mt.get(ctx, "__index"),
+                        Some(mt) => mt.get_value(Value::String(self.names.index)),
                     }
                 }
                 _ => {
-                    let h = metamethod(ctx, obj, "__index");
+                    let h = metamethod(ctx, obj, self.names.index);
                     if h.is_nil() {
                         return Err(Fail::Typed {
                             op: "index",
@@ -588,7 +646,7 @@ impl<'gc> Interp<'gc> {
                         None => Value::Nil,
                         Some(mt) => {
                             if t.get_value(key).is_nil() {
-                                mt.get(ctx, "__newindex")
+                                mt.get_value(Value::String(self.names.newindex))
                             } else {
                                 Value::Nil
                             }
@@ -601,7 +659,7 @@ impl<'gc> Interp<'gc> {
                     h
                 }
                 _ => {
-                    let h = metamethod(ctx, obj, "__newindex");
+                    let h = metamethod(ctx, obj, self.names.newindex);
                     if h.is_nil() {
                         return Err(Fail::Typed {
                             op: "index",
@@ -626,6 +684,7 @@ impl<'gc> Interp<'gc> {
 
     #[cold]
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn arith_slow(
         &mut self,
         ctx: Context<'gc>,
@@ -649,9 +708,9 @@ impl<'gc> Interp<'gc> {
             ArithFail::DivZero => return Err(Fail::Msg("attempt to divide by zero".into())),
             _ => {}
         }
-        let mut h = metamethod(ctx, a, op.event());
+        let mut h = metamethod(ctx, a, self.names.arith(op));
         if h.is_nil() {
-            h = metamethod(ctx, b, op.event());
+            h = metamethod(ctx, b, self.names.arith(op));
         }
         if !h.is_nil() {
             return self.foreign_call(stack, h, &[a, b], Cont::Store { dest });
@@ -719,9 +778,9 @@ impl<'gc> Interp<'gc> {
                 k = j - a + 1;
                 continue;
             }
-            let mut h = metamethod(ctx, l, "__concat");
+            let mut h = metamethod(ctx, l, self.names.concat);
             if h.is_nil() {
-                h = metamethod(ctx, r, "__concat");
+                h = metamethod(ctx, r, self.names.concat);
             }
             if h.is_nil() {
                 let (value, reg) = if is_strnum(l) {
@@ -761,7 +820,7 @@ impl<'gc> Interp<'gc> {
                 Ok(Flow::Next)
             }
             _ => {
-                let h = metamethod(ctx, v, "__len");
+                let h = metamethod(ctx, v, self.names.len);
                 if !h.is_nil() {
                     return self.foreign_call(stack, h, &[v, v], Cont::Store { dest });
                 }
@@ -792,9 +851,9 @@ impl<'gc> Interp<'gc> {
         if let Some(r) = ops::raw_eq(a, b) {
             return Ok(Ok(r));
         }
-        let mut h = metamethod(ctx, a, "__eq");
+        let mut h = metamethod(ctx, a, self.names.eq);
         if h.is_nil() {
-            h = metamethod(ctx, b, "__eq");
+            h = metamethod(ctx, b, self.names.eq);
         }
         if h.is_nil() {
             return Ok(Ok(false));
@@ -818,7 +877,7 @@ impl<'gc> Interp<'gc> {
         if let Some(r) = ops::raw_lt(a, b, le) {
             return Ok(Ok(r));
         }
-        let event = if le { "__le" } else { "__lt" };
+        let event = if le { self.names.le } else { self.names.lt };
         let mut h = metamethod(ctx, a, event);
         if h.is_nil() {
             h = metamethod(ctx, b, event);
@@ -839,6 +898,7 @@ impl<'gc> Interp<'gc> {
 
     /// Calls the value at `regs[func]` with `nargs` arguments above it: a
     /// frame for our closures, the executor for anything else.
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &mut self,
         ctx: Context<'gc>,
@@ -881,7 +941,7 @@ impl<'gc> Interp<'gc> {
                     );
                 }
                 _ => {
-                    let h = metamethod(ctx, f, "__call");
+                    let h = metamethod(ctx, f, self.names.call);
                     if h.is_nil() {
                         return Err(Fail::Typed {
                             op: "call",
@@ -924,7 +984,7 @@ impl<'gc> Interp<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if !matches!(self.cont, Cont::None) {
-            super::set_call_site(ctx, None);
+            self.site.set(&ctx, [None, None]);
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
@@ -981,11 +1041,16 @@ impl<'gc> Interp<'gc> {
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
             Ok(Outcome::Call(function)) => {
-                let site = self.frames.last().map(|f| {
-                    let p = &f.closure.proto;
-                    (p.chunk_id.clone(), p.proto.line_at(f.pc.saturating_sub(1)))
-                });
-                super::set_call_site(ctx, site);
+                let site_of = |f: &Frame<'gc>| {
+                    let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
+                    (f.closure, line)
+                };
+                let n = self.frames.len();
+                let sites = [
+                    self.frames.last().map(site_of),
+                    n.checked_sub(2).map(|i| site_of(&self.frames[i])),
+                ];
+                self.site.set(&ctx, sites);
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -1065,10 +1130,29 @@ impl<'gc> Interp<'gc> {
                     }
                 }};
             }
-            macro_rules! arith_only_slow {
-                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr) => {{
+            // Integer and float fast paths that may decline (division by
+            // zero, a float without an integer value): then the slow path.
+            macro_rules! arith_try {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
                     let (x, y) = ($x, $y);
-                    flow!(self.arith_slow(ctx, stack, $op, x, y, base + $a as usize, $vars, regs))
+                    let fast: Option<Value<'gc>> = match (x, y) {
+                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(v) => regs[base + $a as usize] = v,
+                        None => flow!(self.arith_slow(
+                            ctx,
+                            stack,
+                            $op,
+                            x,
+                            y,
+                            base + $a as usize,
+                            $vars,
+                            regs
+                        )),
+                    }
                 }};
             }
             macro_rules! cond {
@@ -1329,68 +1413,93 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK { a, b, k: kk } => arith_only_slow!(
+                    Op::ModK { a, b, k: kk } => arith_try!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
+                        |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::PowK { a, b, k: kk } => arith_only_slow!(
+                    Op::PowK { a, b, k: kk } => arith_try!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
+                        |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
+                            x * x
+                        } else {
+                            x.powf(y)
+                        }))
                     ),
-                    Op::DivK { a, b, k: kk } => arith_only_slow!(
+                    Op::DivK { a, b, k: kk } => arith_try!(
                         ArithOp::Div,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
+                        |x: f64, y: f64| Some(Value::Number(x / y))
                     ),
-                    Op::IDivK { a, b, k: kk } => arith_only_slow!(
+                    Op::IDivK { a, b, k: kk } => arith_try!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
+                        |x: f64, y: f64| Some(Value::Number((x / y).floor()))
                     ),
-                    Op::BAndK { a, b, k: kk } => arith_only_slow!(
+                    Op::BAndK { a, b, k: kk } => arith_try!(
                         ArithOp::BAnd,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Some(Value::Integer(x & y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::BOrK { a, b, k: kk } => arith_only_slow!(
+                    Op::BOrK { a, b, k: kk } => arith_try!(
                         ArithOp::BOr,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Some(Value::Integer(x | y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::BXorK { a, b, k: kk } => arith_only_slow!(
+                    Op::BXorK { a, b, k: kk } => arith_try!(
                         ArithOp::BXor,
                         a,
                         regs[base + b as usize],
                         k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32))
+                        (VarRef::Reg(b), VarRef::K(kk as u32)),
+                        |x: i64, y: i64| Some(Value::Integer(x ^ y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::ShrI { a, b, i } => arith_only_slow!(
+                    Op::ShrI { a, b, i } => arith_try!(
                         ArithOp::Shr,
                         a,
                         regs[base + b as usize],
                         Value::Integer(i as i64),
-                        (VarRef::Reg(b), VarRef::None)
+                        (VarRef::Reg(b), VarRef::None),
+                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
+                            x,
+                            y.checked_neg().unwrap_or(i64::MAX)
+                        ))),
+                        |_: f64, _: f64| None
                     ),
-                    Op::ShlI { a, b, i } => arith_only_slow!(
+                    Op::ShlI { a, b, i } => arith_try!(
                         ArithOp::Shl,
                         a,
                         Value::Integer(i as i64),
                         regs[base + b as usize],
-                        (VarRef::None, VarRef::Reg(b))
+                        (VarRef::None, VarRef::Reg(b)),
+                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
+                        |_: f64, _: f64| None
                     ),
                     Op::Add { a, b, c } => arith!(
                         ArithOp::Add,
@@ -1419,19 +1528,27 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod { a, b, c } => arith_only_slow!(
+                    Op::Mod { a, b, c } => arith_try!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
+                        |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::Pow { a, b, c } => arith_only_slow!(
+                    Op::Pow { a, b, c } => arith_try!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
+                        |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
+                            x * x
+                        } else {
+                            x.powf(y)
+                        }))
                     ),
                     Op::Div { a, b, c } => arith!(
                         ArithOp::Div,
@@ -1442,47 +1559,62 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Number(x as f64 / y as f64),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv { a, b, c } => arith_only_slow!(
+                    Op::IDiv { a, b, c } => arith_try!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
+                        |x: f64, y: f64| Some(Value::Number((x / y).floor()))
                     ),
-                    Op::BAnd { a, b, c } => arith_only_slow!(
+                    Op::BAnd { a, b, c } => arith_try!(
                         ArithOp::BAnd,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Integer(x & y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::BOr { a, b, c } => arith_only_slow!(
+                    Op::BOr { a, b, c } => arith_try!(
                         ArithOp::BOr,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Integer(x | y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::BXor { a, b, c } => arith_only_slow!(
+                    Op::BXor { a, b, c } => arith_try!(
                         ArithOp::BXor,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Integer(x ^ y)),
+                        |_: f64, _: f64| None
                     ),
-                    Op::Shl { a, b, c } => arith_only_slow!(
+                    Op::Shl { a, b, c } => arith_try!(
                         ArithOp::Shl,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
+                        |_: f64, _: f64| None
                     ),
-                    Op::Shr { a, b, c } => arith_only_slow!(
+                    Op::Shr { a, b, c } => arith_try!(
                         ArithOp::Shr,
                         a,
                         regs[base + b as usize],
                         regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c))
+                        (VarRef::Reg(b), VarRef::Reg(c)),
+                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
+                            x,
+                            y.checked_neg().unwrap_or(i64::MAX)
+                        ))),
+                        |_: f64, _: f64| None
                     ),
                     Op::Unm { a, b } => {
                         let v = regs[base + b as usize];
@@ -1542,7 +1674,7 @@ impl<'gc> Interp<'gc> {
                     Op::Tbc { a } => {
                         let v = regs[base + a as usize];
                         if truthy(v) {
-                            if !closable(ctx, v) {
+                            if !closable(ctx, &self.names, v) {
                                 let name = proto
                                     .proto
                                     .local_name(a as usize + 1, pc - 1)
@@ -1786,7 +1918,7 @@ impl<'gc> Interp<'gc> {
                         let ra = base + a as usize;
                         let v = regs[ra + 3];
                         if truthy(v) {
-                            if !closable(ctx, v) {
+                            if !closable(ctx, &self.names, v) {
                                 t!(Err(Fail::Msg(
                                     "variable '(for state)' got a non-closable value".into()
                                 )));
@@ -1983,7 +2115,7 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
         self.cont = Cont::None;
-        super::set_call_site(ctx, None);
+        self.site.set(&ctx, [None, None]);
         stack.clear();
         self.unwinding = Some(error);
         self.run(ctx, &mut exec, &mut stack)

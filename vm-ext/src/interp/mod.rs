@@ -103,6 +103,15 @@ impl<'gc> ProtoRt<'gc> {
     }
 }
 
+impl ProtoRt<'_> {
+    /// The plain prototype tree again (for `string.dump`).
+    pub fn to_proto(&self) -> Proto {
+        let mut p = (*self.proto).clone();
+        p.protos = self.protos.iter().map(|c| c.to_proto()).collect();
+        p
+    }
+}
+
 /// A closure of the project's core: a prototype and its upvalues.
 #[derive(Collect)]
 #[collect(no_drop)]
@@ -296,18 +305,102 @@ pub fn load_proto<'gc>(
     Ok(closure_function(ctx, closure))
 }
 
-/// Where code of this core last called a foreign function (chunk, line),
-/// for `luaL_where`-style positions in library errors.
-#[derive(Collect, Default)]
-#[collect(require_static)]
-struct CallSite(std::cell::RefCell<Option<(Rc<str>, u32)>>);
+/// Where code of this core last called a foreign function (the calling
+/// closure and line), for `luaL_where`-style positions in library errors and
+/// `debug.getinfo(1)`.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
 
-pub(crate) fn set_call_site(ctx: Context<'_>, site: Option<(Rc<str>, u32)>) {
-    *ctx.singleton::<Rootable![CallSite]>().0.borrow_mut() = site;
+impl<'gc> CallSite<'gc> {
+    pub(crate) fn get(ctx: Context<'gc>) -> Self {
+        *ctx.singleton::<Rootable![CallSite<'_>]>()
+    }
+
+    /// Records the calling frame (level 1) and its caller (level 2), or
+    /// forgets them.
+    #[inline]
+    pub(crate) fn set(self, mc: &Mutation<'gc>, sites: [Option<Site<'gc>>; 2]) {
+        if self.0.borrow()[0].is_none() && sites[0].is_none() {
+            return;
+        }
+        *self.0.borrow_mut(mc) = sites;
+    }
+}
+
+/// A calling closure of this core and the line of the call.
+pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
+
+impl<'gc> Singleton<'gc> for CallSite<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        CallSite(Gc::new(&ctx, RefLock::new([None, None])))
+    }
+}
+
+pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<Site<'gc>>) {
+    CallSite::get(ctx).set(&ctx, [site, None]);
 }
 
 /// The `chunk`, `line` of the call this core is making right now, if the
 /// running callback was called by this core's code.
 pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
-    ctx.singleton::<Rootable![CallSite]>().0.borrow().clone()
+    call_site_at(ctx, 1)
+}
+
+/// Like [`call_site`] for `level` 1 (the caller) or 2 (the caller's caller,
+/// when it is a frame of the same entry).
+pub fn call_site_at(ctx: Context<'_>, level: usize) -> Option<(Rc<str>, u32)> {
+    let sites = *CallSite::get(ctx).0.borrow();
+    let (cl, line) = (*sites.get(level.checked_sub(1)?)?)?;
+    Some((cl.proto.chunk_id.clone(), line))
+}
+
+/// The closure of this core calling the running callback, and the line.
+pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
+    CallSite::get(ctx).0.borrow()[0]
+}
+
+impl<'gc> LuaClosure<'gc> {
+    /// Upvalue `i`'s name and current value (`debug.getupvalue`); an open
+    /// upvalue whose register stack is in use reads as nil.
+    pub fn upvalue(&self, i: usize) -> Option<(&str, Value<'gc>)> {
+        let cell = self.upvalues.get(i)?;
+        let name = self.proto.proto.upvalues.get(i).map_or("?", |u| {
+            if u.name.is_empty() {
+                "(no name)"
+            } else {
+                u.name.as_str()
+            }
+        });
+        let v = match *cell.borrow() {
+            UpState::Closed(v) => v,
+            UpState::Open { stack, index } => stack
+                .try_borrow()
+                .ok()
+                .and_then(|s| s.get(index).copied())
+                .unwrap_or_default(),
+        };
+        Some((name, v))
+    }
+
+    /// Sets upvalue `i` (`debug.setupvalue`); its name, or `None` when out
+    /// of range (or its register stack is in use).
+    pub fn set_upvalue(&self, mc: &Mutation<'gc>, i: usize, v: Value<'gc>) -> Option<&str> {
+        let cell = *self.upvalues.get(i)?;
+        let state = *cell.borrow();
+        match state {
+            UpState::Closed(_) => *cell.borrow_mut(mc) = UpState::Closed(v),
+            UpState::Open { stack, index } => {
+                let mut s = stack.try_borrow_mut(mc).ok()?;
+                *s.get_mut(index)? = v;
+            }
+        }
+        self.upvalue(i).map(|(n, _)| n)
+    }
+
+    /// An identity for upvalue `i` (`debug.upvalueid`): equal for closures
+    /// that share the variable.
+    pub fn upvalue_id(&self, i: usize) -> Option<usize> {
+        self.upvalues.get(i).map(|c| Gc::as_ptr(*c) as usize)
+    }
 }

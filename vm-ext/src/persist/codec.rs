@@ -352,7 +352,7 @@ pub fn encode_function(record: &FunctionRecord) -> Vec<u8> {
 /// Decodes a function record and checks its image's shape (counts, nesting).
 /// Core-specific bytecode verification happens when the image becomes a
 /// closure (see [`super::piccolo_image`]), and also here through
-/// [`super::piccolo_image::verify_image`].
+/// [`super::own_image::verify_any`] (the image's own core decides).
 pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
     let w: FunctionWire = from_cbor(bytes, "function")?;
     check_version(w.v, "function")?;
@@ -360,7 +360,7 @@ pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
         image: w.image,
         upvalues: w.upvalues,
     };
-    super::piccolo_image::verify_image(&record.image).map_err(|e| CodecError::Invalid {
+    super::own_image::verify_any(&record.image).map_err(|e| CodecError::Invalid {
         what: "function",
         detail: e.to_string(),
     })?;
@@ -433,7 +433,7 @@ pub fn encode_dump(image: &FunctionImage) -> Vec<u8> {
 }
 
 /// Decodes a binary chunk made by [`encode_dump`] and verifies its image
-/// (see [`super::piccolo_image::verify_image`]). Anything else — reference
+/// (see [`super::own_image::verify_any`]). Anything else — reference
 /// Lua bytecode, a truncated or altered chunk — is an error.
 pub fn decode_dump(bytes: &[u8]) -> Result<FunctionImage, DumpError> {
     const LUA: &[u8] = b"\x1bLua";
@@ -469,7 +469,7 @@ pub fn decode_dump(bytes: &[u8]) -> Result<FunctionImage, DumpError> {
         return Err(DumpError::Trailing(rest.len()));
     }
     check_version(wire.v, "function").map_err(DumpError::Record)?;
-    super::piccolo_image::verify_image(&wire.image).map_err(|e| {
+    super::own_image::verify_any(&wire.image).map_err(|e| {
         DumpError::Record(CodecError::Invalid {
             what: "function",
             detail: e.to_string(),

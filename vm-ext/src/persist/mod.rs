@@ -1,11 +1,13 @@
 //! The persistent model behind `_home`: plain-data values and records
 //! ([`codec`]), engine-neutral function images ([`image`]), the piccolo core's
-//! image conversion and bytecode verifier ([`piccolo_image`]), and the
+//! image conversion and bytecode verifier ([`piccolo_image`]), the project's
+//! own core's images ([`own_image`]), and the
 //! in-memory graph with dirty tracking and sweeping ([`model`]).
 
 pub mod codec;
 pub mod image;
 pub mod model;
+pub mod own_image;
 pub mod piccolo_image;
 
 pub use codec::{

@@ -271,6 +271,15 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 return Err(lua_error(ctx, text));
             }
         }
+        // Level 2 from the luahome core: the caller of the function that
+        // called `error`, when it is a frame of the same entry.
+        if let (Value::String(s), 2, None) = (msg, level, exec.upper_lua_frame()) {
+            if let Some((chunk, line)) = crate::interp::call_site_at(ctx, 2) {
+                let mut text = format!("{chunk}:{line}: ").into_bytes();
+                text.extend_from_slice(s.as_bytes());
+                return Err(lua_error(ctx, text));
+            }
+        }
         Err(msg.into())
     })
 }
@@ -707,7 +716,7 @@ pub fn load_chunk<'gc>(
         ));
     }
     if binary {
-        return load_binary(ctx, source, chunkname, env).map(Function::Closure);
+        return load_binary(ctx, source, chunkname, env);
     }
     crate::engine::load_text(ctx, crate::engine::engine(ctx), source, chunkname, env)
 }
@@ -737,8 +746,8 @@ fn load_binary<'gc>(
     source: &[u8],
     chunkname: &[u8],
     env: Option<Value<'gc>>,
-) -> Result<Closure<'gc>, String> {
-    use crate::persist::{codec, piccolo_image};
+) -> Result<Function<'gc>, String> {
+    use crate::persist::{codec, own_image, piccolo_image};
     let name = match chunkname.first() {
         Some(b'@' | b'=') => String::from_utf8_lossy(&chunkname[1..]).into_owned(),
         Some(0x1b) => "binary string".to_string(),
@@ -746,6 +755,11 @@ fn load_binary<'gc>(
     };
     let bad = |detail: String| format!("{name}: bad binary format ({detail})");
     let image = codec::decode_dump(source).map_err(|e| bad(e.to_string()))?;
+    if image.core == own_image::CORE {
+        let proto = own_image::prototype_of(&image).map_err(|e| bad(e.to_string()))?;
+        let env = env.unwrap_or(Value::Table(ctx.globals()));
+        return crate::interp::load_proto(ctx, proto, env).map_err(|e| bad(e.to_string()));
+    }
     let proto = piccolo_image::prototype_of(ctx, &image).map_err(|e| bad(e.to_string()))?;
     let mut upvalues =
         allocator_api2::vec::Vec::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
@@ -760,7 +774,9 @@ fn load_binary<'gc>(
             UpValueState::Closed(v),
         ));
     }
-    Ok(Closure::from_parts(&ctx, proto, upvalues))
+    Ok(Function::Closure(Closure::from_parts(
+        &ctx, proto, upvalues,
+    )))
 }
 
 #[derive(Collect)]
@@ -938,7 +954,7 @@ fn loadfile_callback<'gc>(ctx: Context<'gc>, host: Host, run: bool) -> Callback<
             (Ok(c), true) => {
                 stack.clear();
                 Ok(CallbackReturn::Call {
-                    function: c.into(),
+                    function: c,
                     then: None,
                 })
             }

@@ -88,36 +88,7 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
         }
         Function::Callback(_) if crate::interp::as_lua_closure(ctx, f).is_some() => {
             let cl = crate::interp::as_lua_closure(ctx, f).expect("checked");
-            let p = &cl.proto.proto;
-            let source = match p.source.as_bytes().first() {
-                Some(b'=' | b'@') => p.source.clone(),
-                _ => p.source.clone(),
-            };
-            let what = if p.line_defined == 0 { "main" } else { "Lua" };
-            let active = Table::new(&ctx);
-            for &l in &p.lines {
-                let _ = active.set(ctx, l as i64, true);
-            }
-            info_table(
-                ctx,
-                &[
-                    ("source", s(ctx, &source)),
-                    ("short_src", s(ctx, &cl.proto.chunk_id)),
-                    ("what", s(ctx, what)),
-                    ("linedefined", Value::Integer(p.line_defined as i64)),
-                    (
-                        "lastlinedefined",
-                        Value::Integer(p.last_line_defined as i64),
-                    ),
-                    ("currentline", Value::Integer(-1)),
-                    ("nparams", Value::Integer(p.num_params as i64)),
-                    ("isvararg", Value::Boolean(p.is_vararg)),
-                    ("nups", Value::Integer(cl.upvalues.len() as i64)),
-                    ("istailcall", Value::Boolean(false)),
-                    ("activelines", Value::Table(active)),
-                    ("func", Value::Function(f)),
-                ],
-            )
+            own_info(ctx, cl, Some(f))
         }
         Function::Callback(_) => info_table(
             ctx,
@@ -138,11 +109,66 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
     }
 }
 
+/// `debug.getinfo` fields of a luahome closure (`func` when known).
+fn own_info<'gc>(
+    ctx: Context<'gc>,
+    cl: gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>,
+    func: Option<Function<'gc>>,
+) -> Table<'gc> {
+    let p = &cl.proto.proto;
+    let what = if p.line_defined == 0 { "main" } else { "Lua" };
+    let active = Table::new(&ctx);
+    for &l in &p.lines {
+        let _ = active.set(ctx, l as i64, true);
+    }
+    let t = info_table(
+        ctx,
+        &[
+            ("source", s(ctx, &p.source)),
+            ("short_src", s(ctx, &cl.proto.chunk_id)),
+            ("what", s(ctx, what)),
+            ("linedefined", Value::Integer(p.line_defined as i64)),
+            (
+                "lastlinedefined",
+                Value::Integer(p.last_line_defined as i64),
+            ),
+            ("currentline", Value::Integer(-1)),
+            ("nparams", Value::Integer(p.num_params as i64)),
+            ("isvararg", Value::Boolean(p.is_vararg)),
+            ("nups", Value::Integer(cl.upvalues.len() as i64)),
+            ("istailcall", Value::Boolean(false)),
+            ("activelines", Value::Table(active)),
+        ],
+    );
+    if let Some(f) = func {
+        let _ = t.set(ctx, "func", f);
+    }
+    t
+}
+
 /// Drops a leading thread argument (`debug.x([thread,] ...)`).
 fn skip_thread(stack: &mut Stack<'_, '_>) {
     if matches!(stack.get(0), Value::Thread(_)) {
         stack.pop_front();
     }
+}
+
+/// `(closure, index)` when argument 1 is a function of the luahome core
+/// (index range not checked).
+fn own_upvalue<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    fname: &str,
+) -> Result<Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, usize)>, piccolo::Error<'gc>>
+{
+    let Value::Function(f) = stack.get(0) else {
+        return Ok(None);
+    };
+    let Some(cl) = crate::interp::as_lua_closure(ctx, f) else {
+        return Ok(None);
+    };
+    let n = check_integer(ctx, stack, 2, fname)?;
+    Ok(Some((cl, if n >= 1 { n as usize - 1 } else { usize::MAX })))
 }
 
 fn upvalue<'gc>(
@@ -283,7 +309,16 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                                     }
                                     t.into()
                                 }
-                                None => Value::Nil,
+                                None => match crate::interp::call_site_closure(ctx) {
+                                    // Called from the luahome core: its calling frame.
+                                    Some((cl, line)) => {
+                                        let t = own_info(ctx, cl, None);
+                                        let _ = t.set(ctx, "currentline", line as i64);
+                                        let _ = t.set(ctx, "namewhat", s(ctx, ""));
+                                        t.into()
+                                    }
+                                    None => Value::Nil,
+                                },
                             },
                             2..=255 => info_table(
                                 ctx,
@@ -352,6 +387,13 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "getupvalue",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                if let Some((cl, i)) = own_upvalue(ctx, &stack, "getupvalue")? {
+                    match cl.upvalue(i) {
+                        Some((name, v)) => stack.replace(ctx, (ctx.intern(name.as_bytes()), v)),
+                        None => stack.clear(),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
                 match upvalue(ctx, &stack, "getupvalue")? {
                     Some((c, i)) => {
                         // An open upvalue may live on the running thread, whose
@@ -376,6 +418,16 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
                 check_any(ctx, &stack, 3, "setupvalue")?;
                 let v = stack.get(2);
+                if let Some((cl, i)) = own_upvalue(ctx, &stack, "setupvalue")? {
+                    match cl.set_upvalue(&ctx, i, v) {
+                        Some(name) => {
+                            let name = ctx.intern(name.as_bytes());
+                            stack.replace(ctx, name)
+                        }
+                        None => stack.clear(),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
                 match upvalue(ctx, &stack, "setupvalue")? {
                     Some((c, i)) => {
                         let up = c.upvalues()[i];
@@ -401,6 +453,15 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "upvalueid",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
+                if let Some((cl, i)) = own_upvalue(ctx, &stack, "upvalueid")? {
+                    match cl.upvalue_id(i) {
+                        Some(id) => stack.replace(ctx, id as i64),
+                        None => {
+                            return Err(arg_error(ctx, 2, "upvalueid", "invalid upvalue index"))
+                        }
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
                 match upvalue(ctx, &stack, "upvalueid")? {
                     Some((c, i)) => {
                         let id = Gc::as_ptr(c.upvalues()[i].into_inner()) as usize as i64;

@@ -362,13 +362,25 @@ fn str_dump<'gc>(
 ) -> CbResult<'gc> {
     let f = super::check::check_function(ctx, &stack, 1, "dump")?;
     let strip = stack.get(1).to_bool();
-    let piccolo::Function::Closure(closure) = f else {
-        return Err(lua_error(ctx, "unable to dump given function"));
+    let image = match f {
+        piccolo::Function::Closure(closure) => {
+            let mut image = crate::persist::piccolo_image::image_of(&closure.prototype());
+            if strip {
+                image.strip_debug();
+            }
+            image
+        }
+        piccolo::Function::Callback(_) => {
+            let Some(closure) = crate::interp::as_lua_closure(ctx, f) else {
+                return Err(lua_error(ctx, "unable to dump given function"));
+            };
+            let mut proto = closure.proto.to_proto();
+            if strip {
+                crate::persist::own_image::strip_debug(&mut proto);
+            }
+            crate::persist::own_image::image_of(&proto)
+        }
     };
-    let mut image = crate::persist::piccolo_image::image_of(&closure.prototype());
-    if strip {
-        image.strip_debug();
-    }
     let bytes = crate::persist::codec::encode_dump(&image);
     stack.replace(ctx, new_string(ctx, bytes));
     Ok(CallbackReturn::Return)

@@ -1,0 +1,50 @@
+// Builds the playground site (web/playground -> web/playground/dist): the
+// pages and their scripts bundled with esbuild, importing the package
+// `luahome` (web/, linked into node_modules by the root package.json) through
+// its public exports only; the worker entry bundled beside them and the wasm
+// copied, so the package's default file locations work. Relative paths only:
+// the folder can be deployed anywhere as it is.
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const SRC = join(ROOT, 'web/playground');
+const OUT = join(SRC, 'dist');
+const require = createRequire(join(ROOT, 'package.json'));
+
+export async function buildSite({ minify = true } = {}) {
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: SRC,
+    entryPoints: [
+      { in: './app.js', out: 'app' },
+      { in: './conformance.js', out: 'conformance' },
+      { in: 'luahome/worker', out: 'luahome-worker' },
+    ],
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    target: ['chrome96', 'firefox100', 'safari15'],
+    minify,
+    sourcemap: 'linked',
+    outdir: OUT,
+    // Shared chunks sit beside the entries: the package finds its wasm next to itself.
+    chunkNames: '[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await copyFile(require.resolve('luahome/luahome_bg.wasm'), join(OUT, 'luahome_bg.wasm'));
+  for (const file of await readdir(SRC)) {
+    if (/\.(html|css|txt|svg)$/.test(file)) await copyFile(join(SRC, file), join(OUT, file));
+  }
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await buildSite();
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.error(`web/playground/dist: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KB of JS (+ luahome_bg.wasm)`);
+}

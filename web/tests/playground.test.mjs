@@ -79,6 +79,9 @@ test('every example runs without error, and the page stays free of console probl
     await page.getByTestId('clear').click();
     await page.getByTestId('examples').selectOption(id);
     await runAndWait(page, /^(finished|error)/);
+    // Output is written once per animation frame: wait for it rather than
+    // reading it the moment the status changes (a loaded machine lags).
+    await page.getByTestId('output').filter({ hasText: /\S/ }).waitFor({ timeout: 10_000 });
     const text = await outputText(page);
     assert.equal(await page.locator('[data-testid=output] .error').count(), 0, `${id}: ${text}`);
     assert.ok(text.trim().length > 0, `${id} printed something`);

@@ -526,7 +526,7 @@ impl LuaRuntime {
     /// JS: `const tree = rt.homeSnapshot()`
     #[wasm_bindgen(js_name = homeSnapshot)]
     pub fn home_snapshot(&self) -> JsValue {
-        let text = self.rt.home_model().inspect().to_string();
+        let text = self.rt.home_model().inspect_json();
         js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
     }
 

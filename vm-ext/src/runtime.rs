@@ -809,8 +809,8 @@ impl Runtime {
 /// A syntax error of the project's compiler (`chunk:line: message near 'x'`)
 /// as a [`LuaError`].
 fn syntax_error(chunk: &str, message: String) -> LuaError {
-    let mut err = LuaError::new(ErrorKind::Syntax, message);
-    err.chunk = Some(chunk.to_string());
+    let mut err = LuaError::runtime(chunk, message);
+    err.kind = ErrorKind::Syntax;
     err
 }
 

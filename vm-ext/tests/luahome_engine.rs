@@ -96,6 +96,10 @@ fn runtime_errors_name_what_failed() {
             "input:2: number (local 'y') has no integer representation",
         ),
         ("error('boom')", "input:1: boom"),
+        (
+            "local function check(x) if not x then error('bad x', 2) end end\n\ncheck(false)",
+            "input:3: bad x",
+        ),
         ("error({})", "(error object is a table value)"),
         (
             "return ('x'):bad()",

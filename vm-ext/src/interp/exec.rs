@@ -984,7 +984,7 @@ impl<'gc> Interp<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if !matches!(self.cont, Cont::None) {
-            self.site.set(&ctx, None);
+            self.site.set(&ctx, [None, None]);
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
@@ -1041,11 +1041,16 @@ impl<'gc> Interp<'gc> {
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
             Ok(Outcome::Call(function)) => {
-                let site = self.frames.last().map(|f| {
+                let site_of = |f: &Frame<'gc>| {
                     let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
                     (f.closure, line)
-                });
-                self.site.set(&ctx, site);
+                };
+                let n = self.frames.len();
+                let sites = [
+                    self.frames.last().map(site_of),
+                    n.checked_sub(2).map(|i| site_of(&self.frames[i])),
+                ];
+                self.site.set(&ctx, sites);
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -2110,7 +2115,7 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
         self.cont = Cont::None;
-        self.site.set(&ctx, None);
+        self.site.set(&ctx, [None, None]);
         stack.clear();
         self.unwinding = Some(error);
         self.run(ctx, &mut exec, &mut stack)

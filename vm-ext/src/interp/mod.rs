@@ -310,19 +310,21 @@ pub fn load_proto<'gc>(
 /// `debug.getinfo(1)`.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<Option<Site<'gc>>>>);
+pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
 
 impl<'gc> CallSite<'gc> {
     pub(crate) fn get(ctx: Context<'gc>) -> Self {
         *ctx.singleton::<Rootable![CallSite<'_>]>()
     }
 
+    /// Records the calling frame (level 1) and its caller (level 2), or
+    /// forgets them.
     #[inline]
-    pub(crate) fn set(self, mc: &Mutation<'gc>, site: Option<Site<'gc>>) {
-        if self.0.borrow().is_none() && site.is_none() {
+    pub(crate) fn set(self, mc: &Mutation<'gc>, sites: [Option<Site<'gc>>; 2]) {
+        if self.0.borrow()[0].is_none() && sites[0].is_none() {
             return;
         }
-        *self.0.borrow_mut(mc) = site;
+        *self.0.borrow_mut(mc) = sites;
     }
 }
 
@@ -331,23 +333,31 @@ pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
 
 impl<'gc> Singleton<'gc> for CallSite<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
-        CallSite(Gc::new(&ctx, RefLock::new(None)))
+        CallSite(Gc::new(&ctx, RefLock::new([None, None])))
     }
 }
 
 pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<Site<'gc>>) {
-    CallSite::get(ctx).set(&ctx, site);
+    CallSite::get(ctx).set(&ctx, [site, None]);
 }
 
 /// The `chunk`, `line` of the call this core is making right now, if the
 /// running callback was called by this core's code.
 pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
-    call_site_closure(ctx).map(|(cl, line)| (cl.proto.chunk_id.clone(), line))
+    call_site_at(ctx, 1)
+}
+
+/// Like [`call_site`] for `level` 1 (the caller) or 2 (the caller's caller,
+/// when it is a frame of the same entry).
+pub fn call_site_at(ctx: Context<'_>, level: usize) -> Option<(Rc<str>, u32)> {
+    let sites = *CallSite::get(ctx).0.borrow();
+    let (cl, line) = (*sites.get(level.checked_sub(1)?)?)?;
+    Some((cl.proto.chunk_id.clone(), line))
 }
 
 /// The closure of this core calling the running callback, and the line.
 pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
-    *ctx.singleton::<Rootable![CallSite<'_>]>().0.borrow()
+    CallSite::get(ctx).0.borrow()[0]
 }
 
 impl<'gc> LuaClosure<'gc> {

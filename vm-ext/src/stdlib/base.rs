@@ -271,6 +271,15 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 return Err(lua_error(ctx, text));
             }
         }
+        // Level 2 from the luahome core: the caller of the function that
+        // called `error`, when it is a frame of the same entry.
+        if let (Value::String(s), 2, None) = (msg, level, exec.upper_lua_frame()) {
+            if let Some((chunk, line)) = crate::interp::call_site_at(ctx, 2) {
+                let mut text = format!("{chunk}:{line}: ").into_bytes();
+                text.extend_from_slice(s.as_bytes());
+                return Err(lua_error(ctx, text));
+            }
+        }
         Err(msg.into())
     })
 }

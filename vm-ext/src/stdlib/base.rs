@@ -954,7 +954,7 @@ fn loadfile_callback<'gc>(ctx: Context<'gc>, host: Host, run: bool) -> Callback<
             (Ok(c), true) => {
                 stack.clear();
                 Ok(CallbackReturn::Call {
-                    function: c.into(),
+                    function: c,
                     then: None,
                 })
             }

@@ -58,15 +58,22 @@ ensure_lua() {
   fi
 }
 
-# Release wasm -> wasm-bindgen -> wasm-opt into the package folder web/:
+# wasm build ([profile.wasm]) -> wasm-bindgen -> wasm-opt into the package folder web/:
 # web/luahome_bg.wasm and web/luahome_wasm.js (the no-modules glue wrapped in
 # an ES module exporting `createBindings()`, so luahome.js can make a fresh
 # instance after a trap; see web/luahome.js). Then the size table in
 # web/README.md is brought up to date.
+# The wasm's cargo profile (Cargo.toml: [profile.wasm], tuned for size) and
+# wasm-opt's optimisation flags; both can be overridden to measure others.
+WASM_PROFILE="${WASM_PROFILE:-wasm}"
+WASM_OPT_FLAGS="${WASM_OPT_FLAGS:--Oz}"
+
 build_web() {
-  log "building the wasm package"
-  (cd "$ROOT" && cargo build --release --target wasm32-unknown-unknown -p luahome --lib)
-  local wasm="$ROOT/target/wasm32-unknown-unknown/release/luahome.wasm"
+  log "building the wasm package (profile $WASM_PROFILE, wasm-opt $WASM_OPT_FLAGS)"
+  (cd "$ROOT" && cargo build --profile "$WASM_PROFILE" --target wasm32-unknown-unknown -p luahome --lib)
+  local dir="$WASM_PROFILE"
+  [ "$dir" = dev ] && dir=debug
+  local wasm="$ROOT/target/wasm32-unknown-unknown/$dir/luahome.wasm"
   local out="$ROOT/target/wasm-bindgen-web"
   rm -rf "$out" "$ROOT/web/pkg"
   wasm-bindgen --target no-modules --no-typescript --out-dir "$out" "$wasm"
@@ -79,7 +86,8 @@ build_web() {
     echo '}'
   } > "$ROOT/web/luahome_wasm.js"
   # npm's binaryen: Debian's wasm-opt 108 produces a module that fails to load.
-  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # shellcheck disable=SC2086
+  "$ROOT/node_modules/.bin/wasm-opt" $WASM_OPT_FLAGS --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$out/luahome_bg.wasm" -o "$ROOT/web/luahome_bg.wasm"
   node "$ROOT/scripts/package-sizes.mjs"

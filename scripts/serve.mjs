@@ -29,9 +29,11 @@ const TYPES = {
 /**
  * Serves `rootDir`. `rules` (for tests) change answers by path: each
  * `{ path: RegExp, status?, headers? }` whose `path` matches the URL path (with its query)
- * sets that status (no body) or adds/overrides those headers.
+ * sets that status (no body) or adds/overrides those headers. `cacheSeconds` > 0
+ * lets the browser cache responses (the benchmarks measure start-up with the
+ * wasm in the HTTP cache); by default nothing is cached.
  */
-export function startServer({ rootDir = root, listenPort = port, listenHost = host, rules = [] } = {}) {
+export function startServer({ rootDir = root, listenPort = port, listenHost = host, rules = [], cacheSeconds = 0 } = {}) {
   rootDir = resolve(rootDir);
   const server = createServer(async (req, res) => {
     try {
@@ -50,7 +52,7 @@ export function startServer({ rootDir = root, listenPort = port, listenHost = ho
       const body = await readFile(path);
       res.writeHead(200, {
         'content-type': TYPES[extname(path)] || 'application/octet-stream',
-        'cache-control': 'no-store',
+        'cache-control': cacheSeconds > 0 ? `max-age=${cacheSeconds}` : 'no-store',
         ...rule?.headers,
       });
       res.end(body);

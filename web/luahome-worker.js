@@ -1,11 +1,23 @@
 // Worker entry for `Lua.open({ worker: true })`: runs a Lua state off the main
 // thread and talks to the page's WorkerLua by messages. The run loop yields to
 // the worker's event loop between slices, so stop/pause/resume arrive promptly.
-import { Lua, errorInfo } from './luahome.js';
+import { Lua, errorInfo, toWire, fromWire } from './luahome.js';
 
 let lua = null;
 const calls = new Map();
 let nextCall = 0;
+// Lua functions the page holds, by the id they crossed as.
+const functions = new Map();
+let nextFunction = 0;
+const keep = (fn) => {
+  functions.set(++nextFunction, fn);
+  return nextFunction;
+};
+const revive = (id) => {
+  const fn = functions.get(id);
+  if (!fn) throw new TypeError('this Lua function was released and can no longer be used');
+  return fn;
+};
 
 const post = (m) => self.postMessage(m);
 const reply = (id, ok, value) => post(ok ? { type: 'reply', id, ok, value } : { type: 'reply', id, ok, error: value });
@@ -51,20 +63,60 @@ self.onmessage = async (e) => {
         lua.register(m.name, (...args) => new Promise((resolve, reject) => {
           const callId = ++nextCall;
           calls.set(callId, { resolve, reject });
-          post({ type: 'call', callId, name: m.name, args });
+          post({ type: 'call', callId, name: m.name, args: toWire(args, keep) });
         }));
         break;
       case 'callResult': {
         const c = calls.get(m.callId);
         calls.delete(m.callId);
-        if (c) (m.ok ? c.resolve(m.value) : c.reject(new Error(m.error)));
+        if (c) (m.ok ? c.resolve(fromWire(m.value, null, revive)) : c.reject(new Error(m.error)));
         break;
       }
       case 'run':
         lua.run(m.source, m.options).then(
-          (values) => { post({ type: 'home', home: lua.home }); reply(m.id, true, values); },
+          (values) => { post({ type: 'home', home: lua.home }); reply(m.id, true, toWire(values, keep)); },
           (err) => { post({ type: 'home', home: lua.home }); reply(m.id, false, errorInfo(err)); },
         );
+        break;
+      case 'get':
+        reply(m.id, true, toWire(lua.get(m.path), keep));
+        break;
+      case 'set':
+        lua.set(m.path, fromWire(m.value, null, revive));
+        reply(m.id, true, null);
+        break;
+      case 'callFunction':
+        revive(m.fn).callMulti(...fromWire(m.args, null, revive)).then(
+          (values) => reply(m.id, true, toWire(values, keep)),
+          (err) => reply(m.id, false, errorInfo(err)),
+        );
+        break;
+      case 'releaseFunction':
+        functions.get(m.fn)?.release();
+        functions.delete(m.fn);
+        break;
+      case 'addModule':
+        lua.addModule(m.name, m.source);
+        break;
+      case 'addModuleLoader':
+        lua.addModule(m.name, (name) => new Promise((resolve, reject) => {
+          const callId = ++nextCall;
+          calls.set(callId, { resolve, reject });
+          post({ type: 'call', callId, module: name });
+        }));
+        break;
+      case 'mountFile':
+        lua.mountFile(m.path, m.contents);
+        reply(m.id, true, null);
+        break;
+      case 'readFile':
+        reply(m.id, true, lua.readFile(m.path));
+        break;
+      case 'unmountFile':
+        reply(m.id, true, lua.unmountFile(m.path));
+        break;
+      case 'interopStats':
+        reply(m.id, true, lua.interopStats());
         break;
       case 'stop':
         lua?.stop();
@@ -77,7 +129,7 @@ self.onmessage = async (e) => {
         break;
     }
   } catch (err) {
-    if (m.id) reply(m.id, false, errorInfo(err));
+    if (m.id) reply(m.id, false, err instanceof TypeError ? { typeError: true, message: err.message } : errorInfo(err));
     else console.error('luahome worker:', err);
   }
 };

@@ -37,7 +37,11 @@ export class LuaError extends Error {
   readonly code: LoadFailure | null;
 }
 
-/** A value returned from Lua: nil is null, sequences are arrays, other tables plain objects. */
+/**
+ * A value returned from Lua: nil is null, sequences are arrays, other tables
+ * plain objects, functions `LuaFunction`, tables asked for by reference
+ * `LuaTable`, JS objects lent to Lua themselves.
+ */
 export type LuaValue =
   | null
   | boolean
@@ -45,8 +49,73 @@ export type LuaValue =
   | bigint
   | string
   | Uint8Array
+  | LuaFunction
+  | LuaTable
   | LuaValue[]
   | { [key: string]: LuaValue };
+
+/** A key of a Lua table as JS passes it. */
+export type LuaKey = string | number | boolean | bigint;
+
+/** Options for `get`/`set` and the `LuaTable` methods. */
+export interface RefOptions {
+  /**
+   * `get`: a table comes back as a `LuaTable` handle instead of a copy.
+   * `set`: a JS object reaches Lua by reference (fields read and written
+   * live, methods called with `:`) instead of as a copy. Not in worker mode.
+   */
+  byRef?: boolean;
+}
+
+/**
+ * A Lua function held by the page. Returned by `run`, `get`, and passed to
+ * registered functions. Release it when done (a FinalizationRegistry
+ * releases forgotten ones eventually).
+ */
+export class LuaFunction<Args extends any[] = any[], R = LuaValue> {
+  private constructor();
+  /** Runs the function as a task of its own (sliced, queued behind the running chunk or call); resolves with its first result. */
+  call(...args: Args): Promise<R>;
+  /** Like `call`, resolving with all results. */
+  callMulti(...args: Args): Promise<LuaValue[]>;
+  /**
+   * Runs the function now; throws a `LuaError` of kind `fuel` past the cap
+   * (`syncFuelLimit`, default 1e6) and of kind `runtime` if it waits on a
+   * promise. Not available in worker mode.
+   */
+  callSync(...args: Args): R;
+  /** A plain JS function that calls this one (for `addEventListener` and the like). */
+  toFunction(): (...args: Args) => Promise<R>;
+  /** `function: lua#<id>`; JSON.stringify shows the same text. */
+  toString(): string;
+  toJSON(): string;
+  /** Lets Lua collect the function. */
+  release(): void;
+  readonly released: boolean;
+}
+
+/** A Lua table (or a `_home` table) held by reference. Not in worker mode. */
+export class LuaTable<T extends Record<string, any> = Record<string, LuaValue>> {
+  private constructor();
+  /** 'table', or 'userdata' for a `_home` table. */
+  readonly type: 'table' | 'userdata';
+  get<K extends keyof T & LuaKey>(key: K, options?: RefOptions): T[K];
+  get<V = LuaValue>(key: LuaKey, options?: RefOptions): V;
+  /** Writes through `__newindex` (so `_home` writes persist). */
+  set<K extends keyof T & LuaKey>(key: K, value: T[K], options?: RefOptions): void;
+  set(key: LuaKey, value: unknown, options?: RefOptions): void;
+  /** The keys in `pairs` order. */
+  keys(): LuaKey[];
+  /** `#t`. */
+  readonly length: number;
+  /** A copy as plain data (`JSON.stringify` uses it). */
+  toJSON(): T;
+  release(): void;
+  readonly released: boolean;
+}
+
+/** A module for `require`: its source, or a function resolving to it (called on the first `require`). */
+export type ModuleSource = string | Uint8Array | ((name: string) => Promise<string | Uint8Array>);
 
 export interface OpenOptions {
   /** Target duration of one slice in milliseconds (default 4). */
@@ -69,6 +138,16 @@ export interface OpenOptions {
   engine?: 'piccolo' | 'luahome';
   /** Receives warnings (also those raised while opening). */
   onWarning?: (message: string) => void;
+  /**
+   * Installs the `js` library (`js.global`, `js.new`, `js.typeof`,
+   * `js.instanceof`, `js.await`), which hands scripts the page's authority.
+   * Default false. In worker mode it reaches the worker's global scope.
+   */
+  js?: boolean;
+  /** Modules `require` finds after `package.preload`. */
+  modules?: Record<string, ModuleSource>;
+  /** The fuel cap of `LuaFunction.callSync`, `get`, `set` and `LuaTable` methods. Default 1e6. */
+  syncFuelLimit?: number;
   /** Where `luahome_bg.wasm` is (relative URLs resolve against the page). Default: next to `luahome.js`. */
   wasmUrl?: string | URL;
   /** An already compiled `luahome_bg.wasm`; nothing is fetched then. */
@@ -114,7 +193,17 @@ export interface RunStatus {
   elapsedMs: number;
 }
 
+export interface InteropStats {
+  /** Lua values the page holds by handle (LuaFunction, LuaTable). */
+  handles: number;
+  /** JS objects Lua holds by reference. */
+  lent: number;
+  /** Promises a JS API returned to Lua that no task has waited on yet (0 between tasks). */
+  promises: number;
+}
+
 export class Lua {
+  static open(options: OpenOptions & { worker: true }): Promise<WorkerLua>;
   static open(options?: OpenOptions): Promise<Lua>;
   onOutput: ((text: string) => void) | null;
   onStatus: ((status: RunStatus) => void) | null;
@@ -141,4 +230,29 @@ export class Lua {
   pause(): void;
   resume(): void;
   close(): Promise<void>;
+  /** Reads a global or dotted path (`'config.window.width'`). */
+  get<T = LuaValue>(path: string, options?: RefOptions): T;
+  /** Sets a global or dotted path; functions and `LuaFunction`/`LuaTable` objects work both ways. */
+  set(path: string, value: unknown, options?: RefOptions): void;
+  /** Provides a module to `require`. */
+  addModule(name: string, source: ModuleSource): void;
+  /** Creates or replaces a file of the in-memory file system (`io.open`, `dofile`, `loadfile`, `require`). */
+  mountFile(path: string, contents: string | Uint8Array | ArrayBuffer): void;
+  /** A file of the in-memory file system (also one Lua wrote). */
+  readFile(path: string): Uint8Array | undefined;
+  unmountFile(path: string): boolean;
+  interopStats(): InteropStats;
+}
+
+/** `Lua.open({ worker: true })`: the same API, asynchronous where the state answers. */
+export interface WorkerLua extends Omit<Lua, 'get' | 'set' | 'mountFile' | 'readFile' | 'unmountFile' | 'interopStats' | 'homeSnapshot' | 'setMemoryAliasEnabled'> {
+  /** Copies only: `{ byRef: true }` is refused (nothing by reference crosses the worker boundary). Functions come back as LuaFunction whose `callSync` throws. */
+  get<T = LuaValue>(path: string, options?: RefOptions): Promise<T>;
+  set(path: string, value: unknown, options?: RefOptions): Promise<void>;
+  mountFile(path: string, contents: string | Uint8Array | ArrayBuffer): Promise<void>;
+  readFile(path: string): Promise<Uint8Array | undefined>;
+  unmountFile(path: string): Promise<boolean>;
+  interopStats(): Promise<InteropStats>;
+  homeSnapshot(): Promise<HomeNode>;
+  setMemoryAliasEnabled(enabled: boolean): Promise<void>;
 }

@@ -267,6 +267,16 @@ export class Lua {
   #closed = false;
   #functions = new Map();
   #wakeStop = null;
+  // Driving Lua from the page (see "Driving Lua from the page" below).
+  #runActive = false;
+  #tasks = Promise.resolve();
+  #generation = 0;
+  #modules = new Map();
+  #moduleLoaders = new Map();
+  #files = new Map();
+  #saveSoon = false;
+  #closing = false;
+  #waitingTask = 0;
   // _home persistence (see "_home in the browser" in README.md).
   #db = null;
   #seq = 0;
@@ -329,6 +339,7 @@ export class Lua {
     lua.#wasmModule = wasmModule;
     if (options.onWarning) lua.onWarning = options.onWarning;
     for (const w of early) lua.#warn(w);
+    for (const [name, source] of Object.entries(options.modules ?? {})) lua.#rememberModule(name, source);
     await lua.#openHome();
     lua.register('sleep', (seconds) => {
       const ms = Math.max(0, Number(seconds) || 0) * 1000;
@@ -355,10 +366,12 @@ export class Lua {
       fuelLimit: this.#options.fuelLimit,
       memoryLimit: this.#options.memoryLimit,
       memoryAlias: this.#options.memoryAlias !== false,
+      js: this.#options.js === true,
       engine: this.#options.engine,
       homeRecords,
     });
     for (const name of this.#functions?.keys() ?? []) rt.registerHostFunction(name);
+    this.#installInterop(rt);
     rt.setOutput((text) => {
       if (this.onOutput) {
         try {
@@ -648,31 +661,46 @@ export class Lua {
    */
   async run(source, { chunkName = 'main', fuelLimit } = {}) {
     if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
-    if (this.#running) {
+    if (this.#runActive) {
       throw new LuaError({ kind: 'busy', message: 'a chunk is already running; stop it or wait for it' });
     }
+    this.#runActive = true;
+    try {
+      // A run waits behind LuaFunction calls already queued.
+      return await this.#schedule(async () => {
+        // Another tab's committed writes are visible to this run: their notice
+        // (BroadcastChannel) starts a catch-up, which the run waits for; without
+        // BroadcastChannel every run catches up first. A store that does not
+        // answer (a blocked database) must not hold the run up.
+        const pending = !this.#db ? null : this.#channel ? this.#notice
+          : this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
+            this.#warn(`_home: could not read other tabs' changes (${errorMessage(e)})`));
+        if (pending) {
+          const caughtUp = pending.then(() => true);
+          const late = new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS, false));
+          if (!(await Promise.race([caughtUp, late]))) {
+            this.#warn(`_home: IndexedDB has not answered for ${STORE_WAIT_MS} ms; running without other tabs' latest changes`);
+          }
+        }
+        return this.#execute(() => this.#rt.load(String(source), String(chunkName)), fuelLimit);
+      });
+    } finally {
+      this.#runActive = false;
+    }
+  }
+
+  // Runs one task (a chunk loaded by `start`, or a LuaFunction call) to the
+  // end in slices; tasks run one at a time through #schedule.
+  async #execute(start, fuelLimit) {
+    if (this.#closed || this.#closing) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
     this.#running = true;
     this.#stopRequested = false;
-    // Another tab's committed writes are visible to this run: their notice
-    // (BroadcastChannel) starts a catch-up, which the run waits for; without
-    // BroadcastChannel every run catches up first. A store that does not
-    // answer (a blocked database) must not hold the run up.
-    const pending = !this.#db ? null : this.#channel ? this.#notice
-      : this.#enqueue(() => this.#withLock(() => this.#catchUp())).catch((e) =>
-        this.#warn(`_home: could not read other tabs' changes (${errorMessage(e)})`));
-    if (pending) {
-      const caughtUp = pending.then(() => true);
-      const late = new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS, false));
-      if (!(await Promise.race([caughtUp, late]))) {
-        this.#warn(`_home: IndexedDB has not answered for ${STORE_WAIT_MS} ms; running without other tabs' latest changes`);
-      }
-    }
     try {
       this.#rt.setFuelLimit(fuelLimit ?? this.#options.fuelLimit);
-      this.#rt.load(String(source), String(chunkName));
+      start();
     } catch (info) {
       this.#running = false;
-      throw this.#toLuaError(info);
+      throw info instanceof TypeError ? info : this.#toLuaError(info);
     }
     const stats = { slices: 0, fuel: 0, elapsedMs: 0 };
     const started = now();
@@ -710,7 +738,12 @@ export class Lua {
         if (status === WAITING) {
           this.#maybeAutoSave();
           this.#status('waiting', stats);
-          await this.#serveHostCalls();
+          this.#waitingTask += 1;
+          try {
+            await this.#serveHostCalls();
+          } finally {
+            this.#waitingTask -= 1;
+          }
           if (!this.#stopRequested) this.#status('running', stats);
           continue;
         }
@@ -729,8 +762,9 @@ export class Lua {
       // Whatever the outcome, what the chunk wrote to _home is saved before
       // run settles (unless the store does not answer).
       const saved = this.#db && this.#rt.homePending() ? this.save().catch(() => {}) : null;
-      await Promise.race([saved,
-        new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS))]);
+      if (saved) {
+        await Promise.race([saved, new Promise((resolve) => setTimeout(resolve, STORE_WAIT_MS))]);
+      }
     }
   }
 
@@ -739,13 +773,14 @@ export class Lua {
   async #serveHostCalls() {
     const calls = this.#rt.takeHostCalls();
     const settle = calls.map(async (call) => {
+      if ('promise' in call || 'module' in call) return this.#settleInterop(call);
       const fn = call.fn ?? this.#functions.get(call.name);
       try {
         if (!fn) throw new Error(`no host function '${call.name}'`);
         const value = await fn(...call.args);
         if (this.#stopRequested) return;
         try {
-          this.#rt.resolveHostCall(call.id, value);
+          this.#rt.resolveHostCall(call.id, value, false);
         } catch (e) {
           this.#rt.rejectHostCall(call.id, `bad result from '${call.name ?? 'host function'}': ${e.message ?? e}`);
         }
@@ -778,6 +813,7 @@ export class Lua {
   async #recoverFromTrap(trap) {
     console.error('luahome: the wasm runtime trapped; starting a fresh instance', trap);
     this.#module = (await loadModule({ wasmModule: this.#wasmModule }, (w) => this.#warn(w), true)).bindings;
+    this.#generation += 1;
     this.#ops = Promise.resolve();
     await this.#openHome();
     return new LuaError({
@@ -811,9 +847,223 @@ export class Lua {
     for (const w of waiters) w();
   }
 
+  // ----- Driving Lua from the page -------------------------------------------
+  //
+  // Lua functions reach JS as LuaFunction objects, tables (on request) as
+  // LuaTable objects: handles into the runtime's registry (vm-ext), released
+  // by release() or, as a fallback, a FinalizationRegistry. A LuaFunction
+  // call is a task like `run`: tasks run one at a time in the order they were
+  // made (#schedule), each in slices (#execute). callSync, get/set and the
+  // LuaTable methods run at once, between slices, with a fuel cap.
+
+  #interop = {
+    call: (handle, args) => this.#callFunction(handle, args),
+    callSync: (handle, args) => this.#callSync(handle, args),
+    release: (handle) => this.#release(handle),
+    table: (handle, op, writes) => this.#tableOp(handle, op, writes),
+  };
+
+  #installInterop(rt) {
+    const generation = this.#generation;
+    const interop = this.#interop;
+    rt.setFactories(
+      (id) => new LuaFunction(interop, { id, generation, kind: 'function' }),
+      (id, kind) => new LuaTable(interop, { id, generation, kind }),
+      (id) => new LuaFunction(interop, { id, generation, kind: 'function' }).toFunction(),
+    );
+    for (const [name, source] of this.#modules) rt.addModule(name, source);
+    for (const name of this.#moduleLoaders.keys()) rt.addModuleLoader(name);
+    for (const [path, bytes] of this.#files) rt.mountFile(path, bytes);
+  }
+
+  #schedule(task) {
+    if (this.#closed) return Promise.reject(new LuaError({ kind: 'busy', message: 'this Lua state is closed' }));
+    const result = this.#tasks.then(task);
+    this.#tasks = result.catch(() => {});
+    return result;
+  }
+
+  #checkHandle(handle) {
+    if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
+    if (handle.released) {
+      throw new LuaError({ kind: 'runtime', message: `this Lua ${handle.kind === 'function' ? 'function' : 'table'} was released and can no longer be used` });
+    }
+    if (handle.generation !== this.#generation) {
+      throw new LuaError({ kind: 'runtime', message: 'this Lua value belonged to a runtime instance that was restarted after an internal error' });
+    }
+  }
+
+  #callFunction(handle, args) {
+    try {
+      this.#checkHandle(handle);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // A call made while the running task waits on JS queues behind it; if
+    // the JS function it waits on awaits this call, neither can finish.
+    let started = false;
+    if (this.#waitingTask > 0) {
+      setTimeout(() => {
+        if (!started && this.#waitingTask > 0) {
+          this.#warn('a LuaFunction call has been queued for 2 s behind a chunk that waits on a JS function; '
+            + 'if that function awaits the call, both wait forever (start the call without awaiting it, or use callSync)');
+        }
+      }, 2000);
+    }
+    return this.#schedule(() => {
+      started = true;
+      this.#checkHandle(handle);
+      return this.#execute(() => this.#rt.callFunction(handle.id, args));
+    });
+  }
+
+  // A trap inside wasm leaves the instance unusable: report it now and
+  // restart the instance before the next task.
+  #syncFailure(e) {
+    if (e instanceof TypeError || e instanceof LuaError) return e;
+    if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
+      const recovered = this.#tasks.then(() => this.#recoverFromTrap(e));
+      this.#tasks = recovered.catch(() => {});
+      return new LuaError({ kind: 'internal', message: `internal VM error (${e.message}); the runtime is being restarted` });
+    }
+    return this.#toLuaError(e);
+  }
+
+  #sync(op, writes = false) {
+    if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
+    let result;
+    try {
+      result = op(this.#rt);
+    } catch (e) {
+      throw this.#syncFailure(e);
+    }
+    if (writes) this.#afterWrite();
+    return result;
+  }
+
+  #callSync(handle, args) {
+    this.#checkHandle(handle);
+    return this.#sync((rt) => rt.callSync(handle.id, args, this.#options.syncFuelLimit ?? 1_000_000), true);
+  }
+
+  #tableOp(handle, op, writes) {
+    this.#checkHandle(handle);
+    return this.#sync((rt) => op(rt, handle.id, handle.kind), writes);
+  }
+
+  #release(handle) {
+    if (handle.released) return;
+    handle.released = true;
+    if (!this.#closed && handle.generation === this.#generation) this.#rt.release(handle.id);
+  }
+
+  // A write from the page (set, LuaTable.set) into `_home` is saved soon,
+  // like a write from a chunk.
+  #afterWrite() {
+    if (!this.#db || this.#saveSoon) return;
+    this.#saveSoon = true;
+    setTimeout(() => {
+      this.#saveSoon = false;
+      if (!this.#closed && this.#rt.homePending()) this.save().catch(() => {});
+    }, 0);
+  }
+
+  // Settles a host call for a promise a JS API returned to Lua, or for a
+  // module source `require` asked the page for.
+  async #settleInterop(call) {
+    try {
+      let value;
+      let byRef = false;
+      if ('promise' in call) {
+        value = await call.promise;
+        byRef = true;
+      } else {
+        const loader = this.#moduleLoaders.get(call.module);
+        if (!loader) throw new Error(`no loader for module '${call.module}'`);
+        value = await loader(call.module);
+        if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+          throw new TypeError(`the loader of module '${call.module}' must resolve to its source (a string)`);
+        }
+        this.#modules.set(call.module, value);
+      }
+      if (this.#stopRequested) return;
+      try {
+        this.#rt.resolveHostCall(call.id, value, byRef);
+      } catch (e) {
+        this.#rt.rejectHostCall(call.id, `bad result from a JS promise: ${errorMessage(e)}`);
+      }
+    } catch (e) {
+      if (!this.#stopRequested) this.#rt.rejectHostCall(call.id, jsErrorText(e));
+    }
+  }
+
+  /**
+   * Reads a global or a dotted path (`'config.window.width'`; integer
+   * segments are integer keys). Tables come back as copies, or as a
+   * `LuaTable` handle with `{ byRef: true }`; functions as `LuaFunction`.
+   */
+  get(path, { byRef = false } = {}) {
+    return this.#sync((rt) => rt.get(String(path), !!byRef));
+  }
+
+  /**
+   * Sets a global or a dotted path. Values convert as for `register`'s
+   * results; `LuaFunction`/`LuaTable` objects become the Lua values they
+   * stand for; with `{ byRef: true }` a JS object reaches Lua by reference.
+   */
+  set(path, value, { byRef = false } = {}) {
+    this.#sync((rt) => rt.set(String(path), value, !!byRef), true);
+  }
+
+  #rememberModule(name, source) {
+    name = String(name);
+    if (typeof source === 'function') {
+      this.#moduleLoaders.set(name, source);
+      this.#rt?.addModuleLoader(name);
+      return;
+    }
+    if (typeof source !== 'string' && !(source instanceof Uint8Array)) {
+      throw new TypeError('a module is its source (a string or Uint8Array) or a function returning a promise of it');
+    }
+    this.#modules.set(name, source);
+    this.#rt?.addModule(name, source);
+  }
+
+  /** Provides module `name` to `require`: its source, or a function returning a promise of it. */
+  addModule(name, source) {
+    this.#rememberModule(name, source);
+  }
+
+  /** Creates or replaces a file in the in-memory file system (`io.open`, `dofile`, `loadfile`, `require`). */
+  mountFile(path, contents) {
+    const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents)
+      : contents instanceof Uint8Array ? contents
+        : contents instanceof ArrayBuffer ? new Uint8Array(contents) : null;
+    if (!bytes) throw new TypeError('mountFile(path, contents) needs a string, Uint8Array or ArrayBuffer');
+    this.#files.set(String(path), bytes);
+    this.#rt.mountFile(String(path), bytes);
+  }
+
+  /** A file's bytes from the in-memory file system (also files Lua wrote), or undefined. */
+  readFile(path) {
+    return this.#rt.readFile(String(path));
+  }
+
+  /** Deletes a file from the in-memory file system; false if there was none. */
+  unmountFile(path) {
+    this.#files.delete(String(path));
+    return this.#rt.unmountFile(String(path));
+  }
+
+  /** How many Lua values the page holds by handle, and how many JS objects Lua holds. */
+  interopStats() {
+    return this.#rt.interopStats();
+  }
+
   /** Stops any running chunk and frees the runtime. */
   async close() {
     if (this.#closed) return;
+    this.#closing = true;
     this.stop();
     while (this.#running) await yieldToEventLoop();
     await this.save().catch(() => {});
@@ -823,6 +1073,135 @@ export class Lua {
     this.#db?.close();
     this.#db = null;
     this.#rt.free();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Handles to Lua values held by the page.
+
+const REF = '__luahomeRef';
+const KIND = '__luahomeKind';
+
+// Releases handles the page dropped without release().
+const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ interop, handle }) => interop.release(handle))
+  : null;
+
+function jsErrorText(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A Lua function held by the page. `await fn.call(...args)` runs it as a
+ * task of its own (sliced, stoppable, may wait on promises) queued behind
+ * the running chunk or call; `fn.callSync(...args)` runs it at once with a
+ * fuel cap. Call `release()` when done (a FinalizationRegistry releases
+ * forgotten ones eventually).
+ */
+export class LuaFunction {
+  #interop;
+  #handle;
+
+  constructor(interop, handle) {
+    if (!interop || typeof interop.call !== 'function') throw new TypeError('LuaFunction objects come from a Lua state');
+    this.#interop = interop;
+    this.#handle = handle;
+    finalizer?.register(this, { interop, handle }, this);
+  }
+
+  get [REF]() { return this.#handle.id; }
+  get [KIND]() { return 'function'; }
+  /** Whether release() was called. */
+  get released() { return this.#handle.released === true; }
+
+  /** Runs the function as a queued, sliced task; resolves with its first result. */
+  async call(...args) {
+    const values = await this.#interop.call(this.#handle, args);
+    return values[0];
+  }
+
+  /** Like call(), resolving with all results as an array. */
+  callMulti(...args) {
+    return this.#interop.call(this.#handle, args);
+  }
+
+  /**
+   * Runs the function now and returns its first result. Throws a LuaError
+   * of kind 'fuel' past the cap (`syncFuelLimit`, default 1e6), and of kind
+   * 'runtime' if the function waits on a promise (use call() for those).
+   */
+  callSync(...args) {
+    return this.#interop.callSync(this.#handle, args)[0];
+  }
+
+  /** `function: lua#<id>` (also what JSON.stringify shows). */
+  toString() { return `function: lua#${this.#handle.id}`; }
+  toJSON() { return this.toString(); }
+
+  /** A plain JS function that calls this one (returns the promise of call()). */
+  toFunction() {
+    const f = (...args) => this.call(...args);
+    Object.defineProperty(f, REF, { get: () => this.#handle.id });
+    Object.defineProperty(f, KIND, { value: 'function' });
+    return f;
+  }
+
+  /** Lets Lua collect the function (if nothing in Lua refers to it). */
+  release() {
+    finalizer?.unregister(this);
+    this.#interop.release(this.#handle);
+  }
+}
+
+/**
+ * A Lua table (or `_home` table) held by reference: reads see Lua's
+ * changes, writes go through metamethods (so `_home` writes persist).
+ */
+export class LuaTable {
+  #interop;
+  #handle;
+
+  constructor(interop, handle) {
+    if (!interop || typeof interop.table !== 'function') throw new TypeError('LuaTable objects come from a Lua state');
+    this.#interop = interop;
+    this.#handle = handle;
+    finalizer?.register(this, { interop, handle }, this);
+  }
+
+  get [REF]() { return this.#handle.id; }
+  get [KIND]() { return this.#handle.kind; }
+  /** 'table', or 'userdata' for a `_home` table. */
+  get type() { return this.#handle.kind; }
+  get released() { return this.#handle.released === true; }
+
+  /** `t[key]`; a table value comes back as a copy, or a LuaTable with `{ byRef: true }`. */
+  get(key, { byRef = false } = {}) {
+    return this.#interop.table(this.#handle, (rt, id, kind) => rt.getField(id, kind, key, !!byRef));
+  }
+
+  /** `t[key] = value`; with `{ byRef: true }` a JS object goes in by reference. */
+  set(key, value, { byRef = false } = {}) {
+    this.#interop.table(this.#handle, (rt, id, kind) => rt.setField(id, kind, key, value, !!byRef), true);
+  }
+
+  /** The keys, in `pairs` order. */
+  keys() {
+    return this.#interop.table(this.#handle, (rt, id, kind) => rt.tableKeys(id, kind));
+  }
+
+  /** `#t`. */
+  get length() {
+    return this.#interop.table(this.#handle, (rt, id, kind) => rt.tableLength(id, kind));
+  }
+
+  /** A copy as plain JS data (also what JSON.stringify uses). */
+  toJSON() {
+    return this.#interop.table(this.#handle, (rt, id, kind) => rt.tableCopy(id, kind));
+  }
+
+  release() {
+    finalizer?.unregister(this);
+    this.#interop.release(this.#handle);
   }
 }
 
@@ -859,6 +1238,7 @@ function startWorker(workerUrl) {
 
 class WorkerLua {
   #worker;
+  #moduleLoaders = new Map();
   #pending = new Map();
   #nextId = 0;
   #functions = new Map();
@@ -875,7 +1255,7 @@ class WorkerLua {
 
   static async open(options) {
     const lua = new WorkerLua();
-    const { worker: _, onWarning, workerUrl, ...rest } = options;
+    const { worker: _, onWarning, workerUrl, modules, ...rest } = options;
     if (rest.wasmUrl !== undefined) rest.wasmUrl = toUrl(rest.wasmUrl, 'wasmUrl').href;
     lua.#worker = startWorker(workerUrl);
     lua.#worker.onmessage = (e) => lua.#receive(e.data);
@@ -896,6 +1276,7 @@ class WorkerLua {
       lua.#worker.terminate();
       throw e;
     }
+    for (const [name, source] of Object.entries(modules ?? {})) lua.addModule(name, source);
     // The worker cannot see the page going away: tell it to save.
     lua.#lifecycle = onPageLeave(() => lua.#worker.postMessage({ type: 'save' }));
     return lua;
@@ -907,6 +1288,46 @@ class WorkerLua {
   }
 
   save() { return this.#request({ type: 'save' }); }
+
+  // ----- Driving Lua from the page, across the worker boundary ---------------
+  // Plain data is copied (structured clone); Lua functions cross as ids
+  // (WorkerLuaFunction here, the worker's LuaFunction there); by-reference
+  // tables and JS objects cannot cross and are refused with a clear error.
+
+  #send(message) {
+    return this.#request(message).catch((e) => { throw crossError(e); });
+  }
+
+  get(path, { byRef = false } = {}) {
+    if (byRef) return Promise.reject(noByRef('lua.get(path, { byRef: true })'));
+    return this.#send({ type: 'get', path: String(path) }).then((v) => fromWire(v, this.#interop));
+  }
+
+  set(path, value, { byRef = false } = {}) {
+    if (byRef) return Promise.reject(noByRef('lua.set(path, value, { byRef: true })'));
+    return this.#send({ type: 'set', path: String(path), value: toWire(value) });
+  }
+
+  addModule(name, source) {
+    if (typeof source === 'function') {
+      this.#moduleLoaders.set(String(name), source);
+      this.#worker.postMessage({ type: 'addModuleLoader', name: String(name) });
+    } else {
+      this.#worker.postMessage({ type: 'addModule', name: String(name), source });
+    }
+  }
+
+  mountFile(path, contents) { return this.#send({ type: 'mountFile', path: String(path), contents }); }
+  readFile(path) { return this.#send({ type: 'readFile', path: String(path) }); }
+  unmountFile(path) { return this.#send({ type: 'unmountFile', path: String(path) }); }
+  interopStats() { return this.#send({ type: 'interopStats' }); }
+
+  #interop = {
+    call: (id, args) => this.#send({ type: 'callFunction', fn: id, args: toWire(args) })
+      .then((v) => fromWire(v, this.#interop)),
+    release: (id) => this.#worker.postMessage({ type: 'releaseFunction', fn: id }),
+  };
+
   exportHome() { return this.#request({ type: 'exportHome' }); }
   compactHome() { return this.#request({ type: 'compactHome' }); }
   importHome(bytes) { return this.#request({ type: 'importHome', bytes }); }
@@ -917,7 +1338,12 @@ class WorkerLua {
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...message, id });
+      try {
+        this.#worker.postMessage({ ...message, id });
+      } catch (e) {
+        this.#pending.delete(id);
+        throw e;
+      }
     });
   }
 
@@ -943,16 +1369,20 @@ class WorkerLua {
         this.#pending.delete(m.id);
         if (!p) break;
         if (m.ok) p.resolve(m.value);
-        else p.reject(new LuaError(m.error));
+        else p.reject(m.error?.typeError ? new TypeError(m.error.message) : new LuaError(m.error));
         break;
       }
       case 'call': {
         // Lua in the worker called a function registered on this page.
-        const fn = this.#functions.get(m.name);
+        const fn = m.module ? this.#moduleLoaders.get(m.module) : this.#functions.get(m.name);
         try {
-          if (!fn) throw new Error(`no host function '${m.name}'`);
-          const value = await fn(...m.args);
-          this.#worker.postMessage({ type: 'callResult', callId: m.callId, ok: true, value });
+          if (!fn) throw new Error(m.module ? `no loader for module '${m.module}'` : `no host function '${m.name}'`);
+          const value = m.module ? await fn(m.module) : await fn(...fromWire(m.args, this.#interop));
+          try {
+            this.#worker.postMessage({ type: 'callResult', callId: m.callId, ok: true, value: toWire(value) });
+          } catch (e) {
+            throw crossError(e);
+          }
         } catch (e) {
           this.#worker.postMessage({ type: 'callResult', callId: m.callId, ok: false,
             error: e instanceof Error ? e.message : String(e) });
@@ -975,7 +1405,7 @@ class WorkerLua {
     if (this.#closed) throw new LuaError({ kind: 'busy', message: 'this Lua state is closed' });
     this.#running += 1;
     try {
-      return await this.#request({ type: 'run', source: String(source), options });
+      return fromWire(await this.#request({ type: 'run', source: String(source), options }), this.#interop);
     } finally {
       this.#running -= 1;
       if (!this.#running) this.#paused = false;
@@ -998,4 +1428,100 @@ class WorkerLua {
   }
 }
 
-export { WorkerLua, errorInfo };
+// The marker a Lua function crosses the worker boundary as.
+const WIRE_FN = '__luahomeWorkerFn';
+
+// A Lua function living in a worker's Lua state, held by the page.
+class WorkerLuaFunction {
+  #interop;
+  #id;
+  #released = false;
+
+  constructor(interop, id) {
+    this.#interop = interop;
+    this.#id = id;
+    finalizer?.register(this, { interop: { release: () => interop.release(id) }, handle: {} }, this);
+  }
+
+  get [WIRE_FN]() { return this.#id; }
+  get released() { return this.#released; }
+
+  async call(...args) { return (await this.callMulti(...args))[0]; }
+
+  callMulti(...args) {
+    if (this.#released) return Promise.reject(new LuaError({ kind: 'runtime', message: 'this Lua function was released and can no longer be used' }));
+    return this.#interop.call(this.#id, args);
+  }
+
+  callSync() {
+    throw new LuaError({ kind: 'runtime', message: 'callSync is not available in worker mode: the Lua state runs in another thread; use call()' });
+  }
+
+  toFunction() {
+    const f = (...args) => this.call(...args);
+    Object.defineProperty(f, WIRE_FN, { get: () => this.#id });
+    return f;
+  }
+
+  release() {
+    if (this.#released) return;
+    this.#released = true;
+    finalizer?.unregister(this);
+    this.#interop.release(this.#id);
+  }
+}
+
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+// Replaces Lua functions (LuaFunction here or WorkerLuaFunction on the page)
+// by id markers; `keep` stores a LuaFunction and returns its id (worker side).
+function toWire(v, keep = null, depth = 0) {
+  if (depth > 200) throw new TypeError('cannot send a structure nested this deeply to the worker');
+  if (v instanceof LuaTable) throw noByRef('a LuaTable');
+  if (v instanceof LuaFunction) {
+    if (!keep) throw new TypeError('a LuaFunction of another Lua state cannot cross the worker boundary');
+    return { [WIRE_FN]: keep(v) };
+  }
+  if ((typeof v === 'object' || typeof v === 'function') && v !== null && typeof v[WIRE_FN] === 'number') {
+    return { [WIRE_FN]: v[WIRE_FN] };
+  }
+  if (Array.isArray(v)) return v.map((x) => toWire(x, keep, depth + 1));
+  if (isPlainObject(v)) {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toWire(x, keep, depth + 1);
+    return out;
+  }
+  return v;
+}
+
+// The inverse of toWire: markers become WorkerLuaFunction (page side) or
+// what `revive(id)` returns (worker side).
+function fromWire(v, interop, revive = null) {
+  if (Array.isArray(v)) return v.map((x) => fromWire(x, interop, revive));
+  if (isPlainObject(v)) {
+    if (typeof v[WIRE_FN] === 'number' && Object.keys(v).length === 1) {
+      return revive ? revive(v[WIRE_FN]) : new WorkerLuaFunction(interop, v[WIRE_FN]);
+    }
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[k] = fromWire(x, interop, revive);
+    return out;
+  }
+  return v;
+}
+
+function noByRef(what) {
+  return new TypeError(`${what}: by-reference values cannot cross the worker boundary (the Lua state runs in a worker); plain data is copied, Lua functions are called with call()`);
+}
+
+function crossError(e) {
+  if (e && e.name === 'DataCloneError') {
+    return new TypeError(`this value cannot be sent to the worker (${e.message}); by-reference objects (DOM nodes, class instances, JS functions) cannot cross the worker boundary, plain data can`);
+  }
+  return e;
+}
+
+export { WorkerLua, errorInfo, toWire, fromWire };

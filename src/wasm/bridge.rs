@@ -81,6 +81,22 @@ impl Bridge {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
+    /// A mark for [`Bridge::forget_promises_since`].
+    pub fn mark(&self) -> u64 {
+        self.next.get()
+    }
+
+    /// Drops promises registered after `mark` that no host call took (a
+    /// synchronous operation that waited on one was abandoned).
+    pub fn forget_promises_since(&self, mark: u64) {
+        self.promises.borrow_mut().retain(|token, _| *token <= mark);
+    }
+
+    /// Number of promises registered and not yet taken by a host call.
+    pub fn pending_promises(&self) -> usize {
+        self.promises.borrow().len()
+    }
+
     /// Number of JS objects Lua holds.
     pub fn lent(&self) -> usize {
         self.objects.borrow().len()

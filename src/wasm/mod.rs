@@ -526,7 +526,7 @@ impl LuaRuntime {
     /// JS: `const tree = rt.homeSnapshot()`
     #[wasm_bindgen(js_name = homeSnapshot)]
     pub fn home_snapshot(&self) -> JsValue {
-        let text = self.rt.home_model().inspect().to_string();
+        let text = self.rt.home_model().inspect_json();
         js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
     }
 
@@ -566,6 +566,15 @@ impl LuaRuntime {
 
     fn to_js(&self, v: &HostValue) -> JsValue {
         convert::value_to_js(v, &self.bridge, Target::Page)
+    }
+
+    /// Runs a synchronous operation of the runtime (it never waits on the
+    /// page: a promise it met is abandoned and forgotten here).
+    fn sync_op<T>(&mut self, op: impl FnOnce(&mut Runtime) -> T) -> T {
+        let mark = self.bridge.mark();
+        let result = op(&mut self.rt);
+        self.bridge.forget_promises_since(mark);
+        result
     }
 }
 
@@ -628,13 +637,9 @@ impl LuaRuntime {
         fuel: f64,
     ) -> Result<js_sys::Array, JsValue> {
         let args = self.args_from_js(&args)?;
+        let function = HostValue::LuaFunction(id as u64);
         let values = self
-            .rt
-            .call_sync(
-                &HostValue::LuaFunction(id as u64),
-                &args,
-                fuel.max(1.0) as u64,
-            )
+            .sync_op(|rt| rt.call_sync(&function, &args, fuel.max(1.0) as u64))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(convert::values_to_js(&values, &self.bridge, Target::Page))
     }
@@ -646,9 +651,10 @@ impl LuaRuntime {
         self.rt.release(id as u64)
     }
 
-    /// How many handles the page holds and how many JS objects Lua holds.
+    /// How many handles the page holds, how many JS objects Lua holds, and
+    /// how many promises wait to be handed to the page.
     ///
-    /// JS: `const { handles, lent } = rt.interopStats()`
+    /// JS: `const { handles, lent, promises } = rt.interopStats()`
     #[wasm_bindgen(js_name = interopStats)]
     pub fn interop_stats(&self) -> JsValue {
         let obj = js_sys::Object::new();
@@ -658,6 +664,11 @@ impl LuaRuntime {
             &JsValue::from_f64(self.rt.handles().len() as f64),
         );
         convert::set_field(&obj, "lent", &JsValue::from_f64(self.bridge.lent() as f64));
+        convert::set_field(
+            &obj,
+            "promises",
+            &JsValue::from_f64(self.bridge.pending_promises() as f64),
+        );
         obj.into()
     }
 
@@ -667,8 +678,7 @@ impl LuaRuntime {
     /// JS: `rt.get("config.width", false)`
     pub fn get(&mut self, path: &str, by_ref: bool) -> Result<JsValue, JsValue> {
         let v = self
-            .rt
-            .get(path, by_ref)
+            .sync_op(|rt| rt.get(path, by_ref))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(self.to_js(&v))
     }
@@ -681,7 +691,8 @@ impl LuaRuntime {
         let v = self
             .js_value(&value, by_ref)
             .map_err(|m| convert::type_error(&m))?;
-        self.rt.set(path, &v).map_err(|e| convert::error_to_js(&e))
+        self.sync_op(|rt| rt.set(path, &v))
+            .map_err(|e| convert::error_to_js(&e))
     }
 
     /// `t[key]` for table handle `id` (`kind` its Lua type).
@@ -699,8 +710,7 @@ impl LuaRuntime {
             .js_value(&key, false)
             .map_err(|m| convert::type_error(&m))?;
         let v = self
-            .rt
-            .get_field(&handle(id, kind), &key, by_ref)
+            .sync_op(|rt| rt.get_field(&handle(id, kind), &key, by_ref))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(self.to_js(&v))
     }
@@ -723,8 +733,7 @@ impl LuaRuntime {
         let value = self
             .js_value(&value, by_ref)
             .map_err(|m| convert::type_error(&m))?;
-        self.rt
-            .set_field(&handle(id, kind), &key, &value)
+        self.sync_op(|rt| rt.set_field(&handle(id, kind), &key, &value))
             .map_err(|e| convert::error_to_js(&e))
     }
 
@@ -734,8 +743,7 @@ impl LuaRuntime {
     #[wasm_bindgen(js_name = tableLength)]
     pub fn table_length(&mut self, id: f64, kind: &str) -> Result<JsValue, JsValue> {
         let v = self
-            .rt
-            .length(&handle(id, kind))
+            .sync_op(|rt| rt.length(&handle(id, kind)))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(self.to_js(&v))
     }
@@ -746,8 +754,7 @@ impl LuaRuntime {
     #[wasm_bindgen(js_name = tableKeys)]
     pub fn table_keys(&mut self, id: f64, kind: &str) -> Result<js_sys::Array, JsValue> {
         let keys = self
-            .rt
-            .keys(&handle(id, kind))
+            .sync_op(|rt| rt.keys(&handle(id, kind)))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(convert::values_to_js(&keys, &self.bridge, Target::Page))
     }
@@ -758,8 +765,7 @@ impl LuaRuntime {
     #[wasm_bindgen(js_name = tableCopy)]
     pub fn table_copy(&mut self, id: f64, kind: &str) -> Result<JsValue, JsValue> {
         let v = self
-            .rt
-            .copy(&handle(id, kind))
+            .sync_op(|rt| rt.copy(&handle(id, kind)))
             .map_err(|e| convert::error_to_js(&e))?;
         Ok(self.to_js(&v))
     }

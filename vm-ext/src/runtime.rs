@@ -832,7 +832,10 @@ fn resolve_function<'gc>(
     })?;
     let chunk = match f {
         Function::Closure(c) => c.prototype().chunk_name.to_str_lossy().into_owned(),
-        Function::Callback(_) => "[C]".to_string(),
+        Function::Callback(_) => match crate::interp::as_lua_closure(ctx, f) {
+            Some(c) => crate::stdlib::base::chunk_display_name(c.proto.proto.source.as_bytes()),
+            None => "[C]".to_string(),
+        },
     };
     Ok((f, chunk))
 }
@@ -980,6 +983,7 @@ impl Runtime {
                 let (f, chunk) = resolve_function(ctx, &calls, &call.function)?;
                 let args: Vec<Value<'_>> =
                     call.args.iter().map(|a| a.to_value(ctx, &calls)).collect();
+                crate::interp::reset(ctx);
                 ctx.fetch(executor).restart(ctx, f, Variadic(args));
                 Ok(chunk)
             })

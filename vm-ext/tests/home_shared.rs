@@ -231,3 +231,19 @@ fn inspect_shows_a_json_tree() {
         "a shared table appears once: {text}"
     );
 }
+
+#[test]
+fn inspect_json_is_the_same_tree_as_inspect() {
+    let (mut a, _) = runtime(Vec::new(), 1 << 28);
+    run(
+        &mut a,
+        "_home.q = 'a\"b\\\\c\\n\\1\\127\\255'; _home.inf = math.huge; _home.ninf = -math.huge\n\
+         _home.nan = 0/0; _home.big = 1e300; _home.tiny = 1e-300; _home.two = 2.0; _home[3.5] = true\n\
+         _home[-7] = false; _home.t = { 1, 2, { x = 'y' } }; _home.t2 = _home.t\n\
+         _home.f = function() end; _home.fmt = string.format",
+    );
+    let model = a.home_model();
+    let text = model.inspect_json();
+    let parsed: serde_json::Value = serde_json::from_str(&text).expect("inspect_json writes JSON");
+    assert_eq!(parsed, model.inspect(), "{text}");
+}

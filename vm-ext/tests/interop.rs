@@ -6,8 +6,8 @@
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use vm_ext::{
-    host::MemoryFileSystem, ErrorKind, Host, HostCallOutcome, HostObjects, HostReply, HostTarget,
-    HostValue, Runtime, StepResult,
+    engine::Engine, host::MemoryFileSystem, ErrorKind, Host, HostCallOutcome, HostObjects,
+    HostReply, HostTarget, HostValue, Runtime, RuntimeOptions, StepResult,
 };
 
 fn drive(rt: &mut Runtime) -> StepResult {
@@ -20,8 +20,11 @@ fn drive(rt: &mut Runtime) -> StepResult {
     panic!("task did not settle");
 }
 
-fn runtime() -> Runtime {
-    let mut rt = Runtime::new(Default::default());
+fn runtime(engine: Engine) -> Runtime {
+    let mut rt = Runtime::new(RuntimeOptions {
+        engine,
+        ..Default::default()
+    });
     rt.enable_handles();
     rt
 }
@@ -38,9 +41,8 @@ fn s(text: &str) -> HostValue {
     HostValue::String(text.as_bytes().to_vec())
 }
 
-#[test]
-fn a_returned_function_is_a_handle_that_can_be_called() {
-    let mut rt = runtime();
+fn a_returned_function_is_a_handle_that_can_be_called(engine: Engine) {
+    let mut rt = runtime(engine);
     let v = run(
         &mut rt,
         "local n = 0 return function(a, b) n = n + 1 return a + b, n end",
@@ -82,9 +84,8 @@ fn a_returned_function_is_a_handle_that_can_be_called() {
     assert_eq!(rt.call_sync(&on, &[], 10_000).unwrap(), vec![s("hi")]);
 }
 
-#[test]
-fn calls_queue_behind_a_running_chunk_in_order() {
-    let mut rt = runtime();
+fn calls_queue_behind_a_running_chunk_in_order(engine: Engine) {
+    let mut rt = runtime(engine);
     let f = run(
         &mut rt,
         "log = {} return function(x) log[#log + 1] = x return #log end",
@@ -128,9 +129,8 @@ fn calls_queue_behind_a_running_chunk_in_order() {
     );
 }
 
-#[test]
-fn a_call_fails_like_a_chunk_with_position_and_waits_on_host_calls() {
-    let mut rt = runtime();
+fn a_call_fails_like_a_chunk_with_position_and_waits_on_host_calls(engine: Engine) {
+    let mut rt = runtime(engine);
     rt.register_host_function("fetch");
     let fs = run(
         &mut rt,
@@ -167,9 +167,8 @@ fn a_call_fails_like_a_chunk_with_position_and_waits_on_host_calls() {
     assert_eq!(e.kind, ErrorKind::FuelLimit);
 }
 
-#[test]
-fn call_sync_stops_at_its_fuel_cap_and_refuses_to_wait() {
-    let mut rt = runtime();
+fn call_sync_stops_at_its_fuel_cap_and_refuses_to_wait(engine: Engine) {
+    let mut rt = runtime(engine);
     rt.register_host_function("fetch");
     let fs = run(
         &mut rt,
@@ -205,9 +204,8 @@ fn call_sync_stops_at_its_fuel_cap_and_refuses_to_wait() {
     );
 }
 
-#[test]
-fn a_released_function_is_collected() {
-    let mut rt = runtime();
+fn a_released_function_is_collected(engine: Engine) {
+    let mut rt = runtime(engine);
     let f = run(
         &mut rt,
         "local big = string.rep('x', 8000000) return function() return #big end",
@@ -236,9 +234,8 @@ fn a_released_function_is_collected() {
     assert!(rt.call_sync(&f, &[], 10).is_err());
 }
 
-#[test]
-fn get_and_set_globals_and_dotted_paths() {
-    let mut rt = runtime();
+fn get_and_set_globals_and_dotted_paths(engine: Engine) {
+    let mut rt = runtime(engine);
     rt.set("speed", &HostValue::Number(1.5)).unwrap();
     rt.set(
         "config",
@@ -297,9 +294,8 @@ fn get_and_set_globals_and_dotted_paths() {
     );
 }
 
-#[test]
-fn table_handles_see_changes_and_home_writes_persist() {
-    let mut rt = runtime();
+fn table_handles_see_changes_and_home_writes_persist(engine: Engine) {
+    let mut rt = runtime(engine);
     run(&mut rt, "state = { hp = 3, items = {'a', 'b'} }");
     let t = rt.get("state", true).unwrap();
     assert!(matches!(
@@ -370,9 +366,8 @@ fn table_handles_see_changes_and_home_writes_persist() {
     );
 }
 
-#[test]
-fn modules_from_the_host_now_and_on_demand() {
-    let mut rt = runtime();
+fn modules_from_the_host_now_and_on_demand(engine: Engine) {
+    let mut rt = runtime(engine);
     rt.add_module("greet", "return { hi = function(n) return 'hi ' .. n end }");
     rt.add_module_loader("lazy");
     rt.load(
@@ -420,8 +415,7 @@ fn modules_from_the_host_now_and_on_demand() {
     assert!(v[3].display().contains("404 not found"), "{v:?}");
 }
 
-#[test]
-fn the_memory_file_system_serves_dofile_loadfile_io_open_and_require() {
+fn the_memory_file_system_serves_dofile_loadfile_io_open_and_require(engine: Engine) {
     let fs = MemoryFileSystem::default();
     fs.insert(
         "lib/util.lua",
@@ -433,7 +427,13 @@ fn the_memory_file_system_serves_dofile_loadfile_io_open_and_require() {
         fs: Some(Rc::new(fs.clone())),
         ..Host::default()
     };
-    let mut rt = Runtime::with_host(Default::default(), host);
+    let mut rt = Runtime::with_host(
+        RuntimeOptions {
+            engine,
+            ..Default::default()
+        },
+        host,
+    );
     rt.enable_handles();
     assert_eq!(
         run(
@@ -555,10 +555,9 @@ impl HostObjects for Objects {
     }
 }
 
-#[test]
-fn host_objects_by_reference() {
+fn host_objects_by_reference(engine: Engine) {
     let objects = Rc::new(Objects::default());
-    let mut rt = runtime();
+    let mut rt = runtime(engine);
     rt.set_host_objects(objects.clone());
     rt.load_js_library().unwrap();
     rt.load(
@@ -611,3 +610,28 @@ fn host_objects_by_reference() {
     rt.lua_mut().gc_collect();
     assert!(!objects.released.borrow().is_empty());
 }
+
+/// Every test runs on both interpreter cores.
+macro_rules! on_both_cores {
+    ($($name:ident),* $(,)?) => {
+        mod piccolo_core {
+            $( #[test] fn $name() { super::$name(super::Engine::Piccolo) } )*
+        }
+        mod luahome_core {
+            $( #[test] fn $name() { super::$name(super::Engine::Luahome) } )*
+        }
+    };
+}
+
+on_both_cores!(
+    a_returned_function_is_a_handle_that_can_be_called,
+    calls_queue_behind_a_running_chunk_in_order,
+    a_call_fails_like_a_chunk_with_position_and_waits_on_host_calls,
+    call_sync_stops_at_its_fuel_cap_and_refuses_to_wait,
+    a_released_function_is_collected,
+    get_and_set_globals_and_dotted_paths,
+    table_handles_see_changes_and_home_writes_persist,
+    modules_from_the_host_now_and_on_demand,
+    the_memory_file_system_serves_dofile_loadfile_io_open_and_require,
+    host_objects_by_reference,
+);

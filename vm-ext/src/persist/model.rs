@@ -671,6 +671,110 @@ impl HomeModel {
     }
 }
 
+impl HomeModel {
+    /// [`inspect`](Self::inspect)'s tree as JSON text, written directly: the
+    /// wasm edge uses this, so serde_json stays out of the wasm binary.
+    pub fn inspect_json(&self) -> String {
+        let mut out = String::new();
+        let mut seen = HashSet::new();
+        self.write_table(HOME_TABLE_ID, &mut seen, &mut out);
+        out
+    }
+
+    fn write_table(&self, id: u64, seen: &mut HashSet<u64>, out: &mut String) {
+        use std::fmt::Write;
+        if !seen.insert(id) {
+            let _ = write!(out, r#"{{"type":"table","id":{id},"ref":true}}"#);
+            return;
+        }
+        let _ = write!(out, r#"{{"type":"table","id":{id},"entries":["#);
+        if let Some(t) = self.tables.get(&id) {
+            for (i, (k, v)) in t.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(r#"{"key":"#);
+                match k {
+                    PKey::Int(i) => {
+                        let _ = write!(out, "{i}");
+                    }
+                    PKey::Float(bits) => write_json_float(f64::from_bits(*bits), out),
+                    PKey::Str(s) => write_json_string(&String::from_utf8_lossy(&s.0), out),
+                    PKey::Bool(b) => {
+                        let _ = write!(out, "{b}");
+                    }
+                }
+                out.push_str(r#","value":"#);
+                self.write_value(v, seen, out);
+                out.push('}');
+            }
+        }
+        out.push_str("]}");
+    }
+
+    fn write_value(&self, v: &PValue, seen: &mut HashSet<u64>, out: &mut String) {
+        use std::fmt::Write;
+        match v {
+            PValue::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            PValue::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            PValue::Float(f) => write_json_float(*f, out),
+            PValue::Str(s) => write_json_string(&String::from_utf8_lossy(&s.0), out),
+            PValue::Table(id) => self.write_table(*id, seen, out),
+            PValue::Function(id) => match self.functions.get(id) {
+                Some(f) => {
+                    out.push_str(r#"{"type":"function","chunk":"#);
+                    write_json_string(&String::from_utf8_lossy(&f.image.chunk_name.0), out);
+                    let _ = write!(out, r#","line":{}}}"#, f.image.line_defined);
+                }
+                None => out.push_str(r#"{"type":"function"}"#),
+            },
+            PValue::Native(name) => {
+                out.push_str(r#"{"type":"function","native":"#);
+                write_json_string(name, out);
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// A finite float as a JSON number (`{:?}` keeps the `.0` and uses an
+/// exponent for large and small magnitudes, both valid JSON); others as strings.
+fn write_json_float(f: f64, out: &mut String) {
+    use std::fmt::Write;
+    if f.is_finite() {
+        let _ = write!(out, "{f:?}");
+    } else if f.is_nan() {
+        out.push_str(r#""nan""#);
+    } else if f > 0.0 {
+        out.push_str(r#""inf""#);
+    } else {
+        out.push_str(r#""-inf""#);
+    }
+}
+
+fn write_json_string(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 fn json_float(f: f64) -> serde_json::Value {
     if f.is_finite() {
         serde_json::json!(f)

@@ -314,48 +314,46 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                 if let Some(id) = self.known_function(ptr) {
                     return Ok(Some(PValue::Function(id)));
                 }
-                let id = self.alloc();
-                self.funcs.insert(ptr, id);
                 let image = own_image::image_of(&closure.proto.to_proto());
-                let mut slots = Vec::new();
-                for (i, cell) in closure.upvalues.iter().enumerate() {
-                    let path = format!("{path}<upvalue {}>", i + 1);
-                    slots.push(self.upvalue(CellRef::Own(*cell), &path));
-                }
-                self.staged.funcs.push((
-                    id,
-                    FunctionRecord {
-                        image,
-                        upvalues: slots,
-                    },
-                    FunRef::Own(c, closure),
-                ));
-                PValue::Function(id)
+                let cells = closure.upvalues.iter().map(|c| CellRef::Own(*c)).collect();
+                self.stage_function(ptr, image, cells, FunRef::Own(c, closure), path)
             }
             Value::Function(Function::Closure(c)) => {
                 let ptr = ptr_of_closure(c);
                 if let Some(id) = self.known_function(ptr) {
                     return Ok(Some(PValue::Function(id)));
                 }
-                let id = self.alloc();
-                self.funcs.insert(ptr, id);
                 let image = piccolo_image::image_of(&c.prototype());
-                let mut slots = Vec::new();
-                for (i, uv) in c.upvalues().iter().enumerate() {
-                    let path = format!("{path}<upvalue {}>", i + 1);
-                    slots.push(self.upvalue(CellRef::Piccolo(*uv), &path));
-                }
-                self.staged.funcs.push((
-                    id,
-                    FunctionRecord {
-                        image,
-                        upvalues: slots,
-                    },
-                    FunRef::Piccolo(c),
-                ));
-                PValue::Function(id)
+                let cells = c.upvalues().iter().map(|u| CellRef::Piccolo(*u)).collect();
+                self.stage_function(ptr, image, cells, FunRef::Piccolo(c), path)
             }
         }))
+    }
+
+    /// Stages a new function record (of either core) with its upvalue cells.
+    fn stage_function(
+        &mut self,
+        ptr: usize,
+        image: crate::persist::FunctionImage,
+        cells: Vec<CellRef<'gc>>,
+        f: FunRef<'gc>,
+        path: &str,
+    ) -> PValue {
+        let id = self.alloc();
+        self.funcs.insert(ptr, id);
+        let mut slots = Vec::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            slots.push(self.upvalue(cell, &format!("{path}<upvalue {}>", i + 1)));
+        }
+        self.staged.funcs.push((
+            id,
+            FunctionRecord {
+                image,
+                upvalues: slots,
+            },
+            f,
+        ));
+        PValue::Function(id)
     }
 
     /// The id of a function already stored or staged, by its address.

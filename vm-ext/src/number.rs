@@ -83,6 +83,60 @@ pub fn float_to_i64(f: f64) -> Option<i64> {
     }
 }
 
+// Lua's integer/float arithmetic rules, shared by the compiler's constant
+// folding and the interpreter.
+
+/// Lua's floor modulo for floats (`luai_nummod`).
+#[inline]
+pub fn float_mod(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
+        m + b
+    } else {
+        m
+    }
+}
+
+/// Lua's floor modulo for integers; `b` must not be 0.
+#[inline]
+pub fn int_mod(a: i64, b: i64) -> i64 {
+    if b == -1 {
+        return 0;
+    }
+    let m = a % b;
+    if m != 0 && (m ^ b) < 0 {
+        m + b
+    } else {
+        m
+    }
+}
+
+/// Lua's floor division for integers; `b` must not be 0.
+#[inline]
+pub fn int_idiv(a: i64, b: i64) -> i64 {
+    if b == -1 {
+        return a.wrapping_neg();
+    }
+    let q = a / b;
+    if (a % b != 0) && ((a ^ b) < 0) {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// Lua's logical shift left (negative `n` shifts right).
+#[inline]
+pub fn shift_left(x: i64, n: i64) -> i64 {
+    if n <= -64 || n >= 64 {
+        0
+    } else if n >= 0 {
+        ((x as u64) << n) as i64
+    } else {
+        ((x as u64) >> (-n)) as i64
+    }
+}
+
 fn is_lua_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }

@@ -3,7 +3,7 @@
 //! operations on non-integral floats) is not folded.
 
 use super::code::{BinOp, UnOp};
-use crate::number::float_to_i64;
+use crate::number::{float_mod, float_to_i64, int_idiv, int_mod, shift_left};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Num {
@@ -24,53 +24,6 @@ impl Num {
             Num::Int(i) => Some(i),
             Num::Flt(f) => float_to_i64(f),
         }
-    }
-}
-
-/// Lua's floor modulo for floats (`luai_nummod`).
-pub fn float_mod(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
-        m + b
-    } else {
-        m
-    }
-}
-
-/// Lua's floor modulo for integers; `b` must not be 0.
-pub fn int_mod(a: i64, b: i64) -> i64 {
-    if b == -1 {
-        return 0;
-    }
-    let m = a % b;
-    if m != 0 && (m ^ b) < 0 {
-        m + b
-    } else {
-        m
-    }
-}
-
-/// Lua's floor division for integers; `b` must not be 0.
-pub fn int_idiv(a: i64, b: i64) -> i64 {
-    if b == -1 {
-        return a.wrapping_neg();
-    }
-    let q = a / b;
-    if (a % b != 0) && ((a ^ b) < 0) {
-        q - 1
-    } else {
-        q
-    }
-}
-
-/// Lua's logical shift left (negative `n` shifts right).
-pub fn shift_left(x: i64, n: i64) -> i64 {
-    if n <= -64 || n >= 64 {
-        0
-    } else if n >= 0 {
-        ((x as u64) << n) as i64
-    } else {
-        ((x as u64) >> (-n)) as i64
     }
 }
 

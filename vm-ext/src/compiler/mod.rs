@@ -12,8 +12,6 @@ pub mod lexer;
 pub mod listing;
 mod parser;
 
-pub use fold::{float_mod, int_idiv, int_mod, shift_left};
-
 use crate::bytecode::Proto;
 
 /// A compile error: Lua's message (`chunk:line: message near 'token'`) and

@@ -89,54 +89,25 @@ pub fn to_num(v: Value<'_>) -> Option<Num> {
 /// Integer `a % b` with Lua's floor rule.
 #[inline]
 pub fn imod(a: i64, b: i64) -> Result<i64, ArithFail> {
-    match b {
-        0 => Err(ArithFail::ModZero),
-        -1 => Ok(0),
-        _ => {
-            let r = a % b;
-            Ok(if r != 0 && (r ^ b) < 0 { r + b } else { r })
-        }
+    if b == 0 {
+        return Err(ArithFail::ModZero);
     }
+    Ok(crate::number::int_mod(a, b))
 }
 
 /// Integer `a // b` with Lua's floor rule.
 #[inline]
 pub fn idiv(a: i64, b: i64) -> Result<i64, ArithFail> {
-    match b {
-        0 => Err(ArithFail::DivZero),
-        -1 => Ok(a.wrapping_neg()),
-        _ => {
-            let q = a / b;
-            Ok(if a % b != 0 && (a ^ b) < 0 { q - 1 } else { q })
-        }
+    if b == 0 {
+        return Err(ArithFail::DivZero);
     }
+    Ok(crate::number::int_idiv(a, b))
 }
 
 /// Float `a % b` as Lua's `luai_nummod`.
-#[inline]
-pub fn fmod(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
-        m + b
-    } else {
-        m
-    }
-}
-
+pub use crate::number::float_mod as fmod;
 /// `x << y` as Lua's `luaV_shiftl` (negative `y` shifts right, logical).
-pub fn shift_left(x: i64, y: i64) -> i64 {
-    if y < 0 {
-        if y <= -64 {
-            0
-        } else {
-            ((x as u64) >> (-y) as u32) as i64
-        }
-    } else if y >= 64 {
-        0
-    } else {
-        ((x as u64) << y as u32) as i64
-    }
-}
+pub use crate::number::shift_left;
 
 fn to_int_operand(n: Num) -> Result<i64, ArithFail> {
     match n {

@@ -8,7 +8,7 @@
 use std::{cell::RefCell, collections::HashMap, fmt, rc::Rc};
 
 use vm_ext::bytecode::{Constant, Op, Proto};
-use vm_ext::compiler::{float_mod, int_idiv, int_mod, shift_left};
+use vm_ext::number::{float_mod, int_idiv, int_mod, shift_left};
 
 #[derive(Clone)]
 pub enum V {

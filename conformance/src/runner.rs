@@ -212,15 +212,9 @@ fn run_inner(
             )
         }
     };
-    // Like `lua file.lua` (luaL_loadfile): a first line starting with `#` is
-    // skipped; its newline is kept so line numbers stay right.
-    if source.first() == Some(&b'#') {
-        let end = source
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(source.len());
-        source.drain(..end);
-    }
+    // Like `lua file.lua` (luaL_loadfile): a first `#` line is skipped.
+    let skipped = source.len() - vm_ext::compiler::skip_hash_line(&source).len();
+    source.drain(..skipped);
     // `..Default::default()`: RuntimeOptions gains fields on other branches.
     #[allow(clippy::needless_update)]
     let options = RuntimeOptions {

@@ -13,8 +13,9 @@ use std::{
 };
 
 use vm_ext::{
-    engine::Engine, home::HomeSaver, ErrorKind, FileStore, Host, HostCallOutcome, HostCallRequest,
-    HostTarget, HostValue, LuaError, Runtime, RuntimeOptions, StepResult,
+    compiler::skip_hash_line, engine::Engine, home::HomeSaver, ErrorKind, FileStore, Host,
+    HostCallOutcome, HostCallRequest, HostTarget, HostValue, LuaError, Runtime, RuntimeOptions,
+    StepResult,
 };
 
 const USAGE: &str = "\
@@ -403,20 +404,6 @@ fn run_stdin(rt: &mut Runtime, args: &[HostValue], interrupt: &Interrupt) -> i32
         return 1;
     }
     run_chunk(rt, skip_hash_line(&source), "stdin", args, interrupt)
-}
-
-/// Blanks a first line starting with `#`, keeping its newline so line
-/// numbers stay right.
-fn skip_hash_line(source: &[u8]) -> &[u8] {
-    if source.first() == Some(&b'#') {
-        let nl = source
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(source.len());
-        &source[nl..]
-    } else {
-        source
-    }
 }
 
 /// A runtime for the CLI; with `home`, `_home` is loaded from and saved to

@@ -13,14 +13,8 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // A first line starting with '#' is skipped, as `luaL_loadfile` does.
-    let src = if src.starts_with(b"#") {
-        let nl = src.iter().position(|&b| b == b'\n').unwrap_or(src.len());
-        src[nl..].to_vec()
-    } else {
-        src
-    };
-    match vm_ext::compiler::compile(&src, &format!("@{path}")) {
+    let src = vm_ext::compiler::skip_hash_line(&src);
+    match vm_ext::compiler::compile(src, &format!("@{path}")) {
         Ok(p) => print!("{}", vm_ext::compiler::listing::list(&p)),
         Err(e) => {
             eprintln!("luac: {e}");

@@ -38,6 +38,20 @@ impl CompileError {
     }
 }
 
+/// `source` without a first line starting with `#` (a Unix `#!` line), as
+/// `luaL_loadfile` skips it; the newline stays so line numbers stay right.
+pub fn skip_hash_line(source: &[u8]) -> &[u8] {
+    if source.first() == Some(&b'#') {
+        let nl = source
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(source.len());
+        &source[nl..]
+    } else {
+        source
+    }
+}
+
 /// Compiles a chunk. `chunk_name` is Lua's raw form (`=name`, `@file`, or
 /// the source text itself); errors show it as [`chunk_id`] does.
 pub fn compile(source: &[u8], chunk_name: &str) -> Result<Proto, CompileError> {
@@ -76,5 +90,17 @@ pub fn chunk_id(source: &[u8]) -> String {
                 format!("[string \"{text}\"]")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hash_line_is_skipped_keeping_line_numbers() {
+        assert_eq!(super::skip_hash_line(b"#!/usr/bin/lua\nx = 1"), b"\nx = 1");
+        assert_eq!(super::skip_hash_line(b"# only"), b"");
+        assert_eq!(super::skip_hash_line(b"x = 1 # no"), b"x = 1 # no");
+        let e = super::compile(super::skip_hash_line(b"#!lua\nx = = 1"), "=t").unwrap_err();
+        assert_eq!(e.line, 2);
     }
 }

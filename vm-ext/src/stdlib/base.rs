@@ -927,10 +927,8 @@ pub fn read_source_file(host: &Host, path: Option<&str>) -> Result<(Vec<u8>, Vec
             (data, b"=stdin".to_vec())
         }
     };
-    if data.first() == Some(&b'#') {
-        let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-        data.drain(..end);
-    }
+    let skipped = data.len() - crate::compiler::skip_hash_line(&data).len();
+    data.drain(..skipped);
     Ok((data, chunkname))
 }
 

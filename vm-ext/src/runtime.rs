@@ -474,13 +474,7 @@ impl Runtime {
         chunk_name: &str,
         args: &[HostValue],
     ) -> Result<(), LuaError> {
-        self.check_usable()?;
-        if self.run.is_some() {
-            return Err(LuaError::new(
-                ErrorKind::Busy,
-                "a chunk is already running; stop it or wait for it to finish",
-            ));
-        }
+        self.check_idle()?;
         let executor = &self.executor;
         let calls = &self.host.calls;
         let engine = self.options.engine;
@@ -512,13 +506,7 @@ impl Runtime {
             Ok(r) => r?,
             Err(e) => return Err(self.poison(e)),
         }
-        self.next_task += 1;
-        self.last_task = self.next_task;
-        self.run = Some(Run {
-            chunk: chunk_name.to_string(),
-            fuel_used: 0,
-            task: self.next_task,
-        });
+        self.begin_run(chunk_name.to_string());
         Ok(())
     }
 
@@ -526,13 +514,7 @@ impl Runtime {
     /// chunk, `_ENV` bound to the globals; whatever [`RuntimeOptions::engine`]
     /// says. Used by tests and tools that build bytecode directly.
     pub fn load_proto(&mut self, proto: crate::bytecode::Proto) -> Result<(), LuaError> {
-        self.check_usable()?;
-        if self.run.is_some() {
-            return Err(LuaError::new(
-                ErrorKind::Busy,
-                "a chunk is already running; stop it or wait for it to finish",
-            ));
-        }
+        self.check_idle()?;
         let chunk = crate::stdlib::base::chunk_display_name(proto.source.as_bytes());
         let executor = &self.executor;
         let loaded = guard(|| {
@@ -548,6 +530,24 @@ impl Runtime {
             Ok(r) => r?,
             Err(e) => return Err(self.poison(e)),
         }
+        self.begin_run(chunk);
+        Ok(())
+    }
+
+    /// The runtime can take a new chunk: usable, and nothing running.
+    fn check_idle(&self) -> Result<(), LuaError> {
+        self.check_usable()?;
+        if self.run.is_some() {
+            return Err(LuaError::new(
+                ErrorKind::Busy,
+                "a chunk is already running; stop it or wait for it to finish",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records a freshly loaded chunk as the running task.
+    fn begin_run(&mut self, chunk: String) {
         self.next_task += 1;
         self.last_task = self.next_task;
         self.run = Some(Run {
@@ -555,7 +555,6 @@ impl Runtime {
             fuel_used: 0,
             task: self.next_task,
         });
-        Ok(())
     }
 
     /// The core this runtime compiles and runs Lua code with.

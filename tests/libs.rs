@@ -130,3 +130,29 @@ end)
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The legacy `luahome run FILE ARGS...` form gives the same results.
+#[test]
+fn legacy_run_form_gives_the_same_results() {
+    let libs = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/libs");
+    let expected = parse_expected(&std::fs::read_to_string(libs.join("expected.txt")).unwrap())
+        .expect("parse expected.txt");
+    let interp = Interpreter::luahome(Path::new(env!("CARGO_BIN_EXE_luahome")), "luahome");
+    for suite in [
+        conformance::libs::Suite {
+            name: "json",
+            dir: "json/test",
+            args: &["run", "../../script.lua", "test.lua"],
+        },
+        conformance::libs::Suite {
+            name: "inspect",
+            dir: "inspect",
+            args: &["run", "../busted.lua", "spec/inspect_spec.lua"],
+        },
+    ] {
+        let run = run_suite(&libs, &suite, &interp, Duration::from_secs(300)).unwrap();
+        assert!(run.summary.is_some(), "{}: {}", suite.name, run.stderr);
+        let problems = check_run(suite.name, &expected[suite.name], &run);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}

@@ -458,6 +458,16 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'
     CallSite::get(ctx).0.borrow()[0]
 }
 
+/// Like [`call_site_closure`] for `level` 1 (the caller) or 2 (the caller's
+/// caller, when it is a frame of the same entry): `debug.getinfo(2)`.
+pub fn call_site_closure_at<'gc>(
+    ctx: Context<'gc>,
+    level: usize,
+) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
+    let sites = *CallSite::get(ctx).0.borrow();
+    *sites.get(level.checked_sub(1)?)?
+}
+
 impl<'gc> LuaClosure<'gc> {
     /// Upvalue `i`'s name and current value (`debug.getupvalue`); an open
     /// upvalue whose register stack is in use reads as nil.

@@ -1160,8 +1160,10 @@ impl<'gc> Interp<'gc> {
                         }
                         Callee::PCall | Callee::Foreign => {}
                     }
-                    let args: Vec<Value<'gc>> = regs[func + 1..func + 1 + nargs].to_vec();
-                    return self.foreign_call(stack, f, &args, cont);
+                    stack.clear();
+                    stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                    self.cont = cont;
+                    return Ok(Flow::Call(function));
                 }
                 _ => {
                     let h = metamethod(ctx, f, self.names.call);
@@ -2502,10 +2504,11 @@ impl<'gc> Entry<'gc> {
     pub(super) fn call_sync(
         ctx: Context<'gc>,
         exec: &mut Execution<'gc, '_>,
+        pool: Pool<'gc>,
         closure: Gc<'gc, LuaClosure<'gc>>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, Error<'gc>> {
-        let entry = Entry::start(ctx, exec, Pool::get(ctx), closure, stack.sub_stack(0))?;
+        let entry = Entry::start(ctx, exec, pool, closure, stack.sub_stack(0))?;
         let r = entry.0.borrow_mut(&ctx).run(ctx, exec, stack);
         match entry.done(ctx, r)? {
             SequencePoll::Return => Ok(Sync::Done),

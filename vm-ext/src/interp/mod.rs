@@ -361,9 +361,38 @@ pub fn call_sync<'gc>(
     f: Function<'gc>,
     stack: &mut piccolo::Stack<'gc, '_>,
 ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
-    match as_lua_closure(ctx, f) {
-        Some(cl) => exec::Entry::call_sync(ctx, exec, cl, stack),
+    match SyncTarget::of(ctx, f) {
+        Some(t) => t.call(ctx, exec, stack),
         None => Ok(Sync::Suspended(f)),
+    }
+}
+
+/// A function [`call_sync`] can run in place, looked up once (a library
+/// sequence calling the same function many times keeps it).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub struct SyncTarget<'gc> {
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    pool: exec::Pool<'gc>,
+}
+
+impl<'gc> SyncTarget<'gc> {
+    /// `f` when it is a closure of this core.
+    pub fn of(ctx: Context<'gc>, f: Function<'gc>) -> Option<Self> {
+        Some(SyncTarget {
+            closure: as_lua_closure(ctx, f)?,
+            pool: exec::Pool::get(ctx),
+        })
+    }
+
+    /// [`call_sync`] of this function.
+    pub fn call(
+        self,
+        ctx: Context<'gc>,
+        exec: &mut piccolo::Execution<'gc, '_>,
+        stack: &mut piccolo::Stack<'gc, '_>,
+    ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, stack)
     }
 }
 
@@ -408,11 +437,18 @@ pub fn load_proto<'gc>(
 /// `debug.getinfo(1)`.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
+pub struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
 
 impl<'gc> CallSite<'gc> {
     pub(crate) fn get(ctx: Context<'gc>) -> Self {
         *ctx.singleton::<Rootable![CallSite<'_>]>()
+    }
+
+    /// The calling frame of this core (level 1), if the running callback
+    /// was called by this core's code.
+    #[inline]
+    pub(crate) fn caller(self) -> Option<Site<'gc>> {
+        self.0.borrow()[0]
     }
 
     /// Records the calling frame (level 1) and its caller (level 2), or

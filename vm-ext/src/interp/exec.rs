@@ -477,7 +477,7 @@ impl<'gc> Interp<'gc> {
     /// to-be-closed variables left above it), ends its `pcall` with
     /// `false, err` and returns true.
     fn recover(&mut self, ctx: Context<'gc>, regs: &mut [Value<'gc>], err: &Error<'gc>) -> bool {
-        if self.protected == 0 {
+        if self.protected == 0 || super::is_close_signal(err) {
             return false;
         }
         let Some(p) = self
@@ -505,6 +505,11 @@ impl<'gc> Interp<'gc> {
     fn unwind_level(&self) -> usize {
         if self.protected == 0 {
             return 0;
+        }
+        if let Some(e) = &self.unwinding {
+            if super::is_close_signal(e) {
+                return 0;
+            }
         }
         self.frames
             .iter()
@@ -1277,6 +1282,12 @@ impl<'gc> Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if !matches!(self.cont, Cont::None) {
             self.site.set(&ctx, [None, None]);
+            if self.registry.take_closing(&ctx, self.thread) {
+                // coroutine.close: unwind instead of taking the results.
+                self.cont = Cont::None;
+                stack.clear();
+                self.unwinding = Some(piccolo::Error::Runtime(super::CloseSignal.into()));
+            }
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
@@ -1287,7 +1298,11 @@ impl<'gc> Interp<'gc> {
             if let Some(err) = self.unwinding.clone() {
                 self.cont = Cont::None;
                 if self.has_tbc(self.unwind_level()) {
-                    let ev = crate::stdlib::check::error_value(ctx, &err);
+                    let ev = if super::is_close_signal(&err) {
+                        Value::Nil
+                    } else {
+                        crate::stdlib::check::error_value(ctx, &err)
+                    };
                     match self.close_one(ctx, regs, stack, ev, Cont::Unwind) {
                         Ok(Flow::Call(f)) => break Ok(Outcome::Call(f)),
                         Ok(Flow::Out(o)) => break Ok(o),

@@ -182,6 +182,9 @@ struct RegistryState<'gc> {
     prune_at: usize,
     /// Thread address -> (the thread, entries of this core running on it):
     /// the C-stack-like limit on nested entries.
+    /// Suspended coroutines `coroutine.close` is closing: their entries
+    /// unwind (running `__close` handlers) when resumed.
+    closing: Vec<GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>>,
     /// Threads with entries running: (the thread, entries). A short list:
     /// an entry is on it only while it runs.
     depth: Vec<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
@@ -282,6 +285,37 @@ impl<'gc> Registry<'gc> {
         true
     }
 
+    /// Marks `thread` (suspended, with entries of this core) as being
+    /// closed by `coroutine.close`, or unmarks it.
+    pub(crate) fn set_closing(self, mc: &Mutation<'gc>, thread: Thread<'gc>, on: bool) {
+        let mut state = self.0.borrow_mut(mc);
+        let weak = Gc::downgrade(thread.into_inner());
+        state.closing.retain(|w| !GcWeak::ptr_eq(*w, weak));
+        if on {
+            state.closing.push(weak);
+        }
+    }
+
+    /// Whether `thread` is being closed; the mark is taken (only the entry
+    /// that was waiting when the close began unwinds with [`CloseSignal`];
+    /// the entries around it get that error as usual, and `__close`
+    /// handlers called while unwinding run normally).
+    #[inline]
+    pub(crate) fn take_closing(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
+        if self.0.borrow().closing.is_empty() {
+            return false;
+        }
+        let mut state = self.0.borrow_mut(mc);
+        let weak = Gc::downgrade(thread.into_inner());
+        match state.closing.iter().position(|w| GcWeak::ptr_eq(*w, weak)) {
+            Some(i) => {
+                state.closing.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Entries running on `thread`.
     pub(crate) fn depth(self, thread: Thread<'gc>) -> usize {
         let weak = Gc::downgrade(thread.into_inner());
@@ -352,6 +386,43 @@ impl std::fmt::Display for MemoryError {
 }
 
 impl std::error::Error for MemoryError {}
+
+/// What unwinds the entries of a coroutine `coroutine.close` closes: its
+/// `__close` handlers get nil as the error, `pcall` does not catch it.
+#[derive(Debug, Clone, Copy)]
+pub struct CloseSignal;
+
+impl std::fmt::Display for CloseSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("coroutine closed")
+    }
+}
+
+impl std::error::Error for CloseSignal {}
+
+/// Whether `e` is a [`CloseSignal`].
+pub fn is_close_signal(e: &piccolo::Error<'_>) -> bool {
+    matches!(e, piccolo::Error::Runtime(r) if r.0.downcast_ref::<CloseSignal>().is_some())
+}
+
+/// Starts closing `thread`, a suspended coroutine whose code (of this
+/// core) is waiting in an entry: resumed, its entries unwind and run their
+/// `__close` handlers, and the thread ends with [`CloseSignal`] (or the
+/// error a handler raised). False when no entry of this core runs on it
+/// (then there is nothing to close).
+pub fn begin_close<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> bool {
+    let registry = Registry::get(ctx);
+    if registry.depth(thread) == 0 {
+        return false;
+    }
+    registry.set_closing(&ctx, thread, true);
+    true
+}
+
+/// Ends what [`begin_close`] started.
+pub fn end_close<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) {
+    Registry::get(ctx).set_closing(&ctx, thread, false);
+}
 
 /// Whether `e` is a [`MemoryError`].
 pub fn is_memory_error(e: &piccolo::Error<'_>) -> bool {

@@ -312,6 +312,10 @@ impl<'gc> Sequence<'gc> for PCall {
         error: Error<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        // A coroutine being closed unwinds through pcall.
+        if crate::interp::is_close_signal(&error) {
+            return Err(error);
+        }
         stack.replace(ctx, (false, error_value(ctx, &error)));
         Ok(SequencePoll::Return)
     }

@@ -127,6 +127,42 @@ impl<'gc> Sequence<'gc> for ResumeSeq<'gc> {
     }
 }
 
+/// `coroutine.close`'s continuation for a coroutine suspended in code of
+/// the own core: `true` once its `__close` handlers ran, or `false` and
+/// the error one of them raised.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct CloseSeq<'gc>(Thread<'gc>);
+
+impl<'gc> Sequence<'gc> for CloseSeq<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        crate::interp::end_close(ctx, self.0);
+        stack.replace(ctx, true);
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        crate::interp::end_close(ctx, self.0);
+        if crate::interp::is_close_signal(&error) {
+            stack.replace(ctx, true);
+        } else {
+            stack.replace(ctx, (false, error_value(ctx, &error)));
+        }
+        Ok(SequencePoll::Return)
+    }
+}
+
 /// `coroutine.wrap`'s continuation. A failing coroutine is closed, as
 /// Lua 5.4's `auxwrap` does, so its error is not kept for `close`.
 #[derive(Collect)]
@@ -282,6 +318,15 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         Callback::from_fn(&ctx, |ctx, _, mut stack| {
             let thread = check_thread(ctx, &stack, "close")?;
             match thread.mode() {
+                // Suspended inside code of the own core: resume it to run
+                // its pending __close handlers.
+                ThreadMode::Suspended if crate::interp::begin_close(ctx, thread) => {
+                    stack.clear();
+                    return Ok(CallbackReturn::Resume {
+                        thread,
+                        then: Some(BoxSequence::new(&ctx, CloseSeq(thread))),
+                    });
+                }
                 ThreadMode::Suspended | ThreadMode::Result => {
                     thread
                         .reset(&ctx)

@@ -129,6 +129,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     #[cold]
+    #[inline(never)]
     fn bad(&self, what: &str) -> DecodeError {
         DecodeError(format!("{what} at byte {}", self.pos + MAGIC.len()))
     }
@@ -163,18 +164,22 @@ impl Reader<'_> {
         Ok((u >> 1) as i64 ^ -((u & 1) as i64))
     }
 
-    /// A number that must fit `T` (operands, lines, counts).
+    /// A number that must fit `T` (operands, lines, counts). Not inlined:
+    /// the decoder has ~200 operand sites and loading code is not hot.
+    #[inline(never)]
     fn num<T: TryFrom<u64>>(&mut self) -> Result<T, DecodeError> {
         let v = self.uint()?;
         T::try_from(v).map_err(|_| self.bad("number out of range"))
     }
 
     /// A signed number that must fit `T`.
+    #[inline(never)]
     fn signed<T: TryFrom<i64>>(&mut self) -> Result<T, DecodeError> {
         let v = self.int()?;
         T::try_from(v).map_err(|_| self.bad("number out of range"))
     }
 
+    #[inline(never)]
     fn flag(&mut self) -> Result<bool, DecodeError> {
         match self.byte()? {
             0 => Ok(false),

@@ -43,6 +43,7 @@ pub fn decode(bytes: &[u8]) -> Result<Proto, DecodeError> {
     let mut r = Reader {
         bytes: rest,
         pos: 0,
+        damage: None,
     };
     let proto = r.proto(0)?;
     if r.pos != rest.len() {
@@ -125,6 +126,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// The first error met by [`Operand::get`] in the current instruction.
+    damage: Option<DecodeError>,
 }
 
 impl Reader<'_> {
@@ -132,6 +135,14 @@ impl Reader<'_> {
     #[inline(never)]
     fn bad(&self, what: &str) -> DecodeError {
         DecodeError(format!("{what} at byte {}", self.pos + MAGIC.len()))
+    }
+
+    /// `v`'s value, or (recording the error) the default.
+    fn keep<T: Default>(&mut self, v: Result<T, DecodeError>) -> T {
+        v.unwrap_or_else(|e| {
+            self.damage.get_or_insert(e);
+            T::default()
+        })
     }
 
     fn byte(&mut self) -> Result<u8, DecodeError> {
@@ -278,7 +289,10 @@ impl Reader<'_> {
 /// one byte.
 trait Operand: Sized {
     fn put(self, w: &mut Writer);
-    fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    /// The next operand; on damage, records the error in `r` and answers a
+    /// placeholder (one call per operand site, no error plumbing: the
+    /// decoder has ~200 such sites).
+    fn get(r: &mut Reader<'_>) -> Self;
     /// The value farthest from zero (tests).
     #[cfg(test)]
     fn extreme() -> Self;
@@ -290,8 +304,10 @@ macro_rules! unsigned_operand {
             fn put(self, w: &mut Writer) {
                 w.uint(self.into());
             }
-            fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-                r.num()
+            #[inline(never)]
+            fn get(r: &mut Reader<'_>) -> Self {
+                let v = r.num();
+                r.keep(v)
             }
             #[cfg(test)]
             fn extreme() -> Self {
@@ -308,8 +324,10 @@ macro_rules! signed_operand {
             fn put(self, w: &mut Writer) {
                 w.int(self.into());
             }
-            fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-                r.signed()
+            #[inline(never)]
+            fn get(r: &mut Reader<'_>) -> Self {
+                let v = r.signed();
+                r.keep(v)
             }
             #[cfg(test)]
             fn extreme() -> Self {
@@ -324,8 +342,10 @@ impl Operand for bool {
     fn put(self, w: &mut Writer) {
         w.byte(self.into());
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        r.flag()
+    #[inline(never)]
+    fn get(r: &mut Reader<'_>) -> Self {
+        let v = r.flag();
+        r.keep(v)
     }
     #[cfg(test)]
     fn extreme() -> Self {
@@ -348,10 +368,14 @@ macro_rules! instructions {
         }
 
         fn get_op(r: &mut Reader<'_>) -> Result<Op, DecodeError> {
-            Ok(match r.byte()? {
-                $($tag => Op::$name { $($f: Operand::get(r)?),* },)*
+            let op = match r.byte()? {
+                $($tag => Op::$name { $($f: Operand::get(r)),* },)*
                 _ => return Err(r.bad("unknown instruction")),
-            })
+            };
+            match r.damage.take() {
+                None => Ok(op),
+                Some(e) => Err(e),
+            }
         }
 
         /// Every instruction twice: operands zero, then farthest from zero.

@@ -18,6 +18,7 @@
 
 mod exec;
 mod names;
+pub mod native;
 mod ops;
 
 use std::{
@@ -146,19 +147,44 @@ impl Hasher for PtrHasher {
 
 type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
 
-/// Callback address -> (the callback, its closure), both weak.
+/// What a registered callback is.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+enum Kind<'gc> {
+    /// A closure of this core.
+    Closure(GcWeak<'gc, LuaClosure<'gc>>),
+    /// A library function the interpreter may call directly
+    /// ([`native::NativeFn`]); `true` when its errors get the caller's
+    /// position (`luaL_error`).
+    Native(#[collect(require_static)] native::NativeFn, bool),
+    /// The base library's `pcall`.
+    PCall,
+    /// The base library's `error`.
+    Error,
+}
+
+/// What the interpreter finds behind a callback value.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) enum Callee<'gc> {
+    Closure(Gc<'gc, LuaClosure<'gc>>),
+    Native(#[collect(require_static)] native::NativeFn, bool),
+    PCall,
+    Error,
+    Foreign,
+}
+
+/// Callback address -> (the callback, weak, and what it is).
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 struct RegistryState<'gc> {
-    map: PtrMap<(
-        GcWeak<'gc, CallbackInner<'gc>>,
-        GcWeak<'gc, LuaClosure<'gc>>,
-    )>,
+    map: PtrMap<(GcWeak<'gc, CallbackInner<'gc>>, Kind<'gc>)>,
     prune_at: usize,
     /// Thread address -> (the thread, entries of this core running on it):
     /// the C-stack-like limit on nested entries.
-    depth: PtrMap<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
-    depth_prune_at: usize,
+    /// Threads with entries running: (the thread, entries). A short list:
+    /// an entry is on it only while it runs.
+    depth: Vec<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
 }
 
 #[derive(Collect, Clone, Copy)]
@@ -171,7 +197,6 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
             &ctx,
             RefLock::new(RegistryState {
                 prune_at: 1024,
-                depth_prune_at: 256,
                 ..Default::default()
             }),
         ))
@@ -183,6 +208,27 @@ impl<'gc> Registry<'gc> {
         *ctx.singleton::<Rootable![Registry<'_>]>()
     }
 
+    /// What `cb` is: a closure of ours, a native library function, or
+    /// something else.
+    #[inline]
+    pub(crate) fn callee(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
+        let inner = cb.into_inner();
+        let state = self.0.borrow();
+        let Some((wcb, kind)) = state.map.get(&(Gc::as_ptr(inner) as usize)) else {
+            return Callee::Foreign;
+        };
+        match wcb.upgrade(mc) {
+            Some(live) if Gc::ptr_eq(live, inner) => {}
+            _ => return Callee::Foreign,
+        }
+        match *kind {
+            Kind::Closure(w) => w.upgrade(mc).map_or(Callee::Foreign, Callee::Closure),
+            Kind::Native(f, positioned) => Callee::Native(f, positioned),
+            Kind::PCall => Callee::PCall,
+            Kind::Error => Callee::Error,
+        }
+    }
+
     /// The closure behind `cb` when it is one of ours.
     #[inline]
     pub(crate) fn lookup(
@@ -190,23 +236,22 @@ impl<'gc> Registry<'gc> {
         mc: &Mutation<'gc>,
         cb: Callback<'gc>,
     ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
-        let inner = cb.into_inner();
-        let state = self.0.borrow();
-        let (wcb, wcl) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
-        let live = wcb.upgrade(mc)?;
-        if !Gc::ptr_eq(live, inner) {
-            return None;
+        match self.callee(mc, cb) {
+            Callee::Closure(cl) => Some(cl),
+            _ => None,
         }
-        wcl.upgrade(mc)
     }
 
     fn register(self, mc: &Mutation<'gc>, cb: Callback<'gc>, cl: Gc<'gc, LuaClosure<'gc>>) {
+        self.insert(mc, cb, Kind::Closure(Gc::downgrade(cl)));
+    }
+
+    fn insert(self, mc: &Mutation<'gc>, cb: Callback<'gc>, kind: Kind<'gc>) {
         let mut state = self.0.borrow_mut(mc);
         let inner = cb.into_inner();
-        state.map.insert(
-            Gc::as_ptr(inner) as usize,
-            (Gc::downgrade(inner), Gc::downgrade(cl)),
-        );
+        state
+            .map
+            .insert(Gc::as_ptr(inner) as usize, (Gc::downgrade(inner), kind));
         if state.map.len() >= state.prune_at {
             state.map.retain(|_, (w, _)| w.upgrade(mc).is_some());
             state.prune_at = (state.map.len() * 2).max(1024);
@@ -216,30 +261,48 @@ impl<'gc> Registry<'gc> {
     /// Counts one more entry on `thread`; false when the limit is reached.
     pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
         let mut state = self.0.borrow_mut(mc);
-        let inner = thread.into_inner();
-        let key = Gc::as_ptr(inner) as usize;
-        if state.depth.len() > 256 {
-            state
-                .depth
-                .retain(|_, (w, n)| *n > 0 && w.upgrade(mc).is_some());
+        let weak = Gc::downgrade(thread.into_inner());
+        let depth = &mut state.depth;
+        match depth.iter().rposition(|(w, _)| GcWeak::ptr_eq(*w, weak)) {
+            Some(i) => {
+                if depth[i].1 >= MAX_ENTRY_DEPTH {
+                    return false;
+                }
+                depth[i].1 += 1;
+            }
+            None => {
+                // Threads that died with entries counted (a coroutine
+                // dropped while suspended in one) are forgotten here.
+                if depth.len() >= 64 {
+                    depth.retain(|(w, _)| w.upgrade(mc).is_some());
+                }
+                depth.push((weak, 1));
+            }
         }
-        let entry = state.depth.entry(key).or_insert((Gc::downgrade(inner), 0));
-        if !GcWeak::ptr_eq(entry.0, Gc::downgrade(inner)) {
-            *entry = (Gc::downgrade(inner), 0);
-        }
-        if entry.1 >= MAX_ENTRY_DEPTH {
-            return false;
-        }
-        entry.1 += 1;
         true
+    }
+
+    /// Entries running on `thread`.
+    pub(crate) fn depth(self, thread: Thread<'gc>) -> usize {
+        let weak = Gc::downgrade(thread.into_inner());
+        let state = self.0.borrow();
+        state
+            .depth
+            .iter()
+            .rfind(|(w, _)| GcWeak::ptr_eq(*w, weak))
+            .map_or(0, |e| e.1)
     }
 
     /// Counts one entry less on `thread`.
     pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>) {
         let mut state = self.0.borrow_mut(mc);
-        let key = Gc::as_ptr(thread.into_inner()) as usize;
-        if let Some(e) = state.depth.get_mut(&key) {
-            e.1 = e.1.saturating_sub(1);
+        let weak = Gc::downgrade(thread.into_inner());
+        let depth = &mut state.depth;
+        if let Some(i) = depth.iter().rposition(|(w, _)| GcWeak::ptr_eq(*w, weak)) {
+            depth[i].1 -= 1;
+            if depth[i].1 == 0 {
+                depth.swap_remove(i);
+            }
         }
     }
 }
@@ -261,12 +324,76 @@ pub fn closure_function<'gc>(
     ctx: Context<'gc>,
     closure: Gc<'gc, LuaClosure<'gc>>,
 ) -> Function<'gc> {
-    let cb = Callback::from_fn_with(&ctx, closure, |closure, ctx, exec, stack| {
-        let seq = exec::Interp::start(ctx, &exec, *closure, stack)?;
-        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
-    });
-    Registry::get(ctx).register(&ctx, cb, closure);
+    make_function(ctx, closure, Registry::get(ctx), exec::Pool::get(ctx))
+}
+
+/// [`closure_function`] with the singletons at hand (the interpreter's
+/// `Closure` instruction).
+fn make_function<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    registry: Registry<'gc>,
+    pool: exec::Pool<'gc>,
+) -> Function<'gc> {
+    let cb = Callback::from_fn_with(
+        &ctx,
+        (closure, pool),
+        |(closure, pool), ctx, exec, stack| {
+            let seq = exec::Entry::start(ctx, &exec, *pool, *closure, stack)?;
+            Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
+        },
+    );
+    registry.register(&ctx, cb, closure);
     Function::Callback(cb)
+}
+
+pub use exec::Sync;
+
+/// Calls `f` with the arguments on `stack` from a library sequence (for
+/// example `table.sort`'s comparator): a function of this core runs right
+/// here, spending `exec`'s fuel, which saves the executor's round trip;
+/// anything else, or a call that must wait (out of fuel, a foreign call),
+/// comes back as [`Sync::Suspended`] for the caller to return as a
+/// `SequencePoll::Call` (its results are the call's results).
+pub fn call_sync<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut piccolo::Execution<'gc, '_>,
+    f: Function<'gc>,
+    stack: &mut piccolo::Stack<'gc, '_>,
+) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+    match SyncTarget::of(ctx, f) {
+        Some(t) => t.call(ctx, exec, stack),
+        None => Ok(Sync::Suspended(f)),
+    }
+}
+
+/// A function [`call_sync`] can run in place, looked up once (a library
+/// sequence calling the same function many times keeps it).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub struct SyncTarget<'gc> {
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    pool: exec::Pool<'gc>,
+}
+
+impl<'gc> SyncTarget<'gc> {
+    /// `f` when it is a closure of this core.
+    pub fn of(ctx: Context<'gc>, f: Function<'gc>) -> Option<Self> {
+        Some(SyncTarget {
+            closure: as_lua_closure(ctx, f)?,
+            pool: exec::Pool::get(ctx),
+        })
+    }
+
+    /// [`call_sync`] of this function.
+    pub fn call(
+        self,
+        ctx: Context<'gc>,
+        exec: &mut piccolo::Execution<'gc, '_>,
+        stack: &mut piccolo::Stack<'gc, '_>,
+    ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, stack)
+    }
 }
 
 /// The closure behind `f` when it is a function of this core.
@@ -310,11 +437,18 @@ pub fn load_proto<'gc>(
 /// `debug.getinfo(1)`.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
+pub struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
 
 impl<'gc> CallSite<'gc> {
     pub(crate) fn get(ctx: Context<'gc>) -> Self {
         *ctx.singleton::<Rootable![CallSite<'_>]>()
+    }
+
+    /// The calling frame of this core (level 1), if the running callback
+    /// was called by this core's code.
+    #[inline]
+    pub(crate) fn caller(self) -> Option<Site<'gc>> {
+        self.0.borrow()[0]
     }
 
     /// Records the calling frame (level 1) and its caller (level 2), or
@@ -358,6 +492,16 @@ pub fn call_site_at(ctx: Context<'_>, level: usize) -> Option<(Rc<str>, u32)> {
 /// The closure of this core calling the running callback, and the line.
 pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
     CallSite::get(ctx).0.borrow()[0]
+}
+
+/// Like [`call_site_closure`] for `level` 1 (the caller) or 2 (the caller's
+/// caller, when it is a frame of the same entry): `debug.getinfo(2)`.
+pub fn call_site_closure_at<'gc>(
+    ctx: Context<'gc>,
+    level: usize,
+) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
+    let sites = *CallSite::get(ctx).0.borrow();
+    *sites.get(level.checked_sub(1)?)?
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -3,8 +3,10 @@
 //! What works: `traceback` (the message plus a `stack traceback:` naming the
 //! calling Lua frame, the only frame piccolo exposes), `getinfo` for
 //! functions (`source`, `short_src`, `what`, `linedefined`, `nparams`,
-//! `isvararg`, `nups`, `func`) and for level 1 (adds `currentline`; deeper
-//! levels give a placeholder record with unknown positions), `getmetatable`/
+//! `isvararg`, `nups`, `func`) and for level 1 (adds `currentline`; on the
+//! luahome core also level 2 when the caller's caller runs in the same
+//! entry of the interpreter; deeper levels give a placeholder record with
+//! unknown positions), `getmetatable`/
 //! `setmetatable` without `__metatable` protection and for every type,
 //! `getupvalue`/`setupvalue` (closed upvalues only: an open upvalue reads
 //! as nil and cannot be set; names are `_ENV` or `(no name)`),
@@ -320,6 +322,18 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                                     None => Value::Nil,
                                 },
                             },
+                            2 if exec.upper_lua_frame().is_none()
+                                && crate::interp::call_site_closure_at(ctx, 2).is_some() =>
+                            {
+                                // The luahome core: the caller's caller, when
+                                // it is a frame of the same entry.
+                                let (cl, line) =
+                                    crate::interp::call_site_closure_at(ctx, 2).expect("checked");
+                                let t = own_info(ctx, cl, None);
+                                let _ = t.set(ctx, "currentline", line as i64);
+                                let _ = t.set(ctx, "namewhat", s(ctx, ""));
+                                t.into()
+                            }
                             2..=255 => info_table(
                                 ctx,
                                 &[

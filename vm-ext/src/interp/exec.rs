@@ -113,6 +113,9 @@ enum Outcome<'gc> {
     Call(Function<'gc>),
     /// Out of fuel.
     Pending,
+    /// Over the memory limit: pause for the runtime to collect (and
+    /// maybe set [`super::MemoryGuard::over`]).
+    MemoryCheck,
 }
 
 /// Result of a step that may need a foreign call.
@@ -149,6 +152,7 @@ pub(super) struct Interp<'gc> {
     pool: Pool<'gc>,
     /// Protected frames (`pcall` in place) on `frames`.
     protected: usize,
+    memory: Gc<'gc, super::MemoryGuard>,
 }
 
 const CACHE_SIZE: usize = 8;
@@ -317,6 +321,9 @@ impl<'gc> Interp<'gc> {
             site: super::CallSite::get(ctx),
             pool,
             protected: 0,
+            memory: ctx
+                .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
+                .0,
         }
     }
 
@@ -1330,6 +1337,11 @@ impl<'gc> Interp<'gc> {
                 Ok(SequencePoll::Return)
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
+            Ok(Outcome::MemoryCheck) => {
+                // Back to the runtime now, whatever fuel is left.
+                exec.fuel().interrupt();
+                Ok(SequencePoll::Pending)
+            }
             Ok(Outcome::Call(function)) => {
                 let site_of = |f: &Frame<'gc>| {
                     let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
@@ -1461,6 +1473,27 @@ impl<'gc> Interp<'gc> {
                             }
                         }
                         Err(f) => return Ok(Outcome::Call(f)),
+                    }
+                }};
+            }
+
+            // At an allocation site: past the memory limit, pause before
+            // the instruction (the runtime collects), or raise when the
+            // runtime found the heap still too big.
+            macro_rules! mem_check {
+                () => {{
+                    let limit = self.memory.limit.get();
+                    if limit != 0 && ctx.metrics().total_allocation() > limit {
+                        pc -= 1;
+                        save!();
+                        if self.memory.over.replace(false) {
+                            pc += 1;
+                            save!();
+                            return Err(Fail::Raw(piccolo::Error::Runtime(
+                                super::MemoryError.into(),
+                            )));
+                        }
+                        return Ok(Outcome::MemoryCheck);
                     }
                 }};
             }
@@ -1598,6 +1631,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
                     }
                     Op::SetTable { a, b, c, kc } => {
+                        mem_check!();
                         let t = regs[base + a as usize];
                         let key = regs[base + b as usize];
                         let v = if kc {
@@ -1614,6 +1648,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
                     }
                     Op::SetI { a, b, c, kc } => {
+                        mem_check!();
                         let t = regs[base + a as usize];
                         let key = Value::Integer(b as i64);
                         let v = if kc {
@@ -1646,6 +1681,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
                     }
                     Op::NewTable { a, .. } => {
+                        mem_check!();
                         regs[base + a as usize] = Value::Table(Table::new(&ctx));
                     }
                     Op::SelfOp { a, b, c, kc } => {
@@ -1956,6 +1992,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.len(ctx, stack, v, base + a as usize, VarRef::Reg(b), regs))
                     }
                     Op::Concat { a, n } => {
+                        mem_check!();
                         flow!(self.concat(ctx, regs, stack, base + a as usize, n as usize))
                     }
 
@@ -2273,6 +2310,7 @@ impl<'gc> Interp<'gc> {
                     }
 
                     Op::SetList { a, b, c } => {
+                        mem_check!();
                         let ra = base + a as usize;
                         let n = if b == 0 {
                             self.top.saturating_sub(ra + 1)
@@ -2288,6 +2326,7 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::Closure { a, p } => {
+                        mem_check!();
                         let child = proto.protos[p as usize];
                         let mut ups = Vec::with_capacity(child.proto.upvalues.len());
                         for desc in &child.proto.upvalues {

@@ -313,10 +313,61 @@ pub const MAX_ENTRY_DEPTH: usize = 200;
 /// Register stack slots per entry at most, like PUC Lua's `LUAI_MAXSTACK`.
 pub const MAX_STACK_SLOTS: usize = 1_000_000;
 
+/// The memory limit as the own core sees it: at its allocation sites
+/// (tables, closures, concatenation, table stores, library calls) it
+/// compares the heap with `limit`; past it the entry pauses so the runtime
+/// can collect, and when the runtime then finds the heap still too big it
+/// sets `over`, and the paused instruction raises "not enough memory" — a
+/// Lua error `pcall` catches, as PUC Lua's allocation failure is.
+#[derive(Default, Collect)]
+#[collect(require_static)]
+pub struct MemoryGuard {
+    /// Bytes (0: no limit).
+    pub limit: std::cell::Cell<usize>,
+    /// Set by the runtime: the heap is over the limit after a full
+    /// collection; the next allocation site raises.
+    pub over: std::cell::Cell<bool>,
+}
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct MemoryRoot<'gc>(pub(crate) Gc<'gc, MemoryGuard>);
+
+impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        MemoryRoot(Gc::new(&ctx, MemoryGuard::default()))
+    }
+}
+
+/// The error the own core raises past the memory limit: `pcall` sees the
+/// message "not enough memory"; uncaught, the runtime reports
+/// [`crate::ErrorKind::Memory`].
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryError;
+
+impl std::fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not enough memory")
+    }
+}
+
+impl std::error::Error for MemoryError {}
+
+/// Whether `e` is a [`MemoryError`].
+pub fn is_memory_error(e: &piccolo::Error<'_>) -> bool {
+    matches!(e, piccolo::Error::Runtime(r) if r.0.downcast_ref::<MemoryError>().is_some())
+}
+
+/// This state's [`MemoryGuard`].
+pub fn memory_guard(ctx: Context<'_>) -> &MemoryGuard {
+    let g: Gc<'_, MemoryGuard> = ctx.singleton::<Rootable![MemoryRoot<'_>]>().0;
+    Gc::as_ref(g)
+}
 /// Forgets the entry counts (call when the executor is reset: a stopped
 /// run leaves its entries counted).
 pub fn reset(ctx: Context<'_>) {
     Registry::get(ctx).0.borrow_mut(&ctx).depth.clear();
+    memory_guard(ctx).over.set(false);
 }
 
 /// Wraps `closure` as a piccolo function and registers it as ours.

@@ -439,50 +439,6 @@ if (failures.length) { out(); out('Failures:'); for (const f of failures) out(f)
 
 // ---------------------------------------------------------------- extras
 
-async function coldStart() {
-  const { chromium } = await import('playwright-core');
-  const { startServer } = await import('./serve.mjs');
-  const { CHROMIUM_ARGS } = await import('../web/tests/harness.mjs');
-  const server = await startServer({ rootDir: ROOT, listenPort: 0, cacheSeconds: 3600 });
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const measure = (page, persist, core) => page.evaluate(async ([persistHome, engine]) => {
-    const t0 = performance.now();
-    const { Lua } = await import('/web/luahome.js');
-    const lua = await Lua.open({ engine, ...(persistHome ? { home: 'coldstart' } : { persist: false }) });
-    const first = new Promise((ok) => { lua.onOutput = () => ok(performance.now() - t0); });
-    await lua.run('print("hello")');
-    const ms = await first;
-    await lua.close();
-    return ms;
-  }, [persist, core]);
-  const rows = {};
-  for (const [core, persist] of CORES.flatMap((c) => [[c, false], [c, true]])) {
-    const cold = [];
-    const warm = [];
-    for (let i = 0; i < 5; i++) {
-      const profile = mkdtempSync(join(tmpdir(), 'luahome-bench-cold-'));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
-      });
-      let page = await context.newPage();
-      await page.goto(`${base}/web/tests/blank.html`);
-      cold.push(await measure(page, persist, core));
-      for (let k = 0; k < 2; k++) {
-        await page.close();
-        page = await context.newPage();
-        await page.goto(`${base}/web/tests/blank.html`);
-        const ms = await measure(page, persist, core);
-        if (k === 1) warm.push(ms);
-      }
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
-    rows[`engine: '${core}', ${persist ? 'IndexedDB home' : 'persist: false'}`] = { cold: median(cold), warm: median(warm) };
-  }
-  await new Promise((ok) => server.close(ok));
-  return rows;
-}
-
 function runScript(path) {
   const r = spawnSync(process.execPath, [join(ROOT, path)], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   return (r.stdout || '') + (r.status === 0 ? '' : `(${path} failed: ${(r.stderr || '').trim().split('\n').pop()})\n`);
@@ -507,11 +463,7 @@ if (!flag('--no-extras') && existsSync(join(ROOT, 'web/luahome_bg.wasm'))) {
   }
   if (existsSync('/usr/bin/chromium')) {
     out();
-    out('Start-up in Chromium, `import()` of web/luahome.js to the first `print` output (median of 5; uncached = fresh profile, cached = third page of the same profile):');
-    out();
-    out('| Lua.open options | uncached ms | cached ms |');
-    out('|---|---:|---:|');
-    for (const [label, r] of Object.entries(await coldStart())) out(`| ${label} | ${r.cold.toFixed(1)} | ${r.warm.toFixed(1)} |`);
+    out(runScript('scripts/bench-startup.mjs').trim());
     out();
     out('```');
     out(runScript('scripts/bench-slicing.mjs').trim());

@@ -66,7 +66,11 @@ ensure_lua() {
 # The wasm's cargo profile (Cargo.toml: [profile.wasm], tuned for size) and
 # wasm-opt's optimisation flags; both can be overridden to measure others.
 WASM_PROFILE="${WASM_PROFILE:-wasm}"
-WASM_OPT_FLAGS="${WASM_OPT_FLAGS:--Oz}"
+# `--one-caller-inline-max-function-size 0`: wasm-opt does not inline large
+# functions into their only caller (its default inlines every such function):
+# 8 % smaller gzipped and twice as fast to optimise, with the same speed in
+# Node (measured 2026-12-02, see the commit message).
+WASM_OPT_FLAGS="${WASM_OPT_FLAGS:--Oz --one-caller-inline-max-function-size 0}"
 
 build_web() {
   log "building the wasm package (profile $WASM_PROFILE, wasm-opt $WASM_OPT_FLAGS)"

@@ -446,7 +446,7 @@ fn decode_meta(value: Option<JsValue>) -> Result<DbMeta, String> {
     };
     let payload =
         unseal(&value).map_err(|e| format!("the home's metadata record is damaged ({e})"))?;
-    let meta: DbMeta = ciborium::de::from_reader(&payload[..])
+    let meta: DbMeta = ciborium::de::from_reader(&mut &payload[..])
         .map_err(|e| format!("the home's metadata record is damaged ({e})"))?;
     if meta.v != META_VERSION {
         return Err(format!(

@@ -117,6 +117,9 @@ impl LuaRuntime {
         let files = MemoryFileSystem::default();
         let host = Host {
             fs: Some(Rc::new(files.clone())),
+            // os.time/os.date: wasm32 has no native clock (without one
+            // `os.time()` raised "no clock in this host").
+            clock: Some(Rc::new(|| js_sys::Date::now() / 1000.0)),
             ..Host::default()
         };
         let mut rt = Runtime::with_host(

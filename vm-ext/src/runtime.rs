@@ -198,7 +198,10 @@ impl Runtime {
     }
 
     fn build(options: RuntimeOptions, mut model: HomeModel, host: Host) -> Self {
-        let mut lua = Lua::core();
+        // Empty: stdlib::load_all defines every global and library table, so
+        // piccolo's own standard library (Lua::core) would only be replaced
+        // (and its code kept in the wasm).
+        let mut lua = Lua::empty();
         let warnings = std::mem::take(&mut model.warnings);
         let home: SharedModel = Rc::new(RefCell::new(model));
         let alias = options.memory_alias;

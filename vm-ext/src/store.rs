@@ -107,7 +107,7 @@ impl Batch {
     /// Reads a batch written by [`Batch::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Batch, StoreError> {
         let wire: BatchWire =
-            ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
+            ciborium::de::from_reader(&mut &bytes[..]).map_err(|e| StoreError::Corrupt {
                 what: "batch record".into(),
                 detail: e.to_string(),
             })?;
@@ -179,10 +179,11 @@ pub fn encode_snapshot(records: &BTreeMap<Vec<u8>, Vec<u8>>) -> Vec<u8> {
 
 /// Reads a snapshot written by [`encode_snapshot`]; `what` names it in errors.
 pub fn decode_snapshot(bytes: &[u8], what: &str) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
-    let wire: SnapshotWire = ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
-        what: what.to_string(),
-        detail: e.to_string(),
-    })?;
+    let wire: SnapshotWire =
+        ciborium::de::from_reader(&mut &bytes[..]).map_err(|e| StoreError::Corrupt {
+            what: what.to_string(),
+            detail: e.to_string(),
+        })?;
     if wire.v != STORE_FORMAT_VERSION {
         return Err(StoreError::Version {
             what: what.to_string(),
@@ -239,10 +240,11 @@ pub fn encode_export(export: &HomeExport) -> Vec<u8> {
 /// the records are checked by building a model from them).
 pub fn decode_export(bytes: &[u8]) -> Result<HomeExport, StoreError> {
     let what = "home export";
-    let wire: ExportWire = ciborium::de::from_reader(bytes).map_err(|e| StoreError::Corrupt {
-        what: what.into(),
-        detail: e.to_string(),
-    })?;
+    let wire: ExportWire =
+        ciborium::de::from_reader(&mut &bytes[..]).map_err(|e| StoreError::Corrupt {
+            what: what.into(),
+            detail: e.to_string(),
+        })?;
     if wire.kind != EXPORT_KIND {
         return Err(StoreError::Corrupt {
             what: what.into(),

@@ -18,7 +18,7 @@
 use crate::bytecode::{Constant, Op, Proto, MAX_REGISTERS};
 
 /// Deepest nesting of functions accepted (PUC Lua's parser limit).
-const MAX_DEPTH: usize = 200;
+pub const MAX_DEPTH: usize = 200;
 
 /// Why a prototype was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -261,7 +261,10 @@ fn from_cbor<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     what: &'static str,
 ) -> Result<T, CodecError> {
-    ciborium::de::from_reader(bytes).map_err(|e| CodecError::Malformed {
+    // Every CBOR decode in the project reads through `&mut &[u8]` (as
+    // decode_dump must, to see trailing bytes): one reader type means one
+    // copy of ciborium's generic decoder per record type in the wasm.
+    ciborium::de::from_reader(&mut &bytes[..]).map_err(|e| CodecError::Malformed {
         what,
         detail: e.to_string(),
     })

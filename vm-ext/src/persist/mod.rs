@@ -1,12 +1,14 @@
 //! The persistent model behind `_home`: plain-data values and records
 //! ([`codec`]), engine-neutral function images ([`image`]), the piccolo core's
 //! image conversion and bytecode verifier ([`piccolo_image`]), the project's
-//! own core's images ([`own_image`]), and the
+//! own core's images ([`own_image`]) and their prototype encoding
+//! ([`own_codec`]), and the
 //! in-memory graph with dirty tracking and sweeping ([`model`]).
 
 pub mod codec;
 pub mod image;
 pub mod model;
+pub mod own_codec;
 pub mod own_image;
 pub mod piccolo_image;
 

@@ -1,6 +1,7 @@
 //! The project's own core's side of function images: a [`Proto`] tree <->
 //! [`FunctionImage`]. The image's `code` holds the whole prototype tree
-//! (instructions, constants, nested functions and debug names) as CBOR; the
+//! (instructions, constants, nested functions and debug names) in the
+//! encoding of [`super::own_codec`]; the
 //! other fields repeat what inspectors show. Decoding never trusts the
 //! bytes: the tree goes through [`crate::verify`] before it becomes a
 //! closure.
@@ -15,9 +16,7 @@ pub const CORE: &str = "luahome-5.4";
 
 /// The image of a function whose prototype tree is `proto`.
 pub fn image_of(proto: &Proto) -> FunctionImage {
-    let mut code = Vec::new();
-    // Encoding plain data into a Vec cannot fail.
-    let _ = ciborium::ser::into_writer(proto, &mut code);
+    let code = super::own_codec::encode(proto);
     let mut lines = Vec::new();
     let mut last = None;
     for (pc, line) in proto.lines.iter().enumerate() {
@@ -82,8 +81,8 @@ pub fn prototype_of(image: &FunctionImage) -> Result<Proto, VerifyError> {
     if image.core != CORE {
         return Err(VerifyError::WrongCore(image.core.clone()));
     }
-    let proto: Proto = ciborium::de::from_reader(image.code.0.as_slice())
-        .map_err(|e| VerifyError::Prototype(format!("bad prototype encoding: {e}")))?;
+    let proto = super::own_codec::decode(&image.code.0)
+        .map_err(|e| VerifyError::Prototype(e.to_string()))?;
     crate::verify::verify(&proto).map_err(|e| VerifyError::Prototype(e.to_string()))?;
     if proto.code.len() != image.code_len as usize
         || proto.upvalues.len() != image.upvalues.len()

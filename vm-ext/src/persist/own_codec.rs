@@ -32,13 +32,10 @@ pub fn encode(proto: &Proto) -> Vec<u8> {
 /// The prototype tree encoded in `bytes` by [`encode`] (not yet verified).
 pub fn decode(bytes: &[u8]) -> Result<Proto, DecodeError> {
     let Some(rest) = bytes.strip_prefix(MAGIC) else {
-        return Err(DecodeError(
-            if bytes.first().is_some_and(|b| (0xa0..=0xbf).contains(b)) {
-                "made by an older luahome (CBOR prototypes); dump the function again".into()
-            } else {
-                "not a luahome prototype".into()
-            },
-        ));
+        if bytes.first().is_some_and(|b| (0xa0..=0xbf).contains(b)) {
+            return legacy::decode(bytes);
+        }
+        return Err(DecodeError("not a luahome prototype".into()));
     };
     let mut r = Reader {
         bytes: rest,
@@ -293,6 +290,10 @@ trait Operand: Sized {
     /// placeholder (one call per operand site, no error plumbing: the
     /// decoder has ~200 such sites).
     fn get(r: &mut Reader<'_>) -> Self;
+    /// The operand in an image of the earlier CBOR form.
+    fn legacy(v: &ciborium::Value) -> Result<Self, DecodeError>
+    where
+        Self: Sized;
     /// The value farthest from zero (tests).
     #[cfg(test)]
     fn extreme() -> Self;
@@ -308,6 +309,9 @@ macro_rules! unsigned_operand {
             fn get(r: &mut Reader<'_>) -> Self {
                 let v = r.num();
                 r.keep(v)
+            }
+            fn legacy(v: &ciborium::Value) -> Result<Self, DecodeError> {
+                legacy::uint(v)
             }
             #[cfg(test)]
             fn extreme() -> Self {
@@ -329,6 +333,9 @@ macro_rules! signed_operand {
                 let v = r.signed();
                 r.keep(v)
             }
+            fn legacy(v: &ciborium::Value) -> Result<Self, DecodeError> {
+                legacy::sint(v)
+            }
             #[cfg(test)]
             fn extreme() -> Self {
                 <$t>::MIN
@@ -346,6 +353,9 @@ impl Operand for bool {
     fn get(r: &mut Reader<'_>) -> Self {
         let v = r.flag();
         r.keep(v)
+    }
+    fn legacy(v: &ciborium::Value) -> Result<Self, DecodeError> {
+        legacy::flag(v)
     }
     #[cfg(test)]
     fn extreme() -> Self {
@@ -376,6 +386,18 @@ macro_rules! instructions {
                 None => Ok(op),
                 Some(e) => Err(e),
             }
+        }
+
+        /// An instruction of the earlier CBOR form (serde's externally
+        /// tagged enum: `{"Name": {"field": n, ...}}`).
+        fn legacy_op(v: &ciborium::Value) -> Result<Op, DecodeError> {
+            let (name, body) = legacy::variant(v)?;
+            Ok(match name {
+                $(stringify!($name) => Op::$name {
+                    $($f: Operand::legacy(legacy::field(body, stringify!($f))?)?),*
+                },)*
+                _ => return Err(legacy::bad("unknown instruction")),
+            })
         }
 
         /// Every instruction twice: operands zero, then farthest from zero.
@@ -466,6 +488,160 @@ instructions! {
     74 SetList { a, b, c }
     75 Closure { a, p }
     76 VarArg { a, c }
+}
+
+/// Images made before this encoding (until 2026-12-02) held the tree as
+/// serde's CBOR of [`Proto`]. They are read here from a generic CBOR value
+/// (one decoder, not one per instruction), so homes and dumps written then
+/// still load.
+mod legacy {
+    use ciborium::Value;
+
+    use super::DecodeError;
+    use crate::bytecode::{Constant, LocalVar, Proto, UpvalueDesc};
+
+    #[cold]
+    pub(super) fn bad(what: &str) -> DecodeError {
+        DecodeError(format!("older prototype form: {what}"))
+    }
+
+    pub(super) fn decode(bytes: &[u8]) -> Result<Proto, DecodeError> {
+        let v: Value = ciborium::de::from_reader(bytes).map_err(|e| bad(&e.to_string()))?;
+        proto(&v, 0)
+    }
+
+    /// A field of a map (a struct, or a variant's body).
+    pub(super) fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, DecodeError> {
+        let Value::Map(m) = v else {
+            return Err(bad("expected a map"));
+        };
+        m.iter()
+            .find(|(k, _)| matches!(k, Value::Text(t) if t == name))
+            .map(|(_, v)| v)
+            .ok_or_else(|| bad(&format!("missing field {name}")))
+    }
+
+    /// An enum value: a name alone (unit variant) or `{name: body}`.
+    pub(super) fn variant(v: &Value) -> Result<(&str, &Value), DecodeError> {
+        const EMPTY: &Value = &Value::Null;
+        match v {
+            Value::Text(t) => Ok((t.as_str(), EMPTY)),
+            Value::Map(m) if m.len() == 1 => match &m[0] {
+                (Value::Text(t), body) => Ok((t.as_str(), body)),
+                _ => Err(bad("bad variant")),
+            },
+            _ => Err(bad("bad variant")),
+        }
+    }
+
+    pub(super) fn uint<T: TryFrom<u64>>(v: &Value) -> Result<T, DecodeError> {
+        match v {
+            Value::Integer(i) => u64::try_from(*i)
+                .ok()
+                .and_then(|u| T::try_from(u).ok())
+                .ok_or_else(|| bad("number out of range")),
+            _ => Err(bad("expected a number")),
+        }
+    }
+
+    pub(super) fn sint<T: TryFrom<i64>>(v: &Value) -> Result<T, DecodeError> {
+        match v {
+            Value::Integer(i) => i64::try_from(*i)
+                .ok()
+                .and_then(|u| T::try_from(u).ok())
+                .ok_or_else(|| bad("number out of range")),
+            _ => Err(bad("expected a number")),
+        }
+    }
+
+    pub(super) fn flag(v: &Value) -> Result<bool, DecodeError> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(bad("expected a boolean")),
+        }
+    }
+
+    fn text(v: &Value) -> Result<String, DecodeError> {
+        match v {
+            Value::Text(t) => Ok(t.clone()),
+            _ => Err(bad("expected a string")),
+        }
+    }
+
+    fn array(v: &Value) -> Result<&[Value], DecodeError> {
+        match v {
+            Value::Array(a) => Ok(a),
+            _ => Err(bad("expected an array")),
+        }
+    }
+
+    fn constant(v: &Value) -> Result<Constant, DecodeError> {
+        let (name, body) = variant(v)?;
+        Ok(match name {
+            "Nil" => Constant::Nil,
+            "Boolean" => Constant::Boolean(flag(body)?),
+            "Integer" => Constant::Integer(sint(body)?),
+            "Float" => Constant::Float(match body {
+                Value::Float(f) => *f,
+                Value::Integer(i) => i128::from(*i) as f64,
+                _ => return Err(bad("expected a float")),
+            }),
+            "String" => Constant::String(match body {
+                Value::Bytes(b) => b.clone(),
+                Value::Text(t) => t.clone().into_bytes(),
+                _ => return Err(bad("expected bytes")),
+            }),
+            _ => return Err(bad("unknown constant")),
+        })
+    }
+
+    fn proto(v: &Value, depth: usize) -> Result<Proto, DecodeError> {
+        if depth > crate::verify::MAX_DEPTH {
+            return Err(bad("nested too deeply"));
+        }
+        let list = |name: &str| field(v, name).and_then(array);
+        Ok(Proto {
+            source: text(field(v, "source")?)?,
+            line_defined: uint(field(v, "line_defined")?)?,
+            last_line_defined: uint(field(v, "last_line_defined")?)?,
+            num_params: uint(field(v, "num_params")?)?,
+            is_vararg: flag(field(v, "is_vararg")?)?,
+            max_stack: uint(field(v, "max_stack")?)?,
+            code: list("code")?
+                .iter()
+                .map(super::legacy_op)
+                .collect::<Result<_, _>>()?,
+            lines: list("lines")?.iter().map(uint).collect::<Result<_, _>>()?,
+            constants: list("constants")?
+                .iter()
+                .map(constant)
+                .collect::<Result<_, _>>()?,
+            upvalues: list("upvalues")?
+                .iter()
+                .map(|u| {
+                    Ok(UpvalueDesc {
+                        in_stack: flag(field(u, "in_stack")?)?,
+                        index: uint(field(u, "index")?)?,
+                        name: text(field(u, "name")?)?,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?,
+            protos: list("protos")?
+                .iter()
+                .map(|p| proto(p, depth + 1))
+                .collect::<Result<_, _>>()?,
+            locals: list("locals")?
+                .iter()
+                .map(|l| {
+                    Ok(LocalVar {
+                        name: text(field(l, "name")?)?,
+                        start_pc: uint(field(l, "start_pc")?)?,
+                        end_pc: uint(field(l, "end_pc")?)?,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -569,9 +745,23 @@ mod tests {
             .unwrap_err()
             .0
             .contains("nested too deeply"));
+        // The earlier form (serde's CBOR of the tree) still decodes, to the
+        // same tree; damaged, it is an error.
         let mut cbor = Vec::new();
         ciborium::ser::into_writer(&sample(), &mut cbor).unwrap();
-        assert!(decode(&cbor).unwrap_err().0.contains("older luahome"));
+        assert_eq!(decode(&cbor).unwrap(), sample());
+        let mut every = sample();
+        every.code = every_op();
+        every.lines = vec![1; every.code.len()];
+        let mut cbor = Vec::new();
+        ciborium::ser::into_writer(&every, &mut cbor).unwrap();
+        assert_eq!(decode(&cbor).unwrap(), every);
+        for n in 0..cbor.len() {
+            let _ = decode(&cbor[..n]);
+            let mut damaged = cbor.clone();
+            damaged[n] ^= 0x5a;
+            let _ = decode(&damaged);
+        }
         assert!(decode(b"").unwrap_err().0.contains("not a luahome"));
     }
 }

@@ -7,6 +7,7 @@ use piccolo::{
 };
 
 use super::{
+    frames::{self, DebugState, Entry, EntryState},
     names::{varinfo, VarRef},
     ops::{self, ArithFail, ArithOp},
     LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
@@ -20,20 +21,22 @@ use crate::{
 /// `__index`/`__newindex` chains longer than this are an error (PUC's MAXTAGLOOP).
 const MAX_TAG_LOOP: usize = 2000;
 
-#[derive(Collect)]
+#[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct Frame<'gc> {
-    closure: Gc<'gc, LuaClosure<'gc>>,
+pub(crate) struct Frame<'gc> {
+    pub(crate) closure: Gc<'gc, LuaClosure<'gc>>,
     /// Absolute index of `R[0]`.
-    base: usize,
+    pub(crate) base: usize,
     /// Absolute index of the called function (results go here).
-    func: usize,
+    pub(crate) func: usize,
     /// Next instruction.
-    pc: usize,
+    pub(crate) pc: usize,
     /// Extra arguments, stored just below `base`.
-    nvarargs: usize,
+    pub(crate) nvarargs: usize,
     /// Results the caller wants (`-1`: all).
     want: i32,
+    /// Entered by a tail call.
+    pub(crate) tail: bool,
 }
 
 /// What to do with the results of a call made through the executor.
@@ -68,6 +71,9 @@ enum Cont {
     },
     /// A `__close` handler called while unwinding an error.
     Unwind,
+    /// A hook function; then go on with the instruction at `pc` of the
+    /// current frame.
+    Hook { pc: usize },
 }
 
 /// How an error message names the failing operand.
@@ -130,7 +136,32 @@ pub(super) struct Interp<'gc> {
     /// the registry lookup on hot calls).
     cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
     names: MetaNames<'gc>,
-    site: super::CallSite<'gc>,
+    /// What the debug library sees of this entry (its frames while it waits).
+    rec: Entry<'gc>,
+    dbg: DebugState<'gc>,
+    /// Hook bookkeeping (only used while a hook is set).
+    #[collect(require_static)]
+    hk: HookRun,
+}
+
+/// Where the hooks of an entry stand.
+#[derive(Default)]
+struct HookRun {
+    /// Hooks were on at the last poll.
+    active: bool,
+    /// The last step was a tail call into a new function.
+    tail: bool,
+    /// A new function is starting (its first instruction gets a line event).
+    first: bool,
+    /// Frames at the last step (a deeper stack: a call happened).
+    depth: usize,
+    /// Instruction of the last line event (PUC's `oldpc`).
+    oldpc: usize,
+    /// Instructions left until the next count event.
+    count_left: u32,
+    /// Events of the instruction at the top frame's pc already delivered:
+    /// 0 none, 1 call, 2 count, 3 line, 4 return.
+    stage: u8,
 }
 
 const CACHE_SIZE: usize = 8;
@@ -259,7 +290,8 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Self, Error<'gc>> {
         let registry = Registry::get(ctx);
         let thread = exec.current_thread().thread;
-        if !registry.enter(&ctx, thread) {
+        let rec: Entry<'gc> = Gc::new(&ctx, RefLock::new(EntryState::default()));
+        if !registry.enter(&ctx, thread, rec) {
             let msg = match super::call_site(ctx) {
                 Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
                 None => "C stack overflow".to_string(),
@@ -283,7 +315,9 @@ impl<'gc> Interp<'gc> {
             registry,
             cache: [None; CACHE_SIZE],
             names: MetaNames::get(ctx),
-            site: super::CallSite::get(ctx),
+            rec,
+            dbg: DebugState::get(ctx),
+            hk: HookRun::default(),
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -293,13 +327,18 @@ impl<'gc> Interp<'gc> {
             });
         }
         interp.regs = Gc::new(&ctx, RefLock::new(regs));
+        {
+            let mut st = rec.borrow_mut(&ctx);
+            st.regs = Some(interp.regs);
+            st.frames = std::mem::take(&mut interp.frames);
+        }
         Ok(interp)
     }
 
     fn leave(&mut self, ctx: Context<'gc>) {
         if self.counted {
             self.counted = false;
-            self.registry.leave(&ctx, self.thread);
+            self.registry.leave(&ctx, self.thread, self.rec);
         }
     }
 
@@ -345,6 +384,7 @@ impl<'gc> Interp<'gc> {
             pc: 0,
             nvarargs,
             want,
+            tail: false,
         });
         Ok(())
     }
@@ -475,6 +515,11 @@ impl<'gc> Interp<'gc> {
         let first = stack.get(0);
         match cont {
             Cont::None | Cont::Discard | Cont::Unwind => {}
+            Cont::Hook { pc } => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = pc;
+                }
+            }
             Cont::Store { dest } => regs[dest] = first,
             Cont::Cond { k, negate } => {
                 if (truthy(first) ^ negate) != k {
@@ -922,6 +967,9 @@ impl<'gc> Interp<'gc> {
                                 self.close_upvalues(ctx, regs, frame.base);
                                 regs.copy_within(func..func + nargs + 1, frame.func);
                                 self.push_frame(regs, cl, frame.func, nargs, frame.want)?;
+                                if let Some(f) = self.frames.last_mut() {
+                                    f.tail = true;
+                                }
                             } else {
                                 self.push_frame(regs, cl, func, nargs, want)?;
                             }
@@ -983,9 +1031,30 @@ impl<'gc> Interp<'gc> {
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        if !matches!(self.cont, Cont::None) {
-            self.site.set(&ctx, [None, None]);
+        {
+            let mut st = self.rec.borrow_mut(&ctx);
+            self.frames = std::mem::take(&mut st.frames);
+            st.callee = None;
+            st.hook_call = false;
         }
+        if let Cont::Hook { .. } = self.cont {
+            self.dbg.allow_hook(&ctx, self.thread, true);
+        }
+        let hook = if self.dbg.any_hooks() {
+            self.dbg.hook(self.thread).filter(|h| h.allowed)
+        } else {
+            None
+        };
+        if hook.is_none() {
+            self.hk.active = false;
+        } else if !self.hk.active {
+            self.hk = HookRun {
+                active: true,
+                depth: self.frames.len(),
+                ..HookRun::default()
+            };
+        }
+        let is_main = exec.current_thread().is_main;
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
         let regs: &mut Vec<Value<'gc>> = &mut guard;
@@ -1019,7 +1088,10 @@ impl<'gc> Interp<'gc> {
             };
             let r = match r {
                 Ok(Some(o)) => Ok(o),
-                Ok(None) => self.dispatch(ctx, regs, stack, &mut fuel),
+                Ok(None) => match hook {
+                    None => self.dispatch(ctx, regs, stack, &mut fuel),
+                    Some(h) => self.traced(ctx, regs, stack, &mut fuel, h),
+                },
                 Err(f) => Err(f),
             };
             match r {
@@ -1027,6 +1099,7 @@ impl<'gc> Interp<'gc> {
                 Err(fail) => {
                     let e = self.error_of(ctx, fail);
                     self.cont = Cont::None;
+                    self.capture(ctx, is_main, &e);
                     self.unwinding = Some(e);
                 }
             }
@@ -1034,6 +1107,16 @@ impl<'gc> Interp<'gc> {
         drop(guard);
         let used = start_fuel - fuel;
         exec.fuel().consume(used);
+        let (callee, hook_call) = match outcome {
+            Ok(Outcome::Call(f)) => (Some(f), matches!(self.cont, Cont::Hook { .. })),
+            _ => (None, false),
+        };
+        {
+            let mut st = self.rec.borrow_mut(&ctx);
+            st.frames = std::mem::take(&mut self.frames);
+            st.callee = callee;
+            st.hook_call = hook_call;
+        }
         match outcome {
             Ok(Outcome::Return) => {
                 self.leave(ctx);
@@ -1041,16 +1124,7 @@ impl<'gc> Interp<'gc> {
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
             Ok(Outcome::Call(function)) => {
-                let site_of = |f: &Frame<'gc>| {
-                    let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
-                    (f.closure, line)
-                };
-                let n = self.frames.len();
-                let sites = [
-                    self.frames.last().map(site_of),
-                    n.checked_sub(2).map(|i| site_of(&self.frames[i])),
-                ];
-                self.site.set(&ctx, sites);
+                self.dbg.set_caller(&ctx, self.rec);
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -1061,6 +1135,141 @@ impl<'gc> Interp<'gc> {
                 Err(e)
             }
         }
+    }
+
+    /// Records the traceback of `e`, raised in this entry, if it goes to
+    /// the host (the frames are still in place).
+    #[cold]
+    fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>) {
+        std::mem::swap(&mut self.frames, &mut self.rec.borrow_mut(&ctx).frames);
+        let ev = crate::stdlib::check::error_value(ctx, e);
+        frames::capture_traceback(ctx, self.thread, is_main, ev);
+        std::mem::swap(&mut self.frames, &mut self.rec.borrow_mut(&ctx).frames);
+    }
+
+    // ---- hooks -------------------------------------------------------------
+
+    /// Runs instructions one at a time, calling the hook before each as
+    /// its mask asks (PUC's `luaG_traceexec`).
+    #[cold]
+    #[inline(never)]
+    fn traced(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        fuel: &mut i32,
+        hook: frames::Hook<'gc>,
+    ) -> Result<Outcome<'gc>, Fail<'gc>> {
+        loop {
+            if *fuel <= 0 {
+                return Ok(Outcome::Pending);
+            }
+            if let Some(f) = self.hook_event(ctx, stack, hook) {
+                return Ok(Outcome::Call(f));
+            }
+            let depth = self.frames.len();
+            let is_tail_op = self.frames.last().is_some_and(|f| {
+                matches!(
+                    f.closure.proto.proto.code.get(f.pc),
+                    Some(Op::TailCall { .. })
+                )
+            });
+            let mut one = 1;
+            let r = self.dispatch(ctx, regs, stack, &mut one);
+            *fuel -= 1 - one;
+            self.hk.stage = 0;
+            let n = self.frames.len();
+            if n < depth {
+                if let Some(f) = self.frames.last() {
+                    self.hk.oldpc = f.pc.saturating_sub(1);
+                }
+                self.hk.depth = n;
+            } else if is_tail_op && n == depth && self.frames.last().is_some_and(|f| f.pc == 0) {
+                self.hk.tail = true;
+            }
+            match r {
+                Ok(Outcome::Pending) => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// The next hook call due before the instruction at the top frame's pc.
+    fn hook_event(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: frames::Hook<'gc>,
+    ) -> Option<Function<'gc>> {
+        let n = self.frames.len();
+        let top = self.frames.last()?;
+        let pc = top.pc;
+        let base = top.base;
+        let p: &crate::bytecode::Proto = &top.closure.proto.proto;
+        let mut event: Option<(&'static str, Option<u32>)> = None;
+        while event.is_none() && self.hk.stage < 4 {
+            self.hk.stage += 1;
+            match self.hk.stage {
+                1 => {
+                    let new = n > self.hk.depth || self.hk.tail;
+                    if new {
+                        self.hk.oldpc = 0;
+                        self.hk.first = true;
+                        if hook.mask & frames::MASK_CALL != 0 {
+                            let e = if self.hk.tail { "tail call" } else { "call" };
+                            event = Some((e, None));
+                        }
+                    }
+                    self.hk.tail = false;
+                    self.hk.depth = n;
+                }
+                2 => {
+                    if hook.mask & frames::MASK_COUNT != 0 && hook.count > 0 {
+                        if self.hk.count_left == 0 {
+                            self.hk.count_left = hook.count;
+                        }
+                        self.hk.count_left -= 1;
+                        if self.hk.count_left == 0 {
+                            event = Some(("count", None));
+                        }
+                    }
+                }
+                3 => {
+                    if hook.mask & frames::MASK_LINE != 0 {
+                        let oldpc = if self.hk.oldpc < p.code.len() {
+                            self.hk.oldpc
+                        } else {
+                            0
+                        };
+                        let first = std::mem::take(&mut self.hk.first);
+                        if first || pc <= oldpc || p.line_at(pc) != p.line_at(oldpc) {
+                            event = Some(("line", Some(p.line_at(pc))));
+                        }
+                        self.hk.oldpc = pc;
+                    }
+                }
+                _ => {
+                    let returning = matches!(
+                        p.code.get(pc),
+                        Some(Op::Return { .. } | Op::Return0 | Op::Return1 { .. })
+                    );
+                    if hook.mask & frames::MASK_RET != 0 && returning && !self.has_tbc(base) {
+                        event = Some(("return", None));
+                    }
+                }
+            }
+        }
+        let (name, line) = event?;
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = pc + 1;
+        }
+        stack.clear();
+        stack.push_back(Value::String(ctx.intern_static(name.as_bytes())));
+        stack.push_back(line.map_or(Value::Nil, |l| Value::Integer(l as i64)));
+        self.cont = Cont::Hook { pc };
+        self.dbg.allow_hook(&ctx, self.thread, false);
+        Some(hook.func)
     }
 
     fn dispatch(
@@ -2114,8 +2323,24 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
-        self.cont = Cont::None;
-        self.site.set(&ctx, [None, None]);
+        let cont = std::mem::replace(&mut self.cont, Cont::None);
+        if let Cont::Hook { pc } = cont {
+            self.dbg.allow_hook(&ctx, self.thread, true);
+            if let Some(f) = self.rec.borrow_mut(&ctx).frames.last_mut() {
+                f.pc = pc + 1;
+            }
+        }
+        if !matches!(cont, Cont::Unwind) {
+            // Raised by a library function this entry called (an entry of
+            // ours called here has recorded its own frames already).
+            let callee = self.rec.borrow().callee;
+            if callee.is_some_and(|f| super::as_lua_closure(ctx, f).is_none()) {
+                // (also when not on the main thread: `xpcall` handlers)
+                let ev = crate::stdlib::check::error_value(ctx, &error);
+                let is_main = exec.current_thread().is_main;
+                frames::capture_traceback(ctx, self.thread, is_main, ev);
+            }
+        }
         stack.clear();
         self.unwinding = Some(error);
         self.run(ctx, &mut exec, &mut stack)

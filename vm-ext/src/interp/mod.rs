@@ -17,6 +17,7 @@
 //! the callback's address to weak pointers (no `unsafe`).
 
 mod exec;
+pub(crate) mod frames;
 mod names;
 mod ops;
 
@@ -155,10 +156,13 @@ struct RegistryState<'gc> {
         GcWeak<'gc, LuaClosure<'gc>>,
     )>,
     prune_at: usize,
-    /// Thread address -> (the thread, entries of this core running on it):
-    /// the C-stack-like limit on nested entries.
-    depth: PtrMap<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
-    depth_prune_at: usize,
+    /// Thread address -> (the thread, the live entries of this core on it,
+    /// bottom first): the C-stack-like limit on nested entries and the
+    /// frames `debug.getinfo`/`traceback` walk.
+    depth: PtrMap<(
+        GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>,
+        Vec<GcWeak<'gc, RefLock<frames::EntryState<'gc>>>>,
+    )>,
 }
 
 #[derive(Collect, Clone, Copy)]
@@ -171,7 +175,6 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
             &ctx,
             RefLock::new(RegistryState {
                 prune_at: 1024,
-                depth_prune_at: 256,
                 ..Default::default()
             }),
         ))
@@ -213,33 +216,57 @@ impl<'gc> Registry<'gc> {
         }
     }
 
-    /// Counts one more entry on `thread`; false when the limit is reached.
-    pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
+    /// Records `entry` as the newest entry on `thread`; false when the
+    /// nesting limit is reached.
+    pub(crate) fn enter(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+        entry: frames::Entry<'gc>,
+    ) -> bool {
         let mut state = self.0.borrow_mut(mc);
         let inner = thread.into_inner();
         let key = Gc::as_ptr(inner) as usize;
         if state.depth.len() > 256 {
             state
                 .depth
-                .retain(|_, (w, n)| *n > 0 && w.upgrade(mc).is_some());
+                .retain(|_, (w, n)| !n.is_empty() && w.upgrade(mc).is_some());
         }
-        let entry = state.depth.entry(key).or_insert((Gc::downgrade(inner), 0));
-        if !GcWeak::ptr_eq(entry.0, Gc::downgrade(inner)) {
-            *entry = (Gc::downgrade(inner), 0);
+        let slot = state
+            .depth
+            .entry(key)
+            .or_insert((Gc::downgrade(inner), Vec::new()));
+        if !GcWeak::ptr_eq(slot.0, Gc::downgrade(inner)) {
+            *slot = (Gc::downgrade(inner), Vec::new());
         }
-        if entry.1 >= MAX_ENTRY_DEPTH {
+        if slot.1.len() >= MAX_ENTRY_DEPTH {
             return false;
         }
-        entry.1 += 1;
+        slot.1.push(Gc::downgrade(entry));
         true
     }
 
-    /// Counts one entry less on `thread`.
-    pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>) {
+    /// Forgets `entry` (the newest entry of `thread`, normally).
+    pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
         let mut state = self.0.borrow_mut(mc);
         let key = Gc::as_ptr(thread.into_inner()) as usize;
         if let Some(e) = state.depth.get_mut(&key) {
-            e.1 = e.1.saturating_sub(1);
+            let me = Gc::downgrade(entry);
+            if let Some(pos) = e.1.iter().rposition(|w| GcWeak::ptr_eq(*w, me)) {
+                e.1.remove(pos);
+            }
+        }
+    }
+
+    /// The live entries on `thread`, newest first.
+    pub(crate) fn entries(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> Vec<frames::Entry<'gc>> {
+        let state = self.0.borrow();
+        let key = Gc::as_ptr(thread.into_inner()) as usize;
+        match state.depth.get(&key) {
+            Some((w, list)) if GcWeak::ptr_eq(*w, Gc::downgrade(thread.into_inner())) => {
+                list.iter().rev().filter_map(|e| e.upgrade(mc)).collect()
+            }
+            _ => Vec::new(),
         }
     }
 }
@@ -254,6 +281,7 @@ pub const MAX_STACK_SLOTS: usize = 1_000_000;
 /// run leaves its entries counted).
 pub fn reset(ctx: Context<'_>) {
     Registry::get(ctx).0.borrow_mut(&ctx).depth.clear();
+    frames::DebugState::get(ctx).reset(&ctx);
 }
 
 /// Wraps `closure` as a piccolo function and registers it as ours.
@@ -267,6 +295,23 @@ pub fn closure_function<'gc>(
     });
     Registry::get(ctx).register(&ctx, cb, closure);
     Function::Callback(cb)
+}
+
+/// The function value of `closure` (a search of the registry: for
+/// `debug.getinfo` of a level whose function is not in a register).
+pub(crate) fn function_of<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+) -> Option<Function<'gc>> {
+    let state = Registry::get(ctx).0.borrow();
+    state.map.values().find_map(|(wcb, wcl)| {
+        let cl = wcl.upgrade(&ctx)?;
+        if Gc::ptr_eq(cl, closure) {
+            wcb.upgrade(&ctx).map(|cb| Function::Callback(Callback::from_inner(cb)))
+        } else {
+            None
+        }
+    })
 }
 
 /// The closure behind `f` when it is a function of this core.
@@ -305,59 +350,26 @@ pub fn load_proto<'gc>(
     Ok(closure_function(ctx, closure))
 }
 
-/// Where code of this core last called a foreign function (the calling
-/// closure and line), for `luaL_where`-style positions in library errors and
-/// `debug.getinfo(1)`.
-#[derive(Collect, Clone, Copy)]
-#[collect(no_drop)]
-pub(crate) struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
-
-impl<'gc> CallSite<'gc> {
-    pub(crate) fn get(ctx: Context<'gc>) -> Self {
-        *ctx.singleton::<Rootable![CallSite<'_>]>()
-    }
-
-    /// Records the calling frame (level 1) and its caller (level 2), or
-    /// forgets them.
-    #[inline]
-    pub(crate) fn set(self, mc: &Mutation<'gc>, sites: [Option<Site<'gc>>; 2]) {
-        if self.0.borrow()[0].is_none() && sites[0].is_none() {
-            return;
-        }
-        *self.0.borrow_mut(mc) = sites;
-    }
-}
-
-/// A calling closure of this core and the line of the call.
-pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
-
-impl<'gc> Singleton<'gc> for CallSite<'gc> {
-    fn create(ctx: Context<'gc>) -> Self {
-        CallSite(Gc::new(&ctx, RefLock::new([None, None])))
-    }
-}
-
-pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<Site<'gc>>) {
-    CallSite::get(ctx).set(&ctx, [site, None]);
+/// Forgets which entry is calling the running callback: its caller is
+/// not Lua code (`pcall`, `coroutine.resume` and friends call this before
+/// calling on).
+pub(crate) fn set_call_site(ctx: Context<'_>, _site: Option<()>) {
+    frames::DebugState::get(ctx).clear_caller(&ctx);
 }
 
 /// The `chunk`, `line` of the call this core is making right now, if the
-/// running callback was called by this core's code.
+/// running callback was called by this core's code (`luaL_where(L, 1)`).
 pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
-    call_site_at(ctx, 1)
-}
-
-/// Like [`call_site`] for `level` 1 (the caller) or 2 (the caller's caller,
-/// when it is a frame of the same entry).
-pub fn call_site_at(ctx: Context<'_>, level: usize) -> Option<(Rc<str>, u32)> {
-    let sites = *CallSite::get(ctx).0.borrow();
-    let (cl, line) = (*sites.get(level.checked_sub(1)?)?)?;
+    let (cl, line) = call_site_closure(ctx)?;
     Some((cl.proto.chunk_id.clone(), line))
 }
 
 /// The closure of this core calling the running callback, and the line.
 pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
-    CallSite::get(ctx).0.borrow()[0]
+    let entry = frames::DebugState::get(ctx).caller()?;
+    let st = entry.borrow();
+    let f = st.frames.last()?;
+    Some((f.closure, f.closure.proto.proto.line_at(f.pc.saturating_sub(1))))
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -22,9 +22,13 @@ use piccolo::{
 };
 
 use super::{
-    check::{arg_error, check_any, check_integer, metatable_of, set_type_metatable, type_error},
+    check::{
+        arg_error, check_any, check_function, check_integer, metatable_of, opt_integer,
+        set_type_metatable, type_error,
+    },
     lua_error,
 };
+use crate::interp::frames;
 
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
@@ -146,11 +150,79 @@ fn own_info<'gc>(
     t
 }
 
-/// Drops a leading thread argument (`debug.x([thread,] ...)`).
-fn skip_thread(stack: &mut Stack<'_, '_>) {
-    if matches!(stack.get(0), Value::Thread(_)) {
+
+/// `[thread,]` of a debug function: the thread, whether it is the running
+/// one, whether it is the main thread, and how many arguments it took.
+fn thread_arg<'gc>(
+    exec: &piccolo::Execution<'gc, '_>,
+    stack: &mut Stack<'gc, '_>,
+) -> (piccolo::Thread<'gc>, bool, bool, usize) {
+    let cur = exec.current_thread();
+    if let Value::Thread(t) = stack.get(0) {
         stack.pop_front();
+        let current = t == cur.thread;
+        return (t, current, current && cur.is_main, 1);
     }
+    (cur.thread, true, cur.is_main, 0)
+}
+
+/// Whether the luahome core's frames answer for this call (not called from
+/// piccolo's own VM).
+fn own_core(exec: &piccolo::Execution<'_, '_>) -> bool {
+    exec.upper_lua_frame().is_none()
+}
+
+/// `debug.getinfo`'s table for `info`, with the fields `opts` asks for.
+fn info_to_table<'gc>(ctx: Context<'gc>, info: &frames::Info<'gc>, opts: &[u8]) -> Table<'gc> {
+    let t = Table::new(&ctx);
+    let set = |k: &'static str, v: Value<'gc>| {
+        let _ = t.set(ctx, k, v);
+    };
+    for &o in opts {
+        match o {
+            b'S' => {
+                set("source", s(ctx, &info.source));
+                set("short_src", s(ctx, &info.short_src));
+                set("what", s(ctx, info.what));
+                set("linedefined", Value::Integer(info.line_defined));
+                set("lastlinedefined", Value::Integer(info.last_line_defined));
+            }
+            b'l' => set("currentline", Value::Integer(info.current_line)),
+            b'u' => {
+                set("nups", Value::Integer(info.nups));
+                set("nparams", Value::Integer(info.nparams));
+                set("isvararg", Value::Boolean(info.is_vararg));
+            }
+            b'n' => match &info.name {
+                Some((what, name)) => {
+                    set("name", s(ctx, name));
+                    set("namewhat", s(ctx, what));
+                }
+                None => set("namewhat", s(ctx, "")),
+            },
+            b'r' => {
+                set("ftransfer", Value::Integer(0));
+                set("ntransfer", Value::Integer(0));
+            }
+            b't' => set("istailcall", Value::Boolean(info.is_tail)),
+            b'L' => {
+                if let Some(lines) = &info.lines {
+                    let active = Table::new(&ctx);
+                    for &l in lines {
+                        let _ = active.set(ctx, l as i64, true);
+                    }
+                    set("activelines", Value::Table(active));
+                }
+            }
+            b'f' => {
+                if let Some(f) = info.func {
+                    set("func", Value::Function(f));
+                }
+            }
+            _ => {}
+        }
+    }
+    t
 }
 
 /// `(closure, index)` when argument 1 is a function of the luahome core
@@ -206,7 +278,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "traceback",
             Callback::from_fn(&ctx, |ctx, exec, mut stack| {
-                skip_thread(&mut stack);
+                let (thread, current, is_main, _) = thread_arg(&exec, &mut stack);
                 let msg = stack.get(0);
                 if !matches!(
                     msg,
@@ -218,6 +290,18 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 let mut out = super::check::to_bytes(msg).unwrap_or_default();
                 if !out.is_empty() {
                     out.push(b'\n');
+                }
+                if own_core(&exec) {
+                    let default = if current { 1 } else { 0 };
+                    let level = match stack.get(1) {
+                        Value::Nil => default,
+                        _ => check_integer(ctx, &stack, 2, "traceback")?,
+                    };
+                    let levels = frames::stack_levels(ctx, thread, current, is_main);
+                    let text = frames::traceback_text(ctx, &levels, level.max(0) as usize);
+                    out.extend_from_slice(text.as_bytes());
+                    stack.replace(ctx, ctx.intern(&out));
+                    return Ok(CallbackReturn::Return);
                 }
                 out.extend_from_slice(b"stack traceback:");
                 if let Some(frame) = exec.upper_lua_frame() {
@@ -251,11 +335,43 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "getinfo",
             Callback::from_fn(&ctx, |ctx, exec, mut stack| {
-                skip_thread(&mut stack);
-                if let Value::String(opts) = stack.get(1) {
-                    if !opts.as_bytes().iter().all(|c| b"SlnrutfL".contains(c)) {
-                        return Err(arg_error(ctx, 2, "getinfo", "invalid option"));
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let opts: Vec<u8> = match stack.get(1) {
+                    Value::Nil => b"flnSrtu".to_vec(),
+                    Value::String(o) => o.as_bytes().to_vec(),
+                    _ => return Err(type_error(ctx, &stack, 2 + shift, "getinfo", "string")),
+                };
+                if opts.first() == Some(&b'>') {
+                    return Err(arg_error(ctx, 2 + shift, "getinfo", "invalid option '>'"));
+                }
+                if !opts.iter().all(|c| b"SlnrutfL".contains(c)) {
+                    return Err(arg_error(ctx, 2 + shift, "getinfo", "invalid option"));
+                }
+                let own_f = matches!(stack.get(0), Value::Function(Function::Callback(_)));
+                if own_core(&exec) || own_f {
+                    let info = match stack.get(0) {
+                        Value::Function(f) => Some(frames::function_info(ctx, f)),
+                        Value::Integer(_) | Value::Number(_) => {
+                            let level = check_integer(ctx, &stack, 1, "getinfo")?;
+                            let levels = frames::stack_levels(ctx, thread, current, is_main);
+                            usize::try_from(level)
+                                .ok()
+                                .and_then(|l| frames::level_info(ctx, &levels, l))
+                        }
+                        _ => {
+                            return Err(arg_error(
+                                ctx,
+                                1 + shift,
+                                "getinfo",
+                                "function or level expected",
+                            ))
+                        }
+                    };
+                    match info {
+                        Some(info) => stack.replace(ctx, info_to_table(ctx, &info, &opts)),
+                        None => stack.replace(ctx, Value::Nil),
                     }
+                    return Ok(CallbackReturn::Return);
                 }
                 let result = match stack.get(0) {
                     Value::Function(f) => Value::Table(function_info(ctx, f)),
@@ -491,10 +607,34 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "getlocal",
-            Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                skip_thread(&mut stack);
-                check_integer(ctx, &stack, 2, "getlocal")?;
-                stack.replace(ctx, Value::Nil);
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let n = check_integer(ctx, &stack, 2, "getlocal")?;
+                if let Value::Function(f) = stack.get(0) {
+                    // Parameter names of a function (no values).
+                    let name = crate::interp::as_lua_closure(ctx, f).and_then(|cl| {
+                        let p = &cl.proto.proto;
+                        usize::try_from(n)
+                            .ok()
+                            .filter(|&n| n >= 1)
+                            .and_then(|n| p.local_name(n, 0).map(|s| s.to_string()))
+                    });
+                    match name {
+                        Some(name) => stack.replace(ctx, s(ctx, &name)),
+                        None => stack.replace(ctx, Value::Nil),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
+                let level = check_integer(ctx, &stack, 1, "getlocal")?;
+                let levels = frames::stack_levels(ctx, thread, current, is_main);
+                let level = usize::try_from(level).ok().filter(|&l| l < levels.len());
+                let Some(level) = level else {
+                    return Err(arg_error(ctx, 1 + shift, "getlocal", "level out of range"));
+                };
+                match frames::get_local(&levels, level, n) {
+                    Some((name, v)) => stack.replace(ctx, (s(ctx, &name), v)),
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -504,10 +644,21 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "setlocal",
-            Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                skip_thread(&mut stack);
-                check_integer(ctx, &stack, 2, "setlocal")?;
-                stack.replace(ctx, Value::Nil);
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let level = check_integer(ctx, &stack, 1, "setlocal")?;
+                let n = check_integer(ctx, &stack, 2, "setlocal")?;
+                check_any(ctx, &stack, 3, "setlocal")?;
+                let v = stack.get(2);
+                let levels = frames::stack_levels(ctx, thread, current, is_main);
+                let level = usize::try_from(level).ok().filter(|&l| l < levels.len());
+                let Some(level) = level else {
+                    return Err(arg_error(ctx, 1 + shift, "setlocal", "level out of range"));
+                };
+                match frames::set_local(&ctx, &levels, level, n, v) {
+                    Some(name) => stack.replace(ctx, s(ctx, &name)),
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -517,7 +668,39 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "sethook",
-            Callback::from_fn(&ctx, |_, _, mut stack| {
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, _, _, shift) = thread_arg(&exec, &mut stack);
+                let dbg = frames::DebugState::get(ctx);
+                if stack.get(0).is_nil() {
+                    dbg.set_hook(&ctx, thread, None);
+                    stack.clear();
+                    return Ok(CallbackReturn::Return);
+                }
+                let func = check_function(ctx, &stack, 1, "sethook")?;
+                let mask_str = match stack.get(1) {
+                    Value::String(m) => m.as_bytes().to_vec(),
+                    _ => return Err(type_error(ctx, &stack, 2 + shift, "sethook", "string")),
+                };
+                let count = opt_integer(ctx, &stack, 3, "sethook", 0)?;
+                let mut mask = 0u8;
+                for &c in &mask_str {
+                    mask |= match c {
+                        b'c' => frames::MASK_CALL,
+                        b'r' => frames::MASK_RET,
+                        b'l' => frames::MASK_LINE,
+                        _ => 0,
+                    };
+                }
+                if count > 0 {
+                    mask |= frames::MASK_COUNT;
+                }
+                let hook = (mask != 0).then_some(frames::Hook {
+                    func,
+                    mask,
+                    count: count.clamp(0, u32::MAX as i64) as u32,
+                    allowed: true,
+                });
+                dbg.set_hook(&ctx, thread, hook);
                 stack.clear();
                 Ok(CallbackReturn::Return)
             }),
@@ -528,8 +711,24 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "gethook",
-            Callback::from_fn(&ctx, |_, _, mut stack| {
-                stack.clear();
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, _, _, _) = thread_arg(&exec, &mut stack);
+                match frames::DebugState::get(ctx).hook(thread) {
+                    Some(h) => {
+                        let mut m = String::new();
+                        if h.mask & frames::MASK_CALL != 0 {
+                            m.push('c');
+                        }
+                        if h.mask & frames::MASK_RET != 0 {
+                            m.push('r');
+                        }
+                        if h.mask & frames::MASK_LINE != 0 {
+                            m.push('l');
+                        }
+                        stack.replace(ctx, (h.func, s(ctx, &m), h.count as i64));
+                    }
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )

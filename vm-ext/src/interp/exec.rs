@@ -1048,9 +1048,12 @@ impl<'gc> Interp<'gc> {
         if hook.is_none() {
             self.hk.active = false;
         } else if !self.hk.active {
+            // As PUC's return hook of `sethook` does: the caller's current
+            // line is not a new line.
             self.hk = HookRun {
                 active: true,
                 depth: self.frames.len(),
+                oldpc: self.frames.last().map_or(0, |f| f.pc.saturating_sub(1)),
                 ..HookRun::default()
             };
         }

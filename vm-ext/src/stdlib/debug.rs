@@ -151,6 +151,21 @@ fn own_info<'gc>(
 }
 
 
+/// `debug.getregistry()._HOOKKEY`: thread -> hook function, with weak
+/// keys, as PUC Lua keeps it (the interpreter reads its own copy).
+fn hook_table<'gc>(ctx: Context<'gc>) -> Table<'gc> {
+    let reg = ctx.singleton::<Rootable![Registry<'_>]>().0;
+    if let Value::Table(t) = reg.get(ctx, "_HOOKKEY") {
+        return t;
+    }
+    let t = Table::new(&ctx);
+    let mt = Table::new(&ctx);
+    mt.set(ctx, "__mode", "k").ok();
+    t.set_metatable(&ctx, Some(mt));
+    reg.set(ctx, "_HOOKKEY", t).ok();
+    t
+}
+
 /// `[thread,]` of a debug function: the thread, whether it is the running
 /// one, whether it is the main thread, and how many arguments it took.
 fn thread_arg<'gc>(
@@ -673,6 +688,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 let dbg = frames::DebugState::get(ctx);
                 if stack.get(0).is_nil() {
                     dbg.set_hook(&ctx, thread, None);
+                    hook_table(ctx).set(ctx, thread, Value::Nil).ok();
                     stack.clear();
                     return Ok(CallbackReturn::Return);
                 }
@@ -701,6 +717,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                     allowed: true,
                 });
                 dbg.set_hook(&ctx, thread, hook);
+                hook_table(ctx).set(ctx, thread, hook.map(|h| h.func)).ok();
                 stack.clear();
                 Ok(CallbackReturn::Return)
             }),

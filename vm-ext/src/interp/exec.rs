@@ -73,7 +73,9 @@ enum Cont {
     Unwind,
     /// A hook function; then go on with the instruction at `pc` of the
     /// current frame.
-    Hook { pc: usize },
+    Hook {
+        pc: usize,
+    },
 }
 
 /// How an error message names the failing operand.
@@ -136,8 +138,9 @@ pub(super) struct Interp<'gc> {
     /// the registry lookup on hot calls).
     cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
     names: MetaNames<'gc>,
-    /// What the debug library sees of this entry (its frames while it waits).
-    rec: Entry<'gc>,
+    /// What the debug library sees of this entry (its frames while it
+    /// waits), made when it first waits for a call.
+    rec: Option<Entry<'gc>>,
     dbg: DebugState<'gc>,
     /// Hook bookkeeping (only used while a hook is set).
     #[collect(require_static)]
@@ -290,8 +293,7 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Self, Error<'gc>> {
         let registry = Registry::get(ctx);
         let thread = exec.current_thread().thread;
-        let rec: Entry<'gc> = Gc::new(&ctx, RefLock::new(EntryState::default()));
-        if !registry.enter(&ctx, thread, rec) {
+        if !registry.enter(&ctx, thread) {
             let msg = match super::call_site(ctx) {
                 Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
                 None => "C stack overflow".to_string(),
@@ -315,7 +317,7 @@ impl<'gc> Interp<'gc> {
             registry,
             cache: [None; CACHE_SIZE],
             names: MetaNames::get(ctx),
-            rec,
+            rec: None,
             dbg: DebugState::get(ctx),
             hk: HookRun::default(),
         };
@@ -327,11 +329,6 @@ impl<'gc> Interp<'gc> {
             });
         }
         interp.regs = Gc::new(&ctx, RefLock::new(regs));
-        {
-            let mut st = rec.borrow_mut(&ctx);
-            st.regs = Some(interp.regs);
-            st.frames = std::mem::take(&mut interp.frames);
-        }
         Ok(interp)
     }
 
@@ -339,6 +336,26 @@ impl<'gc> Interp<'gc> {
         if self.counted {
             self.counted = false;
             self.registry.leave(&ctx, self.thread, self.rec);
+        }
+    }
+
+    /// This entry's record for the debug library (made and shown on first use).
+    #[cold]
+    fn make_rec(&mut self, ctx: Context<'gc>) -> Entry<'gc> {
+        match self.rec {
+            Some(rec) => rec,
+            None => {
+                let rec = Gc::new(
+                    &ctx,
+                    RefLock::new(EntryState {
+                        regs: Some(self.regs),
+                        ..EntryState::default()
+                    }),
+                );
+                self.registry.show(&ctx, self.thread, rec);
+                self.rec = Some(rec);
+                rec
+            }
         }
     }
 
@@ -1009,6 +1026,18 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
+    /// The closure behind `f` when it is one of ours (cached).
+    fn lookup_fn(
+        &mut self,
+        ctx: Context<'gc>,
+        f: Function<'gc>,
+    ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        match f {
+            Function::Callback(cb) => self.lookup(ctx, cb),
+            Function::Closure(_) => None,
+        }
+    }
+
     /// The closure behind `cb` when it is one of ours (cached).
     #[inline]
     fn lookup(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
@@ -1031,8 +1060,8 @@ impl<'gc> Interp<'gc> {
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        {
-            let mut st = self.rec.borrow_mut(&ctx);
+        if let Some(rec) = self.rec {
+            let mut st = rec.borrow_mut(&ctx);
             self.frames = std::mem::take(&mut st.frames);
             st.callee = None;
             st.hook_call = false;
@@ -1057,7 +1086,6 @@ impl<'gc> Interp<'gc> {
                 ..HookRun::default()
             };
         }
-        let is_main = exec.current_thread().is_main;
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
         let regs: &mut Vec<Value<'gc>> = &mut guard;
@@ -1102,7 +1130,7 @@ impl<'gc> Interp<'gc> {
                 Err(fail) => {
                     let e = self.error_of(ctx, fail);
                     self.cont = Cont::None;
-                    self.capture(ctx, is_main, &e);
+                    self.capture(ctx, exec.current_thread().is_main, &e);
                     self.unwinding = Some(e);
                 }
             }
@@ -1114,8 +1142,13 @@ impl<'gc> Interp<'gc> {
             Ok(Outcome::Call(f)) => (Some(f), matches!(self.cont, Cont::Hook { .. })),
             _ => (None, false),
         };
-        {
-            let mut st = self.rec.borrow_mut(&ctx);
+        let rec = match (self.rec, callee) {
+            (Some(rec), _) => Some(rec),
+            (None, Some(_)) => Some(self.make_rec(ctx)),
+            (None, None) => None,
+        };
+        if let Some(rec) = rec {
+            let mut st = rec.borrow_mut(&ctx);
             st.frames = std::mem::take(&mut self.frames);
             st.callee = callee;
             st.hook_call = hook_call;
@@ -1127,7 +1160,9 @@ impl<'gc> Interp<'gc> {
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
             Ok(Outcome::Call(function)) => {
-                self.dbg.set_caller(&ctx, self.rec);
+                if let Some(rec) = rec {
+                    self.dbg.set_caller(&ctx, rec);
+                }
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -1144,10 +1179,11 @@ impl<'gc> Interp<'gc> {
     /// the host (the frames are still in place).
     #[cold]
     fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>) {
-        std::mem::swap(&mut self.frames, &mut self.rec.borrow_mut(&ctx).frames);
+        let rec = self.make_rec(ctx);
+        std::mem::swap(&mut self.frames, &mut rec.borrow_mut(&ctx).frames);
         let ev = crate::stdlib::check::error_value(ctx, e);
-        frames::capture_traceback(ctx, self.thread, is_main, ev);
-        std::mem::swap(&mut self.frames, &mut self.rec.borrow_mut(&ctx).frames);
+        frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
+        std::mem::swap(&mut self.frames, &mut rec.borrow_mut(&ctx).frames);
     }
 
     // ---- hooks -------------------------------------------------------------
@@ -2327,21 +2363,18 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
         let cont = std::mem::replace(&mut self.cont, Cont::None);
-        if let Cont::Hook { pc } = cont {
+        if let Cont::Hook { .. } = cont {
             self.dbg.allow_hook(&ctx, self.thread, true);
-            if let Some(f) = self.rec.borrow_mut(&ctx).frames.last_mut() {
-                f.pc = pc + 1;
-            }
         }
         if !matches!(cont, Cont::Unwind) {
             // Raised by a library function this entry called (an entry of
-            // ours called here has recorded its own frames already).
-            let callee = self.rec.borrow().callee;
-            if callee.is_some_and(|f| super::as_lua_closure(ctx, f).is_none()) {
-                // (also when not on the main thread: `xpcall` handlers)
+            // ours called here has recorded its own frames already); also
+            // off the main thread, for `xpcall` handlers.
+            let callee = self.rec.and_then(|r| r.borrow().callee);
+            if callee.is_some_and(|f| self.lookup_fn(ctx, f).is_none()) {
                 let ev = crate::stdlib::check::error_value(ctx, &error);
                 let is_main = exec.current_thread().is_main;
-                frames::capture_traceback(ctx, self.thread, is_main, ev);
+                frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
             }
         }
         stack.clear();

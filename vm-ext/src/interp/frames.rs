@@ -142,8 +142,7 @@ impl<'gc> DebugState<'gc> {
         s.hooks
             .retain(|(k, w, _)| *k != key && w.upgrade(mc).is_some());
         if let Some(h) = hook {
-            s.hooks
-                .push((key, Gc::downgrade(thread.into_inner()), h));
+            s.hooks.push((key, Gc::downgrade(thread.into_inner()), h));
         }
     }
 
@@ -192,8 +191,7 @@ pub fn clear_ghost(ctx: Context<'_>) {
     }
 }
 
-impl<'gc> DebugState<'gc> {
-}
+impl<'gc> DebugState<'gc> {}
 
 /// Marks `cb` as a function that catches errors, so an error raised below
 /// it is known not to reach the host.
@@ -446,7 +444,10 @@ fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, Str
                 // The entry's first frame: named by the entry below when
                 // that one called it directly.
                 match levels.get(i + 1)? {
-                    Level::Lua { entry: below, index } => {
+                    Level::Lua {
+                        entry: below,
+                        index,
+                    } => {
                         let st = below.borrow();
                         if st.hook_call {
                             return Some(("hook", "?".into()));
@@ -513,7 +514,11 @@ pub(crate) fn level_where(levels: &[Level<'_>], i: usize) -> Option<(Rc<str>, u3
 }
 
 /// `chunk:line:` of stack level `level` of the running thread.
-pub fn where_at<'gc>(ctx: Context<'gc>, thread: Thread<'gc>, level: usize) -> Option<(Rc<str>, u32)> {
+pub fn where_at<'gc>(
+    ctx: Context<'gc>,
+    thread: Thread<'gc>,
+    level: usize,
+) -> Option<(Rc<str>, u32)> {
     let levels = stack_levels(ctx, thread, true, false);
     level_where(&levels, level)
 }
@@ -579,7 +584,11 @@ fn describe<'gc>(ctx: Context<'gc>, info: &Info<'gc>) -> String {
 }
 
 /// PUC's `luaL_traceback` text from `level` on (without the message).
-pub(crate) fn traceback_text<'gc>(ctx: Context<'gc>, levels: &[Level<'gc>], level: usize) -> String {
+pub(crate) fn traceback_text<'gc>(
+    ctx: Context<'gc>,
+    levels: &[Level<'gc>],
+    level: usize,
+) -> String {
     const LEVELS1: i64 = 10;
     const LEVELS2: i64 = 11;
     let mut out = String::from("stack traceback:");
@@ -607,7 +616,10 @@ pub(crate) fn traceback_text<'gc>(ctx: Context<'gc>, levels: &[Level<'gc>], leve
         if info.current_line <= 0 {
             out.push_str(&format!("\n\t{}: in ", info.short_src));
         } else {
-            out.push_str(&format!("\n\t{}:{}: in ", info.short_src, info.current_line));
+            out.push_str(&format!(
+                "\n\t{}:{}: in ",
+                info.short_src, info.current_line
+            ));
         }
         out.push_str(&describe(ctx, &info));
         if info.is_tail {
@@ -618,7 +630,11 @@ pub(crate) fn traceback_text<'gc>(ctx: Context<'gc>, levels: &[Level<'gc>], leve
 }
 
 /// `(name, value)` of local `n` of level `i` (`debug.getlocal`).
-pub(crate) fn get_local<'gc>(levels: &[Level<'gc>], i: usize, n: i64) -> Option<(String, Value<'gc>)> {
+pub(crate) fn get_local<'gc>(
+    levels: &[Level<'gc>],
+    i: usize,
+    n: i64,
+) -> Option<(String, Value<'gc>)> {
     let (name, slot, regs) = local_slot(levels, i, n)?;
     let v = regs
         .try_borrow()
@@ -642,7 +658,11 @@ pub(crate) fn set_local<'gc>(
     Some(name)
 }
 
-fn local_slot<'gc>(levels: &[Level<'gc>], i: usize, n: i64) -> Option<(String, usize, RegStack<'gc>)> {
+fn local_slot<'gc>(
+    levels: &[Level<'gc>],
+    i: usize,
+    n: i64,
+) -> Option<(String, usize, RegStack<'gc>)> {
     let Level::Lua { entry, index } = *levels.get(i)? else {
         return None;
     };
@@ -679,38 +699,46 @@ fn local_slot<'gc>(levels: &[Level<'gc>], i: usize, n: i64) -> Option<(String, u
 /// when the error goes to the host (the main thread, no catcher below).
 pub(crate) fn capture_traceback<'gc>(
     ctx: Context<'gc>,
+    registry: Registry<'gc>,
+    dbg: DebugState<'gc>,
     thread: Thread<'gc>,
     is_main: bool,
     error: Value<'gc>,
 ) {
-    let dbg = DebugState::get(ctx);
-    let entries = Registry::get(ctx).entries(&ctx, thread);
-    for (i, e) in entries.iter().enumerate().skip(1) {
-        let callee = e.borrow().callee;
-        match callee.map_or(0, |f| dbg.catcher(f)) {
-            0 => {}
-            1 => return,
-            _ => {
-                let ghosts: Vec<Entry<'gc>> = entries[..i]
-                    .iter()
-                    .map(|g| {
-                        let st = g.borrow();
-                        Gc::new(
-                            &ctx,
-                            RefLock::new(EntryState {
-                                frames: st.frames.clone(),
-                                regs: st.regs,
-                                callee: st.callee,
-                                hook_call: st.hook_call,
-                            }),
-                        )
-                    })
-                    .collect();
-                dbg.0.borrow_mut(&ctx).ghost = Some((*e, ghosts));
-                return;
-            }
+    // The nearest catcher below the top entry (no allocation for `pcall`).
+    let catcher = registry.find_entry(&ctx, thread, |i, e| {
+        if i == 0 {
+            return None;
         }
+        let callee = e.borrow().callee?;
+        match dbg.catcher(callee) {
+            0 => None,
+            kind => Some((i, e, kind)),
+        }
+    });
+    if let Some((i, anchor, kind)) = catcher {
+        if kind == 2 {
+            let entries = registry.entries(&ctx, thread);
+            let ghosts: Vec<Entry<'gc>> = entries[..i.min(entries.len())]
+                .iter()
+                .map(|g| {
+                    let st = g.borrow();
+                    Gc::new(
+                        &ctx,
+                        RefLock::new(EntryState {
+                            frames: st.frames.clone(),
+                            regs: st.regs,
+                            callee: st.callee,
+                            hook_call: st.hook_call,
+                        }),
+                    )
+                })
+                .collect();
+            dbg.0.borrow_mut(&ctx).ghost = Some((anchor, ghosts));
+        }
+        return;
     }
+    let entries = registry.entries(&ctx, thread);
     if !is_main {
         return;
     }

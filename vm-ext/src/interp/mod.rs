@@ -156,13 +156,20 @@ struct RegistryState<'gc> {
         GcWeak<'gc, LuaClosure<'gc>>,
     )>,
     prune_at: usize,
-    /// Thread address -> (the thread, the live entries of this core on it,
-    /// bottom first): the C-stack-like limit on nested entries and the
-    /// frames `debug.getinfo`/`traceback` walk.
-    depth: PtrMap<(
-        GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>,
-        Vec<GcWeak<'gc, RefLock<frames::EntryState<'gc>>>>,
-    )>,
+    /// Thread address -> the entries of this core running on it.
+    depth: PtrMap<ThreadEntries<'gc>>,
+}
+
+/// The entries of this core on one thread: how many (the C-stack-like
+/// limit on nested entries) and those that have waited for a call (oldest
+/// first), whose frames `debug.getinfo`/`traceback` walk. An entry that
+/// never waits for a call cannot be seen from a library function.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct ThreadEntries<'gc> {
+    thread: GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>,
+    count: usize,
+    visible: Vec<GcWeak<'gc, RefLock<frames::EntryState<'gc>>>>,
 }
 
 #[derive(Collect, Clone, Copy)]
@@ -216,56 +223,105 @@ impl<'gc> Registry<'gc> {
         }
     }
 
-    /// Records `entry` as the newest entry on `thread`; false when the
-    /// nesting limit is reached.
-    pub(crate) fn enter(
-        self,
-        mc: &Mutation<'gc>,
-        thread: Thread<'gc>,
-        entry: frames::Entry<'gc>,
-    ) -> bool {
+    /// Counts one more entry on `thread`; false when the nesting limit is
+    /// reached.
+    pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
         let mut state = self.0.borrow_mut(mc);
         let inner = thread.into_inner();
         let key = Gc::as_ptr(inner) as usize;
         if state.depth.len() > 256 {
             state
                 .depth
-                .retain(|_, (w, n)| !n.is_empty() && w.upgrade(mc).is_some());
+                .retain(|_, t| t.count > 0 && t.thread.upgrade(mc).is_some());
         }
-        let slot = state
-            .depth
-            .entry(key)
-            .or_insert((Gc::downgrade(inner), Vec::new()));
-        if !GcWeak::ptr_eq(slot.0, Gc::downgrade(inner)) {
-            *slot = (Gc::downgrade(inner), Vec::new());
+        let slot = state.depth.entry(key).or_insert_with(|| ThreadEntries {
+            thread: Gc::downgrade(inner),
+            count: 0,
+            visible: Vec::new(),
+        });
+        if !GcWeak::ptr_eq(slot.thread, Gc::downgrade(inner)) {
+            *slot = ThreadEntries {
+                thread: Gc::downgrade(inner),
+                count: 0,
+                visible: Vec::new(),
+            };
         }
-        if slot.1.len() >= MAX_ENTRY_DEPTH {
+        if slot.count >= MAX_ENTRY_DEPTH {
             return false;
         }
-        slot.1.push(Gc::downgrade(entry));
+        slot.count += 1;
         true
     }
 
-    /// Forgets `entry` (the newest entry of `thread`, normally).
-    pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
+    /// Makes `entry` (the newest entry on `thread`, about to wait for a
+    /// call for the first time) visible to the debug library.
+    pub(crate) fn show(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
         let mut state = self.0.borrow_mut(mc);
         let key = Gc::as_ptr(thread.into_inner()) as usize;
-        if let Some(e) = state.depth.get_mut(&key) {
-            let me = Gc::downgrade(entry);
-            if let Some(pos) = e.1.iter().rposition(|w| GcWeak::ptr_eq(*w, me)) {
-                e.1.remove(pos);
+        if let Some(t) = state.depth.get_mut(&key) {
+            t.visible.push(Gc::downgrade(entry));
+        }
+    }
+
+    /// Counts one entry less on `thread` (and forgets `entry`).
+    pub(crate) fn leave(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+        entry: Option<frames::Entry<'gc>>,
+    ) {
+        let mut state = self.0.borrow_mut(mc);
+        let key = Gc::as_ptr(thread.into_inner()) as usize;
+        if let Some(t) = state.depth.get_mut(&key) {
+            t.count = t.count.saturating_sub(1);
+            if let Some(entry) = entry {
+                let me = Gc::downgrade(entry);
+                if let Some(pos) = t.visible.iter().rposition(|w| GcWeak::ptr_eq(*w, me)) {
+                    t.visible.remove(pos);
+                }
             }
         }
     }
 
+    /// Calls `f` on the visible entries of `thread`, newest first, until
+    /// it returns `Some`.
+    pub(crate) fn find_entry<R>(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+        mut f: impl FnMut(usize, frames::Entry<'gc>) -> Option<R>,
+    ) -> Option<R> {
+        let state = self.0.borrow();
+        let key = Gc::as_ptr(thread.into_inner()) as usize;
+        let t = state.depth.get(&key)?;
+        if !GcWeak::ptr_eq(t.thread, Gc::downgrade(thread.into_inner())) {
+            return None;
+        }
+        for (i, w) in t.visible.iter().rev().enumerate() {
+            if let Some(e) = w.upgrade(mc) {
+                if let Some(r) = f(i, e) {
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+
     /// The live entries on `thread`, newest first.
-    pub(crate) fn entries(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> Vec<frames::Entry<'gc>> {
+    pub(crate) fn entries(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+    ) -> Vec<frames::Entry<'gc>> {
         let state = self.0.borrow();
         let key = Gc::as_ptr(thread.into_inner()) as usize;
         match state.depth.get(&key) {
-            Some((w, list)) if GcWeak::ptr_eq(*w, Gc::downgrade(thread.into_inner())) => {
-                list.iter().rev().filter_map(|e| e.upgrade(mc)).collect()
-            }
+            Some(t) if GcWeak::ptr_eq(t.thread, Gc::downgrade(thread.into_inner())) => t
+                .visible
+                .iter()
+                .rev()
+                .filter_map(|e| e.upgrade(mc))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -307,7 +363,8 @@ pub(crate) fn function_of<'gc>(
     state.map.values().find_map(|(wcb, wcl)| {
         let cl = wcl.upgrade(&ctx)?;
         if Gc::ptr_eq(cl, closure) {
-            wcb.upgrade(&ctx).map(|cb| Function::Callback(Callback::from_inner(cb)))
+            wcb.upgrade(&ctx)
+                .map(|cb| Function::Callback(Callback::from_inner(cb)))
         } else {
             None
         }
@@ -369,7 +426,10 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'
     let entry = frames::DebugState::get(ctx).caller()?;
     let st = entry.borrow();
     let f = st.frames.last()?;
-    Some((f.closure, f.closure.proto.proto.line_at(f.pc.saturating_sub(1))))
+    Some((
+        f.closure,
+        f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
+    ))
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -150,7 +150,6 @@ fn own_info<'gc>(
     t
 }
 
-
 /// `debug.getregistry()._HOOKKEY`: thread -> hook function, with weak
 /// keys, as PUC Lua keeps it (the interpreter reads its own copy).
 fn hook_table<'gc>(ctx: Context<'gc>) -> Table<'gc> {

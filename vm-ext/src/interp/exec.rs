@@ -7,7 +7,7 @@ use piccolo::{
 };
 
 use super::{
-    frames::{self, DebugState, Entry, EntryState},
+    frames::{self, DebugState, Entry},
     names::{varinfo, VarRef},
     ops::{self, ArithFail, ArithOp},
     LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
@@ -75,6 +75,11 @@ enum Cont {
     /// current frame.
     Hook {
         pc: usize,
+    },
+    /// A hook function called for a library function's call (`ret`: its
+    /// return); then make that call (deliver its results) as set aside.
+    HookC {
+        ret: bool,
     },
 }
 
@@ -145,6 +150,13 @@ pub(super) struct Interp<'gc> {
     /// Hook bookkeeping (only used while a hook is set).
     #[collect(require_static)]
     hk: HookRun,
+    /// A library function called while hooks are on (for its return event).
+    c_call: Option<Function<'gc>>,
+    /// The call (function and arguments) or the results a C-function hook
+    /// event set aside, and their continuation.
+    c_saved: Vec<Value<'gc>>,
+    #[collect(require_static)]
+    c_cont: Cont,
 }
 
 /// Where the hooks of an entry stand.
@@ -152,6 +164,8 @@ pub(super) struct Interp<'gc> {
 struct HookRun {
     /// Hooks were on at the last poll.
     active: bool,
+    /// The entry has been polled before (else its first frame is new).
+    polled: bool,
     /// The last step was a tail call into a new function.
     tail: bool,
     /// A new function is starting (its first instruction gets a line event).
@@ -320,6 +334,9 @@ impl<'gc> Interp<'gc> {
             rec: None,
             dbg: DebugState::get(ctx),
             hk: HookRun::default(),
+            c_call: None,
+            c_saved: Vec::new(),
+            c_cont: Cont::None,
         };
         if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
             interp.leave(ctx);
@@ -336,6 +353,9 @@ impl<'gc> Interp<'gc> {
         if self.counted {
             self.counted = false;
             self.registry.leave(&ctx, self.thread, self.rec);
+            if let Some(rec) = self.rec.take() {
+                self.dbg.free_entry(&ctx, rec);
+            }
         }
     }
 
@@ -345,13 +365,7 @@ impl<'gc> Interp<'gc> {
         match self.rec {
             Some(rec) => rec,
             None => {
-                let rec = Gc::new(
-                    &ctx,
-                    RefLock::new(EntryState {
-                        regs: Some(self.regs),
-                        ..EntryState::default()
-                    }),
-                );
+                let rec = self.dbg.new_entry(&ctx, self.regs);
                 self.registry.show(&ctx, self.thread, rec);
                 self.rec = Some(rec);
                 rec
@@ -532,6 +546,7 @@ impl<'gc> Interp<'gc> {
         let first = stack.get(0);
         match cont {
             Cont::None | Cont::Discard | Cont::Unwind => {}
+            Cont::HookC { .. } => {}
             Cont::Hook { pc } => {
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc;
@@ -1060,13 +1075,14 @@ impl<'gc> Interp<'gc> {
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let mut prev_callee = None;
         if let Some(rec) = self.rec {
             let mut st = rec.borrow_mut(&ctx);
             self.frames = std::mem::take(&mut st.frames);
-            st.callee = None;
+            prev_callee = st.callee.take();
             st.hook_call = false;
         }
-        if let Cont::Hook { .. } = self.cont {
+        if let Cont::Hook { .. } | Cont::HookC { .. } = self.cont {
             self.dbg.allow_hook(&ctx, self.thread, true);
         }
         let hook = if self.dbg.any_hooks() {
@@ -1079,11 +1095,24 @@ impl<'gc> Interp<'gc> {
         } else if !self.hk.active {
             // As PUC's return hook of `sethook` does: the caller's current
             // line is not a new line.
-            self.hk = HookRun {
-                active: true,
-                depth: self.frames.len(),
-                oldpc: self.frames.last().map_or(0, |f| f.pc.saturating_sub(1)),
-                ..HookRun::default()
+            if self.hk.polled && !matches!(self.cont, Cont::None | Cont::Hook { .. }) {
+                // The library function that set the hook returns: its
+                // return event (as PUC's `rethook` after `sethook`).
+                self.c_call = prev_callee.filter(|f| self.lookup_fn(ctx, *f).is_none());
+            }
+            self.hk = if self.hk.polled {
+                HookRun {
+                    active: true,
+                    polled: true,
+                    depth: self.frames.len(),
+                    oldpc: self.frames.last().map_or(0, |f| f.pc.saturating_sub(1)),
+                    ..HookRun::default()
+                }
+            } else {
+                HookRun {
+                    active: true,
+                    ..HookRun::default()
+                }
             };
         }
         let regs_gc = self.regs;
@@ -1113,7 +1142,13 @@ impl<'gc> Interp<'gc> {
                 break Err(err);
             }
             let r = if !matches!(self.cont, Cont::None) {
-                self.deliver(ctx, regs, stack)
+                match self.c_call {
+                    Some(f) => match self.c_hook_step(ctx, stack, hook, f) {
+                        Some(o) => Ok(Some(o)),
+                        None => self.deliver(ctx, regs, stack),
+                    },
+                    None => self.deliver(ctx, regs, stack),
+                }
             } else {
                 Ok(None)
             };
@@ -1138,9 +1173,17 @@ impl<'gc> Interp<'gc> {
         drop(guard);
         let used = start_fuel - fuel;
         exec.fuel().consume(used);
+        self.hk.polled = true;
         let (callee, hook_call) = match outcome {
-            Ok(Outcome::Call(f)) => (Some(f), matches!(self.cont, Cont::Hook { .. })),
+            Ok(Outcome::Call(f)) => (
+                Some(f),
+                matches!(self.cont, Cont::Hook { .. } | Cont::HookC { .. }),
+            ),
             _ => (None, false),
+        };
+        let c_pending = match self.cont {
+            Cont::HookC { .. } if callee.is_some() => self.c_call,
+            _ => None,
         };
         let rec = match (self.rec, callee) {
             (Some(rec), _) => Some(rec),
@@ -1152,6 +1195,7 @@ impl<'gc> Interp<'gc> {
             st.frames = std::mem::take(&mut self.frames);
             st.callee = callee;
             st.hook_call = hook_call;
+            st.c_pending = c_pending;
         }
         match outcome {
             Ok(Outcome::Return) => {
@@ -1217,6 +1261,17 @@ impl<'gc> Interp<'gc> {
             let mut one = 1;
             let r = self.dispatch(ctx, regs, stack, &mut one);
             *fuel -= 1 - one;
+            if let Ok(Outcome::Call(f)) = r {
+                if self.lookup_fn(ctx, f).is_none()
+                    && hook.mask & (frames::MASK_CALL | frames::MASK_RET) != 0
+                {
+                    self.hk.stage = 0;
+                    self.c_call = Some(f);
+                    if hook.mask & frames::MASK_CALL != 0 {
+                        return Ok(Outcome::Call(self.fire_c_hook(ctx, stack, hook, false)));
+                    }
+                }
+            }
             self.hk.stage = 0;
             let n = self.frames.len();
             if n < depth {
@@ -1231,6 +1286,60 @@ impl<'gc> Interp<'gc> {
                 Ok(Outcome::Pending) => {}
                 other => return other,
             }
+        }
+    }
+
+    /// Sets the pending call's arguments (or the finished call's results)
+    /// aside and calls the hook for a library function's call or return.
+    fn fire_c_hook(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: frames::Hook<'gc>,
+        ret: bool,
+    ) -> Function<'gc> {
+        self.c_saved.clear();
+        self.c_saved.extend(stack.drain(..));
+        self.c_cont = std::mem::replace(&mut self.cont, Cont::HookC { ret });
+        let event = if ret { "return" } else { "call" };
+        stack.push_back(Value::String(ctx.intern_static(event.as_bytes())));
+        stack.push_back(Value::Nil);
+        self.dbg.allow_hook(&ctx, self.thread, false);
+        hook.func
+    }
+
+    /// Hook events of a library function called while hooks are on: after
+    /// the call hook, the call itself; after the call, the return hook;
+    /// after that, its results (`None`: deliver them now).
+    #[cold]
+    fn c_hook_step(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: Option<frames::Hook<'gc>>,
+        f: Function<'gc>,
+    ) -> Option<Outcome<'gc>> {
+        match self.cont {
+            Cont::HookC { ret } => {
+                stack.clear();
+                stack.extend(self.c_saved.drain(..));
+                self.cont = std::mem::replace(&mut self.c_cont, Cont::None);
+                if ret {
+                    self.c_call = None;
+                    None
+                } else {
+                    Some(Outcome::Call(f))
+                }
+            }
+            _ => match hook {
+                Some(h) if h.mask & frames::MASK_RET != 0 => {
+                    Some(Outcome::Call(self.fire_c_hook(ctx, stack, h, true)))
+                }
+                _ => {
+                    self.c_call = None;
+                    None
+                }
+            },
         }
     }
 
@@ -2363,9 +2472,11 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         // A failing __close handler replaces the error being propagated.
         let cont = std::mem::replace(&mut self.cont, Cont::None);
-        if let Cont::Hook { .. } = cont {
+        if let Cont::Hook { .. } | Cont::HookC { .. } = cont {
             self.dbg.allow_hook(&ctx, self.thread, true);
         }
+        self.c_call = None;
+        self.c_saved.clear();
         if !matches!(cont, Cont::Unwind) {
             // Raised by a library function this entry called (an entry of
             // ours called here has recorded its own frames already); also

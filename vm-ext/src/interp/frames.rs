@@ -33,6 +33,8 @@ pub(crate) struct EntryState<'gc> {
     pub callee: Option<Function<'gc>>,
     /// Whether that call is a hook.
     pub hook_call: bool,
+    /// The library function whose call or return that hook reports.
+    pub c_pending: Option<Function<'gc>>,
 }
 
 /// One live entry.
@@ -78,6 +80,11 @@ struct DebugInner<'gc> {
     /// shown above the entry that called `xpcall` while its message
     /// handler runs, as if the handler ran at the error (as in PUC Lua).
     ghost: Option<(Entry<'gc>, Vec<Entry<'gc>>)>,
+    /// Threads running a hook (hooks are off there).
+    in_hook: Vec<ThreadKey>,
+    /// Records of finished entries, for reuse (entries that wait for a
+    /// call, e.g. every function that calls `error`, need one).
+    pool: Vec<Entry<'gc>>,
 }
 
 /// Debug bookkeeping shared by all entries of one Lua state.
@@ -115,10 +122,48 @@ impl<'gc> DebugState<'gc> {
         self.0.borrow().caller
     }
 
+    /// A cleared entry record (reused when one is free).
+    pub(crate) fn new_entry(self, mc: &Mutation<'gc>, regs: RegStack<'gc>) -> Entry<'gc> {
+        let reused = self.0.borrow_mut(mc).pool.pop();
+        match reused {
+            Some(e) => {
+                e.borrow_mut(mc).regs = Some(regs);
+                e
+            }
+            None => Gc::new(
+                mc,
+                RefLock::new(EntryState {
+                    regs: Some(regs),
+                    ..EntryState::default()
+                }),
+            ),
+        }
+    }
+
+    /// Takes back the record of a finished entry.
+    pub(crate) fn free_entry(self, mc: &Mutation<'gc>, entry: Entry<'gc>) {
+        {
+            let mut st = entry.borrow_mut(mc);
+            st.frames.clear();
+            st.regs = None;
+            st.callee = None;
+            st.hook_call = false;
+            st.c_pending = None;
+        }
+        let mut s = self.0.borrow_mut(mc);
+        if matches!(s.caller, Some(c) if Gc::ptr_eq(c, entry)) {
+            s.caller = None;
+        }
+        if s.pool.len() < 32 {
+            s.pool.push(entry);
+        }
+    }
+
     pub(crate) fn reset(self, mc: &Mutation<'gc>) {
         let mut s = self.0.borrow_mut(mc);
         s.caller = None;
         s.traceback = None;
+        s.in_hook.clear();
     }
 
     /// Whether any thread has a hook set (checked once per poll).
@@ -133,7 +178,10 @@ impl<'gc> DebugState<'gc> {
         s.hooks
             .iter()
             .find(|(k, w, _)| *k == key && GcWeak::ptr_eq(*w, Gc::downgrade(thread.into_inner())))
-            .map(|(_, _, h)| *h)
+            .map(|(_, _, h)| Hook {
+                allowed: !s.in_hook.contains(&key),
+                ..*h
+            })
     }
 
     pub(crate) fn set_hook(self, mc: &Mutation<'gc>, thread: Thread<'gc>, hook: Option<Hook<'gc>>) {
@@ -146,14 +194,18 @@ impl<'gc> DebugState<'gc> {
         }
     }
 
-    /// Turns the hook of `thread` on or off while it runs.
+    /// Turns the hooks of `thread` back on (`true`) or off while a hook
+    /// runs (PUC's `allowhook`, kept apart from the hook itself, so a hook
+    /// that sets a new hook still runs without hooks).
     pub(crate) fn allow_hook(self, mc: &Mutation<'gc>, thread: Thread<'gc>, allowed: bool) {
         let key = Gc::as_ptr(thread.into_inner()) as usize;
         let mut s = self.0.borrow_mut(mc);
-        for (k, _, h) in s.hooks.iter_mut() {
-            if *k == key {
-                h.allowed = allowed;
+        if allowed {
+            if let Some(pos) = s.in_hook.iter().position(|k| *k == key) {
+                s.in_hook.swap_remove(pos);
             }
+        } else if !s.in_hook.contains(&key) {
+            s.in_hook.push(key);
         }
     }
 
@@ -306,9 +358,9 @@ pub(crate) fn stack_levels<'gc>(
 /// function that is not ours, then its frames.
 fn push_entries<'gc>(ctx: Context<'gc>, out: &mut Vec<Level<'gc>>, entries: &[Entry<'gc>]) {
     for &entry in entries {
-        let (callee, n) = {
+        let (callee, n, c_pending) = {
             let st = entry.borrow();
-            (st.callee, st.frames.len())
+            (st.callee, st.frames.len(), st.c_pending)
         };
         if let Some(f) = callee {
             if super::as_lua_closure(ctx, f).is_none() {
@@ -317,6 +369,12 @@ fn push_entries<'gc>(ctx: Context<'gc>, out: &mut Vec<Level<'gc>>, entries: &[En
                     caller: Some(entry),
                 });
             }
+        }
+        if let Some(f) = c_pending {
+            out.push(Level::C {
+                func: Some(f),
+                caller: Some(entry),
+            });
         }
         for index in (0..n).rev() {
             out.push(Level::Lua { entry, index });
@@ -460,10 +518,10 @@ fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, Str
             }
         }
         Level::C { caller, func } => {
-            func?;
+            let func = func?;
             let entry = caller?;
             let st = entry.borrow();
-            if st.hook_call {
+            if st.hook_call && st.callee == Some(func) {
                 return Some(("hook", "?".into()));
             }
             let n = st.frames.len().checked_sub(1)?;
@@ -730,6 +788,7 @@ pub(crate) fn capture_traceback<'gc>(
                             regs: st.regs,
                             callee: st.callee,
                             hook_call: st.hook_call,
+                            c_pending: st.c_pending,
                         }),
                     )
                 })

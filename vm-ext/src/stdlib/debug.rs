@@ -622,8 +622,20 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "getlocal",
             Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let args: Vec<Value<'_>> = (0..stack.len()).map(|i| stack.get(i)).collect();
                 let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
                 let n = check_integer(ctx, &stack, 2, "getlocal")?;
+                if current && own_core(&exec) && matches!(stack.get(0), Value::Integer(0)) {
+                    // Level 0 is `getlocal` itself: its slots are its arguments.
+                    match usize::try_from(n)
+                        .ok()
+                        .filter(|&n| n >= 1 && n <= args.len())
+                    {
+                        Some(n) => stack.replace(ctx, (s(ctx, "(C temporary)"), args[n - 1])),
+                        None => stack.replace(ctx, Value::Nil),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
                 if let Value::Function(f) = stack.get(0) {
                     // Parameter names of a function (no values).
                     let name = crate::interp::as_lua_closure(ctx, f).and_then(|cl| {
@@ -782,7 +794,9 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 if !matches!(u, Value::UserData(_)) {
                     return Err(type_error(ctx, &stack, 1, "setuservalue", "userdata"));
                 }
-                stack.replace(ctx, u);
+                // Userdata here have no user values: setting one fails (nil),
+                // as PUC's does for an index out of range.
+                stack.replace(ctx, Value::Nil);
                 Ok(CallbackReturn::Return)
             }),
         )

@@ -63,6 +63,9 @@ enum Cont {
     },
     /// Results are dropped.
     Discard,
+    /// A `__close` handler called by the instruction at the frame's `pc`
+    /// (re-run after it); results are dropped.
+    Close,
     /// A `__concat` result: store to `R[a + k - 1]` (absolute `a`) and go on
     /// concatenating `R[a .. a + k]`.
     Concat {
@@ -545,7 +548,7 @@ impl<'gc> Interp<'gc> {
         let cont = std::mem::replace(&mut self.cont, Cont::None);
         let first = stack.get(0);
         match cont {
-            Cont::None | Cont::Discard | Cont::Unwind => {}
+            Cont::None | Cont::Discard | Cont::Close | Cont::Unwind => {}
             Cont::HookC { .. } => {}
             Cont::Hook { pc } => {
                 if let Some(f) = self.frames.last_mut() {
@@ -1041,14 +1044,12 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
-    /// The closure behind `f` when it is one of ours (cached).
-    fn lookup_fn(
-        &mut self,
-        ctx: Context<'gc>,
-        f: Function<'gc>,
-    ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    /// The closure behind `f` when it is one of ours (slow paths: hooks
+    /// and errors; `lookup` stays inlined in `call`).
+    #[inline(never)]
+    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
         match f {
-            Function::Callback(cb) => self.lookup(ctx, cb),
+            Function::Callback(cb) => self.registry.lookup(&ctx, cb),
             Function::Closure(_) => None,
         }
     }
@@ -1196,6 +1197,8 @@ impl<'gc> Interp<'gc> {
             st.callee = callee;
             st.hook_call = hook_call;
             st.c_pending = c_pending;
+            st.unwinding = matches!(self.cont, Cont::Unwind);
+            st.closing = matches!(self.cont, Cont::Close);
         }
         match outcome {
             Ok(Outcome::Return) => {
@@ -2025,7 +2028,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(level) {
                             // Re-run this instruction after the handler.
                             pc -= 1;
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                         }
                     }
                     Op::Tbc { a } => {
@@ -2199,7 +2202,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();
@@ -2212,7 +2215,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();
@@ -2225,7 +2228,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();

@@ -35,6 +35,13 @@ pub(crate) struct EntryState<'gc> {
     pub hook_call: bool,
     /// The library function whose call or return that hook reports.
     pub c_pending: Option<Function<'gc>>,
+    /// It is unwinding an error (calling `__close` handlers): its frames
+    /// are gone as far as levels go, as in PUC Lua, where the handlers run
+    /// from the `pcall` that caught the error.
+    pub unwinding: bool,
+    /// Its top frame is calling a `__close` handler from the instruction
+    /// at its `pc` (not `pc - 1`).
+    pub closing: bool,
 }
 
 /// One live entry.
@@ -149,6 +156,8 @@ impl<'gc> DebugState<'gc> {
             st.callee = None;
             st.hook_call = false;
             st.c_pending = None;
+            st.unwinding = false;
+            st.closing = false;
         }
         let mut s = self.0.borrow_mut(mc);
         if matches!(s.caller, Some(c) if Gc::ptr_eq(c, entry)) {
@@ -282,7 +291,11 @@ pub(crate) struct FrameView<'gc> {
 fn view<'gc>(entry: Entry<'gc>, index: usize) -> Option<FrameView<'gc>> {
     let st = entry.borrow();
     let f = st.frames.get(index)?;
-    let pc = f.pc.saturating_sub(1);
+    let pc = if st.closing && index + 1 == st.frames.len() {
+        f.pc
+    } else {
+        f.pc.saturating_sub(1)
+    };
     let p = &f.closure.proto.proto;
     let limit = match st.frames.get(index + 1) {
         Some(next) => next.func,
@@ -360,7 +373,8 @@ fn push_entries<'gc>(ctx: Context<'gc>, out: &mut Vec<Level<'gc>>, entries: &[En
     for &entry in entries {
         let (callee, n, c_pending) = {
             let st = entry.borrow();
-            (st.callee, st.frames.len(), st.c_pending)
+            let n = if st.unwinding { 0 } else { st.frames.len() };
+            (st.callee, n, st.c_pending)
         };
         if let Some(f) = callee {
             if super::as_lua_closure(ctx, f).is_none() {
@@ -789,6 +803,8 @@ pub(crate) fn capture_traceback<'gc>(
                             callee: st.callee,
                             hook_call: st.hook_call,
                             c_pending: st.c_pending,
+                            unwinding: st.unwinding,
+                            closing: st.closing,
                         }),
                     )
                 })

@@ -1,19 +1,22 @@
-//! The `debug` library, as far as piccolo 0.3.3 lets a library see the VM.
+//! The `debug` library.
 //!
-//! What works: `traceback` (the message plus a `stack traceback:` naming the
-//! calling Lua frame, the only frame piccolo exposes), `getinfo` for
-//! functions (`source`, `short_src`, `what`, `linedefined`, `nparams`,
-//! `isvararg`, `nups`, `func`) and for level 1 (adds `currentline`; deeper
-//! levels give a placeholder record with unknown positions), `getmetatable`/
-//! `setmetatable` without `__metatable` protection and for every type,
-//! `getupvalue`/`setupvalue` (closed upvalues only: an open upvalue reads
-//! as nil and cannot be set; names are `_ENV` or `(no name)`),
-//! `upvalueid` (an integer identity), `getregistry`, `getuservalue`.
+//! On the luahome core (the project's interpreter) the library sees every
+//! frame of the running thread and of suspended coroutines through
+//! [`crate::interp::frames`]: `getinfo` at any level or of a function,
+//! `traceback` in PUC Lua's format, `getlocal`/`setlocal`,
+//! `sethook`/`gethook` (call, return, line and count events), plus
+//! `getupvalue`/`setupvalue`/`upvalueid` of its closures.
 //!
-//! Missing: `getlocal`/`setlocal` (always nil: piccolo keeps no local
-//! names), hooks (`sethook` is accepted and ignored, `gethook` returns
-//! nil), `upvaluejoin` (closures' upvalues cannot be replaced), `debug.debug`,
-//! `lastlinedefined` and `activelines`, and levels above 1 in `getinfo`.
+//! On piccolo's core, as far as piccolo 0.3.3 lets a library see its VM:
+//! `traceback` names the calling Lua frame only, `getinfo` knows functions
+//! and level 1 (deeper levels give a placeholder record), `getupvalue`/
+//! `setupvalue` reach closed upvalues only, `getlocal`/`setlocal` give nil
+//! and hooks are never called.
+//!
+//! Both: `getmetatable`/`setmetatable` without `__metatable` protection and
+//! for every type, `getregistry`, `getuservalue`/`setuservalue` (userdata
+//! have no user values). Missing: `upvaluejoin` (closures' upvalues cannot
+//! be replaced) and `debug.debug` (no console).
 
 use gc_arena::{Collect, Gc, Rootable};
 use piccolo::{

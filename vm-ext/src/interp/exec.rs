@@ -177,6 +177,8 @@ struct HookRun {
     depth: usize,
     /// Instruction of the last line event (PUC's `oldpc`).
     oldpc: usize,
+    /// `ftransfer`, `ntransfer` of the hook event being reported.
+    transfer: (usize, usize),
     /// Instructions left until the next count event.
     count_left: u32,
     /// Events of the instruction at the top frame's pc already delivered:
@@ -1199,6 +1201,11 @@ impl<'gc> Interp<'gc> {
             st.c_pending = c_pending;
             st.unwinding = matches!(self.cont, Cont::Unwind);
             st.closing = matches!(self.cont, Cont::Close);
+            st.transfer = if hook_call { self.hk.transfer } else { (0, 0) };
+            st.c_values.clear();
+            if c_pending.is_some() {
+                st.c_values.extend_from_slice(&self.c_saved);
+            }
         }
         match outcome {
             Ok(Outcome::Return) => {
@@ -1305,6 +1312,7 @@ impl<'gc> Interp<'gc> {
         self.c_saved.extend(stack.drain(..));
         self.c_cont = std::mem::replace(&mut self.cont, Cont::HookC { ret });
         let event = if ret { "return" } else { "call" };
+        self.hk.transfer = (1, self.c_saved.len());
         stack.push_back(Value::String(ctx.intern_static(event.as_bytes())));
         stack.push_back(Value::Nil);
         self.dbg.allow_hook(&ctx, self.thread, false);
@@ -1412,6 +1420,25 @@ impl<'gc> Interp<'gc> {
             }
         }
         let (name, line) = event?;
+        // The values the event transfers, as local indices (`ftransfer`,
+        // `ntransfer`): the parameters of a call, the results of a return.
+        self.hk.transfer = match name {
+            "call" | "tail call" => (1, p.num_params as usize),
+            "return" => match p.code.get(pc) {
+                Some(Op::Return { a, b }) => {
+                    let start = base + *a as usize;
+                    let n = if *b == 0 {
+                        self.top.saturating_sub(start)
+                    } else {
+                        *b as usize - 1
+                    };
+                    (*a as usize + 1, n)
+                }
+                Some(Op::Return1 { a }) => (*a as usize + 1, 1),
+                _ => (1, 0),
+            },
+            _ => (0, 0),
+        };
         if let Some(f) = self.frames.last_mut() {
             f.pc = pc + 1;
         }

@@ -42,6 +42,10 @@ pub(crate) struct EntryState<'gc> {
     /// Its top frame is calling a `__close` handler from the instruction
     /// at its `pc` (not `pc - 1`).
     pub closing: bool,
+    /// `ftransfer`, `ntransfer` of the hook event it is reporting.
+    pub transfer: (usize, usize),
+    /// The arguments or results of the library function `c_pending`.
+    pub c_values: Vec<Value<'gc>>,
 }
 
 /// One live entry.
@@ -158,6 +162,8 @@ impl<'gc> DebugState<'gc> {
             st.c_pending = None;
             st.unwinding = false;
             st.closing = false;
+            st.transfer = (0, 0);
+            st.c_values.clear();
         }
         let mut s = self.0.borrow_mut(mc);
         if matches!(s.caller, Some(c) if Gc::ptr_eq(c, entry)) {
@@ -302,6 +308,10 @@ fn view<'gc>(entry: Entry<'gc>, index: usize) -> Option<FrameView<'gc>> {
         None => match p.code.get(pc) {
             Some(Op::Call { a, .. }) | Some(Op::TailCall { a, .. }) => f.base + *a as usize,
             Some(Op::TForCall { a, .. }) => f.base + *a as usize + 4,
+            Some(Op::Return { .. } | Op::Return1 { .. }) => st
+                .regs
+                .and_then(|r| r.try_borrow().ok().map(|r| r.len()))
+                .unwrap_or(f.base),
             _ => f.base + p.max_stack as usize,
         },
     };
@@ -448,6 +458,8 @@ pub(crate) struct Info<'gc> {
     pub nparams: i64,
     pub is_vararg: bool,
     pub is_tail: bool,
+    /// `ftransfer`, `ntransfer`.
+    pub transfer: (usize, usize),
     pub func: Option<Function<'gc>>,
     /// Active lines (Lua functions only).
     pub lines: Option<Vec<u32>>,
@@ -474,6 +486,7 @@ fn c_info<'gc>(func: Option<Function<'gc>>) -> Info<'gc> {
         nparams: 0,
         is_vararg: true,
         is_tail: false,
+        transfer: (0, 0),
         func,
         lines: None,
     }
@@ -497,6 +510,7 @@ fn closure_info<'gc>(
         nparams: p.num_params as i64,
         is_vararg: p.is_vararg,
         is_tail: false,
+        transfer: (0, 0),
         func,
         lines: Some(p.lines.clone()),
     }
@@ -567,9 +581,22 @@ pub(crate) fn level_info<'gc>(
             };
             let mut info = closure_info(v.closure, f, line);
             info.is_tail = v.tail;
+            let st = entry.borrow();
+            if st.hook_call && st.c_pending.is_none() && index + 1 == st.frames.len() {
+                info.transfer = st.transfer;
+            }
             info
         }
-        Level::C { func, .. } => c_info(func),
+        Level::C { func, caller } => {
+            let mut info = c_info(func);
+            if let (Some(f), Some(entry)) = (func, caller) {
+                let st = entry.borrow();
+                if st.c_pending == Some(f) {
+                    info.transfer = st.transfer;
+                }
+            }
+            info
+        }
     };
     info.name = level_name(levels, i);
     Some(info)
@@ -707,6 +734,9 @@ pub(crate) fn get_local<'gc>(
     i: usize,
     n: i64,
 ) -> Option<(String, Value<'gc>)> {
+    if let Some(v) = c_local(levels, i, n) {
+        return Some(("(C temporary)".into(), v));
+    }
     let (name, slot, regs) = local_slot(levels, i, n)?;
     let v = regs
         .try_borrow()
@@ -728,6 +758,23 @@ pub(crate) fn set_local<'gc>(
     let mut r = regs.try_borrow_mut(mc).ok()?;
     *r.get_mut(slot)? = v;
     Some(name)
+}
+
+/// Local `n` of a `[C]` level whose call or return a hook reports: the
+/// arguments or results, as `(C temporary)`.
+fn c_local<'gc>(levels: &[Level<'gc>], i: usize, n: i64) -> Option<Value<'gc>> {
+    let Level::C {
+        func: Some(f),
+        caller: Some(entry),
+    } = *levels.get(i)?
+    else {
+        return None;
+    };
+    let st = entry.borrow();
+    if st.c_pending != Some(f) || n < 1 {
+        return None;
+    }
+    st.c_values.get(n as usize - 1).copied()
 }
 
 fn local_slot<'gc>(
@@ -805,6 +852,8 @@ pub(crate) fn capture_traceback<'gc>(
                             c_pending: st.c_pending,
                             unwinding: st.unwinding,
                             closing: st.closing,
+                            transfer: st.transfer,
+                            c_values: st.c_values.clone(),
                         }),
                     )
                 })

@@ -218,8 +218,8 @@ fn info_to_table<'gc>(ctx: Context<'gc>, info: &frames::Info<'gc>, opts: &[u8]) 
                 None => set("namewhat", s(ctx, "")),
             },
             b'r' => {
-                set("ftransfer", Value::Integer(0));
-                set("ntransfer", Value::Integer(0));
+                set("ftransfer", Value::Integer(info.transfer.0 as i64));
+                set("ntransfer", Value::Integer(info.transfer.1 as i64));
             }
             b't' => set("istailcall", Value::Boolean(info.is_tail)),
             b'L' => {

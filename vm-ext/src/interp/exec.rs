@@ -7,7 +7,7 @@ use piccolo::{
 };
 
 use super::{
-    frames::{self, DebugState, Entry},
+    frames::{self, DebugState, Entry, EntryState},
     names::{varinfo, VarRef},
     ops::{self, ArithFail, ArithOp},
     LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
@@ -1083,7 +1083,6 @@ impl<'gc> Interp<'gc> {
             let mut st = rec.borrow_mut(&ctx);
             self.frames = std::mem::take(&mut st.frames);
             prev_callee = st.callee.take();
-            st.hook_call = false;
         }
         if let Cont::Hook { .. } | Cont::HookC { .. } = self.cont {
             self.dbg.allow_hook(&ctx, self.thread, true);
@@ -1197,14 +1196,9 @@ impl<'gc> Interp<'gc> {
             let mut st = rec.borrow_mut(&ctx);
             st.frames = std::mem::take(&mut self.frames);
             st.callee = callee;
-            st.hook_call = hook_call;
-            st.c_pending = c_pending;
-            st.unwinding = matches!(self.cont, Cont::Unwind);
-            st.closing = matches!(self.cont, Cont::Close);
-            st.transfer = if hook_call { self.hk.transfer } else { (0, 0) };
-            st.c_values.clear();
-            if c_pending.is_some() {
-                st.c_values.extend_from_slice(&self.c_saved);
+            let special = hook_call || matches!(self.cont, Cont::Unwind | Cont::Close);
+            if special || st.hook_call || st.unwinding || st.closing || st.c_pending.is_some() {
+                self.mark_rec(&mut st, hook_call, c_pending);
             }
         }
         match outcome {
@@ -1226,6 +1220,26 @@ impl<'gc> Interp<'gc> {
                 self.leave(ctx);
                 Err(e)
             }
+        }
+    }
+
+    /// What the debug library needs to know of an unusual wait: a hook
+    /// call, an error being unwound, a `__close` handler.
+    #[cold]
+    fn mark_rec(
+        &self,
+        st: &mut EntryState<'gc>,
+        hook_call: bool,
+        c_pending: Option<Function<'gc>>,
+    ) {
+        st.hook_call = hook_call;
+        st.c_pending = c_pending;
+        st.unwinding = matches!(self.cont, Cont::Unwind);
+        st.closing = matches!(self.cont, Cont::Close);
+        st.transfer = if hook_call { self.hk.transfer } else { (0, 0) };
+        st.c_values.clear();
+        if c_pending.is_some() {
+            st.c_values.extend_from_slice(&self.c_saved);
         }
     }
 

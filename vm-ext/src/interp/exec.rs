@@ -445,7 +445,14 @@ impl<'gc> Interp<'gc> {
                 format!("number{info} has no integer representation")
             }
             Some(op) => {
-                let info = varinfo(p, lastpc, var);
+                let mut info = varinfo(p, lastpc, var);
+                if op == "call" && info.is_empty() {
+                    // A metamethod or iterator that is not callable: named
+                    // by the instruction that calls it (PUC's `funcnamefromcall`).
+                    if let Some((kind, name)) = frames::funcnamefromcode(p, lastpc) {
+                        info = format!(" ({kind} '{name}')");
+                    }
+                }
                 format!("attempt to {op} a {} value{info}", type_name(ctx, value))
             }
             None => msg,
@@ -2345,7 +2352,7 @@ impl<'gc> Interp<'gc> {
                             2,
                             c as i32,
                             false,
-                            VarRef::Reg(a),
+                            VarRef::None, // named "for iterator" by the instruction
                         ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),

@@ -20,6 +20,8 @@ log "conformance corpus under reference Lua 5.4 (checks the cases themselves)"
 bash scripts/check-corpus.sh
 log "cargo test --workspace"
 cargo test --workspace
+log "library suites under reference Lua 5.4 (checks conformance/libs/expected.txt)"
+cargo run -q -p luahome-conformance -- libs --engines ''
 build_web
 build_site
 log "browser tests (headless Chromium)"

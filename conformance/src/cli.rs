@@ -22,10 +22,20 @@ usage:
                           [--jobs N] [--fuel N] [--engine piccolo|luahome]
                           [--write-known-failures]
   luahome-conformance compare OLD.json NEW.json [--markdown]
+  luahome-conformance libs [--lua PROGRAM] [--luahome EXE] [--engines LIST]
+                           [--suite NAME] [--time-s N] [--write-expected]
 
 run: runs each *.lua file of SUITE_DIR (not all.lua) in a fresh runtime. Without
 SUITE_DIR, the config's `dir` (relative to the config) or `env` variable names it.
---write-known-failures rewrites the config's [[known_failure]] list from this run.";
+--write-known-failures rewrites the config's [[known_failure]] list from this run.
+
+libs: runs the library suites of conformance/libs/ under PUC Lua (--lua, default
+lua5.4) and the luahome CLI (--luahome, default target/release/luahome) with each
+engine of --engines (default luahome,piccolo; '' for PUC only), prints a table,
+and checks PUC and the luahome core against conformance/libs/expected.txt
+(exit 1 on a mismatch).
+--write-expected rewrites expected.txt from PUC's results (keeping known
+differences).";
 
 /// Runs the command line `args` (without the program name), writing to
 /// `out` and `err`; returns the process exit code.
@@ -33,6 +43,7 @@ pub fn main(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..], out, err),
         Some("compare") => compare_cmd(&args[1..], out, err),
+        Some("libs") => libs_cmd(&args[1..], out, err),
         Some("-h" | "--help" | "help") => {
             let _ = writeln!(out, "{USAGE}");
             0
@@ -299,4 +310,174 @@ fn compare_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32
     };
     let _ = write!(out, "{}", compare(&old, &new).render(&old, &new, markdown));
     0
+}
+
+fn libs_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    use crate::libs;
+    let mut lua = "lua5.4".to_string();
+    let mut exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/luahome");
+    let mut engines = vec!["luahome".to_string(), "piccolo".to_string()];
+    let mut only: Option<String> = None;
+    let mut limit = 120u64;
+    let mut write_expected = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned();
+        match a.as_str() {
+            "--lua" | "--luahome" | "--engines" | "--suite" | "--time-s" => {
+                let Some(v) = value() else {
+                    return usage(err, &format!("{a} needs a value"));
+                };
+                match a.as_str() {
+                    "--lua" => lua = v,
+                    "--luahome" => exe = v.into(),
+                    "--engines" => {
+                        engines = v
+                            .split(',')
+                            .filter(|e| !e.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    }
+                    "--suite" => only = Some(v),
+                    _ => match v.parse() {
+                        Ok(n) => limit = n,
+                        Err(_) => return usage(err, &format!("--time-s: not a number: {v}")),
+                    },
+                }
+            }
+            "--write-expected" => write_expected = true,
+            s => return usage(err, &format!("unexpected argument {s}")),
+        }
+    }
+    if !engines.is_empty() && !exe.is_file() {
+        return fail(
+            err,
+            format!(
+                "{} not found (cargo build --release --bin luahome, or pass --luahome)",
+                exe.display()
+            ),
+        );
+    }
+    let dir = libs::default_libs_dir();
+    let expected_path = dir.join("expected.txt");
+    let expected = match fs::read_to_string(&expected_path) {
+        Ok(t) => match libs::parse_expected(&t) {
+            Ok(e) => e,
+            Err(e) => return fail(err, e),
+        },
+        Err(_) if write_expected => libs::Expected::new(),
+        Err(e) => return fail(err, format!("{}: {e}", expected_path.display())),
+    };
+    let puc_version = std::process::Command::new(&lua)
+        .arg("-v")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let puc_version = match puc_version {
+        Ok(v) => v,
+        Err(e) => return fail(err, format!("cannot run {lua}: {e}")),
+    };
+    let mut interps = vec![libs::Interpreter::puc(&lua)];
+    interps.extend(engines.iter().map(|e| libs::Interpreter::luahome(&exe, e)));
+    let limit = std::time::Duration::from_secs(limit);
+    let mut rows = Vec::new();
+    for suite in libs::SUITES {
+        if only.as_deref().is_some_and(|o| o != suite.name) {
+            continue;
+        }
+        let mut runs = Vec::new();
+        for interp in &interps {
+            match libs::run_suite(&dir, suite, interp, limit) {
+                Ok(r) => runs.push(r),
+                Err(e) => {
+                    return fail(
+                        err,
+                        format!("{}: cannot run {}: {e}", suite.name, interp.command[0]),
+                    )
+                }
+            }
+        }
+        rows.push((suite, runs));
+    }
+    let _ = writeln!(out, "{}\n", puc_version);
+    let _ = write!(out, "{}", libs::format_table(&interps, &rows));
+    let mut problems = Vec::new();
+    for (suite, runs) in &rows {
+        if !write_expected {
+            // expected.txt must hold PUC's results as they are today.
+            let exp = expected.get(suite.name).map_or(&[][..], Vec::as_slice);
+            let mut stale: Vec<String> = exp
+                .iter()
+                .filter(|t| runs[0].verdict(&t.name) != t.puc)
+                .map(|t| t.name.clone())
+                .collect();
+            stale.extend(
+                runs[0]
+                    .tests
+                    .iter()
+                    .filter(|(n, _)| !exp.iter().any(|t| &t.name == n))
+                    .map(|(n, _)| n.clone()),
+            );
+            for n in stale {
+                problems.push(format!(
+                    "{}: {n:?}: PUC's result differs from expected.txt (regenerate it with --write-expected)",
+                    suite.name
+                ));
+            }
+        }
+        for (interp, run) in interps.iter().zip(runs).skip(1) {
+            let diffs: Vec<_> = runs[0]
+                .tests
+                .iter()
+                .filter(|(n, v)| run.verdict(n) != *v)
+                .collect();
+            if run.timed_out || !diffs.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n{} on {}: {} differences from PUC{}",
+                    suite.name,
+                    interp.label,
+                    diffs.len(),
+                    if run.timed_out { " (timed out)" } else { "" }
+                );
+                for (n, v) in diffs
+                    .iter()
+                    .take(if interp.label == "luahome" { 50 } else { 5 })
+                {
+                    let _ = writeln!(out, "  {n}: PUC {v:?}, here {:?}", run.verdict(n));
+                }
+                if !run.stderr.trim().is_empty() {
+                    let _ = writeln!(out, "  stderr: {}", run.stderr.trim());
+                }
+            }
+            if interp.label == "luahome" && !write_expected {
+                if let Some(exp) = expected.get(suite.name) {
+                    problems.extend(libs::check_run(suite.name, exp, run));
+                }
+            }
+        }
+    }
+    if write_expected {
+        let puc_runs: Vec<_> = rows.iter().map(|(s, r)| (*s, &r[0])).collect();
+        let text = libs::format_expected(&puc_version, &puc_runs, &expected);
+        if let Err(e) = fs::write(&expected_path, text) {
+            return fail(err, format!("{}: {e}", expected_path.display()));
+        }
+        let _ = writeln!(out, "\nwrote {}", expected_path.display());
+        return 0;
+    }
+    if problems.is_empty() {
+        let what = if engines.iter().any(|e| e == "luahome") {
+            "PUC and the luahome core"
+        } else {
+            "PUC"
+        };
+        let _ = writeln!(out, "\nlibs: {what} as expected.txt records");
+        0
+    } else {
+        let _ = writeln!(out, "\nagainst expected.txt:");
+        for p in &problems {
+            let _ = writeln!(out, "  {p}");
+        }
+        1
+    }
 }

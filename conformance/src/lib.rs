@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod libs;
 pub mod report;
 pub mod runner;
 

@@ -29,7 +29,10 @@ use piccolo::{
 
 use crate::{
     host_call::{wait_for_host, HostCalls, HostTarget},
-    stdlib::{check::with_position, lua_error},
+    stdlib::{
+        check::{with_position, with_position_foreign},
+        lua_error,
+    },
     value::HostValue,
 };
 
@@ -175,7 +178,7 @@ impl<'gc> Singleton<'gc> for ObjectMeta<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
         let mt = Table::new(&ctx);
         let set = |name: &'static str, cb: Callback<'gc>| {
-            let _ = mt.set(ctx, name, with_position(ctx, cb));
+            let _ = mt.set(ctx, name, with_position_foreign(ctx, cb));
         };
         set("__index", Callback::from_fn(&ctx, object_index));
         set("__newindex", Callback::from_fn(&ctx, object_newindex));

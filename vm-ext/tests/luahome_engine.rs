@@ -237,3 +237,20 @@ fn many_suspended_coroutines_do_not_exhaust_the_entry_limit() {
     assert_eq!(err, None);
     assert_eq!(out, "1000\ttrue\n");
 }
+
+#[test]
+fn getinfo_level_2_names_the_callers_caller() {
+    // lume's tester reports `short_src:currentline` of its caller this way.
+    let (out, err) = run("local function where()\n\
+           local i = debug.getinfo(2)\n\
+           return i.short_src .. ':' .. i.currentline .. ' ' .. i.what\n\
+         end\n\
+         local function test()\n\
+           local r = where()\n\
+           return r\n\
+         end\n\
+         print(test())\n\
+         print((where()))");
+    assert_eq!(err, None);
+    assert_eq!(out, "input:6 Lua\ninput:10 main\n");
+}

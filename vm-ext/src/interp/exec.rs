@@ -2,15 +2,16 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc};
 use piccolo::{
-    Callback, Context, Error, Execution, Function, Sequence, SequencePoll, Stack,
-    String as LuaString, Table, Thread, Value,
+    Callback, CallbackReturn, Context, Error, Execution, Fuel, Function, Sequence, SequencePoll,
+    Stack, String as LuaString, Table, Thread, Value,
 };
 
 use super::{
-    frames::{self, DebugState, Entry, EntryState},
+    frames::{self, DebugState, EntryState},
     names::{varinfo, VarRef},
+    native,
     ops::{self, ArithFail, ArithOp},
-    LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
+    Callee, LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
 };
 use crate::{
     bytecode::Op,
@@ -37,7 +38,18 @@ pub(crate) struct Frame<'gc> {
     want: i32,
     /// Entered by a tail call.
     pub(crate) tail: bool,
+    /// For a function called by `pcall` in place: the results `pcall`'s
+    /// caller wants (`-1`: all); [`NOT_PROTECTED`] otherwise. `pcall` itself
+    /// sits at `func - 1`.
+    pub(crate) pcall_want: i32,
 }
+
+/// [`Frame::pcall_want`] of an ordinary frame.
+pub(crate) const NOT_PROTECTED: i32 = i32::MIN;
+
+/// `pcall`s run in place per entry at most (beyond, `pcall` goes through
+/// the executor, where the entry limit applies).
+const MAX_PCALL_FRAMES: usize = 256;
 
 /// What to do with the results of a call made through the executor.
 #[derive(Collect, Clone, Copy, Debug)]
@@ -123,6 +135,9 @@ enum Outcome<'gc> {
 enum Flow<'gc> {
     Next,
     Call(Function<'gc>),
+    /// A direct call of a native ended the entry (a tail call from the
+    /// entry's first frame).
+    Out(Outcome<'gc>),
 }
 
 #[derive(Collect)]
@@ -144,11 +159,14 @@ pub(super) struct Interp<'gc> {
     registry: Registry<'gc>,
     /// Recently called callbacks of this core and their closures (saves
     /// the registry lookup on hot calls).
-    cache: [Option<(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>)>; CACHE_SIZE],
-    names: MetaNames<'gc>,
+    cache: [Option<(Callback<'gc>, Callee<'gc>)>; CACHE_SIZE],
+    names: Gc<'gc, MetaNames<'gc>>,
+    pool: Pool<'gc>,
+    /// Protected frames (`pcall` in place) on `frames`.
+    protected: usize,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
-    rec: Option<Entry<'gc>>,
+    rec: Option<frames::Entry<'gc>>,
     dbg: DebugState<'gc>,
     /// Hook bookkeeping (only used while a hook is set).
     #[collect(require_static)]
@@ -160,6 +178,9 @@ pub(super) struct Interp<'gc> {
     c_saved: Vec<Value<'gc>>,
     #[collect(require_static)]
     c_cont: Cont,
+    /// The library function (called in place) that raised the error being
+    /// handled, for the traceback's first level.
+    raised_by: Option<Function<'gc>>,
 }
 
 /// Where the hooks of an entry stand.
@@ -226,8 +247,19 @@ pub(super) struct MetaNames<'gc> {
     arith: [LuaString<'gc>; 14],
 }
 
-impl<'gc> piccolo::Singleton<'gc> for MetaNames<'gc> {
+/// The singleton holding [`MetaNames`] (a pointer, so an entry carries 8 bytes).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct MetaNamesRoot<'gc>(Gc<'gc, MetaNames<'gc>>);
+
+impl<'gc> piccolo::Singleton<'gc> for MetaNamesRoot<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
+        MetaNamesRoot(Gc::new(&ctx, MetaNames::new(ctx)))
+    }
+}
+
+impl<'gc> MetaNames<'gc> {
+    fn new(ctx: Context<'gc>) -> Self {
         let i = |s: &'static str| ctx.intern_static(s.as_bytes());
         use ArithOp::*;
         let ops = [
@@ -249,8 +281,8 @@ impl<'gc> piccolo::Singleton<'gc> for MetaNames<'gc> {
 }
 
 impl<'gc> MetaNames<'gc> {
-    pub(super) fn get(ctx: Context<'gc>) -> Self {
-        *ctx.singleton::<gc_arena::Rootable![MetaNames<'_>]>()
+    pub(super) fn get(ctx: Context<'gc>) -> Gc<'gc, Self> {
+        ctx.singleton::<gc_arena::Rootable![MetaNamesRoot<'_>]>().0
     }
 
     fn arith(&self, op: ArithOp) -> LuaString<'gc> {
@@ -298,32 +330,34 @@ fn raw_set<'gc>(
     }
 }
 
+/// Results of a failed `pcall` at `dest`: `false, err`, as many as `want`
+/// (`-1`: both, setting `top`).
+fn pcall_failed<'gc>(
+    regs: &mut [Value<'gc>],
+    dest: usize,
+    want: i32,
+    err: Value<'gc>,
+    top: &mut usize,
+) {
+    regs[dest] = Value::Boolean(false);
+    regs[dest + 1] = err;
+    if want < 0 {
+        *top = dest + 2;
+    } else {
+        for slot in regs.iter_mut().take(dest + want as usize).skip(dest + 2) {
+            *slot = Value::Nil;
+        }
+    }
+}
+
 fn closable<'gc>(ctx: Context<'gc>, names: &MetaNames<'gc>, v: Value<'gc>) -> bool {
     !metamethod(ctx, v, names.close).is_nil()
 }
 
 impl<'gc> Interp<'gc> {
-    /// A new entry running `closure` with the arguments in `stack`.
-    pub(super) fn start(
-        ctx: Context<'gc>,
-        exec: &Execution<'gc, '_>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
-        mut stack: Stack<'gc, '_>,
-    ) -> Result<Self, Error<'gc>> {
-        let registry = Registry::get(ctx);
-        let thread = exec.current_thread().thread;
-        if !registry.enter(&ctx, thread) {
-            let msg = match super::call_site(ctx) {
-                Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
-                None => "C stack overflow".to_string(),
-            };
-            return Err(crate::stdlib::lua_error(ctx, msg));
-        }
-        let nargs = stack.len();
-        let mut regs = Vec::with_capacity(1 + nargs + closure.proto.proto.max_stack as usize + 8);
-        regs.push(Value::Nil);
-        regs.extend(stack.drain(..));
-        let mut interp = Interp {
+    /// An idle interpreter (its stacks empty).
+    fn new(ctx: Context<'gc>, thread: Thread<'gc>, pool: Pool<'gc>) -> Self {
+        Interp {
             regs: Gc::new(&ctx, RefLock::new(Vec::new())),
             frames: Vec::new(),
             open: Vec::new(),
@@ -332,26 +366,82 @@ impl<'gc> Interp<'gc> {
             cont: Cont::None,
             unwinding: None,
             thread,
-            counted: true,
-            registry,
+            counted: false,
+            registry: Registry::get(ctx),
             cache: [None; CACHE_SIZE],
             names: MetaNames::get(ctx),
+            pool,
+            protected: 0,
             rec: None,
             dbg: DebugState::get(ctx),
             hk: HookRun::default(),
             c_call: None,
             c_saved: Vec::new(),
             c_cont: Cont::None,
-        };
-        if let Err(f) = interp.push_frame(&mut regs, closure, 0, nargs, -1) {
-            interp.leave(ctx);
+            raised_by: None,
+        }
+    }
+
+    /// Sets up this (idle) interpreter to run `closure` with the arguments
+    /// in `stack`.
+    fn begin(
+        &mut self,
+        ctx: Context<'gc>,
+        thread: Thread<'gc>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<(), Error<'gc>> {
+        if !self.registry.enter(&ctx, thread) {
+            let msg = match super::call_site(ctx) {
+                Some((chunk, line)) => format!("{chunk}:{line}: C stack overflow"),
+                None => "C stack overflow".to_string(),
+            };
+            return Err(crate::stdlib::lua_error(ctx, msg));
+        }
+        self.thread = thread;
+        self.counted = true;
+        self.top = 0;
+        self.cont = Cont::None;
+        self.unwinding = None;
+        self.protected = 0;
+        self.cache = [None; CACHE_SIZE];
+        self.rec = None;
+        self.hk = HookRun::default();
+        self.c_call = None;
+        self.c_saved.clear();
+        self.c_cont = Cont::None;
+        self.raised_by = None;
+        let nargs = stack.len();
+        let regs_gc = self.regs;
+        let mut regs = regs_gc.borrow_mut(&ctx);
+        regs.clear();
+        regs.push(Value::Nil);
+        regs.extend(stack.drain(..));
+        if let Err(f) = self.push_frame(&mut regs, closure, 0, nargs, -1) {
+            regs.clear();
+            drop(regs);
+            self.leave(ctx);
             return Err(match f {
                 Fail::Raw(e) => e,
                 _ => crate::stdlib::lua_error(ctx, "stack overflow"),
             });
         }
-        interp.regs = Gc::new(&ctx, RefLock::new(regs));
-        Ok(interp)
+        Ok(())
+    }
+
+    /// Whether this interpreter is idle again (its entry ended cleanly)
+    /// with stacks small enough to keep for the next entry.
+    fn reusable(&self) -> bool {
+        !self.counted
+            && self.frames.is_empty()
+            && self.open.is_empty()
+            && self.tbc.is_empty()
+            && self.unwinding.is_none()
+            && self.frames.capacity() <= 256
+            && self
+                .regs
+                .try_borrow()
+                .is_ok_and(|r| r.is_empty() && r.capacity() <= 4096)
     }
 
     fn leave(&mut self, ctx: Context<'gc>) {
@@ -366,7 +456,7 @@ impl<'gc> Interp<'gc> {
 
     /// This entry's record for the debug library (made and shown on first use).
     #[cold]
-    fn make_rec(&mut self, ctx: Context<'gc>) -> Entry<'gc> {
+    fn make_rec(&mut self, ctx: Context<'gc>) -> frames::Entry<'gc> {
         match self.rec {
             Some(rec) => rec,
             None => {
@@ -420,9 +510,85 @@ impl<'gc> Interp<'gc> {
             pc: 0,
             nvarargs,
             want,
+            pcall_want: NOT_PROTECTED,
             tail: false,
         });
         Ok(())
+    }
+
+    /// `pcall(f, ...)` at `func` with `f` a closure of ours: runs `f` in a
+    /// protected frame of this entry. False when that is not possible (the
+    /// caller then calls `pcall` through the executor).
+    fn pcall_in_place(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        cl: Gc<'gc, LuaClosure<'gc>>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+    ) -> bool {
+        if self.protected >= MAX_PCALL_FRAMES {
+            return false;
+        }
+        if self.protected + self.registry.depth(self.thread) >= super::MAX_ENTRY_DEPTH {
+            // As deep as PUC's C stack allows: this pcall fails.
+            let msg = "C stack overflow";
+            let err = Value::String(ctx.intern(msg.as_bytes()));
+            pcall_failed(regs, func, want, err, &mut self.top);
+            return true;
+        }
+        let callee_want = if want > 0 { want - 1 } else { want };
+        if self
+            .push_frame(regs, cl, func + 1, nargs - 1, callee_want)
+            .is_err()
+        {
+            return false;
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.pcall_want = want;
+        }
+        self.protected += 1;
+        true
+    }
+
+    /// After an error: if a protected frame is on the stack (with no
+    /// to-be-closed variables left above it), ends its `pcall` with
+    /// `false, err` and returns true.
+    fn recover(&mut self, ctx: Context<'gc>, regs: &mut [Value<'gc>], err: &Error<'gc>) -> bool {
+        if self.protected == 0 {
+            return false;
+        }
+        let Some(p) = self
+            .frames
+            .iter()
+            .rposition(|f| f.pcall_want != NOT_PROTECTED)
+        else {
+            return false;
+        };
+        let (func, want) = (self.frames[p].func, self.frames[p].pcall_want);
+        self.close_upvalues(ctx, regs, func);
+        self.protected -= self
+            .frames
+            .drain(p..)
+            .filter(|f| f.pcall_want != NOT_PROTECTED)
+            .count();
+        let ev = crate::stdlib::check::error_value(ctx, err);
+        pcall_failed(regs, func - 1, want, ev, &mut self.top);
+        true
+    }
+
+    /// The level the error being propagated unwinds to: the base of the
+    /// innermost protected frame (to-be-closed variables at or above it
+    /// are closed), or 0.
+    fn unwind_level(&self) -> usize {
+        if self.protected == 0 {
+            return 0;
+        }
+        self.frames
+            .iter()
+            .rfind(|f| f.pcall_want != NOT_PROTECTED)
+            .map_or(0, |f| f.func)
     }
 
     /// Turns a [`Fail`] into the error value, with the current frame's position.
@@ -557,8 +723,7 @@ impl<'gc> Interp<'gc> {
         let cont = std::mem::replace(&mut self.cont, Cont::None);
         let first = stack.get(0);
         match cont {
-            Cont::None | Cont::Discard | Cont::Close | Cont::Unwind => {}
-            Cont::HookC { .. } => {}
+            Cont::None | Cont::Discard | Cont::Close | Cont::Unwind | Cont::HookC { .. } => {}
             Cont::Hook { pc } => {
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc;
@@ -653,6 +818,10 @@ impl<'gc> Interp<'gc> {
             return Ok(Some(Outcome::Return));
         }
         let dest = frame.func;
+        if frame.pcall_want != NOT_PROTECTED {
+            regs[dest - 1] = Value::Boolean(true);
+            self.protected -= 1;
+        }
         if frame.want < 0 {
             copy_down(regs, start, dest, n);
             self.top = dest + n;
@@ -949,7 +1118,8 @@ impl<'gc> Interp<'gc> {
         }
         match self.foreign_call(stack, h, &[a, b], Cont::Cond { k, negate: false })? {
             Flow::Call(f) => Ok(Err(f)),
-            Flow::Next => Ok(Ok(false)),
+            // (a foreign call never ends the entry)
+            Flow::Next | Flow::Out(_) => Ok(Ok(false)),
         }
     }
 
@@ -981,7 +1151,8 @@ impl<'gc> Interp<'gc> {
         }
         match self.foreign_call(stack, h, &[a, b], Cont::Cond { k, negate: false })? {
             Flow::Call(f) => Ok(Err(f)),
-            Flow::Next => Ok(Ok(false)),
+            // (a foreign call never ends the entry)
+            Flow::Next | Flow::Out(_) => Ok(Ok(false)),
         }
     }
 
@@ -998,20 +1169,38 @@ impl<'gc> Interp<'gc> {
         want: i32,
         then_return: bool,
         var: VarRef,
+        fuel: &mut i32,
     ) -> Result<Flow<'gc>, Fail<'gc>> {
         for depth in 0..MAX_TAG_LOOP {
             let f = regs[func];
             match f {
                 Value::Function(function) => {
-                    if let Function::Callback(cb) = function {
-                        if let Some(cl) = self.lookup(ctx, cb) {
+                    let callee = match function {
+                        Function::Callback(cb) => self.callee(ctx, cb),
+                        Function::Closure(_) => Callee::Foreign,
+                    };
+                    let cont = Cont::Call {
+                        dest: func,
+                        want,
+                        then_return,
+                    };
+                    match callee {
+                        Callee::Closure(cl) => {
                             if then_return {
                                 // Proper tail call: replace the current frame.
                                 let frame = self.frames.pop().expect("tail call needs a frame");
                                 self.close_upvalues(ctx, regs, frame.base);
                                 regs.copy_within(func..func + nargs + 1, frame.func);
-                                self.push_frame(regs, cl, frame.func, nargs, frame.want)?;
+                                if let Err(e) =
+                                    self.push_frame(regs, cl, frame.func, nargs, frame.want)
+                                {
+                                    if frame.pcall_want != NOT_PROTECTED {
+                                        self.protected -= 1;
+                                    }
+                                    return Err(e);
+                                }
                                 if let Some(f) = self.frames.last_mut() {
+                                    f.pcall_want = frame.pcall_want;
                                     f.tail = true;
                                 }
                             } else {
@@ -1019,18 +1208,61 @@ impl<'gc> Interp<'gc> {
                             }
                             return Ok(Flow::Next);
                         }
+                        Callee::Native(nf, positioned) if !self.hk.active => {
+                            stack.clear();
+                            stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                            let mut budget = Fuel::with(*fuel);
+                            let r = nf(ctx, &mut budget, stack.sub_stack(0));
+                            *fuel = budget.remaining();
+                            return match r {
+                                Ok(CallbackReturn::Return) => {
+                                    self.cont = cont;
+                                    match self.deliver(ctx, regs, stack)? {
+                                        Some(o) => Ok(Flow::Out(o)),
+                                        None => Ok(Flow::Next),
+                                    }
+                                }
+                                Ok(CallbackReturn::Call {
+                                    function: mark,
+                                    then: None,
+                                }) if native::is_decline(ctx, mark) => {
+                                    self.cont = cont;
+                                    Ok(Flow::Call(function))
+                                }
+                                Ok(ret) => {
+                                    self.cont = cont;
+                                    Ok(Flow::Call(native::forward(ctx, ret)))
+                                }
+                                Err(e) => {
+                                    stack.clear();
+                                    self.raised_by = Some(function);
+                                    Err(Fail::Raw(if positioned {
+                                        self.positioned(ctx, e)
+                                    } else {
+                                        e
+                                    }))
+                                }
+                            };
+                        }
+                        Callee::PCall if !then_return && nargs > 0 && !self.hk.active => {
+                            if let Value::Function(Function::Callback(fcb)) = regs[func + 1] {
+                                if let Callee::Closure(cl) = self.callee(ctx, fcb) {
+                                    if self.pcall_in_place(ctx, regs, cl, func, nargs, want) {
+                                        return Ok(Flow::Next);
+                                    }
+                                }
+                            }
+                        }
+                        Callee::Error if !self.hk.active => {
+                            if let Some(e) = self.error_in_place(ctx, regs, func, nargs) {
+                                self.raised_by = Some(function);
+                                return Err(Fail::Raw(e));
+                            }
+                        }
+                        Callee::Native(..) | Callee::Error | Callee::PCall | Callee::Foreign => {}
                     }
                     let args: Vec<Value<'gc>> = regs[func + 1..func + 1 + nargs].to_vec();
-                    return self.foreign_call(
-                        stack,
-                        f,
-                        &args,
-                        Cont::Call {
-                            dest: func,
-                            want,
-                            then_return,
-                        },
-                    );
+                    return self.foreign_call(stack, f, &args, cont);
                 }
                 _ => {
                     let h = metamethod(ctx, f, self.names.call);
@@ -1053,28 +1285,80 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
-    /// The closure behind `f` when it is one of ours (slow paths: hooks
-    /// and errors; `lookup` stays inlined in `call`).
-    #[inline(never)]
-    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
-        match f {
-            Function::Callback(cb) => self.registry.lookup(&ctx, cb),
-            Function::Closure(_) => None,
-        }
-    }
-
-    /// The closure behind `cb` when it is one of ours (cached).
+    /// What `cb` is (cached).
     #[inline]
-    fn lookup(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
         let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
-        if let Some((c, cl)) = self.cache[slot] {
+        if let Some((c, callee)) = self.cache[slot] {
             if c == cb {
-                return Some(cl);
+                return callee;
             }
         }
-        let cl = self.registry.lookup(&ctx, cb)?;
-        self.cache[slot] = Some((cb, cl));
-        Some(cl)
+        let callee = self.registry.callee(&ctx, cb);
+        self.cache[slot] = Some((cb, callee));
+        callee
+    }
+
+    /// `error(msg [, level])` called at `func`, raised here: the error,
+    /// or `None` when the library function must handle it (an odd level).
+    #[cold]
+    fn error_in_place(
+        &self,
+        ctx: Context<'gc>,
+        regs: &[Value<'gc>],
+        func: usize,
+        nargs: usize,
+    ) -> Option<Error<'gc>> {
+        let msg = if nargs >= 1 {
+            regs[func + 1]
+        } else {
+            Value::Nil
+        };
+        let level = match if nargs >= 2 {
+            regs[func + 2]
+        } else {
+            Value::Nil
+        } {
+            Value::Nil => 1,
+            Value::Integer(i) => i,
+            _ => return None,
+        };
+        let Value::String(s) = msg else {
+            return Some(Error::Lua(msg.into()));
+        };
+        let n = self.frames.len();
+        let frame = match level {
+            1 => self.frames.last(),
+            // The caller of the function calling `error`: known when it is
+            // a frame of this entry (not `pcall`).
+            2 if n >= 2 && self.frames[n - 1].pcall_want == NOT_PROTECTED => self.frames.get(n - 2),
+            2 if n >= 2 => None,
+            // Beyond this entry's frames: `error` walks the levels itself.
+            _ => return None,
+        };
+        let Some(f) = frame else {
+            return Some(Error::Lua(msg.into()));
+        };
+        let proto = &f.closure.proto;
+        let line = proto.proto.line_at(f.pc.saturating_sub(1));
+        let mut text = format!("{}:{}: ", proto.chunk_id, line).into_bytes();
+        text.extend_from_slice(s.as_bytes());
+        Some(crate::stdlib::lua_error(ctx, text))
+    }
+
+    /// `e` with the current line's `chunk:line: ` in front, when it is a
+    /// string (what `luaL_error` does for library errors).
+    #[cold]
+    fn positioned(&self, ctx: Context<'gc>, e: Error<'gc>) -> Error<'gc> {
+        let Error::Lua(v) = &e else { return e };
+        let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
+            return e;
+        };
+        let proto = &frame.closure.proto;
+        let line = proto.proto.line_at(frame.pc.saturating_sub(1));
+        let mut msg = format!("{}:{}: ", proto.chunk_id, line).into_bytes();
+        msg.extend_from_slice(s.as_bytes());
+        crate::stdlib::lua_error(ctx, msg)
     }
 
     // ---- the loop ---------------------------------------------------------
@@ -1102,14 +1386,14 @@ impl<'gc> Interp<'gc> {
         if hook.is_none() {
             self.hk.active = false;
         } else if !self.hk.active {
-            // As PUC's return hook of `sethook` does: the caller's current
-            // line is not a new line.
             if self.hk.polled && !matches!(self.cont, Cont::None | Cont::Hook { .. }) {
                 // The library function that set the hook returns: its
                 // return event (as PUC's `rethook` after `sethook`).
-                self.c_call = prev_callee.filter(|f| self.lookup_fn(ctx, *f).is_none());
+                self.c_call = prev_callee.filter(|f| super::as_lua_closure(ctx, *f).is_none());
             }
             self.hk = if self.hk.polled {
+                // As PUC's return hook of `sethook` does: the caller's
+                // current line is not a new line.
                 HookRun {
                     active: true,
                     polled: true,
@@ -1132,10 +1416,11 @@ impl<'gc> Interp<'gc> {
         let outcome = loop {
             if let Some(err) = self.unwinding.clone() {
                 self.cont = Cont::None;
-                if self.has_tbc(0) {
+                if self.has_tbc(self.unwind_level()) {
                     let ev = crate::stdlib::check::error_value(ctx, &err);
                     match self.close_one(ctx, regs, stack, ev, Cont::Unwind) {
                         Ok(Flow::Call(f)) => break Ok(Outcome::Call(f)),
+                        Ok(Flow::Out(o)) => break Ok(o),
                         Ok(Flow::Next) => continue,
                         Err(fail) => {
                             let e = self.error_of(ctx, fail);
@@ -1143,6 +1428,10 @@ impl<'gc> Interp<'gc> {
                             continue;
                         }
                     }
+                }
+                if self.recover(ctx, regs, &err) {
+                    self.unwinding = None;
+                    continue;
                 }
                 self.close_upvalues(ctx, regs, 0);
                 self.frames.clear();
@@ -1251,14 +1540,32 @@ impl<'gc> Interp<'gc> {
     }
 
     /// Records the traceback of `e`, raised in this entry, if it goes to
-    /// the host (the frames are still in place).
+    /// the host (the frames are still in place); a `pcall` run in place
+    /// catches it here.
     #[cold]
     fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>) {
+        let raised_by = self.raised_by.take();
+        if self.protected > 0 {
+            return;
+        }
         let rec = self.make_rec(ctx);
-        std::mem::swap(&mut self.frames, &mut rec.borrow_mut(&ctx).frames);
+        {
+            let mut st = rec.borrow_mut(&ctx);
+            std::mem::swap(&mut self.frames, &mut st.frames);
+            st.callee = raised_by;
+        }
         let ev = crate::stdlib::check::error_value(ctx, e);
         frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
-        std::mem::swap(&mut self.frames, &mut rec.borrow_mut(&ctx).frames);
+        let mut st = rec.borrow_mut(&ctx);
+        std::mem::swap(&mut self.frames, &mut st.frames);
+        st.callee = None;
+    }
+
+    /// The closure behind `f` when it is one of ours (slow paths: hooks
+    /// and errors).
+    #[inline(never)]
+    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        super::as_lua_closure(ctx, f)
     }
 
     // ---- hooks -------------------------------------------------------------
@@ -1511,6 +1818,7 @@ impl<'gc> Interp<'gc> {
                     match $e {
                         Ok(Flow::Next) => {}
                         Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                        Ok(Flow::Out(o)) => return Ok(o),
                         Err(f) => return Err(f),
                     }
                 }};
@@ -2220,9 +2528,11 @@ impl<'gc> Interp<'gc> {
                             c as i32 - 1,
                             false,
                             VarRef::Reg(a),
+                            fuel,
                         ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Ok(Flow::Out(o)) => return Ok(o),
                             Err(f) => return Err(f),
                         }
                     }
@@ -2234,9 +2544,20 @@ impl<'gc> Interp<'gc> {
                             b as usize - 1
                         };
                         save!();
-                        match self.call(ctx, regs, stack, func, nargs, -1, true, VarRef::Reg(a)) {
+                        match self.call(
+                            ctx,
+                            regs,
+                            stack,
+                            func,
+                            nargs,
+                            -1,
+                            true,
+                            VarRef::Reg(a),
+                            fuel,
+                        ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Ok(Flow::Out(o)) => return Ok(o),
                             Err(f) => return Err(f),
                         }
                     }
@@ -2353,9 +2674,11 @@ impl<'gc> Interp<'gc> {
                             c as i32,
                             false,
                             VarRef::None, // named "for iterator" by the instruction
+                            fuel,
                         ) {
                             Ok(Flow::Next) => continue 'frames,
                             Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                            Ok(Flow::Out(o)) => return Ok(o),
                             Err(f) => return Err(f),
                         }
                     }
@@ -2400,8 +2723,12 @@ impl<'gc> Interp<'gc> {
                                 upvalues: ups.into_boxed_slice(),
                             },
                         );
-                        regs[base + a as usize] =
-                            Value::Function(super::closure_function(ctx, closure));
+                        regs[base + a as usize] = Value::Function(super::make_function(
+                            ctx,
+                            closure,
+                            self.registry,
+                            self.pool,
+                        ));
                     }
                     Op::VarArg { a, c } => {
                         let ra = base + a as usize;
@@ -2504,14 +2831,132 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
     })
 }
 
-impl<'gc> Sequence<'gc> for Interp<'gc> {
+/// Idle interpreters kept for the next entries: starting an entry then
+/// allocates only the small [`Entry`] box, not a new interpreter and
+/// register stack (fewer allocations, so less garbage-collector work when
+/// library functions call Lua functions in a loop, as `table.sort` with a
+/// comparator does).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(super) struct Pool<'gc>(Gc<'gc, RefLock<Vec<Gc<'gc, RefLock<Interp<'gc>>>>>>);
+
+impl<'gc> Pool<'gc> {
+    pub(super) fn get(ctx: Context<'gc>) -> Self {
+        *ctx.singleton::<gc_arena::Rootable![Pool<'_>]>()
+    }
+}
+
+impl<'gc> piccolo::Singleton<'gc> for Pool<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        Pool(Gc::new(&ctx, RefLock::new(Vec::new())))
+    }
+}
+
+/// Interpreters kept idle at most.
+const POOL_SIZE: usize = 16;
+
+/// One entry from outside: the sequence the executor polls, running a
+/// (pooled) interpreter.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub(super) struct Entry<'gc>(Gc<'gc, RefLock<Interp<'gc>>>);
+
+impl<'gc> Entry<'gc> {
+    /// A new entry running `closure` with the arguments in `stack`.
+    pub(super) fn start(
+        ctx: Context<'gc>,
+        exec: &Execution<'gc, '_>,
+        pool: Pool<'gc>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<Self, Error<'gc>> {
+        let thread = exec.current_thread().thread;
+        let interp = pool
+            .0
+            .borrow_mut(&ctx)
+            .pop()
+            .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
+        let r = interp
+            .borrow_mut(&ctx)
+            .begin(ctx, thread, closure, &mut stack);
+        match r {
+            Ok(()) => Ok(Entry(interp)),
+            Err(e) => {
+                Self::recycle(ctx, interp);
+                Err(e)
+            }
+        }
+    }
+
+    fn recycle(ctx: Context<'gc>, interp: Gc<'gc, RefLock<Interp<'gc>>>) {
+        let pool = interp.borrow().pool;
+        let mut pool = pool.0.borrow_mut(&ctx);
+        if pool.len() < POOL_SIZE && interp.borrow().reusable() {
+            pool.push(interp);
+        }
+    }
+
+    fn done(
+        &self,
+        ctx: Context<'gc>,
+        r: Result<SequencePoll<'gc>, Error<'gc>>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if matches!(r, Ok(SequencePoll::Return) | Err(_)) {
+            Self::recycle(ctx, self.0);
+        }
+        r
+    }
+}
+
+/// What [`call_sync`](super::call_sync) did.
+pub enum Sync<'gc> {
+    /// The function returned; its results are on the stack.
+    Done,
+    /// The executor has to go on: call this function with the stack as
+    /// arguments, and its results are the call's results.
+    Suspended(Function<'gc>),
+}
+
+impl<'gc> Entry<'gc> {
+    /// Runs `closure` with the arguments on `stack` in place, until it
+    /// returns or needs the executor.
+    pub(super) fn call_sync(
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Sync<'gc>, Error<'gc>> {
+        let entry = Entry::start(ctx, exec, Pool::get(ctx), closure, stack.sub_stack(0))?;
+        let r = entry.0.borrow_mut(&ctx).run(ctx, exec, stack);
+        match entry.done(ctx, r)? {
+            SequencePoll::Return => Ok(Sync::Done),
+            SequencePoll::Call { function, .. } => Ok(Sync::Suspended(native::forward(
+                ctx,
+                CallbackReturn::Call {
+                    function,
+                    then: Some(piccolo::BoxSequence::new(&ctx, entry)),
+                },
+            ))),
+            _ => {
+                stack.clear();
+                Ok(Sync::Suspended(native::forward(
+                    ctx,
+                    CallbackReturn::Sequence(piccolo::BoxSequence::new(&ctx, entry)),
+                )))
+            }
+        }
+    }
+}
+
+impl<'gc> Sequence<'gc> for Entry<'gc> {
     fn poll(
         &mut self,
         ctx: Context<'gc>,
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        self.run(ctx, &mut exec, &mut stack)
+        let r = self.0.borrow_mut(&ctx).run(ctx, &mut exec, &mut stack);
+        self.done(ctx, r)
     }
 
     fn error(
@@ -2521,26 +2966,37 @@ impl<'gc> Sequence<'gc> for Interp<'gc> {
         error: Error<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        // A failing __close handler replaces the error being propagated.
-        let cont = std::mem::replace(&mut self.cont, Cont::None);
-        if let Cont::Hook { .. } | Cont::HookC { .. } = cont {
-            self.dbg.allow_hook(&ctx, self.thread, true);
-        }
-        self.c_call = None;
-        self.c_saved.clear();
-        if !matches!(cont, Cont::Unwind) {
-            // Raised by a library function this entry called (an entry of
-            // ours called here has recorded its own frames already); also
-            // off the main thread, for `xpcall` handlers.
-            let callee = self.rec.and_then(|r| r.borrow().callee);
-            if callee.is_some_and(|f| self.lookup_fn(ctx, f).is_none()) {
-                let ev = crate::stdlib::check::error_value(ctx, &error);
-                let is_main = exec.current_thread().is_main;
-                frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
+        let r = {
+            let mut interp = self.0.borrow_mut(&ctx);
+            // A failing __close handler replaces the error being propagated.
+            let cont = std::mem::replace(&mut interp.cont, Cont::None);
+            if let Cont::Hook { .. } | Cont::HookC { .. } = cont {
+                interp.dbg.allow_hook(&ctx, interp.thread, true);
             }
-        }
-        stack.clear();
-        self.unwinding = Some(error);
-        self.run(ctx, &mut exec, &mut stack)
+            interp.c_call = None;
+            interp.c_saved.clear();
+            if !matches!(cont, Cont::Unwind) && interp.protected == 0 {
+                // Raised by a library function this entry called (an entry
+                // of ours called here has recorded its own frames already);
+                // also off the main thread, for `xpcall` handlers.
+                let callee = interp.rec.and_then(|r| r.borrow().callee);
+                if callee.is_some_and(|f| super::as_lua_closure(ctx, f).is_none()) {
+                    let ev = crate::stdlib::check::error_value(ctx, &error);
+                    let is_main = exec.current_thread().is_main;
+                    frames::capture_traceback(
+                        ctx,
+                        interp.registry,
+                        interp.dbg,
+                        interp.thread,
+                        is_main,
+                        ev,
+                    );
+                }
+            }
+            stack.clear();
+            interp.unwinding = Some(error);
+            interp.run(ctx, &mut exec, &mut stack)
+        };
+        self.done(ctx, r)
     }
 }

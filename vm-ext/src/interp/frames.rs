@@ -15,7 +15,11 @@ use std::rc::Rc;
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation, Rootable};
 use piccolo::{Callback, Context, Function, Singleton, Table, Thread, Value};
 
-use super::{exec::Frame, names::getobjname, LuaClosure, RegStack, Registry};
+use super::{
+    exec::{Frame, NOT_PROTECTED},
+    names::getobjname,
+    LuaClosure, RegStack, Registry,
+};
 use crate::{
     bytecode::{Op, Proto},
     stdlib::check::raw_equal,
@@ -272,10 +276,10 @@ pub(crate) enum Level<'gc> {
     /// Frame `index` of `entry`.
     Lua { entry: Entry<'gc>, index: usize },
     /// A function that is not ours (a library function, a host function,
-    /// or an unknown native), called by the top frame of `caller` if known.
+    /// or an unknown native), called by frame `.1` of entry `.0` if known.
     C {
         func: Option<Function<'gc>>,
-        caller: Option<Entry<'gc>>,
+        caller: Option<(Entry<'gc>, usize)>,
     },
 }
 
@@ -381,27 +385,72 @@ pub(crate) fn stack_levels<'gc>(
 /// function that is not ours, then its frames.
 fn push_entries<'gc>(ctx: Context<'gc>, out: &mut Vec<Level<'gc>>, entries: &[Entry<'gc>]) {
     for &entry in entries {
-        let (callee, n, c_pending) = {
+        let (callee, mut n, c_pending, total) = {
             let st = entry.borrow();
-            let n = if st.unwinding { 0 } else { st.frames.len() };
-            (st.callee, n, st.c_pending)
+            (st.callee, st.frames.len(), st.c_pending, st.frames.len())
         };
+        let mut unwound_pcall = None;
+        if entry.borrow().unwinding {
+            // Unwinding to the innermost `pcall` run in place (its frames
+            // are gone, `pcall` is on top), or out of the entry.
+            let st = entry.borrow();
+            n = 0;
+            if let Some(p) = st
+                .frames
+                .iter()
+                .rposition(|f| f.pcall_want != NOT_PROTECTED)
+            {
+                n = p;
+                unwound_pcall = Some(p);
+            }
+        }
+        let top = total.checked_sub(1).map(|i| (entry, i));
         if let Some(f) = callee {
             if super::as_lua_closure(ctx, f).is_none() {
                 out.push(Level::C {
                     func: Some(f),
-                    caller: Some(entry),
+                    caller: top,
                 });
             }
         }
         if let Some(f) = c_pending {
             out.push(Level::C {
                 func: Some(f),
-                caller: Some(entry),
+                caller: top,
+            });
+        }
+        if let Some(p) = unwound_pcall.filter(|&p| p > 0) {
+            let st = entry.borrow();
+            let f = st.frames[p];
+            let pcall = st
+                .regs
+                .and_then(|r| r.try_borrow().ok().and_then(|r| r.get(f.func - 1).copied()));
+            out.push(Level::C {
+                func: match pcall {
+                    Some(Value::Function(pf)) => Some(pf),
+                    _ => None,
+                },
+                caller: Some((entry, p - 1)),
             });
         }
         for index in (0..n).rev() {
             out.push(Level::Lua { entry, index });
+            // A function `pcall` runs in place: `pcall` is a level below it.
+            let st = entry.borrow();
+            let f = st.frames[index];
+            if f.pcall_want != NOT_PROTECTED && index > 0 {
+                let pcall = st
+                    .regs
+                    .and_then(|r| r.try_borrow().ok().and_then(|r| r.get(f.func - 1).copied()));
+                let func = match pcall {
+                    Some(Value::Function(pf)) => Some(pf),
+                    _ => None,
+                };
+                out.push(Level::C {
+                    func,
+                    caller: Some((entry, index - 1)),
+                });
+            }
         }
     }
 }
@@ -521,7 +570,7 @@ fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, Str
     let calling_frame = match levels[i] {
         Level::Lua { entry, index } => {
             let v = view(entry, index)?;
-            if v.tail {
+            if v.tail || entry.borrow().frames[index].pcall_want != NOT_PROTECTED {
                 return None;
             }
             if index > 0 {
@@ -547,12 +596,11 @@ fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, Str
         }
         Level::C { caller, func } => {
             let func = func?;
-            let entry = caller?;
+            let (entry, n) = caller?;
             let st = entry.borrow();
-            if st.hook_call && st.callee == Some(func) {
+            if st.hook_call && st.callee == Some(func) && n + 1 == st.frames.len() {
                 return Some(("hook", "?".into()));
             }
-            let n = st.frames.len().checked_sub(1)?;
             drop(st);
             view(entry, n)?
         }
@@ -589,9 +637,9 @@ pub(crate) fn level_info<'gc>(
         }
         Level::C { func, caller } => {
             let mut info = c_info(func);
-            if let (Some(f), Some(entry)) = (func, caller) {
+            if let (Some(f), Some((entry, n))) = (func, caller) {
                 let st = entry.borrow();
-                if st.c_pending == Some(f) {
+                if st.c_pending == Some(f) && n + 1 == st.frames.len() {
                     info.transfer = st.transfer;
                 }
             }
@@ -765,13 +813,13 @@ pub(crate) fn set_local<'gc>(
 fn c_local<'gc>(levels: &[Level<'gc>], i: usize, n: i64) -> Option<Value<'gc>> {
     let Level::C {
         func: Some(f),
-        caller: Some(entry),
+        caller: Some((entry, top)),
     } = *levels.get(i)?
     else {
         return None;
     };
     let st = entry.borrow();
-    if st.c_pending != Some(f) || n < 1 {
+    if st.c_pending != Some(f) || top + 1 != st.frames.len() || n < 1 {
         return None;
     }
     st.c_values.get(n as usize - 1).copied()
@@ -829,8 +877,9 @@ pub(crate) fn capture_traceback<'gc>(
         if i == 0 {
             return None;
         }
-        let callee = e.borrow().callee?;
-        match dbg.catcher(callee) {
+        let st = e.borrow();
+        match st.callee.map_or(0, |f| dbg.catcher(f)) {
+            0 if st.frames.iter().any(|f| f.pcall_want != NOT_PROTECTED) => Some((i, e, 1)),
             0 => None,
             kind => Some((i, e, kind)),
         }

@@ -19,6 +19,7 @@
 mod exec;
 pub(crate) mod frames;
 mod names;
+pub mod native;
 mod ops;
 
 use std::{
@@ -147,17 +148,42 @@ impl Hasher for PtrHasher {
 
 type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
 
-/// Callback address -> (the callback, its closure), both weak.
+/// What a registered callback is.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+enum Kind<'gc> {
+    /// A closure of this core.
+    Closure(GcWeak<'gc, LuaClosure<'gc>>),
+    /// A library function the interpreter may call directly
+    /// ([`native::NativeFn`]); `true` when its errors get the caller's
+    /// position (`luaL_error`).
+    Native(#[collect(require_static)] native::NativeFn, bool),
+    /// The base library's `pcall`.
+    PCall,
+    /// The base library's `error`.
+    Error,
+}
+
+/// What the interpreter finds behind a callback value.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) enum Callee<'gc> {
+    Closure(Gc<'gc, LuaClosure<'gc>>),
+    Native(#[collect(require_static)] native::NativeFn, bool),
+    PCall,
+    Error,
+    Foreign,
+}
+
+/// Callback address -> (the callback, weak, and what it is).
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 struct RegistryState<'gc> {
-    map: PtrMap<(
-        GcWeak<'gc, CallbackInner<'gc>>,
-        GcWeak<'gc, LuaClosure<'gc>>,
-    )>,
+    map: PtrMap<(GcWeak<'gc, CallbackInner<'gc>>, Kind<'gc>)>,
     prune_at: usize,
-    /// Thread address -> the entries of this core running on it.
-    depth: PtrMap<ThreadEntries<'gc>>,
+    /// Threads with entries running. A short list: a thread is on it only
+    /// while entries run on it.
+    depth: Vec<ThreadEntries<'gc>>,
 }
 
 /// The entries of this core on one thread: how many (the C-stack-like
@@ -193,6 +219,27 @@ impl<'gc> Registry<'gc> {
         *ctx.singleton::<Rootable![Registry<'_>]>()
     }
 
+    /// What `cb` is: a closure of ours, a native library function, or
+    /// something else.
+    #[inline]
+    pub(crate) fn callee(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
+        let inner = cb.into_inner();
+        let state = self.0.borrow();
+        let Some((wcb, kind)) = state.map.get(&(Gc::as_ptr(inner) as usize)) else {
+            return Callee::Foreign;
+        };
+        match wcb.upgrade(mc) {
+            Some(live) if Gc::ptr_eq(live, inner) => {}
+            _ => return Callee::Foreign,
+        }
+        match *kind {
+            Kind::Closure(w) => w.upgrade(mc).map_or(Callee::Foreign, Callee::Closure),
+            Kind::Native(f, positioned) => Callee::Native(f, positioned),
+            Kind::PCall => Callee::PCall,
+            Kind::Error => Callee::Error,
+        }
+    }
+
     /// The closure behind `cb` when it is one of ours.
     #[inline]
     pub(crate) fn lookup(
@@ -200,67 +247,65 @@ impl<'gc> Registry<'gc> {
         mc: &Mutation<'gc>,
         cb: Callback<'gc>,
     ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
-        let inner = cb.into_inner();
-        let state = self.0.borrow();
-        let (wcb, wcl) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
-        let live = wcb.upgrade(mc)?;
-        if !Gc::ptr_eq(live, inner) {
-            return None;
+        match self.callee(mc, cb) {
+            Callee::Closure(cl) => Some(cl),
+            _ => None,
         }
-        wcl.upgrade(mc)
     }
 
     fn register(self, mc: &Mutation<'gc>, cb: Callback<'gc>, cl: Gc<'gc, LuaClosure<'gc>>) {
+        self.insert(mc, cb, Kind::Closure(Gc::downgrade(cl)));
+    }
+
+    fn insert(self, mc: &Mutation<'gc>, cb: Callback<'gc>, kind: Kind<'gc>) {
         let mut state = self.0.borrow_mut(mc);
         let inner = cb.into_inner();
-        state.map.insert(
-            Gc::as_ptr(inner) as usize,
-            (Gc::downgrade(inner), Gc::downgrade(cl)),
-        );
+        state
+            .map
+            .insert(Gc::as_ptr(inner) as usize, (Gc::downgrade(inner), kind));
         if state.map.len() >= state.prune_at {
             state.map.retain(|_, (w, _)| w.upgrade(mc).is_some());
             state.prune_at = (state.map.len() * 2).max(1024);
         }
     }
 
-    /// Counts one more entry on `thread`; false when the nesting limit is
-    /// reached.
+    /// Counts one more entry on `thread`; false when the limit is reached.
     pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
         let mut state = self.0.borrow_mut(mc);
-        let inner = thread.into_inner();
-        let key = Gc::as_ptr(inner) as usize;
-        if state.depth.len() > 256 {
-            state
-                .depth
-                .retain(|_, t| t.count > 0 && t.thread.upgrade(mc).is_some());
+        let weak = Gc::downgrade(thread.into_inner());
+        let depth = &mut state.depth;
+        match depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
+            Some(i) => {
+                if depth[i].count >= MAX_ENTRY_DEPTH {
+                    return false;
+                }
+                depth[i].count += 1;
+            }
+            None => {
+                // Threads that died with entries counted (a coroutine
+                // dropped while suspended in one) are forgotten here.
+                if depth.len() >= 64 {
+                    depth.retain(|t| t.thread.upgrade(mc).is_some());
+                }
+                depth.push(ThreadEntries {
+                    thread: weak,
+                    count: 1,
+                    visible: Vec::new(),
+                });
+            }
         }
-        let slot = state.depth.entry(key).or_insert_with(|| ThreadEntries {
-            thread: Gc::downgrade(inner),
-            count: 0,
-            visible: Vec::new(),
-        });
-        if !GcWeak::ptr_eq(slot.thread, Gc::downgrade(inner)) {
-            *slot = ThreadEntries {
-                thread: Gc::downgrade(inner),
-                count: 0,
-                visible: Vec::new(),
-            };
-        }
-        if slot.count >= MAX_ENTRY_DEPTH {
-            return false;
-        }
-        slot.count += 1;
         true
     }
 
-    /// Makes `entry` (the newest entry on `thread`, about to wait for a
-    /// call for the first time) visible to the debug library.
-    pub(crate) fn show(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
-        let mut state = self.0.borrow_mut(mc);
-        let key = Gc::as_ptr(thread.into_inner()) as usize;
-        if let Some(t) = state.depth.get_mut(&key) {
-            t.visible.push(Gc::downgrade(entry));
-        }
+    /// Entries running on `thread`.
+    pub(crate) fn depth(self, thread: Thread<'gc>) -> usize {
+        let weak = Gc::downgrade(thread.into_inner());
+        let state = self.0.borrow();
+        state
+            .depth
+            .iter()
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
+            .map_or(0, |t| t.count)
     }
 
     /// Counts one entry less on `thread` (and forgets `entry`).
@@ -271,15 +316,34 @@ impl<'gc> Registry<'gc> {
         entry: Option<frames::Entry<'gc>>,
     ) {
         let mut state = self.0.borrow_mut(mc);
-        let key = Gc::as_ptr(thread.into_inner()) as usize;
-        if let Some(t) = state.depth.get_mut(&key) {
-            t.count = t.count.saturating_sub(1);
+        let weak = Gc::downgrade(thread.into_inner());
+        let depth = &mut state.depth;
+        if let Some(i) = depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
+            let t = &mut depth[i];
+            t.count -= 1;
             if let Some(entry) = entry {
                 let me = Gc::downgrade(entry);
                 if let Some(pos) = t.visible.iter().rposition(|w| GcWeak::ptr_eq(*w, me)) {
                     t.visible.remove(pos);
                 }
             }
+            if t.count == 0 {
+                depth.swap_remove(i);
+            }
+        }
+    }
+
+    /// Makes `entry` (the newest entry on `thread`, about to wait for a
+    /// call for the first time) visible to the debug library.
+    pub(crate) fn show(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
+        let mut state = self.0.borrow_mut(mc);
+        let weak = Gc::downgrade(thread.into_inner());
+        if let Some(t) = state
+            .depth
+            .iter_mut()
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
+        {
+            t.visible.push(Gc::downgrade(entry));
         }
     }
 
@@ -292,11 +356,11 @@ impl<'gc> Registry<'gc> {
         mut f: impl FnMut(usize, frames::Entry<'gc>) -> Option<R>,
     ) -> Option<R> {
         let state = self.0.borrow();
-        let key = Gc::as_ptr(thread.into_inner()) as usize;
-        let t = state.depth.get(&key)?;
-        if !GcWeak::ptr_eq(t.thread, Gc::downgrade(thread.into_inner())) {
-            return None;
-        }
+        let weak = Gc::downgrade(thread.into_inner());
+        let t = state
+            .depth
+            .iter()
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))?;
         for (i, w) in t.visible.iter().rev().enumerate() {
             if let Some(e) = w.upgrade(mc) {
                 if let Some(r) = f(i, e) {
@@ -307,22 +371,22 @@ impl<'gc> Registry<'gc> {
         None
     }
 
-    /// The live entries on `thread`, newest first.
+    /// The live entries on `thread` (those that have waited), newest first.
     pub(crate) fn entries(
         self,
         mc: &Mutation<'gc>,
         thread: Thread<'gc>,
     ) -> Vec<frames::Entry<'gc>> {
         let state = self.0.borrow();
-        let key = Gc::as_ptr(thread.into_inner()) as usize;
-        match state.depth.get(&key) {
-            Some(t) if GcWeak::ptr_eq(t.thread, Gc::downgrade(thread.into_inner())) => t
+        let weak = Gc::downgrade(thread.into_inner());
+        match state.depth.iter().rfind(|t| GcWeak::ptr_eq(t.thread, weak)) {
+            Some(t) => t
                 .visible
                 .iter()
                 .rev()
                 .filter_map(|e| e.upgrade(mc))
                 .collect(),
-            _ => Vec::new(),
+            None => Vec::new(),
         }
     }
 }
@@ -345,30 +409,47 @@ pub fn closure_function<'gc>(
     ctx: Context<'gc>,
     closure: Gc<'gc, LuaClosure<'gc>>,
 ) -> Function<'gc> {
-    let cb = Callback::from_fn_with(&ctx, closure, |closure, ctx, exec, stack| {
-        let seq = exec::Interp::start(ctx, &exec, *closure, stack)?;
-        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
-    });
-    Registry::get(ctx).register(&ctx, cb, closure);
+    make_function(ctx, closure, Registry::get(ctx), exec::Pool::get(ctx))
+}
+
+/// [`closure_function`] with the singletons at hand (the interpreter's
+/// `Closure` instruction).
+fn make_function<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    registry: Registry<'gc>,
+    pool: exec::Pool<'gc>,
+) -> Function<'gc> {
+    let cb = Callback::from_fn_with(
+        &ctx,
+        (closure, pool),
+        |(closure, pool), ctx, exec, stack| {
+            let seq = exec::Entry::start(ctx, &exec, *pool, *closure, stack)?;
+            Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
+        },
+    );
+    registry.register(&ctx, cb, closure);
     Function::Callback(cb)
 }
 
-/// The function value of `closure` (a search of the registry: for
-/// `debug.getinfo` of a level whose function is not in a register).
-pub(crate) fn function_of<'gc>(
+pub use exec::Sync;
+
+/// Calls `f` with the arguments on `stack` from a library sequence (for
+/// example `table.sort`'s comparator): a function of this core runs right
+/// here, spending `exec`'s fuel, which saves the executor's round trip;
+/// anything else, or a call that must wait (out of fuel, a foreign call),
+/// comes back as [`Sync::Suspended`] for the caller to return as a
+/// `SequencePoll::Call` (its results are the call's results).
+pub fn call_sync<'gc>(
     ctx: Context<'gc>,
-    closure: Gc<'gc, LuaClosure<'gc>>,
-) -> Option<Function<'gc>> {
-    let state = Registry::get(ctx).0.borrow();
-    state.map.values().find_map(|(wcb, wcl)| {
-        let cl = wcl.upgrade(&ctx)?;
-        if Gc::ptr_eq(cl, closure) {
-            wcb.upgrade(&ctx)
-                .map(|cb| Function::Callback(Callback::from_inner(cb)))
-        } else {
-            None
-        }
-    })
+    exec: &mut piccolo::Execution<'gc, '_>,
+    f: Function<'gc>,
+    stack: &mut piccolo::Stack<'gc, '_>,
+) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+    match as_lua_closure(ctx, f) {
+        Some(cl) => exec::Entry::call_sync(ctx, exec, cl, stack),
+        None => Ok(Sync::Suspended(f)),
+    }
 }
 
 /// The closure behind `f` when it is a function of this core.
@@ -430,6 +511,27 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'
         f.closure,
         f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
     ))
+}
+
+/// The function value of `closure` (a search of the registry: for
+/// `debug.getinfo` of a level whose function is not in a register).
+pub(crate) fn function_of<'gc>(
+    ctx: Context<'gc>,
+    closure: Gc<'gc, LuaClosure<'gc>>,
+) -> Option<Function<'gc>> {
+    let state = Registry::get(ctx).0.borrow();
+    state.map.values().find_map(|(wcb, kind)| match kind {
+        Kind::Closure(w) => {
+            let cl = w.upgrade(&ctx)?;
+            if Gc::ptr_eq(cl, closure) {
+                wcb.upgrade(&ctx)
+                    .map(|cb| Function::Callback(Callback::from_inner(cb)))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -39,8 +39,12 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     g.set(ctx, "print", print_callback(ctx, host.output.clone()))
         .unwrap();
     g.set(ctx, "tostring", tostring_callback(ctx)).unwrap();
-    g.set(ctx, "error", error_callback(ctx)).unwrap();
-    g.set(ctx, "pcall", pcall_callback(ctx)).unwrap();
+    let error = error_callback(ctx);
+    crate::interp::native::register_error(ctx, error);
+    g.set(ctx, "error", error).unwrap();
+    let pcall = pcall_callback(ctx);
+    crate::interp::native::register_pcall(ctx, pcall);
+    g.set(ctx, "pcall", pcall).unwrap();
     g.set(ctx, "xpcall", xpcall_callback(ctx)).unwrap();
     g.set(ctx, "select", select_callback(ctx)).unwrap();
     g.set(ctx, "type", type_callback(ctx)).unwrap();
@@ -169,7 +173,7 @@ fn tostring_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
     }
 
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         if stack.is_empty() {
             return Err(lua_error(
                 ctx,
@@ -420,7 +424,7 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn select_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let n = stack.len() as i64 - 1;
         if let Value::String(s) = stack.get(0) {
             if s.as_bytes() == b"#" {
@@ -446,7 +450,7 @@ fn select_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn type_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let v = check_any(ctx, &stack, 1, "type")?;
         stack.replace(ctx, ctx.intern_static(v.type_name().as_bytes()));
         Ok(CallbackReturn::Return)
@@ -461,7 +465,7 @@ fn num_value<'gc>(n: Num) -> Value<'gc> {
 }
 
 fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let result = if stack.get(1).is_nil() {
             match check_any(ctx, &stack, 1, "tonumber")? {
                 v @ (Value::Integer(_) | Value::Number(_)) => v,
@@ -499,7 +503,7 @@ fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let a = check_any(ctx, &stack, 1, "rawequal")?;
         let b = check_any(ctx, &stack, 2, "rawequal")?;
         stack.replace(ctx, raw_equal(a, b));
@@ -508,7 +512,7 @@ fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let n = match stack.get(0) {
             Value::Table(t) => t.length(),
             Value::String(s) => s.len(),
@@ -520,7 +524,7 @@ fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn rawget_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "rawget")?;
         let k = check_any(ctx, &stack, 2, "rawget")?;
         stack.replace(ctx, t.get_value(k));
@@ -543,7 +547,7 @@ pub fn raw_set<'gc>(
 }
 
 fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "rawset")?;
         let k = check_any(ctx, &stack, 2, "rawset")?;
         let v = check_any(ctx, &stack, 3, "rawset")?;
@@ -554,7 +558,7 @@ fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let v = check_any(ctx, &stack, 1, "getmetatable")?;
         let result = match metatable_of(ctx, v) {
             Some(mt) => match mt.get(ctx, "__metatable") {
@@ -569,7 +573,7 @@ fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "setmetatable")?;
         let mt = match stack.get(1) {
             Value::Table(mt) => Some(mt),
@@ -588,7 +592,7 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn next_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "next")?;
         match t.next(stack.get(1)) {
             NextValue::Found { key, value } => stack.replace(ctx, (key, value)),
@@ -656,7 +660,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
     }
 
-    let inext = Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    let inext = crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = stack.get(0);
         let i = check_integer(ctx, &stack, 2, "ipairs")?.wrapping_add(1);
         if let Value::Table(tt) = t {

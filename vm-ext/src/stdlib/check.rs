@@ -346,7 +346,18 @@ pub fn with_position<'gc>(
     ctx: Context<'gc>,
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
-    piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
+    let wrapper = with_position_foreign(ctx, inner);
+    crate::interp::native::wrapped_positioned(ctx, inner, wrapper);
+    wrapper
+}
+
+/// [`with_position`] for a callback that is not a registered native (no
+/// registry lookup: usable while a singleton is being created).
+pub fn with_position_foreign<'gc>(
+    ctx: Context<'gc>,
+    inner: piccolo::Callback<'gc>,
+) -> piccolo::Callback<'gc> {
+    let wrapper = piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
         let mut pos = caller_position(ctx, &exec);
         inner.call(ctx, exec, stack).map_err(|e| match e {
             Error::Lua(v) if !pos.is_empty() => match v.0 {
@@ -358,7 +369,8 @@ pub fn with_position<'gc>(
             },
             e => e,
         })
-    })
+    });
+    wrapper
 }
 
 /// Applies [`with_position`] to every function in `lib`.

@@ -188,7 +188,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     math.set(
         ctx,
         "modf",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
             let r: (Value<'_>, Value<'_>) = match check_number(ctx, &stack, 1, "modf")? {
                 Num::Int(i) => (Value::Integer(i), Value::Number(0.0)),
                 Num::Float(n) => {

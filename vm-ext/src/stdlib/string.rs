@@ -10,7 +10,9 @@ mod format;
 mod pack;
 mod pattern;
 
-use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Stack, Table, Value};
+
+use crate::interp::native;
 
 use super::{base::tostring_plain, lua_error};
 use crate::number::{float_to_i64, str_to_number, Num};
@@ -34,23 +36,24 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
     let set = |name: &'static str, f: Callback<'gc>| {
         let _ = t.set(ctx, name, f);
     };
-    set("len", Callback::from_fn(&ctx, str_len));
-    set("sub", Callback::from_fn(&ctx, str_sub));
-    set("upper", Callback::from_fn(&ctx, str_upper));
-    set("lower", Callback::from_fn(&ctx, str_lower));
-    set("reverse", Callback::from_fn(&ctx, str_reverse));
-    set("rep", Callback::from_fn(&ctx, str_rep));
-    set("byte", Callback::from_fn(&ctx, str_byte));
-    set("char", Callback::from_fn(&ctx, str_char));
-    set("dump", Callback::from_fn(&ctx, str_dump));
+    set("len", native::callback(ctx, str_len));
+    set("sub", native::callback(ctx, str_sub));
+    set("upper", native::callback(ctx, str_upper));
+    set("lower", native::callback(ctx, str_lower));
+    set("reverse", native::callback(ctx, str_reverse));
+    set("rep", native::callback(ctx, str_rep));
+    set("byte", native::callback(ctx, str_byte));
+    set("char", native::callback(ctx, str_char));
+    set("dump", native::callback(ctx, str_dump));
     set("format", format::callback(ctx));
     set("find", pattern::find_callback(ctx));
     set("match", pattern::match_callback(ctx));
     set("gmatch", pattern::gmatch_callback(ctx));
     set("gsub", pattern::gsub_callback(ctx));
-    set("pack", Callback::from_fn(&ctx, pack::str_pack));
-    set("unpack", Callback::from_fn(&ctx, pack::str_unpack));
-    set("packsize", Callback::from_fn(&ctx, pack::str_packsize));
+    set("pack", native::callback(ctx, pack::str_pack));
+    set("unpack", native::callback(ctx, pack::str_unpack));
+    set("packsize", native::callback(ctx, pack::str_packsize));
+    super::check::position_all(ctx, t);
     t
 }
 
@@ -228,21 +231,13 @@ fn ret_bytes<'gc>(
 
 type CbResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
 
-fn str_len<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    mut stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_len<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "len")?;
     stack.replace(ctx, s.len());
     Ok(CallbackReturn::Return)
 }
 
-fn str_sub<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_sub<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "sub")?;
     let b = s.as_bytes();
     let i = posrelat_start(check_int(ctx, &stack, 1, "sub")?, b.len());
@@ -253,40 +248,24 @@ fn str_sub<'gc>(
     ret_bytes(ctx, stack, &b[i - 1..j])
 }
 
-fn str_upper<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_upper<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "upper")?;
     ret_bytes(ctx, stack, &s.as_bytes().to_ascii_uppercase())
 }
 
-fn str_lower<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_lower<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "lower")?;
     ret_bytes(ctx, stack, &s.as_bytes().to_ascii_lowercase())
 }
 
-fn str_reverse<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_reverse<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "reverse")?;
     let mut v = s.as_bytes().to_vec();
     v.reverse();
     ret_bytes(ctx, stack, &v)
 }
 
-fn str_rep<'gc>(
-    ctx: Context<'gc>,
-    mut exec: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_rep<'gc>(ctx: Context<'gc>, fuel: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "rep")?.as_bytes();
     let n = check_int(ctx, &stack, 1, "rep")?;
     let sep = opt_str(ctx, &stack, 2, "rep")?.map_or(&b""[..], |s| s.as_bytes());
@@ -302,8 +281,7 @@ fn str_rep<'gc>(
     }
     let n = n as usize;
     let total = n * s.len() + (n - 1) * sep.len();
-    exec.fuel()
-        .consume((total / 64).min(i32::MAX as usize) as i32);
+    fuel.consume((total / 64).min(i32::MAX as usize) as i32);
     let mut out = Vec::with_capacity(total);
     for k in 0..n {
         if k > 0 {
@@ -314,11 +292,7 @@ fn str_rep<'gc>(
     ret_bytes(ctx, stack, &out)
 }
 
-fn str_byte<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    mut stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_byte<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "byte")?.as_bytes();
     let pi = opt_int(ctx, &stack, 1, "byte", 1)?;
     let i = posrelat_start(pi, s.len());
@@ -336,11 +310,7 @@ fn str_byte<'gc>(
     Ok(CallbackReturn::Return)
 }
 
-fn str_char<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_char<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let mut out = Vec::with_capacity(stack.len());
     for i in 0..stack.len() {
         let c = check_int(ctx, &stack, i, "char")?;
@@ -355,11 +325,7 @@ fn str_char<'gc>(
 /// `string.dump(f [, strip])`: the function's prototype tree in the
 /// project's verified format (see [`crate::persist::codec::encode_dump`]),
 /// which `load` accepts; native functions cannot be dumped.
-fn str_dump<'gc>(
-    ctx: Context<'gc>,
-    _: piccolo::Execution<'gc, '_>,
-    mut stack: Stack<'gc, '_>,
-) -> CbResult<'gc> {
+fn str_dump<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let f = super::check::check_function(ctx, &stack, 1, "dump")?;
     let strip = stack.get(1).to_bool();
     let image = match f {

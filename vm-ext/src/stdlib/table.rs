@@ -10,9 +10,11 @@
 
 use gc_arena::Collect;
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function,
+    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Fuel, Function,
     MetaMethod, Sequence, SequencePoll, Stack, Table, Value,
 };
+
+use crate::interp::native;
 
 use super::{
     base::{load_chunk_piccolo, raw_set},
@@ -386,7 +388,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "pack",
-            Callback::from_fn(&ctx, |ctx, _, mut stack| {
+            crate::interp::native::callback(ctx, |ctx, _, mut stack| {
                 let t = Table::new(&ctx);
                 let n = stack.len();
                 for (i, v) in stack.drain(..).enumerate() {
@@ -399,95 +401,134 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         )
         .unwrap();
     super::check::position_all(ctx, table);
+    for (name, fast) in [
+        ("insert", insert_fast as native::NativeFn),
+        ("remove", remove_fast),
+    ] {
+        if let Value::Function(piccolo::Function::Callback(cb)) = table.get(ctx, name) {
+            native::register_fast(ctx, cb, fast, true);
+        }
+    }
     ctx.set_global("table", table).unwrap();
 }
 
 fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
     Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
         let t = check_tab(ctx, &stack, 1, "insert", READ_WRITE_LEN)?;
-        let nargs = stack.len();
-        if nargs != 2 && nargs != 3 {
-            return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
-        }
-        let pos = if nargs == 3 {
-            Some(check_integer(ctx, &stack, 2, "insert")?)
-        } else {
-            None
-        };
-        let t = match t {
-            Tab::Raw(t) => t,
+        match t {
+            Tab::Raw(t) => insert_raw(ctx, t, stack),
             Tab::Meta(t) => {
-                let (p, v) = match pos {
-                    Some(p) => (Value::Integer(p), stack.get(2)),
-                    None => (stack.get(1), Value::Nil),
+                let nargs = stack.len();
+                if nargs != 2 && nargs != 3 {
+                    return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
+                }
+                let (p, v) = if nargs == 3 {
+                    let p = check_integer(ctx, &stack, 2, "insert")?;
+                    (Value::Integer(p), stack.get(2))
+                } else {
+                    (stack.get(1), Value::Nil)
                 };
                 stack.replace(ctx, (t, nargs as i64, p, v, at(ctx, &exec)));
-                return Ok(CallbackReturn::Call {
+                Ok(CallbackReturn::Call {
                     function: fb.insert.into(),
                     then: None,
-                });
-            }
-        };
-        let e = t.length().wrapping_add(1);
-        match pos {
-            None => raw_set(ctx, t, Value::Integer(e), stack.get(1))?,
-            Some(pos) => {
-                if (pos as u64).wrapping_sub(1) >= e as u64 {
-                    return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
-                }
-                let mut i = e;
-                while i > pos {
-                    let v = t.get_value(Value::Integer(i - 1));
-                    raw_set(ctx, t, Value::Integer(i), v)?;
-                    i -= 1;
-                }
-                raw_set(ctx, t, Value::Integer(pos), stack.get(2))?;
+                })
             }
         }
-        stack.clear();
-        Ok(CallbackReturn::Return)
     })
+}
+
+/// `table.insert` called directly by the interpreter: a plain table is
+/// done here, anything else by the full callback.
+fn insert_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+    match stack.get(0) {
+        Value::Table(t) if !has_meta(ctx, t) => insert_raw(ctx, t, stack),
+        _ => native::decline(ctx),
+    }
+}
+
+/// `table.insert` on a table without metamethods.
+fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+    let nargs = stack.len();
+    if nargs != 2 && nargs != 3 {
+        return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
+    }
+    let e = t.length().wrapping_add(1);
+    if nargs == 2 {
+        raw_set(ctx, t, Value::Integer(e), stack.get(1))?;
+    } else {
+        let pos = check_integer(ctx, &stack, 2, "insert")?;
+        if (pos as u64).wrapping_sub(1) >= e as u64 {
+            return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
+        }
+        let mut i = e;
+        while i > pos {
+            let v = t.get_value(Value::Integer(i - 1));
+            raw_set(ctx, t, Value::Integer(i), v)?;
+            i -= 1;
+        }
+        raw_set(ctx, t, Value::Integer(pos), stack.get(2))?;
+    }
+    stack.clear();
+    Ok(CallbackReturn::Return)
 }
 
 fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
     Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
-        let t = check_tab(ctx, &stack, 1, "remove", READ_WRITE_LEN)?;
-        let has_pos = !stack.get(1).is_nil();
-        let given = if has_pos {
-            Some(check_integer(ctx, &stack, 2, "remove")?)
-        } else {
-            None
-        };
-        let t = match t {
-            Tab::Raw(t) => t,
+        match check_tab(ctx, &stack, 1, "remove", READ_WRITE_LEN)? {
+            Tab::Raw(t) => remove_raw(ctx, t, stack),
             Tab::Meta(t) => {
-                let given = given.map_or(Value::Nil, Value::Integer);
+                let has_pos = !stack.get(1).is_nil();
+                let given = if has_pos {
+                    Value::Integer(check_integer(ctx, &stack, 2, "remove")?)
+                } else {
+                    Value::Nil
+                };
                 stack.replace(ctx, (t, given, has_pos, at(ctx, &exec)));
-                return Ok(CallbackReturn::Call {
+                Ok(CallbackReturn::Call {
                     function: fb.remove.into(),
                     then: None,
-                });
+                })
             }
-        };
-        let size = t.length();
-        let mut pos = given.unwrap_or(size);
-        if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
-            return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
         }
-        let v = t.get_value(Value::Integer(pos));
-        while pos < size {
-            let next = t.get_value(Value::Integer(pos + 1));
-            raw_set(ctx, t, Value::Integer(pos), next)?;
-            pos += 1;
-        }
-        raw_set(ctx, t, Value::Integer(pos), Value::Nil)?;
-        stack.replace(ctx, v);
-        Ok(CallbackReturn::Return)
     })
 }
 
+/// `table.remove` called directly by the interpreter (see [`insert_fast`]).
+fn remove_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
+    match stack.get(0) {
+        Value::Table(t) if !has_meta(ctx, t) => remove_raw(ctx, t, stack),
+        _ => native::decline(ctx),
+    }
+}
+
+/// `table.remove` on a table without metamethods.
+fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+    let given = if stack.get(1).is_nil() {
+        None
+    } else {
+        Some(check_integer(ctx, &stack, 2, "remove")?)
+    };
+    let size = t.length();
+    let mut pos = given.unwrap_or(size);
+    if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
+        return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
+    }
+    let v = t.get_value(Value::Integer(pos));
+    while pos < size {
+        let next = t.get_value(Value::Integer(pos + 1));
+        raw_set(ctx, t, Value::Integer(pos), next)?;
+        pos += 1;
+    }
+    raw_set(ctx, t, Value::Integer(pos), Value::Nil)?;
+    stack.replace(ctx, v);
+    Ok(CallbackReturn::Return)
+}
+
+type CbResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
+
 fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "concat")?;
         let sep = opt_string(ctx, &stack, 2, "concat")?.map(|s| s.as_bytes());
         let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
@@ -534,7 +575,7 @@ fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Erro
 }
 
 fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "unpack")?;
         let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
         let j = if stack.get(2).is_nil() {
@@ -904,11 +945,26 @@ impl<'gc> SortSeq<'gc> {
                     stack.clear();
                     stack.push_back(x);
                     stack.push_back(y);
-                    self.waiting = true;
-                    return Ok(SequencePoll::Call {
-                        function,
-                        is_tail: false,
-                    });
+                    match crate::interp::call_sync(ctx, exec, function, stack)? {
+                        crate::interp::Sync::Done => {
+                            let b = stack.get(0).to_bool();
+                            stack.clear();
+                            if !exec.fuel().should_continue() {
+                                exec.fuel().consume((steps / 8) as i32);
+                                self.machine_rewind(b);
+                                return Ok(SequencePoll::Pending);
+                            }
+                            ans = Some(b);
+                            continue;
+                        }
+                        crate::interp::Sync::Suspended(function) => {
+                            self.waiting = true;
+                            return Ok(SequencePoll::Call {
+                                function,
+                                is_tail: false,
+                            });
+                        }
+                    }
                 }
             }
         }

@@ -118,7 +118,7 @@ pub fn load_utf8<'gc>(ctx: Context<'gc>) {
     utf8.set(
         ctx,
         "char",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
             let mut out = Vec::new();
             for i in 1..=stack.len() {
                 let code = check_integer(ctx, &stack, i, "char")?;
@@ -136,7 +136,7 @@ pub fn load_utf8<'gc>(ctx: Context<'gc>) {
     utf8.set(
         ctx,
         "codepoint",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
             let s = check_string(ctx, &stack, 1, "codepoint")?.as_bytes();
             let len = s.len();
             let posi = posrelat(opt_integer(ctx, &stack, 2, "codepoint", 1)?, len);
@@ -174,7 +174,7 @@ pub fn load_utf8<'gc>(ctx: Context<'gc>) {
     utf8.set(
         ctx,
         "len",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
             let s = check_string(ctx, &stack, 1, "len")?.as_bytes();
             let len = s.len() as i64;
             let mut posi = posrelat(opt_integer(ctx, &stack, 2, "len", 1)?, len as usize);
@@ -210,7 +210,7 @@ pub fn load_utf8<'gc>(ctx: Context<'gc>) {
     utf8.set(
         ctx,
         "offset",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
             let s = check_string(ctx, &stack, 1, "offset")?.as_bytes();
             let len = s.len() as i64;
             let mut n = check_integer(ctx, &stack, 2, "offset")?;

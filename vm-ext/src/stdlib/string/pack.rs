@@ -1,7 +1,7 @@
 //! `string.pack`, `string.unpack` and `string.packsize` (Lua 5.4 binary
 //! formats: sizes, alignment, endianness and the reference's errors).
 
-use piccolo::{CallbackReturn, Context, Error, Execution, Stack, Value};
+use piccolo::{CallbackReturn, Context, Error, Fuel, Stack, Value};
 
 use super::{
     arg_error, check_int, check_num, check_str, new_string, opt_int, posrelat_start, CbResult,
@@ -192,7 +192,7 @@ fn put_bytes(out: &mut Vec<u8>, le: &[u8], little: bool) {
 /// `string.pack(fmt, v1, v2, ...)`.
 pub fn str_pack<'gc>(
     ctx: Context<'gc>,
-    mut exec: Execution<'gc, '_>,
+    fuel: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "pack")?;
@@ -280,7 +280,7 @@ pub fn str_pack<'gc>(
             K::PadAlign | K::Nop => arg -= 1,
         }
     }
-    exec.fuel().consume((out.len() / 32) as i32);
+    fuel.consume((out.len() / 32) as i32);
     stack.replace(ctx, new_string(ctx, out));
     Ok(CallbackReturn::Return)
 }
@@ -288,7 +288,7 @@ pub fn str_pack<'gc>(
 /// `string.packsize(fmt)`.
 pub fn str_packsize<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "packsize")?;
@@ -350,7 +350,7 @@ fn unpack_int<'gc>(
 /// `string.unpack(fmt, s [, pos])`.
 pub fn str_unpack<'gc>(
     ctx: Context<'gc>,
-    mut exec: Execution<'gc, '_>,
+    fuel: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> CbResult<'gc> {
     let fmt = check_str(ctx, &stack, 0, "unpack")?;
@@ -426,7 +426,7 @@ pub fn str_unpack<'gc>(
         }
         pos += size;
     }
-    exec.fuel().consume((results.len() / 4) as i32);
+    fuel.consume((results.len() / 4) as i32);
     stack.clear();
     stack.extend(results);
     stack.push_back(Value::Integer(pos as i64 + 1));

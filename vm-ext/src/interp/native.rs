@@ -1,0 +1,116 @@
+//! Library functions the interpreter calls directly ("own natives").
+//!
+//! Calling a piccolo callback needs an `Execution`, which only the
+//! executor has, so a call from this core's code to a library function
+//! normally leaves the interpreter loop, goes through the executor and comes
+//! back (several hundred instructions). Library functions that do not need
+//! the `Execution` are written as a [`NativeFn`] instead and registered:
+//! piccolo's VM and other callers still see an ordinary callback, and the
+//! interpreter calls the function in place, on its own stack.
+//!
+//! A [`NativeFn`] may return any [`CallbackReturn`]: the interpreter hands
+//! anything but `Return` to the executor as it would have. One registered
+//! with [`register_fast`] may also [`decline`] (before touching its
+//! arguments): the interpreter then calls the full callback through the
+//! executor.
+
+use gc_arena::{lock::RefLock, Collect, Gc};
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Function, Stack};
+
+use super::{Kind, Registry};
+
+/// A library function that needs no `Execution` but its fuel: work it
+/// charges there is taken from the caller's slice.
+pub type NativeFn =
+    for<'gc> fn(Context<'gc>, &mut Fuel, Stack<'gc, '_>) -> Result<CallbackReturn<'gc>, Error<'gc>>;
+
+/// `f` as a callback, registered so the interpreter calls it directly.
+pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
+    let cb = Callback::from_fn_with(&ctx, (), move |_, ctx, mut exec, stack| {
+        f(ctx, exec.fuel(), stack)
+    });
+    register_fast(ctx, cb, f, false);
+    cb
+}
+
+/// Registers `fast` as the direct-call version of `full` (which keeps
+/// serving every other caller). `positioned`: errors `fast` raises as
+/// strings get the calling line's `chunk:line: ` prefix, as `full` (made
+/// by `stdlib::check::with_position`) adds it.
+pub fn register_fast<'gc>(
+    ctx: Context<'gc>,
+    full: Callback<'gc>,
+    fast: NativeFn,
+    positioned: bool,
+) {
+    Registry::get(ctx).insert(&ctx, full, Kind::Native(fast, positioned));
+}
+
+/// Marks `pcall` (the base library's): the interpreter runs a closure of
+/// this core called through it in a protected frame of its own.
+pub fn register_pcall<'gc>(ctx: Context<'gc>, pcall: Callback<'gc>) {
+    Registry::get(ctx).insert(&ctx, pcall, Kind::PCall);
+}
+
+/// Marks `error` (the base library's): the interpreter raises the error
+/// in place, with the position of the calling frame.
+pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
+    Registry::get(ctx).insert(&ctx, error, Kind::Error);
+}
+
+/// When `inner` is a native, registers `wrapper` (the same function with
+/// the caller's position added to its errors) as one too.
+pub(crate) fn wrapped_positioned<'gc>(
+    ctx: Context<'gc>,
+    inner: Callback<'gc>,
+    wrapper: Callback<'gc>,
+) {
+    if let super::Callee::Native(f, _) = Registry::get(ctx).callee(&ctx, inner) {
+        register_fast(ctx, wrapper, f, true);
+    }
+}
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct DeclineMark<'gc>(Callback<'gc>);
+
+impl<'gc> piccolo::Singleton<'gc> for DeclineMark<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        DeclineMark(Callback::from_fn(&ctx, |ctx, _, _| {
+            Err(crate::stdlib::lua_error(
+                ctx,
+                "internal error: a declining native was called through the executor",
+            ))
+        }))
+    }
+}
+
+fn decline_mark(ctx: Context<'_>) -> Callback<'_> {
+    ctx.singleton::<gc_arena::Rootable![DeclineMark<'_>]>().0
+}
+
+/// What a fast version returns, with its arguments untouched, to have the
+/// full callback called instead (for example when a metamethod is involved).
+pub fn decline<'gc>(ctx: Context<'gc>) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    Ok(CallbackReturn::Call {
+        function: decline_mark(ctx).into(),
+        then: None,
+    })
+}
+
+/// Whether `f` is the mark [`decline`] returns.
+pub(super) fn is_decline<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> bool {
+    matches!(f, Function::Callback(cb) if cb == decline_mark(ctx))
+}
+
+/// A callback that, called once, returns `ret`: how a direct call's
+/// non-`Return` answer (a call, a sequence, a yield) goes to the executor.
+pub(super) fn forward<'gc>(ctx: Context<'gc>, ret: CallbackReturn<'gc>) -> Function<'gc> {
+    let cell = Gc::new(&ctx, RefLock::new(Some(ret)));
+    Callback::from_fn_with(&ctx, cell, |cell, ctx, _, _| {
+        cell.borrow_mut(&ctx).take().ok_or_else(|| {
+            crate::stdlib::lua_error(ctx, "internal error: forwarded call made twice")
+        })
+    })
+    .into()
+}

@@ -134,7 +134,7 @@ export interface OpenOptions {
   memoryAlias?: boolean;
   /** How often a long run saves `_home`, in milliseconds. Default 300. */
   saveEveryMs?: number;
-  /** The Lua core: `piccolo` (default) or `luahome` (the project's own compiler and interpreter). */
+  /** The Lua core: `luahome` (default: the project's own compiler and interpreter) or `piccolo` (piccolo 0.3.3's). */
   engine?: 'piccolo' | 'luahome';
   /** Receives warnings (also those raised while opening). */
   onWarning?: (message: string) => void;

@@ -324,7 +324,7 @@ export class Lua {
    *   persist: false keeps `_home` in memory only;
    *   memoryAlias: false leaves the global `Memory` unset;
    *   saveEveryMs: how often a long run writes `_home` (default 300 ms);
-   *   engine: the Lua core, 'piccolo' (default) or 'luahome' (the project's own);
+   *   engine: the Lua core, 'luahome' (the project's own, default) or 'piccolo' (piccolo 0.3.3's);
    *   onWarning: receives warnings, including those raised while opening;
    *   wasmUrl: where luahome_bg.wasm is (default: next to this module);
    *   wasmModule: an already compiled luahome_bg.wasm (then nothing is fetched);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-/// The engine label of piccolo's core (the default).
+/// The engine label of piccolo's core.
 pub const ENGINE: &str = "piccolo-0.3.3";
 
 /// The label written into reports for `engine`.

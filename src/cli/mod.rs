@@ -33,8 +33,8 @@ Available options are:
 luahome's own options:
   --home PATH    keep `_home` in the file PATH (created if missing) so it
                  survives between runs
-  --engine NAME  the Lua core: `piccolo` (default) or `luahome` (the
-                 project's own compiler and interpreter)
+  --engine NAME  the Lua core: `luahome` (default: the project's own
+                 compiler and interpreter) or `piccolo` (piccolo 0.3.3's)
   --list         print the luahome compiler's listing of the script (like
                  `luac -l -l`) instead of running it
   run FILE       the same as FILE (kept for older scripts)";

@@ -81,8 +81,8 @@ pub enum SliceStatus {
 #[wasm_bindgen]
 impl LuaRuntime {
     /// Creates a runtime. `options` may hold `fuelLimit`, `memoryLimit`
-    /// (bytes), `memoryAlias` (default true), `engine` (`"piccolo"`, the
-    /// default, or `"luahome"`: the project's own core) and `homeRecords`: a snapshot
+    /// (bytes), `memoryAlias` (default true), `engine` (`"luahome"`, the
+    /// default: the project's own core, or `"piccolo"`: piccolo 0.3.3's) and `homeRecords`: a snapshot
     /// from `HomeDb.load` to restore `_home` from; with it, flushed batches
     /// queue for `takeHomeBatch`. Throws when `homeRecords` is damaged.
     ///

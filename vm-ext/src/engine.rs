@@ -12,16 +12,17 @@ use piccolo::{Closure, Context, Function, Value};
 /// A Lua core.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Engine {
-    /// piccolo 0.3.3's compiler and VM (the default for now).
-    #[default]
+    /// piccolo 0.3.3's compiler and VM (kept for comparison and for code
+    /// that depends on its behaviour).
     Piccolo,
-    /// The project's own Lua 5.4 compiler and interpreter.
+    /// The project's own Lua 5.4 compiler and interpreter (the default).
+    #[default]
     Luahome,
 }
 
 impl Engine {
     /// Every engine, default first.
-    pub const ALL: [Engine; 2] = [Engine::Piccolo, Engine::Luahome];
+    pub const ALL: [Engine; 2] = [Engine::Luahome, Engine::Piccolo];
 
     /// The name used by options, flags and result labels: `piccolo` or `luahome`.
     pub fn name(self) -> &'static str {

@@ -203,8 +203,10 @@ impl Runtime {
         let home: SharedModel = Rc::new(RefCell::new(model));
         let alias = options.memory_alias;
         let chosen = options.engine;
+        let memory_limit = options.memory_limit.unwrap_or(0);
         let executor = lua.enter(|ctx| {
             engine::set_engine(ctx, chosen);
+            crate::interp::memory_guard(ctx).limit.set(memory_limit);
             stdlib::load_all(ctx, &host);
             home::install(ctx, home.clone(), alias);
             ctx.stash(Executor::new(ctx))
@@ -692,6 +694,15 @@ impl Runtime {
         if self.lua.total_memory() <= limit {
             return None;
         }
+        // Code of the own core raises "not enough memory" itself, at its
+        // next allocation site (pcall catches it); if the flag is still
+        // unconsumed at the next check (no such site ran), the chunk ends.
+        let raise_in_lua = self
+            .lua
+            .enter(|ctx| !crate::interp::memory_guard(ctx).over.replace(true));
+        if raise_in_lua {
+            return None;
+        }
         let chunk = self.run.as_ref().map(|r| r.chunk.clone());
         self.reset_executor();
         let lua = &mut self.lua;
@@ -755,6 +766,11 @@ impl Runtime {
                         .iter()
                         .map(|v| HostValue::export(ctx, *v, &calls, false))
                         .collect()),
+                    Ok(Err(err)) if crate::interp::is_memory_error(&err) => {
+                        let mut e = LuaError::new(ErrorKind::Memory, "not enough memory");
+                        e.chunk = Some(run.chunk.clone());
+                        Err(e)
+                    }
                     Ok(Err(err)) => {
                         let mut e = LuaError::runtime(&run.chunk, error_message(ctx, &err));
                         e.traceback = crate::interp::frames::take_traceback(ctx, &err);
@@ -767,7 +783,16 @@ impl Runtime {
         self.flush_output();
         match result {
             Ok(Ok(values)) => StepResult::Finished(values),
-            Ok(Err(e)) => StepResult::Error(e),
+            Ok(Err(e)) => {
+                if e.kind == ErrorKind::Memory {
+                    // Hand back what the failed chunk left behind.
+                    let lua = &mut self.lua;
+                    if guard(|| lua.gc_collect()).is_err() {
+                        self.poisoned = true;
+                    }
+                }
+                StepResult::Error(e)
+            }
             Err(e) => StepResult::Error(self.poison(e)),
         }
     }

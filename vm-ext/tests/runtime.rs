@@ -165,6 +165,70 @@ fn memory_limit_ends_the_chunk_and_the_runtime_recovers() {
 }
 
 #[test]
+fn memory_limit_is_a_lua_error_pcall_catches_on_the_own_core() {
+    use vm_ext::engine::Engine;
+    let mut rt = Runtime::new(RuntimeOptions {
+        memory_limit: Some(16 << 20),
+        engine: Engine::Luahome,
+        ..Default::default()
+    });
+    // Each hog fails where it allocates; the script catches the error, drops
+    // the garbage and goes on (as PUC Lua with a failing allocator does).
+    rt.load(
+        br#"
+        local results = {}
+        local function hog(kind)
+          local t = {}
+          if kind == "array" then
+            for i = 1, 1e9 do t[i] = i end
+          elseif kind == "tables" then
+            while true do t[#t + 1] = {1, 2, 3, 4, 5, 6, 7, 8} end
+          else
+            local s = "x"
+            while true do t[#t + 1] = s .. #t end
+          end
+        end
+        for _, kind in ipairs({"array", "tables", "strings"}) do
+          local ok, err = pcall(hog, kind)
+          results[#results + 1] = kind .. "=" .. tostring(ok) .. ":" .. tostring(err)
+          collectgarbage()
+        end
+        local after = {}
+        for i = 1, 1000 do after[i] = i end
+        return table.concat(results, " "), #after
+    "#,
+        "hogs",
+    )
+    .unwrap();
+    assert_eq!(
+        drive(&mut rt),
+        StepResult::Finished(vec![
+            HostValue::String(
+                "array=false:not enough memory tables=false:not enough memory \
+                 strings=false:not enough memory"
+                    .into()
+            ),
+            HostValue::Integer(1000)
+        ])
+    );
+    // Uncaught, it ends the chunk as a memory error and the runtime goes on.
+    rt.load(b"local t = {} while true do t[#t + 1] = {} end", "hog")
+        .unwrap();
+    match drive(&mut rt) {
+        StepResult::Error(e) => {
+            assert_eq!(e.kind, ErrorKind::Memory);
+            assert_eq!(e.message, "not enough memory");
+        }
+        other => panic!("expected a memory error, got {other:?}"),
+    }
+    rt.load(b"return 1 + 1", "after").unwrap();
+    assert_eq!(
+        drive(&mut rt),
+        StepResult::Finished(vec![HostValue::Integer(2)])
+    );
+}
+
+#[test]
 fn fuel_limit_bounds_total_work() {
     let mut rt = Runtime::new(Default::default());
     rt.set_fuel_limit(Some(50_000));

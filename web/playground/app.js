@@ -213,8 +213,9 @@ function showValue(v) {
 
 let lua = null;
 let mode = localStorage.getItem(MODE_KEY) === 'worker' ? 'worker' : 'main';
-// The engine: piccolo is the runtime's default until the project's core wins.
-let engine = localStorage.getItem(ENGINE_KEY) === 'luahome' ? 'luahome' : 'piccolo';
+// The engine: the project's core (the runtime's default) unless piccolo's
+// was picked.
+let engine = localStorage.getItem(ENGINE_KEY) === 'piccolo' ? 'piccolo' : 'luahome';
 const warnings = [];
 
 function onWarning(message) {

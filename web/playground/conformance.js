@@ -3,9 +3,10 @@
 // `luahome-conformance run --json` (see conformance/README.md).
 import { Lua } from 'luahome';
 
-const ENGINE = 'piccolo-0.3.3';
-// The engine name known failures are listed under (`engine = "piccolo"`).
-const ENGINE_NAME = 'piccolo';
+const ENGINE = 'luahome';
+// The engine name known failures are listed under (`engine = "luahome"`):
+// the page runs `Lua.open()`'s default core.
+const ENGINE_NAME = 'luahome';
 const $ = (id) => document.getElementById(id);
 
 // Globals for a portable "user tests" run of the official suite (all.lua),

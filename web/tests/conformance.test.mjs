@@ -54,8 +54,8 @@ test("the project's corpus runs in the browser with the same outcome as cases.to
   const rows = await page.getByTestId('results').locator('tr').evaluateAll((trs) =>
     trs.map((tr) => [...tr.children].slice(0, 2).map((td) => td.textContent)));
   const toml = await readFile(`${CASES}cases.toml`, 'utf8');
-  // The page runs the default engine (piccolo): its known failures, and those for every engine.
-  const known = new Set([...toml.matchAll(/^file = "([^"]+)"\n(?:engine = "piccolo"\n)?reason/gm)].map((m) => m[1]));
+  // The page runs the default engine (luahome): its known failures, and those for every engine.
+  const known = new Set([...toml.matchAll(/^file = "([^"]+)"\n(?:engine = "luahome"\n)?reason/gm)].map((m) => m[1]));
   assert.ok(rows.length >= 30, `ran ${rows.length} case files`);
   for (const [name, status] of rows) {
     if (known.has(name)) {

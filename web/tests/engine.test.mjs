@@ -1,6 +1,6 @@
 // The engine switch in the browser: Lua.open({ engine: 'luahome' }) runs the
-// project's own compiler and interpreter (in the page and in a worker);
-// piccolo's core stays the default.
+// project's own compiler and interpreter (in the page and in a worker), the
+// default; { engine: 'piccolo' } picks piccolo 0.3.3's core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser } from './harness.mjs';
@@ -72,17 +72,21 @@ test("engine 'luahome' runs in slices: stop() ends while true do end", async () 
   assert.deepEqual(r, { kind: 'stopped', after: 42 });
 });
 
-test('piccolo stays the default; an unknown engine is refused', async () => {
+test("the project's core is the default, piccolo's is picked by name; an unknown engine is refused", async () => {
   const r = await page.evaluate(async () => {
     const { Lua } = await import('/luahome.js');
     const lua = await Lua.open({ persist: false });
     const [v] = await lua.run('return -7 // 2');
     await lua.close();
+    const old = await Lua.open({ persist: false, engine: 'piccolo' });
+    const [w] = await old.run('return -7 // 2');
+    await old.close();
     let msg;
     try { await Lua.open({ engine: 'nope', persist: false }); } catch (e) { msg = String(e.message ?? e); }
-    return { v, msg };
+    return { v, w, msg };
   });
-  // piccolo 0.3.3 floors // wrongly for negative integers (README, known limits).
-  assert.equal(r.v, -3);
+  // Lua 5.4 floors //; piccolo 0.3.3 truncates for negative integers (README, known limits).
+  assert.equal(r.v, -4);
+  assert.equal(r.w, -3);
   assert.match(r.msg, /unknown engine 'nope'/);
 });

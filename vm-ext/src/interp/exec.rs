@@ -129,6 +129,9 @@ enum Outcome<'gc> {
     Call(Function<'gc>),
     /// Out of fuel.
     Pending,
+    /// Over the memory limit: pause for the runtime to collect (and
+    /// maybe set [`super::MemoryGuard::over`]).
+    MemoryCheck,
 }
 
 /// Result of a step that may need a foreign call.
@@ -164,6 +167,7 @@ pub(super) struct Interp<'gc> {
     pool: Pool<'gc>,
     /// Protected frames (`pcall` in place) on `frames`.
     protected: usize,
+    memory: Gc<'gc, super::MemoryGuard>,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
     rec: Option<frames::Entry<'gc>>,
@@ -379,6 +383,9 @@ impl<'gc> Interp<'gc> {
             c_saved: Vec::new(),
             c_cont: Cont::None,
             raised_by: None,
+            memory: ctx
+                .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
+                .0,
         }
     }
 
@@ -1261,8 +1268,10 @@ impl<'gc> Interp<'gc> {
                         }
                         Callee::Native(..) | Callee::Error | Callee::PCall | Callee::Foreign => {}
                     }
-                    let args: Vec<Value<'gc>> = regs[func + 1..func + 1 + nargs].to_vec();
-                    return self.foreign_call(stack, f, &args, cont);
+                    stack.clear();
+                    stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                    self.cont = cont;
+                    return Ok(Flow::Call(function));
                 }
                 _ => {
                     let h = metamethod(ctx, f, self.names.call);
@@ -1503,6 +1512,11 @@ impl<'gc> Interp<'gc> {
                 Ok(SequencePoll::Return)
             }
             Ok(Outcome::Pending) => Ok(SequencePoll::Pending),
+            Ok(Outcome::MemoryCheck) => {
+                // Back to the runtime now, whatever fuel is left.
+                exec.fuel().interrupt();
+                Ok(SequencePoll::Pending)
+            }
             Ok(Outcome::Call(function)) => {
                 if let Some(rec) = rec {
                     self.dbg.set_caller(&ctx, rec);
@@ -1884,6 +1898,27 @@ impl<'gc> Interp<'gc> {
                 }};
             }
 
+            // At an allocation site: past the memory limit, pause before
+            // the instruction (the runtime collects), or raise when the
+            // runtime found the heap still too big.
+            macro_rules! mem_check {
+                () => {{
+                    let limit = self.memory.limit.get();
+                    if limit != 0 && ctx.metrics().total_allocation() > limit {
+                        pc -= 1;
+                        save!();
+                        if self.memory.over.replace(false) {
+                            pc += 1;
+                            save!();
+                            return Err(Fail::Raw(piccolo::Error::Runtime(
+                                super::MemoryError.into(),
+                            )));
+                        }
+                        return Ok(Outcome::MemoryCheck);
+                    }
+                }};
+            }
+
             loop {
                 if *fuel <= 0 {
                     save!();
@@ -2017,6 +2052,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
                     }
                     Op::SetTable { a, b, c, kc } => {
+                        mem_check!();
                         let t = regs[base + a as usize];
                         let key = regs[base + b as usize];
                         let v = if kc {
@@ -2033,6 +2069,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
                     }
                     Op::SetI { a, b, c, kc } => {
+                        mem_check!();
                         let t = regs[base + a as usize];
                         let key = Value::Integer(b as i64);
                         let v = if kc {
@@ -2065,6 +2102,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
                     }
                     Op::NewTable { a, .. } => {
+                        mem_check!();
                         regs[base + a as usize] = Value::Table(Table::new(&ctx));
                     }
                     Op::SelfOp { a, b, c, kc } => {
@@ -2375,6 +2413,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.len(ctx, stack, v, base + a as usize, VarRef::Reg(b), regs))
                     }
                     Op::Concat { a, n } => {
+                        mem_check!();
                         flow!(self.concat(ctx, regs, stack, base + a as usize, n as usize))
                     }
 
@@ -2692,6 +2731,7 @@ impl<'gc> Interp<'gc> {
                     }
 
                     Op::SetList { a, b, c } => {
+                        mem_check!();
                         let ra = base + a as usize;
                         let n = if b == 0 {
                             self.top.saturating_sub(ra + 1)
@@ -2707,6 +2747,7 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::Closure { a, p } => {
+                        mem_check!();
                         let child = proto.protos[p as usize];
                         let mut ups = Vec::with_capacity(child.proto.upvalues.len());
                         for desc in &child.proto.upvalues {
@@ -2923,10 +2964,11 @@ impl<'gc> Entry<'gc> {
     pub(super) fn call_sync(
         ctx: Context<'gc>,
         exec: &mut Execution<'gc, '_>,
+        pool: Pool<'gc>,
         closure: Gc<'gc, LuaClosure<'gc>>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, Error<'gc>> {
-        let entry = Entry::start(ctx, exec, Pool::get(ctx), closure, stack.sub_stack(0))?;
+        let entry = Entry::start(ctx, exec, pool, closure, stack.sub_stack(0))?;
         let r = entry.0.borrow_mut(&ctx).run(ctx, exec, stack);
         match entry.done(ctx, r)? {
             SequencePoll::Return => Ok(Sync::Done),

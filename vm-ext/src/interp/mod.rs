@@ -397,11 +397,62 @@ pub const MAX_ENTRY_DEPTH: usize = 200;
 /// Register stack slots per entry at most, like PUC Lua's `LUAI_MAXSTACK`.
 pub const MAX_STACK_SLOTS: usize = 1_000_000;
 
+/// The memory limit as the own core sees it: at its allocation sites
+/// (tables, closures, concatenation, table stores, library calls) it
+/// compares the heap with `limit`; past it the entry pauses so the runtime
+/// can collect, and when the runtime then finds the heap still too big it
+/// sets `over`, and the paused instruction raises "not enough memory" — a
+/// Lua error `pcall` catches, as PUC Lua's allocation failure is.
+#[derive(Default, Collect)]
+#[collect(require_static)]
+pub struct MemoryGuard {
+    /// Bytes (0: no limit).
+    pub limit: std::cell::Cell<usize>,
+    /// Set by the runtime: the heap is over the limit after a full
+    /// collection; the next allocation site raises.
+    pub over: std::cell::Cell<bool>,
+}
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct MemoryRoot<'gc>(pub(crate) Gc<'gc, MemoryGuard>);
+
+impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        MemoryRoot(Gc::new(&ctx, MemoryGuard::default()))
+    }
+}
+
+/// The error the own core raises past the memory limit: `pcall` sees the
+/// message "not enough memory"; uncaught, the runtime reports
+/// [`crate::ErrorKind::Memory`].
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryError;
+
+impl std::fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not enough memory")
+    }
+}
+
+impl std::error::Error for MemoryError {}
+
+/// Whether `e` is a [`MemoryError`].
+pub fn is_memory_error(e: &piccolo::Error<'_>) -> bool {
+    matches!(e, piccolo::Error::Runtime(r) if r.0.downcast_ref::<MemoryError>().is_some())
+}
+
+/// This state's [`MemoryGuard`].
+pub fn memory_guard(ctx: Context<'_>) -> &MemoryGuard {
+    let g: Gc<'_, MemoryGuard> = ctx.singleton::<Rootable![MemoryRoot<'_>]>().0;
+    Gc::as_ref(g)
+}
 /// Forgets the entry counts (call when the executor is reset: a stopped
 /// run leaves its entries counted).
 pub fn reset(ctx: Context<'_>) {
     Registry::get(ctx).0.borrow_mut(&ctx).depth.clear();
     frames::DebugState::get(ctx).reset(&ctx);
+    memory_guard(ctx).over.set(false);
 }
 
 /// Wraps `closure` as a piccolo function and registers it as ours.
@@ -446,9 +497,38 @@ pub fn call_sync<'gc>(
     f: Function<'gc>,
     stack: &mut piccolo::Stack<'gc, '_>,
 ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
-    match as_lua_closure(ctx, f) {
-        Some(cl) => exec::Entry::call_sync(ctx, exec, cl, stack),
+    match SyncTarget::of(ctx, f) {
+        Some(t) => t.call(ctx, exec, stack),
         None => Ok(Sync::Suspended(f)),
+    }
+}
+
+/// A function [`call_sync`] can run in place, looked up once (a library
+/// sequence calling the same function many times keeps it).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub struct SyncTarget<'gc> {
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    pool: exec::Pool<'gc>,
+}
+
+impl<'gc> SyncTarget<'gc> {
+    /// `f` when it is a closure of this core.
+    pub fn of(ctx: Context<'gc>, f: Function<'gc>) -> Option<Self> {
+        Some(SyncTarget {
+            closure: as_lua_closure(ctx, f)?,
+            pool: exec::Pool::get(ctx),
+        })
+    }
+
+    /// [`call_sync`] of this function.
+    pub fn call(
+        self,
+        ctx: Context<'gc>,
+        exec: &mut piccolo::Execution<'gc, '_>,
+        stack: &mut piccolo::Stack<'gc, '_>,
+    ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, stack)
     }
 }
 
@@ -494,6 +574,43 @@ pub fn load_proto<'gc>(
 pub(crate) fn set_call_site(ctx: Context<'_>, _site: Option<()>) {
     frames::DebugState::get(ctx).clear_caller(&ctx);
 }
+
+/// What library functions keep to ask where the running callback was
+/// called from (the entry of this core calling it), and to forget it.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct CallSite<'gc>(frames::DebugState<'gc>);
+
+impl<'gc> CallSite<'gc> {
+    pub(crate) fn get(ctx: Context<'gc>) -> Self {
+        CallSite(frames::DebugState::get(ctx))
+    }
+
+    /// The calling frame of this core (level 1), if the running callback
+    /// was called by this core's code.
+    #[inline]
+    pub(crate) fn caller(self) -> Option<Site<'gc>> {
+        let entry = self.0.caller()?;
+        let st = entry.borrow();
+        let f = st.frames.last()?;
+        Some((
+            f.closure,
+            f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
+        ))
+    }
+
+    /// Forgets the caller (only `[None, None]` is meaningful: the caller is
+    /// known from the entries themselves).
+    #[inline]
+    pub(crate) fn set(self, mc: &Mutation<'gc>, sites: [Option<Site<'gc>>; 2]) {
+        if sites[0].is_none() {
+            self.0.clear_caller(mc);
+        }
+    }
+}
+
+/// A calling closure of this core and the line of the call.
+pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
 
 /// The `chunk`, `line` of the call this core is making right now, if the
 /// running callback was called by this core's code (`luaL_where(L, 1)`).

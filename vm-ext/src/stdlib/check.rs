@@ -346,7 +346,37 @@ pub fn with_position<'gc>(
     ctx: Context<'gc>,
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
-    let wrapper = with_position_foreign(ctx, inner);
+    // The caller is noted before the call (a callback calling Lua changes
+    // the record) but written out only for an error.
+    let site = crate::interp::CallSite::get(ctx);
+    let wrapper =
+        piccolo::Callback::from_fn_with(&ctx, (inner, site), |(inner, site), ctx, exec, stack| {
+            let upper = exec
+                .upper_lua_frame()
+                .map(|f| (f.chunk_name, f.current_line));
+            let own = site.caller();
+            inner.call(ctx, exec, stack).map_err(|e| match e {
+                Error::Lua(v) => match v.0 {
+                    Value::String(s) => {
+                        let mut pos = match (upper, own) {
+                            (Some((chunk, line)), _) => {
+                                let mut p = chunk.as_bytes().to_vec();
+                                p.extend_from_slice(format!(":{line}: ").as_bytes());
+                                p
+                            }
+                            (None, Some((cl, line))) => {
+                                format!("{}:{line}: ", cl.proto.chunk_id).into_bytes()
+                            }
+                            (None, None) => return Error::Lua(v),
+                        };
+                        pos.extend_from_slice(s.as_bytes());
+                        lua_error(ctx, pos)
+                    }
+                    other => Error::Lua(other.into()),
+                },
+                e => e,
+            })
+        });
     crate::interp::native::wrapped_positioned(ctx, inner, wrapper);
     wrapper
 }

@@ -157,6 +157,7 @@ impl<'gc> Sequence<'gc> for WrapSeq {
 /// Installs the `coroutine` library.
 pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     let co = Table::new(&ctx);
+    let site = crate::interp::CallSite::get(ctx);
 
     co.set(
         ctx,
@@ -176,14 +177,14 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     co.set(
         ctx,
         "resume",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        Callback::from_fn_with(&ctx, site, |site, ctx, _, mut stack| {
             let thread = check_thread(ctx, &stack, "resume")?;
             if let Some(msg) = resume_problem(thread) {
                 stack.replace(ctx, (false, ctx.intern_static(msg.as_bytes())));
                 return Ok(CallbackReturn::Return);
             }
             stack.pop_front();
-            crate::interp::set_call_site(ctx, None);
+            site.set(&ctx, [None, None]);
             Ok(CallbackReturn::Resume {
                 thread,
                 then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
@@ -195,18 +196,19 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     co.set(
         ctx,
         "wrap",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        Callback::from_fn_with(&ctx, site, |site, ctx, _, mut stack| {
             let f = check_function(ctx, &stack, 1, "wrap")?;
             let thread = Thread::new(ctx);
             thread
                 .start_suspended(&ctx, f)
                 .map_err(|e| lua_error(ctx, e.to_string()))?;
-            let wrapped = Callback::from_fn_with(&ctx, thread, |thread, ctx, exec, _| {
+            let root = (thread, *site);
+            let wrapped = Callback::from_fn_with(&ctx, root, |(thread, site), ctx, exec, _| {
                 if let Some(msg) = resume_problem(*thread) {
                     let v = Value::String(ctx.intern_static(msg.as_bytes()));
                     return Err(with_position(ctx, &exec, v));
                 }
-                crate::interp::set_call_site(ctx, None);
+                site.set(&ctx, [None, None]);
                 Ok(CallbackReturn::Resume {
                     thread: *thread,
                     then: Some(BoxSequence::new(&ctx, WrapSeq)),

@@ -887,6 +887,9 @@ struct SortSeq<'gc> {
     pending: Option<bool>,
     #[collect(require_static)]
     position: Vec<u8>,
+    /// The comparator when it runs in place (looked up at the first
+    /// comparison).
+    target: Option<Option<crate::interp::SyncTarget<'gc>>>,
 }
 
 impl<'gc> SortSeq<'gc> {
@@ -945,7 +948,14 @@ impl<'gc> SortSeq<'gc> {
                     stack.clear();
                     stack.push_back(x);
                     stack.push_back(y);
-                    match crate::interp::call_sync(ctx, exec, function, stack)? {
+                    if self.target.is_none() {
+                        self.target = Some(crate::interp::SyncTarget::of(ctx, function));
+                    }
+                    let sync = match self.target.flatten() {
+                        Some(t) => t.call(ctx, exec, stack)?,
+                        None => crate::interp::Sync::Suspended(function),
+                    };
+                    match sync {
                         crate::interp::Sync::Done => {
                             let b = stack.get(0).to_bool();
                             stack.clear();
@@ -1049,6 +1059,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 waiting: false,
                 pending: None,
                 position,
+                target: None,
             },
         )))
     })

@@ -797,6 +797,7 @@ impl<'gc> Gsub<'gc> {
         let pat = self.pat.as_bytes();
         let p0 = self.anchor as usize;
         let mut m = Matcher::new(src, pat);
+        let mut synced = false;
         while self.n < self.max_n {
             let r = m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?;
             match r {
@@ -832,15 +833,32 @@ impl<'gc> Gsub<'gc> {
                         }
                         Value::Function(f) => {
                             charge(exec, m.total_steps);
+                            m.total_steps = 0;
                             stack.clear();
                             push_captures(ctx, &m, src, s, e, true, stack)?;
-                            self.pending = Some((s, e));
-                            return Ok(Step::Call(f));
+                            match crate::interp::call_sync(ctx, exec, f, stack)? {
+                                crate::interp::Sync::Done => {
+                                    let v = stack.get(0);
+                                    stack.clear();
+                                    self.add_value(ctx, v, s, e)?;
+                                    synced = true;
+                                }
+                                crate::interp::Sync::Suspended(g) => {
+                                    self.pending = Some((s, e));
+                                    return Ok(Step::Call(g));
+                                }
+                            }
                         }
                         _ => {}
                     }
                     self.pos = e;
                     self.last = Some(e);
+                    if std::mem::take(&mut synced) && !exec.fuel().should_continue() {
+                        if self.anchor {
+                            self.max_n = self.n;
+                        }
+                        return Ok(Step::Pause);
+                    }
                 }
                 _ if self.pos < src.len() => {
                     self.out.push(src[self.pos]);

@@ -117,6 +117,7 @@ impl LuaRuntime {
         let files = MemoryFileSystem::default();
         let host = Host {
             fs: Some(Rc::new(files.clone())),
+            clock: Some(Rc::new(|| js_sys::Date::now() / 1000.0)),
             ..Host::default()
         };
         let mut rt = Runtime::with_host(

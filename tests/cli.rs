@@ -40,9 +40,12 @@ fn runtime_error_names_chunk_and_line() {
     let p = path.to_str().unwrap();
     let out = luahome(&["run", p]);
     assert_eq!(out.status.code(), Some(1));
+    // As lua5.4 prints it: the message, then the traceback.
     assert_eq!(
         text(&out.stderr).trim_end(),
-        format!("luahome: {p}:3: boom")
+        format!(
+            "luahome: {p}:3: boom\nstack traceback:\n\t[C]: in function 'error'\n\t{p}:3: in main chunk\n\t[C]: in ?"
+        )
     );
 }
 
@@ -69,7 +72,7 @@ fn eval_flag_runs_code() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim_end(),
-        "luahome: (command line):1: bad"
+        "luahome: (command line):1: bad\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk\n\t[C]: in ?"
     );
 }
 

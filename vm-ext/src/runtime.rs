@@ -774,7 +774,11 @@ impl Runtime {
                         e.chunk = Some(run.chunk.clone());
                         Err(e)
                     }
-                    Ok(Err(err)) => Err(LuaError::runtime(&run.chunk, error_message(ctx, &err))),
+                    Ok(Err(err)) => {
+                        let mut e = LuaError::runtime(&run.chunk, error_message(ctx, &err));
+                        e.traceback = crate::interp::frames::take_traceback(ctx, &err);
+                        Err(e)
+                    }
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }
             })
@@ -1280,7 +1284,11 @@ impl Runtime {
                         .iter()
                         .map(|v| HostValue::export(ctx, *v, &calls, by_ref))
                         .collect()),
-                    Ok(Err(err)) => Err(LuaError::runtime(&chunk, error_message(ctx, &err))),
+                    Ok(Err(err)) => {
+                        let mut e = LuaError::runtime(&chunk, error_message(ctx, &err));
+                        e.traceback = crate::interp::frames::take_traceback(ctx, &err);
+                        Err(e)
+                    }
                     Err(mode) => Err(LuaError::new(ErrorKind::Internal, mode.to_string())),
                 }
             })

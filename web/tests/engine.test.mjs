@@ -34,13 +34,24 @@ for (const worker of [false, true]) {
       try { await lua.run('local cfg  print(cfg.x)', { chunkName: 'input' }); } catch (e) { err = e; }
       let syntax;
       try { await lua.run('x = = 1', { chunkName: 'bad' }); } catch (e) { syntax = e; }
+      let nested;
+      try {
+        await lua.run('local function f(t)\n  return t.x.y\nend\nf({})', { chunkName: 'nest' });
+      } catch (e) { nested = e; }
       await lua.close();
-      return { answers, message: err.message, line: err.line,
+      return { answers, message: err.message, line: err.line, traceback: err.traceback,
+        nested: { message: nested.message, traceback: nested.traceback },
         syntax: { kind: syntax.kind, line: syntax.line, message: syntax.message } };
     }, { src: TABLE, worker });
     assert.equal(r.answers, '2 1|3|xxx3|5|-4 3.0');
     assert.equal(r.message, "input:1: attempt to index a nil value (local 'cfg')");
     assert.equal(r.line, 1);
+    // LuaError.traceback: the Lua frames with lines, as lua5.4 prints them.
+    assert.equal(r.traceback, 'stack traceback:\n\tinput:1: in main chunk\n\t[C]: in ?');
+    assert.deepEqual(r.nested, {
+      message: "nest:2: attempt to index a nil value (field 'x')",
+      traceback: "stack traceback:\n\tnest:2: in local 'f'\n\tnest:4: in main chunk\n\t[C]: in ?",
+    });
     assert.deepEqual(r.syntax, { kind: 'syntax', line: 1, message: "bad:1: unexpected symbol near '='" });
   });
 }

@@ -7,6 +7,7 @@ use piccolo::{
 };
 
 use super::{
+    frames::{self, DebugState, EntryState},
     names::{varinfo, VarRef},
     native,
     ops::{self, ArithFail, ArithOp},
@@ -21,28 +22,30 @@ use crate::{
 /// `__index`/`__newindex` chains longer than this are an error (PUC's MAXTAGLOOP).
 const MAX_TAG_LOOP: usize = 2000;
 
-#[derive(Collect)]
+#[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct Frame<'gc> {
-    closure: Gc<'gc, LuaClosure<'gc>>,
+pub(crate) struct Frame<'gc> {
+    pub(crate) closure: Gc<'gc, LuaClosure<'gc>>,
     /// Absolute index of `R[0]`.
-    base: usize,
+    pub(crate) base: usize,
     /// Absolute index of the called function (results go here).
-    func: usize,
+    pub(crate) func: usize,
     /// Next instruction.
-    pc: usize,
+    pub(crate) pc: usize,
     /// Extra arguments, stored just below `base`.
-    nvarargs: usize,
+    pub(crate) nvarargs: usize,
     /// Results the caller wants (`-1`: all).
     want: i32,
+    /// Entered by a tail call.
+    pub(crate) tail: bool,
     /// For a function called by `pcall` in place: the results `pcall`'s
     /// caller wants (`-1`: all); [`NOT_PROTECTED`] otherwise. `pcall` itself
     /// sits at `func - 1`.
-    pcall_want: i32,
+    pub(crate) pcall_want: i32,
 }
 
 /// [`Frame::pcall_want`] of an ordinary frame.
-const NOT_PROTECTED: i32 = i32::MIN;
+pub(crate) const NOT_PROTECTED: i32 = i32::MIN;
 
 /// `pcall`s run in place per entry at most (beyond, `pcall` goes through
 /// the executor, where the entry limit applies).
@@ -72,6 +75,9 @@ enum Cont {
     },
     /// Results are dropped.
     Discard,
+    /// A `__close` handler called by the instruction at the frame's `pc`
+    /// (re-run after it); results are dropped.
+    Close,
     /// A `__concat` result: store to `R[a + k - 1]` (absolute `a`) and go on
     /// concatenating `R[a .. a + k]`.
     Concat {
@@ -80,6 +86,16 @@ enum Cont {
     },
     /// A `__close` handler called while unwinding an error.
     Unwind,
+    /// A hook function; then go on with the instruction at `pc` of the
+    /// current frame.
+    Hook {
+        pc: usize,
+    },
+    /// A hook function called for a library function's call (`ret`: its
+    /// return); then make that call (deliver its results) as set aside.
+    HookC {
+        ret: bool,
+    },
 }
 
 /// How an error message names the failing operand.
@@ -148,11 +164,51 @@ pub(super) struct Interp<'gc> {
     /// the registry lookup on hot calls).
     cache: [Option<(Callback<'gc>, Callee<'gc>)>; CACHE_SIZE],
     names: Gc<'gc, MetaNames<'gc>>,
-    site: super::CallSite<'gc>,
     pool: Pool<'gc>,
     /// Protected frames (`pcall` in place) on `frames`.
     protected: usize,
     memory: Gc<'gc, super::MemoryGuard>,
+    /// What the debug library sees of this entry (its frames while it
+    /// waits), made when it first waits for a call.
+    rec: Option<frames::Entry<'gc>>,
+    dbg: DebugState<'gc>,
+    /// Hook bookkeeping (only used while a hook is set).
+    #[collect(require_static)]
+    hk: HookRun,
+    /// A library function called while hooks are on (for its return event).
+    c_call: Option<Function<'gc>>,
+    /// The call (function and arguments) or the results a C-function hook
+    /// event set aside, and their continuation.
+    c_saved: Vec<Value<'gc>>,
+    #[collect(require_static)]
+    c_cont: Cont,
+    /// The library function (called in place) that raised the error being
+    /// handled, for the traceback's first level.
+    raised_by: Option<Function<'gc>>,
+}
+
+/// Where the hooks of an entry stand.
+#[derive(Default)]
+struct HookRun {
+    /// Hooks were on at the last poll.
+    active: bool,
+    /// The entry has been polled before (else its first frame is new).
+    polled: bool,
+    /// The last step was a tail call into a new function.
+    tail: bool,
+    /// A new function is starting (its first instruction gets a line event).
+    first: bool,
+    /// Frames at the last step (a deeper stack: a call happened).
+    depth: usize,
+    /// Instruction of the last line event (PUC's `oldpc`).
+    oldpc: usize,
+    /// `ftransfer`, `ntransfer` of the hook event being reported.
+    transfer: (usize, usize),
+    /// Instructions left until the next count event.
+    count_left: u32,
+    /// Events of the instruction at the top frame's pc already delivered:
+    /// 0 none, 1 call, 2 count, 3 line, 4 return.
+    stage: u8,
 }
 
 const CACHE_SIZE: usize = 8;
@@ -318,9 +374,15 @@ impl<'gc> Interp<'gc> {
             registry: Registry::get(ctx),
             cache: [None; CACHE_SIZE],
             names: MetaNames::get(ctx),
-            site: super::CallSite::get(ctx),
             pool,
             protected: 0,
+            rec: None,
+            dbg: DebugState::get(ctx),
+            hk: HookRun::default(),
+            c_call: None,
+            c_saved: Vec::new(),
+            c_cont: Cont::None,
+            raised_by: None,
             memory: ctx
                 .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
                 .0,
@@ -350,6 +412,12 @@ impl<'gc> Interp<'gc> {
         self.unwinding = None;
         self.protected = 0;
         self.cache = [None; CACHE_SIZE];
+        self.rec = None;
+        self.hk = HookRun::default();
+        self.c_call = None;
+        self.c_saved.clear();
+        self.c_cont = Cont::None;
+        self.raised_by = None;
         let nargs = stack.len();
         let regs_gc = self.regs;
         let mut regs = regs_gc.borrow_mut(&ctx);
@@ -386,7 +454,24 @@ impl<'gc> Interp<'gc> {
     fn leave(&mut self, ctx: Context<'gc>) {
         if self.counted {
             self.counted = false;
-            self.registry.leave(&ctx, self.thread);
+            self.registry.leave(&ctx, self.thread, self.rec);
+            if let Some(rec) = self.rec.take() {
+                self.dbg.free_entry(&ctx, rec);
+            }
+        }
+    }
+
+    /// This entry's record for the debug library (made and shown on first use).
+    #[cold]
+    fn make_rec(&mut self, ctx: Context<'gc>) -> frames::Entry<'gc> {
+        match self.rec {
+            Some(rec) => rec,
+            None => {
+                let rec = self.dbg.new_entry(&ctx, self.regs);
+                self.registry.show(&ctx, self.thread, rec);
+                self.rec = Some(rec);
+                rec
+            }
         }
     }
 
@@ -433,6 +518,7 @@ impl<'gc> Interp<'gc> {
             nvarargs,
             want,
             pcall_want: NOT_PROTECTED,
+            tail: false,
         });
         Ok(())
     }
@@ -537,7 +623,14 @@ impl<'gc> Interp<'gc> {
                 format!("number{info} has no integer representation")
             }
             Some(op) => {
-                let info = varinfo(p, lastpc, var);
+                let mut info = varinfo(p, lastpc, var);
+                if op == "call" && info.is_empty() {
+                    // A metamethod or iterator that is not callable: named
+                    // by the instruction that calls it (PUC's `funcnamefromcall`).
+                    if let Some((kind, name)) = frames::funcnamefromcode(p, lastpc) {
+                        info = format!(" ({kind} '{name}')");
+                    }
+                }
                 format!("attempt to {op} a {} value{info}", type_name(ctx, value))
             }
             None => msg,
@@ -642,7 +735,12 @@ impl<'gc> Interp<'gc> {
         let cont = std::mem::replace(&mut self.cont, Cont::None);
         let first = stack.get(0);
         match cont {
-            Cont::None | Cont::Discard | Cont::Unwind => {}
+            Cont::None | Cont::Discard | Cont::Close | Cont::Unwind | Cont::HookC { .. } => {}
+            Cont::Hook { pc } => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = pc;
+                }
+            }
             Cont::Store { dest } => regs[dest] = first,
             Cont::Cond { k, negate } => {
                 if (truthy(first) ^ negate) != k {
@@ -1115,13 +1213,14 @@ impl<'gc> Interp<'gc> {
                                 }
                                 if let Some(f) = self.frames.last_mut() {
                                     f.pcall_want = frame.pcall_want;
+                                    f.tail = true;
                                 }
                             } else {
                                 self.push_frame(regs, cl, func, nargs, want)?;
                             }
                             return Ok(Flow::Next);
                         }
-                        Callee::Native(nf, positioned) => {
+                        Callee::Native(nf, positioned) if !self.hk.active => {
                             stack.clear();
                             stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
                             let mut budget = Fuel::with(*fuel);
@@ -1148,6 +1247,7 @@ impl<'gc> Interp<'gc> {
                                 }
                                 Err(e) => {
                                     stack.clear();
+                                    self.raised_by = Some(function);
                                     Err(Fail::Raw(if positioned {
                                         self.positioned(ctx, e)
                                     } else {
@@ -1156,7 +1256,7 @@ impl<'gc> Interp<'gc> {
                                 }
                             };
                         }
-                        Callee::PCall if !then_return && nargs > 0 => {
+                        Callee::PCall if !then_return && nargs > 0 && !self.hk.active => {
                             if let Value::Function(Function::Callback(fcb)) = regs[func + 1] {
                                 if let Callee::Closure(cl) = self.callee(ctx, fcb) {
                                     if self.pcall_in_place(ctx, regs, cl, func, nargs, want) {
@@ -1165,12 +1265,13 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                         }
-                        Callee::Error => {
+                        Callee::Error if !self.hk.active => {
                             if let Some(e) = self.error_in_place(ctx, regs, func, nargs) {
+                                self.raised_by = Some(function);
                                 return Err(Fail::Raw(e));
                             }
                         }
-                        Callee::PCall | Callee::Foreign => {}
+                        Callee::Native(..) | Callee::Error | Callee::PCall | Callee::Foreign => {}
                     }
                     stack.clear();
                     stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
@@ -1245,7 +1346,9 @@ impl<'gc> Interp<'gc> {
             // The caller of the function calling `error`: known when it is
             // a frame of this entry (not `pcall`).
             2 if n >= 2 && self.frames[n - 1].pcall_want == NOT_PROTECTED => self.frames.get(n - 2),
-            _ => None,
+            2 if n >= 2 => None,
+            // Beyond this entry's frames: `error` walks the levels itself.
+            _ => return None,
         };
         let Some(f) = frame else {
             return Some(Error::Lua(msg.into()));
@@ -1280,14 +1383,50 @@ impl<'gc> Interp<'gc> {
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        if !matches!(self.cont, Cont::None) {
-            self.site.set(&ctx, [None, None]);
-            if self.registry.take_closing(&ctx, self.thread) {
-                // coroutine.close: unwind instead of taking the results.
-                self.cont = Cont::None;
-                stack.clear();
-                self.unwinding = Some(piccolo::Error::Runtime(super::CloseSignal.into()));
+        let mut prev_callee = None;
+        if let Some(rec) = self.rec {
+            let mut st = rec.borrow_mut(&ctx);
+            self.frames = std::mem::take(&mut st.frames);
+            prev_callee = st.callee.take();
+        }
+        if let Cont::Hook { .. } | Cont::HookC { .. } = self.cont {
+            self.dbg.allow_hook(&ctx, self.thread, true);
+        }
+        let hook = if self.dbg.any_hooks() {
+            self.dbg.hook(self.thread).filter(|h| h.allowed)
+        } else {
+            None
+        };
+        if hook.is_none() {
+            self.hk.active = false;
+        } else if !self.hk.active {
+            if self.hk.polled && !matches!(self.cont, Cont::None | Cont::Hook { .. }) {
+                // The library function that set the hook returns: its
+                // return event (as PUC's `rethook` after `sethook`).
+                self.c_call = prev_callee.filter(|f| super::as_lua_closure(ctx, *f).is_none());
             }
+            self.hk = if self.hk.polled {
+                // As PUC's return hook of `sethook` does: the caller's
+                // current line is not a new line.
+                HookRun {
+                    active: true,
+                    polled: true,
+                    depth: self.frames.len(),
+                    oldpc: self.frames.last().map_or(0, |f| f.pc.saturating_sub(1)),
+                    ..HookRun::default()
+                }
+            } else {
+                HookRun {
+                    active: true,
+                    ..HookRun::default()
+                }
+            };
+        }
+        if !matches!(self.cont, Cont::None) && self.registry.take_closing(&ctx, self.thread) {
+            // coroutine.close: unwind instead of taking the results.
+            self.cont = Cont::None;
+            stack.clear();
+            self.unwinding = Some(piccolo::Error::Runtime(super::CloseSignal.into()));
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
@@ -1325,13 +1464,22 @@ impl<'gc> Interp<'gc> {
                 break Err(err);
             }
             let r = if !matches!(self.cont, Cont::None) {
-                self.deliver(ctx, regs, stack)
+                match self.c_call {
+                    Some(f) => match self.c_hook_step(ctx, stack, hook, f) {
+                        Some(o) => Ok(Some(o)),
+                        None => self.deliver(ctx, regs, stack),
+                    },
+                    None => self.deliver(ctx, regs, stack),
+                }
             } else {
                 Ok(None)
             };
             let r = match r {
                 Ok(Some(o)) => Ok(o),
-                Ok(None) => self.dispatch(ctx, regs, stack, &mut fuel),
+                Ok(None) => match hook {
+                    None => self.dispatch(ctx, regs, stack, &mut fuel),
+                    Some(h) => self.traced(ctx, regs, stack, &mut fuel, h),
+                },
                 Err(f) => Err(f),
             };
             match r {
@@ -1339,6 +1487,7 @@ impl<'gc> Interp<'gc> {
                 Err(fail) => {
                     let e = self.error_of(ctx, fail);
                     self.cont = Cont::None;
+                    self.capture(ctx, exec.current_thread().is_main, &e);
                     self.unwinding = Some(e);
                 }
             }
@@ -1346,6 +1495,32 @@ impl<'gc> Interp<'gc> {
         drop(guard);
         let used = start_fuel - fuel;
         exec.fuel().consume(used);
+        self.hk.polled = true;
+        let (callee, hook_call) = match outcome {
+            Ok(Outcome::Call(f)) => (
+                Some(f),
+                matches!(self.cont, Cont::Hook { .. } | Cont::HookC { .. }),
+            ),
+            _ => (None, false),
+        };
+        let c_pending = match self.cont {
+            Cont::HookC { .. } if callee.is_some() => self.c_call,
+            _ => None,
+        };
+        let rec = match (self.rec, callee) {
+            (Some(rec), _) => Some(rec),
+            (None, Some(_)) => Some(self.make_rec(ctx)),
+            (None, None) => None,
+        };
+        if let Some(rec) = rec {
+            let mut st = rec.borrow_mut(&ctx);
+            st.frames = std::mem::take(&mut self.frames);
+            st.callee = callee;
+            let special = hook_call || matches!(self.cont, Cont::Unwind | Cont::Close);
+            if special || st.hook_call || st.unwinding || st.closing || st.c_pending.is_some() {
+                self.mark_rec(&mut st, hook_call, c_pending);
+            }
+        }
         match outcome {
             Ok(Outcome::Return) => {
                 self.leave(ctx);
@@ -1358,22 +1533,9 @@ impl<'gc> Interp<'gc> {
                 Ok(SequencePoll::Pending)
             }
             Ok(Outcome::Call(function)) => {
-                let site_of = |f: &Frame<'gc>| {
-                    let line = f.closure.proto.proto.line_at(f.pc.saturating_sub(1));
-                    (f.closure, line)
-                };
-                let n = self.frames.len();
-                let called_by_pcall = self
-                    .frames
-                    .last()
-                    .is_some_and(|f| f.pcall_want != NOT_PROTECTED);
-                let sites = [
-                    self.frames.last().map(site_of),
-                    n.checked_sub(2)
-                        .filter(|_| !called_by_pcall)
-                        .map(|i| site_of(&self.frames[i])),
-                ];
-                self.site.set(&ctx, sites);
+                if let Some(rec) = rec {
+                    self.dbg.set_caller(&ctx, rec);
+                }
                 Ok(SequencePoll::Call {
                     function,
                     is_tail: false,
@@ -1384,6 +1546,265 @@ impl<'gc> Interp<'gc> {
                 Err(e)
             }
         }
+    }
+
+    /// What the debug library needs to know of an unusual wait: a hook
+    /// call, an error being unwound, a `__close` handler.
+    #[cold]
+    fn mark_rec(
+        &self,
+        st: &mut EntryState<'gc>,
+        hook_call: bool,
+        c_pending: Option<Function<'gc>>,
+    ) {
+        st.hook_call = hook_call;
+        st.c_pending = c_pending;
+        st.unwinding = matches!(self.cont, Cont::Unwind);
+        st.closing = matches!(self.cont, Cont::Close);
+        st.transfer = if hook_call { self.hk.transfer } else { (0, 0) };
+        st.c_values.clear();
+        if c_pending.is_some() {
+            st.c_values.extend_from_slice(&self.c_saved);
+        }
+    }
+
+    /// Records the traceback of `e`, raised in this entry, if it goes to
+    /// the host (the frames are still in place); a `pcall` run in place
+    /// catches it here.
+    #[cold]
+    fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>) {
+        let raised_by = self.raised_by.take();
+        if self.protected > 0 {
+            return;
+        }
+        let rec = self.make_rec(ctx);
+        {
+            let mut st = rec.borrow_mut(&ctx);
+            std::mem::swap(&mut self.frames, &mut st.frames);
+            st.callee = raised_by;
+        }
+        let ev = crate::stdlib::check::error_value(ctx, e);
+        frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
+        let mut st = rec.borrow_mut(&ctx);
+        std::mem::swap(&mut self.frames, &mut st.frames);
+        st.callee = None;
+    }
+
+    /// The closure behind `f` when it is one of ours (slow paths: hooks
+    /// and errors).
+    #[inline(never)]
+    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        super::as_lua_closure(ctx, f)
+    }
+
+    // ---- hooks -------------------------------------------------------------
+
+    /// Runs instructions one at a time, calling the hook before each as
+    /// its mask asks (PUC's `luaG_traceexec`).
+    #[cold]
+    #[inline(never)]
+    fn traced(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        fuel: &mut i32,
+        hook: frames::Hook<'gc>,
+    ) -> Result<Outcome<'gc>, Fail<'gc>> {
+        loop {
+            if *fuel <= 0 {
+                return Ok(Outcome::Pending);
+            }
+            if let Some(f) = self.hook_event(ctx, stack, hook) {
+                return Ok(Outcome::Call(f));
+            }
+            let depth = self.frames.len();
+            let is_tail_op = self.frames.last().is_some_and(|f| {
+                matches!(
+                    f.closure.proto.proto.code.get(f.pc),
+                    Some(Op::TailCall { .. })
+                )
+            });
+            let mut one = 1;
+            let r = self.dispatch(ctx, regs, stack, &mut one);
+            *fuel -= 1 - one;
+            if let Ok(Outcome::Call(f)) = r {
+                if self.lookup_fn(ctx, f).is_none()
+                    && hook.mask & (frames::MASK_CALL | frames::MASK_RET) != 0
+                {
+                    self.hk.stage = 0;
+                    self.c_call = Some(f);
+                    if hook.mask & frames::MASK_CALL != 0 {
+                        return Ok(Outcome::Call(self.fire_c_hook(ctx, stack, hook, false)));
+                    }
+                }
+            }
+            self.hk.stage = 0;
+            let n = self.frames.len();
+            if n < depth {
+                if let Some(f) = self.frames.last() {
+                    self.hk.oldpc = f.pc.saturating_sub(1);
+                }
+                self.hk.depth = n;
+            } else if is_tail_op && n == depth && self.frames.last().is_some_and(|f| f.pc == 0) {
+                self.hk.tail = true;
+            }
+            match r {
+                Ok(Outcome::Pending) => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// Sets the pending call's arguments (or the finished call's results)
+    /// aside and calls the hook for a library function's call or return.
+    fn fire_c_hook(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: frames::Hook<'gc>,
+        ret: bool,
+    ) -> Function<'gc> {
+        self.c_saved.clear();
+        self.c_saved.extend(stack.drain(..));
+        self.c_cont = std::mem::replace(&mut self.cont, Cont::HookC { ret });
+        let event = if ret { "return" } else { "call" };
+        self.hk.transfer = (1, self.c_saved.len());
+        stack.push_back(Value::String(ctx.intern_static(event.as_bytes())));
+        stack.push_back(Value::Nil);
+        self.dbg.allow_hook(&ctx, self.thread, false);
+        hook.func
+    }
+
+    /// Hook events of a library function called while hooks are on: after
+    /// the call hook, the call itself; after the call, the return hook;
+    /// after that, its results (`None`: deliver them now).
+    #[cold]
+    fn c_hook_step(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: Option<frames::Hook<'gc>>,
+        f: Function<'gc>,
+    ) -> Option<Outcome<'gc>> {
+        match self.cont {
+            Cont::HookC { ret } => {
+                stack.clear();
+                stack.extend(self.c_saved.drain(..));
+                self.cont = std::mem::replace(&mut self.c_cont, Cont::None);
+                if ret {
+                    self.c_call = None;
+                    None
+                } else {
+                    Some(Outcome::Call(f))
+                }
+            }
+            _ => match hook {
+                Some(h) if h.mask & frames::MASK_RET != 0 => {
+                    Some(Outcome::Call(self.fire_c_hook(ctx, stack, h, true)))
+                }
+                _ => {
+                    self.c_call = None;
+                    None
+                }
+            },
+        }
+    }
+
+    /// The next hook call due before the instruction at the top frame's pc.
+    fn hook_event(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        hook: frames::Hook<'gc>,
+    ) -> Option<Function<'gc>> {
+        let n = self.frames.len();
+        let top = self.frames.last()?;
+        let pc = top.pc;
+        let base = top.base;
+        let p: &crate::bytecode::Proto = &top.closure.proto.proto;
+        let mut event: Option<(&'static str, Option<u32>)> = None;
+        while event.is_none() && self.hk.stage < 4 {
+            self.hk.stage += 1;
+            match self.hk.stage {
+                1 => {
+                    let new = n > self.hk.depth || self.hk.tail;
+                    if new {
+                        self.hk.oldpc = 0;
+                        self.hk.first = true;
+                        if hook.mask & frames::MASK_CALL != 0 {
+                            let e = if self.hk.tail { "tail call" } else { "call" };
+                            event = Some((e, None));
+                        }
+                    }
+                    self.hk.tail = false;
+                    self.hk.depth = n;
+                }
+                2 => {
+                    if hook.mask & frames::MASK_COUNT != 0 && hook.count > 0 {
+                        if self.hk.count_left == 0 {
+                            self.hk.count_left = hook.count;
+                        }
+                        self.hk.count_left -= 1;
+                        if self.hk.count_left == 0 {
+                            event = Some(("count", None));
+                        }
+                    }
+                }
+                3 => {
+                    if hook.mask & frames::MASK_LINE != 0 {
+                        let oldpc = if self.hk.oldpc < p.code.len() {
+                            self.hk.oldpc
+                        } else {
+                            0
+                        };
+                        let first = std::mem::take(&mut self.hk.first);
+                        if first || pc <= oldpc || p.line_at(pc) != p.line_at(oldpc) {
+                            event = Some(("line", Some(p.line_at(pc))));
+                        }
+                        self.hk.oldpc = pc;
+                    }
+                }
+                _ => {
+                    let returning = matches!(
+                        p.code.get(pc),
+                        Some(Op::Return { .. } | Op::Return0 | Op::Return1 { .. })
+                    );
+                    if hook.mask & frames::MASK_RET != 0 && returning && !self.has_tbc(base) {
+                        event = Some(("return", None));
+                    }
+                }
+            }
+        }
+        let (name, line) = event?;
+        // The values the event transfers, as local indices (`ftransfer`,
+        // `ntransfer`): the parameters of a call, the results of a return.
+        self.hk.transfer = match name {
+            "call" | "tail call" => (1, p.num_params as usize),
+            "return" => match p.code.get(pc) {
+                Some(Op::Return { a, b }) => {
+                    let start = base + *a as usize;
+                    let n = if *b == 0 {
+                        self.top.saturating_sub(start)
+                    } else {
+                        *b as usize - 1
+                    };
+                    (*a as usize + 1, n)
+                }
+                Some(Op::Return1 { a }) => (*a as usize + 1, 1),
+                _ => (1, 0),
+            },
+            _ => (0, 0),
+        };
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = pc + 1;
+        }
+        stack.clear();
+        stack.push_back(Value::String(ctx.intern_static(name.as_bytes())));
+        stack.push_back(line.map_or(Value::Nil, |l| Value::Integer(l as i64)));
+        self.cont = Cont::Hook { pc };
+        self.dbg.allow_hook(&ctx, self.thread, false);
+        Some(hook.func)
     }
 
     fn dispatch(
@@ -2017,7 +2438,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(level) {
                             // Re-run this instruction after the handler.
                             pc -= 1;
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                         }
                     }
                     Op::Tbc { a } => {
@@ -2204,7 +2625,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();
@@ -2217,7 +2638,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();
@@ -2230,7 +2651,7 @@ impl<'gc> Interp<'gc> {
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Discard));
+                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
                             continue;
                         }
                         save!();
@@ -2306,7 +2727,7 @@ impl<'gc> Interp<'gc> {
                             2,
                             c as i32,
                             false,
-                            VarRef::Reg(a),
+                            VarRef::None, // named "for iterator" by the instruction
                             fuel,
                         ) {
                             Ok(Flow::Next) => continue 'frames,
@@ -2605,8 +3026,30 @@ impl<'gc> Sequence<'gc> for Entry<'gc> {
         let r = {
             let mut interp = self.0.borrow_mut(&ctx);
             // A failing __close handler replaces the error being propagated.
-            interp.cont = Cont::None;
-            interp.site.set(&ctx, [None, None]);
+            let cont = std::mem::replace(&mut interp.cont, Cont::None);
+            if let Cont::Hook { .. } | Cont::HookC { .. } = cont {
+                interp.dbg.allow_hook(&ctx, interp.thread, true);
+            }
+            interp.c_call = None;
+            interp.c_saved.clear();
+            if !matches!(cont, Cont::Unwind) && interp.protected == 0 {
+                // Raised by a library function this entry called (an entry
+                // of ours called here has recorded its own frames already);
+                // also off the main thread, for `xpcall` handlers.
+                let callee = interp.rec.and_then(|r| r.borrow().callee);
+                if callee.is_some_and(|f| super::as_lua_closure(ctx, f).is_none()) {
+                    let ev = crate::stdlib::check::error_value(ctx, &error);
+                    let is_main = exec.current_thread().is_main;
+                    frames::capture_traceback(
+                        ctx,
+                        interp.registry,
+                        interp.dbg,
+                        interp.thread,
+                        is_main,
+                        ev,
+                    );
+                }
+            }
             stack.clear();
             interp.unwinding = Some(error);
             interp.run(ctx, &mut exec, &mut stack)

@@ -17,6 +17,7 @@
 //! the callback's address to weak pointers (no `unsafe`).
 
 mod exec;
+pub(crate) mod frames;
 mod names;
 pub mod native;
 mod ops;
@@ -180,14 +181,24 @@ pub(crate) enum Callee<'gc> {
 struct RegistryState<'gc> {
     map: PtrMap<(GcWeak<'gc, CallbackInner<'gc>>, Kind<'gc>)>,
     prune_at: usize,
-    /// Thread address -> (the thread, entries of this core running on it):
-    /// the C-stack-like limit on nested entries.
     /// Suspended coroutines `coroutine.close` is closing: their entries
     /// unwind (running `__close` handlers) when resumed.
     closing: Vec<GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>>,
-    /// Threads with entries running: (the thread, entries). A short list:
-    /// an entry is on it only while it runs.
-    depth: Vec<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
+    /// Threads with entries running. A short list: a thread is on it only
+    /// while entries run on it.
+    depth: Vec<ThreadEntries<'gc>>,
+}
+
+/// The entries of this core on one thread: how many (the C-stack-like
+/// limit on nested entries) and those that have waited for a call (oldest
+/// first), whose frames `debug.getinfo`/`traceback` walk. An entry that
+/// never waits for a call cannot be seen from a library function.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct ThreadEntries<'gc> {
+    thread: GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>,
+    count: usize,
+    visible: Vec<GcWeak<'gc, RefLock<frames::EntryState<'gc>>>>,
 }
 
 #[derive(Collect, Clone, Copy)]
@@ -266,20 +277,24 @@ impl<'gc> Registry<'gc> {
         let mut state = self.0.borrow_mut(mc);
         let weak = Gc::downgrade(thread.into_inner());
         let depth = &mut state.depth;
-        match depth.iter().rposition(|(w, _)| GcWeak::ptr_eq(*w, weak)) {
+        match depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
             Some(i) => {
-                if depth[i].1 >= MAX_ENTRY_DEPTH {
+                if depth[i].count >= MAX_ENTRY_DEPTH {
                     return false;
                 }
-                depth[i].1 += 1;
+                depth[i].count += 1;
             }
             None => {
                 // Threads that died with entries counted (a coroutine
                 // dropped while suspended in one) are forgotten here.
                 if depth.len() >= 64 {
-                    depth.retain(|(w, _)| w.upgrade(mc).is_some());
+                    depth.retain(|t| t.thread.upgrade(mc).is_some());
                 }
-                depth.push((weak, 1));
+                depth.push(ThreadEntries {
+                    thread: weak,
+                    count: 1,
+                    visible: Vec::new(),
+                });
             }
         }
         true
@@ -323,20 +338,89 @@ impl<'gc> Registry<'gc> {
         state
             .depth
             .iter()
-            .rfind(|(w, _)| GcWeak::ptr_eq(*w, weak))
-            .map_or(0, |e| e.1)
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
+            .map_or(0, |t| t.count)
     }
 
-    /// Counts one entry less on `thread`.
-    pub(crate) fn leave(self, mc: &Mutation<'gc>, thread: Thread<'gc>) {
+    /// Counts one entry less on `thread` (and forgets `entry`).
+    pub(crate) fn leave(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+        entry: Option<frames::Entry<'gc>>,
+    ) {
         let mut state = self.0.borrow_mut(mc);
         let weak = Gc::downgrade(thread.into_inner());
         let depth = &mut state.depth;
-        if let Some(i) = depth.iter().rposition(|(w, _)| GcWeak::ptr_eq(*w, weak)) {
-            depth[i].1 -= 1;
-            if depth[i].1 == 0 {
+        if let Some(i) = depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
+            let t = &mut depth[i];
+            t.count -= 1;
+            if let Some(entry) = entry {
+                let me = Gc::downgrade(entry);
+                if let Some(pos) = t.visible.iter().rposition(|w| GcWeak::ptr_eq(*w, me)) {
+                    t.visible.remove(pos);
+                }
+            }
+            if t.count == 0 {
                 depth.swap_remove(i);
             }
+        }
+    }
+
+    /// Makes `entry` (the newest entry on `thread`, about to wait for a
+    /// call for the first time) visible to the debug library.
+    pub(crate) fn show(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
+        let mut state = self.0.borrow_mut(mc);
+        let weak = Gc::downgrade(thread.into_inner());
+        if let Some(t) = state
+            .depth
+            .iter_mut()
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
+        {
+            t.visible.push(Gc::downgrade(entry));
+        }
+    }
+
+    /// Calls `f` on the visible entries of `thread`, newest first, until
+    /// it returns `Some`.
+    pub(crate) fn find_entry<R>(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+        mut f: impl FnMut(usize, frames::Entry<'gc>) -> Option<R>,
+    ) -> Option<R> {
+        let state = self.0.borrow();
+        let weak = Gc::downgrade(thread.into_inner());
+        let t = state
+            .depth
+            .iter()
+            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))?;
+        for (i, w) in t.visible.iter().rev().enumerate() {
+            if let Some(e) = w.upgrade(mc) {
+                if let Some(r) = f(i, e) {
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+
+    /// The live entries on `thread` (those that have waited), newest first.
+    pub(crate) fn entries(
+        self,
+        mc: &Mutation<'gc>,
+        thread: Thread<'gc>,
+    ) -> Vec<frames::Entry<'gc>> {
+        let state = self.0.borrow();
+        let weak = Gc::downgrade(thread.into_inner());
+        match state.depth.iter().rfind(|t| GcWeak::ptr_eq(t.thread, weak)) {
+            Some(t) => t
+                .visible
+                .iter()
+                .rev()
+                .filter_map(|e| e.upgrade(mc))
+                .collect(),
+            None => Vec::new(),
         }
     }
 }
@@ -438,6 +522,7 @@ pub fn memory_guard(ctx: Context<'_>) -> &MemoryGuard {
 /// run leaves its entries counted).
 pub fn reset(ctx: Context<'_>) {
     Registry::get(ctx).0.borrow_mut(&ctx).depth.clear();
+    frames::DebugState::get(ctx).reset(&ctx);
     memory_guard(ctx).over.set(false);
 }
 
@@ -554,76 +639,87 @@ pub fn load_proto<'gc>(
     Ok(closure_function(ctx, closure))
 }
 
-/// Where code of this core last called a foreign function (the calling
-/// closure and line), for `luaL_where`-style positions in library errors and
-/// `debug.getinfo(1)`.
+/// Forgets which entry is calling the running callback: its caller is
+/// not Lua code (`pcall`, `coroutine.resume` and friends call this before
+/// calling on).
+pub(crate) fn set_call_site(ctx: Context<'_>, _site: Option<()>) {
+    frames::DebugState::get(ctx).clear_caller(&ctx);
+}
+
+/// What library functions keep to ask where the running callback was
+/// called from (the entry of this core calling it), and to forget it.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-pub struct CallSite<'gc>(Gc<'gc, RefLock<[Option<Site<'gc>>; 2]>>);
+pub(crate) struct CallSite<'gc>(frames::DebugState<'gc>);
 
 impl<'gc> CallSite<'gc> {
     pub(crate) fn get(ctx: Context<'gc>) -> Self {
-        *ctx.singleton::<Rootable![CallSite<'_>]>()
+        CallSite(frames::DebugState::get(ctx))
     }
 
     /// The calling frame of this core (level 1), if the running callback
     /// was called by this core's code.
     #[inline]
     pub(crate) fn caller(self) -> Option<Site<'gc>> {
-        self.0.borrow()[0]
+        let entry = self.0.caller()?;
+        let st = entry.borrow();
+        let f = st.frames.last()?;
+        Some((
+            f.closure,
+            f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
+        ))
     }
 
-    /// Records the calling frame (level 1) and its caller (level 2), or
-    /// forgets them.
+    /// Forgets the caller (only `[None, None]` is meaningful: the caller is
+    /// known from the entries themselves).
     #[inline]
     pub(crate) fn set(self, mc: &Mutation<'gc>, sites: [Option<Site<'gc>>; 2]) {
-        if self.0.borrow()[0].is_none() && sites[0].is_none() {
-            return;
+        if sites[0].is_none() {
+            self.0.clear_caller(mc);
         }
-        *self.0.borrow_mut(mc) = sites;
     }
 }
 
 /// A calling closure of this core and the line of the call.
 pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
 
-impl<'gc> Singleton<'gc> for CallSite<'gc> {
-    fn create(ctx: Context<'gc>) -> Self {
-        CallSite(Gc::new(&ctx, RefLock::new([None, None])))
-    }
-}
-
-pub(crate) fn set_call_site<'gc>(ctx: Context<'gc>, site: Option<Site<'gc>>) {
-    CallSite::get(ctx).set(&ctx, [site, None]);
-}
-
 /// The `chunk`, `line` of the call this core is making right now, if the
-/// running callback was called by this core's code.
+/// running callback was called by this core's code (`luaL_where(L, 1)`).
 pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
-    call_site_at(ctx, 1)
-}
-
-/// Like [`call_site`] for `level` 1 (the caller) or 2 (the caller's caller,
-/// when it is a frame of the same entry).
-pub fn call_site_at(ctx: Context<'_>, level: usize) -> Option<(Rc<str>, u32)> {
-    let sites = *CallSite::get(ctx).0.borrow();
-    let (cl, line) = (*sites.get(level.checked_sub(1)?)?)?;
+    let (cl, line) = call_site_closure(ctx)?;
     Some((cl.proto.chunk_id.clone(), line))
 }
 
 /// The closure of this core calling the running callback, and the line.
 pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
-    CallSite::get(ctx).0.borrow()[0]
+    let entry = frames::DebugState::get(ctx).caller()?;
+    let st = entry.borrow();
+    let f = st.frames.last()?;
+    Some((
+        f.closure,
+        f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
+    ))
 }
 
-/// Like [`call_site_closure`] for `level` 1 (the caller) or 2 (the caller's
-/// caller, when it is a frame of the same entry): `debug.getinfo(2)`.
-pub fn call_site_closure_at<'gc>(
+/// The function value of `closure` (a search of the registry: for
+/// `debug.getinfo` of a level whose function is not in a register).
+pub(crate) fn function_of<'gc>(
     ctx: Context<'gc>,
-    level: usize,
-) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
-    let sites = *CallSite::get(ctx).0.borrow();
-    *sites.get(level.checked_sub(1)?)?
+    closure: Gc<'gc, LuaClosure<'gc>>,
+) -> Option<Function<'gc>> {
+    let state = Registry::get(ctx).0.borrow();
+    state.map.values().find_map(|(wcb, kind)| match kind {
+        Kind::Closure(w) => {
+            let cl = w.upgrade(&ctx)?;
+            if Gc::ptr_eq(cl, closure) {
+                wcb.upgrade(&ctx)
+                    .map(|cb| Function::Callback(Callback::from_inner(cb)))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
 }
 
 impl<'gc> LuaClosure<'gc> {

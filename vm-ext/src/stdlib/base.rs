@@ -98,6 +98,11 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
                 .unwrap();
         }
     }
+    for (name, xpcall) in [("pcall", false), ("xpcall", true)] {
+        if let Value::Function(Function::Callback(cb)) = g.get(ctx, name) {
+            crate::interp::frames::register_catcher(ctx, cb, xpcall);
+        }
+    }
 }
 
 /// The address Lua shows for reference values (`table: 0x...`).
@@ -257,10 +262,9 @@ fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
     })
 }
 
-/// `error(message [, level])`: a string message raised at level 1 (the
-/// default) gets the `chunk:line:` of the Lua code that called `error`.
-/// piccolo 0.3.3 exposes only the calling frame's position, so level 2 and
-/// above raise the message unchanged.
+/// `error(message [, level])`: a string message gets the `chunk:line:` of
+/// stack level `level` (1, the default: the function that called `error`;
+/// 2 its caller, ...) when that level is Lua code.
 fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, |ctx, exec, stack| {
         let msg = stack.get(0);
@@ -275,10 +279,12 @@ fn error_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 return Err(lua_error(ctx, text));
             }
         }
-        // Level 2 from the luahome core: the caller of the function that
-        // called `error`, when it is a frame of the same entry.
-        if let (Value::String(s), 2, None) = (msg, level, exec.upper_lua_frame()) {
-            if let Some((chunk, line)) = crate::interp::call_site_at(ctx, 2) {
+        // Deeper levels on the luahome core: its frames are walkable.
+        if let (Value::String(s), 2.., None) = (msg, level, exec.upper_lua_frame()) {
+            let thread = exec.current_thread().thread;
+            if let Some((chunk, line)) =
+                crate::interp::frames::where_at(ctx, thread, level as usize)
+            {
                 let mut text = format!("{chunk}:{line}: ").into_bytes();
                 text.extend_from_slice(s.as_bytes());
                 return Err(lua_error(ctx, text));
@@ -364,6 +370,7 @@ impl<'gc> Sequence<'gc> for XPCall<'gc> {
         _exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        crate::interp::frames::clear_ghost(ctx);
         if self.depth == 0 {
             stack.push_front(Value::Boolean(true));
         } else {

@@ -1,21 +1,22 @@
-//! The `debug` library, as far as piccolo 0.3.3 lets a library see the VM.
+//! The `debug` library.
 //!
-//! What works: `traceback` (the message plus a `stack traceback:` naming the
-//! calling Lua frame, the only frame piccolo exposes), `getinfo` for
-//! functions (`source`, `short_src`, `what`, `linedefined`, `nparams`,
-//! `isvararg`, `nups`, `func`) and for level 1 (adds `currentline`; on the
-//! luahome core also level 2 when the caller's caller runs in the same
-//! entry of the interpreter; deeper levels give a placeholder record with
-//! unknown positions), `getmetatable`/
-//! `setmetatable` without `__metatable` protection and for every type,
-//! `getupvalue`/`setupvalue` (closed upvalues only: an open upvalue reads
-//! as nil and cannot be set; names are `_ENV` or `(no name)`),
-//! `upvalueid` (an integer identity), `getregistry`, `getuservalue`.
+//! On the luahome core (the project's interpreter) the library sees every
+//! frame of the running thread and of suspended coroutines through
+//! [`crate::interp::frames`]: `getinfo` at any level or of a function,
+//! `traceback` in PUC Lua's format, `getlocal`/`setlocal`,
+//! `sethook`/`gethook` (call, return, line and count events), plus
+//! `getupvalue`/`setupvalue`/`upvalueid` of its closures.
 //!
-//! Missing: `getlocal`/`setlocal` (always nil: piccolo keeps no local
-//! names), hooks (`sethook` is accepted and ignored, `gethook` returns
-//! nil), `upvaluejoin` (closures' upvalues cannot be replaced), `debug.debug`,
-//! `lastlinedefined` and `activelines`, and levels above 1 in `getinfo`.
+//! On piccolo's core, as far as piccolo 0.3.3 lets a library see its VM:
+//! `traceback` names the calling Lua frame only, `getinfo` knows functions
+//! and level 1 (deeper levels give a placeholder record), `getupvalue`/
+//! `setupvalue` reach closed upvalues only, `getlocal`/`setlocal` give nil
+//! and hooks are never called.
+//!
+//! Both: `getmetatable`/`setmetatable` without `__metatable` protection and
+//! for every type, `getregistry`, `getuservalue`/`setuservalue` (userdata
+//! have no user values). Missing: `upvaluejoin` (closures' upvalues cannot
+//! be replaced) and `debug.debug` (no console).
 
 use gc_arena::{Collect, Gc, Rootable};
 use piccolo::{
@@ -24,9 +25,13 @@ use piccolo::{
 };
 
 use super::{
-    check::{arg_error, check_any, check_integer, metatable_of, set_type_metatable, type_error},
+    check::{
+        arg_error, check_any, check_function, check_integer, metatable_of, opt_integer,
+        set_type_metatable, type_error,
+    },
     lua_error,
 };
+use crate::interp::frames;
 
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
@@ -148,11 +153,93 @@ fn own_info<'gc>(
     t
 }
 
-/// Drops a leading thread argument (`debug.x([thread,] ...)`).
-fn skip_thread(stack: &mut Stack<'_, '_>) {
-    if matches!(stack.get(0), Value::Thread(_)) {
-        stack.pop_front();
+/// `debug.getregistry()._HOOKKEY`: thread -> hook function, with weak
+/// keys, as PUC Lua keeps it (the interpreter reads its own copy).
+fn hook_table<'gc>(ctx: Context<'gc>) -> Table<'gc> {
+    let reg = ctx.singleton::<Rootable![Registry<'_>]>().0;
+    if let Value::Table(t) = reg.get(ctx, "_HOOKKEY") {
+        return t;
     }
+    let t = Table::new(&ctx);
+    let mt = Table::new(&ctx);
+    mt.set(ctx, "__mode", "k").ok();
+    t.set_metatable(&ctx, Some(mt));
+    reg.set(ctx, "_HOOKKEY", t).ok();
+    t
+}
+
+/// `[thread,]` of a debug function: the thread, whether it is the running
+/// one, whether it is the main thread, and how many arguments it took.
+fn thread_arg<'gc>(
+    exec: &piccolo::Execution<'gc, '_>,
+    stack: &mut Stack<'gc, '_>,
+) -> (piccolo::Thread<'gc>, bool, bool, usize) {
+    let cur = exec.current_thread();
+    if let Value::Thread(t) = stack.get(0) {
+        stack.pop_front();
+        let current = t == cur.thread;
+        return (t, current, current && cur.is_main, 1);
+    }
+    (cur.thread, true, cur.is_main, 0)
+}
+
+/// Whether the luahome core's frames answer for this call (not called from
+/// piccolo's own VM).
+fn own_core(exec: &piccolo::Execution<'_, '_>) -> bool {
+    exec.upper_lua_frame().is_none()
+}
+
+/// `debug.getinfo`'s table for `info`, with the fields `opts` asks for.
+fn info_to_table<'gc>(ctx: Context<'gc>, info: &frames::Info<'gc>, opts: &[u8]) -> Table<'gc> {
+    let t = Table::new(&ctx);
+    let set = |k: &'static str, v: Value<'gc>| {
+        let _ = t.set(ctx, k, v);
+    };
+    for &o in opts {
+        match o {
+            b'S' => {
+                set("source", s(ctx, &info.source));
+                set("short_src", s(ctx, &info.short_src));
+                set("what", s(ctx, info.what));
+                set("linedefined", Value::Integer(info.line_defined));
+                set("lastlinedefined", Value::Integer(info.last_line_defined));
+            }
+            b'l' => set("currentline", Value::Integer(info.current_line)),
+            b'u' => {
+                set("nups", Value::Integer(info.nups));
+                set("nparams", Value::Integer(info.nparams));
+                set("isvararg", Value::Boolean(info.is_vararg));
+            }
+            b'n' => match &info.name {
+                Some((what, name)) => {
+                    set("name", s(ctx, name));
+                    set("namewhat", s(ctx, what));
+                }
+                None => set("namewhat", s(ctx, "")),
+            },
+            b'r' => {
+                set("ftransfer", Value::Integer(info.transfer.0 as i64));
+                set("ntransfer", Value::Integer(info.transfer.1 as i64));
+            }
+            b't' => set("istailcall", Value::Boolean(info.is_tail)),
+            b'L' => {
+                if let Some(lines) = &info.lines {
+                    let active = Table::new(&ctx);
+                    for &l in lines {
+                        let _ = active.set(ctx, l as i64, true);
+                    }
+                    set("activelines", Value::Table(active));
+                }
+            }
+            b'f' => {
+                if let Some(f) = info.func {
+                    set("func", Value::Function(f));
+                }
+            }
+            _ => {}
+        }
+    }
+    t
 }
 
 /// `(closure, index)` when argument 1 is a function of the luahome core
@@ -208,7 +295,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "traceback",
             Callback::from_fn(&ctx, |ctx, exec, mut stack| {
-                skip_thread(&mut stack);
+                let (thread, current, is_main, _) = thread_arg(&exec, &mut stack);
                 let msg = stack.get(0);
                 if !matches!(
                     msg,
@@ -220,6 +307,18 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 let mut out = super::check::to_bytes(msg).unwrap_or_default();
                 if !out.is_empty() {
                     out.push(b'\n');
+                }
+                if own_core(&exec) {
+                    let default = if current { 1 } else { 0 };
+                    let level = match stack.get(1) {
+                        Value::Nil => default,
+                        _ => check_integer(ctx, &stack, 2, "traceback")?,
+                    };
+                    let levels = frames::stack_levels(ctx, thread, current, is_main);
+                    let text = frames::traceback_text(ctx, &levels, level.max(0) as usize);
+                    out.extend_from_slice(text.as_bytes());
+                    stack.replace(ctx, ctx.intern(&out));
+                    return Ok(CallbackReturn::Return);
                 }
                 out.extend_from_slice(b"stack traceback:");
                 if let Some(frame) = exec.upper_lua_frame() {
@@ -253,11 +352,43 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "getinfo",
             Callback::from_fn(&ctx, |ctx, exec, mut stack| {
-                skip_thread(&mut stack);
-                if let Value::String(opts) = stack.get(1) {
-                    if !opts.as_bytes().iter().all(|c| b"SlnrutfL".contains(c)) {
-                        return Err(arg_error(ctx, 2, "getinfo", "invalid option"));
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let opts: Vec<u8> = match stack.get(1) {
+                    Value::Nil => b"flnSrtu".to_vec(),
+                    Value::String(o) => o.as_bytes().to_vec(),
+                    _ => return Err(type_error(ctx, &stack, 2 + shift, "getinfo", "string")),
+                };
+                if opts.first() == Some(&b'>') {
+                    return Err(arg_error(ctx, 2 + shift, "getinfo", "invalid option '>'"));
+                }
+                if !opts.iter().all(|c| b"SlnrutfL".contains(c)) {
+                    return Err(arg_error(ctx, 2 + shift, "getinfo", "invalid option"));
+                }
+                let own_f = matches!(stack.get(0), Value::Function(Function::Callback(_)));
+                if own_core(&exec) || own_f {
+                    let info = match stack.get(0) {
+                        Value::Function(f) => Some(frames::function_info(ctx, f)),
+                        Value::Integer(_) | Value::Number(_) => {
+                            let level = check_integer(ctx, &stack, 1, "getinfo")?;
+                            let levels = frames::stack_levels(ctx, thread, current, is_main);
+                            usize::try_from(level)
+                                .ok()
+                                .and_then(|l| frames::level_info(ctx, &levels, l))
+                        }
+                        _ => {
+                            return Err(arg_error(
+                                ctx,
+                                1 + shift,
+                                "getinfo",
+                                "function or level expected",
+                            ))
+                        }
+                    };
+                    match info {
+                        Some(info) => stack.replace(ctx, info_to_table(ctx, &info, &opts)),
+                        None => stack.replace(ctx, Value::Nil),
                     }
+                    return Ok(CallbackReturn::Return);
                 }
                 let result = match stack.get(0) {
                     Value::Function(f) => Value::Table(function_info(ctx, f)),
@@ -322,18 +453,6 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                                     None => Value::Nil,
                                 },
                             },
-                            2 if exec.upper_lua_frame().is_none()
-                                && crate::interp::call_site_closure_at(ctx, 2).is_some() =>
-                            {
-                                // The luahome core: the caller's caller, when
-                                // it is a frame of the same entry.
-                                let (cl, line) =
-                                    crate::interp::call_site_closure_at(ctx, 2).expect("checked");
-                                let t = own_info(ctx, cl, None);
-                                let _ = t.set(ctx, "currentline", line as i64);
-                                let _ = t.set(ctx, "namewhat", s(ctx, ""));
-                                t.into()
-                            }
                             2..=255 => info_table(
                                 ctx,
                                 &[
@@ -505,10 +624,46 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "getlocal",
-            Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                skip_thread(&mut stack);
-                check_integer(ctx, &stack, 2, "getlocal")?;
-                stack.replace(ctx, Value::Nil);
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let args: Vec<Value<'_>> = (0..stack.len()).map(|i| stack.get(i)).collect();
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let n = check_integer(ctx, &stack, 2, "getlocal")?;
+                if current && own_core(&exec) && matches!(stack.get(0), Value::Integer(0)) {
+                    // Level 0 is `getlocal` itself: its slots are its arguments.
+                    match usize::try_from(n)
+                        .ok()
+                        .filter(|&n| n >= 1 && n <= args.len())
+                    {
+                        Some(n) => stack.replace(ctx, (s(ctx, "(C temporary)"), args[n - 1])),
+                        None => stack.replace(ctx, Value::Nil),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
+                if let Value::Function(f) = stack.get(0) {
+                    // Parameter names of a function (no values).
+                    let name = crate::interp::as_lua_closure(ctx, f).and_then(|cl| {
+                        let p = &cl.proto.proto;
+                        usize::try_from(n)
+                            .ok()
+                            .filter(|&n| n >= 1)
+                            .and_then(|n| p.local_name(n, 0).map(|s| s.to_string()))
+                    });
+                    match name {
+                        Some(name) => stack.replace(ctx, s(ctx, &name)),
+                        None => stack.replace(ctx, Value::Nil),
+                    }
+                    return Ok(CallbackReturn::Return);
+                }
+                let level = check_integer(ctx, &stack, 1, "getlocal")?;
+                let levels = frames::stack_levels(ctx, thread, current, is_main);
+                let level = usize::try_from(level).ok().filter(|&l| l < levels.len());
+                let Some(level) = level else {
+                    return Err(arg_error(ctx, 1 + shift, "getlocal", "level out of range"));
+                };
+                match frames::get_local(&levels, level, n) {
+                    Some((name, v)) => stack.replace(ctx, (s(ctx, &name), v)),
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -518,10 +673,21 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "setlocal",
-            Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                skip_thread(&mut stack);
-                check_integer(ctx, &stack, 2, "setlocal")?;
-                stack.replace(ctx, Value::Nil);
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, current, is_main, shift) = thread_arg(&exec, &mut stack);
+                let level = check_integer(ctx, &stack, 1, "setlocal")?;
+                let n = check_integer(ctx, &stack, 2, "setlocal")?;
+                check_any(ctx, &stack, 3, "setlocal")?;
+                let v = stack.get(2);
+                let levels = frames::stack_levels(ctx, thread, current, is_main);
+                let level = usize::try_from(level).ok().filter(|&l| l < levels.len());
+                let Some(level) = level else {
+                    return Err(arg_error(ctx, 1 + shift, "setlocal", "level out of range"));
+                };
+                match frames::set_local(&ctx, &levels, level, n, v) {
+                    Some(name) => stack.replace(ctx, s(ctx, &name)),
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -531,7 +697,41 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "sethook",
-            Callback::from_fn(&ctx, |_, _, mut stack| {
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, _, _, shift) = thread_arg(&exec, &mut stack);
+                let dbg = frames::DebugState::get(ctx);
+                if stack.get(0).is_nil() {
+                    dbg.set_hook(&ctx, thread, None);
+                    hook_table(ctx).set(ctx, thread, Value::Nil).ok();
+                    stack.clear();
+                    return Ok(CallbackReturn::Return);
+                }
+                let func = check_function(ctx, &stack, 1, "sethook")?;
+                let mask_str = match stack.get(1) {
+                    Value::String(m) => m.as_bytes().to_vec(),
+                    _ => return Err(type_error(ctx, &stack, 2 + shift, "sethook", "string")),
+                };
+                let count = opt_integer(ctx, &stack, 3, "sethook", 0)?;
+                let mut mask = 0u8;
+                for &c in &mask_str {
+                    mask |= match c {
+                        b'c' => frames::MASK_CALL,
+                        b'r' => frames::MASK_RET,
+                        b'l' => frames::MASK_LINE,
+                        _ => 0,
+                    };
+                }
+                if count > 0 {
+                    mask |= frames::MASK_COUNT;
+                }
+                let hook = (mask != 0).then_some(frames::Hook {
+                    func,
+                    mask,
+                    count: count.clamp(0, u32::MAX as i64) as u32,
+                    allowed: true,
+                });
+                dbg.set_hook(&ctx, thread, hook);
+                hook_table(ctx).set(ctx, thread, hook.map(|h| h.func)).ok();
                 stack.clear();
                 Ok(CallbackReturn::Return)
             }),
@@ -542,8 +742,24 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "gethook",
-            Callback::from_fn(&ctx, |_, _, mut stack| {
-                stack.clear();
+            Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+                let (thread, _, _, _) = thread_arg(&exec, &mut stack);
+                match frames::DebugState::get(ctx).hook(thread) {
+                    Some(h) => {
+                        let mut m = String::new();
+                        if h.mask & frames::MASK_CALL != 0 {
+                            m.push('c');
+                        }
+                        if h.mask & frames::MASK_RET != 0 {
+                            m.push('r');
+                        }
+                        if h.mask & frames::MASK_LINE != 0 {
+                            m.push('l');
+                        }
+                        stack.replace(ctx, (h.func, s(ctx, &m), h.count as i64));
+                    }
+                    None => stack.replace(ctx, Value::Nil),
+                }
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -581,7 +797,9 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 if !matches!(u, Value::UserData(_)) {
                     return Err(type_error(ctx, &stack, 1, "setuservalue", "userdata"));
                 }
-                stack.replace(ctx, u);
+                // Userdata here have no user values: setting one fails (nil),
+                // as PUC's does for an index out of range.
+                stack.replace(ctx, Value::Nil);
                 Ok(CallbackReturn::Return)
             }),
         )

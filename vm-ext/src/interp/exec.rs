@@ -47,9 +47,17 @@ pub(crate) struct Frame<'gc> {
 /// [`Frame::pcall_want`] of an ordinary frame.
 pub(crate) const NOT_PROTECTED: i32 = i32::MIN;
 
-/// `pcall`s run in place per entry at most (beyond, `pcall` goes through
-/// the executor, where the entry limit applies).
-const MAX_PCALL_FRAMES: usize = 256;
+impl Frame<'_> {
+    /// `chunk:line: ` of this frame's current instruction, then `msg` (a
+    /// position as `luaL_where`/`luaL_error` write it).
+    fn where_msg(&self, msg: &[u8]) -> Vec<u8> {
+        let proto = &self.closure.proto;
+        let line = proto.proto.line_at(self.pc.saturating_sub(1));
+        let mut text = format!("{}:{}: ", proto.chunk_id, line).into_bytes();
+        text.extend_from_slice(msg);
+        text
+    }
+}
 
 /// What to do with the results of a call made through the executor.
 #[derive(Collect, Clone, Copy, Debug)]
@@ -535,9 +543,6 @@ impl<'gc> Interp<'gc> {
         nargs: usize,
         want: i32,
     ) -> bool {
-        if self.protected >= MAX_PCALL_FRAMES {
-            return false;
-        }
         if self.protected + self.registry.depth(self.thread) >= super::MAX_ENTRY_DEPTH {
             // As deep as PUC's C stack allows: this pcall fails.
             let msg = "C stack overflow";
@@ -1353,11 +1358,7 @@ impl<'gc> Interp<'gc> {
         let Some(f) = frame else {
             return Some(Error::Lua(msg.into()));
         };
-        let proto = &f.closure.proto;
-        let line = proto.proto.line_at(f.pc.saturating_sub(1));
-        let mut text = format!("{}:{}: ", proto.chunk_id, line).into_bytes();
-        text.extend_from_slice(s.as_bytes());
-        Some(crate::stdlib::lua_error(ctx, text))
+        Some(crate::stdlib::lua_error(ctx, f.where_msg(s.as_bytes())))
     }
 
     /// `e` with the current line's `chunk:line: ` in front, when it is a
@@ -1368,11 +1369,7 @@ impl<'gc> Interp<'gc> {
         let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
             return e;
         };
-        let proto = &frame.closure.proto;
-        let line = proto.proto.line_at(frame.pc.saturating_sub(1));
-        let mut msg = format!("{}:{}: ", proto.chunk_id, line).into_bytes();
-        msg.extend_from_slice(s.as_bytes());
-        crate::stdlib::lua_error(ctx, msg)
+        crate::stdlib::lua_error(ctx, frame.where_msg(s.as_bytes()))
     }
 
     // ---- the loop ---------------------------------------------------------

@@ -326,15 +326,27 @@ pub fn error_value<'gc>(ctx: Context<'gc>, err: &Error<'gc>) -> Value<'gc> {
 /// when called directly through `pcall`). Code of the project's core
 /// records its call site before each call ([`crate::interp`]).
 pub fn caller_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Vec<u8> {
-    match exec.upper_lua_frame() {
-        Some(frame) => {
-            let mut p = frame.chunk_name.as_bytes().to_vec();
-            p.extend_from_slice(format!(":{}: ", frame.current_line).as_bytes());
+    position_text(
+        exec.upper_lua_frame()
+            .map(|f| (f.chunk_name, f.current_line)),
+        crate::interp::call_site_closure(ctx),
+    )
+}
+
+/// `chunk:line: ` of a piccolo caller (`upper`) or else of a caller of the
+/// own core (`own`); empty when neither is known.
+fn position_text<'gc, L: std::fmt::Display>(
+    upper: Option<(piccolo::String<'gc>, L)>,
+    own: Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, u32)>,
+) -> Vec<u8> {
+    match (upper, own) {
+        (Some((chunk, line)), _) => {
+            let mut p = chunk.as_bytes().to_vec();
+            p.extend_from_slice(format!(":{line}: ").as_bytes());
             p
         }
-        None => crate::interp::call_site(ctx)
-            .map(|(chunk, line)| format!("{chunk}:{line}: ").into_bytes())
-            .unwrap_or_default(),
+        (None, Some((cl, line))) => format!("{}:{line}: ", cl.proto.chunk_id).into_bytes(),
+        (None, None) => Vec::new(),
     }
 }
 
@@ -346,52 +358,42 @@ pub fn with_position<'gc>(
     ctx: Context<'gc>,
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
-    // The caller is noted before the call (a callback calling Lua changes
-    // the record) but written out only for an error.
-    let site = crate::interp::CallSite::get(ctx);
-    let wrapper =
-        piccolo::Callback::from_fn_with(&ctx, (inner, site), |(inner, site), ctx, exec, stack| {
-            let upper = exec
-                .upper_lua_frame()
-                .map(|f| (f.chunk_name, f.current_line));
-            let own = site.caller();
-            inner.call(ctx, exec, stack).map_err(|e| match e {
-                Error::Lua(v) => match v.0 {
-                    Value::String(s) => {
-                        let mut pos = match (upper, own) {
-                            (Some((chunk, line)), _) => {
-                                let mut p = chunk.as_bytes().to_vec();
-                                p.extend_from_slice(format!(":{line}: ").as_bytes());
-                                p
-                            }
-                            (None, Some((cl, line))) => {
-                                format!("{}:{line}: ", cl.proto.chunk_id).into_bytes()
-                            }
-                            (None, None) => return Error::Lua(v),
-                        };
-                        pos.extend_from_slice(s.as_bytes());
-                        lua_error(ctx, pos)
-                    }
-                    other => Error::Lua(other.into()),
-                },
-                e => e,
-            })
-        });
+    let wrapper = positioned_wrapper(ctx, inner, Some(crate::interp::CallSite::get(ctx)));
     crate::interp::native::wrapped_positioned(ctx, inner, wrapper);
     wrapper
 }
 
 /// [`with_position`] for a callback that is not a registered native (no
-/// registry lookup: usable while a singleton is being created).
+/// registry or singleton lookup: usable while a singleton is being created).
 pub fn with_position_foreign<'gc>(
     ctx: Context<'gc>,
     inner: piccolo::Callback<'gc>,
 ) -> piccolo::Callback<'gc> {
-    let wrapper = piccolo::Callback::from_fn_with(&ctx, inner, |inner, ctx, exec, stack| {
-        let mut pos = caller_position(ctx, &exec);
+    positioned_wrapper(ctx, inner, None)
+}
+
+/// The wrapper of [`with_position`]: the caller is noted before the call
+/// (a callback calling Lua changes the record) but written out only for an
+/// error. Without `site` the call-site record is looked up at the call.
+fn positioned_wrapper<'gc>(
+    ctx: Context<'gc>,
+    inner: piccolo::Callback<'gc>,
+    site: Option<crate::interp::CallSite<'gc>>,
+) -> piccolo::Callback<'gc> {
+    piccolo::Callback::from_fn_with(&ctx, (inner, site), |(inner, site), ctx, exec, stack| {
+        let upper = exec
+            .upper_lua_frame()
+            .map(|f| (f.chunk_name, f.current_line));
+        let own = site
+            .unwrap_or_else(|| crate::interp::CallSite::get(ctx))
+            .caller();
         inner.call(ctx, exec, stack).map_err(|e| match e {
-            Error::Lua(v) if !pos.is_empty() => match v.0 {
+            Error::Lua(v) => match v.0 {
                 Value::String(s) => {
+                    let mut pos = position_text(upper, own);
+                    if pos.is_empty() {
+                        return Error::Lua(v);
+                    }
                     pos.extend_from_slice(s.as_bytes());
                     lua_error(ctx, pos)
                 }
@@ -399,8 +401,7 @@ pub fn with_position_foreign<'gc>(
             },
             e => e,
         })
-    });
-    wrapper
+    })
 }
 
 /// Applies [`with_position`] to every function in `lib`.

@@ -419,14 +419,9 @@ fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
             Tab::Raw(t) => insert_raw(ctx, t, stack),
             Tab::Meta(t) => {
                 let nargs = stack.len();
-                if nargs != 2 && nargs != 3 {
-                    return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
-                }
-                let (p, v) = if nargs == 3 {
-                    let p = check_integer(ctx, &stack, 2, "insert")?;
-                    (Value::Integer(p), stack.get(2))
-                } else {
-                    (stack.get(1), Value::Nil)
+                let (p, v) = match insert_pos(ctx, &stack)? {
+                    Some(p) => (Value::Integer(p), stack.get(2)),
+                    None => (stack.get(1), Value::Nil),
                 };
                 stack.replace(ctx, (t, nargs as i64, p, v, at(ctx, &exec)));
                 Ok(CallbackReturn::Call {
@@ -449,15 +444,9 @@ fn insert_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> C
 
 /// `table.insert` on a table without metamethods.
 fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
-    let nargs = stack.len();
-    if nargs != 2 && nargs != 3 {
-        return Err(lua_error(ctx, "wrong number of arguments to 'insert'"));
-    }
+    let given = insert_pos(ctx, &stack)?;
     let e = t.length().wrapping_add(1);
-    if nargs == 2 {
-        raw_set(ctx, t, Value::Integer(e), stack.get(1))?;
-    } else {
-        let pos = check_integer(ctx, &stack, 2, "insert")?;
+    if let Some(pos) = given {
         if (pos as u64).wrapping_sub(1) >= e as u64 {
             return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
         }
@@ -468,9 +457,30 @@ fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
             i -= 1;
         }
         raw_set(ctx, t, Value::Integer(pos), stack.get(2))?;
+    } else {
+        raw_set(ctx, t, Value::Integer(e), stack.get(1))?;
     }
     stack.clear();
     Ok(CallbackReturn::Return)
+}
+
+/// `table.insert`'s position argument: `None` for `insert(t, v)`; an error
+/// for a wrong number of arguments or a position that is not an integer.
+fn insert_pos<'gc>(ctx: Context<'gc>, stack: &Stack<'gc, '_>) -> Result<Option<i64>, Error<'gc>> {
+    match stack.len() {
+        2 => Ok(None),
+        3 => check_integer(ctx, stack, 2, "insert").map(Some),
+        _ => Err(lua_error(ctx, "wrong number of arguments to 'insert'")),
+    }
+}
+
+/// `table.remove`'s position argument, if given.
+fn remove_pos<'gc>(ctx: Context<'gc>, stack: &Stack<'gc, '_>) -> Result<Option<i64>, Error<'gc>> {
+    if stack.get(1).is_nil() {
+        Ok(None)
+    } else {
+        check_integer(ctx, stack, 2, "remove").map(Some)
+    }
 }
 
 fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
@@ -478,12 +488,9 @@ fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
         match check_tab(ctx, &stack, 1, "remove", READ_WRITE_LEN)? {
             Tab::Raw(t) => remove_raw(ctx, t, stack),
             Tab::Meta(t) => {
-                let has_pos = !stack.get(1).is_nil();
-                let given = if has_pos {
-                    Value::Integer(check_integer(ctx, &stack, 2, "remove")?)
-                } else {
-                    Value::Nil
-                };
+                let given = remove_pos(ctx, &stack)?;
+                let has_pos = given.is_some();
+                let given = given.map_or(Value::Nil, Value::Integer);
                 stack.replace(ctx, (t, given, has_pos, at(ctx, &exec)));
                 Ok(CallbackReturn::Call {
                     function: fb.remove.into(),
@@ -504,11 +511,7 @@ fn remove_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> C
 
 /// `table.remove` on a table without metamethods.
 fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
-    let given = if stack.get(1).is_nil() {
-        None
-    } else {
-        Some(check_integer(ctx, &stack, 2, "remove")?)
-    };
+    let given = remove_pos(ctx, &stack)?;
     let size = t.length();
     let mut pos = given.unwrap_or(size);
     if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {

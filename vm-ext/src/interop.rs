@@ -649,7 +649,9 @@ impl<'gc> Sequence<'gc> for Keys<'gc> {
                         ),
                     ));
                 };
-                for (k, _) in t.iter() {
+                let weak = crate::weak::entries(ctx, t);
+                let raw = t.iter().take(if weak.is_some() { 0 } else { usize::MAX });
+                for (k, _) in raw.chain(weak.into_iter().flatten()) {
                     self.n += 1;
                     self.out.set(ctx, self.n, k)?;
                 }

@@ -18,6 +18,7 @@ pub mod stdlib;
 pub mod store;
 pub mod value;
 pub mod verify;
+pub mod weak;
 
 pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};

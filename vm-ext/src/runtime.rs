@@ -602,7 +602,15 @@ impl Runtime {
             let mut f = Fuel::with(budget);
             let executor = &self.executor;
             let lua = &mut self.lua;
-            let stepped = guard(|| lua.enter(|ctx| ctx.fetch(executor).step(ctx, &mut f)));
+            let stepped = guard(|| {
+                lua.enter(|ctx| {
+                    let done = ctx.fetch(executor).step(ctx, &mut f);
+                    // `collectgarbage("collect")` interrupts the slice to
+                    // have a full collection before the script goes on.
+                    let collect = f.is_interrupted() && crate::weak::take_collect_request(ctx);
+                    (done, collect)
+                })
+            });
             let used = (budget - f.remaining()).max(1);
             if let Some(run) = self.run.as_mut() {
                 run.fuel_used += used as u64;
@@ -610,7 +618,15 @@ impl Runtime {
             remaining -= used;
             self.flush_output();
             let done = match stepped {
-                Ok(done) => done,
+                Ok((done, collect)) => {
+                    if collect {
+                        let lua = &mut self.lua;
+                        if let Err(e) = guard(|| lua.gc_collect()) {
+                            return StepResult::Error(self.poison(e));
+                        }
+                    }
+                    done
+                }
                 Err(e) => return StepResult::Error(self.poison(e)),
             };
             if done {

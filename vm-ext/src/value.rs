@@ -47,9 +47,9 @@ pub enum HostValue {
 impl HostValue {
     /// Copies `value` out of the arena. Tables are copied deeply; a table met
     /// again on its own path (a cycle) or past [`MAX_DEPTH`] becomes `Opaque`.
-    pub fn from_value(value: Value<'_>) -> HostValue {
+    pub fn from_value<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> HostValue {
         let mut path = HashSet::new();
-        Self::copy(value, &mut path, 0)
+        Self::copy_with(ctx, value, &mut path, 0, &mut |_| None)
     }
 
     /// Copies `value` out of the arena for a host that holds handles: Lua
@@ -65,7 +65,7 @@ impl HostValue {
         by_ref: bool,
     ) -> HostValue {
         if !calls.handles().enabled() {
-            return Self::from_value(value);
+            return Self::from_value(ctx, value);
         }
         if by_ref {
             if let Value::Table(_) | Value::UserData(_) = value {
@@ -79,18 +79,15 @@ impl HostValue {
             }
         }
         let mut path = HashSet::new();
-        Self::copy_with(value, &mut path, 0, &mut |v| match v {
+        Self::copy_with(ctx, value, &mut path, 0, &mut |v| match v {
             Value::Function(_) => Some(HostValue::LuaFunction(calls.handles().insert(ctx, v))),
             Value::UserData(_) => crate::interop::host_object_id(v).map(HostValue::HostObject),
             _ => None,
         })
     }
 
-    fn copy(value: Value<'_>, path: &mut HashSet<*const ()>, depth: usize) -> HostValue {
-        Self::copy_with(value, path, depth, &mut |_| None)
-    }
-
     fn copy_with<'gc>(
+        ctx: Context<'gc>,
         value: Value<'gc>,
         path: &mut HashSet<*const ()>,
         depth: usize,
@@ -115,13 +112,27 @@ impl HostValue {
                         description: format!("table: {id:p}"),
                     };
                 }
+                if let Some(weak) = crate::weak::entries(ctx, t) {
+                    // A weak table: its live entries, as `pairs` lists them.
+                    let entries = weak
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (
+                                Self::copy_with(ctx, k, path, depth + 1, special),
+                                Self::copy_with(ctx, v, path, depth + 1, special),
+                            )
+                        })
+                        .collect();
+                    path.remove(&id);
+                    return HostValue::Table(entries);
+                }
                 let len = t.length();
                 let mut entries = Vec::new();
                 for i in 1..=len {
                     let v = t.get_value(Value::Integer(i));
                     entries.push((
                         HostValue::Integer(i),
-                        Self::copy_with(v, path, depth + 1, special),
+                        Self::copy_with(ctx, v, path, depth + 1, special),
                     ));
                 }
                 for (k, v) in t.iter() {
@@ -131,8 +142,8 @@ impl HostValue {
                         }
                     }
                     entries.push((
-                        Self::copy_with(k, path, depth + 1, special),
-                        Self::copy_with(v, path, depth + 1, special),
+                        Self::copy_with(ctx, k, path, depth + 1, special),
+                        Self::copy_with(ctx, v, path, depth + 1, special),
                     ));
                 }
                 path.remove(&id);

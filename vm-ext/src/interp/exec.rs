@@ -176,6 +176,8 @@ pub(super) struct Interp<'gc> {
     /// Protected frames (`pcall` in place) on `frames`.
     protected: usize,
     memory: Gc<'gc, super::MemoryGuard>,
+    /// Whether weak tables exist (their entries are outside the raw table).
+    weak: Gc<'gc, crate::weak::Shared<'gc>>,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
     rec: Option<frames::Entry<'gc>>,
@@ -330,16 +332,17 @@ fn raw_set<'gc>(
     k: Value<'gc>,
     v: Value<'gc>,
 ) -> Result<(), Fail<'gc>> {
-    match t.set_value(&ctx, k, v) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(Fail::Msg(
-            match k {
-                Value::Nil => "index is nil",
-                _ => "index is NaN",
-            }
-            .to_string(),
-        )),
-    }
+    t.set_value(&ctx, k, v).map(|_| ()).map_err(|e| bad_key(k, e))
+}
+
+fn bad_key<'gc>(k: Value<'gc>, _: piccolo::table::InvalidTableKey) -> Fail<'gc> {
+    Fail::Msg(
+        match k {
+            Value::Nil => "index is nil",
+            _ => "index is NaN",
+        }
+        .to_string(),
+    )
 }
 
 /// Results of a failed `pcall` at `dest`: `false, err`, as many as `want`
@@ -394,6 +397,7 @@ impl<'gc> Interp<'gc> {
             memory: ctx
                 .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
                 .0,
+            weak: crate::weak::shared(ctx),
         }
     }
 
@@ -876,7 +880,16 @@ impl<'gc> Interp<'gc> {
                     }
                     match t.metatable() {
                         None => Value::Nil,
-                        Some(mt) => mt.get_value(Value::String(self.names.index)),
+                        Some(mt) => {
+                            if self.weak.any() {
+                                let v = crate::weak::weak_get(ctx, t, key);
+                                if !v.is_nil() {
+                                    regs[dest] = v;
+                                    return Ok(Flow::Next);
+                                }
+                            }
+                            mt.get_value(Value::String(self.names.index))
+                        }
                     }
                 }
                 _ => {
@@ -920,7 +933,10 @@ impl<'gc> Interp<'gc> {
                     let h = match t.metatable() {
                         None => Value::Nil,
                         Some(mt) => {
-                            if t.get_value(key).is_nil() {
+                            if t.get_value(key).is_nil()
+                                && (!self.weak.any()
+                                    || crate::weak::weak_get(ctx, t, key).is_nil())
+                            {
                                 mt.get_value(Value::String(self.names.newindex))
                             } else {
                                 Value::Nil
@@ -928,6 +944,12 @@ impl<'gc> Interp<'gc> {
                         }
                     };
                     if h.is_nil() {
+                        if self.weak.any() {
+                            if let Some(r) = crate::weak::weak_store_set(ctx, t, key, val) {
+                                r.map_err(|e| bad_key(key, e))?;
+                                return Ok(Flow::Next);
+                            }
+                        }
                         raw_set(ctx, t, key, val)?;
                         return Ok(Flow::Next);
                     }
@@ -1101,7 +1123,11 @@ impl<'gc> Interp<'gc> {
                 }
                 match v {
                     Value::Table(t) => {
-                        regs[dest] = Value::Integer(t.length());
+                        regs[dest] = Value::Integer(if self.weak.any() {
+                            crate::weak::raw_len(ctx, t)
+                        } else {
+                            t.length()
+                        });
                         Ok(Flow::Next)
                     }
                     _ => Err(Fail::Typed {

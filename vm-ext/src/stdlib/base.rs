@@ -518,7 +518,7 @@ fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let n = match stack.get(0) {
-            Value::Table(t) => t.length(),
+            Value::Table(t) => crate::weak::raw_len(ctx, t),
             Value::String(s) => s.len(),
             _ => return Err(type_error(ctx, &stack, 1, "rawlen", "table or string")),
         };
@@ -531,7 +531,7 @@ fn rawget_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "rawget")?;
         let k = check_any(ctx, &stack, 2, "rawget")?;
-        stack.replace(ctx, t.get_value(k));
+        stack.replace(ctx, crate::weak::raw_get(ctx, t, k));
         Ok(CallbackReturn::Return)
     })
 }
@@ -543,7 +543,7 @@ pub fn raw_set<'gc>(
     k: Value<'gc>,
     v: Value<'gc>,
 ) -> Result<(), Error<'gc>> {
-    match t.set_value(&ctx, k, v) {
+    match crate::weak::raw_set(ctx, t, k, v) {
         Ok(_) => Ok(()),
         Err(piccolo::table::InvalidTableKey::IsNaN) => Err(lua_error(ctx, "table index is NaN")),
         Err(piccolo::table::InvalidTableKey::IsNil) => Err(lua_error(ctx, "table index is nil")),
@@ -589,7 +589,7 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 return Err(lua_error(ctx, "cannot change a protected metatable"));
             }
         }
-        t.set_metatable(&ctx, mt);
+        crate::weak::set_metatable(ctx, t, mt);
         stack.replace(ctx, t);
         Ok(CallbackReturn::Return)
     })
@@ -598,7 +598,7 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 fn next_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "next")?;
-        match t.next(stack.get(1)) {
+        match crate::weak::raw_next(ctx, t, stack.get(1)) {
             NextValue::Found { key, value } => stack.replace(ctx, (key, value)),
             NextValue::Last => stack.replace(ctx, Value::Nil),
             NextValue::NotFound => return Err(lua_error(ctx, "invalid key to 'next'")),
@@ -668,7 +668,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let t = stack.get(0);
         let i = check_integer(ctx, &stack, 2, "ipairs")?.wrapping_add(1);
         if let Value::Table(tt) = t {
-            let v = tt.get_value(Value::Integer(i));
+            let v = crate::weak::raw_get(ctx, tt, Value::Integer(i));
             if !v.is_nil() || tt.metatable().is_none() {
                 if v.is_nil() {
                     stack.replace(ctx, Value::Nil);
@@ -1013,11 +1013,18 @@ fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     let generational = Rc::new(Cell::new(false));
     let pause = Rc::new(Cell::new(200i64));
     let stepmul = Rc::new(Cell::new(100i64));
-    Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+    Callback::from_fn(&ctx, move |ctx, mut exec, mut stack| {
         let opt = opt_string(ctx, &stack, 1, "collectgarbage")?
             .map_or(b"collect".to_vec(), |s| s.as_bytes().to_vec());
         let result: Value<'gc> = match &opt[..] {
-            b"collect" => Value::Integer(0),
+            b"collect" => {
+                // A full collection, between this call and the caller's
+                // next instruction: the runtime collects once the slice
+                // is interrupted (weak tables lose their dead entries).
+                crate::weak::request_collect(ctx);
+                exec.fuel().interrupt();
+                Value::Integer(0)
+            }
             b"stop" => {
                 running.set(false);
                 Value::Integer(0)

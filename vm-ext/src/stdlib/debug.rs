@@ -502,7 +502,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                 };
                 match v {
                     Value::Table(t) => {
-                        t.set_metatable(&ctx, mt);
+                        crate::weak::set_metatable(ctx, t, mt);
                     }
                     Value::UserData(u) => {
                         u.set_metatable(&ctx, mt);

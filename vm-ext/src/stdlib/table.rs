@@ -375,7 +375,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                         });
                     }
                 };
-                let n = t.length();
+                let n = crate::weak::raw_len(ctx, t);
                 if n > 1 && n >= i32::MAX as i64 {
                     return Err(arg_error(ctx, 1, "sort", "array too big"));
                 }
@@ -445,14 +445,14 @@ fn insert_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> C
 /// `table.insert` on a table without metamethods.
 fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let given = insert_pos(ctx, &stack)?;
-    let e = t.length().wrapping_add(1);
+    let e = crate::weak::raw_len(ctx, t).wrapping_add(1);
     if let Some(pos) = given {
         if (pos as u64).wrapping_sub(1) >= e as u64 {
             return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
         }
         let mut i = e;
         while i > pos {
-            let v = t.get_value(Value::Integer(i - 1));
+            let v = crate::weak::raw_get(ctx, t, Value::Integer(i - 1));
             raw_set(ctx, t, Value::Integer(i), v)?;
             i -= 1;
         }
@@ -512,14 +512,14 @@ fn remove_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> C
 /// `table.remove` on a table without metamethods.
 fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let given = remove_pos(ctx, &stack)?;
-    let size = t.length();
+    let size = crate::weak::raw_len(ctx, t);
     let mut pos = given.unwrap_or(size);
     if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
         return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
     }
-    let v = t.get_value(Value::Integer(pos));
+    let v = crate::weak::raw_get(ctx, t, Value::Integer(pos));
     while pos < size {
-        let next = t.get_value(Value::Integer(pos + 1));
+        let next = crate::weak::raw_get(ctx, t, Value::Integer(pos + 1));
         raw_set(ctx, t, Value::Integer(pos), next)?;
         pos += 1;
     }
@@ -536,14 +536,14 @@ fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let sep = opt_string(ctx, &stack, 2, "concat")?.map(|s| s.as_bytes());
         let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
         let j = if stack.get(3).is_nil() {
-            t.length()
+            crate::weak::raw_len(ctx, t)
         } else {
             check_integer(ctx, &stack, 4, "concat")?
         };
         let mut out = Vec::new();
         let mut k = i;
         while k <= j {
-            let v = t.get_value(Value::Integer(k));
+            let v = crate::weak::raw_get(ctx, t, Value::Integer(k));
             match to_bytes(v) {
                 Some(b) => out.extend_from_slice(&b),
                 None => {
@@ -582,7 +582,7 @@ fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let t = check_table(ctx, &stack, 1, "unpack")?;
         let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
         let j = if stack.get(2).is_nil() {
-            t.length()
+            crate::weak::raw_len(ctx, t)
         } else {
             check_integer(ctx, &stack, 3, "unpack")?
         };
@@ -592,7 +592,7 @@ fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
         let n = check_unpack_size(ctx, i, j)?;
         for k in 0..n {
-            stack.push_back(t.get_value(Value::Integer(i.wrapping_add(k as i64))));
+            stack.push_back(crate::weak::raw_get(ctx, t, Value::Integer(i.wrapping_add(k as i64))));
         }
         Ok(CallbackReturn::Return)
     })
@@ -624,7 +624,7 @@ impl<'gc> Sequence<'gc> for MoveSeq<'gc> {
             } else {
                 self.n - 1 - self.done
             };
-            let v = self.a1.get_value(Value::Integer(self.f + k));
+            let v = crate::weak::raw_get(ctx, self.a1, Value::Integer(self.f + k));
             raw_set(ctx, self.a2, Value::Integer(self.t + k), v)?;
             self.done += 1;
         }
@@ -1034,14 +1034,14 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         };
         let n = match stack.get(2) {
             Value::Integer(n) => n,
-            _ => t.length(),
+            _ => crate::weak::raw_len(ctx, t),
         };
         if n >= i32::MAX as i64 {
             return Err(arg_error(ctx, 1, "sort", "array too big"));
         }
         let n = n.max(0) as usize;
         let mut vals: Vec<Value<'gc>> = (1..=n as i64)
-            .map(|k| t.get_value(Value::Integer(k)))
+            .map(|k| crate::weak::raw_get(ctx, t, Value::Integer(k)))
             .collect();
         if comp.is_none() && sort_natively(&mut vals) {
             for (k, v) in vals.into_iter().enumerate() {

@@ -31,7 +31,10 @@ use std::{
     hash::{BuildHasherDefault, Hasher},
 };
 
-use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation, Rootable};
+use gc_arena::{
+    lock::{Lock, RefLock},
+    Collect, Gc, GcWeak, Mutation, Rootable,
+};
 use piccolo::{
     callback::CallbackInner,
     closure::ClosureInner,
@@ -54,13 +57,34 @@ pub struct Shared<'gc> {
     collect: Cell<bool>,
     /// The private key a weak table's store is kept under.
     key: UserData<'gc>,
+    /// The global `collectgarbage` function (see [`Shared::scrub_for`]).
+    collector: Gc<'gc, Lock<Option<Callback<'gc>>>>,
 }
 
-impl Shared<'_> {
+impl<'gc> Shared<'gc> {
     /// Whether any table of this state has become weak.
     #[inline]
     pub fn any(&self) -> bool {
         self.any.get()
+    }
+
+    /// Called by the interpreter before a call through the executor, once
+    /// weak tables exist: when `f` is `collectgarbage`, clears `dead` (the
+    /// caller's registers above the call, which PUC Lua's collector does
+    /// not see either), so values left there by finished expressions do
+    /// not keep weak entries alive.
+    #[inline(never)]
+    pub fn scrub_for(&self, f: Function<'gc>, dead: &mut [Value<'gc>]) {
+        if matches!((f, self.collector.get()), (Function::Callback(a), Some(b)) if a == b) {
+            dead.fill(Value::Nil);
+        }
+    }
+}
+
+/// Records the global `collectgarbage` (as the interpreter finds it).
+pub fn set_collector<'gc>(ctx: Context<'gc>, f: Value<'gc>) {
+    if let Value::Function(Function::Callback(cb)) = f {
+        shared(ctx).collector.set(&ctx, Some(cb));
     }
 }
 
@@ -78,6 +102,7 @@ impl<'gc> Singleton<'gc> for SharedRoot<'gc> {
                 any: Cell::new(false),
                 collect: Cell::new(false),
                 key: UserData::new_static(&ctx, StoreKeyMark),
+                collector: Gc::new(&ctx, Lock::new(None)),
             },
         ))
     }

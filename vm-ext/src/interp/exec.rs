@@ -1306,6 +1306,9 @@ impl<'gc> Interp<'gc> {
                     }
                     stack.clear();
                     stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                    if self.weak.any() {
+                        self.weak.scrub_for(function, &mut regs[func + 1 + nargs..]);
+                    }
                     self.cont = cont;
                     return Ok(Flow::Call(function));
                 }

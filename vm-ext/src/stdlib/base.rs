@@ -4,10 +4,10 @@
 //! `select`, `tonumber`, the raw functions, `getmetatable`/`setmetatable`,
 //! `next`/`pairs`/`ipairs`, `assert`, `type`, `warn` and `collectgarbage`.
 //!
-//! Known gaps (piccolo 0.3.3): `collectgarbage("collect")` cannot force a
-//! collection from inside a callback (the collector runs between slices);
-//! binary chunks are only those of this runtime's own `string.dump`;
-//! errors raised by the VM itself carry no position.
+//! `collectgarbage("collect")` interrupts the slice so the runtime runs a
+//! full collection before the script goes on. Known gaps: binary chunks
+//! are only those of this runtime's own `string.dump`; errors raised by the
+//! VM itself carry no position.
 
 use std::{cell::Cell, rc::Rc};
 
@@ -98,6 +98,7 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
                 .unwrap();
         }
     }
+    crate::weak::set_collector(ctx, g.get(ctx, "collectgarbage"));
     for (name, xpcall) in [("pcall", false), ("xpcall", true)] {
         if let Value::Function(Function::Callback(cb)) = g.get(ctx, name) {
             crate::interp::frames::register_catcher(ctx, cb, xpcall);

@@ -1035,7 +1035,13 @@ fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 Value::Integer(0)
             }
             b"count" => Value::Number(ctx.metrics().total_allocation() as f64 / 1024.0),
-            b"step" => Value::Boolean(true),
+            b"step" => {
+                // Each step completes a cycle: a full collection, as for
+                // "collect".
+                crate::weak::request_collect(ctx);
+                exec.fuel().interrupt();
+                Value::Boolean(true)
+            }
             b"isrunning" => Value::Boolean(running.get()),
             b"incremental" | b"generational" => {
                 let was = if generational.get() {

@@ -2234,6 +2234,24 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
                         |x: f64, y: f64| x + y
                     ),
+                    Op::KAdd { a, b, k: kk } => arith!(
+                        ArithOp::Add,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::KMul { a, b, k: kk } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
                     Op::SubK { a, b, k: kk } => arith!(
                         ArithOp::Sub,
                         a,
@@ -2617,6 +2635,58 @@ impl<'gc> Interp<'gc> {
                             _ => {
                                 save!();
                                 t!(self.less(ctx, stack, Value::Integer(i as i64), x, true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v < i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v < i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v <= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v <= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v > i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v > i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v >= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v >= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, true, kk))
                             }
                         };
                         cond!(r, kk)

@@ -489,6 +489,7 @@ impl<'gc> Interp<'gc> {
 
     /// Sets up a frame for `closure` called at `func` with `nargs` arguments
     /// above it.
+    #[inline]
     fn push_frame(
         &mut self,
         regs: &mut Vec<Value<'gc>>,
@@ -1333,6 +1334,45 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
+    /// The closure of ours behind `cb` when the cache knows it.
+    #[inline(always)]
+    fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        match self.cache[slot] {
+            Some((c, Callee::Closure(cl))) if c == cb => Some(cl),
+            _ => None,
+        }
+    }
+
+    /// `return R[at]` from a frame that is not the entry's first, not
+    /// protected, with no open upvalues or to-be-closed variables of its
+    /// own: done here; false for every other case (then [`Self::do_return`]).
+    #[inline(always)]
+    fn return1_fast(&mut self, regs: &mut [Value<'gc>], at: usize) -> bool {
+        let n = self.frames.len();
+        if n < 2 {
+            return false;
+        }
+        let frame = &self.frames[n - 1];
+        if frame.pcall_want != NOT_PROTECTED
+            || self.open.last().is_some_and(|&(i, _)| i >= frame.base)
+            || self.has_tbc(frame.base)
+        {
+            return false;
+        }
+        let (dest, want) = (frame.func, frame.want);
+        regs[dest] = regs[at];
+        if want < 0 {
+            self.top = dest + 1;
+        } else if want > 1 {
+            for slot in &mut regs[dest + 1..dest + want as usize] {
+                *slot = Value::Nil;
+            }
+        }
+        self.frames.pop();
+        true
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -1888,6 +1928,12 @@ impl<'gc> Interp<'gc> {
                         (Value::Number(f), Value::Number(g)) => {
                             regs[base + $a as usize] = Value::Number($ff(f, g))
                         }
+                        (Value::Integer(i), Value::Number(g)) => {
+                            regs[base + $a as usize] = Value::Number($ff(i as f64, g))
+                        }
+                        (Value::Number(f), Value::Integer(j)) => {
+                            regs[base + $a as usize] = Value::Number($ff(f, j as f64))
+                        }
                         _ => flow!(self.arith_slow(
                             ctx,
                             stack,
@@ -1909,6 +1955,33 @@ impl<'gc> Interp<'gc> {
                     let fast: Option<Value<'gc>> = match (x, y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(v) => regs[base + $a as usize] = v,
+                        None => flow!(self.arith_slow(
+                            ctx,
+                            stack,
+                            $op,
+                            x,
+                            y,
+                            base + $a as usize,
+                            $vars,
+                            regs
+                        )),
+                    }
+                }};
+            }
+            // As `arith_try!` for operators whose mixed integer/float
+            // operands are converted to floats (`/`, `%`, `//`, `^`).
+            macro_rules! arith_try_mixed {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                    let (x, y) = ($x, $y);
+                    let fast: Option<Value<'gc>> = match (x, y) {
+                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
+                        (Value::Integer(i), Value::Number(g)) => $ff(i as f64, g),
+                        (Value::Number(f), Value::Integer(j)) => $ff(f, j as f64),
                         _ => None,
                     };
                     match fast {
@@ -2190,6 +2263,24 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
                         |x: f64, y: f64| x + y
                     ),
+                    Op::KAdd { a, b, k: kk } => arith!(
+                        ArithOp::Add,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::KMul { a, b, k: kk } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
                     Op::SubK { a, b, k: kk } => arith!(
                         ArithOp::Sub,
                         a,
@@ -2208,7 +2299,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK { a, b, k: kk } => arith_try!(
+                    Op::ModK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2217,7 +2308,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::PowK { a, b, k: kk } => arith_try!(
+                    Op::PowK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2230,7 +2321,7 @@ impl<'gc> Interp<'gc> {
                             x.powf(y)
                         }))
                     ),
-                    Op::DivK { a, b, k: kk } => arith_try!(
+                    Op::DivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Div,
                         a,
                         regs[base + b as usize],
@@ -2239,7 +2330,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                         |x: f64, y: f64| Some(Value::Number(x / y))
                     ),
-                    Op::IDivK { a, b, k: kk } => arith_try!(
+                    Op::IDivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2323,7 +2414,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod { a, b, c } => arith_try!(
+                    Op::Mod { a, b, c } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2332,7 +2423,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::Pow { a, b, c } => arith_try!(
+                    Op::Pow { a, b, c } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2354,7 +2445,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Number(x as f64 / y as f64),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv { a, b, c } => arith_try!(
+                    Op::IDiv { a, b, c } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2577,6 +2668,58 @@ impl<'gc> Interp<'gc> {
                         };
                         cond!(r, kk)
                     }
+                    Op::LtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v < i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v < i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v <= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v <= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v > i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v > i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v >= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v >= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
                     Op::Test { a, k: kk } => {
                         if truthy(regs[base + a as usize]) != kk {
                             pc += 1;
@@ -2599,6 +2742,13 @@ impl<'gc> Interp<'gc> {
                             b as usize - 1
                         };
                         save!();
+                        // The common case: a closure of ours the cache knows.
+                        if let Value::Function(Function::Callback(cb)) = regs[func] {
+                            if let Some(cl) = self.cached_closure(cb) {
+                                self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                                continue 'frames;
+                            }
+                        }
                         match self.call(
                             ctx,
                             regs,
@@ -2674,6 +2824,9 @@ impl<'gc> Interp<'gc> {
                         continue 'frames;
                     }
                     Op::Return1 { a } => {
+                        if self.return1_fast(regs, base + a as usize) {
+                            continue 'frames;
+                        }
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);

@@ -416,10 +416,7 @@ type StoreRef<'gc> = Gc<'gc, RefLock<Store<'gc>>>;
 
 fn store_in<'gc>(t: Table<'gc>, sh: &Shared<'gc>) -> Option<StoreRef<'gc>> {
     match t.get_value(Value::UserData(sh.key)) {
-        Value::UserData(u) => u
-            .downcast::<Rootable![StoreBox<'_>]>()
-            .ok()
-            .map(|b| b.0),
+        Value::UserData(u) => u.downcast::<Rootable![StoreBox<'_>]>().ok().map(|b| b.0),
         _ => None,
     }
 }

@@ -250,7 +250,9 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                     // A weak table is stored as its live entries (a plain
                     // table in the home, as every metatable is dropped).
                     let weak = crate::weak::entries(self.ctx, table);
-                    let raw = table.iter().take(if weak.is_some() { 0 } else { usize::MAX });
+                    let raw = table
+                        .iter()
+                        .take(if weak.is_some() { 0 } else { usize::MAX });
                     for (k, v) in raw.chain(weak.into_iter().flatten()) {
                         let key = to_key(k).map_err(|_| Refusal {
                             path: path.clone(),

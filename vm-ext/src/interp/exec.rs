@@ -332,7 +332,9 @@ fn raw_set<'gc>(
     k: Value<'gc>,
     v: Value<'gc>,
 ) -> Result<(), Fail<'gc>> {
-    t.set_value(&ctx, k, v).map(|_| ()).map_err(|e| bad_key(k, e))
+    t.set_value(&ctx, k, v)
+        .map(|_| ())
+        .map_err(|e| bad_key(k, e))
 }
 
 fn bad_key<'gc>(k: Value<'gc>, _: piccolo::table::InvalidTableKey) -> Fail<'gc> {
@@ -935,8 +937,7 @@ impl<'gc> Interp<'gc> {
                         None => Value::Nil,
                         Some(mt) => {
                             if t.get_value(key).is_nil()
-                                && (!self.weak.any()
-                                    || crate::weak::weak_get(ctx, t, key).is_nil())
+                                && (!self.weak.any() || crate::weak::weak_get(ctx, t, key).is_nil())
                             {
                                 mt.get_value(Value::String(self.names.newindex))
                             } else {

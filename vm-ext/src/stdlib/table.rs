@@ -592,7 +592,11 @@ fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
         let n = check_unpack_size(ctx, i, j)?;
         for k in 0..n {
-            stack.push_back(crate::weak::raw_get(ctx, t, Value::Integer(i.wrapping_add(k as i64))));
+            stack.push_back(crate::weak::raw_get(
+                ctx,
+                t,
+                Value::Integer(i.wrapping_add(k as i64)),
+            ));
         }
         Ok(CallbackReturn::Return)
     })

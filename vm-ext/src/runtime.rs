@@ -620,8 +620,14 @@ impl Runtime {
             let done = match stepped {
                 Ok((done, collect)) => {
                     if collect {
+                        // The first call may only finish a cycle already
+                        // under way (whose marks predate the garbage the
+                        // script just made); the second is a whole cycle.
                         let lua = &mut self.lua;
-                        if let Err(e) = guard(|| lua.gc_collect()) {
+                        if let Err(e) = guard(|| {
+                            lua.gc_collect();
+                            lua.gc_collect();
+                        }) {
                             return StepResult::Error(self.poison(e));
                         }
                     }

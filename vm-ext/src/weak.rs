@@ -424,9 +424,7 @@ fn store_in<'gc>(t: Table<'gc>, sh: &Shared<'gc>) -> Option<StoreRef<'gc>> {
 /// The store of `t` when it is a weak table.
 #[inline]
 fn store_of<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> Option<StoreRef<'gc>> {
-    if t.metatable().is_none() {
-        return None;
-    }
+    t.metatable()?;
     let sh = shared(ctx);
     if !sh.any() {
         return None;

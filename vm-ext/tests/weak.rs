@@ -51,7 +51,7 @@ fn weak_scripts_print_what_lua_54_prints() {
         let want = std::fs::read_to_string(dir().join(name.replace(".lua", ".expected")))
             .expect("expected output");
         // Smaller slices too: a collection request must survive suspension.
-        for fuel in [1_000_000, 10_000] {
+        for fuel in [1_000_000, 10_000, 37] {
             let mut rt = Runtime::new(RuntimeOptions {
                 engine: Engine::Luahome,
                 ..Default::default()

@@ -1027,11 +1027,22 @@ fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 Value::Integer(0)
             }
             b"stop" => {
+                // The collector sleeps until an impossible amount has been
+                // allocated (from the end of the cycle under way).
                 running.set(false);
+                ctx.metrics()
+                    .set_pacing(gc_arena::metrics::Pacing::default().with_min_sleep(usize::MAX));
                 Value::Integer(0)
             }
             b"restart" => {
-                running.set(true);
+                // The sleep set while stopped lasts until a cycle ends: end
+                // one now (a full collection), then the usual pacing applies.
+                if !running.replace(true) {
+                    ctx.metrics()
+                        .set_pacing(gc_arena::metrics::Pacing::default());
+                    crate::weak::request_collect(ctx);
+                    exec.fuel().interrupt();
+                }
                 Value::Integer(0)
             }
             b"count" => Value::Number(ctx.metrics().total_allocation() as f64 / 1024.0),

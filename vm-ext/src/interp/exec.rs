@@ -1891,8 +1891,7 @@ impl<'gc> Interp<'gc> {
             }
             macro_rules! arith {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    match (x, y) {
+                    match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => {
                             regs[base + $a as usize] = $ii(i, j)
                         }
@@ -1909,8 +1908,8 @@ impl<'gc> Interp<'gc> {
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -1922,8 +1921,7 @@ impl<'gc> Interp<'gc> {
             // zero, a float without an integer value): then the slow path.
             macro_rules! arith_try {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    let fast: Option<Value<'gc>> = match (x, y) {
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
                         _ => None,
@@ -1934,8 +1932,8 @@ impl<'gc> Interp<'gc> {
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -1947,8 +1945,7 @@ impl<'gc> Interp<'gc> {
             // operands are converted to floats (`/`, `%`, `//`, `^`).
             macro_rules! arith_try_mixed {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    let fast: Option<Value<'gc>> = match (x, y) {
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
                         (Value::Integer(i), Value::Number(g)) => $ff(i as f64, g),
@@ -1961,8 +1958,8 @@ impl<'gc> Interp<'gc> {
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs

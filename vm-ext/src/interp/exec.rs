@@ -2050,7 +2050,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
                             key,
                             base + a as usize,
                             VarRef::Up(up),
@@ -2070,7 +2070,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2090,7 +2090,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2110,7 +2110,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2131,7 +2131,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
+                            key,
+                            v,
+                            VarRef::Up(up)
+                        ))
                     }
                     Op::SetTable { a, b, c, kc } => {
                         mem_check!();
@@ -2148,7 +2155,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetI { a, b, c, kc } => {
                         mem_check!();
@@ -2165,7 +2179,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetField { a, k: kk, c, kc } => {
                         let t = regs[base + a as usize];
@@ -2181,7 +2202,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::NewTable { a, .. } => {
                         mem_check!();
@@ -2205,7 +2233,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            obj,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2544,38 +2572,68 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
                     Op::Eq { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.equal(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x == y),
+                            (Value::Number(x), Value::Number(y)) => Some(x == y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.equal(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Lt { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            false,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x < y),
+                            (Value::Number(x), Value::Number(y)) => Some(x < y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    false,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Le { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            true,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
+                            (Value::Number(x), Value::Number(y)) => Some(x <= y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    true,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::EqK { a, c, k: kk } => {
@@ -2593,97 +2651,153 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::LtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v < i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v < i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v <= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v <= i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v > i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v > i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v >= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v >= i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LtF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v < i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v < i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Number(i as f64), false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LeF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v <= i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v <= i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Number(i as f64), true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GtF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v > i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v > i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Number(i as f64), x, false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GeF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v >= i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v >= i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Number(i as f64), x, true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)

@@ -1344,6 +1344,35 @@ impl<'gc> Interp<'gc> {
         true
     }
 
+    /// A missing key of a table with metatable `mt`, looked up through a
+    /// chain of `__index` tables (classes and their bases): the value, or
+    /// `None` when a handler is a function or not a table, or the chain is
+    /// long (then [`Self::index`] does it all, with its errors).
+    #[inline(always)]
+    fn index_chain(&self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+        for _ in 0..8 {
+            let Value::Table(class) = mt.get_value(Value::String(self.names.index)) else {
+                return None;
+            };
+            let v = class.get_value(key);
+            if !v.is_nil() {
+                return Some(v);
+            }
+            mt = match class.metatable() {
+                None => return Some(Value::Nil),
+                Some(m) => m,
+            };
+        }
+        None
+    }
+
+    /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
+    /// the key is present, or `mt` has no `__newindex`.
+    #[inline(always)]
+    fn set_is_raw(&self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
+        !t.get_value(key).is_nil() || mt.get_value(Value::String(self.names.newindex)).is_nil()
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -2102,9 +2131,21 @@ impl<'gc> Interp<'gc> {
                         let key = k[kk as usize];
                         if let Value::Table(tt) = t {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(
@@ -2150,7 +2191,11 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
@@ -2174,7 +2219,11 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
@@ -2197,7 +2246,11 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
@@ -2225,9 +2278,21 @@ impl<'gc> Interp<'gc> {
                         regs[base + a as usize + 1] = obj;
                         if let Value::Table(tt) = obj {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(

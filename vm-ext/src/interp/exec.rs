@@ -1377,9 +1377,14 @@ impl<'gc> Interp<'gc> {
     /// A missing key of a table with metatable `mt`, looked up through a
     /// chain of `__index` tables (classes and their bases): the value, or
     /// `None` when a handler is a function or not a table, or the chain is
-    /// long (then [`Self::index`] does it all, with its errors).
+    /// long, or once weak tables exist (then [`Self::index`] does it all,
+    /// with its errors).
     #[inline(always)]
     fn index_chain(&self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+        if self.weak.any() {
+            // A weak table's entries are outside its raw table: `index`.
+            return None;
+        }
         for _ in 0..8 {
             let Value::Table(class) = mt.get_value(Value::String(self.names.index)) else {
                 return None;
@@ -1397,10 +1402,14 @@ impl<'gc> Interp<'gc> {
     }
 
     /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
-    /// the key is present, or `mt` has no `__newindex`.
+    /// the key is present, or `mt` has no `__newindex` (never once weak
+    /// tables exist).
     #[inline(always)]
     fn set_is_raw(&self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
-        !t.get_value(key).is_nil() || mt.get_value(Value::String(self.names.newindex)).is_nil()
+        // (A weak table's entries are outside its raw table: `new_index`.)
+        !self.weak.any()
+            && (!t.get_value(key).is_nil()
+                || mt.get_value(Value::String(self.names.newindex)).is_nil())
     }
 
     /// What `cb` is (cached).

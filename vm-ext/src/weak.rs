@@ -73,11 +73,16 @@ impl<'gc> Shared<'gc> {
     /// caller's registers above the call, which PUC Lua's collector does
     /// not see either), so values left there by finished expressions do
     /// not keep weak entries alive.
+    /// Returns whether `f` was `collectgarbage` (the caller then also
+    /// drops other values it keeps for speed only).
     #[inline(never)]
-    pub fn scrub_for(&self, f: Function<'gc>, dead: &mut [Value<'gc>]) {
-        if matches!((f, self.collector.get()), (Function::Callback(a), Some(b)) if a == b) {
+    pub fn scrub_for(&self, f: Function<'gc>, dead: &mut [Value<'gc>]) -> bool {
+        let collecting =
+            matches!((f, self.collector.get()), (Function::Callback(a), Some(b)) if a == b);
+        if collecting {
             dead.fill(Value::Nil);
         }
+        collecting
     }
 }
 

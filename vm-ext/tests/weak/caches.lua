@@ -70,5 +70,16 @@ repeat
 until next(w) == nil or steps > 100000
 print("cleared by normal collection", next(w) == nil)
 
+-- a value read through a field is not kept alive by the reading
+local w2 = setmetatable({}, {__mode = "k"})
+do
+  local cfg = {obj = {}}
+  w2[cfg.obj] = true
+  local seen = cfg.obj.missing
+  cfg.obj = cfg.obj
+end
+collectgarbage()
+print("read fields do not keep keys", next(w2))
+
 -- collectgarbage options keep their results
 print(collectgarbage("collect"), collectgarbage(), type(collectgarbage("count")))

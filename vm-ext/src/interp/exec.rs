@@ -1356,11 +1356,8 @@ impl<'gc> Interp<'gc> {
                     }
                     stack.clear();
                     stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
-                    if self.weak.any()
-                        && self.weak.scrub_for(function, &mut regs[func + 1 + nargs..])
-                    {
-                        // The field cache holds values strongly.
-                        self.kcache.clear();
+                    if self.weak.any() {
+                        self.before_collect(function, &mut regs[func + 1 + nargs..]);
                     }
                     self.cont = cont;
                     return Ok(Flow::Call(function));
@@ -1529,6 +1526,18 @@ impl<'gc> Interp<'gc> {
         match key {
             Value::String(k) => self.kget(t, k),
             _ => t.get_value(key),
+        }
+    }
+
+    /// Before a call through the executor once weak tables exist: when it
+    /// is `collectgarbage`, drops the values only this entry's leftovers
+    /// keep alive (dead registers above the call, the field cache).
+    #[cold]
+    #[inline(never)]
+    fn before_collect(&mut self, f: Function<'gc>, dead: &mut [Value<'gc>]) {
+        if self.weak.scrub_for(f, dead) {
+            // The field cache holds values strongly.
+            self.kcache.clear();
         }
     }
 

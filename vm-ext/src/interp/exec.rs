@@ -231,10 +231,10 @@ struct HookRun {
     stage: u8,
 }
 
-const CACHE_SIZE: usize = 8;
+const CACHE_SIZE: usize = 32;
 
 /// Slots of the field cache (a power of two).
-const KCACHE_SIZE: usize = 128;
+const KCACHE_SIZE: usize = 256;
 
 /// One slot of the field cache: `t[k]` was `v` (nil included) when the
 /// entry's stamp was current. A table's raw entries change only through
@@ -3276,12 +3276,13 @@ impl<'gc> Interp<'gc> {
                                 upvalues: ups.into_boxed_slice(),
                             },
                         );
-                        regs[base + a as usize] = Value::Function(super::make_function(
-                            ctx,
-                            closure,
-                            self.registry,
-                            self.pool,
-                        ));
+                        let f = super::make_function(ctx, closure, self.registry, self.pool);
+                        if let Function::Callback(cb) = f {
+                            // Likely called soon: the callee cache knows it.
+                            let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+                            self.cache[slot] = Some((cb, Callee::Closure(closure)));
+                        }
+                        regs[base + a as usize] = Value::Function(f);
                     }
                     Op::VarArg { a, c } => {
                         let ra = base + a as usize;

@@ -1531,13 +1531,15 @@ impl<'gc> Interp<'gc> {
 
     /// Before a call through the executor once weak tables exist: when it
     /// is `collectgarbage`, drops the values only this entry's leftovers
-    /// keep alive (dead registers above the call, the field cache).
+    /// keep alive (dead registers above the call, the field and callee
+    /// caches).
     #[cold]
     #[inline(never)]
     fn before_collect(&mut self, f: Function<'gc>, dead: &mut [Value<'gc>]) {
         if self.weak.scrub_for(f, dead) {
-            // The field cache holds values strongly.
+            // The field and callee caches hold values strongly.
             self.kcache.clear();
+            self.cache = [None; CACHE_SIZE];
         }
     }
 

@@ -485,6 +485,7 @@ impl<'gc> Interp<'gc> {
 
     /// Sets up a frame for `closure` called at `func` with `nargs` arguments
     /// above it.
+    #[inline]
     fn push_frame(
         &mut self,
         regs: &mut Vec<Value<'gc>>,
@@ -1304,6 +1305,45 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
+    /// The closure of ours behind `cb` when the cache knows it.
+    #[inline(always)]
+    fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        match self.cache[slot] {
+            Some((c, Callee::Closure(cl))) if c == cb => Some(cl),
+            _ => None,
+        }
+    }
+
+    /// `return R[at]` from a frame that is not the entry's first, not
+    /// protected, with no open upvalues or to-be-closed variables of its
+    /// own: done here; false for every other case (then [`Self::do_return`]).
+    #[inline(always)]
+    fn return1_fast(&mut self, regs: &mut [Value<'gc>], at: usize) -> bool {
+        let n = self.frames.len();
+        if n < 2 {
+            return false;
+        }
+        let frame = &self.frames[n - 1];
+        if frame.pcall_want != NOT_PROTECTED
+            || self.open.last().is_some_and(|&(i, _)| i >= frame.base)
+            || self.has_tbc(frame.base)
+        {
+            return false;
+        }
+        let (dest, want) = (frame.func, frame.want);
+        regs[dest] = regs[at];
+        if want < 0 {
+            self.top = dest + 1;
+        } else if want > 1 {
+            for slot in &mut regs[dest + 1..dest + want as usize] {
+                *slot = Value::Nil;
+            }
+        }
+        self.frames.pop();
+        true
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -1851,20 +1891,25 @@ impl<'gc> Interp<'gc> {
             }
             macro_rules! arith {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    match (x, y) {
+                    match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => {
                             regs[base + $a as usize] = $ii(i, j)
                         }
                         (Value::Number(f), Value::Number(g)) => {
                             regs[base + $a as usize] = Value::Number($ff(f, g))
                         }
+                        (Value::Integer(i), Value::Number(g)) => {
+                            regs[base + $a as usize] = Value::Number($ff(i as f64, g))
+                        }
+                        (Value::Number(f), Value::Integer(j)) => {
+                            regs[base + $a as usize] = Value::Number($ff(f, j as f64))
+                        }
                         _ => flow!(self.arith_slow(
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -1876,8 +1921,7 @@ impl<'gc> Interp<'gc> {
             // zero, a float without an integer value): then the slow path.
             macro_rules! arith_try {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    let fast: Option<Value<'gc>> = match (x, y) {
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
                         _ => None,
@@ -1888,8 +1932,34 @@ impl<'gc> Interp<'gc> {
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
+                            base + $a as usize,
+                            $vars,
+                            regs
+                        )),
+                    }
+                }};
+            }
+            // As `arith_try!` for operators whose mixed integer/float
+            // operands are converted to floats (`/`, `%`, `//`, `^`).
+            macro_rules! arith_try_mixed {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
+                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
+                        (Value::Integer(i), Value::Number(g)) => $ff(i as f64, g),
+                        (Value::Number(f), Value::Integer(j)) => $ff(f, j as f64),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(v) => regs[base + $a as usize] = v,
+                        None => flow!(self.arith_slow(
+                            ctx,
+                            stack,
+                            $op,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -2161,6 +2231,24 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
                         |x: f64, y: f64| x + y
                     ),
+                    Op::KAdd { a, b, k: kk } => arith!(
+                        ArithOp::Add,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::KMul { a, b, k: kk } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
                     Op::SubK { a, b, k: kk } => arith!(
                         ArithOp::Sub,
                         a,
@@ -2179,7 +2267,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK { a, b, k: kk } => arith_try!(
+                    Op::ModK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2188,7 +2276,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::PowK { a, b, k: kk } => arith_try!(
+                    Op::PowK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2201,7 +2289,7 @@ impl<'gc> Interp<'gc> {
                             x.powf(y)
                         }))
                     ),
-                    Op::DivK { a, b, k: kk } => arith_try!(
+                    Op::DivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Div,
                         a,
                         regs[base + b as usize],
@@ -2210,7 +2298,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                         |x: f64, y: f64| Some(Value::Number(x / y))
                     ),
-                    Op::IDivK { a, b, k: kk } => arith_try!(
+                    Op::IDivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2294,7 +2382,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod { a, b, c } => arith_try!(
+                    Op::Mod { a, b, c } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2303,7 +2391,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::Pow { a, b, c } => arith_try!(
+                    Op::Pow { a, b, c } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2325,7 +2413,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Number(x as f64 / y as f64),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv { a, b, c } => arith_try!(
+                    Op::IDiv { a, b, c } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2548,6 +2636,58 @@ impl<'gc> Interp<'gc> {
                         };
                         cond!(r, kk)
                     }
+                    Op::LtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v < i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v < i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v <= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v <= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, x, Value::Number(i as f64), true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GtF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v > i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v > i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, false, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GeF { a, i, k: kk } => {
+                        let x = regs[base + a as usize];
+                        let r = match x {
+                            Value::Number(v) => Ok(v >= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v >= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(ctx, stack, Value::Number(i as f64), x, true, kk))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
                     Op::Test { a, k: kk } => {
                         if truthy(regs[base + a as usize]) != kk {
                             pc += 1;
@@ -2570,6 +2710,13 @@ impl<'gc> Interp<'gc> {
                             b as usize - 1
                         };
                         save!();
+                        // The common case: a closure of ours the cache knows.
+                        if let Value::Function(Function::Callback(cb)) = regs[func] {
+                            if let Some(cl) = self.cached_closure(cb) {
+                                self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                                continue 'frames;
+                            }
+                        }
                         match self.call(
                             ctx,
                             regs,
@@ -2645,6 +2792,9 @@ impl<'gc> Interp<'gc> {
                         continue 'frames;
                     }
                     Op::Return1 { a } => {
+                        if self.return1_fast(regs, base + a as usize) {
+                            continue 'frames;
+                        }
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);

@@ -1344,6 +1344,35 @@ impl<'gc> Interp<'gc> {
         true
     }
 
+    /// A missing key of a table with metatable `mt`, looked up through a
+    /// chain of `__index` tables (classes and their bases): the value, or
+    /// `None` when a handler is a function or not a table, or the chain is
+    /// long (then [`Self::index`] does it all, with its errors).
+    #[inline(always)]
+    fn index_chain(&self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+        for _ in 0..8 {
+            let Value::Table(class) = mt.get_value(Value::String(self.names.index)) else {
+                return None;
+            };
+            let v = class.get_value(key);
+            if !v.is_nil() {
+                return Some(v);
+            }
+            mt = match class.metatable() {
+                None => return Some(Value::Nil),
+                Some(m) => m,
+            };
+        }
+        None
+    }
+
+    /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
+    /// the key is present, or `mt` has no `__newindex`.
+    #[inline(always)]
+    fn set_is_raw(&self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
+        !t.get_value(key).is_nil() || mt.get_value(Value::String(self.names.newindex)).is_nil()
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -2050,7 +2079,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
                             key,
                             base + a as usize,
                             VarRef::Up(up),
@@ -2070,7 +2099,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2090,7 +2119,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2102,15 +2131,27 @@ impl<'gc> Interp<'gc> {
                         let key = k[kk as usize];
                         if let Value::Table(tt) = t {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2131,7 +2172,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
+                            key,
+                            v,
+                            VarRef::Up(up)
+                        ))
                     }
                     Op::SetTable { a, b, c, kc } => {
                         mem_check!();
@@ -2143,12 +2191,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetI { a, b, c, kc } => {
                         mem_check!();
@@ -2160,12 +2219,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetField { a, k: kk, c, kc } => {
                         let t = regs[base + a as usize];
@@ -2176,12 +2246,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::NewTable { a, .. } => {
                         mem_check!();
@@ -2197,15 +2278,27 @@ impl<'gc> Interp<'gc> {
                         regs[base + a as usize + 1] = obj;
                         if let Value::Table(tt) = obj {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(
                             ctx,
                             stack,
-                            obj,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2544,38 +2637,68 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
                     Op::Eq { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.equal(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x == y),
+                            (Value::Number(x), Value::Number(y)) => Some(x == y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.equal(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Lt { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            false,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x < y),
+                            (Value::Number(x), Value::Number(y)) => Some(x < y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    false,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Le { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            true,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
+                            (Value::Number(x), Value::Number(y)) => Some(x <= y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    true,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::EqK { a, c, k: kk } => {
@@ -2593,97 +2716,153 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::LtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v < i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v < i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v <= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v <= i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v > i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v > i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v >= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v >= i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LtF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v < i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v < i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Number(i as f64), false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LeF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v <= i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v <= i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Number(i as f64), true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GtF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v > i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v > i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Number(i as f64), x, false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GeF { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Number(v) => Ok(v >= i as f64),
                             // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v >= i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Number(i as f64), x, true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)

@@ -1309,6 +1309,24 @@ impl<'gc> Interp<'gc> {
                                 self.kclear();
                             }
                             return match r {
+                                Ok(CallbackReturn::Return) if !then_return => {
+                                    // The results straight into place.
+                                    let n = stack.len();
+                                    let count = if want < 0 { n } else { want as usize };
+                                    if !ensure_len(regs, func + count.max(1)) {
+                                        return Err(Fail::Msg("stack overflow".into()));
+                                    }
+                                    let k = count.min(n);
+                                    regs[func..func + k].copy_from_slice(&stack[..k]);
+                                    for slot in &mut regs[func + k..func + count] {
+                                        *slot = Value::Nil;
+                                    }
+                                    if want < 0 {
+                                        self.top = func + n;
+                                    }
+                                    stack.clear();
+                                    Ok(Flow::Next)
+                                }
                                 Ok(CallbackReturn::Return) => {
                                     self.cont = cont;
                                     match self.deliver(ctx, regs, stack)? {

@@ -324,6 +324,37 @@ fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
     }
 }
 
+/// Largest array part a constructor's size hint makes at once (a hint is
+/// bytecode, which a `load`ed binary chunk could set to anything); larger
+/// constructors grow as they fill.
+const MAX_PRESIZED_ARRAY: u32 = 1 << 16;
+
+/// The table of `NewTable`: with the array slots and hash room the
+/// constructor counted, as PUC Lua's `OP_NEWTABLE` (so `{10, 20}` has two
+/// array slots and skips the growth steps).
+#[inline]
+fn new_table(ctx: Context<'_>, array: u32, hash: u16) -> Table<'_> {
+    if array == 0 && hash == 0 {
+        return Table::new(&ctx);
+    }
+    let raw = piccolo::table::RawTable::with_sizes(
+        &ctx,
+        array.min(MAX_PRESIZED_ARRAY) as usize,
+        hash as usize,
+    );
+    Table::from_parts(&ctx, raw, None)
+}
+
+/// Before `SetList` stores a constructor's items up to index `last`: the
+/// array part made that long at once, as PUC Lua's `OP_SETLIST` (only for
+/// lengths a constructor reaches; hostile bytecode gets item-by-item growth).
+#[inline]
+fn presize_list<'gc>(ctx: Context<'gc>, t: Table<'gc>, last: usize) {
+    if last > 1 && last <= MAX_PRESIZED_ARRAY as usize * 64 {
+        t.into_inner().borrow_mut(&ctx).raw_table.grow_array(last);
+    }
+}
+
 fn raw_set<'gc>(
     ctx: Context<'gc>,
     t: Table<'gc>,
@@ -2113,9 +2144,9 @@ impl<'gc> Interp<'gc> {
                         }
                         flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
                     }
-                    Op::NewTable { a, .. } => {
+                    Op::NewTable { a, hash, array } => {
                         mem_check!();
-                        regs[base + a as usize] = Value::Table(Table::new(&ctx));
+                        regs[base + a as usize] = Value::Table(new_table(ctx, array, hash));
                     }
                     Op::SelfOp { a, b, c, kc } => {
                         let obj = regs[base + b as usize];
@@ -2751,6 +2782,7 @@ impl<'gc> Interp<'gc> {
                             b as usize
                         };
                         if let Value::Table(t) = regs[ra] {
+                            presize_list(ctx, t, c as usize + n);
                             for i in 1..=n {
                                 let v = regs.get(ra + i).copied().unwrap_or_default();
                                 let key = Value::Integer(c as i64 + i as i64);

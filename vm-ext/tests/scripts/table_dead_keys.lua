@@ -62,9 +62,4 @@ for size = 1, 40 do
   assert(count == size)
 end
 
--- A key beyond the array part that is not in the table is an invalid key to
--- 'next', as in PUC Lua.
-local ok, err = pcall(next, {10, 20}, 3)
-assert(not ok and string.find(err, "invalid key to 'next'"))
-assert(next({10, 20}, 2) == nil)
 print("ok")

@@ -65,6 +65,50 @@ impl<'gc> RawTable<'gc> {
         }
     }
 
+    /// luahome patch: a table with exactly `array` array slots and room for `map` hash
+    /// entries, as a Lua table constructor sizes its table (PUC Lua's `OP_NEWTABLE`), so
+    /// `{10, 20}` has two array slots and 3 is not one of them.
+    pub fn with_sizes(mc: &Mutation<'gc>, array: usize, map: usize) -> Self {
+        let mut table = Self::new(mc);
+        // `reserve`, not `reserve_exact`: a small constructor ending in a call (`{f(), g()}`)
+        // grows its array part right away, in place.
+        table.array.reserve(array);
+        table.array.resize(array, Value::Nil);
+        if map > 0 {
+            table.reserve_map(map);
+        }
+        table
+    }
+
+    /// luahome patch: makes the array part at least `len` slots long, moving integer keys
+    /// now in its range out of the map (a constructor's list items, as PUC Lua's
+    /// `OP_SETLIST` sizes the array part before storing them).
+    pub fn grow_array(&mut self, len: usize) {
+        let old_len = self.array.len();
+        if len <= old_len {
+            return;
+        }
+        self.array.reserve_exact(len - old_len);
+        self.array.resize(len, Value::Nil);
+        if !self.map.is_empty() {
+            let array = &mut self.array;
+            self.map.retain(|k, v| {
+                if v.is_nil() {
+                    return false;
+                }
+                if let Some(key) = k.live_key() {
+                    if let Some(i) = to_array_index(key.to_value()) {
+                        if i < array.len() {
+                            array[i] = *v;
+                            return false;
+                        }
+                    }
+                }
+                true
+            });
+        }
+    }
+
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
         if let Some(index) = to_array_index(key) {
             if index < self.array.len() {
@@ -215,11 +259,9 @@ impl<'gc> RawTable<'gc> {
                 // If we're growing the array part, we need to grow the array and take any newly
                 // valid array keys from the map part.
 
-                // luahome patch: the array part is exactly `optimal_size` long (a power of two,
-                // as in PUC Lua), not the vector's capacity, so an integer key beyond Lua's array
-                // size is not taken for an array slot (`next({10, 20}, 3)` is an invalid key).
-                self.array.reserve_exact(optimal_size - old_array_size);
-                self.array.resize(optimal_size, Value::Nil);
+                self.array.reserve(optimal_size - old_array_size);
+                let capacity = self.array.capacity();
+                self.array.resize(capacity, Value::Nil);
 
                 let array = &mut self.array;
                 self.map.retain(|k, v| {

@@ -59,6 +59,17 @@ impl Frame<'_> {
     }
 }
 
+/// An argument error of a library function called in place by `frame`,
+/// named as PUC Lua's `luaL_argerror` names it from the call instruction
+/// (`calling 'sub' on bad self`, `bad argument #1 to 'rep'` for
+/// `("x"):rep()`); None when unchanged.
+#[cold]
+fn native_arg_error_name(frame: &Frame<'_>, msg: &[u8]) -> Option<Vec<u8>> {
+    let called =
+        super::frames::funcnamefromcode(&frame.closure.proto.proto, frame.pc.checked_sub(1)?);
+    crate::stdlib::check::rename_arg_error(msg, called, || None)
+}
+
 /// What to do with the results of a call made through the executor.
 #[derive(Collect, Clone, Copy, Debug)]
 #[collect(require_static)]
@@ -1400,7 +1411,11 @@ impl<'gc> Interp<'gc> {
         let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
             return e;
         };
-        crate::stdlib::lua_error(ctx, frame.where_msg(s.as_bytes()))
+        let renamed = native_arg_error_name(frame, s.as_bytes());
+        crate::stdlib::lua_error(
+            ctx,
+            frame.where_msg(renamed.as_deref().unwrap_or(s.as_bytes())),
+        )
     }
 
     // ---- the loop ---------------------------------------------------------

@@ -893,6 +893,8 @@ struct SortSeq<'gc> {
     /// The comparator when it runs in place (looked up at the first
     /// comparison).
     target: Option<Option<crate::interp::SyncTarget<'gc>>>,
+    /// The comparator's call through the executor: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 impl<'gc> SortSeq<'gc> {
@@ -972,10 +974,7 @@ impl<'gc> SortSeq<'gc> {
                         }
                         crate::interp::Sync::Suspended(function) => {
                             self.waiting = true;
-                            return Ok(SequencePoll::Call {
-                                function,
-                                is_tail: false,
-                            });
+                            return Ok(self.c_call.call(ctx, exec, function));
                         }
                     }
                 }
@@ -1008,6 +1007,7 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         let ans = if self.waiting {
             self.waiting = false;
             Some(stack.get(0).to_bool())
@@ -1015,6 +1015,17 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
             self.pending.take()
         };
         self.run(ctx, &mut exec, &mut stack, ans)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
@@ -1063,6 +1074,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 pending: None,
                 position,
                 target: None,
+                c_call: Default::default(),
             },
         )))
     })

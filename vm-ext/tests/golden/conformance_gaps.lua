@@ -19,3 +19,43 @@ do
   t.d = 4
   show(t.a, t.b, t.c, t.d)
 end
+
+-- 2. No yield across a library function's call of Lua code (PUC's C-call
+-- boundary): table.sort's comparator, gsub's replacement, __tostring from
+-- string.format and print, load's reader; the coroutine goes on afterwards.
+do
+  local co = coroutine.wrap(function()
+    show(pcall(table.sort, {1, 2, 3}, coroutine.yield))
+    show(pcall(table.sort, {1, 2, 3}, function(a, b) coroutine.yield() return a < b end))
+    show(pcall(string.gsub, "abc", "%w", coroutine.yield))
+    show(pcall(string.gsub, "abc", "%w", function(c) return coroutine.yield(c) end))
+    local obj = setmetatable({}, {__tostring = function() coroutine.yield() return "x" end})
+    show(pcall(string.format, "%s", obj))
+    show(pcall(print, obj))
+    show(pcall(load, function() coroutine.yield() end))
+    table.sort({3, 2, 1}, function(a, b) show("in sort", coroutine.isyieldable()) return a < b end)
+    show("after", coroutine.isyieldable())
+    coroutine.yield(20)
+    return 30
+  end)
+  show(co())
+  show(co())
+end
+
+-- 6. Argument errors named as PUC's luaL_argerror names them: from the call
+-- instruction (a method call counts from the argument after self; a bad self
+-- is "calling 'f' on bad self"; a local's name), or by the function's global
+-- name when a library function made the call.
+show(pcall(string.rep))
+show(pcall(function() return string.rep() end))
+show(pcall(function() return ("x"):rep() end))
+show(pcall(function() return ("x"):rep({}) end))
+show(pcall(function() local r = string.rep; return r() end))
+show(pcall(function() return ("a"):sub{} end))
+show(pcall(function() local t = setmetatable({}, {__index = string}); return t:sub() end))
+show(pcall(function() return ("%d"):format("x") end))
+show(pcall(function() return math.floor("x") end))
+show(pcall(table.sort, {1, 2, 3}, table.sort))
+show(pcall(table.sort, {1, 2, 3}, string.rep))
+show(pcall(string.gsub, "x", "x", string.rep))
+show(pcall(string.gsub, "s", "s", setmetatable))

@@ -367,6 +367,43 @@ pub enum Op {
         i: i16,
         k: bool,
     },
+    /// `R[a] := K[k] + R[b]`: a number constant on the left (metamethods
+    /// and errors see the operands in source order).
+    KAdd {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    /// `R[a] := K[k] * R[b]`
+    KMul {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    /// `if (R[a] < f) ~= k then pc++` with `f` the float `i` (`x < 4.0`)
+    LtF {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
+    /// `if (R[a] <= f) ~= k then pc++`
+    LeF {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
+    /// `if (R[a] > f) ~= k then pc++`
+    GtF {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
+    /// `if (R[a] >= f) ~= k then pc++`
+    GeF {
+        a: u8,
+        i: i16,
+        k: bool,
+    },
     /// `if (not R[a] == k) then pc++` (i.e. skip the next instruction unless
     /// the truth of `R[a]` equals `k`)
     Test {

@@ -244,6 +244,8 @@ impl Checker<'_> {
             Op::AddK { a, b, k }
             | Op::SubK { a, b, k }
             | Op::MulK { a, b, k }
+            | Op::KAdd { a, b, k }
+            | Op::KMul { a, b, k }
             | Op::ModK { a, b, k }
             | Op::PowK { a, b, k }
             | Op::DivK { a, b, k }
@@ -299,6 +301,10 @@ impl Checker<'_> {
             | Op::LeI { a, .. }
             | Op::GtI { a, .. }
             | Op::GeI { a, .. }
+            | Op::LtF { a, .. }
+            | Op::LeF { a, .. }
+            | Op::GtF { a, .. }
+            | Op::GeF { a, .. }
             | Op::Test { a, .. } => {
                 self.reg(a)?;
                 self.test_then_jump(pc)?;

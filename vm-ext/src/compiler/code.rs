@@ -1248,7 +1248,7 @@ impl FuncState {
                 }
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                if Self::imm_operand(v).is_none() {
+                if Self::cmp_imm(v).is_none() {
                     self.exp_to_any_reg(v, vars, nvarstack)?;
                 }
             }
@@ -1267,6 +1267,23 @@ impl FuncState {
             self.exp_to_any_reg(e, vars, nvarstack)?;
         }
         Ok(())
+    }
+
+    /// An operand of an order comparison that fits an immediate: the
+    /// integer, and whether the numeral was a float with an integral value
+    /// (`x > 4.0`), as PUC Lua's `isSCnumber`.
+    fn cmp_imm(e: &ExpDesc) -> Option<(i16, bool)> {
+        match Self::numeral(e) {
+            Some(fold::Num::Int(i)) if (i16::MIN as i64..=i16::MAX as i64).contains(&i) => {
+                Some((i as i16, false))
+            }
+            Some(fold::Num::Flt(f))
+                if f.fract() == 0.0 && (i16::MIN as f64..=i16::MAX as f64).contains(&f) =>
+            {
+                Some((f as i16, true))
+            }
+            _ => None,
+        }
     }
 
     fn imm_operand(e: &ExpDesc) -> Option<i16> {
@@ -1337,13 +1354,15 @@ impl FuncState {
             BinOp::Eq | BinOp::Ne => self.code_eq(op, e1, e2, vars, nvarstack)?,
             BinOp::Gt | BinOp::Ge => {
                 // `a > b` is `b < a`, unless `a` can use an immediate form.
-                if let Some(i) = Self::imm_operand(e2) {
+                if let Some((i, float)) = Self::cmp_imm(e2) {
                     let r1 = self.exp_to_any_reg(e1, vars, nvarstack)? as u8;
                     self.free_exp(e1, nvarstack);
-                    let ins = if op == BinOp::Gt {
-                        Op::GtI { a: r1, i, k: true }
-                    } else {
-                        Op::GeI { a: r1, i, k: true }
+                    let (a, k) = (r1, true);
+                    let ins = match (op == BinOp::Gt, float) {
+                        (true, false) => Op::GtI { a, i, k },
+                        (false, false) => Op::GeI { a, i, k },
+                        (true, true) => Op::GtF { a, i, k },
+                        (false, true) => Op::GeF { a, i, k },
                     };
                     e1.k = ExpKind::Jmp(self.cond_jump(ins) as usize);
                 } else {
@@ -1511,8 +1530,27 @@ impl FuncState {
         vars: &[VarDesc],
         nvarstack: usize,
     ) -> CResult<()> {
-        // A constant first operand is not swapped to the right (PUC Lua
-        // does, with a flag for the metamethod call): `1 + x` is `R + R`.
+        // A number constant on the left (`2.0 * x`): `KAdd`/`KMul`, which
+        // keep the operands in source order for metamethods and errors
+        // (PUC Lua swaps them and flags the metamethod call instead).
+        if Self::numeral(e2).is_none() {
+            if let Some(n) = Self::numeral(e1) {
+                let k = match n {
+                    fold::Num::Int(i) => self.int_k(i)?,
+                    fold::Num::Flt(f) => self.float_k(f)?,
+                };
+                if let Ok(k) = u16::try_from(k) {
+                    let b = self.exp_to_any_reg(e2, vars, nvarstack)? as u8;
+                    let ins = if op == BinOp::Add {
+                        Op::KAdd { a: 0, b, k }
+                    } else {
+                        Op::KMul { a: 0, b, k }
+                    };
+                    self.finish_bin(e1, e2, ins, line, nvarstack);
+                    return Ok(());
+                }
+            }
+        }
         if op == BinOp::Add {
             if let Some(i) = Self::imm_operand(e2) {
                 return self.code_bin_imm(e1, e2, line, vars, nvarstack, |a, b| Op::AddI {
@@ -1548,20 +1586,24 @@ impl FuncState {
         vars: &[VarDesc],
         nvarstack: usize,
     ) -> CResult<()> {
-        let ins = if let Some(i) = Self::imm_operand(e2) {
-            let r1 = self.exp_to_any_reg(e1, vars, nvarstack)? as u8;
-            if op == BinOp::Lt {
-                Op::LtI { a: r1, i, k: true }
-            } else {
-                Op::LeI { a: r1, i, k: true }
+        let ins = if let Some((i, float)) = Self::cmp_imm(e2) {
+            let a = self.exp_to_any_reg(e1, vars, nvarstack)? as u8;
+            let k = true;
+            match (op == BinOp::Lt, float) {
+                (true, false) => Op::LtI { a, i, k },
+                (false, false) => Op::LeI { a, i, k },
+                (true, true) => Op::LtF { a, i, k },
+                (false, true) => Op::LeF { a, i, k },
             }
-        } else if let Some(i) = Self::imm_operand(e1) {
+        } else if let Some((i, float)) = Self::cmp_imm(e1) {
             // `i < x` is `x > i`
-            let r2 = self.exp_to_any_reg(e2, vars, nvarstack)? as u8;
-            if op == BinOp::Lt {
-                Op::GtI { a: r2, i, k: true }
-            } else {
-                Op::GeI { a: r2, i, k: true }
+            let a = self.exp_to_any_reg(e2, vars, nvarstack)? as u8;
+            let k = true;
+            match (op == BinOp::Lt, float) {
+                (true, false) => Op::GtI { a, i, k },
+                (false, false) => Op::GeI { a, i, k },
+                (true, true) => Op::GtF { a, i, k },
+                (false, true) => Op::GeF { a, i, k },
             }
         } else {
             let r2 = self.exp_to_any_reg(e2, vars, nvarstack)? as u8;
@@ -1704,6 +1746,10 @@ fn is_test_op(op: &Op) -> bool {
             | Op::LeI { .. }
             | Op::GtI { .. }
             | Op::GeI { .. }
+            | Op::LtF { .. }
+            | Op::LeF { .. }
+            | Op::GtF { .. }
+            | Op::GeF { .. }
             | Op::Test { .. }
             | Op::TestSet { .. }
     )
@@ -1720,6 +1766,10 @@ fn negate(op: &mut Op) {
         | Op::LeI { k, .. }
         | Op::GtI { k, .. }
         | Op::GeI { k, .. }
+        | Op::LtF { k, .. }
+        | Op::LeF { k, .. }
+        | Op::GtF { k, .. }
+        | Op::GeF { k, .. }
         | Op::Test { k, .. }
         | Op::TestSet { k, .. } => *k = !*k,
         _ => {}
@@ -1747,6 +1797,8 @@ pub fn set_a(op: &mut Op, reg: u8) {
         | Op::AddK { a, .. }
         | Op::SubK { a, .. }
         | Op::MulK { a, .. }
+        | Op::KAdd { a, .. }
+        | Op::KMul { a, .. }
         | Op::ModK { a, .. }
         | Op::PowK { a, .. }
         | Op::DivK { a, .. }

@@ -527,6 +527,7 @@ impl<'gc> Interp<'gc> {
 
     /// Sets up a frame for `closure` called at `func` with `nargs` arguments
     /// above it.
+    #[inline]
     fn push_frame(
         &mut self,
         regs: &mut Vec<Value<'gc>>,
@@ -1346,6 +1347,74 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
+    /// The closure of ours behind `cb` when the cache knows it.
+    #[inline(always)]
+    fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        match self.cache[slot] {
+            Some((c, Callee::Closure(cl))) if c == cb => Some(cl),
+            _ => None,
+        }
+    }
+
+    /// `return R[at]` from a frame that is not the entry's first, not
+    /// protected, with no open upvalues or to-be-closed variables of its
+    /// own: done here; false for every other case (then [`Self::do_return`]).
+    #[inline(always)]
+    fn return1_fast(&mut self, regs: &mut [Value<'gc>], at: usize) -> bool {
+        let n = self.frames.len();
+        if n < 2 {
+            return false;
+        }
+        let frame = &self.frames[n - 1];
+        if frame.pcall_want != NOT_PROTECTED
+            || self.open.last().is_some_and(|&(i, _)| i >= frame.base)
+            || self.has_tbc(frame.base)
+        {
+            return false;
+        }
+        let (dest, want) = (frame.func, frame.want);
+        regs[dest] = regs[at];
+        if want < 0 {
+            self.top = dest + 1;
+        } else if want > 1 {
+            for slot in &mut regs[dest + 1..dest + want as usize] {
+                *slot = Value::Nil;
+            }
+        }
+        self.frames.pop();
+        true
+    }
+
+    /// A missing key of a table with metatable `mt`, looked up through a
+    /// chain of `__index` tables (classes and their bases): the value, or
+    /// `None` when a handler is a function or not a table, or the chain is
+    /// long (then [`Self::index`] does it all, with its errors).
+    #[inline(always)]
+    fn index_chain(&self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+        for _ in 0..8 {
+            let Value::Table(class) = mt.get_value(Value::String(self.names.index)) else {
+                return None;
+            };
+            let v = class.get_value(key);
+            if !v.is_nil() {
+                return Some(v);
+            }
+            mt = match class.metatable() {
+                None => return Some(Value::Nil),
+                Some(m) => m,
+            };
+        }
+        None
+    }
+
+    /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
+    /// the key is present, or `mt` has no `__newindex`.
+    #[inline(always)]
+    fn set_is_raw(&self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
+        !t.get_value(key).is_nil() || mt.get_value(Value::String(self.names.newindex)).is_nil()
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -1897,20 +1966,25 @@ impl<'gc> Interp<'gc> {
             }
             macro_rules! arith {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    match (x, y) {
+                    match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => {
                             regs[base + $a as usize] = $ii(i, j)
                         }
                         (Value::Number(f), Value::Number(g)) => {
                             regs[base + $a as usize] = Value::Number($ff(f, g))
                         }
+                        (Value::Integer(i), Value::Number(g)) => {
+                            regs[base + $a as usize] = Value::Number($ff(i as f64, g))
+                        }
+                        (Value::Number(f), Value::Integer(j)) => {
+                            regs[base + $a as usize] = Value::Number($ff(f, j as f64))
+                        }
                         _ => flow!(self.arith_slow(
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -1922,8 +1996,7 @@ impl<'gc> Interp<'gc> {
             // zero, a float without an integer value): then the slow path.
             macro_rules! arith_try {
                 ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let (x, y) = ($x, $y);
-                    let fast: Option<Value<'gc>> = match (x, y) {
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
                         _ => None,
@@ -1934,8 +2007,34 @@ impl<'gc> Interp<'gc> {
                             ctx,
                             stack,
                             $op,
-                            x,
-                            y,
+                            $x,
+                            $y,
+                            base + $a as usize,
+                            $vars,
+                            regs
+                        )),
+                    }
+                }};
+            }
+            // As `arith_try!` for operators whose mixed integer/float
+            // operands are converted to floats (`/`, `%`, `//`, `^`).
+            macro_rules! arith_try_mixed {
+                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                    let fast: Option<Value<'gc>> = match ($x, $y) {
+                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
+                        (Value::Integer(i), Value::Number(g)) => $ff(i as f64, g),
+                        (Value::Number(f), Value::Integer(j)) => $ff(f, j as f64),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(v) => regs[base + $a as usize] = v,
+                        None => flow!(self.arith_slow(
+                            ctx,
+                            stack,
+                            $op,
+                            $x,
+                            $y,
                             base + $a as usize,
                             $vars,
                             regs
@@ -2026,7 +2125,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
                             key,
                             base + a as usize,
                             VarRef::Up(up),
@@ -2046,7 +2145,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2066,7 +2165,7 @@ impl<'gc> Interp<'gc> {
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2078,15 +2177,27 @@ impl<'gc> Interp<'gc> {
                         let key = k[kk as usize];
                         if let Value::Table(tt) = t {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(
                             ctx,
                             stack,
-                            t,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2107,7 +2218,14 @@ impl<'gc> Interp<'gc> {
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Up(up)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            self.get_upvalue(regs, cl.upvalues[up as usize]),
+                            key,
+                            v,
+                            VarRef::Up(up)
+                        ))
                     }
                     Op::SetTable { a, b, c, kc } => {
                         mem_check!();
@@ -2119,12 +2237,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetI { a, b, c, kc } => {
                         mem_check!();
@@ -2136,12 +2265,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::SetField { a, k: kk, c, kc } => {
                         let t = regs[base + a as usize];
@@ -2152,12 +2292,23 @@ impl<'gc> Interp<'gc> {
                             regs[base + c as usize]
                         };
                         if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
+                            let raw = match tt.metatable() {
+                                None => true,
+                                Some(mt) => self.set_is_raw(tt, mt, key),
+                            };
+                            if raw {
                                 t!(raw_set(ctx, tt, key, v));
                                 continue;
                             }
                         }
-                        flow!(self.new_index(ctx, stack, t, key, v, VarRef::Reg(a)))
+                        flow!(self.new_index(
+                            ctx,
+                            stack,
+                            regs[base + a as usize],
+                            key,
+                            v,
+                            VarRef::Reg(a)
+                        ))
                     }
                     Op::NewTable { a, hash, array } => {
                         mem_check!();
@@ -2173,15 +2324,27 @@ impl<'gc> Interp<'gc> {
                         regs[base + a as usize + 1] = obj;
                         if let Value::Table(tt) = obj {
                             let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
+                            if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
+                            }
+                            match tt.metatable() {
+                                None => {
+                                    regs[base + a as usize] = v;
+                                    continue;
+                                }
+                                Some(mt) => {
+                                    if let Some(v) = self.index_chain(mt, key) {
+                                        regs[base + a as usize] = v;
+                                        continue;
+                                    }
+                                }
                             }
                         }
                         flow!(self.index(
                             ctx,
                             stack,
-                            obj,
+                            regs[base + b as usize],
                             key,
                             base + a as usize,
                             VarRef::Reg(b),
@@ -2207,6 +2370,24 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
                         |x: f64, y: f64| x + y
                     ),
+                    Op::KAdd { a, b, k: kk } => arith!(
+                        ArithOp::Add,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::KMul { a, b, k: kk } => arith!(
+                        ArithOp::Mul,
+                        a,
+                        k[kk as usize],
+                        regs[base + b as usize],
+                        (VarRef::K(kk as u32), VarRef::Reg(b)),
+                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                        |x: f64, y: f64| x * y
+                    ),
                     Op::SubK { a, b, k: kk } => arith!(
                         ArithOp::Sub,
                         a,
@@ -2225,7 +2406,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK { a, b, k: kk } => arith_try!(
+                    Op::ModK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2234,7 +2415,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::PowK { a, b, k: kk } => arith_try!(
+                    Op::PowK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2247,7 +2428,7 @@ impl<'gc> Interp<'gc> {
                             x.powf(y)
                         }))
                     ),
-                    Op::DivK { a, b, k: kk } => arith_try!(
+                    Op::DivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::Div,
                         a,
                         regs[base + b as usize],
@@ -2256,7 +2437,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                         |x: f64, y: f64| Some(Value::Number(x / y))
                     ),
-                    Op::IDivK { a, b, k: kk } => arith_try!(
+                    Op::IDivK { a, b, k: kk } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2340,7 +2521,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod { a, b, c } => arith_try!(
+                    Op::Mod { a, b, c } => arith_try_mixed!(
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2349,7 +2530,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::Pow { a, b, c } => arith_try!(
+                    Op::Pow { a, b, c } => arith_try_mixed!(
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2371,7 +2552,7 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Number(x as f64 / y as f64),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv { a, b, c } => arith_try!(
+                    Op::IDiv { a, b, c } => arith_try_mixed!(
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2502,38 +2683,68 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
                     Op::Eq { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.equal(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x == y),
+                            (Value::Number(x), Value::Number(y)) => Some(x == y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.equal(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Lt { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            false,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x < y),
+                            (Value::Number(x), Value::Number(y)) => Some(x < y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    false,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::Le { a, b, k: kk } => {
-                        save!();
-                        let res = t!(self.less(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            regs[base + b as usize],
-                            true,
-                            kk
-                        ));
+                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
+                            (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
+                            (Value::Number(x), Value::Number(y)) => Some(x <= y),
+                            _ => None,
+                        };
+                        let res = match fast {
+                            Some(r) => Ok(r),
+                            None => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    regs[base + b as usize],
+                                    true,
+                                    kk
+                                ))
+                            }
+                        };
                         cond!(res, kk)
                     }
                     Op::EqK { a, c, k: kk } => {
@@ -2551,45 +2762,153 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::LtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v < i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v < i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::LeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v <= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v <= i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, x, Value::Integer(i as i64), true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Integer(i as i64),
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GtI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
                             Value::Integer(v) => Ok(v > i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v > i as f64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, false, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
                     }
                     Op::GeI { a, i, k: kk } => {
-                        let x = regs[base + a as usize];
-                        let r = match x {
+                        let r = match regs[base + a as usize] {
+                            Value::Integer(v) => Ok(v >= i as i64),
+                            // Exact: `i` is small.
+                            Value::Number(v) => Ok(v >= i as f64),
+                            _ => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Integer(i as i64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LtF { a, i, k: kk } => {
+                        let r = match regs[base + a as usize] {
+                            Value::Number(v) => Ok(v < i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v < i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    false,
+                                    kk
+                                ))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::LeF { a, i, k: kk } => {
+                        let r = match regs[base + a as usize] {
+                            Value::Number(v) => Ok(v <= i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v <= i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    regs[base + a as usize],
+                                    Value::Number(i as f64),
+                                    true,
+                                    kk
+                                ))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GtF { a, i, k: kk } => {
+                        let r = match regs[base + a as usize] {
+                            Value::Number(v) => Ok(v > i as f64),
+                            // Exact: `i` is integral.
+                            Value::Integer(v) => Ok(v > i as i64),
+                            _ => {
+                                save!();
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    false,
+                                    kk
+                                ))
+                            }
+                        };
+                        cond!(r, kk)
+                    }
+                    Op::GeF { a, i, k: kk } => {
+                        let r = match regs[base + a as usize] {
+                            Value::Number(v) => Ok(v >= i as f64),
+                            // Exact: `i` is integral.
                             Value::Integer(v) => Ok(v >= i as i64),
                             _ => {
                                 save!();
-                                t!(self.less(ctx, stack, Value::Integer(i as i64), x, true, kk))
+                                t!(self.less(
+                                    ctx,
+                                    stack,
+                                    Value::Number(i as f64),
+                                    regs[base + a as usize],
+                                    true,
+                                    kk
+                                ))
                             }
                         };
                         cond!(r, kk)
@@ -2616,6 +2935,13 @@ impl<'gc> Interp<'gc> {
                             b as usize - 1
                         };
                         save!();
+                        // The common case: a closure of ours the cache knows.
+                        if let Value::Function(Function::Callback(cb)) = regs[func] {
+                            if let Some(cl) = self.cached_closure(cb) {
+                                self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                                continue 'frames;
+                            }
+                        }
                         match self.call(
                             ctx,
                             regs,
@@ -2691,6 +3017,9 @@ impl<'gc> Interp<'gc> {
                         continue 'frames;
                     }
                     Op::Return1 { a } => {
+                        if self.return1_fast(regs, base + a as usize) {
+                            continue 'frames;
+                        }
                         if self.has_tbc(base) {
                             pc -= 1;
                             self.close_upvalues(ctx, regs, base);

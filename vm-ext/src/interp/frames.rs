@@ -469,9 +469,9 @@ pub(crate) fn funcnamefromcode(p: &Proto, pc: usize) -> Option<(&'static str, St
         Op::SetTabUp { .. } | Op::SetTable { .. } | Op::SetI { .. } | Op::SetField { .. } => {
             "newindex"
         }
-        Op::AddI { .. } | Op::AddK { .. } | Op::Add { .. } => "add",
+        Op::AddI { .. } | Op::AddK { .. } | Op::KAdd { .. } | Op::Add { .. } => "add",
         Op::SubK { .. } | Op::Sub { .. } => "sub",
-        Op::MulK { .. } | Op::Mul { .. } => "mul",
+        Op::MulK { .. } | Op::KMul { .. } | Op::Mul { .. } => "mul",
         Op::ModK { .. } | Op::Mod { .. } => "mod",
         Op::PowK { .. } | Op::Pow { .. } => "pow",
         Op::DivK { .. } | Op::Div { .. } => "div",
@@ -486,8 +486,8 @@ pub(crate) fn funcnamefromcode(p: &Proto, pc: usize) -> Option<(&'static str, St
         Op::Len { .. } => "len",
         Op::Concat { .. } => "concat",
         Op::Eq { .. } | Op::EqK { .. } | Op::EqI { .. } => "eq",
-        Op::Lt { .. } | Op::LtI { .. } | Op::GtI { .. } => "lt",
-        Op::Le { .. } | Op::LeI { .. } | Op::GeI { .. } => "le",
+        Op::Lt { .. } | Op::LtI { .. } | Op::GtI { .. } | Op::LtF { .. } | Op::GtF { .. } => "lt",
+        Op::Le { .. } | Op::LeI { .. } | Op::GeI { .. } | Op::LeF { .. } | Op::GeF { .. } => "le",
         Op::Close { .. } | Op::Return { .. } | Op::Return0 | Op::Return1 { .. } => "close",
         _ => return None,
     };

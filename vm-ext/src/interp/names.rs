@@ -51,6 +51,8 @@ fn sets_a(op: &Op) -> Option<u8> {
         | AddK { a, .. }
         | SubK { a, .. }
         | MulK { a, .. }
+        | KAdd { a, .. }
+        | KMul { a, .. }
         | ModK { a, .. }
         | PowK { a, .. }
         | DivK { a, .. }

@@ -488,6 +488,12 @@ instructions! {
     74 SetList { a, b, c }
     75 Closure { a, p }
     76 VarArg { a, c }
+    77 KAdd { a, b, k }
+    78 KMul { a, b, k }
+    79 LtF { a, i, k }
+    80 LeF { a, i, k }
+    81 GtF { a, i, k }
+    82 GeF { a, i, k }
 }
 
 /// Images made before this encoding (until 2026-12-02) held the tree as
@@ -680,8 +686,8 @@ mod tests {
             matches!(back.constants[back.constants.len() - 2], Constant::Float(f) if f.is_nan())
         );
         assert_eq!(back.constants.last(), Some(&Constant::Integer(i64::MAX)));
-        // Tags are distinct: 77 instructions, each decodes as itself.
-        assert_eq!(every_op().len(), 2 * 77);
+        // Tags are distinct: 83 instructions, each decodes as itself.
+        assert_eq!(every_op().len(), 2 * 83);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Stack, Table, Value};
+
+use crate::interp::native;
 
 use super::check::{arg_error, check_any, check_integer, check_number, less_than, to_num};
 use crate::number::{float_to_i64, Num};
@@ -16,30 +18,35 @@ fn float_to_value<'gc>(f: f64) -> Value<'gc> {
     }
 }
 
-fn set<'gc>(
-    ctx: Context<'gc>,
-    math: Table<'gc>,
-    name: &'static str,
-    f: impl Fn(Context<'gc>, &Stack<'gc, '_>) -> Result<Value<'gc>, Error<'gc>> + 'static,
-) {
-    math.set(
-        ctx,
-        name,
-        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+/// `math.<name>` as a one-result library function the interpreter calls
+/// directly (`f` is a closure without captures).
+macro_rules! math_fn {
+    ($ctx:ident, $math:ident, $name:literal, $f:expr) => {{
+        fn native<'gc>(
+            ctx: Context<'gc>,
+            _: &mut Fuel,
+            mut stack: Stack<'gc, '_>,
+        ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+            let f: fn(Context<'gc>, &Stack<'gc, '_>) -> Result<Value<'gc>, Error<'gc>> = $f;
             let v = f(ctx, &stack)?;
             stack.replace(ctx, v);
             Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
+        }
+        $math
+            .set($ctx, $name, native::callback($ctx, native))
+            .unwrap();
+    }};
 }
 
-fn float_fn<'gc>(ctx: Context<'gc>, math: Table<'gc>, name: &'static str, f: fn(f64) -> f64) {
-    set(ctx, math, name, move |ctx, stack| {
-        Ok(Value::Number(
-            f(check_number(ctx, stack, 1, name)?.to_f64()),
-        ))
-    });
+/// `math.<name>` for a function of one float.
+macro_rules! float_fn {
+    ($ctx:ident, $math:ident, $name:literal, $f:path) => {
+        math_fn!($ctx, $math, $name, |ctx, stack| {
+            Ok(Value::Number($f(
+                check_number(ctx, stack, 1, $name)?.to_f64()
+            )))
+        })
+    };
 }
 
 /// xoshiro256** state, as Lua 5.4's `math.random` keeps it.
@@ -120,34 +127,34 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     math.set(ctx, "maxinteger", i64::MAX).unwrap();
     math.set(ctx, "mininteger", i64::MIN).unwrap();
 
-    set(ctx, math, "abs", |ctx, stack| {
+    math_fn!(ctx, math, "abs", |ctx, stack| {
         Ok(match check_number(ctx, stack, 1, "abs")? {
             Num::Int(i) => Value::Integer(i.wrapping_abs()),
             Num::Float(f) => Value::Number(f.abs()),
         })
     });
-    set(ctx, math, "floor", |ctx, stack| {
+    math_fn!(ctx, math, "floor", |ctx, stack| {
         Ok(match check_number(ctx, stack, 1, "floor")? {
             Num::Int(i) => Value::Integer(i),
             Num::Float(f) => float_to_value(f.floor()),
         })
     });
-    set(ctx, math, "ceil", |ctx, stack| {
+    math_fn!(ctx, math, "ceil", |ctx, stack| {
         Ok(match check_number(ctx, stack, 1, "ceil")? {
             Num::Int(i) => Value::Integer(i),
             Num::Float(f) => float_to_value(f.ceil()),
         })
     });
-    float_fn(ctx, math, "sqrt", f64::sqrt);
-    float_fn(ctx, math, "sin", f64::sin);
-    float_fn(ctx, math, "cos", f64::cos);
-    float_fn(ctx, math, "tan", f64::tan);
-    float_fn(ctx, math, "asin", f64::asin);
-    float_fn(ctx, math, "acos", f64::acos);
-    float_fn(ctx, math, "exp", f64::exp);
-    float_fn(ctx, math, "rad", f64::to_radians);
-    float_fn(ctx, math, "deg", f64::to_degrees);
-    set(ctx, math, "atan", |ctx, stack| {
+    float_fn!(ctx, math, "sqrt", f64::sqrt);
+    float_fn!(ctx, math, "sin", f64::sin);
+    float_fn!(ctx, math, "cos", f64::cos);
+    float_fn!(ctx, math, "tan", f64::tan);
+    float_fn!(ctx, math, "asin", f64::asin);
+    float_fn!(ctx, math, "acos", f64::acos);
+    float_fn!(ctx, math, "exp", f64::exp);
+    float_fn!(ctx, math, "rad", f64::to_radians);
+    float_fn!(ctx, math, "deg", f64::to_degrees);
+    math_fn!(ctx, math, "atan", |ctx, stack| {
         let y = check_number(ctx, stack, 1, "atan")?.to_f64();
         let x = if stack.get(1).is_nil() {
             1.0
@@ -156,7 +163,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         };
         Ok(Value::Number(y.atan2(x)))
     });
-    set(ctx, math, "log", |ctx, stack| {
+    math_fn!(ctx, math, "log", |ctx, stack| {
         let x = check_number(ctx, stack, 1, "log")?.to_f64();
         Ok(Value::Number(if stack.get(1).is_nil() {
             x.ln()
@@ -171,7 +178,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
             }
         }))
     });
-    set(ctx, math, "fmod", |ctx, stack| {
+    math_fn!(ctx, math, "fmod", |ctx, stack| {
         let a = check_number(ctx, stack, 1, "fmod")?;
         let b = check_number(ctx, stack, 2, "fmod")?;
         Ok(match (a, b) {
@@ -188,7 +195,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     math.set(
         ctx,
         "modf",
-        crate::interp::native::callback(ctx, |ctx, _, mut stack| {
+        native::callback(ctx, |ctx, _, mut stack| {
             let r: (Value<'_>, Value<'_>) = match check_number(ctx, &stack, 1, "modf")? {
                 Num::Int(i) => (Value::Integer(i), Value::Number(0.0)),
                 Num::Float(n) => {
@@ -202,7 +209,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         }),
     )
     .unwrap();
-    set(ctx, math, "tointeger", |ctx, stack| {
+    math_fn!(ctx, math, "tointeger", |ctx, stack| {
         let v = check_any(ctx, stack, 1, "tointeger")?;
         Ok(match v {
             Value::Integer(i) => Value::Integer(i),
@@ -213,22 +220,22 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
             _ => Value::Nil,
         })
     });
-    set(ctx, math, "type", |ctx, stack| {
+    math_fn!(ctx, math, "type", |ctx, stack| {
         Ok(match check_any(ctx, stack, 1, "type")? {
             Value::Integer(_) => Value::String(ctx.intern_static(b"integer")),
             Value::Number(_) => Value::String(ctx.intern_static(b"float")),
             _ => Value::Nil,
         })
     });
-    set(ctx, math, "ult", |ctx, stack| {
+    math_fn!(ctx, math, "ult", |ctx, stack| {
         let a = check_integer(ctx, stack, 1, "ult")?;
         let b = check_integer(ctx, stack, 2, "ult")?;
         Ok(Value::Boolean((a as u64) < (b as u64)))
     });
-    set(ctx, math, "max", |ctx, stack| {
+    math_fn!(ctx, math, "max", |ctx, stack| {
         minmax(ctx, stack, "max", true)
     });
-    set(ctx, math, "min", |ctx, stack| {
+    math_fn!(ctx, math, "min", |ctx, stack| {
         minmax(ctx, stack, "min", false)
     });
 

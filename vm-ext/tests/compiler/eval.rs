@@ -361,6 +361,14 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
                 a,
                 arith("add", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
             ),
+            Op::KAdd { a, b, k: kk } => set!(
+                a,
+                arith("add", &k(&p.constants[kk as usize]), &r!(b)).map_err(e)?
+            ),
+            Op::KMul { a, b, k: kk } => set!(
+                a,
+                arith("mul", &k(&p.constants[kk as usize]), &r!(b)).map_err(e)?
+            ),
             Op::SubK { a, b, k: kk } => set!(
                 a,
                 arith("sub", &r!(b), &k(&p.constants[kk as usize])).map_err(e)?
@@ -485,6 +493,26 @@ fn run(ctx: &mut Ctx, cl: &Rc<Closure>, mut args: Vec<V>) -> Result<Vec<V>, Stri
             }
             Op::GeI { a, i, k } => {
                 if less(&V::Int(i as i64), &r!(a), true).map_err(e)? != k {
+                    pc += 1
+                }
+            }
+            Op::LtF { a, i, k } => {
+                if less(&r!(a), &V::Flt(i as f64), false).map_err(e)? != k {
+                    pc += 1
+                }
+            }
+            Op::LeF { a, i, k } => {
+                if less(&r!(a), &V::Flt(i as f64), true).map_err(e)? != k {
+                    pc += 1
+                }
+            }
+            Op::GtF { a, i, k } => {
+                if less(&V::Flt(i as f64), &r!(a), false).map_err(e)? != k {
+                    pc += 1
+                }
+            }
+            Op::GeF { a, i, k } => {
+                if less(&V::Flt(i as f64), &r!(a), true).map_err(e)? != k {
                     pc += 1
                 }
             }

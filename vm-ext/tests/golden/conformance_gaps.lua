@@ -59,3 +59,21 @@ show(pcall(table.sort, {1, 2, 3}, table.sort))
 show(pcall(table.sort, {1, 2, 3}, string.rep))
 show(pcall(string.gsub, "x", "x", string.rep))
 show(pcall(string.gsub, "s", "s", setmetatable))
+
+-- 5. package.searchpath and require's message list every template tried,
+-- empty ones included, and the package.cpath files (no C module loads here).
+show(package.searchpath("xuxu", "a?;b?;;c?"))
+show(package.searchpath("a.b.c", "?.lua;x/?", ".", "/"))
+show(package.searchpath("a.b.c", "?.lua", "", "/"))
+show(package.searchpath("xuxu", ""))
+show(package.searchpath("xuxu", ";"))
+do
+  local path, cpath = package.path, package.cpath
+  package.path = "?.lua;?/?"
+  package.cpath = "?.so;?/init"
+  show(pcall(require, "no_such_module_xx"))
+  show(pcall(require, "no_such_module_xx.yy"))
+  package.path = {}
+  show(pcall(require, "no_such_module_xx"))
+  package.path, package.cpath = path, cpath
+end

@@ -187,6 +187,16 @@ pub(super) struct Interp<'gc> {
     /// Protected frames (`pcall` in place) on `frames`.
     protected: usize,
     memory: Gc<'gc, super::MemoryGuard>,
+    /// Field cache: recent `table[string]` reads and writes of this entry
+    /// (see [`KEntry`]); empty until first used.
+    kcache: Vec<KEntry<'gc>>,
+    /// Entries with another stamp are stale (bumping it empties the cache).
+    #[collect(require_static)]
+    kstamp: u64,
+    /// [`super::TableWrites`] when the cache was last known good.
+    #[collect(require_static)]
+    kseen: u64,
+    writes: Gc<'gc, super::TableWrites>,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
     rec: Option<frames::Entry<'gc>>,
@@ -231,6 +241,32 @@ struct HookRun {
 }
 
 const CACHE_SIZE: usize = 8;
+
+/// Slots of the field cache (a power of two).
+const KCACHE_SIZE: usize = 128;
+
+/// One slot of the field cache: `t[k]` was `v` (nil included) when the
+/// entry's stamp was current. A table's raw entries change only through
+/// this interpreter's own writes (which update the cache) while its
+/// dispatch loop runs; everything else that may write (another entry, the
+/// host, a library function that writes or runs Lua) happens outside the
+/// loop, or bumps [`super::TableWrites`], and empties the cache. Slots are
+/// chosen by the table's address and the key's content hash, so keys that
+/// are equal strings but distinct objects share a slot.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct KEntry<'gc> {
+    t: Table<'gc>,
+    k: LuaString<'gc>,
+    v: Value<'gc>,
+    #[collect(require_static)]
+    stamp: u64,
+}
+
+#[inline(always)]
+fn kslot(t: Table<'_>, k: LuaString<'_>) -> usize {
+    ((Gc::as_ptr(t.into_inner()) as usize >> 5) ^ (k.stored_hash() as usize)) & (KCACHE_SIZE - 1)
+}
 
 fn truthy(v: Value<'_>) -> bool {
     !matches!(v, Value::Nil | Value::Boolean(false))
@@ -435,6 +471,12 @@ impl<'gc> Interp<'gc> {
             raised_by: None,
             memory: ctx
                 .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
+                .0,
+            kcache: Vec::new(),
+            kstamp: 1,
+            kseen: 0,
+            writes: ctx
+                .singleton::<gc_arena::Rootable![super::TableWritesRoot<'_>]>()
                 .0,
         }
     }
@@ -971,7 +1013,7 @@ impl<'gc> Interp<'gc> {
                         }
                     };
                     if h.is_nil() {
-                        raw_set(ctx, t, key, val)?;
+                        self.kset(ctx, t, key, val)?;
                         return Ok(Flow::Next);
                     }
                     h
@@ -1274,6 +1316,9 @@ impl<'gc> Interp<'gc> {
                             let mut budget = Fuel::with(*fuel);
                             let r = nf(ctx, &mut budget, stack.sub_stack(0));
                             *fuel = budget.remaining();
+                            if self.writes.0.get() != self.kseen {
+                                self.kclear();
+                            }
                             return match r {
                                 Ok(CallbackReturn::Return) => {
                                     self.cont = cont;
@@ -1391,12 +1436,12 @@ impl<'gc> Interp<'gc> {
     /// `None` when a handler is a function or not a table, or the chain is
     /// long (then [`Self::index`] does it all, with its errors).
     #[inline(always)]
-    fn index_chain(&self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    fn index_chain(&mut self, mut mt: Table<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
         for _ in 0..8 {
-            let Value::Table(class) = mt.get_value(Value::String(self.names.index)) else {
+            let Value::Table(class) = self.kget(mt, self.names.index) else {
                 return None;
             };
-            let v = class.get_value(key);
+            let v = self.raw_get(class, key);
             if !v.is_nil() {
                 return Some(v);
             }
@@ -1411,8 +1456,78 @@ impl<'gc> Interp<'gc> {
     /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
     /// the key is present, or `mt` has no `__newindex`.
     #[inline(always)]
-    fn set_is_raw(&self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
-        !t.get_value(key).is_nil() || mt.get_value(Value::String(self.names.newindex)).is_nil()
+    fn set_is_raw(&mut self, t: Table<'gc>, mt: Table<'gc>, key: Value<'gc>) -> bool {
+        !self.raw_get(t, key).is_nil() || self.kget(mt, self.names.newindex).is_nil()
+    }
+
+    /// Empties the field cache.
+    #[inline]
+    fn kclear(&mut self) {
+        self.kstamp = self.kstamp.wrapping_add(1);
+        self.kseen = self.writes.0.get();
+    }
+
+    /// `t[k]` (raw), through the field cache.
+    #[inline(always)]
+    fn kget(&mut self, t: Table<'gc>, k: LuaString<'gc>) -> Value<'gc> {
+        let slot = kslot(t, k);
+        if let Some(e) = self.kcache.get(slot) {
+            if e.stamp == self.kstamp
+                && Gc::ptr_eq(e.t.into_inner(), t.into_inner())
+                && (Gc::ptr_eq(e.k.into_inner(), k.into_inner()) || e.k == k)
+            {
+                return e.v;
+            }
+        }
+        let v = t.get_value(Value::String(k));
+        self.kput(slot, t, k, v);
+        v
+    }
+
+    #[inline(always)]
+    fn kput(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
+        if self.kcache.is_empty() {
+            self.kcache.resize(
+                KCACHE_SIZE,
+                KEntry {
+                    t,
+                    k,
+                    v: Value::Nil,
+                    stamp: 0,
+                },
+            );
+        }
+        self.kcache[slot] = KEntry {
+            t,
+            k,
+            v,
+            stamp: self.kstamp,
+        };
+    }
+
+    /// `t[key] = v` (raw), keeping the field cache up to date.
+    #[inline(always)]
+    fn kset(
+        &mut self,
+        ctx: Context<'gc>,
+        t: Table<'gc>,
+        key: Value<'gc>,
+        v: Value<'gc>,
+    ) -> Result<(), Fail<'gc>> {
+        raw_set(ctx, t, key, v)?;
+        if let Value::String(k) = key {
+            self.kput(kslot(t, k), t, k, v);
+        }
+        Ok(())
+    }
+
+    /// `t[key]` (raw): through the field cache for string keys.
+    #[inline(always)]
+    fn raw_get(&mut self, t: Table<'gc>, key: Value<'gc>) -> Value<'gc> {
+        match key {
+            Value::String(k) => self.kget(t, k),
+            _ => t.get_value(key),
+        }
     }
 
     /// What `cb` is (cached).
@@ -1926,6 +2041,9 @@ impl<'gc> Interp<'gc> {
         stack: &mut Stack<'gc, '_>,
         fuel: &mut i32,
     ) -> Result<Outcome<'gc>, Fail<'gc>> {
+        // Anything may have written tables since the loop last ran.
+        self.kclear();
+
         'frames: loop {
             let fi = self.frames.len() - 1;
             let frame = &self.frames[fi];
@@ -2116,7 +2234,7 @@ impl<'gc> Interp<'gc> {
                         let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
                         let key = k[kk as usize];
                         if let Value::Table(tt) = t {
-                            let v = tt.get_value(key);
+                            let v = self.raw_get(tt, key);
                             if !v.is_nil() || tt.metatable().is_none() {
                                 regs[base + a as usize] = v;
                                 continue;
@@ -2136,7 +2254,7 @@ impl<'gc> Interp<'gc> {
                         let t = regs[base + b as usize];
                         let key = regs[base + c as usize];
                         if let Value::Table(tt) = t {
-                            let v = tt.get_value(key);
+                            let v = self.raw_get(tt, key);
                             if !v.is_nil() || tt.metatable().is_none() {
                                 regs[base + a as usize] = v;
                                 continue;
@@ -2176,7 +2294,7 @@ impl<'gc> Interp<'gc> {
                         let t = regs[base + b as usize];
                         let key = k[kk as usize];
                         if let Value::Table(tt) = t {
-                            let v = tt.get_value(key);
+                            let v = self.raw_get(tt, key);
                             if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
@@ -2214,7 +2332,7 @@ impl<'gc> Interp<'gc> {
                         };
                         if let Value::Table(tt) = t {
                             if tt.metatable().is_none() {
-                                t!(raw_set(ctx, tt, key, v));
+                                t!(self.kset(ctx, tt, key, v));
                                 continue;
                             }
                         }
@@ -2242,7 +2360,7 @@ impl<'gc> Interp<'gc> {
                                 Some(mt) => self.set_is_raw(tt, mt, key),
                             };
                             if raw {
-                                t!(raw_set(ctx, tt, key, v));
+                                t!(self.kset(ctx, tt, key, v));
                                 continue;
                             }
                         }
@@ -2270,7 +2388,7 @@ impl<'gc> Interp<'gc> {
                                 Some(mt) => self.set_is_raw(tt, mt, key),
                             };
                             if raw {
-                                t!(raw_set(ctx, tt, key, v));
+                                t!(self.kset(ctx, tt, key, v));
                                 continue;
                             }
                         }
@@ -2297,7 +2415,7 @@ impl<'gc> Interp<'gc> {
                                 Some(mt) => self.set_is_raw(tt, mt, key),
                             };
                             if raw {
-                                t!(raw_set(ctx, tt, key, v));
+                                t!(self.kset(ctx, tt, key, v));
                                 continue;
                             }
                         }
@@ -2323,7 +2441,7 @@ impl<'gc> Interp<'gc> {
                         };
                         regs[base + a as usize + 1] = obj;
                         if let Value::Table(tt) = obj {
-                            let v = tt.get_value(key);
+                            let v = self.raw_get(tt, key);
                             if !v.is_nil() {
                                 regs[base + a as usize] = v;
                                 continue;
@@ -3130,7 +3248,7 @@ impl<'gc> Interp<'gc> {
                             for i in 1..=n {
                                 let v = regs.get(ra + i).copied().unwrap_or_default();
                                 let key = Value::Integer(c as i64 + i as i64);
-                                t!(raw_set(ctx, t, key, v));
+                                t!(self.kset(ctx, t, key, v));
                             }
                         }
                     }

@@ -495,6 +495,31 @@ impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
     }
 }
 
+/// Counts writes to tables made behind the interpreters' backs while one
+/// of them runs: by library functions it calls in place (`rawset`,
+/// `setmetatable`) and by Lua code run in place from a library function
+/// ([`call_sync`]). An interpreter drops its field cache when this changes.
+#[derive(Default, Collect)]
+#[collect(require_static)]
+pub(crate) struct TableWrites(pub(crate) std::cell::Cell<u64>);
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct TableWritesRoot<'gc>(pub(crate) Gc<'gc, TableWrites>);
+
+impl<'gc> Singleton<'gc> for TableWritesRoot<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        TableWritesRoot(Gc::new(&ctx, TableWrites::default()))
+    }
+}
+
+/// Records a table write the interpreters' field caches cannot see (see
+/// [`TableWrites`]).
+pub fn note_table_write(ctx: Context<'_>) {
+    let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
+    w.0.set(w.0.get().wrapping_add(1));
+}
+
 /// The error the own core raises past the memory limit: `pcall` sees the
 /// message "not enough memory"; uncaught, the runtime reports
 /// [`crate::ErrorKind::Memory`].
@@ -606,6 +631,7 @@ pub fn call_sync<'gc>(
     f: Function<'gc>,
     stack: &mut piccolo::Stack<'gc, '_>,
 ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
+    note_table_write(ctx);
     match SyncTarget::of(ctx, f) {
         Some(t) => t.call(ctx, exec, stack),
         None => Ok(Sync::Suspended(f)),

@@ -570,6 +570,7 @@ fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let k = check_any(ctx, &stack, 2, "rawset")?;
         let v = check_any(ctx, &stack, 3, "rawset")?;
         raw_set(ctx, t, k, v)?;
+        crate::interp::note_table_write(ctx);
         stack.replace(ctx, t);
         Ok(CallbackReturn::Return)
     })
@@ -593,6 +594,7 @@ fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "setmetatable")?;
+        crate::interp::note_table_write(ctx);
         let mt = match stack.get(1) {
             Value::Table(mt) => Some(mt),
             Value::Nil if stack.len() >= 2 => None,

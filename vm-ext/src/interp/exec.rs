@@ -712,6 +712,9 @@ impl<'gc> Interp<'gc> {
                 let info = varinfo(p, lastpc, var);
                 format!("number{info} has no integer representation")
             }
+            Some(op) if op.starts_with("'for' ") => {
+                format!("bad {op} (number expected, got {})", type_name(ctx, value))
+            }
             Some(op) => {
                 let mut info = varinfo(p, lastpc, var);
                 if op == "call" && info.is_empty() {
@@ -3298,13 +3301,20 @@ impl<'gc> Interp<'gc> {
     }
 }
 
-/// `bad 'for' limit (number expected, got table)`.
+/// `bad 'for' limit (number expected, got table)` (the type as
+/// [`Interp::error_of`] names it: `__name` of a userdata's metatable).
+#[cold]
 fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
-    let tname = match v {
-        Value::Nil => "nil".to_string(),
-        other => other.type_name().to_string(),
+    let op = match what {
+        "limit" => "'for' limit",
+        "step" => "'for' step",
+        _ => "'for' initial value",
     };
-    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+    Fail::Typed {
+        op,
+        value: v,
+        var: VarRef::None,
+    }
 }
 
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.

@@ -77,3 +77,8 @@ do
   show(pcall(require, "no_such_module_xx"))
   package.path, package.cpath = path, cpath
 end
+
+-- 3. Type names in 'for' loop errors use the metatable's __name.
+show(pcall(function() for i = 1, {} do end end))
+show(pcall(function() for i = 1, 2, setmetatable({}, {__name = "My"}) do end end))
+show(pcall(function() local x for i = x, 2 do end end))

@@ -240,10 +240,10 @@ struct HookRun {
     stage: u8,
 }
 
-const CACHE_SIZE: usize = 8;
+const CACHE_SIZE: usize = 32;
 
 /// Slots of the field cache (a power of two).
-const KCACHE_SIZE: usize = 128;
+const KCACHE_SIZE: usize = 256;
 
 /// One slot of the field cache: `t[k]` was `v` (nil included) when the
 /// entry's stamp was current. A table's raw entries change only through
@@ -349,13 +349,20 @@ impl<'gc> MetaNames<'gc> {
     }
 }
 
+#[inline(always)]
 fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
+    // (`regs` never grows past MAX_STACK_SLOTS, so a long enough stack is
+    // within the limit.)
+    regs.len() >= len || grow_regs(regs, len)
+}
+
+#[cold]
+#[inline(never)]
+fn grow_regs(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
     if len > MAX_STACK_SLOTS {
         return false;
     }
-    if regs.len() < len {
-        regs.resize(len, Value::Nil);
-    }
+    regs.resize(len, Value::Nil);
     true
 }
 
@@ -569,7 +576,7 @@ impl<'gc> Interp<'gc> {
 
     /// Sets up a frame for `closure` called at `func` with `nargs` arguments
     /// above it.
-    #[inline]
+    #[inline(always)]
     fn push_frame(
         &mut self,
         regs: &mut Vec<Value<'gc>>,
@@ -580,35 +587,59 @@ impl<'gc> Interp<'gc> {
     ) -> Result<(), Fail<'gc>> {
         let p = &closure.proto.proto;
         let np = p.num_params as usize;
-        let max = p.max_stack as usize;
-        let (base, nvarargs) = if p.is_vararg && nargs > np {
-            let base = func + 1 + nargs;
-            if !ensure_len(regs, base + max + 1) {
-                return Err(Fail::Msg("stack overflow".into()));
-            }
-            for i in 0..np {
-                regs[base + i] = regs[func + 1 + i];
-            }
-            (base, nargs - np)
-        } else {
-            let base = func + 1;
-            if !ensure_len(regs, base + max + 1) {
-                return Err(Fail::Msg("stack overflow".into()));
-            }
-            for slot in &mut regs[base + nargs.min(np)..base + np] {
-                *slot = Value::Nil;
-            }
-            (base, 0)
-        };
-        if self.frames.len() >= MAX_STACK_SLOTS {
+        if p.is_vararg && nargs > np {
+            return self.push_vararg_frame(regs, closure, func, nargs, want);
+        }
+        let base = func + 1;
+        if !ensure_len(regs, base + p.max_stack as usize + 1)
+            || self.frames.len() >= MAX_STACK_SLOTS
+        {
             return Err(Fail::Msg("stack overflow".into()));
+        }
+        for slot in &mut regs[base + nargs.min(np)..base + np] {
+            *slot = Value::Nil;
         }
         self.frames.push(Frame {
             closure,
             base,
             func,
             pc: 0,
-            nvarargs,
+            nvarargs: 0,
+            want,
+            pcall_want: NOT_PROTECTED,
+            tail: false,
+        });
+        Ok(())
+    }
+
+    /// [`Self::push_frame`] for a vararg function given extra arguments:
+    /// the fixed parameters are copied above them.
+    #[inline(never)]
+    fn push_vararg_frame(
+        &mut self,
+        regs: &mut Vec<Value<'gc>>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+    ) -> Result<(), Fail<'gc>> {
+        let p = &closure.proto.proto;
+        let np = p.num_params as usize;
+        let base = func + 1 + nargs;
+        if !ensure_len(regs, base + p.max_stack as usize + 1)
+            || self.frames.len() >= MAX_STACK_SLOTS
+        {
+            return Err(Fail::Msg("stack overflow".into()));
+        }
+        for i in 0..np {
+            regs[base + i] = regs[func + 1 + i];
+        }
+        self.frames.push(Frame {
+            closure,
+            base,
+            func,
+            pc: 0,
+            nvarargs: nargs - np,
             want,
             pcall_want: NOT_PROTECTED,
             tail: false,
@@ -3273,12 +3304,13 @@ impl<'gc> Interp<'gc> {
                                 upvalues: ups.into_boxed_slice(),
                             },
                         );
-                        regs[base + a as usize] = Value::Function(super::make_function(
-                            ctx,
-                            closure,
-                            self.registry,
-                            self.pool,
-                        ));
+                        let f = super::make_function(ctx, closure, self.registry, self.pool);
+                        if let Function::Callback(cb) = f {
+                            // Likely called soon: the callee cache knows it.
+                            let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+                            self.cache[slot] = Some((cb, Callee::Closure(closure)));
+                        }
+                        regs[base + a as usize] = Value::Function(f);
                     }
                     Op::VarArg { a, c } => {
                         let ra = base + a as usize;

@@ -59,6 +59,17 @@ impl Frame<'_> {
     }
 }
 
+/// An argument error of a library function called in place by `frame`,
+/// named as PUC Lua's `luaL_argerror` names it from the call instruction
+/// (`calling 'sub' on bad self`, `bad argument #1 to 'rep'` for
+/// `("x"):rep()`); None when unchanged.
+#[cold]
+fn native_arg_error_name(frame: &Frame<'_>, msg: &[u8]) -> Option<Vec<u8>> {
+    let called =
+        super::frames::funcnamefromcode(&frame.closure.proto.proto, frame.pc.checked_sub(1)?);
+    crate::stdlib::check::rename_arg_error(msg, called, || None)
+}
+
 /// What to do with the results of a call made through the executor.
 #[derive(Collect, Clone, Copy, Debug)]
 #[collect(require_static)]
@@ -364,6 +375,37 @@ fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
         }
     } else {
         regs.copy_within(src..src + n, dest);
+    }
+}
+
+/// Largest array part a constructor's size hint makes at once (a hint is
+/// bytecode, which a `load`ed binary chunk could set to anything); larger
+/// constructors grow as they fill.
+const MAX_PRESIZED_ARRAY: u32 = 1 << 16;
+
+/// The table of `NewTable`: with the array slots and hash room the
+/// constructor counted, as PUC Lua's `OP_NEWTABLE` (so `{10, 20}` has two
+/// array slots and skips the growth steps).
+#[inline]
+fn new_table(ctx: Context<'_>, array: u32, hash: u16) -> Table<'_> {
+    if array == 0 && hash == 0 {
+        return Table::new(&ctx);
+    }
+    let raw = piccolo::table::RawTable::with_sizes(
+        &ctx,
+        array.min(MAX_PRESIZED_ARRAY) as usize,
+        hash as usize,
+    );
+    Table::from_parts(&ctx, raw, None)
+}
+
+/// Before `SetList` stores a constructor's items up to index `last`: the
+/// array part made that long at once, as PUC Lua's `OP_SETLIST` (only for
+/// lengths a constructor reaches; hostile bytecode gets item-by-item growth).
+#[inline]
+fn presize_list<'gc>(ctx: Context<'gc>, t: Table<'gc>, last: usize) {
+    if last > 1 && last <= MAX_PRESIZED_ARRAY as usize * 64 {
+        t.into_inner().borrow_mut(&ctx).raw_table.grow_array(last);
     }
 }
 
@@ -700,6 +742,9 @@ impl<'gc> Interp<'gc> {
             Some("") => {
                 let info = varinfo(p, lastpc, var);
                 format!("number{info} has no integer representation")
+            }
+            Some(op) if op.starts_with("'for' ") => {
+                format!("bad {op} (number expected, got {})", type_name(ctx, value))
             }
             Some(op) => {
                 let mut info = varinfo(p, lastpc, var);
@@ -1602,7 +1647,11 @@ impl<'gc> Interp<'gc> {
         let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
             return e;
         };
-        crate::stdlib::lua_error(ctx, frame.where_msg(s.as_bytes()))
+        let renamed = native_arg_error_name(frame, s.as_bytes());
+        crate::stdlib::lua_error(
+            ctx,
+            frame.where_msg(renamed.as_deref().unwrap_or(s.as_bytes())),
+        )
     }
 
     // ---- the loop ---------------------------------------------------------
@@ -2431,9 +2480,9 @@ impl<'gc> Interp<'gc> {
                             VarRef::Reg(a)
                         ))
                     }
-                    Op::NewTable { a, .. } => {
+                    Op::NewTable { a, hash, array } => {
                         mem_check!();
-                        regs[base + a as usize] = Value::Table(Table::new(&ctx));
+                        regs[base + a as usize] = Value::Table(new_table(ctx, array, hash));
                     }
                     Op::SelfOp { a, b, c, kc } => {
                         let obj = regs[base + b as usize];
@@ -3247,6 +3296,7 @@ impl<'gc> Interp<'gc> {
                             b as usize
                         };
                         if let Value::Table(t) = regs[ra] {
+                            presize_list(ctx, t, c as usize + n);
                             for i in 1..=n {
                                 let v = regs.get(ra + i).copied().unwrap_or_default();
                                 let key = Value::Integer(c as i64 + i as i64);
@@ -3301,13 +3351,20 @@ impl<'gc> Interp<'gc> {
     }
 }
 
-/// `bad 'for' limit (number expected, got table)`.
+/// `bad 'for' limit (number expected, got table)` (the type as
+/// [`Interp::error_of`] names it: `__name` of a userdata's metatable).
+#[cold]
 fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
-    let tname = match v {
-        Value::Nil => "nil".to_string(),
-        other => other.type_name().to_string(),
+    let op = match what {
+        "limit" => "'for' limit",
+        "step" => "'for' step",
+        _ => "'for' initial value",
     };
-    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+    Fail::Typed {
+        op,
+        value: v,
+        var: VarRef::None,
+    }
 }
 
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.

@@ -918,6 +918,8 @@ struct SortSeq<'gc> {
     /// The comparator when it runs in place (looked up at the first
     /// comparison).
     target: Option<Option<crate::interp::SyncTarget<'gc>>>,
+    /// The comparator's call through the executor: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 impl<'gc> SortSeq<'gc> {
@@ -997,10 +999,7 @@ impl<'gc> SortSeq<'gc> {
                         }
                         crate::interp::Sync::Suspended(function) => {
                             self.waiting = true;
-                            return Ok(SequencePoll::Call {
-                                function,
-                                is_tail: false,
-                            });
+                            return Ok(self.c_call.call(ctx, exec, function));
                         }
                     }
                 }
@@ -1033,6 +1032,7 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         let ans = if self.waiting {
             self.waiting = false;
             Some(stack.get(0).to_bool())
@@ -1040,6 +1040,17 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
             self.pending.take()
         };
         self.run(ctx, &mut exec, &mut stack, ans)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
@@ -1088,6 +1099,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 pending: None,
                 position,
                 target: None,
+                c_call: Default::default(),
             },
         )))
     })

@@ -477,7 +477,10 @@ impl<'gc> RawTable<'gc> {
     }
 }
 
-#[derive(Debug, Copy, Clone, Eq, PartialEq, Hash, Collect)]
+// luahome patch: `PartialEq` written out so that string keys compare by
+// pointer first (a table lookup with the very string object that is the key,
+// the usual case, skips the byte comparison and its `memcmp` call).
+#[derive(Debug, Copy, Clone, Eq, Hash, Collect)]
 #[collect(no_drop)]
 enum CanonicalKey<'gc> {
     Boolean(bool),
@@ -489,6 +492,28 @@ enum CanonicalKey<'gc> {
     Callback(Callback<'gc>),
     Thread(Thread<'gc>),
     UserData(UserData<'gc>),
+}
+
+impl<'gc> PartialEq for CanonicalKey<'gc> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        use CanonicalKey::*;
+        match (*self, *other) {
+            (String(a), String(b)) => {
+                Gc::ptr_eq(a.into_inner(), b.into_inner())
+                    || (a.stored_hash() == b.stored_hash() && a.as_bytes() == b.as_bytes())
+            }
+            (Boolean(a), Boolean(b)) => a == b,
+            (Integer(a), Integer(b)) => a == b,
+            (Number(a), Number(b)) => a == b,
+            (Table(a), Table(b)) => a == b,
+            (Closure(a), Closure(b)) => a == b,
+            (Callback(a), Callback(b)) => a == b,
+            (Thread(a), Thread(b)) => a == b,
+            (UserData(a), UserData(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl<'gc> CanonicalKey<'gc> {

@@ -11,7 +11,6 @@
 
 // The wasm-bindgen glue, wrapped by the build into a factory so that a
 // trapped instance can be replaced by a fresh one (scripts/lib.sh, build_web).
-import { createBindings } from './luahome_wasm.js';
 
 // Slice status codes from the wasm edge (`SliceStatus`).
 const IDLE = 0;
@@ -194,9 +193,25 @@ function compiledModule(options, warn) {
 // trapped instance is unusable, so `fresh` makes a new one from the same module.
 const instances = new WeakMap();
 
-async function instantiate(wasmModule, fresh) {
+// The wasm-bindgen glue, imported at the first open: its fetch overlaps the
+// wasm's (a static import would load it before the wasm fetch could start).
+let glue;
+function importGlue() {
+  glue ??= import('./luahome_wasm.js');
+  glue.catch(() => { glue = undefined; });
+  return glue;
+}
+
+async function instantiate(wasmModule, fresh, glueModule = importGlue()) {
   if (!fresh && instances.has(wasmModule)) return instances.get(wasmModule);
   const promise = (async () => {
+    let createBindings;
+    try {
+      ({ createBindings } = await glueModule);
+    } catch (e) {
+      throw loadError('wasm-network', `could not load luahome_wasm.js, the glue beside luahome.js (${errorMessage(e)}): `
+        + 'deploy it with luahome.js and luahome_bg.wasm');
+    }
     const bindings = createBindings();
     try {
       await bindings({ module_or_path: wasmModule });
@@ -213,8 +228,9 @@ async function instantiate(wasmModule, fresh) {
 }
 
 async function loadModule(options, warn, fresh = false) {
+  const glueModule = importGlue();
   const wasmModule = await compiledModule(options, warn);
-  return { wasmModule, bindings: await instantiate(wasmModule, fresh) };
+  return { wasmModule, bindings: await instantiate(wasmModule, fresh, glueModule) };
 }
 
 // Yields to the event loop without the 4 ms clamp of nested setTimeout.

@@ -309,6 +309,8 @@ fn key_strategy() -> impl Strategy<Value = PKey> {
         any::<i64>().prop_map(PKey::Int),
         any::<f64>().prop_filter_map("valid float key", PKey::from_float),
         proptest::collection::vec(any::<u8>(), 0..12).prop_map(|b| PKey::Str(ByteBuf(b))),
+        // Around the decoder's 256-byte scratch buffer.
+        proptest::collection::vec(any::<u8>(), 250..262).prop_map(|b| PKey::Str(ByteBuf(b))),
         any::<bool>().prop_map(PKey::Bool),
     ]
 }
@@ -319,7 +321,9 @@ fn value_strategy() -> impl Strategy<Value = PValue> {
         any::<i64>().prop_map(PValue::Int),
         any::<f64>().prop_map(PValue::Float),
         proptest::collection::vec(any::<u8>(), 0..24).prop_map(|b| PValue::Str(ByteBuf(b))),
-        // Longer than ciborium's scratch buffer.
+        // Around and beyond the decoder's 256-byte scratch buffer (ciborium's
+        // default is 4096).
+        proptest::collection::vec(any::<u8>(), 250..262).prop_map(|b| PValue::Str(ByteBuf(b))),
         (4000usize..9000, any::<u8>()).prop_map(|(n, b)| PValue::Str(ByteBuf(vec![b; n]))),
         (1u64..8).prop_map(PValue::Table),
         "[a-z]{1,8}\\.[a-z]{1,8}".prop_map(PValue::Native),

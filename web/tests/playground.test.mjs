@@ -97,12 +97,16 @@ test('the visit counter example shows 1, then 2 after a reload', async () => {
   await page.getByTestId('home-tree').filter({ hasText: 'empty' }).waitFor();
   await page.getByTestId('examples').selectOption('visits');
   await runAndWait(page);
+  // The console is written once per frame, possibly after the status.
+  await page.getByTestId('output').filter({ hasText: 'visits: ' }).waitFor();
   assert.match(await outputText(page), /visits: 1\n/);
   await page.reload();
   await ready(page);
   assert.match(await treeText(page), /visits = 1/, 'the inspector shows the stored home on load');
   await page.getByTestId('examples').selectOption('visits');
   await runAndWait(page);
+  // The console is written once per frame, possibly after the status.
+  await page.getByTestId('output').filter({ hasText: 'visits: ' }).waitFor();
   assert.match(await outputText(page), /visits: 2\n/);
   await page.close();
 });

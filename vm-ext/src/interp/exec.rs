@@ -59,6 +59,17 @@ impl Frame<'_> {
     }
 }
 
+/// An argument error of a library function called in place by `frame`,
+/// named as PUC Lua's `luaL_argerror` names it from the call instruction
+/// (`calling 'sub' on bad self`, `bad argument #1 to 'rep'` for
+/// `("x"):rep()`); None when unchanged.
+#[cold]
+fn native_arg_error_name(frame: &Frame<'_>, msg: &[u8]) -> Option<Vec<u8>> {
+    let called =
+        super::frames::funcnamefromcode(&frame.closure.proto.proto, frame.pc.checked_sub(1)?);
+    crate::stdlib::check::rename_arg_error(msg, called, || None)
+}
+
 /// What to do with the results of a call made through the executor.
 #[derive(Collect, Clone, Copy, Debug)]
 #[collect(require_static)]
@@ -340,13 +351,20 @@ impl<'gc> MetaNames<'gc> {
     }
 }
 
+#[inline(always)]
 fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
+    // (`regs` never grows past MAX_STACK_SLOTS, so a long enough stack is
+    // within the limit.)
+    regs.len() >= len || grow_regs(regs, len)
+}
+
+#[cold]
+#[inline(never)]
+fn grow_regs(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
     if len > MAX_STACK_SLOTS {
         return false;
     }
-    if regs.len() < len {
-        regs.resize(len, Value::Nil);
-    }
+    regs.resize(len, Value::Nil);
     true
 }
 
@@ -359,6 +377,37 @@ fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
         }
     } else {
         regs.copy_within(src..src + n, dest);
+    }
+}
+
+/// Largest array part a constructor's size hint makes at once (a hint is
+/// bytecode, which a `load`ed binary chunk could set to anything); larger
+/// constructors grow as they fill.
+const MAX_PRESIZED_ARRAY: u32 = 1 << 16;
+
+/// The table of `NewTable`: with the array slots and hash room the
+/// constructor counted, as PUC Lua's `OP_NEWTABLE` (so `{10, 20}` has two
+/// array slots and skips the growth steps).
+#[inline]
+fn new_table(ctx: Context<'_>, array: u32, hash: u16) -> Table<'_> {
+    if array == 0 && hash == 0 {
+        return Table::new(&ctx);
+    }
+    let raw = piccolo::table::RawTable::with_sizes(
+        &ctx,
+        array.min(MAX_PRESIZED_ARRAY) as usize,
+        hash as usize,
+    );
+    Table::from_parts(&ctx, raw, None)
+}
+
+/// Before `SetList` stores a constructor's items up to index `last`: the
+/// array part made that long at once, as PUC Lua's `OP_SETLIST` (only for
+/// lengths a constructor reaches; hostile bytecode gets item-by-item growth).
+#[inline]
+fn presize_list<'gc>(ctx: Context<'gc>, t: Table<'gc>, last: usize) {
+    if last > 1 && last <= MAX_PRESIZED_ARRAY as usize * 64 {
+        t.into_inner().borrow_mut(&ctx).raw_table.grow_array(last);
     }
 }
 
@@ -533,7 +582,7 @@ impl<'gc> Interp<'gc> {
 
     /// Sets up a frame for `closure` called at `func` with `nargs` arguments
     /// above it.
-    #[inline]
+    #[inline(always)]
     fn push_frame(
         &mut self,
         regs: &mut Vec<Value<'gc>>,
@@ -544,35 +593,59 @@ impl<'gc> Interp<'gc> {
     ) -> Result<(), Fail<'gc>> {
         let p = &closure.proto.proto;
         let np = p.num_params as usize;
-        let max = p.max_stack as usize;
-        let (base, nvarargs) = if p.is_vararg && nargs > np {
-            let base = func + 1 + nargs;
-            if !ensure_len(regs, base + max + 1) {
-                return Err(Fail::Msg("stack overflow".into()));
-            }
-            for i in 0..np {
-                regs[base + i] = regs[func + 1 + i];
-            }
-            (base, nargs - np)
-        } else {
-            let base = func + 1;
-            if !ensure_len(regs, base + max + 1) {
-                return Err(Fail::Msg("stack overflow".into()));
-            }
-            for slot in &mut regs[base + nargs.min(np)..base + np] {
-                *slot = Value::Nil;
-            }
-            (base, 0)
-        };
-        if self.frames.len() >= MAX_STACK_SLOTS {
+        if p.is_vararg && nargs > np {
+            return self.push_vararg_frame(regs, closure, func, nargs, want);
+        }
+        let base = func + 1;
+        if !ensure_len(regs, base + p.max_stack as usize + 1)
+            || self.frames.len() >= MAX_STACK_SLOTS
+        {
             return Err(Fail::Msg("stack overflow".into()));
+        }
+        for slot in &mut regs[base + nargs.min(np)..base + np] {
+            *slot = Value::Nil;
         }
         self.frames.push(Frame {
             closure,
             base,
             func,
             pc: 0,
-            nvarargs,
+            nvarargs: 0,
+            want,
+            pcall_want: NOT_PROTECTED,
+            tail: false,
+        });
+        Ok(())
+    }
+
+    /// [`Self::push_frame`] for a vararg function given extra arguments:
+    /// the fixed parameters are copied above them.
+    #[inline(never)]
+    fn push_vararg_frame(
+        &mut self,
+        regs: &mut Vec<Value<'gc>>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+    ) -> Result<(), Fail<'gc>> {
+        let p = &closure.proto.proto;
+        let np = p.num_params as usize;
+        let base = func + 1 + nargs;
+        if !ensure_len(regs, base + p.max_stack as usize + 1)
+            || self.frames.len() >= MAX_STACK_SLOTS
+        {
+            return Err(Fail::Msg("stack overflow".into()));
+        }
+        for i in 0..np {
+            regs[base + i] = regs[func + 1 + i];
+        }
+        self.frames.push(Frame {
+            closure,
+            base,
+            func,
+            pc: 0,
+            nvarargs: nargs - np,
             want,
             pcall_want: NOT_PROTECTED,
             tail: false,
@@ -675,6 +748,9 @@ impl<'gc> Interp<'gc> {
             Some("") => {
                 let info = varinfo(p, lastpc, var);
                 format!("number{info} has no integer representation")
+            }
+            Some(op) if op.starts_with("'for' ") => {
+                format!("bad {op} (number expected, got {})", type_name(ctx, value))
             }
             Some(op) => {
                 let mut info = varinfo(p, lastpc, var);
@@ -1308,6 +1384,24 @@ impl<'gc> Interp<'gc> {
                                 self.kclear();
                             }
                             return match r {
+                                Ok(CallbackReturn::Return) if !then_return => {
+                                    // The results straight into place.
+                                    let n = stack.len();
+                                    let count = if want < 0 { n } else { want as usize };
+                                    if !ensure_len(regs, func + count.max(1)) {
+                                        return Err(Fail::Msg("stack overflow".into()));
+                                    }
+                                    let k = count.min(n);
+                                    regs[func..func + k].copy_from_slice(&stack[..k]);
+                                    for slot in &mut regs[func + k..func + count] {
+                                        *slot = Value::Nil;
+                                    }
+                                    if want < 0 {
+                                        self.top = func + n;
+                                    }
+                                    stack.clear();
+                                    Ok(Flow::Next)
+                                }
                                 Ok(CallbackReturn::Return) => {
                                     self.cont = cont;
                                     match self.deliver(ctx, regs, stack)? {
@@ -1608,7 +1702,11 @@ impl<'gc> Interp<'gc> {
         let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
             return e;
         };
-        crate::stdlib::lua_error(ctx, frame.where_msg(s.as_bytes()))
+        let renamed = native_arg_error_name(frame, s.as_bytes());
+        crate::stdlib::lua_error(
+            ctx,
+            frame.where_msg(renamed.as_deref().unwrap_or(s.as_bytes())),
+        )
     }
 
     // ---- the loop ---------------------------------------------------------
@@ -2437,9 +2535,9 @@ impl<'gc> Interp<'gc> {
                             VarRef::Reg(a)
                         ))
                     }
-                    Op::NewTable { a, .. } => {
+                    Op::NewTable { a, hash, array } => {
                         mem_check!();
-                        regs[base + a as usize] = Value::Table(Table::new(&ctx));
+                        regs[base + a as usize] = Value::Table(new_table(ctx, array, hash));
                     }
                     Op::SelfOp { a, b, c, kc } => {
                         let obj = regs[base + b as usize];
@@ -3253,6 +3351,7 @@ impl<'gc> Interp<'gc> {
                             b as usize
                         };
                         if let Value::Table(t) = regs[ra] {
+                            presize_list(ctx, t, c as usize + n);
                             for i in 1..=n {
                                 let v = regs.get(ra + i).copied().unwrap_or_default();
                                 let key = Value::Integer(c as i64 + i as i64);
@@ -3307,13 +3406,20 @@ impl<'gc> Interp<'gc> {
     }
 }
 
-/// `bad 'for' limit (number expected, got table)`.
+/// `bad 'for' limit (number expected, got table)` (the type as
+/// [`Interp::error_of`] names it: `__name` of a userdata's metatable).
+#[cold]
 fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
-    let tname = match v {
-        Value::Nil => "nil".to_string(),
-        other => other.type_name().to_string(),
+    let op = match what {
+        "limit" => "'for' limit",
+        "step" => "'for' step",
+        _ => "'for' initial value",
     };
-    Fail::Msg(format!("bad 'for' {what} (number expected, got {tname})"))
+    Fail::Typed {
+        op,
+        value: v,
+        var: VarRef::None,
+    }
 }
 
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.

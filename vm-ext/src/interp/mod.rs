@@ -187,6 +187,11 @@ struct RegistryState<'gc> {
     /// Threads with entries running. A short list: a thread is on it only
     /// while entries run on it.
     depth: Vec<ThreadEntries<'gc>>,
+    /// Threads inside library calls that PUC Lua makes without a
+    /// continuation (a `table.sort` comparator, a `gsub` replacement
+    /// function, `__tostring` from `print`...), with how many: a yield there
+    /// is "attempt to yield across a C-call boundary". A short list.
+    no_yield: Vec<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
 }
 
 /// The entries of this core on one thread: how many (the C-stack-like
@@ -298,6 +303,39 @@ impl<'gc> Registry<'gc> {
             }
         }
         true
+    }
+
+    fn no_yield_add(self, mc: &Mutation<'gc>, thread: Thread<'gc>, delta: isize) {
+        let mut state = self.0.borrow_mut(mc);
+        let weak = Gc::downgrade(thread.into_inner());
+        let list = &mut state.no_yield;
+        match list.iter().position(|(t, _)| GcWeak::ptr_eq(*t, weak)) {
+            Some(i) => {
+                let n = list[i].1.saturating_add_signed(delta);
+                if n == 0 {
+                    list.swap_remove(i);
+                } else {
+                    list[i].1 = n;
+                }
+            }
+            None if delta > 0 => {
+                if list.len() >= 64 {
+                    list.retain(|(t, _)| t.upgrade(mc).is_some());
+                }
+                list.push((weak, delta as usize));
+            }
+            None => {}
+        }
+    }
+
+    fn yieldable(self, thread: Thread<'gc>) -> bool {
+        let weak = Gc::downgrade(thread.into_inner());
+        !self
+            .0
+            .borrow()
+            .no_yield
+            .iter()
+            .any(|(t, _)| GcWeak::ptr_eq(*t, weak))
     }
 
     /// Marks `thread` (suspended, with entries of this core) as being
@@ -600,6 +638,62 @@ pub fn call_sync<'gc>(
     }
 }
 
+/// Whether a coroutine yield on `thread` is allowed now: not while a library
+/// function calls a function the way PUC Lua's C functions do without a
+/// continuation ([`CCall`]).
+pub fn yieldable<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> bool {
+    Registry::get(ctx).yieldable(thread)
+}
+
+/// A library sequence's call of a function that PUC Lua makes with
+/// `lua_call` (no continuation): while it runs, the thread cannot yield
+/// ("attempt to yield across a C-call boundary"), as in PUC Lua. The
+/// sequence keeps one of these, makes its calls with [`CCall::call`] and
+/// calls [`CCall::returned`] first thing in `poll` and in `error`.
+#[derive(Collect, Default)]
+#[collect(require_static)]
+pub struct CCall {
+    active: bool,
+}
+
+impl CCall {
+    /// `SequencePoll::Call` of `function`, counted as a C call of the
+    /// current thread.
+    pub fn call<'gc>(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &piccolo::Execution<'gc, '_>,
+        function: Function<'gc>,
+    ) -> piccolo::SequencePoll<'gc> {
+        self.enter(ctx, exec);
+        piccolo::SequencePoll::Call {
+            function,
+            is_tail: false,
+        }
+    }
+
+    /// Counts a call the caller makes itself (a callback's
+    /// `CallbackReturn::Call` with this sequence as `then`).
+    pub fn enter<'gc>(&mut self, ctx: Context<'gc>, exec: &piccolo::Execution<'gc, '_>) {
+        // The called function is called by a library function, not by the
+        // Lua code that called that one (no position, global names in its
+        // argument errors, as `pcall`-like callers do).
+        frames::DebugState::get(ctx).clear_caller(&ctx);
+        if !self.active {
+            Registry::get(ctx).no_yield_add(&ctx, exec.current_thread().thread, 1);
+            self.active = true;
+        }
+    }
+
+    /// The call made by [`CCall::call`] returned or raised an error.
+    pub fn returned<'gc>(&mut self, ctx: Context<'gc>, exec: &piccolo::Execution<'gc, '_>) {
+        if self.active {
+            self.active = false;
+            Registry::get(ctx).no_yield_add(&ctx, exec.current_thread().thread, -1);
+        }
+    }
+}
+
 /// A function [`call_sync`] can run in place, looked up once (a library
 /// sequence calling the same function many times keeps it).
 #[derive(Collect, Clone, Copy)]
@@ -684,16 +778,15 @@ impl<'gc> CallSite<'gc> {
     }
 
     /// The calling frame of this core (level 1), if the running callback
-    /// was called by this core's code.
+    /// was called by this core's code, and the index of its call
+    /// instruction (for the line and the called name, worked out only when
+    /// an error needs them).
     #[inline]
-    pub(crate) fn caller(self) -> Option<Site<'gc>> {
+    pub(crate) fn caller_call(self) -> Option<(Gc<'gc, LuaClosure<'gc>>, usize)> {
         let entry = self.0.caller()?;
         let st = entry.borrow();
         let f = st.frames.last()?;
-        Some((
-            f.closure,
-            f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
-        ))
+        Some((f.closure, f.pc.saturating_sub(1)))
     }
 
     /// Forgets the caller (only `[None, None]` is meaningful: the caller is

@@ -57,13 +57,31 @@ fn decode_record_key(k: &[u8]) -> Result<RecordKey, ModelError> {
 
 /// Decodes the value `v` of the record stored under `key`.
 fn decode_record(key: RecordKey, v: &[u8]) -> Result<Record, ModelError> {
-    let context = format!("{key:?}");
-    let ctx = |source| ModelError::Record { context, source };
+    // The key is formatted only for an error (not once per record).
+    #[cold]
+    fn fail(key: RecordKey, source: CodecError) -> ModelError {
+        ModelError::Record {
+            context: format!("{key:?}"),
+            source,
+        }
+    }
     Ok(match key {
-        RecordKey::Meta => Record::Meta(codec::decode_meta(v).map_err(ctx)?),
-        RecordKey::Entry(t, pk) => Record::Entry(t, pk, codec::decode_entry(v).map_err(ctx)?),
-        RecordKey::Function(id) => Record::Function(id, codec::decode_function(v).map_err(ctx)?),
-        RecordKey::Cell(id) => Record::Cell(id, codec::decode_cell(v).map_err(ctx)?),
+        RecordKey::Meta => match codec::decode_meta(v) {
+            Ok(m) => Record::Meta(m),
+            Err(e) => return Err(fail(RecordKey::Meta, e)),
+        },
+        RecordKey::Entry(t, pk) => match codec::decode_entry(v) {
+            Ok(e) => Record::Entry(t, pk, e),
+            Err(e) => return Err(fail(RecordKey::Entry(t, pk), e)),
+        },
+        RecordKey::Function(id) => match codec::decode_function(v) {
+            Ok(f) => Record::Function(id, f),
+            Err(e) => return Err(fail(RecordKey::Function(id), e)),
+        },
+        RecordKey::Cell(id) => match codec::decode_cell(v) {
+            Ok(c) => Record::Cell(id, c),
+            Err(e) => return Err(fail(RecordKey::Cell(id), e)),
+        },
     })
 }
 

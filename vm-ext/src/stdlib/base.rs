@@ -203,6 +203,8 @@ fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
         line: Vec<u8>,
         #[collect(require_static)]
         out: OutputBuffer,
+        /// The `__tostring` call: no yield across it.
+        c_call: crate::interp::CCall,
     }
 
     impl<'gc> Print<'gc> {
@@ -220,9 +222,10 @@ fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
         fn poll(
             &mut self,
             ctx: Context<'gc>,
-            _exec: Execution<'gc, '_>,
+            exec: Execution<'gc, '_>,
             mut stack: Stack<'gc, '_>,
         ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+            self.c_call.returned(ctx, &exec);
             // Called first with `next == 0`, then after each `__tostring` call.
             if self.next > 0 {
                 match stack.get(0) {
@@ -236,16 +239,26 @@ fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
                 self.next += 1;
                 if let Some(m) = tostring_meta(ctx, v) {
                     stack.push_back(v);
-                    return Ok(SequencePoll::Call {
-                        function: piccolo::meta_ops::call(ctx, m)?,
-                        is_tail: false,
-                    });
+                    return Ok(self
+                        .c_call
+                        .call(ctx, &exec, piccolo::meta_ops::call(ctx, m)?));
                 }
                 self.push(tostring_plain(ctx, v));
             }
             self.line.push(b'\n');
             self.out.write(&self.line);
             Ok(SequencePoll::Return)
+        }
+
+        fn error(
+            &mut self,
+            ctx: Context<'gc>,
+            exec: Execution<'gc, '_>,
+            error: Error<'gc>,
+            _stack: Stack<'gc, '_>,
+        ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+            self.c_call.returned(ctx, &exec);
+            Err(error)
         }
     }
 
@@ -258,6 +271,7 @@ fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
                 next: 0,
                 line: Vec::new(),
                 out: out.clone(),
+                c_call: Default::default(),
             },
         )))
     })
@@ -809,15 +823,18 @@ struct LoadReader<'gc> {
     mode: Vec<u8>,
     env: Option<Value<'gc>>,
     started: bool,
+    /// The reader's call: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 impl<'gc> Sequence<'gc> for LoadReader<'gc> {
     fn poll(
         &mut self,
         ctx: Context<'gc>,
-        _exec: Execution<'gc, '_>,
+        exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         if self.started {
             let piece = match stack.get(0) {
                 Value::Nil => None,
@@ -851,19 +868,17 @@ impl<'gc> Sequence<'gc> for LoadReader<'gc> {
         }
         self.started = true;
         stack.clear();
-        Ok(SequencePoll::Call {
-            function: self.reader,
-            is_tail: false,
-        })
+        Ok(self.c_call.call(ctx, &exec, self.reader))
     }
 
     fn error(
         &mut self,
         ctx: Context<'gc>,
-        _exec: Execution<'gc, '_>,
+        exec: Execution<'gc, '_>,
         error: Error<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         stack.replace(ctx, (Value::Nil, error_value(ctx, &error)));
         Ok(SequencePoll::Return)
     }
@@ -895,6 +910,7 @@ fn load_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                     mode,
                     env,
                     started: false,
+                    c_call: Default::default(),
                 },
             ))),
             _ => Err(type_error(ctx, &stack, 1, "load", "function")),

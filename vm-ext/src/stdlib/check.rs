@@ -2,7 +2,7 @@
 //! (`bad argument #1 to 'insert' (table expected, got nil)`), shared by the
 //! libraries in this crate. Argument numbers are 1-based, as Lua shows them.
 
-use gc_arena::{Collect, Rootable};
+use gc_arena::{Collect, Gc, Rootable};
 use piccolo::{Context, Error, Execution, Function, Singleton, Stack, Table, Value};
 
 use super::lua_error;
@@ -380,28 +380,128 @@ fn positioned_wrapper<'gc>(
     inner: piccolo::Callback<'gc>,
     site: Option<crate::interp::CallSite<'gc>>,
 ) -> piccolo::Callback<'gc> {
-    piccolo::Callback::from_fn_with(&ctx, (inner, site), |(inner, site), ctx, exec, stack| {
-        let upper = exec
-            .upper_lua_frame()
-            .map(|f| (f.chunk_name, f.current_line));
-        let own = site
-            .unwrap_or_else(|| crate::interp::CallSite::get(ctx))
-            .caller();
-        inner.call(ctx, exec, stack).map_err(|e| match e {
-            Error::Lua(v) => match v.0 {
-                Value::String(s) => {
-                    let mut pos = position_text(upper, own);
-                    if pos.is_empty() {
-                        return Error::Lua(v);
+    // The wrapper itself, for its name in `package.loaded` (set below).
+    let this = Gc::new(
+        &ctx,
+        gc_arena::lock::Lock::new(None::<piccolo::Callback<'gc>>),
+    );
+    let wrapper = piccolo::Callback::from_fn_with(
+        &ctx,
+        (inner, site, this),
+        |(inner, site, this), ctx, exec, stack| {
+            let upper = exec
+                .upper_lua_frame()
+                .map(|f| (f.chunk_name, f.current_line));
+            let own = site
+                .unwrap_or_else(|| crate::interp::CallSite::get(ctx))
+                .caller_call();
+            inner.call(ctx, exec, stack).map_err(|e| match e {
+                Error::Lua(v) => match v.0 {
+                    Value::String(s) => {
+                        let own_line = own.map(|(cl, pc)| (cl, cl.proto.proto.line_at(pc)));
+                        let called = own.and_then(|(cl, pc)| {
+                            crate::interp::frames::funcnamefromcode(&cl.proto.proto, pc)
+                        });
+                        let mut pos = position_text(upper, own_line);
+                        let from_c = pos.is_empty() && upper.is_none();
+                        let renamed = if upper.is_some() {
+                            None
+                        } else {
+                            rename_arg_error(s.as_bytes(), called, || {
+                                if from_c {
+                                    this.get().and_then(|f| global_func_name(ctx, f.into()))
+                                } else {
+                                    None
+                                }
+                            })
+                        };
+                        let msg = renamed.as_deref().unwrap_or(s.as_bytes());
+                        if pos.is_empty() {
+                            return match renamed {
+                                Some(m) => lua_error(ctx, m),
+                                None => Error::Lua(v),
+                            };
+                        }
+                        pos.extend_from_slice(msg);
+                        lua_error(ctx, pos)
                     }
-                    pos.extend_from_slice(s.as_bytes());
-                    lua_error(ctx, pos)
+                    other => Error::Lua(other.into()),
+                },
+                e => e,
+            })
+        },
+    );
+    this.set(&ctx, Some(wrapper));
+    wrapper
+}
+
+/// PUC Lua's `luaL_argerror` naming of a library function's argument
+/// error, applied to our "bad argument #N to 'F' (...)" text: the name the
+/// calling instruction gives the function (`called`: local 'r' is 'r'); in
+/// a method call the arguments count from the one after self, and a bad
+/// self is "calling 'F' on bad self (...)"; without a name (called from a
+/// library function) the function's global name (`string.rep`, from
+/// `global`). None when `msg` is not an argument error or nothing changes.
+pub(crate) fn rename_arg_error(
+    msg: &[u8],
+    called: Option<(&'static str, String)>,
+    global: impl FnOnce() -> Option<String>,
+) -> Option<Vec<u8>> {
+    let rest = msg.strip_prefix(b"bad argument #")?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let n: usize = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let rest = rest[digits..].strip_prefix(b" to '")?;
+    let end = rest.iter().position(|&c| c == b'\'')?;
+    let tail = rest[end + 1..].strip_prefix(b" ")?;
+    let (n, name) = match called {
+        Some(("method", name)) => {
+            if n == 1 {
+                let mut out = format!("calling '{name}' on bad self ").into_bytes();
+                out.extend_from_slice(tail);
+                return Some(out);
+            }
+            (n - 1, name)
+        }
+        Some((_, name)) => (n, name),
+        None => (n, global()?),
+    };
+    let mut out = format!("bad argument #{n} to '{name}' ").into_bytes();
+    out.extend_from_slice(tail);
+    (out != msg).then_some(out)
+}
+
+/// `lib.name` (or `name` for `_G`) of `f` in `package.loaded`, as PUC
+/// Lua's `pushglobalfuncname` finds it.
+pub(crate) fn global_func_name<'gc>(ctx: Context<'gc>, f: Value<'gc>) -> Option<String> {
+    let Value::Table(package) = ctx.get_global("package") else {
+        return None;
+    };
+    let Value::Table(loaded) = package.get(ctx, "loaded") else {
+        return None;
+    };
+    let mut found: Option<String> = None;
+    for (modname, module) in loaded.iter() {
+        let (Value::String(modname), Value::Table(module)) = (modname, module) else {
+            continue;
+        };
+        for (k, v) in module.iter() {
+            if let Value::String(k) = k {
+                if matches!((v, f), (Value::Function(a), Value::Function(b)) if a == b) {
+                    let k = String::from_utf8_lossy(k.as_bytes());
+                    let name = if modname.as_bytes() == b"_G" {
+                        k.into_owned()
+                    } else {
+                        format!("{}.{k}", String::from_utf8_lossy(modname.as_bytes()))
+                    };
+                    // `_G.print` wins over another module's copy.
+                    if modname.as_bytes() == b"_G" || found.is_none() {
+                        found = Some(name);
+                    }
                 }
-                other => Error::Lua(other.into()),
-            },
-            e => e,
-        })
-    })
+            }
+        }
+    }
+    found
 }
 
 /// Applies [`with_position`] to every function in `lib`.

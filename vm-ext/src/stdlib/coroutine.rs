@@ -260,8 +260,12 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         ctx,
         "yield",
         Callback::from_fn(&ctx, |ctx, exec, _| {
-            if exec.current_thread().is_main {
+            let current = exec.current_thread();
+            if current.is_main {
                 return Err(lua_error(ctx, "attempt to yield from outside a coroutine"));
+            }
+            if !crate::interp::yieldable(ctx, current.thread) {
+                return Err(lua_error(ctx, "attempt to yield across a C-call boundary"));
             }
             Ok(CallbackReturn::Yield {
                 to_thread: None,
@@ -302,8 +306,12 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         Callback::from_fn(&ctx, |ctx, exec, mut stack| {
             let current = exec.current_thread();
             let yieldable = match stack.get(0) {
-                Value::Thread(t) => !(current.is_main && t == current.thread),
-                Value::Nil if stack.is_empty() => !current.is_main,
+                Value::Thread(t) => {
+                    !(current.is_main && t == current.thread) && crate::interp::yieldable(ctx, t)
+                }
+                Value::Nil if stack.is_empty() => {
+                    !current.is_main && crate::interp::yieldable(ctx, current.thread)
+                }
                 _ => return Err(type_error(ctx, &stack, 1, "isyieldable", "thread")),
             };
             stack.replace(ctx, yieldable);

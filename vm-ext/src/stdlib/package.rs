@@ -4,7 +4,8 @@
 //! `package.config`. Modules come from `package.preload`, then from the
 //! host's module table ([`Host::modules`], filled by the browser), then from
 //! files on `package.path` through the host file system. C modules are not
-//! supported (`package.cpath` is empty). Searchers and loaders run through a
+//! supported (`package.cpath` is empty; its searchers only list the files
+//! tried). Searchers and loaders run through a
 //! `Sequence`, so Lua searchers and loaders may yield or error normally.
 
 use gc_arena::Collect;
@@ -43,7 +44,8 @@ fn readable(host: &Host, path: &str) -> bool {
 }
 
 /// `package.searchpath`: the first readable file among `path`'s templates,
-/// or the list of files tried (`no file '...'` lines joined by `\n\t`).
+/// or the list of files tried (`no file '...'` lines joined by `\n\t`; an
+/// empty template is tried too, as in PUC Lua).
 pub fn search_path(
     host: &Host,
     name: &[u8],
@@ -61,9 +63,6 @@ pub fn search_path(
     };
     let mut tried = Vec::new();
     for template in String::from_utf8_lossy(path).split(';') {
-        if template.is_empty() {
-            continue;
-        }
         let file = template.replace('?', &name);
         if readable(host, &file) {
             return Ok(file);
@@ -334,10 +333,8 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
                 let Value::String(path) = package.get(ctx, "path") else {
                     return Err(lua_error(ctx, "'package.path' must be a string"));
                 };
-                if h.fs.is_none() {
-                    stack.replace(ctx, ctx.intern_static(b"no file system in this host"));
-                    return Ok(CallbackReturn::Return);
-                }
+                // Without a file system no file is readable: the files tried
+                // are listed as PUC Lua lists them.
                 match search_path(&h, name.as_bytes(), path.as_bytes(), b".", b"/") {
                     Ok(file) => {
                         let loaded = super::base::read_source_file(&h, Some(&file))
@@ -361,6 +358,54 @@ pub fn load_package<'gc>(ctx: Context<'gc>, host: &Host) {
             }),
         )
         .unwrap();
+    // The C searchers: this runtime loads no C modules, but lists the
+    // `package.cpath` files tried, as PUC Lua's `require` message does.
+    for (i, root) in [(4, false), (5, true)] {
+        let h = host.clone();
+        searchers
+            .set(
+                ctx,
+                i,
+                Callback::from_fn_with(&ctx, package, move |package, ctx, _, mut stack| {
+                    let name = check_string(ctx, &stack, 1, "searcher")?;
+                    let Value::String(cpath) = package.get(ctx, "cpath") else {
+                        return Err(lua_error(ctx, "'package.cpath' must be a string"));
+                    };
+                    if cpath.as_bytes().is_empty() {
+                        // The default: no C module paths, nothing to list.
+                        stack.clear();
+                        return Ok(CallbackReturn::Return);
+                    }
+                    let full = name.as_bytes();
+                    let target = if root {
+                        match full.iter().position(|&c| c == b'.') {
+                            Some(dot) => &full[..dot],
+                            None => {
+                                stack.clear();
+                                return Ok(CallbackReturn::Return);
+                            }
+                        }
+                    } else {
+                        full
+                    };
+                    match search_path(&h, target, cpath.as_bytes(), b".", b"/") {
+                        Ok(file) => Err(lua_error(
+                            ctx,
+                            format!(
+                                "error loading module '{}' from file '{file}':\n\t\
+                                 C modules are not supported by this runtime",
+                                name.to_str_lossy()
+                            ),
+                        )),
+                        Err(m) => {
+                            stack.replace(ctx, ctx.intern(m.as_bytes()));
+                            Ok(CallbackReturn::Return)
+                        }
+                    }
+                }),
+            )
+            .unwrap();
+    }
     package.set(ctx, "searchers", searchers).unwrap();
 
     let require = Callback::from_fn_with(&ctx, package, |package, ctx, exec, mut stack| {

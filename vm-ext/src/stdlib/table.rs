@@ -2,7 +2,7 @@
 //!
 //! Plain tables (no `__index`/`__newindex`/`__len` in their metatable) are
 //! handled in Rust. Tables with those metamethods go through small Lua
-//! implementations compiled at load time, so the VM applies the metamethods
+//! implementations (each compiled at its first use), so the VM applies the metamethods
 //! exactly as `lua_geti`/`lua_seti`/`luaL_len` would. `table.sort` is a
 //! resumable quicksort (Lua's algorithm: median of three, "invalid order
 //! function" detection) whose comparisons are yielded as calls when a Lua
@@ -10,8 +10,8 @@
 
 use gc_arena::Collect;
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Fuel, Function,
-    MetaMethod, Sequence, SequencePoll, Stack, Table, Value,
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Fuel, Function, MetaMethod,
+    Sequence, SequencePoll, Stack, Table, Value,
 };
 
 use crate::interp::native;
@@ -202,15 +202,53 @@ if n > 1 then
   for k = 1, n do t[k] = r[k] end
 end";
 
+/// The Lua versions of the functions for tables with metamethods, each
+/// compiled at its first use: most programs never need one, and compiling
+/// all six when the library loaded was half of a runtime's construction.
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 struct Fallbacks<'gc> {
-    insert: Closure<'gc>,
-    remove: Closure<'gc>,
-    concat: Closure<'gc>,
-    unpack: Closure<'gc>,
-    mv: Closure<'gc>,
-    sort: Closure<'gc>,
+    /// `_ENV` of the Lua versions (the helpers they call).
+    env: Table<'gc>,
+    /// The ones compiled so far, by name.
+    compiled: Table<'gc>,
+}
+
+#[derive(Clone, Copy)]
+enum Fallback {
+    Insert,
+    Remove,
+    Concat,
+    Unpack,
+    Move,
+    Sort,
+}
+
+impl<'gc> Fallbacks<'gc> {
+    /// The Lua version of `which`, compiled now if this is its first use.
+    #[cold]
+    fn get(self, ctx: Context<'gc>, which: Fallback) -> Result<Function<'gc>, Error<'gc>> {
+        let (name, src) = match which {
+            Fallback::Insert => ("insert", INSERT_LUA),
+            Fallback::Remove => ("remove", REMOVE_LUA),
+            Fallback::Concat => ("concat", CONCAT_LUA),
+            Fallback::Unpack => ("unpack", UNPACK_LUA),
+            Fallback::Move => ("move", MOVE_LUA),
+            Fallback::Sort => ("sort", SORT_LUA),
+        };
+        if let Value::Function(f) = self.compiled.get(ctx, name) {
+            return Ok(f);
+        }
+        let closure = load_chunk_piccolo(
+            ctx,
+            src.as_bytes(),
+            format!("=table.{name}").as_bytes(),
+            Some(Value::Table(self.env)),
+        )
+        .map_err(|e| lua_error(ctx, format!("table.{name}: {e}")))?;
+        self.compiled.set(ctx, name, closure)?;
+        Ok(closure.into())
+    }
 }
 
 /// Installs the `table` library.
@@ -281,22 +319,9 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         }),
     )
     .unwrap();
-    let compile = |name: &str, src: &str| {
-        load_chunk_piccolo(
-            ctx,
-            src.as_bytes(),
-            format!("=table.{name}").as_bytes(),
-            Some(Value::Table(env)),
-        )
-        .expect("table library fallback compiles")
-    };
     let fb = Fallbacks {
-        insert: compile("insert", INSERT_LUA),
-        remove: compile("remove", REMOVE_LUA),
-        concat: compile("concat", CONCAT_LUA),
-        unpack: compile("unpack", UNPACK_LUA),
-        mv: compile("move", MOVE_LUA),
-        sort: compile("sort", SORT_LUA),
+        env,
+        compiled: Table::new(&ctx),
     };
 
     table.set(ctx, "insert", insert_callback(ctx, fb)).unwrap();
@@ -318,7 +343,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                     };
                     stack.replace(ctx, (t, sep, i, j, at(ctx, &exec)));
                     return Ok(CallbackReturn::Call {
-                        function: fb.concat.into(),
+                        function: fb.get(ctx, Fallback::Concat)?,
                         then: None,
                     });
                 }
@@ -345,7 +370,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                         };
                         stack.replace(ctx, (t, i, j, at(ctx, &exec)));
                         Ok(CallbackReturn::Call {
-                            function: fb.unpack.into(),
+                            function: fb.get(ctx, Fallback::Unpack)?,
                             then: None,
                         })
                     }
@@ -370,7 +395,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                         stack.resize(2);
                         stack.push_back(at(ctx, &exec));
                         return Ok(CallbackReturn::Call {
-                            function: fb.sort.into(),
+                            function: fb.get(ctx, Fallback::Sort)?,
                             then: None,
                         });
                     }
@@ -425,7 +450,7 @@ fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
                 };
                 stack.replace(ctx, (t, nargs as i64, p, v, at(ctx, &exec)));
                 Ok(CallbackReturn::Call {
-                    function: fb.insert.into(),
+                    function: fb.get(ctx, Fallback::Insert)?,
                     then: None,
                 })
             }
@@ -493,7 +518,7 @@ fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
                 let given = given.map_or(Value::Nil, Value::Integer);
                 stack.replace(ctx, (t, given, has_pos, at(ctx, &exec)));
                 Ok(CallbackReturn::Call {
-                    function: fb.remove.into(),
+                    function: fb.get(ctx, Fallback::Remove)?,
                     then: None,
                 })
             }
@@ -671,7 +696,7 @@ fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
         let (Tab::Raw(a1), Tab::Raw(a2)) = (a1, a2) else {
             stack.replace(ctx, (a1.value(), f, t, a2.value(), n, forward));
             return Ok(CallbackReturn::Call {
-                function: fb.mv.into(),
+                function: fb.get(ctx, Fallback::Move)?,
                 then: None,
             });
         };
@@ -897,6 +922,8 @@ struct SortSeq<'gc> {
     /// The comparator when it runs in place (looked up at the first
     /// comparison).
     target: Option<Option<crate::interp::SyncTarget<'gc>>>,
+    /// The comparator's call through the executor: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 impl<'gc> SortSeq<'gc> {
@@ -976,10 +1003,7 @@ impl<'gc> SortSeq<'gc> {
                         }
                         crate::interp::Sync::Suspended(function) => {
                             self.waiting = true;
-                            return Ok(SequencePoll::Call {
-                                function,
-                                is_tail: false,
-                            });
+                            return Ok(self.c_call.call(ctx, exec, function));
                         }
                     }
                 }
@@ -1012,6 +1036,7 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         let ans = if self.waiting {
             self.waiting = false;
             Some(stack.get(0).to_bool())
@@ -1019,6 +1044,17 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
             self.pending.take()
         };
         self.run(ctx, &mut exec, &mut stack, ans)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
@@ -1067,6 +1103,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 pending: None,
                 position,
                 target: None,
+                c_call: Default::default(),
             },
         )))
     })

@@ -308,6 +308,8 @@ struct Format<'gc> {
     out: Vec<u8>,
     /// The `%s` spec waiting for a `__tostring` result.
     pending: Option<Vec<u8>>,
+    /// The `__tostring` call: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 enum Next<'gc> {
@@ -535,6 +537,7 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         if let Some(form) = self.pending.take() {
             match stack.get(0) {
                 Value::String(s) => self.add_string(ctx, &form, s.as_bytes())?,
@@ -553,12 +556,20 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
             }
             Next::ToString(function, v) => {
                 stack.replace(ctx, v);
-                Ok(SequencePoll::Call {
-                    function,
-                    is_tail: false,
-                })
+                Ok(self.c_call.call(ctx, &exec, function))
             }
         }
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
@@ -574,6 +585,7 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             arg: 0,
             out: Vec::new(),
             pending: None,
+            c_call: Default::default(),
         };
         match f.run(ctx, &mut exec)? {
             Next::Done => {
@@ -582,6 +594,7 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             }
             Next::ToString(function, v) => {
                 stack.replace(ctx, v);
+                f.c_call.enter(ctx, &exec);
                 Ok(CallbackReturn::Call {
                     function,
                     then: Some(BoxSequence::new(&ctx, f)),

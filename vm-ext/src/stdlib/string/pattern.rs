@@ -714,6 +714,8 @@ struct Gsub<'gc> {
     /// Whether any replacement changed the text (if not, the subject itself
     /// is returned, as Lua 5.4 does).
     changed: bool,
+    /// The replacement function's call: no yield across it.
+    c_call: crate::interp::CCall,
 }
 
 enum Step<'gc> {
@@ -914,17 +916,26 @@ impl<'gc> Sequence<'gc> for Gsub<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
         Ok(match self.poll_step(ctx, &mut exec, &mut stack)? {
             Step::Done => SequencePoll::Return,
             Step::Pause => {
                 stack.clear();
                 SequencePoll::Pending
             }
-            Step::Call(function) => SequencePoll::Call {
-                function,
-                is_tail: false,
-            },
+            Step::Call(function) => self.c_call.call(ctx, &exec, function),
         })
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
@@ -973,6 +984,7 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             anchor,
             pending: None,
             changed: false,
+            c_call: Default::default(),
         };
         match g.run(ctx, &mut exec, &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),
@@ -982,6 +994,7 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             }
             Step::Call(function) => {
                 // Seq polls after the call with its results on the stack.
+                g.c_call.enter(ctx, &exec);
                 Ok(CallbackReturn::Call {
                     function,
                     then: Some(BoxSequence::new(&ctx, g)),

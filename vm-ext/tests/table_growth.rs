@@ -1,0 +1,157 @@
+//! piccolo's table (patched in `vendor/piccolo`, see its PATCHES.md) against a
+//! model map, under random sets, nil assignments and traversals: no panic
+//! ("all keys must be live when table is grown" was a trap in wasm), no lost
+//! or resurrected entries, and `next` visits every entry once even when the
+//! visited entries are assigned (new values or nil) during the traversal.
+
+use std::collections::HashMap;
+
+use piccolo::{Lua, Table, Value};
+
+/// xorshift64*: a fixed sequence, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Key `i` of the pool: small and sparse integers (0 and negatives too),
+/// strings, and an integral float (which normalises to an integer key).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum K {
+    Int(i64),
+    Str(u32),
+}
+
+fn pool_key(rng: &mut Rng) -> K {
+    match rng.below(4) {
+        0 => K::Int(rng.below(40) as i64 - 4),
+        1 => K::Int(1 + rng.below(8) as i64 * 97),
+        _ => K::Str(rng.below(60) as u32),
+    }
+}
+
+fn key_value<'gc>(ctx: piccolo::Context<'gc>, k: K, float: bool) -> Value<'gc> {
+    match k {
+        K::Int(i) if float => Value::Number(i as f64),
+        K::Int(i) => Value::Integer(i),
+        K::Str(s) => Value::String(ctx.intern(format!("s{s}").as_bytes())),
+    }
+}
+
+fn check<'gc>(ctx: piccolo::Context<'gc>, t: Table<'gc>, model: &HashMap<K, i64>, round: usize) {
+    for i in -4..800 {
+        let want = model.get(&K::Int(i)).copied();
+        let got = t.get_value(Value::Integer(i));
+        assert_eq!(got.to_integer(), want, "round {round}: t[{i}]");
+    }
+    for s in 0..60 {
+        let want = model.get(&K::Str(s)).copied();
+        let got = t.get_value(key_value(ctx, K::Str(s), false));
+        assert_eq!(got.to_integer(), want, "round {round}: t.s{s}");
+    }
+    // A whole traversal sees exactly the model's entries.
+    let mut seen = 0;
+    let mut key = Value::Nil;
+    loop {
+        match t.next(key) {
+            piccolo::table::NextValue::Found { key: k, value } => {
+                assert!(!value.is_nil(), "round {round}: next gave a nil value");
+                seen += 1;
+                key = k;
+            }
+            piccolo::table::NextValue::Last => break,
+            piccolo::table::NextValue::NotFound => panic!("round {round}: next lost its key"),
+        }
+    }
+    assert_eq!(seen, model.len(), "round {round}: traversal count");
+}
+
+#[test]
+fn random_sets_and_nil_assignments_match_a_model() {
+    let mut lua = Lua::core();
+    for seed in 1..=100u64 {
+        lua.enter(|ctx| {
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let t = Table::new(&ctx);
+            let mut model: HashMap<K, i64> = HashMap::new();
+            for round in 0..1000 {
+                let k = pool_key(&mut rng);
+                let float = matches!(k, K::Int(_)) && rng.below(5) == 0;
+                if rng.below(3) == 0 {
+                    t.set_value(&ctx, key_value(ctx, k, float), Value::Nil)
+                        .unwrap();
+                    model.remove(&k);
+                } else {
+                    let v = rng.below(1000) as i64 + 1;
+                    t.set_value(&ctx, key_value(ctx, k, float), Value::Integer(v))
+                        .unwrap();
+                    model.insert(k, v);
+                }
+                if round % 50 == 49 {
+                    check(ctx, t, &model, round);
+                }
+            }
+            check(ctx, t, &model, 1000);
+        });
+    }
+}
+
+#[test]
+fn traversal_survives_assignments_to_visited_entries() {
+    let mut lua = Lua::core();
+    lua.enter(|ctx| {
+        for n in [3usize, 7, 14, 28, 100] {
+            // n string keys fill the map part exactly at 3, 7, 14 and 28.
+            let t = Table::new(&ctx);
+            for i in 0..n {
+                t.set_value(
+                    &ctx,
+                    key_value(ctx, K::Str(i as u32), false),
+                    Value::Integer(1),
+                )
+                .unwrap();
+            }
+            // Overwrite every visited entry: each is visited once.
+            let mut visits = HashMap::new();
+            let mut key = Value::Nil;
+            while let piccolo::table::NextValue::Found { key: k, .. } = t.next(key) {
+                *visits.entry(format!("{k:?}")).or_insert(0) += 1;
+                t.set_value(&ctx, k, Value::Integer(2)).unwrap();
+                key = k;
+            }
+            assert_eq!(visits.len(), n, "n = {n}: entries visited");
+            assert!(
+                visits.values().all(|&c| c == 1),
+                "n = {n}: an entry visited twice"
+            );
+            // Clear while traversing, then refill: no panic, nothing left over.
+            let mut key = Value::Nil;
+            while let piccolo::table::NextValue::Found { key: k, .. } = t.next(key) {
+                t.set_value(&ctx, k, Value::Nil).unwrap();
+                key = k;
+            }
+            assert!(matches!(
+                t.next(Value::Nil),
+                piccolo::table::NextValue::Last
+            ));
+            for i in 0..n {
+                t.set_value(
+                    &ctx,
+                    key_value(ctx, K::Str(1000 + i as u32), false),
+                    Value::Integer(3),
+                )
+                .unwrap();
+            }
+            assert!(t.get_value(key_value(ctx, K::Str(0), false)).is_nil());
+        }
+    });
+}

@@ -587,11 +587,10 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             "upvalueid",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
                 if let Some((cl, i)) = own_upvalue(ctx, &stack, "upvalueid")? {
+                    // An invalid index gives fail, as in Lua 5.4.8.
                     match cl.upvalue_id(i) {
                         Some(id) => stack.replace(ctx, id as i64),
-                        None => {
-                            return Err(arg_error(ctx, 2, "upvalueid", "invalid upvalue index"))
-                        }
+                        None => stack.replace(ctx, Value::Nil),
                     }
                     return Ok(CallbackReturn::Return);
                 }
@@ -600,7 +599,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                         let id = Gc::as_ptr(c.upvalues()[i].into_inner()) as usize as i64;
                         stack.replace(ctx, id);
                     }
-                    None => return Err(arg_error(ctx, 2, "upvalueid", "invalid upvalue index")),
+                    None => stack.replace(ctx, Value::Nil),
                 }
                 Ok(CallbackReturn::Return)
             }),

@@ -150,14 +150,8 @@ impl<'gc> RawTable<'gc> {
             value: Value<'gc>,
         ) -> Value<'gc> {
             match map.raw_entry_mut().from_hash(hash, |k| k.eq(key)) {
-                hash_map::RawEntryMut::Occupied(occupied) => {
-                    let (k, v) = occupied.into_key_value();
-                    if k.is_dead_key() {
-                        // Resurrect the key if it is dead.
-                        *k = Key::Live(key);
-                    }
-                    mem::replace(v, value)
-                }
+                // (luahome patch: only a live key matches, see `Key::eq`.)
+                hash_map::RawEntryMut::Occupied(occupied) => mem::replace(occupied.into_mut(), value),
                 hash_map::RawEntryMut::Vacant(vacant) => {
                     vacant.insert_with_hasher(hash, Key::Live(key), value, |_| {
                         panic!("map slot must be pre-reserved")
@@ -185,15 +179,23 @@ impl<'gc> RawTable<'gc> {
             }
         } else if self.map.len() < self.map.capacity() {
             set_reserved_value(&mut self.map, hash, table_key, value)
-        } else if let hash_map::RawEntryMut::Occupied(occupied) = self
+        } else if let Some(slot) = self
             .map
-            .raw_entry_mut()
-            .from_hash(hash, |k| k.eq(table_key))
+            .raw_table_mut()
+            .find(hash, |(k, _)| k.eq(table_key))
+            .or_else(|| {
+                self.map
+                    .raw_table_mut()
+                    .find(hash, |(k, _)| k.eq_or_dead(table_key))
+            })
         {
             // luahome patch: a key already in the map (live, or dead after a nil assignment) is
             // overwritten in place. A full map need not grow for it, and growing here would
-            // reorder a traversal in progress, where Lua allows assigning existing fields.
-            let (k, v) = occupied.into_key_value();
+            // reorder a traversal in progress, where Lua allows assigning existing fields. A live
+            // entry is looked for first: a dead slot matched by address may be a different,
+            // freed key (see `Key::eq`), harmless to reuse only when the key has no live entry.
+            // SAFETY: `slot` was just found in this map, which is not modified in between.
+            let (k, v) = unsafe { slot.as_mut() };
             if k.is_dead_key() {
                 *k = Key::Live(table_key);
             }
@@ -432,9 +434,13 @@ impl<'gc> RawTable<'gc> {
         }
 
         if let Ok(table_key) = CanonicalKey::new(key) {
-            if let Some(bucket) = raw_table.find(self.hash_builder.hash_one(table_key), |(k, _)| {
-                k.eq(table_key)
-            }) {
+            // luahome patch: a live entry for the key first; a dead one (the key was assigned
+            // nil during the traversal) only if there is none.
+            let hash = self.hash_builder.hash_one(table_key);
+            let found = raw_table
+                .find(hash, |(k, _)| k.eq(table_key))
+                .or_else(|| raw_table.find(hash, |(k, _)| k.eq_or_dead(table_key)));
+            if let Some(bucket) = found {
                 unsafe {
                     let bucket_index = raw_table.bucket_index(&bucket);
                     for i in bucket_index + 1..raw_table.buckets() {
@@ -609,7 +615,20 @@ impl<'gc> Key<'gc> {
         }
     }
 
+    // luahome patch: lookups for reading and writing match live keys only, as PUC Lua's do.
+    // A dead key holds only the address of an object that may since have been freed and its
+    // address reused by another object: matching it by pointer found the wrong slot (a stale
+    // nil where a live entry sat further along the probe sequence, or a nil assignment that
+    // missed the live entry and left it in the table). Only `next` matches dead keys
+    // (`eq_or_dead`), for a key the caller holds and so keeps alive.
     fn eq(self, key: CanonicalKey<'gc>) -> bool {
+        match self {
+            Key::Live(a) => a == key,
+            Key::Dead(_) => false,
+        }
+    }
+
+    fn eq_or_dead(self, key: CanonicalKey<'gc>) -> bool {
         match (self, key) {
             (Key::Live(a), b) => a == b,
             (Key::Dead(a), b) => match b {

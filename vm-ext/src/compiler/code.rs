@@ -1287,10 +1287,8 @@ impl FuncState {
     }
 
     fn imm_operand(e: &ExpDesc) -> Option<i16> {
-        match Self::numeral(e) {
-            Some(fold::Num::Int(i)) if (i16::MIN as i64..=i16::MAX as i64).contains(&i) => {
-                Some(i as i16)
-            }
+        match Self::cmp_imm(e) {
+            Some((i, false)) => Some(i),
             _ => None,
         }
     }

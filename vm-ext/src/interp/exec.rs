@@ -884,20 +884,7 @@ impl<'gc> Interp<'gc> {
                 want,
                 then_return,
             } => {
-                let n = stack.len();
-                let count = if want < 0 { n } else { want as usize };
-                if !ensure_len(regs, dest + count.max(1)) {
-                    return Err(Fail::Msg("stack overflow".into()));
-                }
-                for (i, v) in stack.drain(..).take(count).enumerate() {
-                    regs[dest + i] = v;
-                }
-                for slot in regs.iter_mut().skip(dest + n).take(count.saturating_sub(n)) {
-                    *slot = Value::Nil;
-                }
-                if want < 0 {
-                    self.top = dest + n;
-                }
+                let n = self.place_results(regs, stack, dest, want)?;
                 if then_return {
                     return self.do_return(ctx, regs, stack, dest, n);
                 }
@@ -911,6 +898,34 @@ impl<'gc> Interp<'gc> {
         }
         stack.clear();
         Ok(None)
+    }
+
+    /// Puts a call's results (the piccolo stack, emptied) at `dest` as a
+    /// call wanting `want` of them takes them (`-1`: all, setting `top`);
+    /// how many there were.
+    #[inline(always)]
+    fn place_results(
+        &mut self,
+        regs: &mut Vec<Value<'gc>>,
+        stack: &mut Stack<'gc, '_>,
+        dest: usize,
+        want: i32,
+    ) -> Result<usize, Fail<'gc>> {
+        let n = stack.len();
+        let count = if want < 0 { n } else { want as usize };
+        if !ensure_len(regs, dest + count.max(1)) {
+            return Err(Fail::Msg("stack overflow".into()));
+        }
+        let k = count.min(n);
+        regs[dest..dest + k].copy_from_slice(&stack[..k]);
+        for slot in &mut regs[dest + k..dest + count] {
+            *slot = Value::Nil;
+        }
+        if want < 0 {
+            self.top = dest + n;
+        }
+        stack.clear();
+        Ok(n)
     }
 
     // ---- returns and closing -------------------------------------------
@@ -1386,20 +1401,7 @@ impl<'gc> Interp<'gc> {
                             return match r {
                                 Ok(CallbackReturn::Return) if !then_return => {
                                     // The results straight into place.
-                                    let n = stack.len();
-                                    let count = if want < 0 { n } else { want as usize };
-                                    if !ensure_len(regs, func + count.max(1)) {
-                                        return Err(Fail::Msg("stack overflow".into()));
-                                    }
-                                    let k = count.min(n);
-                                    regs[func..func + k].copy_from_slice(&stack[..k]);
-                                    for slot in &mut regs[func + k..func + count] {
-                                        *slot = Value::Nil;
-                                    }
-                                    if want < 0 {
-                                        self.top = func + n;
-                                    }
-                                    stack.clear();
+                                    self.place_results(regs, stack, func, want)?;
                                     Ok(Flow::Next)
                                 }
                                 Ok(CallbackReturn::Return) => {
@@ -2219,37 +2221,15 @@ impl<'gc> Interp<'gc> {
             }
             // Integer and float fast paths that may decline (division by
             // zero, a float without an integer value): then the slow path.
+            // `mixed`: mixed integer/float operands are converted to floats
+            // (`/`, `%`, `//`, `^`); not for bitwise operators.
             macro_rules! arith_try {
-                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                ($mixed:literal, $op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
                     let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
-                        _ => None,
-                    };
-                    match fast {
-                        Some(v) => regs[base + $a as usize] = v,
-                        None => flow!(self.arith_slow(
-                            ctx,
-                            stack,
-                            $op,
-                            $x,
-                            $y,
-                            base + $a as usize,
-                            $vars,
-                            regs
-                        )),
-                    }
-                }};
-            }
-            // As `arith_try!` for operators whose mixed integer/float
-            // operands are converted to floats (`/`, `%`, `//`, `^`).
-            macro_rules! arith_try_mixed {
-                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
-                    let fast: Option<Value<'gc>> = match ($x, $y) {
-                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
-                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
-                        (Value::Integer(i), Value::Number(g)) => $ff(i as f64, g),
-                        (Value::Number(f), Value::Integer(j)) => $ff(f, j as f64),
+                        (Value::Integer(i), Value::Number(g)) if $mixed => $ff(i as f64, g),
+                        (Value::Number(f), Value::Integer(j)) if $mixed => $ff(f, j as f64),
                         _ => None,
                     };
                     match fast {
@@ -2277,6 +2257,51 @@ impl<'gc> Interp<'gc> {
                         }
                         Err(f) => return Ok(Outcome::Call(f)),
                     }
+                }};
+            }
+            // `R[a] < R[b]` (`le`: `<=`): two integers or two floats here,
+            // everything else (with `__lt`/`__le`) in `less`.
+            macro_rules! order {
+                ($a:expr, $b:expr, $cmp:tt, $le:expr, $kk:expr) => {{
+                    let fast = match (regs[base + $a as usize], regs[base + $b as usize]) {
+                        (Value::Integer(x), Value::Integer(y)) => Some(x $cmp y),
+                        (Value::Number(x), Value::Number(y)) => Some(x $cmp y),
+                        _ => None,
+                    };
+                    let res = match fast {
+                        Some(r) => Ok(r),
+                        None => {
+                            save!();
+                            t!(self.less(
+                                ctx,
+                                stack,
+                                regs[base + $a as usize],
+                                regs[base + $b as usize],
+                                $le,
+                                $kk
+                            ))
+                        }
+                    };
+                    cond!(res, $kk)
+                }};
+            }
+            // `R[a] cmp i` with the small integral immediate `i` (exact for
+            // integer and float registers alike); `imm` is the value the
+            // metamethods see (`i` or `i.0`), on the right unless `flip`
+            // (`>`, `>=` are `i < R[a]`, `i <= R[a]`).
+            macro_rules! order_imm {
+                ($a:expr, $i:expr, $cmp:tt, $imm:expr, $le:expr, $flip:expr, $kk:expr) => {{
+                    let r = match regs[base + $a as usize] {
+                        Value::Integer(v) => Ok(v $cmp $i as i64),
+                        Value::Number(v) => Ok(v $cmp $i as f64),
+                        _ => {
+                            save!();
+                            let x = regs[base + $a as usize];
+                            let (l, r) = if $flip { ($imm, x) } else { (x, $imm) };
+                            t!(self.less(ctx, stack, l, r, $le, $kk))
+                        }
+                    };
+                    cond!(r, $kk)
                 }};
             }
 
@@ -2631,7 +2656,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK { a, b, k: kk } => arith_try_mixed!(
+                    Op::ModK { a, b, k: kk } => arith_try!(
+                        true,
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2640,7 +2666,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::PowK { a, b, k: kk } => arith_try_mixed!(
+                    Op::PowK { a, b, k: kk } => arith_try!(
+                        true,
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2653,7 +2680,8 @@ impl<'gc> Interp<'gc> {
                             x.powf(y)
                         }))
                     ),
-                    Op::DivK { a, b, k: kk } => arith_try_mixed!(
+                    Op::DivK { a, b, k: kk } => arith_try!(
+                        true,
                         ArithOp::Div,
                         a,
                         regs[base + b as usize],
@@ -2662,7 +2690,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                         |x: f64, y: f64| Some(Value::Number(x / y))
                     ),
-                    Op::IDivK { a, b, k: kk } => arith_try_mixed!(
+                    Op::IDivK { a, b, k: kk } => arith_try!(
+                        true,
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2672,6 +2701,7 @@ impl<'gc> Interp<'gc> {
                         |x: f64, y: f64| Some(Value::Number((x / y).floor()))
                     ),
                     Op::BAndK { a, b, k: kk } => arith_try!(
+                        false,
                         ArithOp::BAnd,
                         a,
                         regs[base + b as usize],
@@ -2681,6 +2711,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::BOrK { a, b, k: kk } => arith_try!(
+                        false,
                         ArithOp::BOr,
                         a,
                         regs[base + b as usize],
@@ -2690,6 +2721,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::BXorK { a, b, k: kk } => arith_try!(
+                        false,
                         ArithOp::BXor,
                         a,
                         regs[base + b as usize],
@@ -2699,6 +2731,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::ShrI { a, b, i } => arith_try!(
+                        false,
                         ArithOp::Shr,
                         a,
                         regs[base + b as usize],
@@ -2711,6 +2744,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::ShlI { a, b, i } => arith_try!(
+                        false,
                         ArithOp::Shl,
                         a,
                         Value::Integer(i as i64),
@@ -2746,7 +2780,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod { a, b, c } => arith_try_mixed!(
+                    Op::Mod { a, b, c } => arith_try!(
+                        true,
                         ArithOp::Mod,
                         a,
                         regs[base + b as usize],
@@ -2755,7 +2790,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
                         |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
                     ),
-                    Op::Pow { a, b, c } => arith_try_mixed!(
+                    Op::Pow { a, b, c } => arith_try!(
+                        true,
                         ArithOp::Pow,
                         a,
                         regs[base + b as usize],
@@ -2777,7 +2813,8 @@ impl<'gc> Interp<'gc> {
                         |x: i64, y: i64| Value::Number(x as f64 / y as f64),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv { a, b, c } => arith_try_mixed!(
+                    Op::IDiv { a, b, c } => arith_try!(
+                        true,
                         ArithOp::IDiv,
                         a,
                         regs[base + b as usize],
@@ -2787,6 +2824,7 @@ impl<'gc> Interp<'gc> {
                         |x: f64, y: f64| Some(Value::Number((x / y).floor()))
                     ),
                     Op::BAnd { a, b, c } => arith_try!(
+                        false,
                         ArithOp::BAnd,
                         a,
                         regs[base + b as usize],
@@ -2796,6 +2834,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::BOr { a, b, c } => arith_try!(
+                        false,
                         ArithOp::BOr,
                         a,
                         regs[base + b as usize],
@@ -2805,6 +2844,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::BXor { a, b, c } => arith_try!(
+                        false,
                         ArithOp::BXor,
                         a,
                         regs[base + b as usize],
@@ -2814,6 +2854,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::Shl { a, b, c } => arith_try!(
+                        false,
                         ArithOp::Shl,
                         a,
                         regs[base + b as usize],
@@ -2823,6 +2864,7 @@ impl<'gc> Interp<'gc> {
                         |_: f64, _: f64| None
                     ),
                     Op::Shr { a, b, c } => arith_try!(
+                        false,
                         ArithOp::Shr,
                         a,
                         regs[base + b as usize],
@@ -2928,50 +2970,8 @@ impl<'gc> Interp<'gc> {
                         };
                         cond!(res, kk)
                     }
-                    Op::Lt { a, b, k: kk } => {
-                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
-                            (Value::Integer(x), Value::Integer(y)) => Some(x < y),
-                            (Value::Number(x), Value::Number(y)) => Some(x < y),
-                            _ => None,
-                        };
-                        let res = match fast {
-                            Some(r) => Ok(r),
-                            None => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    regs[base + b as usize],
-                                    false,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(res, kk)
-                    }
-                    Op::Le { a, b, k: kk } => {
-                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
-                            (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
-                            (Value::Number(x), Value::Number(y)) => Some(x <= y),
-                            _ => None,
-                        };
-                        let res = match fast {
-                            Some(r) => Ok(r),
-                            None => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    regs[base + b as usize],
-                                    true,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(res, kk)
-                    }
+                    Op::Lt { a, b, k: kk } => order!(a, b, <, false, kk),
+                    Op::Le { a, b, k: kk } => order!(a, b, <=, true, kk),
                     Op::EqK { a, c, k: kk } => {
                         let r =
                             ops::raw_eq(regs[base + a as usize], k[c as usize]).unwrap_or(false);
@@ -2987,156 +2987,28 @@ impl<'gc> Interp<'gc> {
                         }
                     }
                     Op::LtI { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Integer(v) => Ok(v < i as i64),
-                            // Exact: `i` is small.
-                            Value::Number(v) => Ok(v < i as f64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    Value::Integer(i as i64),
-                                    false,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, <, Value::Integer(i as i64), false, false, kk)
                     }
                     Op::LeI { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Integer(v) => Ok(v <= i as i64),
-                            // Exact: `i` is small.
-                            Value::Number(v) => Ok(v <= i as f64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    Value::Integer(i as i64),
-                                    true,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, <=, Value::Integer(i as i64), true, false, kk)
                     }
                     Op::GtI { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Integer(v) => Ok(v > i as i64),
-                            // Exact: `i` is small.
-                            Value::Number(v) => Ok(v > i as f64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    Value::Integer(i as i64),
-                                    regs[base + a as usize],
-                                    false,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, >, Value::Integer(i as i64), false, true, kk)
                     }
                     Op::GeI { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Integer(v) => Ok(v >= i as i64),
-                            // Exact: `i` is small.
-                            Value::Number(v) => Ok(v >= i as f64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    Value::Integer(i as i64),
-                                    regs[base + a as usize],
-                                    true,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, >=, Value::Integer(i as i64), true, true, kk)
                     }
                     Op::LtF { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Number(v) => Ok(v < i as f64),
-                            // Exact: `i` is integral.
-                            Value::Integer(v) => Ok(v < i as i64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    Value::Number(i as f64),
-                                    false,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, <, Value::Number(i as f64), false, false, kk)
                     }
                     Op::LeF { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Number(v) => Ok(v <= i as f64),
-                            // Exact: `i` is integral.
-                            Value::Integer(v) => Ok(v <= i as i64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    Value::Number(i as f64),
-                                    true,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, <=, Value::Number(i as f64), true, false, kk)
                     }
                     Op::GtF { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Number(v) => Ok(v > i as f64),
-                            // Exact: `i` is integral.
-                            Value::Integer(v) => Ok(v > i as i64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    Value::Number(i as f64),
-                                    regs[base + a as usize],
-                                    false,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, >, Value::Number(i as f64), false, true, kk)
                     }
                     Op::GeF { a, i, k: kk } => {
-                        let r = match regs[base + a as usize] {
-                            Value::Number(v) => Ok(v >= i as f64),
-                            // Exact: `i` is integral.
-                            Value::Integer(v) => Ok(v >= i as i64),
-                            _ => {
-                                save!();
-                                t!(self.less(
-                                    ctx,
-                                    stack,
-                                    Value::Number(i as f64),
-                                    regs[base + a as usize],
-                                    true,
-                                    kk
-                                ))
-                            }
-                        };
-                        cond!(r, kk)
+                        order_imm!(a, i, >=, Value::Number(i as f64), true, true, kk)
                     }
                     Op::Test { a, k: kk } => {
                         if truthy(regs[base + a as usize]) != kk {

@@ -568,9 +568,14 @@ impl Proto {
         None
     }
 
-    /// The source line of instruction `pc` (0 when out of range).
-    pub fn line_at(&self, pc: usize) -> u32 {
-        self.lines.get(pc).copied().unwrap_or(0)
+    /// The source line of instruction `pc`: -1 when there is none (out of
+    /// range, or debug information stripped by `string.dump(f, true)`,
+    /// which leaves lines 0), as PUC Lua reports it.
+    pub fn line_at(&self, pc: usize) -> i64 {
+        match self.lines.get(pc) {
+            Some(&l) if l > 0 => l as i64,
+            _ => -1,
+        }
     }
 }
 

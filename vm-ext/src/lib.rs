@@ -6,6 +6,7 @@ pub mod bytecode;
 pub mod compiler;
 pub mod engine;
 pub mod error;
+pub mod finalize;
 pub mod home;
 pub mod host;
 pub mod host_call;

@@ -133,6 +133,9 @@ pub const OPERATION_FUEL: u64 = 1_000_000;
 pub struct Runtime {
     lua: Lua,
     executor: StashedExecutor,
+    /// `__gc` finalizers being run, before the script goes on
+    /// ([`crate::finalize`]).
+    finalizing: Option<StashedExecutor>,
     host: Host,
     options: RuntimeOptions,
     run: Option<Run>,
@@ -218,6 +221,7 @@ impl Runtime {
         Runtime {
             lua,
             executor,
+            finalizing: None,
             host,
             options,
             run: None,
@@ -601,9 +605,21 @@ impl Runtime {
             let budget = remaining.min(FUEL_PER_ENTER);
             let mut f = Fuel::with(budget);
             let executor = &self.executor;
+            let finalizing = &mut self.finalizing;
             let lua = &mut self.lua;
             let stepped = guard(|| {
                 lua.enter(|ctx| {
+                    // Objects a collection found unreachable get their
+                    // `__gc` before the script goes on.
+                    if finalizing.is_none() && crate::finalize::pending(ctx) {
+                        *finalizing = crate::finalize::runner(ctx).map(|e| ctx.stash(e));
+                    }
+                    if let Some(fin) = finalizing.as_ref() {
+                        if ctx.fetch(fin).step(ctx, &mut f) {
+                            *finalizing = None;
+                        }
+                        return (false, false);
+                    }
                     let done = ctx.fetch(executor).step(ctx, &mut f);
                     // `collectgarbage("collect")` interrupts the slice to
                     // have a full collection before the script goes on.
@@ -753,6 +769,7 @@ impl Runtime {
 
     fn reset_executor(&mut self) {
         self.host.calls.clear();
+        self.finalizing = None;
         let executor = &self.executor;
         let lua = &mut self.lua;
         if guard(|| lua.enter(|ctx| ctx.fetch(executor).stop(&ctx))).is_err() {

@@ -52,6 +52,10 @@ pub struct Shared<'gc> {
     /// Set once any table of this state has become weak.
     #[collect(require_static)]
     any: Cell<bool>,
+    /// Set once an object of this state has been marked for finalization
+    /// (`__gc`, [`crate::finalize`]).
+    #[collect(require_static)]
+    finalizers: Cell<bool>,
     /// `collectgarbage("collect")` asked the runtime for a full collection.
     #[collect(require_static)]
     collect: Cell<bool>,
@@ -66,6 +70,19 @@ impl<'gc> Shared<'gc> {
     #[inline]
     pub fn any(&self) -> bool {
         self.any.get()
+    }
+
+    /// Whether a collection can be observed (weak tables or finalizers
+    /// exist): the interpreter then drops what it keeps only for speed
+    /// before calling `collectgarbage` ([`Shared::scrub_for`]).
+    #[inline]
+    pub fn observable(&self) -> bool {
+        self.any.get() || self.finalizers.get()
+    }
+
+    /// Records that an object has been marked for finalization.
+    pub fn note_finalizer(&self) {
+        self.finalizers.set(true);
     }
 
     /// Called by the interpreter before a call through the executor, once
@@ -105,6 +122,7 @@ impl<'gc> Singleton<'gc> for SharedRoot<'gc> {
             &ctx,
             Shared {
                 any: Cell::new(false),
+                finalizers: Cell::new(false),
                 collect: Cell::new(false),
                 key: UserData::new_static(&ctx, StoreKeyMark),
                 collector: Gc::new(&ctx, Lock::new(None)),
@@ -564,6 +582,7 @@ pub fn set_metatable<'gc>(ctx: Context<'gc>, t: Table<'gc>, mt: Option<Table<'gc
     };
     let (wk, wv) = mode_of(ctx, mt);
     t.set_metatable(&ctx, mt);
+    crate::finalize::note_metatable(ctx, Value::Table(t), mt);
     match old {
         Some(s) if wk || wv => s.borrow_mut(&ctx).set_mode(&ctx, wk, wv),
         Some(s) => {

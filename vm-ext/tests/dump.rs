@@ -204,6 +204,34 @@ fn reference_lua_bytecode_is_refused() {
     );
 }
 
+#[test]
+fn dumps_have_lua_54s_header_and_old_dumps_still_load() {
+    let mut rt = Runtime::new(Default::default());
+    let dump = dump_of_subject(&mut rt);
+    // PUC Lua 5.4's header, LUAC_INT and LUAC_NUM (calls.lua checks them).
+    assert_eq!(
+        &dump[..15],
+        b"\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08"
+    );
+    assert_eq!(i64::from_le_bytes(dump[15..23].try_into().unwrap()), 0x5678);
+    assert_eq!(f64::from_le_bytes(dump[23..31].try_into().unwrap()), 370.5);
+    try_load(&mut rt, &dump).unwrap();
+    // Chunks dumped before the header changed: same body, older signature.
+    let body = &dump[vm_ext::persist::codec::DUMP_SIGNATURE.len()..];
+    let mut old = b"\x1bLua\xfeluahome\r\n\x1a\n".to_vec();
+    old.extend_from_slice(body);
+    try_load(&mut rt, &old).unwrap();
+    match run(&mut rt, "return MUTANT()(1, 2, 3)") {
+        StepResult::Finished(v) => assert!(!v.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // Every proper prefix is "truncated".
+    for n in 1..dump.len() {
+        let msg = try_load(&mut rt, &dump[..n]).unwrap_err();
+        assert!(msg.contains("truncated"), "prefix of {n} bytes: {msg}");
+    }
+}
+
 /// Fixtures that fail on an engine anyway (see tests/scripts.rs).
 const NOT_ON_PICCOLO: &[&str] = &["lua54_core.lua"];
 

@@ -1,6 +1,9 @@
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, GcWeak, Mutation};
 
-use crate::{thread::ThreadInner, Thread};
+use crate::{
+    table::TableInner, thread::ThreadInner, userdata::UserDataInner, Table, Thread, UserData,
+    Value,
+};
 
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
@@ -17,6 +20,38 @@ impl<'gc> Finalizers<'gc> {
         self.0.borrow_mut(mc).threads.push(Gc::downgrade(ptr));
     }
 
+    /// luahome patch: marks a table or userdata for finalization (Lua's `__gc`): once a
+    /// collection finds it unreachable, it is kept alive (with everything it refers to) and
+    /// queued for [`Finalizers::take_pending`] instead of being freed. Marking an object twice,
+    /// or another kind of value, does nothing. Returns whether it was marked now.
+    pub fn register_object(&self, mc: &Mutation<'gc>, v: Value<'gc>) -> bool {
+        let obj = match v {
+            Value::Table(t) => Finalizable::Table(Gc::downgrade(t.into_inner())),
+            Value::UserData(u) => Finalizable::UserData(Gc::downgrade(u.into_inner())),
+            _ => return false,
+        };
+        let mut state = self.0.borrow_mut(mc);
+        let addr = obj.addr();
+        if !state.marked.insert(addr) {
+            return false;
+        }
+        state.objects.push(obj);
+        true
+    }
+
+    /// luahome patch: whether objects wait for their finalizers.
+    pub fn has_pending(&self) -> bool {
+        !self.0.borrow().pending.is_empty()
+    }
+
+    /// luahome patch: the objects found unreachable since the last call, in the order their
+    /// finalizers run (the most recently marked first, as in Lua). Each is alive until the
+    /// caller drops it; it is not marked any more (its finalizer runs once, unless it is marked
+    /// again).
+    pub fn take_pending(&self, mc: &Mutation<'gc>) -> Vec<Value<'gc>> {
+        std::mem::take(&mut self.0.borrow_mut(mc).pending)
+    }
+
     /// First stage of two-stage finalization.
     ///
     /// This stage can cause resurrection, so the arena must be *fully re-marked* before stage two
@@ -26,6 +61,47 @@ impl<'gc> Finalizers<'gc> {
         for &ptr in &state.threads {
             let thread = Thread::from_inner(ptr.upgrade(fc).expect(Self::THREAD_ERR));
             thread.resurrect_live_upvalues(fc).unwrap();
+        }
+        drop(state);
+
+        // luahome patch: objects marked for finalization that the marking found unreachable
+        // are resurrected (with everything they refer to: the arena is re-marked before stage
+        // two) and queued, newest first.
+        let mut state = self.0.borrow_mut(fc);
+        let state = &mut *state;
+        let mut found = Vec::new();
+        state.objects.retain(|obj| {
+            let (dead, value) = match *obj {
+                Finalizable::Table(w) => (
+                    w.is_dead(fc),
+                    w.upgrade(fc).map(|t| Value::Table(Table::from_inner(t))),
+                ),
+                Finalizable::UserData(w) => (
+                    w.is_dead(fc),
+                    w.upgrade(fc).map(|u| Value::UserData(UserData::from_inner(u))),
+                ),
+            };
+            match value {
+                Some(v) if dead => {
+                    match *obj {
+                        Finalizable::Table(w) => {
+                            w.resurrect(fc);
+                        }
+                        Finalizable::UserData(w) => {
+                            w.resurrect(fc);
+                        }
+                    }
+                    found.push((obj.addr(), v));
+                    false
+                }
+                Some(_) => true,
+                // (Freed without a finalization: cannot happen while marked.)
+                None => false,
+            }
+        });
+        for (addr, v) in found.into_iter().rev() {
+            state.marked.remove(&addr);
+            state.pending.push(v);
         }
     }
 
@@ -54,4 +130,28 @@ impl<'gc> Finalizers<'gc> {
 #[collect(no_drop)]
 struct FinalizersState<'gc> {
     threads: Vec<GcWeak<'gc, ThreadInner<'gc>>>,
+    /// luahome patch: objects marked for finalization, oldest first.
+    objects: Vec<Finalizable<'gc>>,
+    /// luahome patch: their addresses (marking is idempotent).
+    #[collect(require_static)]
+    marked: std::collections::HashSet<usize>,
+    /// luahome patch: unreachable objects waiting for their finalizers (kept alive).
+    pending: Vec<Value<'gc>>,
+}
+
+/// luahome patch: an object marked for finalization.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+enum Finalizable<'gc> {
+    Table(GcWeak<'gc, TableInner<'gc>>),
+    UserData(GcWeak<'gc, UserDataInner<'gc>>),
+}
+
+impl<'gc> Finalizable<'gc> {
+    fn addr(&self) -> usize {
+        match self {
+            Finalizable::Table(w) => w.as_ptr() as *const () as usize,
+            Finalizable::UserData(w) => w.as_ptr() as *const () as usize,
+        }
+    }
 }

@@ -551,10 +551,10 @@ impl<'gc> Materializer<'gc> {
         }
         let closure = Gc::new(
             &ctx,
-            LuaClosure {
-                proto: interp::ProtoRt::new(ctx, proto),
-                upvalues: upvalues.into_boxed_slice(),
-            },
+            LuaClosure::new(
+                interp::ProtoRt::new(ctx, proto),
+                upvalues.into_boxed_slice(),
+            ),
         );
         match interp::closure_function(ctx, closure) {
             Function::Callback(cb) => Ok(FunRef::Own(cb, closure)),

@@ -198,6 +198,9 @@ pub(super) struct Interp<'gc> {
     /// [`super::TableWrites`] when the cache was last known good.
     #[collect(require_static)]
     kseen: u64,
+    /// [`super::TableWrites`]' join count when the callee cache was known good.
+    #[collect(require_static)]
+    jseen: u64,
     writes: Gc<'gc, super::TableWrites>,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
@@ -488,6 +491,7 @@ impl<'gc> Interp<'gc> {
             kcache: Vec::new(),
             kstamp: 1,
             kseen: 0,
+            jseen: 0,
             writes: ctx
                 .singleton::<gc_arena::Rootable![super::TableWritesRoot<'_>]>()
                 .0,
@@ -1452,7 +1456,7 @@ impl<'gc> Interp<'gc> {
                     }
                     stack.clear();
                     stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
-                    if self.weak.any() {
+                    if self.weak.observable() {
                         self.before_collect(function, &mut regs[func + 1 + nargs..]);
                     }
                     self.cont = cont;
@@ -2059,7 +2063,7 @@ impl<'gc> Interp<'gc> {
         let pc = top.pc;
         let base = top.base;
         let p: &crate::bytecode::Proto = &top.closure.proto.proto;
-        let mut event: Option<(&'static str, Option<u32>)> = None;
+        let mut event: Option<(&'static str, Option<i64>)> = None;
         while event.is_none() && self.hk.stage < 4 {
             self.hk.stage += 1;
             match self.hk.stage {
@@ -2137,7 +2141,7 @@ impl<'gc> Interp<'gc> {
         }
         stack.clear();
         stack.push_back(Value::String(ctx.intern_static(name.as_bytes())));
-        stack.push_back(line.map_or(Value::Nil, |l| Value::Integer(l as i64)));
+        stack.push_back(line.map_or(Value::Nil, |l| Value::Integer(l)));
         self.cont = Cont::Hook { pc };
         self.dbg.allow_hook(&ctx, self.thread, false);
         Some(hook.func)
@@ -2152,6 +2156,11 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Outcome<'gc>, Fail<'gc>> {
         // Anything may have written tables since the loop last ran.
         self.kclear();
+        if self.writes.1.get() != self.jseen {
+            // `debug.upvaluejoin` replaced a closure: callees may be stale.
+            self.jseen = self.writes.1.get();
+            self.cache = [None; CACHE_SIZE];
+        }
 
         'frames: loop {
             let fi = self.frames.len() - 1;
@@ -3242,13 +3251,7 @@ impl<'gc> Interp<'gc> {
                                 ups.push(cl.upvalues[desc.index as usize]);
                             }
                         }
-                        let closure = Gc::new(
-                            &ctx,
-                            LuaClosure {
-                                proto: child,
-                                upvalues: ups.into_boxed_slice(),
-                            },
-                        );
+                        let closure = Gc::new(&ctx, LuaClosure::new(child, ups.into_boxed_slice()));
                         let f = super::make_function(ctx, closure, self.registry, self.pool);
                         if let Function::Callback(cb) = f {
                             // Likely called soon: the callee cache knows it.

@@ -518,7 +518,13 @@ pub(crate) struct Info<'gc> {
 pub(crate) fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Info<'gc> {
     match super::as_lua_closure(ctx, f) {
         Some(cl) => closure_info(cl, Some(f), -1),
-        None => c_info(Some(f)),
+        None => {
+            let mut info = c_info(Some(f));
+            if let Function::Callback(cb) = f {
+                info.nups = super::c_upvalues(ctx, cb).map_or(0, |u| u.borrow().len() as i64);
+            }
+            info
+        }
     }
 }
 
@@ -618,14 +624,20 @@ pub(crate) fn level_info<'gc>(
     let mut info = match *level {
         Level::Lua { entry, index } => {
             let v = view(entry, index)?;
-            let line = v.closure.proto.proto.line_at(v.pc) as i64;
+            let line = v.closure.proto.proto.line_at(v.pc);
             let f = match v.func_value {
                 Value::Function(f)
                     if super::as_lua_closure(ctx, f).is_some_and(|c| Gc::ptr_eq(c, v.closure)) =>
                 {
                     Some(f)
                 }
-                _ => super::function_of(ctx, v.closure),
+                // The function value may be gone (a main chunk's is
+                // dropped once called, and may be collected): nothing can
+                // compare a new one with it then.
+                _ => Some(
+                    super::function_of(ctx, v.closure)
+                        .unwrap_or_else(|| super::closure_function(ctx, v.closure)),
+                ),
             };
             let mut info = closure_info(v.closure, f, line);
             info.is_tail = v.tail;
@@ -651,7 +663,7 @@ pub(crate) fn level_info<'gc>(
 }
 
 /// `chunk:line:` of level `i`, when it is a Lua frame (`luaL_where`).
-pub(crate) fn level_where(levels: &[Level<'_>], i: usize) -> Option<(Rc<str>, u32)> {
+pub(crate) fn level_where(levels: &[Level<'_>], i: usize) -> Option<(Rc<str>, i64)> {
     let Level::Lua { entry, index } = *levels.get(i)? else {
         return None;
     };
@@ -665,7 +677,7 @@ pub fn where_at<'gc>(
     ctx: Context<'gc>,
     thread: Thread<'gc>,
     level: usize,
-) -> Option<(Rc<str>, u32)> {
+) -> Option<(Rc<str>, i64)> {
     let levels = stack_levels(ctx, thread, true, false);
     level_where(&levels, level)
 }

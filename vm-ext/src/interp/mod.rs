@@ -28,7 +28,11 @@ use std::{
     rc::Rc,
 };
 
-use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation, Rootable};
+use gc_arena::{
+    barrier::unlock,
+    lock::{Lock, RefLock},
+    Collect, Gc, GcWeak, Mutation, Rootable,
+};
 use piccolo::{
     callback::CallbackInner, BoxSequence, Callback, CallbackReturn, Context, Function, Singleton,
     Thread, Value,
@@ -120,9 +124,33 @@ impl ProtoRt<'_> {
 pub struct LuaClosure<'gc> {
     pub proto: Gc<'gc, ProtoRt<'gc>>,
     pub upvalues: Box<[UpvalueCell<'gc>]>,
+    /// The closure that took this one's place when `debug.upvaluejoin`
+    /// changed an upvalue (a closure's upvalue list never changes: the
+    /// function value's callback keeps its first closure, the registry
+    /// maps it to the newest, and calls from outside follow this chain).
+    replaced: Lock<Option<Gc<'gc, LuaClosure<'gc>>>>,
 }
 
 impl<'gc> LuaClosure<'gc> {
+    /// A closure of `proto` over `upvalues`.
+    pub fn new(proto: Gc<'gc, ProtoRt<'gc>>, upvalues: Box<[UpvalueCell<'gc>]>) -> Self {
+        LuaClosure {
+            proto,
+            upvalues,
+            replaced: Lock::new(None),
+        }
+    }
+
+    /// The newest closure in `closure`'s place (see `replaced`).
+    #[inline]
+    pub(crate) fn current(closure: Gc<'gc, Self>) -> Gc<'gc, Self> {
+        let mut c = closure;
+        while let Some(next) = c.replaced.get() {
+            c = next;
+        }
+        c
+    }
+
     /// The upvalue descriptions of this closure's prototype.
     pub fn upvalue_descs(&self) -> &[UpvalueDesc] {
         &self.proto.proto.upvalues
@@ -162,6 +190,10 @@ enum Kind<'gc> {
     PCall,
     /// The base library's `error`.
     Error,
+    /// A library function with upvalues, as PUC Lua's C closures have
+    /// (`string.gmatch`'s iterator, `coroutine.wrap`'s function): what
+    /// `debug.getupvalue` shows of it, each named "".
+    CClosure(Gc<'gc, RefLock<Box<[Value<'gc>]>>>),
 }
 
 /// What the interpreter finds behind a callback value.
@@ -245,6 +277,7 @@ impl<'gc> Registry<'gc> {
             Kind::Native(f, positioned) => Callee::Native(f, positioned),
             Kind::PCall => Callee::PCall,
             Kind::Error => Callee::Error,
+            Kind::CClosure(_) => Callee::Foreign,
         }
     }
 
@@ -501,7 +534,11 @@ impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
 /// ([`call_sync`]). An interpreter drops its field cache when this changes.
 #[derive(Default, Collect)]
 #[collect(require_static)]
-pub(crate) struct TableWrites(pub(crate) std::cell::Cell<u64>);
+pub(crate) struct TableWrites(
+    pub(crate) std::cell::Cell<u64>,
+    /// Bumped by `debug.upvaluejoin`: interpreters drop their callee caches.
+    pub(crate) std::cell::Cell<u64>,
+);
 
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
@@ -511,6 +548,56 @@ impl<'gc> Singleton<'gc> for TableWritesRoot<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
         TableWritesRoot(Gc::new(&ctx, TableWrites::default()))
     }
+}
+
+/// Gives the library function `cb` the upvalues `values` (see
+/// [`Kind::CClosure`]); they are for the debug library to show, the
+/// function keeps its own state.
+pub fn set_c_upvalues<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, values: &[Value<'gc>]) {
+    let cell = Gc::new(&ctx, RefLock::new(values.into()));
+    Registry::get(ctx).insert(&ctx, cb, Kind::CClosure(cell));
+}
+
+/// The upvalues of the library function `cb`, if it has any (see
+/// [`set_c_upvalues`]).
+pub fn c_upvalues<'gc>(
+    ctx: Context<'gc>,
+    cb: Callback<'gc>,
+) -> Option<Gc<'gc, RefLock<Box<[Value<'gc>]>>>> {
+    let registry = Registry::get(ctx);
+    let state = registry.0.borrow();
+    let inner = cb.into_inner();
+    let (wcb, kind) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
+    match (wcb.upgrade(&ctx), kind) {
+        (Some(live), Kind::CClosure(cell)) if Gc::ptr_eq(live, inner) => Some(*cell),
+        _ => None,
+    }
+}
+
+/// `debug.upvaluejoin(f1, n1, ...)`: upvalue `n1` (from 0) of `f1`, a
+/// function of this core, becomes `cell`. False when `f1` is not one of
+/// ours or `n1` is out of range.
+pub fn join_upvalue<'gc>(
+    ctx: Context<'gc>,
+    f1: Callback<'gc>,
+    n1: usize,
+    cell: UpvalueCell<'gc>,
+) -> bool {
+    let registry = Registry::get(ctx);
+    let Some(cur) = registry.lookup(&ctx, f1) else {
+        return false;
+    };
+    if n1 >= cur.upvalues.len() {
+        return false;
+    }
+    let mut upvalues = cur.upvalues.clone();
+    upvalues[n1] = cell;
+    let new = Gc::new(&ctx, LuaClosure::new(cur.proto, upvalues));
+    unlock!(Gc::write(&ctx, cur), LuaClosure, replaced).set(Some(new));
+    registry.register(&ctx, f1, new);
+    let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
+    w.1.set(w.1.get().wrapping_add(1));
+    true
 }
 
 /// Records a table write the interpreters' field caches cannot see (see
@@ -609,7 +696,8 @@ fn make_function<'gc>(
         &ctx,
         (closure, pool),
         |(closure, pool), ctx, exec, stack| {
-            let seq = exec::Entry::start(ctx, &exec, *pool, *closure, stack)?;
+            let closure = LuaClosure::current(*closure);
+            let seq = exec::Entry::start(ctx, &exec, *pool, closure, stack)?;
             Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
         },
     );
@@ -749,13 +837,7 @@ pub fn load_proto<'gc>(
             Gc::new(&ctx, RefLock::new(UpState::Closed(v)))
         })
         .collect();
-    let closure = Gc::new(
-        &ctx,
-        LuaClosure {
-            proto: rt,
-            upvalues,
-        },
-    );
+    let closure = Gc::new(&ctx, LuaClosure::new(rt, upvalues));
     Ok(closure_function(ctx, closure))
 }
 
@@ -800,17 +882,17 @@ impl<'gc> CallSite<'gc> {
 }
 
 /// A calling closure of this core and the line of the call.
-pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, u32);
+pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, i64);
 
 /// The `chunk`, `line` of the call this core is making right now, if the
 /// running callback was called by this core's code (`luaL_where(L, 1)`).
-pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, u32)> {
+pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, i64)> {
     let (cl, line) = call_site_closure(ctx)?;
     Some((cl.proto.chunk_id.clone(), line))
 }
 
 /// The closure of this core calling the running callback, and the line.
-pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, u32)> {
+pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, i64)> {
     let entry = frames::DebugState::get(ctx).caller()?;
     let st = entry.borrow();
     let f = st.frames.last()?;

@@ -386,11 +386,22 @@ pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
     Ok(record)
 }
 
-/// The first bytes of a `string.dump` chunk: Lua's binary signature
-/// (`ESC "Lua"`), then a byte no Lua release uses as its version (so lua5.4
-/// refuses it with "version mismatch"), then the project's name and the same
-/// newline/EOF check bytes Lua uses to catch text-mode corruption.
-pub const DUMP_SIGNATURE: &[u8] = b"\x1bLua\xfeluahome\r\n\x1a\n";
+/// The first bytes of a `string.dump` chunk. First the header of a Lua 5.4
+/// binary chunk exactly as PUC Lua 5.4 writes it on a 64-bit little-endian
+/// machine (signature, version 0x54, format 0, `LUAC_DATA`, the sizes of an
+/// instruction, an integer and a number, `LUAC_INT` 0x5678, `LUAC_NUM`
+/// 370.5), so tools and tests that read the header see Lua 5.4's. Then a
+/// guard PUC Lua's loader stops at before it reads anything of the
+/// project's: no upvalues and a source-name size whose varint overflows
+/// (lua5.4 refuses the chunk with "integer overflow"). Then the project's
+/// name and a format byte.
+pub const DUMP_SIGNATURE: &[u8] = b"\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08\
+    \x78\x56\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40\
+    \x00\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7fluahome\x01";
+
+/// The signature of chunks dumped before 2026-12-02 (a version byte no Lua
+/// release uses, then the project's name), still loaded.
+const OLD_DUMP_SIGNATURE: &[u8] = b"\x1bLua\xfeluahome\r\n\x1a\n";
 
 /// Why a binary chunk could not be loaded; shown by `load` as
 /// `name: bad binary format (...)`.
@@ -453,18 +464,19 @@ pub fn decode_dump(bytes: &[u8]) -> Result<FunctionImage, DumpError> {
             DumpError::NotBinary
         });
     }
-    if !bytes.starts_with(DUMP_SIGNATURE) {
+    let Some(mut rest) = bytes
+        .strip_prefix(DUMP_SIGNATURE)
+        .or_else(|| bytes.strip_prefix(OLD_DUMP_SIGNATURE))
+    else {
         return Err(match bytes.get(LUA.len()) {
             None => DumpError::Truncated,
-            Some(&v) if v != DUMP_SIGNATURE[LUA.len()] => DumpError::Foreign(v),
-            Some(_) if DUMP_SIGNATURE.starts_with(bytes) => DumpError::Truncated,
-            Some(_) => DumpError::Record(CodecError::Malformed {
-                what: "function",
-                detail: "damaged signature".into(),
-            }),
+            _ if DUMP_SIGNATURE.starts_with(bytes) || OLD_DUMP_SIGNATURE.starts_with(bytes) => {
+                DumpError::Truncated
+            }
+            // A chunk of PUC Lua 5.4 has the same header, then its own body.
+            Some(&v) => DumpError::Foreign(v),
         });
-    }
-    let mut rest = &bytes[DUMP_SIGNATURE.len()..];
+    };
     let wire: DumpWire = ciborium::de::from_reader(&mut rest).map_err(|e| match e {
         ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             DumpError::Truncated

@@ -69,8 +69,8 @@ pub fn image_of(proto: &Proto) -> FunctionImage {
 /// local and upvalue names go (errors then name no variables).
 pub fn strip_debug(proto: &mut Proto) {
     proto.source = "=?".to_string();
-    let line = proto.line_defined;
-    proto.lines.iter_mut().for_each(|l| *l = line);
+    // No line information: errors say `?:-1:`, as PUC Lua's do.
+    proto.lines.iter_mut().for_each(|l| *l = 0);
     proto.locals.clear();
     proto.upvalues.iter_mut().for_each(|u| u.name.clear());
     proto.protos.iter_mut().for_each(strip_debug);

@@ -69,6 +69,7 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
         .unwrap();
     g.set(ctx, "warn", warn_callback(ctx, host.warnings.clone()))
         .unwrap();
+    crate::finalize::set_warn(ctx, g.get(ctx, "warn"));
     g.set(ctx, "collectgarbage", collectgarbage_callback(ctx))
         .unwrap();
     g.set(ctx, "loadstring", Value::Nil).unwrap();

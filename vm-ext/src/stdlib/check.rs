@@ -28,6 +28,10 @@ pub fn type_name<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> String {
     if let Some(Value::String(s)) = mt.map(|mt| mt.get(ctx, "__name")) {
         return s.to_str_lossy().into_owned();
     }
+    if super::debug::is_light(v) {
+        // As `luaL_typeerror` names it.
+        return "light userdata".to_string();
+    }
     v.type_name().to_string()
 }
 
@@ -337,7 +341,7 @@ pub fn caller_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Vec
 /// own core (`own`); empty when neither is known.
 fn position_text<'gc, L: std::fmt::Display>(
     upper: Option<(piccolo::String<'gc>, L)>,
-    own: Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, u32)>,
+    own: Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, i64)>,
 ) -> Vec<u8> {
     match (upper, own) {
         (Some((chunk, line)), _) => {

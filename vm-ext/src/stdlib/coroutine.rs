@@ -36,8 +36,14 @@ fn status_name(mode: ThreadMode) -> &'static str {
 }
 
 /// Why `thread` cannot be resumed, if it cannot.
-fn resume_problem(thread: Thread<'_>) -> Option<&'static str> {
+/// How deep coroutines may resume one another (PUC Lua counts resumes
+/// against its C-stack limit, `LUAI_MAXCCALLS`, 200).
+const MAX_NESTED_RESUMES: usize = 200;
+
+/// Why `thread` cannot be resumed from an execution `depth` threads deep.
+fn resume_problem(thread: Thread<'_>, depth: usize) -> Option<&'static str> {
     match thread.mode() {
+        ThreadMode::Suspended if depth >= MAX_NESTED_RESUMES => Some("C stack overflow"),
         ThreadMode::Suspended => None,
         ThreadMode::Stopped => Some("cannot resume dead coroutine"),
         _ => Some("cannot resume non-suspended coroutine"),
@@ -213,9 +219,9 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     co.set(
         ctx,
         "resume",
-        Callback::from_fn_with(&ctx, site, |site, ctx, _, mut stack| {
+        Callback::from_fn_with(&ctx, site, |site, ctx, exec, mut stack| {
             let thread = check_thread(ctx, &stack, "resume")?;
-            if let Some(msg) = resume_problem(thread) {
+            if let Some(msg) = resume_problem(thread, exec.thread_depth()) {
                 stack.replace(ctx, (false, ctx.intern_static(msg.as_bytes())));
                 return Ok(CallbackReturn::Return);
             }
@@ -240,7 +246,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                 .map_err(|e| lua_error(ctx, e.to_string()))?;
             let root = (thread, *site);
             let wrapped = Callback::from_fn_with(&ctx, root, |(thread, site), ctx, exec, _| {
-                if let Some(msg) = resume_problem(*thread) {
+                if let Some(msg) = resume_problem(*thread, exec.thread_depth()) {
                     let v = Value::String(ctx.intern_static(msg.as_bytes()));
                     return Err(with_position(ctx, &exec, v));
                 }
@@ -250,6 +256,8 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
                     then: Some(BoxSequence::new(&ctx, WrapSeq)),
                 })
             });
+            // PUC Lua's function is a C closure over the coroutine.
+            crate::interp::set_c_upvalues(ctx, wrapped, &[Value::Thread(thread)]);
             stack.replace(ctx, wrapped);
             Ok(CallbackReturn::Return)
         }),
@@ -323,8 +331,17 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     co.set(
         ctx,
         "close",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
+        Callback::from_fn(&ctx, |ctx, exec, mut stack| {
             let thread = check_thread(ctx, &stack, "close")?;
+            if thread.mode() == ThreadMode::Suspended && exec.thread_depth() >= MAX_NESTED_RESUMES {
+                // Its __close handlers would run too deep (PUC Lua's C
+                // stack): the coroutine dies with the error.
+                thread
+                    .reset(&ctx)
+                    .map_err(|e| lua_error(ctx, e.to_string()))?;
+                stack.replace(ctx, (false, ctx.intern_static(b"C stack overflow")));
+                return Ok(CallbackReturn::Return);
+            }
             match thread.mode() {
                 // Suspended inside code of the own core: resume it to run
                 // its pending __close handlers.

@@ -5,7 +5,11 @@
 //! [`crate::interp::frames`]: `getinfo` at any level or of a function,
 //! `traceback` in PUC Lua's format, `getlocal`/`setlocal`,
 //! `sethook`/`gethook` (call, return, line and count events), plus
-//! `getupvalue`/`setupvalue`/`upvalueid` of its closures.
+//! `getupvalue`/`setupvalue`/`upvalueid`/`upvaluejoin` of its closures.
+//! Library functions that are C closures in PUC Lua (`string.gmatch`'s
+//! iterator, `coroutine.wrap`'s function) show their upvalues, named "";
+//! `upvalueid` gives a light userdata (a userdata of its own kind, which
+//! argument errors call "light userdata").
 //!
 //! On piccolo's core, as far as piccolo 0.3.3 lets a library see its VM:
 //! `traceback` names the calling Lua frame only, `getinfo` knows functions
@@ -15,13 +19,13 @@
 //!
 //! Both: `getmetatable`/`setmetatable` without `__metatable` protection and
 //! for every type, `getregistry`, `getuservalue`/`setuservalue` (userdata
-//! have no user values). Missing: `upvaluejoin` (closures' upvalues cannot
-//! be replaced) and `debug.debug` (no console).
+//! have no user values). Missing: `upvaluejoin` of piccolo's closures and
+//! `debug.debug` (no console).
 
-use gc_arena::{Collect, Gc, Rootable};
+use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
-    closure::UpValueState, compiler::FunctionRef, Callback, CallbackReturn, Context, Function,
-    Singleton, Stack, Table, Value,
+    closure::UpValueState, compiler::FunctionRef, userdata::UserDataInner, Callback,
+    CallbackReturn, Context, Function, Singleton, Stack, Table, UserData, Value,
 };
 
 use super::{
@@ -97,7 +101,7 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
             let cl = crate::interp::as_lua_closure(ctx, f).expect("checked");
             own_info(ctx, cl, Some(f))
         }
-        Function::Callback(_) => info_table(
+        Function::Callback(cb) => info_table(
             ctx,
             &[
                 ("source", s(ctx, "=[C]")),
@@ -108,7 +112,12 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
                 ("currentline", Value::Integer(-1)),
                 ("nparams", Value::Integer(0)),
                 ("isvararg", Value::Boolean(true)),
-                ("nups", Value::Integer(0)),
+                (
+                    "nups",
+                    Value::Integer(
+                        crate::interp::c_upvalues(ctx, cb).map_or(0, |u| u.borrow().len() as i64),
+                    ),
+                ),
                 ("istailcall", Value::Boolean(false)),
                 ("func", Value::Function(f)),
             ],
@@ -258,6 +267,98 @@ fn own_upvalue<'gc>(
     };
     let n = check_integer(ctx, stack, 2, fname)?;
     Ok(Some((cl, if n >= 1 { n as usize - 1 } else { usize::MAX })))
+}
+
+/// The upvalues of a library function given as argument 1 and the index
+/// (argument 2, from 0) when it is in range: PUC Lua's C closures.
+#[allow(clippy::type_complexity)]
+fn c_upvalue<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    fname: &str,
+) -> Result<Option<(Gc<'gc, RefLock<Box<[Value<'gc>]>>>, usize)>, piccolo::Error<'gc>> {
+    let Value::Function(Function::Callback(cb)) = stack.get(0) else {
+        return Ok(None);
+    };
+    let n = check_integer(ctx, stack, 2, fname)?;
+    Ok(crate::interp::c_upvalues(ctx, cb).and_then(|ups| {
+        let len = ups.borrow().len();
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n >= 1 && n <= len)
+            .map(|n| (ups, n - 1))
+    }))
+}
+
+/// `checkupval` of PUC's debug library: the identity of upvalue
+/// `stack[arg]` of function `stack[arg - 1]` (`arg` from 1, the function's
+/// position), or `None` for an index out of range; a type error for
+/// anything but a function and an integer.
+fn upvalue_id<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    arg: usize,
+    fname: &str,
+) -> Result<Option<usize>, piccolo::Error<'gc>> {
+    let n = check_integer(ctx, stack, arg + 1, fname)?;
+    let Value::Function(f) = stack.get(arg - 1) else {
+        return Err(type_error(ctx, stack, arg, fname, "function"));
+    };
+    let Some(i) = usize::try_from(n).ok().and_then(|n| n.checked_sub(1)) else {
+        return Ok(None);
+    };
+    Ok(match f {
+        Function::Closure(c) => c
+            .upvalues()
+            .get(i)
+            .map(|u| Gc::as_ptr(u.into_inner()) as usize),
+        Function::Callback(cb) => match crate::interp::as_lua_closure(ctx, f) {
+            Some(cl) => cl.upvalue_id(i),
+            None => crate::interp::c_upvalues(ctx, cb).and_then(|ups| {
+                let ups = ups.borrow();
+                ups.get(i).map(|v| v as *const Value<'gc> as usize)
+            }),
+        },
+    })
+}
+
+/// A light userdata (PUC Lua's raw `void*` value, here only made by
+/// `debug.upvalueid`): a userdata holding the address, the same value for
+/// the same address while one is alive.
+pub(crate) struct Light(
+    #[allow(dead_code)] // (the identity is the point; kept for debugging)
+    pub  usize,
+);
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct LightValues<'gc>(Gc<'gc, RefLock<LightMap<'gc>>>);
+
+type LightMap<'gc> = std::collections::HashMap<usize, GcWeak<'gc, UserDataInner<'gc>>>;
+
+impl<'gc> Singleton<'gc> for LightValues<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        LightValues(Gc::new(&ctx, RefLock::default()))
+    }
+}
+
+fn light_userdata<'gc>(ctx: Context<'gc>, addr: usize) -> UserData<'gc> {
+    let map = ctx.singleton::<Rootable![LightValues<'_>]>().0;
+    if let Some(u) = map.borrow().get(&addr).and_then(|w| w.upgrade(&ctx)) {
+        return UserData::from_inner(u);
+    }
+    let u = UserData::new_static(&ctx, Light(addr));
+    let mut map = map.borrow_mut(&ctx);
+    if map.len() >= 64 && map.len().is_power_of_two() {
+        map.retain(|_, w| w.upgrade(&ctx).is_some());
+    }
+    map.insert(addr, Gc::downgrade(u.into_inner()));
+    u
+}
+
+/// Whether `v` is a light userdata (see [`Light`]).
+pub(crate) fn is_light(v: Value<'_>) -> bool {
+    matches!(v, Value::UserData(u) if u.is_static::<Light>())
 }
 
 fn upvalue<'gc>(
@@ -446,7 +547,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                                     // Called from the luahome core: its calling frame.
                                     Some((cl, line)) => {
                                         let t = own_info(ctx, cl, None);
-                                        let _ = t.set(ctx, "currentline", line as i64);
+                                        let _ = t.set(ctx, "currentline", line);
                                         let _ = t.set(ctx, "namewhat", s(ctx, ""));
                                         t.into()
                                     }
@@ -506,6 +607,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                     }
                     Value::UserData(u) => {
                         u.set_metatable(&ctx, mt);
+                        crate::finalize::note_metatable(ctx, v, mt);
                     }
                     _ => set_type_metatable(ctx, v, mt),
                 }
@@ -525,6 +627,11 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                         Some((name, v)) => stack.replace(ctx, (ctx.intern(name.as_bytes()), v)),
                         None => stack.clear(),
                     }
+                    return Ok(CallbackReturn::Return);
+                }
+                if let Some((ups, i)) = c_upvalue(ctx, &stack, "getupvalue")? {
+                    let v = ups.borrow()[i];
+                    stack.replace(ctx, (ctx.intern_static(b""), v));
                     return Ok(CallbackReturn::Return);
                 }
                 match upvalue(ctx, &stack, "getupvalue")? {
@@ -561,6 +668,12 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                     }
                     return Ok(CallbackReturn::Return);
                 }
+                if let Some((ups, i)) = c_upvalue(ctx, &stack, "setupvalue")? {
+                    // (Shown by `getupvalue`; the function keeps its own state.)
+                    ups.borrow_mut(&ctx)[i] = v;
+                    stack.replace(ctx, ctx.intern_static(b""));
+                    return Ok(CallbackReturn::Return);
+                }
                 match upvalue(ctx, &stack, "setupvalue")? {
                     Some((c, i)) => {
                         let up = c.upvalues()[i];
@@ -586,21 +699,12 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "upvalueid",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                if let Some((cl, i)) = own_upvalue(ctx, &stack, "upvalueid")? {
-                    // An invalid index gives fail, as in Lua 5.4.8.
-                    match cl.upvalue_id(i) {
-                        Some(id) => stack.replace(ctx, id as i64),
-                        None => stack.replace(ctx, Value::Nil),
-                    }
-                    return Ok(CallbackReturn::Return);
-                }
-                match upvalue(ctx, &stack, "upvalueid")? {
-                    Some((c, i)) => {
-                        let id = Gc::as_ptr(c.upvalues()[i].into_inner()) as usize as i64;
-                        stack.replace(ctx, id);
-                    }
-                    None => stack.replace(ctx, Value::Nil),
-                }
+                // An invalid index gives fail, as in Lua 5.4.8.
+                let id = upvalue_id(ctx, &stack, 1, "upvalueid")?;
+                stack.replace(
+                    ctx,
+                    id.map_or(Value::Nil, |id| light_userdata(ctx, id).into()),
+                );
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -610,11 +714,43 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "upvaluejoin",
-            Callback::from_fn(&ctx, |ctx, _, _| {
-                Err(lua_error(
-                    ctx,
-                    "debug.upvaluejoin is not supported by this runtime",
-                ))
+            Callback::from_fn(&ctx, |ctx, _, stack| {
+                for arg in [1, 3] {
+                    if upvalue_id(ctx, &stack, arg, "upvaluejoin")?.is_none() {
+                        return Err(arg_error(
+                            ctx,
+                            arg + 1,
+                            "upvaluejoin",
+                            "invalid upvalue index",
+                        ));
+                    }
+                }
+                let own = |arg: usize| match stack.get(arg - 1) {
+                    Value::Function(f) => crate::interp::as_lua_closure(ctx, f),
+                    _ => None,
+                };
+                let (Some(_), Some(f2)) = (own(1), own(3)) else {
+                    let arg = if own(1).is_none() { 1 } else { 3 };
+                    let msg = match stack.get(arg - 1) {
+                        // piccolo's closures never change their upvalues.
+                        Value::Function(Function::Closure(_)) => {
+                            "Lua function of this core expected"
+                        }
+                        _ => "Lua function expected",
+                    };
+                    return Err(arg_error(ctx, arg, "upvaluejoin", msg));
+                };
+                let (
+                    Value::Function(Function::Callback(f1)),
+                    Value::Integer(n1),
+                    Value::Integer(n2),
+                ) = (stack.get(0), stack.get(1), stack.get(3))
+                else {
+                    return Err(lua_error(ctx, "upvaluejoin: unexpected arguments"));
+                };
+                let cell = f2.upvalues[n2 as usize - 1];
+                crate::interp::join_upvalue(ctx, f1, n1 as usize - 1, cell);
+                Ok(CallbackReturn::Return)
             }),
         )
         .unwrap();
@@ -793,7 +929,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             "setuservalue",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
                 let u = stack.get(0);
-                if !matches!(u, Value::UserData(_)) {
+                if !matches!(u, Value::UserData(_)) || is_light(u) {
                     return Err(type_error(ctx, &stack, 1, "setuservalue", "userdata"));
                 }
                 // Userdata here have no user values: setting one fails (nil),

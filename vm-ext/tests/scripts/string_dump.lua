@@ -111,10 +111,12 @@ ok, m = pcall(boom)
 assert(not ok and has(m, "string_dump.lua:") and has(m, "boom"), m)
 
 -- luahome's own format: its marker, and refusal of reference Lua bytecode
-if string.byte(d, 5) == 0xfe then
-  assert(string.sub(d, 1, 16) == "\27Lua\254luahome\r\n\26\n")
+if string.sub(d, 32, 50) == "\0" .. string.rep("\127", 10) .. "luahome\1" then
+  -- Lua 5.4's header (as calls.lua checks it), then the project's guard.
+  assert(string.sub(d, 1, 15) == "\27Lua\84\0\25\147\r\n\26\n\4\8\8")
+  assert(string.unpack("<i8", d, 16) == 0x5678 and string.unpack("<d", d, 24) == 370.5)
   cannotload("binary string: bad binary format (precompiled by another Lua (version byte 0x54)",
-    load("\27Lua\84\0\25\147\r\n\26\n\4\8\8"))
+    load(string.sub(d, 1, 31) .. "\1\0\0\0\0\0\0\0\0"))  -- a lua5.4 chunk's start
   cannotload("bad binary format (truncated chunk)", load(string.sub(d, 1, 30)))
   cannotload("unexpected bytes after the function", load(d .. "x"))
 end

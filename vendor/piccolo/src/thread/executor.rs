@@ -551,6 +551,12 @@ impl<'gc, 'a> Execution<'gc, 'a> {
         }
     }
 
+    /// luahome patch: how many threads are running (resumed) on this executor: 1 when only
+    /// the main thread runs, 2 inside a coroutine, and so on.
+    pub fn thread_depth(&self) -> usize {
+        self.threads.len()
+    }
+
     /// The curently running Executor.
     ///
     /// Do not call methods on this from callbacks! This is provided only for identification

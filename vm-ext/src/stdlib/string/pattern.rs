@@ -679,6 +679,7 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         if init > ls {
             init = ls + 1;
         }
+        let upvalues = [Value::String(s), Value::String(p)];
         let state = GmatchState {
             src: s,
             pat: p,
@@ -691,6 +692,8 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, st.clone())))
             }
         });
+        // PUC Lua's iterator is a C closure over the subject and pattern.
+        crate::interp::set_c_upvalues(ctx, iter, &upvalues);
         stack.replace(ctx, iter);
         Ok(CallbackReturn::Return)
     })

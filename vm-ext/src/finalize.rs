@@ -1,0 +1,166 @@
+//! `__gc` finalizers (Lua 5.4 manual §2.5.3), on the vendored piccolo's
+//! finalization queue (`vendor/piccolo/PATCHES.md`, patch 7).
+//!
+//! `setmetatable` and `debug.setmetatable` with a metatable that has a
+//! `__gc` field mark the object for finalization (a `__gc` added to the
+//! metatable later does not, as in Lua). A collection that finds a marked
+//! object unreachable keeps it, and everything it refers to, alive and
+//! queues it. Between slices the runtime ([`crate::runtime`]) takes the
+//! queue and runs the `__gc` metamethods on an executor of their own, to
+//! completion before the script goes on — PUC Lua also calls them between
+//! instructions of the running code — the most recently marked object
+//! first. An error in a finalizer becomes the warning
+//! `error in __gc (message)` (shown once warnings are on, `warn("@on")`);
+//! a finalizer cannot yield. An object is finalized once unless its
+//! metatable is set again; it is freed by a later collection once nothing
+//! refers to it.
+//!
+//! Limits: weak tables keep entries whose values are being finalized until
+//! the objects are freed (PUC Lua clears weak values first); `__gc` of
+//! objects still alive when the runtime is dropped is not called (PUC Lua
+//! calls them at `lua_close`).
+
+use gc_arena::{
+    lock::{Lock, RefLock},
+    Collect, Gc, Rootable,
+};
+use piccolo::{
+    meta_ops, BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Executor, Function,
+    Sequence, SequencePoll, Singleton, Stack, Table, Value,
+};
+
+/// Marks `v` for finalization when `mt` (its new metatable) has `__gc`.
+pub fn note_metatable<'gc>(ctx: Context<'gc>, v: Value<'gc>, mt: Option<Table<'gc>>) {
+    if let Some(mt) = mt {
+        if !mt.get(ctx, "__gc").is_nil() && ctx.finalizers().register_object(&ctx, v) {
+            crate::weak::shared(ctx).note_finalizer();
+        }
+    }
+}
+
+/// Whether unreachable objects wait for their finalizers.
+pub fn pending(ctx: Context<'_>) -> bool {
+    ctx.finalizers().has_pending()
+}
+
+/// An executor that runs the finalizers of the objects waiting for them
+/// (see the module documentation), or `None` when none wait.
+pub fn runner<'gc>(ctx: Context<'gc>) -> Option<Executor<'gc>> {
+    let mut objects = ctx.finalizers().take_pending(&ctx);
+    if objects.is_empty() {
+        return None;
+    }
+    // Popped from the end: the first to run last.
+    objects.reverse();
+    let warn = ctx.singleton::<Rootable![WarnFn<'_>]>().0.get();
+    let seq = RunFinalizers {
+        objects,
+        warn,
+        warning: None,
+    };
+    let seq = Gc::new(&ctx, RefLock::new(Some(seq)));
+    let start = Callback::from_fn_with(&ctx, seq, |seq, ctx, _, _| {
+        match seq.borrow_mut(&ctx).take() {
+            Some(seq) => Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq))),
+            None => Ok(CallbackReturn::Return),
+        }
+    });
+    Some(Executor::start(ctx, Function::Callback(start), ()))
+}
+
+/// Remembers the base library's `warn`, which finalizer errors go to.
+pub fn set_warn<'gc>(ctx: Context<'gc>, warn: Value<'gc>) {
+    if let Value::Function(f) = warn {
+        ctx.singleton::<Rootable![WarnFn<'_>]>()
+            .0
+            .set(&ctx, Some(f));
+    }
+}
+
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct WarnFn<'gc>(Gc<'gc, Lock<Option<Function<'gc>>>>);
+
+impl<'gc> Singleton<'gc> for WarnFn<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        WarnFn(Gc::new(&ctx, Lock::new(None)))
+    }
+}
+
+/// Calls each object's `__gc` in turn; errors become warnings.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct RunFinalizers<'gc> {
+    /// Objects left, the next last.
+    objects: Vec<Value<'gc>>,
+    warn: Option<Function<'gc>>,
+    /// A warning to give before the next finalizer.
+    #[collect(require_static)]
+    warning: Option<Vec<u8>>,
+}
+
+impl<'gc> Sequence<'gc> for RunFinalizers<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.clear();
+        if let Some(msg) = self.warning.take() {
+            if let Some(warn) = self.warn {
+                stack.push_back(Value::String(ctx.intern(&msg)));
+                return Ok(SequencePoll::Call {
+                    function: warn,
+                    is_tail: false,
+                });
+            }
+        }
+        while let Some(obj) = self.objects.pop() {
+            let gc = match obj {
+                Value::Table(t) => t.metatable(),
+                Value::UserData(u) => u.metatable(),
+                _ => None,
+            }
+            .map_or(Value::Nil, |mt| mt.get(ctx, "__gc"));
+            if gc.is_nil() {
+                continue;
+            }
+            match meta_ops::call(ctx, gc) {
+                Ok(function) => {
+                    stack.push_back(obj);
+                    return Ok(SequencePoll::Call {
+                        function,
+                        is_tail: false,
+                    });
+                }
+                Err(_) => {
+                    let kind = crate::stdlib::string::type_name(ctx, gc);
+                    self.warning = Some(
+                        format!("error in __gc (attempt to call a {kind} value)").into_bytes(),
+                    );
+                    return self.poll(ctx, _exec, stack);
+                }
+            }
+        }
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let msg = match crate::stdlib::check::error_value(ctx, &error) {
+            Value::String(s) => s.as_bytes().to_vec(),
+            _ => b"error object is not a string".to_vec(),
+        };
+        let mut text = b"error in __gc (".to_vec();
+        text.extend_from_slice(&msg);
+        text.push(b')');
+        self.warning = Some(text);
+        self.poll(ctx, exec, stack)
+    }
+}

@@ -2141,7 +2141,7 @@ impl<'gc> Interp<'gc> {
         }
         stack.clear();
         stack.push_back(Value::String(ctx.intern_static(name.as_bytes())));
-        stack.push_back(line.map_or(Value::Nil, |l| Value::Integer(l)));
+        stack.push_back(line.map_or(Value::Nil, Value::Integer));
         self.cont = Cont::Hook { pc };
         self.dbg.allow_hook(&ctx, self.thread, false);
         Some(hook.func)

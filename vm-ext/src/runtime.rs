@@ -615,9 +615,11 @@ impl Runtime {
                         *finalizing = crate::finalize::runner(ctx).map(|e| ctx.stash(e));
                     }
                     if let Some(fin) = finalizing.as_ref() {
+                        crate::interp::frames::set_finalizing(ctx, true);
                         if ctx.fetch(fin).step(ctx, &mut f) {
                             *finalizing = None;
                         }
+                        crate::interp::frames::set_finalizing(ctx, false);
                         return (false, false);
                     }
                     let done = ctx.fetch(executor).step(ctx, &mut f);

@@ -273,6 +273,38 @@ fn kslot(t: Table<'_>, k: LuaString<'_>) -> usize {
     ((Gc::as_ptr(t.into_inner()) as usize >> 5) ^ (k.stored_hash() as usize)) & (KCACHE_SIZE - 1)
 }
 
+/// Clears the registers of the running frame (at `base`, running `p`)
+/// that are dead at instruction `pc`, an allocating instruction
+/// (`NewTable`, `Closure`) whose target is register `a`: those above both
+/// the target and the active local variables. PUC Lua's collector does not
+/// see them there either (it sees the stack up to the target), so a
+/// finalizer or a weak entry does not wait on a value left in a dead
+/// temporary. Only once weak tables or finalizers exist, and only for
+/// functions with debug information (which says where locals live).
+#[cold]
+#[inline(never)]
+fn clear_dead(
+    regs: &mut [Value<'_>],
+    p: &crate::bytecode::Proto,
+    pc: usize,
+    base: usize,
+    a: usize,
+) {
+    if p.locals.is_empty() {
+        return;
+    }
+    let active = p
+        .locals
+        .iter()
+        .filter(|v| v.start_pc as usize <= pc && pc < v.end_pc as usize)
+        .count();
+    let from = base + (a + 1).max(active);
+    let to = (base + p.max_stack as usize).min(regs.len());
+    if from < to {
+        regs[from..to].fill(Value::Nil);
+    }
+}
+
 fn truthy(v: Value<'_>) -> bool {
     !matches!(v, Value::Nil | Value::Boolean(false))
 }
@@ -2571,6 +2603,9 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::NewTable { a, hash, array } => {
                         mem_check!();
+                        if self.weak.observable() {
+                            clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+                        }
                         regs[base + a as usize] = Value::Table(new_table(ctx, array, hash));
                     }
                     Op::SelfOp { a, b, c, kc } => {
@@ -3242,6 +3277,9 @@ impl<'gc> Interp<'gc> {
                     }
                     Op::Closure { a, p } => {
                         mem_check!();
+                        if self.weak.observable() {
+                            clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+                        }
                         let child = proto.protos[p as usize];
                         let mut ups = Vec::with_capacity(child.proto.upvalues.len());
                         for desc in &child.proto.upvalues {

@@ -95,12 +95,25 @@ struct DebugInner<'gc> {
     /// shown above the entry that called `xpcall` while its message
     /// handler runs, as if the handler ran at the error (as in PUC Lua).
     ghost: Option<(Entry<'gc>, Vec<Entry<'gc>>)>,
+    /// Coroutines that died by an error, with the error and copies of
+    /// their frames at the error: `debug.traceback`/`getinfo` of a dead
+    /// coroutine see them, as PUC Lua keeps a dead coroutine's stack.
+    dead: Vec<DeadStack<'gc>>,
+    /// `__gc` finalizers are running ([`set_finalizing`]).
+    finalizing: bool,
     /// Threads running a hook (hooks are off there).
     in_hook: Vec<ThreadKey>,
     /// Records of finished entries, for reuse (entries that wait for a
     /// call, e.g. every function that calls `error`, need one).
     pool: Vec<Entry<'gc>>,
 }
+
+/// The frames of a coroutine that died by an error (see `DebugInner::dead`).
+type DeadStack<'gc> = (
+    GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>,
+    Value<'gc>,
+    Vec<Entry<'gc>>,
+);
 
 /// Debug bookkeeping shared by all entries of one Lua state.
 #[derive(Collect, Clone, Copy)]
@@ -346,7 +359,9 @@ pub(crate) fn stack_levels<'gc>(
     let entries = Registry::get(ctx).entries(&ctx, thread);
     let mut out = Vec::new();
     let Some(&top) = entries.first() else {
-        if current {
+        if let Some(frames) = (!current).then(|| dead_frames(ctx, thread)).flatten() {
+            push_entries(ctx, &mut out, &frames);
+        } else if current {
             out.push(Level::C {
                 func: None,
                 caller: None,
@@ -572,7 +587,11 @@ fn closure_info<'gc>(
 }
 
 /// The name the caller of `levels[i]` gives it.
-fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, String)> {
+fn level_name<'gc>(
+    ctx: Context<'gc>,
+    levels: &[Level<'gc>],
+    i: usize,
+) -> Option<(&'static str, String)> {
     let calling_frame = match levels[i] {
         Level::Lua { entry, index } => {
             let v = view(entry, index)?;
@@ -584,6 +603,12 @@ fn level_name<'gc>(levels: &[Level<'gc>], i: usize) -> Option<(&'static str, Str
             } else {
                 // The entry's first frame: named by the entry below when
                 // that one called it directly.
+                let outermost = !levels[i + 1..]
+                    .iter()
+                    .any(|l| matches!(l, Level::Lua { .. }));
+                if outermost && DebugState::get(ctx).0.borrow().finalizing {
+                    return Some(("metamethod", "__gc".into()));
+                }
                 match levels.get(i + 1)? {
                     Level::Lua {
                         entry: below,
@@ -658,7 +683,7 @@ pub(crate) fn level_info<'gc>(
             info
         }
     };
-    info.name = level_name(levels, i);
+    info.name = level_name(ctx, levels, i);
     Some(info)
 }
 
@@ -899,32 +924,30 @@ pub(crate) fn capture_traceback<'gc>(
     if let Some((i, anchor, kind)) = catcher {
         if kind == 2 {
             let entries = registry.entries(&ctx, thread);
-            let ghosts: Vec<Entry<'gc>> = entries[..i.min(entries.len())]
-                .iter()
-                .map(|g| {
-                    let st = g.borrow();
-                    Gc::new(
-                        &ctx,
-                        RefLock::new(EntryState {
-                            frames: st.frames.clone(),
-                            regs: st.regs,
-                            callee: st.callee,
-                            hook_call: st.hook_call,
-                            c_pending: st.c_pending,
-                            unwinding: st.unwinding,
-                            closing: st.closing,
-                            transfer: st.transfer,
-                            c_values: st.c_values.clone(),
-                        }),
-                    )
-                })
-                .collect();
+            let ghosts = copies(ctx, &entries[..i.min(entries.len())]);
             dbg.0.borrow_mut(&ctx).ghost = Some((anchor, ghosts));
         }
         return;
     }
     let entries = registry.entries(&ctx, thread);
     if !is_main {
+        // Unless code below catches it, the error kills the coroutine: its
+        // frames stay visible (the first entry to see the error records
+        // them, with the most frames).
+        let weak = Gc::downgrade(thread.into_inner());
+        let mut inner = dbg.0.borrow_mut(&ctx);
+        let known = inner
+            .dead
+            .iter()
+            .any(|(t, v, _)| GcWeak::ptr_eq(*t, weak) && raw_equal(*v, error));
+        if !known {
+            inner
+                .dead
+                .retain(|(t, _, _)| !GcWeak::ptr_eq(*t, weak) && t.upgrade(&ctx).is_some());
+            drop(inner);
+            let frames = copies(ctx, &entries);
+            dbg.0.borrow_mut(&ctx).dead.push((weak, error, frames));
+        }
         return;
     }
     if let Some((v, _)) = &dbg.0.borrow().traceback {
@@ -940,6 +963,77 @@ pub(crate) fn capture_traceback<'gc>(
     });
     let text = traceback_text(ctx, &levels, 0);
     dbg.0.borrow_mut(&ctx).traceback = Some((error, text));
+}
+
+/// The frames of `thread` if it died by an error (see `DebugInner::dead`),
+/// else `None`. `coroutine.close` forgets them ([`forget_dead`]).
+fn dead_frames<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> Option<Vec<Entry<'gc>>> {
+    if matches!(
+        thread.mode(),
+        piccolo::ThreadMode::Suspended | piccolo::ThreadMode::Running | piccolo::ThreadMode::Normal
+    ) {
+        return None;
+    }
+    let weak = Gc::downgrade(thread.into_inner());
+    let inner = DebugState::get(ctx).0;
+    let inner = inner.borrow();
+    inner
+        .dead
+        .iter()
+        .find(|(t, _, _)| GcWeak::ptr_eq(*t, weak))
+        .map(|(_, _, frames)| frames.clone())
+}
+
+/// Records whether the runtime is running `__gc` finalizers: the
+/// outermost Lua function then is named as PUC Lua names a finalizer
+/// (`metamethod '__gc'`).
+pub fn set_finalizing(ctx: Context<'_>, on: bool) {
+    let dbg = DebugState::get(ctx);
+    if dbg.0.borrow().finalizing != on {
+        dbg.0.borrow_mut(&ctx).finalizing = on;
+    }
+}
+
+/// Forgets the frames kept for `thread` (`coroutine.close`).
+pub fn forget_dead<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) {
+    let dbg = DebugState::get(ctx);
+    let weak = Gc::downgrade(thread.into_inner());
+    if dbg
+        .0
+        .borrow()
+        .dead
+        .iter()
+        .any(|(t, _, _)| GcWeak::ptr_eq(*t, weak))
+    {
+        dbg.0
+            .borrow_mut(&ctx)
+            .dead
+            .retain(|(t, _, _)| !GcWeak::ptr_eq(*t, weak));
+    }
+}
+
+/// Copies of `entries` (their frames as they are now).
+fn copies<'gc>(ctx: Context<'gc>, entries: &[Entry<'gc>]) -> Vec<Entry<'gc>> {
+    entries
+        .iter()
+        .map(|g| {
+            let st = g.borrow();
+            Gc::new(
+                &ctx,
+                RefLock::new(EntryState {
+                    frames: st.frames.clone(),
+                    regs: st.regs,
+                    callee: st.callee,
+                    hook_call: st.hook_call,
+                    c_pending: st.c_pending,
+                    unwinding: st.unwinding,
+                    closing: st.closing,
+                    transfer: st.transfer,
+                    c_values: st.c_values.clone(),
+                }),
+            )
+        })
+        .collect()
 }
 
 /// The traceback recorded for `error` on its way out, if any (taken).

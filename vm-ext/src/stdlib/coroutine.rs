@@ -333,6 +333,8 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         "close",
         Callback::from_fn(&ctx, |ctx, exec, mut stack| {
             let thread = check_thread(ctx, &stack, "close")?;
+            // A closed coroutine has no stack left to show.
+            crate::interp::frames::forget_dead(ctx, thread);
             if thread.mode() == ThreadMode::Suspended && exec.thread_depth() >= MAX_NESTED_RESUMES {
                 // Its __close handlers would run too deep (PUC Lua's C
                 // stack): the coroutine dies with the error.

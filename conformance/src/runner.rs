@@ -1,4 +1,5 @@
-//! Running files: one fresh [`Runtime`] per file, the globals the official
+//! Running files: one fresh [`Runtime`] per file (sandboxed, or with the
+//! CLI's native host for `[[native]]` entries), the globals the official
 //! suite expects for a portable run, a counting `assert`, and limits on fuel,
 //! memory and wall-clock time.
 
@@ -286,8 +287,8 @@ fn run_inner(
     rt.set_output(|_| {});
     install_globals(&mut rt, asserts.clone());
     // The suite's helper modules (`require "tracegc"`, `"bwcoercion"`) come
-    // from its own folder, as `lua` finds them through `./?.lua`; the runner
-    // gives files no file system otherwise.
+    // from its own folder, as `lua` finds them through `./?.lua`; sandboxed
+    // files have no file system, and native ones run in an empty directory.
     if let Some(dir) = path.parent() {
         for helper in HELPER_MODULES {
             if let Ok(src) = fs::read(dir.join(format!("{helper}.lua"))) {

@@ -258,3 +258,17 @@ fn list_prints_the_compilers_listing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("bad.lua:1: unexpected symbol near '='"));
 }
+
+#[test]
+fn os_exit_writes_what_open_files_buffered() {
+    // Files are buffered as C streams are; C's exit writes them out.
+    let out_path = script("exit-out.txt", "");
+    let body = format!(
+        "local f = assert(io.open({p:?}, 'w'))\nf:write('before exit')\nos.exit(3)\n",
+        p = out_path.to_str().unwrap()
+    );
+    let path = script("exit.lua", &body);
+    let out = luahome(&["run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), "before exit");
+}

@@ -18,6 +18,10 @@
 //! file = "api.lua"
 //! reason = "needs the C test module T"
 //!
+//! [[native]]                  # runs with the CLI's host: real files, environment
+//! file = "files.lua"
+//! reason = "needs a real file system"   # why hosts without one skip it
+//!
 //! [[known_failure]]
 //! file = "strings.lua"
 //! reason = "string.format is incomplete"
@@ -97,6 +101,12 @@ pub struct Config {
     /// Files not run at all.
     #[serde(default)]
     pub skip: Vec<Entry>,
+    /// Files that run with the native host the CLI uses (`Host::native()`:
+    /// real files, environment variables), each in a fresh temporary working
+    /// directory. A runner without a file system (the browser page) skips
+    /// them, giving the entry's reason.
+    #[serde(default)]
+    pub native: Vec<Entry>,
     /// Files expected to fail; one that passes fails the run.
     #[serde(default)]
     pub known_failure: Vec<Entry>,
@@ -160,7 +170,38 @@ impl Config {
                 ));
             }
         }
+        for e in &config.native {
+            if e.reason.trim().is_empty() {
+                return Err(ConfigError::Invalid(
+                    PathBuf::new(),
+                    format!("{}: an entry needs a reason", e.file),
+                ));
+            }
+            if e.engine.is_some() {
+                return Err(ConfigError::Invalid(
+                    PathBuf::new(),
+                    format!("{}: a [[native]] entry applies to every engine", e.file),
+                ));
+            }
+            if config.skip_reason(&e.file).is_some() {
+                return Err(ConfigError::Invalid(
+                    PathBuf::new(),
+                    format!("{}: both skipped and run natively", e.file),
+                ));
+            }
+            if config.native.iter().filter(|n| n.file == e.file).count() > 1 {
+                return Err(ConfigError::Invalid(
+                    PathBuf::new(),
+                    format!("{}: listed twice", e.file),
+                ));
+            }
+        }
         Ok(config)
+    }
+
+    /// Whether `file` runs with the native host (a `[[native]]` entry).
+    pub fn is_native(&self, file: &str) -> bool {
+        self.native.iter().any(|e| e.file == file)
     }
 
     /// The reason `file` is skipped, if it is.
@@ -289,6 +330,35 @@ mod tests {
             Config::parse("[suite]\nname = 1"),
             Err(ConfigError::Parse(..))
         ));
+    }
+
+    #[test]
+    fn native_entries() {
+        let t = "[suite]\nname = \"x\"\nversion = \"1\"\n[[native]]\nfile = \"files.lua\"\nreason = \"needs files\"\n[[known_failure]]\nfile = \"files.lua\"\nreason = \"not yet\"\n";
+        let c = Config::parse(t).unwrap();
+        assert!(c.is_native("files.lua"));
+        assert!(!c.is_native("other.lua"));
+        assert_eq!(c.skip_reason("files.lua"), None, "native files are run");
+        assert_eq!(c.known_failure("files.lua", "luahome"), Some("not yet"));
+        assert_eq!(c.native[0].reason, "needs files");
+        // A reason is required; skipped and native at once, twice, or per
+        // engine is an error.
+        let bad = [
+            t.replace("needs files", " "),
+            format!("{t}[[skip]]\nfile = \"files.lua\"\nreason = \"r\"\n"),
+            format!("{t}[[native]]\nfile = \"files.lua\"\nreason = \"r\"\n"),
+            t.replace(
+                "reason = \"needs files\"",
+                "engine = \"luahome\"\nreason = \"r\"",
+            ),
+        ];
+        for b in &bad {
+            assert!(
+                matches!(Config::parse(b), Err(ConfigError::Invalid(..))),
+                "{b}"
+            );
+        }
+        assert!(Config::parse(&t.replace("[[native]]", "[[native]]\nhost = 1")).is_err());
     }
 
     #[test]

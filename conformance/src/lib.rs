@@ -15,4 +15,4 @@ pub mod runner;
 
 pub use config::{Config, ConfigError, Entry, Limits};
 pub use report::{FileResult, Report, Status, SuiteInfo, Totals};
-pub use runner::{run_file, run_suite, suite_files, RunOptions};
+pub use runner::{run_file, run_file_on, run_suite, suite_files, HostKind, RunOptions};

@@ -1,4 +1,5 @@
-//! Running files: one fresh [`Runtime`] per file, the globals the official
+//! Running files: one fresh [`Runtime`] per file (sandboxed, or with the
+//! CLI's native host for `[[native]]` entries), the globals the official
 //! suite expects for a portable run, a counting `assert`, and limits on fuel,
 //! memory and wall-clock time.
 
@@ -16,7 +17,11 @@ use std::{
 };
 
 use piccolo::{Callback, CallbackReturn, Context, Value};
-use vm_ext::{engine::Engine, ErrorKind, Runtime, RuntimeOptions, StepResult};
+use vm_ext::{
+    engine::Engine,
+    host::{FileSystem, HostFile, OpenMode, StdFileSystem},
+    ErrorKind, Host, Runtime, RuntimeOptions, StepResult,
+};
 
 use crate::{
     config::{Config, Limits},
@@ -98,7 +103,14 @@ pub fn run_suite(
                 line: None,
                 ms: 0,
             },
-            None => run_file(&dir.join(name), name, &options.limits, options.engine),
+            None => {
+                let host = if config.is_native(name) {
+                    HostKind::Native
+                } else {
+                    HostKind::Sandbox
+                };
+                run_file_on(&dir.join(name), name, &options.limits, options.engine, host)
+            }
         };
         if let Ok(mut r) = results.lock() {
             r[i] = Some(result);
@@ -158,16 +170,63 @@ fn install_quiet_hook() {
     });
 }
 
-/// Runs one file in a fresh runtime. Never panics: a panic inside the VM is
-/// reported as [`Status::Panic`].
+/// The services a file runs with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HostKind {
+    /// `Host::default()`: no file system, environment, stdin or exit, as in
+    /// the browser.
+    #[default]
+    Sandbox,
+    /// The CLI's `Host::native()` (real files, environment variables), with
+    /// relative paths resolved in a fresh temporary working directory that is
+    /// removed afterwards; stdin is empty and `os.exit` raises an error
+    /// instead of ending the runner.
+    Native,
+}
+
+/// Runs one file in a fresh sandboxed runtime. Never panics: a panic inside
+/// the VM is reported as [`Status::Panic`].
 pub fn run_file(path: &Path, name: &str, limits: &Limits, engine: Engine) -> FileResult {
+    run_file_on(path, name, limits, engine, HostKind::Sandbox)
+}
+
+/// Runs one file in a fresh runtime with the services `host` names. Never
+/// panics: a panic inside the VM is reported as [`Status::Panic`].
+pub fn run_file_on(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    engine: Engine,
+    host: HostKind,
+) -> FileResult {
     install_quiet_hook();
     let start = Instant::now();
     let asserts = Rc::new(AssertCounter::default());
+    let workdir = match host {
+        HostKind::Sandbox => None,
+        HostKind::Native => match TempDir::new() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                return FileResult {
+                    name: name.to_string(),
+                    status: Status::Fail,
+                    asserts: 0,
+                    error: Some(format!("cannot create a working directory: {e}")),
+                    line: None,
+                    ms: 0,
+                }
+            }
+        },
+    };
     let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        run_inner(path, name, limits, engine, &asserts)
+        let host = match &workdir {
+            Some(dir) => native_host(dir.path()),
+            None => Host::default(),
+        };
+        run_inner(path, name, limits, engine, host, &asserts)
     }));
+    drop(workdir);
     QUIET_PANICS.with(|q| q.set(was_quiet));
     let (status, error, line) = match outcome {
         Ok(r) => r,
@@ -200,6 +259,7 @@ fn run_inner(
     name: &str,
     limits: &Limits,
     engine: Engine,
+    host: Host,
     asserts: &Rc<AssertCounter>,
 ) -> Outcome {
     let mut source = match fs::read(path) {
@@ -222,13 +282,13 @@ fn run_inner(
         engine,
         ..RuntimeOptions::default()
     };
-    let mut rt = Runtime::new(options);
+    let mut rt = Runtime::with_host(options, host);
     // Output is not part of the verdict.
     rt.set_output(|_| {});
     install_globals(&mut rt, asserts.clone());
     // The suite's helper modules (`require "tracegc"`, `"bwcoercion"`) come
-    // from its own folder, as `lua` finds them through `./?.lua`; the runner
-    // gives files no file system otherwise.
+    // from its own folder, as `lua` finds them through `./?.lua`; sandboxed
+    // files have no file system, and native ones run in an empty directory.
     if let Some(dir) = path.parent() {
         for helper in HELPER_MODULES {
             if let Ok(src) = fs::read(dir.join(format!("{helper}.lua"))) {
@@ -293,6 +353,85 @@ fn run_inner(
             }
         }
     }
+}
+
+/// A fresh directory under the system's temporary folder, removed (with
+/// everything in it) when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> std::io::Result<TempDir> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let dir = base.join(format!(
+                "luahome-conformance-run-{}-{n}",
+                std::process::id()
+            ));
+            match fs::create_dir(&dir) {
+                Ok(()) => return Ok(TempDir(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The CLI's real file system with relative paths resolved in `root`: the
+/// process has one working directory, and files run in parallel threads.
+/// `os.tmpname` is the CLI's own (names in the system's temporary folder).
+struct RootedFileSystem {
+    root: PathBuf,
+}
+
+impl RootedFileSystem {
+    fn resolve(&self, path: &str) -> String {
+        if Path::new(path).is_absolute() {
+            path.to_string()
+        } else {
+            self.root.join(path).to_string_lossy().into_owned()
+        }
+    }
+}
+
+impl FileSystem for RootedFileSystem {
+    fn open(&self, path: &str, mode: OpenMode) -> std::io::Result<Box<dyn HostFile>> {
+        StdFileSystem.open(&self.resolve(path), mode)
+    }
+
+    fn remove(&self, path: &str) -> std::io::Result<()> {
+        StdFileSystem.remove(&self.resolve(path))
+    }
+
+    fn rename(&self, from: &str, to: &str) -> std::io::Result<()> {
+        StdFileSystem.rename(&self.resolve(from), &self.resolve(to))
+    }
+
+    fn tmpname(&self) -> std::io::Result<String> {
+        StdFileSystem.tmpname()
+    }
+}
+
+/// `Host::native()` for a file run in `workdir` (see [`HostKind::Native`]).
+fn native_host(workdir: &Path) -> Host {
+    let mut host = Host::native();
+    host.fs = Some(Rc::new(RootedFileSystem {
+        root: workdir.to_path_buf(),
+    }));
+    host.stdin = Some(Rc::new(RefCell::new(std::io::empty())));
+    host.exit = None;
+    host
 }
 
 /// Sets the suite globals ([`SUITE_GLOBALS`]) and replaces `assert` with a

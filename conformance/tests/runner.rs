@@ -332,3 +332,42 @@ fn official_suite_matches_its_config() {
     let (code, out, err) = run_cli(&["run", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+#[test]
+fn native_entries_run_with_real_files_in_a_fresh_directory() {
+    let dir = here("tests/fixtures/native");
+    let native = Config::parse(
+        "[suite]\nname = \"t\"\nversion = \"1\"\n[[native]]\nfile = \"realfiles.lua\"\nreason = \"needs files\"\n",
+    )
+    .unwrap();
+    let options = RunOptions {
+        limits: conformance::Limits::default(),
+        filter: None,
+        jobs: 1,
+        engine: vm_ext::engine::Engine::Luahome,
+    };
+    let files = run_suite(&dir, &native, &options).unwrap();
+    assert_eq!(
+        (files[0].status, files[0].asserts),
+        (Status::Pass, 13),
+        "{:?}",
+        files[0]
+    );
+    // Relative paths went to the temporary directory, which is gone.
+    assert!(!Path::new("left-behind.txt").exists());
+    let prefix = format!("luahome-conformance-run-{}-", std::process::id());
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .collect();
+    assert!(left.is_empty(), "working directories left: {left:?}");
+    // Without the entry the same file gets the sandbox: no file system.
+    let files = run_suite(&dir, &Config::default(), &options).unwrap();
+    assert_eq!(files[0].status, Status::Fail, "{:?}", files[0]);
+    assert!(files[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("no file system"));
+}

@@ -52,6 +52,39 @@ fn io_fixture_with_memory_files() {
 }
 
 #[test]
+fn io_files_fixture_with_real_and_memory_files() {
+    let (r, _) = run(Host::native(), &fixture("io_files.lua"), "io_files.lua");
+    assert_finished(&r);
+    let mem = MemoryFileSystem::default();
+    let host = Host {
+        fs: Some(Rc::new(mem.clone())),
+        ..Host::default()
+    };
+    let (r, _) = run(host, &fixture("io_files.lua"), "io_files.lua");
+    assert_finished(&r);
+    assert_eq!(mem.paths(), Vec::<String>::new(), "files left behind");
+}
+
+#[test]
+fn tmpfile_has_no_name_and_open_files_are_flushed_when_dropped() {
+    let mem = MemoryFileSystem::default();
+    let host = Host {
+        fs: Some(Rc::new(mem.clone())),
+        ..Host::default()
+    };
+    let (r, _) = run(
+        host,
+        b"T = io.tmpfile(); T:write('kept while open'); F = io.open('out.txt', 'w'); F:write('buffered')",
+        "t",
+    );
+    assert_finished(&r);
+    // `run` dropped the runtime: the unclosed file wrote its buffer, and
+    // the temporary file never had a name in the file system.
+    assert_eq!(mem.paths(), vec!["out.txt".to_string()]);
+    assert_eq!(mem.get("out.txt").as_deref(), Some(&b"buffered"[..]));
+}
+
+#[test]
 fn dofile_and_require_from_files() {
     let mem = MemoryFileSystem::default();
     mem.insert(
@@ -197,11 +230,18 @@ fn memory_files_refuse_huge_sparse_writes() {
     };
     let src = br#"
         local f = assert(io.open("big", "w"))
+        assert(f:setvbuf("no"))
         assert(f:seek("set", 1 << 50) == 1 << 50)
         local ok, msg = f:write("x")
         assert(ok == nil and type(msg) == "string")
         assert(f:seek("cur", math.mininteger) == nil)
         f:close()
+        -- Buffered (the default), the error comes when the buffer is written.
+        f = assert(io.open("big", "w"))
+        assert(f:seek("set", 1 << 50) == 1 << 50)
+        assert(f:write("x") == f)
+        ok, msg = f:close()
+        assert(ok == nil and type(msg) == "string")
     "#;
     let (r, _) = run(host, src, "sparse");
     assert_finished(&r);

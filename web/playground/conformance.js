@@ -37,7 +37,9 @@ let current = null;    // the running Lua state
 let stopRequested = false;
 
 // Reads the subset of the runner's TOML config the page needs:
-// [suite] name/version and [[skip]] / [[known_failure]] file + reason.
+// [suite] name/version and [[skip]] / [[native]] / [[known_failure]] file +
+// reason. [[native]] files need the native host's real file system, which the
+// browser has not: the page skips them with their reason.
 function parseConfig(text) {
   const out = { name: null, version: null, skip: new Map(), known: new Map() };
   let section = null;
@@ -45,7 +47,8 @@ function parseConfig(text) {
   const flush = () => {
     // Known failures of another engine do not apply to this run.
     const otherEngine = entry && entry.engine && entry.engine !== ENGINE_NAME;
-    if (entry && entry.file && !otherEngine) (section === 'skip' ? out.skip : out.known).set(entry.file, entry.reason ?? '');
+    const skipped = section === 'skip' || section === 'native';
+    if (entry && entry.file && !otherEngine) (skipped ? out.skip : out.known).set(entry.file, entry.reason ?? '');
     entry = null;
   };
   for (const raw of text.split('\n')) {
@@ -55,7 +58,7 @@ function parseConfig(text) {
     if (table) {
       flush();
       section = table[1];
-      if (section === 'skip' || section === 'known_failure') entry = {};
+      if (section === 'skip' || section === 'native' || section === 'known_failure') entry = {};
       continue;
     }
     const kv = line.match(/^(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"/);

@@ -38,15 +38,21 @@ impl CompileError {
     }
 }
 
-/// `source` without a first line starting with `#` (a Unix `#!` line), as
-/// `luaL_loadfile` skips it; the newline stays so line numbers stay right.
+/// `source` without a leading UTF-8 byte order mark and then without a first
+/// line starting with `#` (a Unix `#!` line), as `luaL_loadfile` skips them;
+/// the newline stays so line numbers stay right, unless a binary chunk
+/// follows it (which must start with its signature).
 pub fn skip_hash_line(source: &[u8]) -> &[u8] {
+    let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
     if source.first() == Some(&b'#') {
         let nl = source
             .iter()
             .position(|&b| b == b'\n')
             .unwrap_or(source.len());
-        &source[nl..]
+        match source.get(nl + 1) {
+            Some(0x1b) => &source[nl + 1..],
+            _ => &source[nl..],
+        }
     } else {
         source
     }
@@ -100,6 +106,13 @@ mod tests {
         assert_eq!(super::skip_hash_line(b"#!/usr/bin/lua\nx = 1"), b"\nx = 1");
         assert_eq!(super::skip_hash_line(b"# only"), b"");
         assert_eq!(super::skip_hash_line(b"x = 1 # no"), b"x = 1 # no");
+        // A byte order mark first, as files.lua checks.
+        assert_eq!(super::skip_hash_line(b"\xEF\xBB\xBF# c\nx"), b"\nx");
+        assert_eq!(super::skip_hash_line(b"\xEF\xBB\xBFreturn 1"), b"return 1");
+        assert_eq!(super::skip_hash_line(b"\xEF\xBB\xBF"), b"");
+        assert_eq!(super::skip_hash_line(b"\xEF\xBB"), b"\xEF\xBB");
+        // A binary chunk after the comment line keeps its signature first.
+        assert_eq!(super::skip_hash_line(b"# c\0\n\x1bLua"), b"\x1bLua");
         let e = super::compile(super::skip_hash_line(b"#!lua\nx = = 1"), "=t").unwrap_err();
         assert_eq!(e.line, 2);
     }

@@ -3,7 +3,9 @@
 //! `io.read`/`io.stdin` read the host's stdin, and files (`io.open`,
 //! `io.lines`, `io.input`/`io.output`, `io.tmpfile`) go through the host's
 //! [`crate::host::FileSystem`]; without one they fail with "no file system in
-//! this host". `io.popen` is not supported.
+//! this host". `io.popen` is not supported. Writes to files are buffered as
+//! C streams buffer them (fully by default; `file:setvbuf`), and written on
+//! flush, seek, read, close, or when the handle is collected.
 
 use std::{
     cell::RefCell,
@@ -38,9 +40,42 @@ enum Backing {
 struct FileState {
     backing: Backing,
     standard: bool,
+    /// Read-ahead: `buf[pos..]` is read from the file but not yet consumed.
     buf: Vec<u8>,
     pos: usize,
+    /// Written but not yet passed to the file (see [`VBuf`]). Never
+    /// non-empty at the same time as the read-ahead.
+    wbuf: Vec<u8>,
+    vbuf: VBuf,
+    /// Whether the file was opened for writing: writes to a read-only file
+    /// fail at once, as C's do, not when the buffer is flushed.
+    writable: bool,
 }
+
+/// How writes to a file are buffered (`file:setvbuf`), as C streams do:
+/// files start fully buffered (`BUFSIZ`); standard output is not buffered
+/// here (the host drains it after each slice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VBuf {
+    /// Every write goes to the file at once.
+    No,
+    /// Written when this many bytes are waiting, or on flush, seek, read or close.
+    Full(usize),
+    /// As `Full`, and also whenever a newline is written.
+    Line(usize),
+}
+
+/// `io.tmpfile`'s mode, `"w+"`.
+const W_PLUS: OpenMode = OpenMode {
+    read: true,
+    write: true,
+    append: false,
+    truncate: true,
+    create: true,
+};
+
+/// C's `BUFSIZ` on Linux: the default buffer of a file.
+const BUFSIZ: usize = 8192;
 
 /// A Lua file handle (the `FILE*` userdata's payload).
 #[derive(Clone)]
@@ -50,12 +85,50 @@ const CHUNK: usize = 8192;
 
 impl FileState {
     fn new(backing: Backing, standard: bool) -> Self {
+        let writable = !matches!(backing, Backing::Stdin(_));
         FileState {
             backing,
             standard,
             buf: Vec::new(),
             pos: 0,
+            wbuf: Vec::new(),
+            vbuf: VBuf::No,
+            writable,
         }
+    }
+
+    /// A file opened with `mode`: fully buffered.
+    fn file(f: Box<dyn HostFile>, mode: OpenMode) -> Self {
+        let mut st = FileState::new(Backing::File(f), false);
+        st.vbuf = VBuf::Full(BUFSIZ);
+        st.writable = mode.write;
+        st
+    }
+
+    /// Passes buffered writes to the file.
+    fn flush_writes(&mut self) -> io::Result<()> {
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let data = std::mem::take(&mut self.wbuf);
+        match &mut self.backing {
+            Backing::File(f) => f.write_all(&data),
+            Backing::Out(o) => {
+                o.write(&data);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Closes the file, writing what is buffered first.
+    fn close(&mut self) -> io::Result<()> {
+        let r = self.flush();
+        self.backing = Backing::Closed;
+        self.buf.clear();
+        self.pos = 0;
+        self.wbuf.clear();
+        r
     }
 
     fn is_closed(&self) -> bool {
@@ -67,6 +140,7 @@ impl FileState {
         if self.pos < self.buf.len() {
             return Ok(true);
         }
+        self.flush_writes()?;
         self.buf.clear();
         self.pos = 0;
         let mut chunk = vec![0u8; CHUNK];
@@ -140,18 +214,25 @@ impl FileState {
         Ok(if out.is_empty() { None } else { Some(out) })
     }
 
-    /// Lua's `read("n")`: reads the longest prefix that looks like a numeral.
+    /// Lua's `read("n")`: reads the longest prefix that looks like a numeral
+    /// (at most 200 characters, as `L_MAXLENNUM`: a longer one fails after
+    /// consuming 200).
     fn read_number(&mut self) -> io::Result<Option<Num>> {
         let mut text = Vec::new();
+        let mut overflow = false;
         while let Some(c) = self.peek()? {
             if !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
                 break;
             }
             self.pos += 1;
         }
-        let accept = |s: &mut Self, set: &[u8], text: &mut Vec<u8>| -> io::Result<bool> {
+        let mut accept = |s: &mut Self, set: &[u8], text: &mut Vec<u8>| -> io::Result<bool> {
             match s.peek()? {
-                Some(c) if set.contains(&c) && text.len() < 200 => {
+                Some(c) if set.contains(&c) => {
+                    if text.len() >= 200 {
+                        overflow = true;
+                        return Ok(false);
+                    }
                     text.push(c);
                     s.pos += 1;
                     Ok(true)
@@ -186,6 +267,9 @@ impl FileState {
             accept(self, b"-+", &mut text)?;
             while accept(self, b"0123456789", &mut text)? {}
         }
+        if overflow {
+            return Ok(None);
+        }
         Ok(str_to_number(&text))
     }
 
@@ -203,19 +287,40 @@ impl FileState {
     }
 
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        if !self.writable {
+            return Err(io::Error::from_raw_os_error(9));
+        }
         self.unread()?;
         match &mut self.backing {
             Backing::Out(o) => {
                 o.write(data);
                 Ok(())
             }
-            Backing::File(f) => f.write_all(data),
+            Backing::File(f) => match self.vbuf {
+                VBuf::No => f.write_all(data),
+                VBuf::Full(size) | VBuf::Line(size) => {
+                    self.wbuf.extend_from_slice(data);
+                    let line = matches!(self.vbuf, VBuf::Line(_)) && data.contains(&b'\n');
+                    if line || self.wbuf.len() >= size {
+                        self.flush_writes()?;
+                    }
+                    Ok(())
+                }
+            },
             Backing::Stdin(_) => Err(io::Error::from_raw_os_error(9)),
             Backing::Closed => Ok(()),
         }
     }
 
+    /// `setvbuf`: writes what is buffered, then buffers as `mode` says.
+    fn set_vbuf(&mut self, mode: VBuf) -> io::Result<()> {
+        self.flush_writes()?;
+        self.vbuf = mode;
+        Ok(())
+    }
+
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.flush_writes()?;
         let unread = (self.buf.len() - self.pos) as i64;
         let pos = match pos {
             SeekFrom::Current(d) => SeekFrom::Current(d.saturating_sub(unread)),
@@ -233,10 +338,19 @@ impl FileState {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.flush_writes()?;
         match &mut self.backing {
             Backing::File(f) => f.flush(),
             _ => Ok(()),
         }
+    }
+}
+
+impl Drop for FileState {
+    /// A file collected or left open at the end writes what it buffered,
+    /// as C's `fclose` at exit does.
+    fn drop(&mut self) {
+        let _ = self.flush_writes();
     }
 }
 
@@ -282,8 +396,34 @@ fn check_file<'gc>(
     Ok(f)
 }
 
+thread_local! {
+    /// The files opened on this thread, for [`flush_open_files`].
+    static OPEN_FILES: RefCell<Vec<std::rc::Weak<RefCell<FileState>>>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Writes what every open file of this thread has buffered, as C's `exit`
+/// does: `os.exit` calls it before the host's exit hook ends the process.
+pub fn flush_open_files() {
+    let files: Vec<_> =
+        OPEN_FILES.with(|f| f.borrow().iter().filter_map(|w| w.upgrade()).collect());
+    for f in files {
+        if let Ok(mut st) = f.try_borrow_mut() {
+            let _ = st.flush();
+        }
+    }
+}
+
 fn new_file<'gc>(ctx: Context<'gc>, meta: Table<'gc>, state: FileState) -> UserData<'gc> {
-    let ud = UserData::new_static(&ctx, LuaFile(Rc::new(RefCell::new(state))));
+    let state = Rc::new(RefCell::new(state));
+    if matches!(state.borrow().backing, Backing::File(_)) {
+        OPEN_FILES.with(|f| {
+            let mut f = f.borrow_mut();
+            f.retain(|w| w.strong_count() > 0);
+            f.push(Rc::downgrade(&state));
+        });
+    }
+    let ud = UserData::new_static(&ctx, LuaFile(state));
     ud.set_metatable(&ctx, Some(meta));
     ud
 }
@@ -390,13 +530,27 @@ fn close_file<'gc>(ctx: Context<'gc>, f: &LuaFile, stack: &mut Stack<'gc, '_>) {
         );
         return;
     }
-    let r = st.flush();
-    st.backing = Backing::Closed;
-    st.buf.clear();
-    match r {
+    match st.close() {
         Ok(()) => stack.replace(ctx, true),
         Err(e) => fail_result(ctx, stack, &e, None),
     }
+}
+
+/// The most formats `lines` takes (`MAXARGLINE` in liolib.c).
+const MAX_LINE_FORMATS: usize = 250;
+
+/// `lines`' check on its formats, given the stack length (file or name
+/// first): at most [`MAX_LINE_FORMATS`], reported as argument 252 as Lua does.
+fn check_line_formats<'gc>(ctx: Context<'gc>, stack_len: usize) -> Result<(), Error<'gc>> {
+    if stack_len.saturating_sub(1) > MAX_LINE_FORMATS {
+        return Err(arg_error(
+            ctx,
+            MAX_LINE_FORMATS + 2,
+            "lines",
+            "too many arguments",
+        ));
+    }
+    Ok(())
 }
 
 fn lines_iterator<'gc>(
@@ -427,9 +581,7 @@ fn lines_iterator<'gc>(
             }
             if out.first().is_none_or(|v| v.is_nil()) {
                 if close_at_eof {
-                    let mut st = f.0.borrow_mut();
-                    st.backing = Backing::Closed;
-                    st.buf.clear();
+                    let _ = f.0.borrow_mut().close();
                 }
                 stack.replace(ctx, Value::Nil);
             } else {
@@ -543,6 +695,7 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
             "lines",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
                 check_file(ctx, &stack, 1, "lines")?;
+                check_line_formats(ctx, stack.len())?;
                 let Value::UserData(ud) = stack.get(0) else {
                     return Err(lua_error(ctx, "attempt to use a closed file"));
                 };
@@ -569,10 +722,10 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
             "flush",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
                 let f = check_file(ctx, &stack, 1, "flush")?;
-                let ud = stack.get(0);
                 let r = f.0.borrow_mut().flush();
                 match r {
-                    Ok(()) => stack.replace(ctx, ud),
+                    // `luaL_fileresult`: true, not the file (unlike `write`).
+                    Ok(()) => stack.replace(ctx, true),
                     Err(e) => fail_result(ctx, &mut stack, &e, None),
                 }
                 Ok(CallbackReturn::Return)
@@ -621,17 +774,30 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
             ctx,
             "setvbuf",
             Callback::from_fn(&ctx, |ctx, _, mut stack| {
-                check_file(ctx, &stack, 1, "setvbuf")?;
+                let f = check_file(ctx, &stack, 1, "setvbuf")?;
                 let mode = check_string(ctx, &stack, 2, "setvbuf")?;
-                if !matches!(mode.as_bytes(), b"no" | b"full" | b"line") {
-                    return Err(arg_error(
-                        ctx,
-                        2,
-                        "setvbuf",
-                        &format!("invalid option '{}'", mode.to_str_lossy()),
-                    ));
+                let size = opt_integer(ctx, &stack, 3, "setvbuf", BUFSIZ as i64)?;
+                // C's setvbuf takes the size as a size_t; a buffer of 0 (or
+                // a negative size) writes at once.
+                let size = usize::try_from(size).unwrap_or(0).max(1);
+                let mode = match mode.as_bytes() {
+                    b"no" => VBuf::No,
+                    b"full" => VBuf::Full(size),
+                    b"line" => VBuf::Line(size),
+                    _ => {
+                        return Err(arg_error(
+                            ctx,
+                            2,
+                            "setvbuf",
+                            &format!("invalid option '{}'", mode.to_str_lossy()),
+                        ))
+                    }
+                };
+                let r = f.0.borrow_mut().set_vbuf(mode);
+                match r {
+                    Ok(()) => stack.replace(ctx, true),
+                    Err(e) => fail_result(ctx, &mut stack, &e, None),
                 }
-                stack.replace(ctx, true);
                 Ok(CallbackReturn::Return)
             }),
         )
@@ -652,10 +818,7 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
                 return Err(arg_error(ctx, 2, "open", "invalid mode"));
             };
             match open_file(&h, &name, mode) {
-                Ok(f) => stack.replace(
-                    ctx,
-                    new_file(ctx, *meta, FileState::new(Backing::File(f), false)),
-                ),
+                Ok(f) => stack.replace(ctx, new_file(ctx, *meta, FileState::file(f, mode))),
                 Err(e) => fail_result(ctx, &mut stack, &e, Some(&name)),
             }
             Ok(CallbackReturn::Return)
@@ -670,22 +833,14 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         Callback::from_fn_with(&ctx, meta, move |meta, ctx, _, mut stack| {
             let opened = h.fs.as_ref().ok_or_else(no_fs).and_then(|fs| {
                 let name = fs.tmpname()?;
-                fs.open(
-                    &name,
-                    OpenMode::parse(b"w+").unwrap_or(OpenMode {
-                        read: true,
-                        write: true,
-                        append: false,
-                        truncate: true,
-                        create: true,
-                    }),
-                )
+                let f = fs.open(&name, W_PLUS)?;
+                // Like C's tmpfile, the file has no name once open, so it
+                // goes away with its handle (where the system allows it).
+                let _ = fs.remove(&name);
+                Ok(f)
             });
             match opened {
-                Ok(f) => stack.replace(
-                    ctx,
-                    new_file(ctx, *meta, FileState::new(Backing::File(f), false)),
-                ),
+                Ok(f) => stack.replace(ctx, new_file(ctx, *meta, FileState::file(f, W_PLUS))),
                 Err(e) => fail_result(ctx, &mut stack, &e, None),
             }
             Ok(CallbackReturn::Return)
@@ -742,11 +897,7 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
                             });
                             match open_file(&h, &path, m) {
                                 Ok(f) => {
-                                    let ud = new_file(
-                                        ctx,
-                                        *meta,
-                                        FileState::new(Backing::File(f), false),
-                                    );
+                                    let ud = new_file(ctx, *meta, FileState::file(f, m));
                                     defaults.set(ctx, key, ud)?;
                                 }
                                 Err(e) => {
@@ -822,6 +973,7 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
             &ctx,
             (defaults, meta),
             move |(defaults, meta), ctx, _, mut stack| {
+                check_line_formats(ctx, stack.len())?;
                 let (ud, close) = match stack.get(0) {
                     Value::Nil => {
                         let Value::UserData(ud) = defaults.get(ctx, "input") else {
@@ -844,10 +996,7 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
                             create: false,
                         };
                         match open_file(&h, &path, m) {
-                            Ok(f) => (
-                                new_file(ctx, *meta, FileState::new(Backing::File(f), false)),
-                                true,
-                            ),
+                            Ok(f) => (new_file(ctx, *meta, FileState::file(f, m)), true),
                             Err(e) => {
                                 return Err(lua_error(
                                     ctx,
@@ -859,7 +1008,13 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
                 };
                 let formats: Vec<Value<'gc>> = stack.drain(1.min(stack.len())..).collect();
                 let iter = lines_iterator(ctx, ud, formats, close);
-                stack.replace(ctx, (iter, Value::Nil, Value::Nil, ud));
+                if close {
+                    // The file is the generic `for`'s to-be-closed value.
+                    stack.replace(ctx, (iter, Value::Nil, Value::Nil, ud));
+                } else {
+                    // The default input stays open after the loop.
+                    stack.replace(ctx, iter);
+                }
                 Ok(CallbackReturn::Return)
             },
         ),
@@ -887,13 +1042,16 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
         Callback::from_fn_with(&ctx, defaults, |defaults, ctx, _, mut stack| {
             let out = defaults.get(ctx, "output");
             if let Some(f) = to_file(out) {
+                if f.0.borrow().is_closed() {
+                    return Err(lua_error(ctx, "default output file is closed"));
+                }
                 let r = f.0.borrow_mut().flush();
                 if let Err(e) = r {
                     fail_result(ctx, &mut stack, &e, None);
                     return Ok(CallbackReturn::Return);
                 }
             }
-            stack.replace(ctx, out);
+            stack.replace(ctx, true);
             Ok(CallbackReturn::Return)
         }),
     )

@@ -463,6 +463,8 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             let Some(exit) = &h.exit else {
                 return Err(lua_error(ctx, "os.exit is not available in this host"));
             };
+            // C's exit writes what open files buffered.
+            super::io::flush_open_files();
             exit(code);
             Err(lua_error(ctx, format!("os.exit({code})")))
         }),

@@ -478,7 +478,8 @@ pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<AssertCounter>) -> Ca
         let line = exec
             .upper_lua_frame()
             .map(|f| f.current_line.0 + 1)
-            .or_else(|| vm_ext::interp::call_site(ctx).map(|(_, line)| line as _));
+            // (-1: no line information, as in stripped code: not shown.)
+            .or_else(|| vm_ext::interp::call_site(ctx).and_then(|(_, line)| line.try_into().ok()));
         *counter.last_failure.borrow_mut() = match (line, error) {
             (Some(line), Value::String(s)) => Some((line, s.to_str_lossy().into_owned())),
             _ => None,

@@ -1512,7 +1512,6 @@ impl<'a> Parser<'a> {
     }
 
     fn suffixed_exp(&mut self) -> Result<ExpDesc, CompileError> {
-        let line = self.tok_line;
         let mut v = self.primary_exp()?;
         loop {
             match &self.tok {
@@ -1536,14 +1535,14 @@ impl<'a> Parser<'a> {
                     self.fs
                         .self_op(&mut v, &mut key, &self.vars, nv)
                         .map_err(|e| self.code_err(e))?;
-                    self.call_args(&mut v, line)?;
+                    self.call_args(&mut v)?;
                 }
                 Token::LParen | Token::String(_) | Token::LBrace => {
                     let nv = self.nvarstack();
                     self.fs
                         .exp_to_next_reg(&mut v, &self.vars, nv)
                         .map_err(|e| self.code_err(e))?;
-                    self.call_args(&mut v, line)?;
+                    self.call_args(&mut v)?;
                 }
                 _ => return Ok(v),
             }
@@ -1551,8 +1550,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Function arguments, then the closing `)` for the parenthesised form.
-    fn call_args(&mut self, f: &mut ExpDesc, line: u32) -> Result<(), CompileError> {
+    fn call_args(&mut self, f: &mut ExpDesc) -> Result<(), CompileError> {
+        // The call's line is that of its arguments' first token, as in Lua
+        // 5.4.8 (`funcargs`): "a\n(23)" fails on line 2.
         let paren_line = self.tok_line;
+        let line = paren_line;
         if self.tok == Token::LParen {
             self.next()?;
             let mut args = if self.tok == Token::RParen {

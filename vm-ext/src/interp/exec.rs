@@ -2132,7 +2132,7 @@ impl<'gc> Interp<'gc> {
                         };
                         let first = std::mem::take(&mut self.hk.first);
                         if first || pc <= oldpc || p.line_at(pc) != p.line_at(oldpc) {
-                            event = Some(("line", Some(p.line_at(pc))));
+                            event = Some(("line", Some(p.line_at(pc)).filter(|&l| l >= 0)));
                         }
                         self.hk.oldpc = pc;
                     }

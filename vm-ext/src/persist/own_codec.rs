@@ -25,7 +25,7 @@ pub struct DecodeError(pub String);
 /// The bytes of `proto` and everything nested in it.
 pub fn encode(proto: &Proto) -> Vec<u8> {
     let mut w = Writer(MAGIC.to_vec());
-    w.proto(proto);
+    w.proto(proto, None);
     w.0
 }
 
@@ -42,11 +42,22 @@ pub fn decode(bytes: &[u8]) -> Result<Proto, DecodeError> {
         pos: 0,
         damage: None,
     };
-    let proto = r.proto(0)?;
+    let mut proto = r.proto(0)?;
     if r.pos != rest.len() {
         return Err(r.bad("trailing bytes"));
     }
+    inherit_source(&mut proto);
     Ok(proto)
+}
+
+/// Gives nested functions written with an empty source their parent's.
+fn inherit_source(p: &mut Proto) {
+    for c in &mut p.protos {
+        if c.source.is_empty() {
+            c.source = p.source.clone();
+        }
+        inherit_source(c);
+    }
 }
 
 struct Writer(Vec<u8>);
@@ -73,8 +84,14 @@ impl Writer {
         self.0.extend_from_slice(b);
     }
 
-    fn proto(&mut self, p: &Proto) {
-        self.bytes(p.source.as_bytes());
+    /// A nested function's source, the same as its parent's, is written
+    /// empty (sources are never empty): a dump names its chunk once.
+    fn proto(&mut self, p: &Proto, parent_source: Option<&str>) {
+        if parent_source == Some(p.source.as_str()) {
+            self.bytes(b"");
+        } else {
+            self.bytes(p.source.as_bytes());
+        }
         self.uint(p.line_defined.into());
         self.uint(p.last_line_defined.into());
         self.byte(p.num_params);
@@ -110,7 +127,9 @@ impl Writer {
             self.bytes(u.name.as_bytes());
         }
         self.uint(p.protos.len() as u64);
-        p.protos.iter().for_each(|c| self.proto(c));
+        p.protos
+            .iter()
+            .for_each(|c| self.proto(c, Some(p.source.as_str())));
         self.uint(p.locals.len() as u64);
         for l in &p.locals {
             self.bytes(l.name.as_bytes());

@@ -134,7 +134,8 @@ fn own_info<'gc>(
     let p = &cl.proto.proto;
     let what = if p.line_defined == 0 { "main" } else { "Lua" };
     let active = Table::new(&ctx);
-    for &l in &p.lines {
+    // (Line 0: no line information, `string.dump(f, true)`.)
+    for &l in p.lines.iter().filter(|&&l| l > 0) {
         let _ = active.set(ctx, l as i64, true);
     }
     let t = info_table(
@@ -234,7 +235,7 @@ fn info_to_table<'gc>(ctx: Context<'gc>, info: &frames::Info<'gc>, opts: &[u8]) 
             b'L' => {
                 if let Some(lines) = &info.lines {
                     let active = Table::new(&ctx);
-                    for &l in lines {
+                    for &l in lines.iter().filter(|&&l| l > 0) {
                         let _ = active.set(ctx, l as i64, true);
                     }
                     set("activelines", Value::Table(active));

@@ -601,20 +601,25 @@ pub fn load_io<'gc>(ctx: Context<'gc>, host: &Host) {
     meta.set(ctx, MetaMethod::Index, methods).unwrap();
     // `__close` (and `__gc` in Lua): a to-be-closed file, such as the fourth
     // value `io.lines(name)` returns to a generic `for`, is closed on exit.
-    meta.set(
-        ctx,
-        "__close",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
-            if let Some(f) = to_file(stack.get(0)) {
+    // `__gc` and `__close` (PUC Lua's `f_gc`): closes the file unless it
+    // is closed; anything but a file is an argument error. (Files are also
+    // closed, their buffers written, when their userdata is freed.)
+    for event in ["__close", "__gc"] {
+        meta.set(
+            ctx,
+            event,
+            Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+                let f = to_file(stack.get(0))
+                    .ok_or_else(|| type_error(ctx, &stack, 1, event, "FILE*"))?;
                 if !f.0.borrow().is_closed() {
                     close_file(ctx, &f, &mut stack);
                 }
-            }
-            stack.clear();
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
+                stack.clear();
+                Ok(CallbackReturn::Return)
+            }),
+        )
+        .unwrap();
+    }
     meta.set(
         ctx,
         MetaMethod::ToString,

@@ -472,7 +472,18 @@ pub fn counting_assert<'gc>(ctx: Context<'gc>, counter: Rc<AssertCounter>) -> Ca
         let error = if stack.len() >= 2 {
             stack.get(1)
         } else {
-            str_value(ctx, "assertion failed!")
+            // As the base library's `assert` (`luaL_error`): with the
+            // caller's position.
+            let pos = exec
+                .upper_lua_frame()
+                .map(|f| format!("{}:{}: ", f.chunk_name.to_str_lossy(), f.current_line.0 + 1))
+                .or_else(|| {
+                    vm_ext::interp::call_site(ctx)
+                        .filter(|(_, line)| *line >= 0)
+                        .map(|(chunk, line)| format!("{chunk}:{line}: "))
+                })
+                .unwrap_or_default();
+            str_value(ctx, &format!("{pos}assertion failed!"))
         };
         // The caller's line: piccolo's frame, or the project's core's call site.
         let line = exec

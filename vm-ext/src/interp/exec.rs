@@ -770,6 +770,13 @@ impl<'gc> Interp<'gc> {
     fn error_of(&self, ctx: Context<'gc>, fail: Fail<'gc>) -> Error<'gc> {
         let (msg, var, value, op) = match fail {
             Fail::Raw(e) => return e,
+            // Overflowing again while a handler handles an overflow (PUC
+            // Lua's LUA_ERRERR: no position).
+            Fail::Msg(m)
+                if m == "stack overflow" && crate::stdlib::base::handling_overflow(ctx) =>
+            {
+                return crate::stdlib::lua_error(ctx, "error in error handling")
+            }
             Fail::Msg(m) => (m, VarRef::None, Value::Nil, None),
             Fail::NoInt(var) => (String::new(), var, Value::Nil, Some("")),
             Fail::Typed { op, value, var } => (String::new(), var, value, Some(op)),

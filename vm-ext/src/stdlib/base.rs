@@ -11,11 +11,11 @@
 
 use std::{cell::Cell, rc::Rc};
 
-use gc_arena::{Collect, Gc};
+use gc_arena::{lock::Lock, Collect, Gc, Rootable};
 use piccolo::{
     closure::UpValueState, meta_ops, table::NextValue, BoxSequence, Callback, CallbackReturn,
-    Closure, Context, Error, Execution, Function, MetaMethod, Sequence, SequencePoll, Stack, Table,
-    Value,
+    Closure, Context, Error, Execution, Function, MetaMethod, Sequence, SequencePoll, Singleton,
+    Stack, Table, Value,
 };
 
 use super::{
@@ -377,6 +377,43 @@ const MAX_HANDLER_DEPTH: u8 = 100;
 struct XPCall<'gc> {
     handler: Function<'gc>,
     depth: u8,
+    /// The handler is handling a stack overflow (counted in
+    /// [`OverflowHandlers`] while it runs).
+    #[collect(require_static)]
+    overflow: bool,
+}
+
+/// How many message handlers are handling a stack overflow right now. In
+/// PUC Lua such a handler runs on top of the overflowed stack, so a stack
+/// overflow inside it is "error in error handling"; here the interpreter
+/// asks [`handling_overflow`].
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct OverflowHandlers<'gc>(Gc<'gc, Lock<u32>>);
+
+impl<'gc> Singleton<'gc> for OverflowHandlers<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        OverflowHandlers(Gc::new(&ctx, Lock::new(0)))
+    }
+}
+
+fn overflow_handlers(ctx: Context<'_>) -> Gc<'_, Lock<u32>> {
+    ctx.singleton::<Rootable![OverflowHandlers<'_>]>().0
+}
+
+/// Whether an `xpcall` message handler is handling a stack overflow (see
+/// [`OverflowHandlers`]).
+pub fn handling_overflow(ctx: Context<'_>) -> bool {
+    overflow_handlers(ctx).get() > 0
+}
+
+impl<'gc> XPCall<'gc> {
+    fn done_handling(&mut self, ctx: Context<'gc>) {
+        if std::mem::take(&mut self.overflow) {
+            let n = overflow_handlers(ctx);
+            n.set(&ctx, n.get().saturating_sub(1));
+        }
+    }
 }
 
 impl<'gc> Sequence<'gc> for XPCall<'gc> {
@@ -387,6 +424,7 @@ impl<'gc> Sequence<'gc> for XPCall<'gc> {
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         crate::interp::frames::clear_ghost(ctx);
+        self.done_handling(ctx);
         if self.depth == 0 {
             stack.push_front(Value::Boolean(true));
         } else {
@@ -404,11 +442,20 @@ impl<'gc> Sequence<'gc> for XPCall<'gc> {
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         if self.depth >= MAX_HANDLER_DEPTH {
+            self.done_handling(ctx);
             stack.replace(ctx, (false, ctx.intern(b"error in error handling")));
             return Ok(SequencePoll::Return);
         }
         self.depth += 1;
-        stack.replace(ctx, error_value(ctx, &error));
+        let ev = error_value(ctx, &error);
+        if !self.overflow
+            && matches!(ev, Value::String(s) if s.as_bytes().ends_with(b"stack overflow"))
+        {
+            self.overflow = true;
+            let n = overflow_handlers(ctx);
+            n.set(&ctx, n.get() + 1);
+        }
+        stack.replace(ctx, ev);
         Ok(SequencePoll::Call {
             function: self.handler,
             is_tail: false,
@@ -421,7 +468,14 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let handler = check_function(ctx, &stack, 2, "xpcall")?;
         let f = stack.get(0);
         stack.drain(..2.min(stack.len()));
-        let seq = BoxSequence::new(&ctx, XPCall { handler, depth: 0 });
+        let seq = BoxSequence::new(
+            &ctx,
+            XPCall {
+                handler,
+                depth: 0,
+                overflow: false,
+            },
+        );
         crate::interp::set_call_site(ctx, None);
         match meta_ops::call(ctx, f) {
             Ok(function) => Ok(CallbackReturn::Call {
@@ -436,7 +490,14 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 stack.replace(ctx, ctx.intern(msg.as_bytes()));
                 Ok(CallbackReturn::Call {
                     function: handler,
-                    then: Some(BoxSequence::new(&ctx, XPCall { handler, depth: 1 })),
+                    then: Some(BoxSequence::new(
+                        &ctx,
+                        XPCall {
+                            handler,
+                            depth: 1,
+                            overflow: false,
+                        },
+                    )),
                 })
             }
         }

@@ -579,6 +579,19 @@ impl<'gc> Interp<'gc> {
 
     /// Whether this interpreter is idle again (its entry ended cleanly)
     /// with stacks small enough to keep for the next entry.
+    /// Drops the values a pooled interpreter would keep alive for nothing:
+    /// its registers, and once a collection can be observed (finalizers,
+    /// weak tables) its field and callee caches.
+    fn scrub(&mut self, mc: &gc_arena::Mutation<'gc>) {
+        if let Ok(mut regs) = self.regs.try_borrow_mut(mc) {
+            regs.clear();
+        }
+        if self.weak.observable() {
+            self.kcache.clear();
+            self.cache = [None; CACHE_SIZE];
+        }
+    }
+
     fn reusable(&self) -> bool {
         !self.counted
             && self.frames.is_empty()
@@ -3474,6 +3487,7 @@ impl<'gc> Entry<'gc> {
         let pool = interp.borrow().pool;
         let mut pool = pool.0.borrow_mut(&ctx);
         if pool.len() < POOL_SIZE && interp.borrow().reusable() {
+            interp.borrow_mut(&ctx).scrub(&ctx);
             pool.push(interp);
         }
     }

@@ -56,7 +56,7 @@ pub fn runner<'gc>(ctx: Context<'gc>) -> Option<Executor<'gc>> {
     let seq = RunFinalizers {
         objects,
         warn,
-        warning: None,
+        failed: None,
     };
     let seq = Gc::new(&ctx, RefLock::new(Some(seq)));
     let start = Callback::from_fn_with(&ctx, seq, |seq, ctx, _, _| {
@@ -94,9 +94,9 @@ struct RunFinalizers<'gc> {
     /// Objects left, the next last.
     objects: Vec<Value<'gc>>,
     warn: Option<Function<'gc>>,
-    /// A warning to give before the next finalizer.
+    /// Why the last finalizer failed: warned about before the next one.
     #[collect(require_static)]
-    warning: Option<Vec<u8>>,
+    failed: Option<Vec<u8>>,
 }
 
 impl<'gc> Sequence<'gc> for RunFinalizers<'gc> {
@@ -107,16 +107,20 @@ impl<'gc> Sequence<'gc> for RunFinalizers<'gc> {
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         stack.clear();
-        if let Some(msg) = self.warning.take() {
-            if let Some(warn) = self.warn {
-                stack.push_back(Value::String(ctx.intern(&msg)));
+        loop {
+            if let (Some(cause), Some(warn)) = (self.failed.take(), self.warn) {
+                let mut text = b"error in __gc (".to_vec();
+                text.extend_from_slice(&cause);
+                text.push(b')');
+                stack.push_back(Value::String(ctx.intern(&text)));
                 return Ok(SequencePoll::Call {
                     function: warn,
                     is_tail: false,
                 });
             }
-        }
-        while let Some(obj) = self.objects.pop() {
+            let Some(obj) = self.objects.pop() else {
+                return Ok(SequencePoll::Return);
+            };
             let gc = match obj {
                 Value::Table(t) => t.metatable(),
                 Value::UserData(u) => u.metatable(),
@@ -136,14 +140,10 @@ impl<'gc> Sequence<'gc> for RunFinalizers<'gc> {
                 }
                 Err(_) => {
                     let kind = crate::stdlib::string::type_name(ctx, gc);
-                    self.warning = Some(
-                        format!("error in __gc (attempt to call a {kind} value)").into_bytes(),
-                    );
-                    return self.poll(ctx, _exec, stack);
+                    self.failed = Some(format!("attempt to call a {kind} value").into_bytes());
                 }
             }
         }
-        Ok(SequencePoll::Return)
     }
 
     fn error(
@@ -153,14 +153,10 @@ impl<'gc> Sequence<'gc> for RunFinalizers<'gc> {
         error: Error<'gc>,
         stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        let msg = match crate::stdlib::check::error_value(ctx, &error) {
+        self.failed = Some(match crate::stdlib::check::error_value(ctx, &error) {
             Value::String(s) => s.as_bytes().to_vec(),
             _ => b"error object is not a string".to_vec(),
-        };
-        let mut text = b"error in __gc (".to_vec();
-        text.extend_from_slice(&msg);
-        text.push(b')');
-        self.warning = Some(text);
+        });
         self.poll(ctx, exec, stack)
     }
 }

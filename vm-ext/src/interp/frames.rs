@@ -603,10 +603,11 @@ fn level_name<'gc>(
             } else {
                 // The entry's first frame: named by the entry below when
                 // that one called it directly.
-                let outermost = !levels[i + 1..]
-                    .iter()
-                    .any(|l| matches!(l, Level::Lua { .. }));
-                if outermost && DebugState::get(ctx).0.borrow().finalizing {
+                if DebugState::get(ctx).0.borrow().finalizing
+                    && !levels[i + 1..]
+                        .iter()
+                        .any(|l| matches!(l, Level::Lua { .. }))
+                {
                     return Some(("metamethod", "__gc".into()));
                 }
                 match levels.get(i + 1)? {

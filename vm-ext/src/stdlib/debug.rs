@@ -28,12 +28,9 @@ use piccolo::{
     CallbackReturn, Context, Function, Singleton, Stack, Table, UserData, Value,
 };
 
-use super::{
-    check::{
-        arg_error, check_any, check_function, check_integer, metatable_of, opt_integer,
-        set_type_metatable, type_error,
-    },
-    lua_error,
+use super::check::{
+    arg_error, check_any, check_function, check_integer, metatable_of, opt_integer,
+    set_type_metatable, type_error,
 };
 use crate::interp::frames;
 
@@ -716,7 +713,9 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
             ctx,
             "upvaluejoin",
             Callback::from_fn(&ctx, |ctx, _, stack| {
-                for arg in [1, 3] {
+                // Upvalue indices (from 0), checked as `checkupval` does.
+                let mut index = [0usize; 2];
+                for (slot, arg) in index.iter_mut().zip([1, 3]) {
                     if upvalue_id(ctx, &stack, arg, "upvaluejoin")?.is_none() {
                         return Err(arg_error(
                             ctx,
@@ -725,12 +724,16 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                             "invalid upvalue index",
                         ));
                     }
+                    *slot = check_integer(ctx, &stack, arg + 1, "upvaluejoin")? as usize - 1;
                 }
                 let own = |arg: usize| match stack.get(arg - 1) {
-                    Value::Function(f) => crate::interp::as_lua_closure(ctx, f),
+                    Value::Function(Function::Callback(cb)) => {
+                        crate::interp::as_lua_closure(ctx, Function::Callback(cb))
+                            .map(|cl| (cb, cl))
+                    }
                     _ => None,
                 };
-                let (Some(_), Some(f2)) = (own(1), own(3)) else {
+                let (Some((f1, _)), Some((_, f2))) = (own(1), own(3)) else {
                     let arg = if own(1).is_none() { 1 } else { 3 };
                     let msg = match stack.get(arg - 1) {
                         // piccolo's closures never change their upvalues.
@@ -741,16 +744,8 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                     };
                     return Err(arg_error(ctx, arg, "upvaluejoin", msg));
                 };
-                let (
-                    Value::Function(Function::Callback(f1)),
-                    Value::Integer(n1),
-                    Value::Integer(n2),
-                ) = (stack.get(0), stack.get(1), stack.get(3))
-                else {
-                    return Err(lua_error(ctx, "upvaluejoin: unexpected arguments"));
-                };
-                let cell = f2.upvalues[n2 as usize - 1];
-                crate::interp::join_upvalue(ctx, f1, n1 as usize - 1, cell);
+                let cell = f2.upvalues[index[1]];
+                crate::interp::join_upvalue(ctx, f1, index[0], cell);
                 Ok(CallbackReturn::Return)
             }),
         )

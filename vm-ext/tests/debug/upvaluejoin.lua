@@ -18,6 +18,9 @@ debug.upvaluejoin(fs[1], 1, fs[3], 1)
 print(fs[1](), fs[2](), fs[3]())
 local caller = function() return fs[1]() + fs[2]() end
 print(caller(), pcall(fs[1]))
+-- Indices as for any integer argument: floats with an integer value, numerals.
+debug.upvaluejoin(fs[2], 1.0, fs[3], "1")
+print(fs[2]())
 -- Bad arguments.
 print(pcall(debug.upvaluejoin, f1, 3, f2, 1))
 print(pcall(debug.upvaluejoin, f1, 1, f2, 0))

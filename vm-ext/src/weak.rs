@@ -19,9 +19,14 @@
 //! state, so other programs pay nothing), `rawget`/`rawset`/`rawlen`/
 //! `next`/`ipairs`, the table library, `_home` and the host conversions.
 //!
+//! A weak-key table is an ephemeron table: its values are weak pointers
+//! too, and at the end of each marking [`weak_hook`] resurrects the values
+//! of keys found alive, round after round, so an entry whose value refers
+//! to its own key goes with the key. Weak values found dead are cleared
+//! before objects with `__gc` are resurrected for their finalizers.
+//!
 //! Limits: the mode is read when the metatable is set (PUC Lua reads it at
-//! every collection); a weak-key table holds its values strongly (no
-//! ephemerons: an entry whose value refers to its own key stays); piccolo's
+//! every collection); piccolo's
 //! own VM (the `piccolo` core) indexes the raw table and does not see the
 //! store (nothing breaks, its reads miss and its writes stay strong).
 
@@ -33,11 +38,12 @@ use std::{
 
 use gc_arena::{
     lock::{Lock, RefLock},
-    Collect, Gc, GcWeak, Mutation, Rootable,
+    Collect, Finalization, Gc, GcWeak, Mutation, Rootable,
 };
 use piccolo::{
     callback::CallbackInner,
     closure::ClosureInner,
+    finalizers::WeakPhase,
     table::{InvalidTableKey, NextValue, RawTable, TableInner},
     thread::ThreadInner,
     userdata::UserDataInner,
@@ -63,6 +69,9 @@ pub struct Shared<'gc> {
     key: UserData<'gc>,
     /// The global `collectgarbage` function (see [`Shared::scrub_for`]).
     collector: Gc<'gc, Lock<Option<Callback<'gc>>>>,
+    /// Every weak table's store, for [`weak_hook`] (collected ones are
+    /// dropped as new ones come).
+    stores: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<Store<'gc>>>>>>,
 }
 
 impl<'gc> Shared<'gc> {
@@ -126,6 +135,7 @@ impl<'gc> Singleton<'gc> for SharedRoot<'gc> {
                 collect: Cell::new(false),
                 key: UserData::new_static(&ctx, StoreKeyMark),
                 collector: Gc::new(&ctx, Lock::new(None)),
+                stores: Gc::new(&ctx, RefLock::new(Vec::new())),
             },
         ))
     }
@@ -242,6 +252,34 @@ impl<'gc> Ref<'gc> {
     }
 }
 
+/// Applies `$body` to the weak pointer inside a weak [`Ref`] (`$other`
+/// for nil and strong references).
+macro_rules! on_weak {
+    ($r:expr, $w:ident => $body:expr, $other:expr) => {
+        match $r {
+            Ref::Table($w) => $body,
+            Ref::Closure($w) => $body,
+            Ref::Callback($w) => $body,
+            Ref::Thread($w) => $body,
+            Ref::UserData($w) => $body,
+            Ref::Nil | Ref::Strong(_) => $other,
+        }
+    };
+}
+
+impl<'gc> Ref<'gc> {
+    /// Whether the marking that just completed found this reference's
+    /// object dead (nil and strong references never are).
+    fn is_dead(self, fc: &Finalization<'gc>) -> bool {
+        on_weak!(self, w => w.is_dead(fc), false)
+    }
+
+    /// Keeps a dead object alive for this cycle; whether it was dead.
+    fn resurrect(self, fc: &Finalization<'gc>) -> bool {
+        on_weak!(self, w => w.is_dead(fc) && w.resurrect(fc).is_some(), false)
+    }
+}
+
 #[derive(Default)]
 struct IdHasher(u64);
 
@@ -297,6 +335,13 @@ impl<'gc> Store<'gc> {
         }
     }
 
+    /// Whether values are held by weak pointers: in weak-value tables, and
+    /// in weak-key tables, whose values the collector keeps only while
+    /// their keys live (ephemerons, [`weak_hook`]).
+    fn values_weak(&self) -> bool {
+        self.weak_keys || self.weak_values
+    }
+
     /// The slot of live key `id`.
     fn find(&self, mc: &Mutation<'gc>, id: &KeyId<'gc>) -> Option<usize> {
         let i = *self.index.get(id)?;
@@ -323,11 +368,15 @@ impl<'gc> Store<'gc> {
         if let Some(&i) = self.index.get(&id) {
             // A dead key's slot may share the address of a new object
             // (only once its allocation is gone): the slot is reused.
+            let values_weak = self.values_weak();
             let slot = &mut self.slots[i];
             if slot.key.get(mc).is_nil() {
                 slot.key = Ref::new(key, self.weak_keys);
             }
-            slot.val = Ref::new(val, self.weak_values);
+            slot.val = Ref::new(val, values_weak);
+            if val.is_nil() {
+                self.forget_string_key(i);
+            }
             return Ok(());
         }
         if val.is_nil() {
@@ -340,7 +389,7 @@ impl<'gc> Store<'gc> {
         self.slots.push(Slot {
             id,
             key: Ref::new(key, self.weak_keys),
-            val: Ref::new(val, self.weak_values),
+            val: Ref::new(val, self.values_weak()),
         });
         Ok(())
     }
@@ -354,6 +403,32 @@ impl<'gc> Store<'gc> {
             self.index.insert(s.id, i);
         }
         self.compact_at = (self.slots.len() * 2).max(8);
+    }
+
+    /// Removes the entries whose values the marking found dead. A string
+    /// key is then kept only by its address (as Lua keeps a dead key), so
+    /// the string can be freed and `next` can still go on from it.
+    fn clear_dead_values(&mut self, fc: &Finalization<'gc>) {
+        for i in 0..self.slots.len() {
+            if !self.slots[i].val.is_dead(fc) {
+                continue;
+            }
+            self.slots[i].val = Ref::Nil;
+            self.forget_string_key(i);
+        }
+    }
+
+    /// Slot `i`, removed, keeps its string key only by address (as Lua
+    /// keeps a dead key): the string can be freed, and `next` can still go
+    /// on from it.
+    fn forget_string_key(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        if let KeyId::Str(s) = slot.id {
+            self.index.remove(&slot.id);
+            slot.id = KeyId::Ptr(ptr(s.into_inner()));
+            slot.key = Ref::Nil;
+            self.index.insert(slot.id, i);
+        }
     }
 
     /// A border, as `#` gives it (exact for a sequence).
@@ -396,7 +471,15 @@ impl<'gc> Store<'gc> {
         } else {
             match key_of(key).ok().and_then(|(id, _)| self.find(mc, &id)) {
                 Some(i) => i + 1,
-                None => return NextValue::NotFound,
+                // A string key whose value was collected (see
+                // `clear_dead_values`): its slot is found by address.
+                None => match key {
+                    Value::String(s) => match self.index.get(&KeyId::Ptr(ptr(s.into_inner()))) {
+                        Some(&i) if matches!(self.slots[i].key, Ref::Nil) => i + 1,
+                        _ => return NextValue::NotFound,
+                    },
+                    _ => return NextValue::NotFound,
+                },
             }
         };
         for s in &self.slots[start..] {
@@ -426,7 +509,7 @@ impl<'gc> Store<'gc> {
         for s in &mut self.slots {
             let (k, v) = (s.key.get(mc), s.val.get(mc));
             s.key = Ref::new(k, weak_keys);
-            s.val = Ref::new(v, weak_values);
+            s.val = Ref::new(v, weak_keys || weak_values);
         }
     }
 }
@@ -603,10 +686,67 @@ pub fn set_metatable<'gc>(ctx: Context<'gc>, t: Table<'gc>, mt: Option<Table<'gc
             }
             t.into_inner().borrow_mut(&ctx).raw_table = RawTable::new(&ctx);
             let store = Gc::new(&ctx, RefLock::new(store));
+            register(ctx, &sh, store);
             let boxed = UserData::new::<Rootable![StoreBox<'_>]>(&ctx, StoreBox(store));
             let _ = t.set_value(&ctx, Value::UserData(sh.key), Value::UserData(boxed));
             sh.any.set(true);
         }
         None => {}
     }
+}
+
+/// Adds a new weak table's store to those [`weak_hook`] sees (installing
+/// the hook with the first one).
+fn register<'gc>(ctx: Context<'gc>, sh: &Shared<'gc>, store: StoreRef<'gc>) {
+    let mut stores = sh.stores.borrow_mut(&ctx);
+    if stores.is_empty() {
+        ctx.finalizers().set_weak_hook(&ctx, weak_hook);
+    }
+    if stores.len() >= 64 && stores.len().is_power_of_two() {
+        stores.retain(|w| w.upgrade(&ctx).is_some());
+    }
+    stores.push(Gc::downgrade(store));
+}
+
+/// Called by the collector once marking is complete ([`WeakPhase`]).
+///
+/// `Converge`: in weak-key tables, values under keys found alive (or not
+/// collectable) are resurrected, so an entry lives exactly as long as its
+/// key however its value refers back to it; piccolo re-marks and asks
+/// again until a round changes nothing. `ClearValues`: weak values found
+/// dead are forgotten before objects with finalizers are resurrected, so a
+/// finalizer sees them gone, as in Lua (its weak keys stay until the
+/// object is really collected).
+fn weak_hook<'gc>(ctx: Context<'gc>, fc: &'gc Finalization<'gc>, phase: WeakPhase) -> bool {
+    let sh = shared(ctx);
+    let stores = sh.stores.borrow();
+    let mut changed = false;
+    for w in stores.iter() {
+        // Stores found dead are not looked at (upgrading would mark them).
+        if w.is_dead(fc) {
+            continue;
+        }
+        let Some(store) = w.upgrade(fc) else { continue };
+        match phase {
+            WeakPhase::Converge => {
+                let st = store.borrow();
+                if !st.weak_keys || st.weak_values {
+                    continue;
+                }
+                for slot in &st.slots {
+                    let key_live = !matches!(slot.key, Ref::Nil) && !slot.key.is_dead(fc);
+                    if key_live && slot.val.resurrect(fc) {
+                        changed = true;
+                    }
+                }
+            }
+            WeakPhase::ClearValues => {
+                if !store.borrow().weak_values {
+                    continue;
+                }
+                store.borrow_mut(fc).clear_dead_values(fc);
+            }
+        }
+    }
+    changed
 }

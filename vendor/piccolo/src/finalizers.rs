@@ -1,9 +1,25 @@
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, GcWeak, Mutation};
 
 use crate::{
-    table::TableInner, thread::ThreadInner, userdata::UserDataInner, Table, Thread, UserData,
-    Value,
+    table::TableInner, thread::ThreadInner, userdata::UserDataInner, Context, Table, Thread,
+    UserData, Value,
 };
+
+/// luahome patch: what a weak-table hook ([`Finalizers::set_weak_hook`]) is asked to do once
+/// the arena is fully marked.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum WeakPhase {
+    /// Ephemerons: resurrect what a weak-key table holds under keys that are alive; return
+    /// whether anything was resurrected (the arena is then re-marked and the hook asked again,
+    /// until nothing changes).
+    Converge,
+    /// Forget weak values that the marking found dead, before objects marked for
+    /// finalization are resurrected (Lua clears them before running finalizers).
+    ClearValues,
+}
+
+/// luahome patch: a hook the embedder installs for its weak tables.
+pub type WeakHook = for<'gc> fn(Context<'gc>, &'gc Finalization<'gc>, WeakPhase) -> bool;
 
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
@@ -37,6 +53,17 @@ impl<'gc> Finalizers<'gc> {
         }
         state.objects.push(obj);
         true
+    }
+
+    /// luahome patch: installs the hook that keeps weak tables' entries in step with the
+    /// collector (ephemerons, weak values cleared before finalization).
+    pub fn set_weak_hook(&self, mc: &Mutation<'gc>, hook: WeakHook) {
+        self.0.borrow_mut(mc).weak_hook = Some(hook);
+    }
+
+    /// luahome patch: the installed weak-table hook.
+    pub(crate) fn weak_hook(&self) -> Option<WeakHook> {
+        self.0.borrow().weak_hook
     }
 
     /// luahome patch: whether objects wait for their finalizers.
@@ -137,6 +164,9 @@ struct FinalizersState<'gc> {
     marked: std::collections::HashSet<usize>,
     /// luahome patch: unreachable objects waiting for their finalizers (kept alive).
     pending: Vec<Value<'gc>>,
+    /// luahome patch: the embedder's weak-table hook.
+    #[collect(require_static)]
+    weak_hook: Option<WeakHook>,
 }
 
 /// luahome patch: an object marked for finalization.

@@ -3,7 +3,7 @@ use std::ops;
 use gc_arena::{metrics::Metrics, Arena, Collect, CollectionPhase, Mutation, Root, Rootable};
 
 use crate::{
-    finalizers::Finalizers,
+    finalizers::{Finalizers, WeakPhase},
     registry::{Fetchable, Stashable},
     stdlib::{load_base, load_coroutine, load_io, load_math, load_string, load_table},
     string::InternedStringSet,
@@ -155,16 +155,47 @@ impl Lua {
     /// Finish the current collection cycle completely, calls `gc_arena::Arena::collect_all()`.
     pub fn gc_collect(&mut self) {
         if self.arena.collection_phase() != CollectionPhase::Collecting {
-            self.arena.mark_all().unwrap().finalize(|fc, root| {
-                root.finalizers.prepare(fc);
-            });
-            self.arena.mark_all().unwrap().finalize(|fc, root| {
-                root.finalizers.finalize(fc);
-            });
+            self.finish_marking();
         }
 
         self.arena.collect_all();
         assert!(self.arena.collection_phase() == CollectionPhase::Sleeping);
+    }
+
+    /// The end of a marking phase: ephemerons converge, weak values found dead are cleared,
+    /// objects marked for finalization are resurrected (and ephemerons converge again over
+    /// what they hold), then piccolo's second finalization stage. The arena must start
+    /// collecting right after.
+    ///
+    /// luahome patch: the weak-table hook's phases around piccolo's two stages.
+    fn finish_marking(&mut self) {
+        self.converge_ephemerons();
+        self.arena.mark_all().unwrap().finalize(|fc, root| {
+            if let Some(hook) = root.finalizers.weak_hook() {
+                hook(root.ctx(fc), fc, WeakPhase::ClearValues);
+            }
+            root.finalizers.prepare(fc);
+        });
+        self.converge_ephemerons();
+        self.arena.mark_all().unwrap().finalize(|fc, root| {
+            root.finalizers.finalize(fc);
+        });
+    }
+
+    /// Asks the weak-table hook to resurrect what weak-key tables hold under live keys,
+    /// re-marking after each round, until a round resurrects nothing.
+    fn converge_ephemerons(&mut self) {
+        loop {
+            let changed = self.arena.mark_all().unwrap().finalize(|fc, root| {
+                match root.finalizers.weak_hook() {
+                    Some(hook) => hook(root.ctx(fc), fc, WeakPhase::Converge),
+                    None => false,
+                }
+            });
+            if !changed {
+                break;
+            }
+        }
     }
 
     pub fn gc_metrics(&self) -> &Metrics {
@@ -193,13 +224,8 @@ impl Lua {
             if self.arena.collection_phase() == CollectionPhase::Collecting {
                 self.arena.collect_debt();
             } else {
-                if let Some(marked) = self.arena.mark_debt() {
-                    marked.finalize(|fc, root| {
-                        root.finalizers.prepare(fc);
-                    });
-                    self.arena.mark_all().unwrap().finalize(|fc, root| {
-                        root.finalizers.finalize(fc);
-                    });
+                if self.arena.mark_debt().is_some() {
+                    self.finish_marking();
                     // Immediately transition to `CollectionPhase::Collecting`.
                     self.arena.mark_all().unwrap().start_collecting();
                 }

@@ -353,7 +353,16 @@ impl<'gc> InternedStaticStrings<'gc> {
         ))
     }
 
-    fn intern(self, mc: &Mutation<'gc>, s: &'static [u8]) -> String<'gc> {
+    /// luahome patch: the string for a static slice is the one [`InternedDynStrings`] gives
+    /// for its contents, so `"resume"` from Rust and `"resume"` from Lua source are the same
+    /// object and table lookups match them by pointer (piccolo made a separate string per
+    /// static slice, which compared equal only through `memcmp`).
+    fn intern(
+        self,
+        mc: &Mutation<'gc>,
+        dyn_strings: InternedDynStrings<'gc>,
+        s: &'static [u8],
+    ) -> String<'gc> {
         let key = StaticCollect(s as *const _);
 
         // SAFETY: If a new string is added, we call the write barrier.
@@ -364,7 +373,7 @@ impl<'gc> InternedStaticStrings<'gc> {
             hash_map::Entry::Vacant(vacant) => {
                 // SAFETY: We are modifying the static_strings table, so we call the write barrier.
                 Gc::write(mc, self.0);
-                *vacant.insert(String::from_static(mc, s))
+                *vacant.insert(dyn_strings.intern(mc, s))
             }
         }
     }
@@ -397,7 +406,7 @@ impl<'gc> InternedStringSet<'gc> {
     }
 
     pub fn intern_static(self, mc: &Mutation<'gc>, s: &'static [u8]) -> String<'gc> {
-        self.static_strings.intern(mc, s)
+        self.static_strings.intern(mc, self.dyn_strings, s)
     }
 }
 

@@ -1695,6 +1695,31 @@ impl<'gc> Interp<'gc> {
         }
     }
 
+    /// Between slices once a collection can be observed (weak tables,
+    /// finalizers): drops what only speed keeps — the field and callee
+    /// caches and the registers above the top frame, left by calls that
+    /// returned — so that the collector, which runs between slices, sees
+    /// what PUC Lua's sees.
+    #[cold]
+    #[inline(never)]
+    fn forget_leftovers(&mut self, regs: &mut Vec<Value<'gc>>) {
+        self.kcache.clear();
+        self.cache = [None; CACHE_SIZE];
+        let frame_end = |f: &Frame<'gc>| f.base + f.closure.proto.proto.max_stack as usize;
+        let end = self.frames.last().map_or(0, frame_end).max(self.top);
+        if regs.len() <= end {
+            return;
+        }
+        // A caller's frame may reach past its callee's: those registers are
+        // dead (above the call) but must stay in the stack, with the spare
+        // slot `push_frame` keeps above each frame.
+        let keep = (self.frames.iter().map(frame_end).max().unwrap_or(0) + 1).max(end);
+        if keep < regs.len() {
+            regs.truncate(keep);
+        }
+        regs[end..].fill(Value::Nil);
+    }
+
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
@@ -1884,6 +1909,9 @@ impl<'gc> Interp<'gc> {
                 }
             }
         };
+        if self.weak.observable() {
+            self.forget_leftovers(regs);
+        }
         drop(guard);
         let used = start_fuel - fuel;
         exec.fuel().consume(used);

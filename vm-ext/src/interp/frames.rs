@@ -995,6 +995,11 @@ pub fn set_finalizing(ctx: Context<'_>, on: bool) {
     }
 }
 
+/// Whether `__gc` finalizers are running ([`set_finalizing`]).
+pub fn is_finalizing(ctx: Context<'_>) -> bool {
+    DebugState::get(ctx).0.borrow().finalizing
+}
+
 /// Forgets the frames kept for `thread` (`coroutine.close`).
 pub fn forget_dead<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) {
     let dbg = DebugState::get(ctx);

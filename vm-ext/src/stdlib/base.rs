@@ -1097,6 +1097,12 @@ fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     Callback::from_fn(&ctx, move |ctx, mut exec, mut stack| {
         let opt = opt_string(ctx, &stack, 1, "collectgarbage")?
             .map_or(b"collect".to_vec(), |s| s.as_bytes().to_vec());
+        if crate::interp::frames::is_finalizing(ctx) {
+            // The collector is not reentrant: inside a finalizer every
+            // option gives fail (nil), as lua_gc's -1 does.
+            stack.replace(ctx, Value::Nil);
+            return Ok(CallbackReturn::Return);
+        }
         let result: Value<'gc> = match &opt[..] {
             b"collect" => {
                 // A full collection, between this call and the caller's

@@ -584,6 +584,10 @@ fn weak_set<'gc>(
     key: Value<'gc>,
     val: Value<'gc>,
 ) -> Result<(), InvalidTableKey> {
+    if let Value::String(_) = key {
+        // (The interpreters' field caches follow string-key writes.)
+        piccolo::table::note_string_key_write();
+    }
     s.borrow_mut(&ctx).set(&ctx, key, val)
 }
 
@@ -665,6 +669,10 @@ pub fn set_metatable<'gc>(ctx: Context<'gc>, t: Table<'gc>, mt: Option<Table<'gc
     };
     let (wk, wv) = mode_of(ctx, mt);
     t.set_metatable(&ctx, mt);
+    if old.is_some() || wk || wv {
+        // Entries move between the raw table and a store.
+        piccolo::table::note_string_key_write();
+    }
     crate::finalize::note_metatable(ctx, Value::Table(t), mt);
     match old {
         Some(s) if wk || wv => s.borrow_mut(&ctx).set_mode(&ctx, wk, wv),

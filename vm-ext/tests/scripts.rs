@@ -31,6 +31,11 @@ const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[
         "weak_ephemerons.lua",
         "piccolo's VM indexes a weak table's raw entries and does not see its weak store",
     ),
+    (
+        Engine::Piccolo,
+        "field_cache.lua",
+        "piccolo's VM indexes a weak table's raw entries and does not see its weak store",
+    ),
 ];
 
 fn known_failure(engine: Engine, name: &str) -> Option<&'static str> {

@@ -2,8 +2,8 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc};
 use piccolo::{
-    Callback, CallbackReturn, Context, Error, Execution, Fuel, Function, Sequence, SequencePoll,
-    Stack, String as LuaString, Table, Thread, Value,
+    table::string_key_writes, Callback, CallbackReturn, Context, Error, Execution, Fuel, Function,
+    Sequence, SequencePoll, Stack, String as LuaString, Table, Thread, Value,
 };
 
 use super::{
@@ -1451,7 +1451,7 @@ impl<'gc> Interp<'gc> {
                             let mut budget = Fuel::with(*fuel);
                             let r = nf(ctx, &mut budget, stack.sub_stack(0));
                             *fuel = budget.remaining();
-                            if self.writes.0.get() != self.kseen {
+                            if string_key_writes() != self.kseen {
                                 self.kclear();
                             }
                             return match r {
@@ -1615,7 +1615,7 @@ impl<'gc> Interp<'gc> {
     #[inline]
     fn kclear(&mut self) {
         self.kstamp = self.kstamp.wrapping_add(1);
-        self.kseen = self.writes.0.get();
+        self.kseen = string_key_writes();
     }
 
     /// `t[k]` (raw), through the field cache.
@@ -1665,9 +1665,14 @@ impl<'gc> Interp<'gc> {
         key: Value<'gc>,
         v: Value<'gc>,
     ) -> Result<(), Fail<'gc>> {
+        let fresh = self.kseen == string_key_writes();
         raw_set(ctx, t, key, v)?;
         if let Value::String(k) = key {
             self.kput(kslot(t, k), t, k, v);
+            if fresh {
+                // The cache has this write: still good.
+                self.kseen = string_key_writes();
+            }
         }
         Ok(())
     }
@@ -2234,11 +2239,13 @@ impl<'gc> Interp<'gc> {
         stack: &mut Stack<'gc, '_>,
         fuel: &mut i32,
     ) -> Result<Outcome<'gc>, Fail<'gc>> {
-        // Anything may have written tables since the loop last ran.
-        self.kclear();
-        if self.writes.1.get() != self.jseen {
+        // Other code may have written string keys since the loop last ran.
+        if string_key_writes() != self.kseen {
+            self.kclear();
+        }
+        if self.writes.0.get() != self.jseen {
             // `debug.upvaluejoin` replaced a closure: callees may be stale.
-            self.jseen = self.writes.1.get();
+            self.jseen = self.writes.0.get();
             self.cache = [None; CACHE_SIZE];
         }
 

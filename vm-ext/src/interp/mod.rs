@@ -528,17 +528,13 @@ impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
     }
 }
 
-/// Counts writes to tables made behind the interpreters' backs while one
-/// of them runs: by library functions it calls in place (`rawset`,
-/// `setmetatable`) and by Lua code run in place from a library function
-/// ([`call_sync`]). An interpreter drops its field cache when this changes.
+/// Counts `debug.upvaluejoin` calls: interpreters drop their callee caches
+/// when it changes. (Their field caches follow
+/// [`piccolo::table::string_key_writes`], which every write of a string
+/// key in any table bumps.)
 #[derive(Default, Collect)]
 #[collect(require_static)]
-pub(crate) struct TableWrites(
-    pub(crate) std::cell::Cell<u64>,
-    /// Bumped by `debug.upvaluejoin`: interpreters drop their callee caches.
-    pub(crate) std::cell::Cell<u64>,
-);
+pub(crate) struct TableWrites(pub(crate) std::cell::Cell<u64>);
 
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
@@ -596,15 +592,14 @@ pub fn join_upvalue<'gc>(
     unlock!(Gc::write(&ctx, cur), LuaClosure, replaced).set(Some(new));
     registry.register(&ctx, f1, new);
     let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
-    w.1.set(w.1.get().wrapping_add(1));
+    w.0.set(w.0.get().wrapping_add(1));
     true
 }
 
-/// Records a table write the interpreters' field caches cannot see (see
-/// [`TableWrites`]).
-pub fn note_table_write(ctx: Context<'_>) {
-    let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
-    w.0.set(w.0.get().wrapping_add(1));
+/// Records a table write the interpreters' field caches cannot see
+/// otherwise (one made around piccolo's `RawTable::set`).
+pub fn note_table_write(_ctx: Context<'_>) {
+    piccolo::table::note_string_key_write();
 }
 
 /// The error the own core raises past the memory limit: `pcall` sees the

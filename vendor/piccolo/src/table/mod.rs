@@ -2,6 +2,6 @@ mod raw;
 mod table;
 
 pub use self::{
-    raw::{InvalidTableKey, NextValue, RawTable},
+    raw::{note_string_key_write, string_key_writes, InvalidTableKey, NextValue, RawTable},
     table::{Table, TableInner, TableState},
 };

@@ -7,6 +7,24 @@ use thiserror::Error;
 
 use crate::{Callback, Closure, Function, String, Table, Thread, UserData, Value};
 
+thread_local! {
+    static STRING_KEY_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// luahome patch: how many times a string key was written in any table of this thread
+/// (wrapping). An embedder's cache of `table[string]` reads is good while this stays put.
+#[inline]
+pub fn string_key_writes() -> u64 {
+    STRING_KEY_WRITES.with(|c| c.get())
+}
+
+/// luahome patch: counts a write of string keys made around [`RawTable::set`] (a raw table
+/// replaced wholesale, entries kept elsewhere).
+#[inline]
+pub fn note_string_key_write() {
+    STRING_KEY_WRITES.with(|c| c.set(c.get().wrapping_add(1)));
+}
+
 #[derive(Debug, Copy, Clone, Error)]
 pub enum InvalidTableKey {
     #[error("table key is NaN")]
@@ -136,6 +154,9 @@ impl<'gc> RawTable<'gc> {
         key: Value<'gc>,
         value: Value<'gc>,
     ) -> Result<Value<'gc>, InvalidTableKey> {
+        if let Value::String(_) = key {
+            note_string_key_write();
+        }
         let index_key = to_array_index(key);
         if let Some(index) = index_key {
             if index < self.array.len() {

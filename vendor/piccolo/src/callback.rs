@@ -1,11 +1,12 @@
 use std::{
+    any::TypeId,
     fmt,
     hash::{Hash, Hasher},
     ops,
 };
 
 use allocator_api2::boxed;
-use gc_arena::{allocator_api::MetricsAlloc, Collect, Gc, Mutation};
+use gc_arena::{allocator_api::MetricsAlloc, Collect, Gc, Mutation, Root, Rootable};
 
 use crate::{Context, Error, Execution, Function, Stack, Thread};
 
@@ -49,6 +50,40 @@ pub struct CallbackInner<'gc> {
         Execution<'gc, '_>,
         Stack<'gc, '_>,
     ) -> Result<CallbackReturn<'gc>, Error<'gc>>,
+    /// luahome patch: for a callback made by [`Callback::from_fn_rooted`], the `TypeId` of its
+    /// root's `Rootable` type ([`Callback::rooted`] finds the root by it).
+    rooted: Option<TypeId>,
+}
+
+/// luahome patch: the layout of a callback made by [`Callback::from_fn_rooted`]: the header, then
+/// the root (`#[repr(C)]`, so the root's offset does not depend on `F`).
+#[repr(C)]
+struct RootedCallback<'gc, T, F> {
+    header: CallbackInner<'gc>,
+    root: T,
+    call: F,
+}
+
+// SAFETY: as for `Callback::new`'s `HeaderCallback`: function pointers hold no data and `F` is
+// `'static`, so only the root holds `Gc` data.
+unsafe impl<'gc, T: Collect, F: 'static> Collect for RootedCallback<'gc, T, F> {
+    fn needs_trace() -> bool
+    where
+        Self: Sized,
+    {
+        T::needs_trace()
+    }
+
+    fn trace(&self, cc: &gc_arena::Collection) {
+        self.root.trace(cc)
+    }
+}
+
+/// luahome patch: the prefix of [`RootedCallback`] that does not depend on `F`.
+#[repr(C)]
+struct RootedPrefix<'gc, T> {
+    header: CallbackInner<'gc>,
+    root: T,
 }
 
 impl<'gc> Callback<'gc> {
@@ -82,6 +117,7 @@ impl<'gc> Callback<'gc> {
                         let hc = ptr as *const HeaderCallback<C>;
                         ((*hc).callback).call(ctx, exec, stack)
                     },
+                    rooted: None,
                 },
                 callback,
             },
@@ -143,6 +179,60 @@ impl<'gc> Callback<'gc> {
         }
 
         Callback::new(mc, RootCallback { root, call })
+    }
+
+    /// luahome patch: [`Callback::from_fn_with`] for a root of `Rootable` type `R`, which
+    /// [`Callback::rooted`] gives back: an embedder can tell its own callbacks from others and
+    /// reach their data without a side table.
+    pub fn from_fn_rooted<R, F>(mc: &Mutation<'gc>, root: Root<'gc, R>, call: F) -> Callback<'gc>
+    where
+        R: for<'a> Rootable<'a>,
+        Root<'gc, R>: Sized + Collect,
+        F: 'static
+            + Fn(
+                &Root<'gc, R>,
+                Context<'gc>,
+                Execution<'gc, '_>,
+                Stack<'gc, '_>,
+            ) -> Result<CallbackReturn<'gc>, Error<'gc>>,
+    {
+        let hc = Gc::new(
+            mc,
+            RootedCallback {
+                header: CallbackInner {
+                    call: |ptr, ctx, exec, stack| unsafe {
+                        // SAFETY: this header heads a `RootedCallback<Root<R>, F>` (made below).
+                        let hc = ptr as *const RootedCallback<Root<'gc, R>, F>;
+                        ((*hc).call)(&(*hc).root, ctx, exec, stack)
+                    },
+                    rooted: Some(TypeId::of::<R>()),
+                },
+                root,
+                call,
+            },
+        );
+
+        // SAFETY: `RootedCallback` is `#[repr(C)]` and starts with the header.
+        Self(unsafe { Gc::cast::<CallbackInner>(hc) })
+    }
+
+    /// luahome patch: the root of a callback made by [`Callback::from_fn_rooted`] with the same
+    /// `R`; `None` for any other callback.
+    #[inline]
+    pub fn rooted<R>(self) -> Option<&'gc Root<'gc, R>>
+    where
+        R: for<'a> Rootable<'a>,
+        Root<'gc, R>: Sized,
+    {
+        if self.0.rooted != Some(TypeId::of::<R>()) {
+            return None;
+        }
+        // SAFETY: only `from_fn_rooted::<R, _>` stores `TypeId::of::<R>()`, in a
+        // `RootedCallback<Root<'gc, R>, F>`, which is `#[repr(C)]`: its header and root are laid
+        // out as in `RootedPrefix<Root<'gc, R>>` whatever `F` is. The `Gc` keeps it alive for
+        // `'gc` and the root is never mutated through the callback.
+        let prefix = Gc::as_ptr(self.0) as *const RootedPrefix<'gc, Root<'gc, R>>;
+        Some(unsafe { &(*prefix).root })
     }
 
     pub fn from_inner(inner: Gc<'gc, CallbackInner<'gc>>) -> Self {

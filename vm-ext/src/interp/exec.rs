@@ -180,7 +180,7 @@ pub(super) struct Interp<'gc> {
     counted: bool,
     registry: Registry<'gc>,
     /// Recently called callbacks of this core and their closures (saves
-    /// the registry lookup on hot calls).
+    /// the callee lookup on hot calls).
     cache: [Option<(Callback<'gc>, Callee<'gc>)>; CACHE_SIZE],
     names: Gc<'gc, MetaNames<'gc>>,
     pool: Pool<'gc>,
@@ -3345,7 +3345,7 @@ impl<'gc> Interp<'gc> {
                             }
                         }
                         let closure = Gc::new(&ctx, LuaClosure::new(child, ups.into_boxed_slice()));
-                        let f = super::make_function(ctx, closure, self.registry, self.pool);
+                        let f = super::make_function(ctx, closure, self.pool);
                         if let Function::Callback(cb) = f {
                             // Likely called soon: the callee cache knows it.
                             let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;

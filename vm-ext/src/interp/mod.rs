@@ -126,9 +126,22 @@ pub struct LuaClosure<'gc> {
     pub upvalues: Box<[UpvalueCell<'gc>]>,
     /// The closure that took this one's place when `debug.upvaluejoin`
     /// changed an upvalue (a closure's upvalue list never changes: the
-    /// function value's callback keeps its first closure, the registry
-    /// maps it to the newest, and calls from outside follow this chain).
+    /// function value's callback keeps its first closure, and calls follow
+    /// this chain to the newest).
     replaced: Lock<Option<Gc<'gc, LuaClosure<'gc>>>>,
+    /// The function value this closure runs for ([`function_of`]), held
+    /// weakly.
+    function: Lock<Option<GcWeak<'gc, CallbackInner<'gc>>>>,
+}
+
+/// The root of a function value of this core: the callback made by
+/// [`make_function`] carries it, and [`Registry::callee`] finds it there
+/// (`Callback::rooted`, vendored piccolo patch 12) without a lookup.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub(crate) struct ClosureRoot<'gc> {
+    closure: Gc<'gc, LuaClosure<'gc>>,
+    pool: exec::Pool<'gc>,
 }
 
 impl<'gc> LuaClosure<'gc> {
@@ -138,6 +151,7 @@ impl<'gc> LuaClosure<'gc> {
             proto,
             upvalues,
             replaced: Lock::new(None),
+            function: Lock::new(None),
         }
     }
 
@@ -180,8 +194,6 @@ type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
 enum Kind<'gc> {
-    /// A closure of this core.
-    Closure(GcWeak<'gc, LuaClosure<'gc>>),
     /// A library function the interpreter may call directly
     /// ([`native::NativeFn`]); `true` when its errors get the caller's
     /// position (`luaL_error`).
@@ -207,7 +219,8 @@ pub(crate) enum Callee<'gc> {
     Foreign,
 }
 
-/// Callback address -> (the callback, weak, and what it is).
+/// Callback address -> (the callback, weak, and what it is), for library
+/// functions (closures of this core are known by their callbacks' roots).
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 struct RegistryState<'gc> {
@@ -263,6 +276,9 @@ impl<'gc> Registry<'gc> {
     /// something else.
     #[inline]
     pub(crate) fn callee(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
+        if let Some(root) = cb.rooted::<Rootable![ClosureRoot<'_>]>() {
+            return Callee::Closure(LuaClosure::current(root.closure));
+        }
         let inner = cb.into_inner();
         let state = self.0.borrow();
         let Some((wcb, kind)) = state.map.get(&(Gc::as_ptr(inner) as usize)) else {
@@ -273,7 +289,6 @@ impl<'gc> Registry<'gc> {
             _ => return Callee::Foreign,
         }
         match *kind {
-            Kind::Closure(w) => w.upgrade(mc).map_or(Callee::Foreign, Callee::Closure),
             Kind::Native(f, positioned) => Callee::Native(f, positioned),
             Kind::PCall => Callee::PCall,
             Kind::Error => Callee::Error,
@@ -292,10 +307,6 @@ impl<'gc> Registry<'gc> {
             Callee::Closure(cl) => Some(cl),
             _ => None,
         }
-    }
-
-    fn register(self, mc: &Mutation<'gc>, cb: Callback<'gc>, cl: Gc<'gc, LuaClosure<'gc>>) {
-        self.insert(mc, cb, Kind::Closure(Gc::downgrade(cl)));
     }
 
     fn insert(self, mc: &Mutation<'gc>, cb: Callback<'gc>, kind: Kind<'gc>) {
@@ -590,7 +601,7 @@ pub fn join_upvalue<'gc>(
     upvalues[n1] = cell;
     let new = Gc::new(&ctx, LuaClosure::new(cur.proto, upvalues));
     unlock!(Gc::write(&ctx, cur), LuaClosure, replaced).set(Some(new));
-    registry.register(&ctx, f1, new);
+    unlock!(Gc::write(&ctx, new), LuaClosure, function).set(Some(Gc::downgrade(f1.into_inner())));
     let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
     w.0.set(w.0.get().wrapping_add(1));
     true
@@ -671,12 +682,13 @@ pub fn reset(ctx: Context<'_>) {
     memory_guard(ctx).over.set(false);
 }
 
-/// Wraps `closure` as a piccolo function and registers it as ours.
+/// Wraps `closure` as a piccolo function (one [`Registry::callee`] knows
+/// as ours by its root).
 pub fn closure_function<'gc>(
     ctx: Context<'gc>,
     closure: Gc<'gc, LuaClosure<'gc>>,
 ) -> Function<'gc> {
-    make_function(ctx, closure, Registry::get(ctx), exec::Pool::get(ctx))
+    make_function(ctx, closure, exec::Pool::get(ctx))
 }
 
 /// [`closure_function`] with the singletons at hand (the interpreter's
@@ -684,19 +696,19 @@ pub fn closure_function<'gc>(
 fn make_function<'gc>(
     ctx: Context<'gc>,
     closure: Gc<'gc, LuaClosure<'gc>>,
-    registry: Registry<'gc>,
     pool: exec::Pool<'gc>,
 ) -> Function<'gc> {
-    let cb = Callback::from_fn_with(
+    let cb = Callback::from_fn_rooted::<Rootable![ClosureRoot<'_>], _>(
         &ctx,
-        (closure, pool),
-        |(closure, pool), ctx, exec, stack| {
-            let closure = LuaClosure::current(*closure);
-            let seq = exec::Entry::start(ctx, &exec, *pool, closure, stack)?;
+        ClosureRoot { closure, pool },
+        |root, ctx, exec, stack| {
+            let closure = LuaClosure::current(root.closure);
+            let seq = exec::Entry::start(ctx, &exec, root.pool, closure, stack)?;
             Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
         },
     );
-    registry.register(&ctx, cb, closure);
+    unlock!(Gc::write(&ctx, closure), LuaClosure, function)
+        .set(Some(Gc::downgrade(cb.into_inner())));
     Function::Callback(cb)
 }
 
@@ -897,25 +909,14 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'
     ))
 }
 
-/// The function value of `closure` (a search of the registry: for
-/// `debug.getinfo` of a level whose function is not in a register).
+/// The function value of `closure`, while it lives (for `debug.getinfo`
+/// of a level whose function is not in a register).
 pub(crate) fn function_of<'gc>(
     ctx: Context<'gc>,
     closure: Gc<'gc, LuaClosure<'gc>>,
 ) -> Option<Function<'gc>> {
-    let state = Registry::get(ctx).0.borrow();
-    state.map.values().find_map(|(wcb, kind)| match kind {
-        Kind::Closure(w) => {
-            let cl = w.upgrade(&ctx)?;
-            if Gc::ptr_eq(cl, closure) {
-                wcb.upgrade(&ctx)
-                    .map(|cb| Function::Callback(Callback::from_inner(cb)))
-            } else {
-                None
-            }
-        }
-        _ => None,
-    })
+    let cb = closure.function.get()?.upgrade(&ctx)?;
+    Some(Function::Callback(Callback::from_inner(cb)))
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -229,6 +229,7 @@ export class Lua {
   stop(): void;
   pause(): void;
   resume(): void;
+  /** Stops, runs the `__gc` of objects still marked for finalization (as `lua_close`, at most `syncFuelLimit` instructions), saves and frees the state. */
   close(): Promise<void>;
   /** Reads a global or dotted path (`'config.window.width'`). */
   get<T = LuaValue>(path: string, options?: RefOptions): T;

@@ -1082,6 +1082,10 @@ export class Lua {
     this.#closing = true;
     this.stop();
     while (this.#running) await yieldToEventLoop();
+    // As lua_close: the __gc of objects still marked for finalization runs
+    // (bounded like a synchronous call, so a runaway finalizer cannot hang
+    // the page), before the last save keeps what they wrote to _home.
+    this.#rt.closeFinalizers(this.#options.syncFuelLimit ?? 1_000_000);
     await this.save().catch(() => {});
     this.#closed = true;
     this.#channel?.close();

@@ -286,6 +286,9 @@ pub fn main() -> i32 {
         eprintln!("{PROGNAME}: {e}");
     }
     let status = run_all(&mut rt, &o, &argv, &interrupt);
+    // As `lua_close`: every object still marked for finalization gets its
+    // `__gc` (before the last `_home` save, which keeps what they write).
+    rt.close_finalizers(u64::MAX);
     finish_home(&mut rt, status)
 }
 

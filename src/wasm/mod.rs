@@ -225,6 +225,21 @@ impl LuaRuntime {
         convert::error_to_js(&e)
     }
 
+    /// Runs the `__gc` finalizers of every object still marked for one, as
+    /// `lua_close` does, spending at most `fuel` instructions; true when all
+    /// ran.
+    ///
+    /// JS: `rt.closeFinalizers(1e6)`
+    #[wasm_bindgen(js_name = closeFinalizers)]
+    pub fn close_finalizers(&mut self, fuel: f64) -> bool {
+        let fuel = if fuel.is_finite() && fuel > 0.0 {
+            fuel as u64
+        } else {
+            0
+        };
+        self.rt.close_finalizers(fuel)
+    }
+
     /// Sets the fuel limit for the chunks loaded from now on (`undefined`: none).
     ///
     /// JS: `rt.setFuelLimit(1e8)`

@@ -15,10 +15,10 @@
 //! metatable is set again; it is freed by a later collection once nothing
 //! refers to it.
 //!
-//! Limits: weak tables keep entries whose values are being finalized until
-//! the objects are freed (PUC Lua clears weak values first); `__gc` of
-//! objects still alive when the runtime is dropped is not called (PUC Lua
-//! calls them at `lua_close`).
+//! Weak values found dead are cleared before the objects are resurrected
+//! for their finalizers (see [`crate::weak`]). At the end, as `lua_close`
+//! does, [`crate::Runtime::close_finalizers`] finalizes every object still
+//! marked, reachable or not.
 
 use gc_arena::{
     lock::{Lock, RefLock},

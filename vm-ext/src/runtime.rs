@@ -769,6 +769,62 @@ impl Runtime {
         err
     }
 
+    /// Closes the state as `lua_close` does for finalizers: the `__gc` of
+    /// every object still marked for finalization runs, newest first,
+    /// reachable or not (errors become warnings; objects given a `__gc`
+    /// from now on are not finalized). Spends at most `fuel` instructions;
+    /// returns whether every finalizer ran. Call it once, when the runtime
+    /// is done (the CLI at exit, `Lua.close()` in JS); scripts can still
+    /// run after it, without finalizers.
+    pub fn close_finalizers(&mut self, fuel: u64) -> bool {
+        if self.poisoned {
+            return false;
+        }
+        let lua = &mut self.lua;
+        if guard(|| lua.enter(|ctx| ctx.finalizers().pend_all(&ctx))).is_err() {
+            self.poisoned = true;
+            return false;
+        }
+        let mut left = fuel;
+        loop {
+            let budget = left.min(FUEL_PER_ENTER as u64).max(1) as i32;
+            let mut f = Fuel::with(budget);
+            let finalizing = &mut self.finalizing;
+            let lua = &mut self.lua;
+            let stepped = guard(|| {
+                lua.enter(|ctx| {
+                    if finalizing.is_none() && crate::finalize::pending(ctx) {
+                        *finalizing = crate::finalize::runner(ctx).map(|e| ctx.stash(e));
+                    }
+                    let Some(fin) = finalizing.as_ref() else {
+                        return true;
+                    };
+                    crate::interp::frames::set_finalizing(ctx, true);
+                    if ctx.fetch(fin).step(ctx, &mut f) {
+                        *finalizing = None;
+                    }
+                    crate::interp::frames::set_finalizing(ctx, false);
+                    false
+                })
+            });
+            self.flush_output();
+            match stepped {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(_) => {
+                    self.poisoned = true;
+                    return false;
+                }
+            }
+            let used = (budget - f.remaining()).max(1) as u64;
+            left = left.saturating_sub(used);
+            if left == 0 {
+                self.finalizing = None;
+                return false;
+            }
+        }
+    }
+
     fn reset_executor(&mut self) {
         self.host.calls.clear();
         self.finalizing = None;

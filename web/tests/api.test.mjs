@@ -112,3 +112,23 @@ test('a second run while one is running is refused with kind "busy"', async () =
   });
   assert.equal(kind, 'busy');
 });
+
+test('close() runs the finalizers of objects still alive, as lua_close; a runaway one is cut off', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open({ syncFuelLimit: 200000 });
+    let out = '';
+    lua.onOutput = (t) => { out += t; };
+    await lua.run(`
+      keep = setmetatable({name = 'global'}, {__gc = function(o) print('gc', o.name) end})
+      setmetatable({}, {__gc = function() print('gc runaway') while true do end end})
+      local l = setmetatable({name = 'local'}, {__gc = function(o) print('gc', o.name) end})
+      print('ran')`);
+    const started = performance.now();
+    await lua.close();
+    return { out, ms: performance.now() - started };
+  });
+  // Newest first: the local, then the runaway one, which stops at the fuel limit.
+  assert.equal(r.out, 'ran\ngc\tlocal\ngc runaway\n');
+  assert.ok(r.ms < 5000, `close took ${r.ms} ms`);
+});

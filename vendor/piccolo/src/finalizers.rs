@@ -47,6 +47,9 @@ impl<'gc> Finalizers<'gc> {
             _ => return false,
         };
         let mut state = self.0.borrow_mut(mc);
+        if state.closed {
+            return false;
+        }
         let addr = obj.addr();
         if !state.marked.insert(addr) {
             return false;
@@ -64,6 +67,26 @@ impl<'gc> Finalizers<'gc> {
     /// luahome patch: the installed weak-table hook.
     pub(crate) fn weak_hook(&self) -> Option<WeakHook> {
         self.0.borrow().weak_hook
+    }
+
+    /// luahome patch: for closing a state (Lua's `lua_close`): every object still marked for
+    /// finalization is queued, newest first, whether reachable or not, and objects marked from
+    /// now on are not (as PUC Lua ignores `__gc` set while closing).
+    pub fn pend_all(&self, mc: &Mutation<'gc>) {
+        let mut state = self.0.borrow_mut(mc);
+        let state = &mut *state;
+        state.closed = true;
+        let objects = std::mem::take(&mut state.objects);
+        state.marked.clear();
+        for obj in objects.into_iter().rev() {
+            let value = match obj {
+                Finalizable::Table(w) => w.upgrade(mc).map(|t| Value::Table(Table::from_inner(t))),
+                Finalizable::UserData(w) => w
+                    .upgrade(mc)
+                    .map(|u| Value::UserData(UserData::from_inner(u))),
+            };
+            state.pending.extend(value);
+        }
     }
 
     /// luahome patch: whether objects wait for their finalizers.
@@ -167,6 +190,9 @@ struct FinalizersState<'gc> {
     /// luahome patch: the embedder's weak-table hook.
     #[collect(require_static)]
     weak_hook: Option<WeakHook>,
+    /// luahome patch: the state is closing ([`Finalizers::pend_all`]): no new marks.
+    #[collect(require_static)]
+    closed: bool,
 }
 
 /// luahome patch: an object marked for finalization.

@@ -1,6 +1,6 @@
 //! The interpreter loop: one [`Interp`] sequence per entry from outside.
 
-use gc_arena::{lock::RefLock, Collect, Gc};
+use gc_arena::{allocator_api::MetricsAlloc, lock::RefLock, Collect, Gc};
 use piccolo::{
     table::string_key_writes, Callback, CallbackReturn, Context, Error, Execution, Fuel, Function,
     Sequence, SequencePoll, Stack, String as LuaString, Table, Thread, Value,
@@ -11,7 +11,7 @@ use super::{
     names::{varinfo, VarRef},
     native,
     ops::{self, ArithFail, ArithOp},
-    Callee, LuaClosure, ProtoRt, RegStack, Registry, UpState, UpvalueCell, MAX_STACK_SLOTS,
+    Callee, LuaClosure, ProtoRt, RegStack, Registry, Regs, UpState, UpvalueCell, MAX_STACK_SLOTS,
 };
 use crate::{
     bytecode::Op,
@@ -387,7 +387,7 @@ impl<'gc> MetaNames<'gc> {
 }
 
 #[inline(always)]
-fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
+fn ensure_len(regs: &mut Regs<'_>, len: usize) -> bool {
     // (`regs` never grows past MAX_STACK_SLOTS, so a long enough stack is
     // within the limit.)
     regs.len() >= len || grow_regs(regs, len)
@@ -395,7 +395,7 @@ fn ensure_len(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
 
 #[cold]
 #[inline(never)]
-fn grow_regs(regs: &mut Vec<Value<'_>>, len: usize) -> bool {
+fn grow_regs(regs: &mut Regs<'_>, len: usize) -> bool {
     if len > MAX_STACK_SLOTS {
         return false;
     }
@@ -495,7 +495,7 @@ impl<'gc> Interp<'gc> {
     /// An idle interpreter (its stacks empty).
     fn new(ctx: Context<'gc>, thread: Thread<'gc>, pool: Pool<'gc>) -> Self {
         Interp {
-            regs: Gc::new(&ctx, RefLock::new(Vec::new())),
+            regs: Gc::new(&ctx, RefLock::new(Regs::new_in(MetricsAlloc::new(&ctx)))),
             frames: Vec::new(),
             open: Vec::new(),
             tbc: Vec::new(),
@@ -634,7 +634,7 @@ impl<'gc> Interp<'gc> {
     #[inline(always)]
     fn push_frame(
         &mut self,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         closure: Gc<'gc, LuaClosure<'gc>>,
         func: usize,
         nargs: usize,
@@ -672,7 +672,7 @@ impl<'gc> Interp<'gc> {
     #[inline(never)]
     fn push_vararg_frame(
         &mut self,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         closure: Gc<'gc, LuaClosure<'gc>>,
         func: usize,
         nargs: usize,
@@ -708,7 +708,7 @@ impl<'gc> Interp<'gc> {
     fn pcall_in_place(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         cl: Gc<'gc, LuaClosure<'gc>>,
         func: usize,
         nargs: usize,
@@ -915,7 +915,7 @@ impl<'gc> Interp<'gc> {
     fn deliver(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Option<Outcome<'gc>>, Fail<'gc>> {
         let cont = std::mem::replace(&mut self.cont, Cont::None);
@@ -962,7 +962,7 @@ impl<'gc> Interp<'gc> {
     #[inline(always)]
     fn place_results(
         &mut self,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         dest: usize,
         want: i32,
@@ -996,7 +996,7 @@ impl<'gc> Interp<'gc> {
     fn close_one(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         err: Value<'gc>,
         cont: Cont,
@@ -1017,7 +1017,7 @@ impl<'gc> Interp<'gc> {
     fn do_return(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         start: usize,
         n: usize,
@@ -1399,7 +1399,7 @@ impl<'gc> Interp<'gc> {
     fn call(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         func: usize,
         mut nargs: usize,
@@ -1707,7 +1707,7 @@ impl<'gc> Interp<'gc> {
     /// what PUC Lua's sees.
     #[cold]
     #[inline(never)]
-    fn forget_leftovers(&mut self, regs: &mut Vec<Value<'gc>>) {
+    fn forget_leftovers(&mut self, regs: &mut Regs<'gc>) {
         self.kcache.clear();
         self.cache = [None; CACHE_SIZE];
         let frame_end = |f: &Frame<'gc>| f.base + f.closure.proto.proto.max_stack as usize;
@@ -1852,7 +1852,7 @@ impl<'gc> Interp<'gc> {
         }
         let regs_gc = self.regs;
         let mut guard = regs_gc.borrow_mut(&ctx);
-        let regs: &mut Vec<Value<'gc>> = &mut guard;
+        let regs: &mut Regs<'gc> = &mut guard;
         let mut fuel = exec.fuel().remaining().max(1);
         let start_fuel = fuel;
         let outcome = loop {
@@ -2031,7 +2031,7 @@ impl<'gc> Interp<'gc> {
     fn traced(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         fuel: &mut i32,
         hook: frames::Hook<'gc>,
@@ -2235,7 +2235,7 @@ impl<'gc> Interp<'gc> {
     fn dispatch(
         &mut self,
         ctx: Context<'gc>,
-        regs: &mut Vec<Value<'gc>>,
+        regs: &mut Regs<'gc>,
         stack: &mut Stack<'gc, '_>,
         fuel: &mut i32,
     ) -> Result<Outcome<'gc>, Fail<'gc>> {

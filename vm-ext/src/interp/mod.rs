@@ -29,6 +29,7 @@ use std::{
 };
 
 use gc_arena::{
+    allocator_api::MetricsAlloc,
     barrier::unlock,
     lock::{Lock, RefLock},
     Collect, Gc, GcWeak, Mutation, Rootable,
@@ -44,7 +45,11 @@ pub use crate::verify::{verify, VerifyError};
 
 /// The register stack of one entry, shared with the open upvalues that
 /// point into it.
-pub(crate) type RegStack<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
+/// A register stack's values, allocated through gc-arena's metrics (so
+/// `memoryLimit` counts them).
+pub(crate) type Regs<'gc> = allocator_api2::vec::Vec<Value<'gc>, MetricsAlloc<'gc>>;
+
+pub(crate) type RegStack<'gc> = Gc<'gc, RefLock<Regs<'gc>>>;
 
 /// An upvalue: open (a register of some entry's stack) or closed (its own value).
 #[derive(Collect, Clone, Copy)]

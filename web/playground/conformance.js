@@ -26,9 +26,13 @@ assert = function(...)
     return ...
   end
   if n >= 2 then error((select(2, ...)), 0) end
-  error("assertion failed!", 0)
+  error("assertion failed!", 2)   -- with the caller's position, as Lua's
 end
 `;
+
+// The suite's helper modules (`require "tracegc"`, `"bwcoercion"`): from the
+// picked folder, as the native runner gives them (`lua` finds them via ./?.lua).
+const HELPER_MODULES = ['tracegc', 'bwcoercion'];
 
 let files = [];        // File objects of the chosen folder, sorted by name
 let config = { name: null, version: null, skip: new Map(), known: new Map() };
@@ -135,6 +139,10 @@ async function runFile(file, fuelLimit, seconds) {
   const lua = await Lua.open({ fuelLimit });
   current = lua;
   lua.onOutput = () => {};
+  for (const helper of HELPER_MODULES) {
+    const f = files.find((x) => x.name === `${helper}.lua`);
+    if (f) lua.addModule(helper, await f.text());
+  }
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; lua.stop(); }, seconds * 1000);
   let status = 'pass';

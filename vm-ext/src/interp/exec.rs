@@ -240,6 +240,8 @@ struct HookRun {
     transfer: (usize, usize),
     /// Instructions left until the next count event.
     count_left: u32,
+    /// The [`frames::Hook::serial`] `count_left` counts for.
+    serial: u64,
     /// Events of the instruction at the top frame's pc already delivered:
     /// 0 none, 1 call, 2 count, 3 line, 4 return.
     stage: u8,
@@ -2167,6 +2169,11 @@ impl<'gc> Interp<'gc> {
                 }
                 2 => {
                     if hook.mask & frames::MASK_COUNT != 0 && hook.count > 0 {
+                        if self.hk.serial != hook.serial {
+                            // A new `debug.sethook`: the count starts afresh.
+                            self.hk.serial = hook.serial;
+                            self.hk.count_left = 0;
+                        }
                         if self.hk.count_left == 0 {
                             self.hk.count_left = hook.count;
                         }

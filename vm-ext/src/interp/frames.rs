@@ -65,6 +65,10 @@ pub(crate) struct Hook<'gc> {
     pub count: u32,
     /// False while the hook runs (hooks are off inside hooks).
     pub allowed: bool,
+    /// Which `debug.sethook` call set it (set by [`DebugState::set_hook`]):
+    /// a new one restarts the instruction count, as PUC's
+    /// `resethookcount`.
+    pub serial: u64,
 }
 
 pub(crate) const MASK_CALL: u8 = 1;
@@ -103,6 +107,8 @@ struct DebugInner<'gc> {
     finalizing: bool,
     /// Threads running a hook (hooks are off there).
     in_hook: Vec<ThreadKey>,
+    /// Hooks set so far ([`Hook::serial`]).
+    hooks_set: u64,
     /// Records of finished entries, for reuse (entries that wait for a
     /// call, e.g. every function that calls `error`, need one).
     pool: Vec<Entry<'gc>>,
@@ -221,7 +227,9 @@ impl<'gc> DebugState<'gc> {
         let mut s = self.0.borrow_mut(mc);
         s.hooks
             .retain(|(k, w, _)| *k != key && w.upgrade(mc).is_some());
-        if let Some(h) = hook {
+        if let Some(mut h) = hook {
+            s.hooks_set += 1;
+            h.serial = s.hooks_set;
             s.hooks.push((key, Gc::downgrade(thread.into_inner()), h));
         }
     }

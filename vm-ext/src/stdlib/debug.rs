@@ -860,6 +860,7 @@ pub fn load_debug<'gc>(ctx: Context<'gc>) {
                     mask,
                     count: count.clamp(0, u32::MAX as i64) as u32,
                     allowed: true,
+                    serial: 0,
                 });
                 dbg.set_hook(&ctx, thread, hook);
                 hook_table(ctx).set(ctx, thread, hook.map(|h| h.func)).ok();

@@ -124,6 +124,8 @@ export interface OpenOptions {
   fuelLimit?: number;
   /** Bytes the Lua heap may use. */
   memoryLimit?: number;
+  /** Test suites: the global `assert` counts the calls that pass (`lua.assertsPassed`); page mode only. */
+  countAsserts?: boolean;
   /** Run the state in a dedicated Web Worker (same API). */
   worker?: boolean;
   /** Name of the persistent `_home` (one IndexedDB database each). Default `default`. */
@@ -229,6 +231,8 @@ export class Lua {
   stop(): void;
   pause(): void;
   resume(): void;
+  /** With `countAsserts`: how many `assert` calls have passed (page mode only). */
+  readonly assertsPassed: number;
   /** Stops, runs the `__gc` of objects still marked for finalization (as `lua_close`, at most `syncFuelLimit` instructions), saves and frees the state. */
   close(): Promise<void>;
   /** Reads a global or dotted path (`'config.window.width'`). */

@@ -387,6 +387,7 @@ export class Lua {
       homeRecords,
     });
     for (const name of this.#functions?.keys() ?? []) rt.registerHostFunction(name);
+    if (this.#options.countAsserts) rt.countAsserts();
     this.#installInterop(rt);
     rt.setOutput((text) => {
       if (this.onOutput) {
@@ -1074,6 +1075,14 @@ export class Lua {
   /** How many Lua values the page holds by handle, and how many JS objects Lua holds. */
   interopStats() {
     return this.#rt.interopStats();
+  }
+
+  /**
+   * With `Lua.open({ countAsserts: true })`: how many `assert` calls have
+   * passed (the global `assert` is then a counting one, otherwise Lua's).
+   */
+  get assertsPassed() {
+    return this.#rt?.assertsPassed() ?? 0;
   }
 
   /** Stops any running chunk and frees the runtime. */

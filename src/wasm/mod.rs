@@ -34,6 +34,8 @@ pub struct LuaRuntime {
     queue: Option<QueueStore>,
     /// The batch taken by `takeHomeBatch` and not yet confirmed.
     in_flight: Option<Batch>,
+    /// The counting `assert`'s counter, once `countAsserts` installed it.
+    asserts: Option<Rc<vm_ext::assert_count::AssertCounter>>,
 }
 
 #[derive(Default)]
@@ -151,6 +153,7 @@ impl LuaRuntime {
             files,
             queue,
             in_flight: None,
+            asserts: None,
         })
     }
 
@@ -223,6 +226,30 @@ impl LuaRuntime {
     pub fn stop(&mut self) -> JsValue {
         let e: LuaError = self.rt.stop();
         convert::error_to_js(&e)
+    }
+
+    /// Replaces the global `assert` with one that counts the calls whose
+    /// condition holds (otherwise exactly Lua's, a library function that
+    /// runs no Lua code), for test suites.
+    ///
+    /// JS: `rt.countAsserts()`
+    #[wasm_bindgen(js_name = countAsserts)]
+    pub fn count_asserts(&mut self) {
+        let counter = Rc::new(vm_ext::assert_count::AssertCounter::default());
+        let c = counter.clone();
+        self.rt.lua_mut().enter(|ctx| {
+            let f = vm_ext::assert_count::counting_assert(ctx, c);
+            let _ = ctx.set_global("assert", f);
+        });
+        self.asserts = Some(counter);
+    }
+
+    /// How many `assert` calls passed since `countAsserts` (0 before).
+    ///
+    /// JS: `rt.assertsPassed()`
+    #[wasm_bindgen(js_name = assertsPassed)]
+    pub fn asserts_passed(&self) -> f64 {
+        self.asserts.as_ref().map_or(0.0, |c| c.passed.get() as f64)
     }
 
     /// Runs the `__gc` finalizers of every object still marked for one, as

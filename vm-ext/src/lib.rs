@@ -2,6 +2,7 @@
 //! completion, and the `_home` persistence model. Platform-free: no
 //! web-sys here, everything builds and tests natively.
 
+pub mod assert_count;
 pub mod bytecode;
 pub mod compiler;
 pub mod engine;

@@ -9,25 +9,14 @@ const ENGINE = 'luahome';
 const ENGINE_NAME = 'luahome';
 const $ = (id) => document.getElementById(id);
 
-// Globals for a portable "user tests" run of the official suite (all.lua),
-// and an `assert` that behaves like Lua's and counts successful calls.
+// Globals for a portable "user tests" run of the official suite (all.lua).
+// `assert` is the runtime's counting one (`countAsserts`): a library
+// function like PUC Lua's, so hooks do not see Lua lines inside it.
 const PRELUDE = `
 _port = true
 _soft = true
 _nomsg = true
 _U = true
-__asserts = 0
-local select, error = select, error
-assert = function(...)
-  local n = select('#', ...)
-  if n == 0 then error("bad argument #1 to 'assert' (value expected)", 0) end
-  if (...) then
-    __asserts = __asserts + 1
-    return ...
-  end
-  if n >= 2 then error((select(2, ...)), 0) end
-  error("assertion failed!", 2)   -- with the caller's position, as Lua's
-end
 `;
 
 // The suite's helper modules (`require "tracegc"`, `"bwcoercion"`): from the
@@ -119,10 +108,9 @@ function row(r) {
   }));
 }
 
-async function readAsserts(lua) {
+function readAsserts(lua) {
   try {
-    const [n] = await lua.run('return __asserts', { chunkName: '=asserts' });
-    return Number(n) || 0;
+    return lua.assertsPassed;
   } catch {
     return 0;   // the state is unusable (e.g. after an internal error)
   }
@@ -136,7 +124,7 @@ async function runFile(file, fuelLimit, seconds) {
   let source = await file.text();
   if (source.startsWith('#')) source = source.replace(/^[^\n]*/, '');   // like `lua file.lua`
   const started = performance.now();
-  const lua = await Lua.open({ fuelLimit });
+  const lua = await Lua.open({ fuelLimit, countAsserts: true });
   current = lua;
   lua.onOutput = () => {};
   for (const helper of HELPER_MODULES) {
@@ -161,7 +149,7 @@ async function runFile(file, fuelLimit, seconds) {
   } finally {
     clearTimeout(timer);
   }
-  const asserts = await readAsserts(lua);
+  const asserts = readAsserts(lua);
   const ms = Math.round(performance.now() - started);
   try { await lua.close(); } catch { /* already unusable */ }
   current = null;

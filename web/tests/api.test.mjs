@@ -132,3 +132,18 @@ test('close() runs the finalizers of objects still alive, as lua_close; a runawa
   assert.equal(r.out, 'ran\ngc\tlocal\ngc runaway\n');
   assert.ok(r.ms < 5000, `close took ${r.ms} ms`);
 });
+
+test('every state gets its own math.random sequence (seeded from crypto.getRandomValues)', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      const lua = await Lua.open();
+      const [a, b] = await lua.run('return math.random(1 << 50), select(1, math.randomseed())');
+      out.push(`${a}/${b}`);
+      await lua.close();
+    }
+    return out;
+  });
+  assert.equal(new Set(r).size, 3, `sequences repeat: ${r.join(', ')}`);
+});

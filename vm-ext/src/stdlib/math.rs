@@ -109,7 +109,17 @@ fn seed_from_entropy() -> (u64, u64) {
     (t, addr)
 }
 
+/// A seed for `math.random`: the system's random source (the browser's
+/// `crypto.getRandomValues` on wasm), else the time and an address as PUC
+/// Lua's `luai_makeseed`, so every state (and every page load) gets its
+/// own sequence.
 fn entropy() -> (u64, u64) {
+    let mut buf = [0u8; 16];
+    if getrandom::fill(&mut buf).is_ok() {
+        let (a, b) = buf.split_at(8);
+        let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+        return (word(a), word(b));
+    }
     if cfg!(target_arch = "wasm32") {
         // No clock without a host on wasm32-unknown-unknown.
         let local = 0u8;

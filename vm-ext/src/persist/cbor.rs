@@ -182,7 +182,7 @@ impl<'a> Reader<'a> {
     pub fn uint<T: TryFrom<u64>>(&mut self) -> Result<T> {
         let at = self.pos;
         let x = self.u64()?;
-        T::try_from(x).or_else(|_| self.invalid(format!("integer {x} out of range"), at))
+        T::try_from(x).map_err(|_| out_of_range(at))
     }
 
     /// A signed 64-bit integer.
@@ -517,6 +517,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn out_of_range(at: usize) -> CborError {
+    CborError::Invalid("integer out of range".into(), at)
+}
+
 /// Sets a struct field once: a second occurrence is an error.
 pub fn once<T>(
     r: &mut Reader<'_>,
@@ -526,18 +532,23 @@ pub fn once<T>(
     v: impl FnOnce(&mut Reader<'_>) -> Result<T>,
 ) -> Result<bool> {
     if slot.is_some() {
-        return r.invalid(format!("duplicate field `{name}`"), at);
+        return Err(field_error("duplicate", name, at));
     }
     *slot = Some(v(r)?);
     Ok(true)
 }
 
+/// A duplicate or missing field's error, out of line: the generic helpers
+/// around it are instantiated for every field.
+#[cold]
+#[inline(never)]
+fn field_error(what: &str, name: &str, at: usize) -> CborError {
+    CborError::Invalid(format!("{what} field `{name}`"), at)
+}
+
 /// A required field's value, or the error serde gives when it is missing.
-pub fn required<T>(r: &Reader<'_>, slot: Option<T>, name: &str, at: usize) -> Result<T> {
-    match slot {
-        Some(v) => Ok(v),
-        None => r.invalid(format!("missing field `{name}`"), at),
-    }
+pub fn required<T>(_: &Reader<'_>, slot: Option<T>, name: &str, at: usize) -> Result<T> {
+    slot.ok_or_else(|| field_error("missing", name, at))
 }
 
 #[cfg(test)]

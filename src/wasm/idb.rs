@@ -24,7 +24,8 @@ use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 use futures_util::future::{join_all, try_join_all};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use vm_ext::persist::cbor::{self, once, required, Reader};
 use vm_ext::store::{self, Batch};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -41,7 +42,7 @@ const CHUNK_KEY_STRIDE: f64 = 1e6;
 const META_KEY: &str = "meta";
 
 /// One snapshot generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 struct Generation {
     gen: u64,
     chunks: u32,
@@ -51,7 +52,7 @@ struct Generation {
     sum: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 struct DbMeta {
     v: u32,
     current: Option<Generation>,
@@ -446,7 +447,7 @@ fn decode_meta(value: Option<JsValue>) -> Result<DbMeta, String> {
     };
     let payload =
         unseal(&value).map_err(|e| format!("the home's metadata record is damaged ({e})"))?;
-    let meta: DbMeta = ciborium::de::from_reader(&mut &payload[..])
+    let meta = read_meta(&mut Reader::new(&payload))
         .map_err(|e| format!("the home's metadata record is damaged ({e})"))?;
     if meta.v != META_VERSION {
         return Err(format!(
@@ -455,6 +456,57 @@ fn decode_meta(value: Option<JsValue>) -> Result<DbMeta, String> {
         ));
     }
     Ok(meta)
+}
+
+// Read by hand (see `vm_ext::persist::cbor`): what serde's derive read.
+
+fn read_generation(r: &mut Reader<'_>) -> cbor::Result<Generation> {
+    let at = r.pos();
+    let (mut gen, mut chunks, mut base, mut sum) = (None, None, None, None);
+    r.fields(|r, key, at| match key {
+        b"gen" => once(r, &mut gen, "gen", at, |r| r.u64()),
+        b"chunks" => once(r, &mut chunks, "chunks", at, |r| r.uint()),
+        b"base" => once(r, &mut base, "base", at, |r| r.u64()),
+        b"sum" => once(r, &mut sum, "sum", at, |r| r.u64()),
+        _ => Ok(false),
+    })?;
+    Ok(Generation {
+        gen: required(r, gen, "gen", at)?,
+        chunks: required(r, chunks, "chunks", at)?,
+        base: required(r, base, "base", at)?,
+        sum: required(r, sum, "sum", at)?,
+    })
+}
+
+fn read_meta(r: &mut Reader<'_>) -> cbor::Result<DbMeta> {
+    let at = r.pos();
+    let (mut v, mut current, mut prev, mut last) = (None, None, None, None);
+    let (mut next_block, mut epoch, mut q_log, mut q_gens) = (None, None, None, None);
+    r.fields(|r, key, at| match key {
+        b"v" => once(r, &mut v, "v", at, |r| r.uint()),
+        b"current" => once(r, &mut current, "current", at, |r| {
+            r.option(read_generation)
+        }),
+        b"prev" => once(r, &mut prev, "prev", at, |r| r.option(read_generation)),
+        b"last" => once(r, &mut last, "last", at, |r| r.u64()),
+        b"next_block" => once(r, &mut next_block, "next_block", at, |r| r.u64()),
+        b"epoch" => once(r, &mut epoch, "epoch", at, |r| r.u64()),
+        b"quarantine_log" => once(r, &mut q_log, "quarantine_log", at, |r| r.seq(|r| r.u64())),
+        b"quarantine_gens" => once(r, &mut q_gens, "quarantine_gens", at, |r| {
+            r.seq(read_generation)
+        }),
+        _ => Ok(false),
+    })?;
+    Ok(DbMeta {
+        v: required(r, v, "v", at)?,
+        current: current.flatten(),
+        prev: prev.flatten(),
+        last: required(r, last, "last", at)?,
+        next_block: required(r, next_block, "next_block", at)?,
+        epoch: required(r, epoch, "epoch", at)?,
+        quarantine_log: required(r, q_log, "quarantine_log", at)?,
+        quarantine_gens: required(r, q_gens, "quarantine_gens", at)?,
+    })
 }
 
 fn bytes_array(items: impl IntoIterator<Item = Vec<u8>>) -> Array {

@@ -1,12 +1,15 @@
-//! CBOR encoding of `_home` records (serde + ciborium). Every record value
-//! carries [`FORMAT_VERSION`]; decoding checks it and never trusts its input.
+//! CBOR encoding of `_home` records: written by serde + ciborium, read by
+//! hand with [`super::cbor`] (the same input serde's derives read). Every
+//! record value carries [`FORMAT_VERSION`]; decoding checks it and never
+//! trusts its input.
 
 use std::fmt;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
-use super::image::FunctionImage;
+use super::cbor::{self, once, required, Reader};
+use super::image::{FunctionImage, ImageConstant, ImageUpvalue};
 
 /// Version written into every record.
 pub const FORMAT_VERSION: u32 = 1;
@@ -203,6 +206,7 @@ pub struct MetaRecord {
     pub next_id: u64,
 }
 
+#[cfg(test)]
 #[derive(Deserialize)]
 struct EntryWire {
     v: u32,
@@ -215,6 +219,7 @@ struct EntryWireRef<'a> {
     value: &'a PValue,
 }
 
+#[cfg(test)]
 #[derive(Deserialize)]
 struct CellWire {
     v: u32,
@@ -236,6 +241,7 @@ pub struct FunctionRecord {
     pub upvalues: Vec<UpvalueSlot>,
 }
 
+#[cfg(test)]
 #[derive(Deserialize)]
 struct FunctionWire {
     v: u32,
@@ -257,25 +263,6 @@ fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-fn from_cbor<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    what: &'static str,
-) -> Result<T, CodecError> {
-    // Every CBOR decode in the project reads through `&mut &[u8]` (as
-    // decode_dump must, to see trailing bytes): one reader type means one
-    // copy of ciborium's generic decoder per record type in the wasm.
-    // A small scratch buffer: `from_reader` zeroes 4 KB per call, which was
-    // most of the work of opening a home of many small records (longer
-    // strings are read in pieces into an owned buffer instead).
-    let mut scratch = [0u8; 256];
-    ciborium::de::from_reader_with_buffer(&mut &bytes[..], &mut scratch).map_err(|e| {
-        CodecError::Malformed {
-            what,
-            detail: e.to_string(),
-        }
-    })
-}
-
 fn check_version(v: u32, what: &'static str) -> Result<(), CodecError> {
     if v == FORMAT_VERSION {
         Ok(())
@@ -295,7 +282,7 @@ pub fn encode_key(key: &RecordKey) -> Vec<u8> {
 
 /// Decodes a record key.
 pub fn decode_key(bytes: &[u8]) -> Result<RecordKey, CodecError> {
-    let key: RecordKey = from_cbor(bytes, "key")?;
+    let key = decode(bytes, "key", read_key)?;
     if let RecordKey::Entry(_, k) = &key {
         if !k.is_valid() {
             return Err(CodecError::Invalid {
@@ -314,7 +301,7 @@ pub fn encode_meta(meta: &MetaRecord) -> Vec<u8> {
 
 /// Decodes metadata (the version is checked).
 pub fn decode_meta(bytes: &[u8]) -> Result<MetaRecord, CodecError> {
-    let meta: MetaRecord = from_cbor(bytes, "metadata")?;
+    let meta = decode(bytes, "metadata", read_meta)?;
     check_version(meta.v, "metadata")?;
     Ok(meta)
 }
@@ -329,9 +316,11 @@ pub fn encode_entry(value: &PValue) -> Vec<u8> {
 
 /// Decodes a table entry's value.
 pub fn decode_entry(bytes: &[u8]) -> Result<PValue, CodecError> {
-    let w: EntryWire = from_cbor(bytes, "entry")?;
-    check_version(w.v, "entry")?;
-    Ok(w.value)
+    let (v, value) = decode(bytes, "entry", |r| {
+        read_versioned(r, "value", None, read_pvalue)
+    })?;
+    check_version(v, "entry")?;
+    Ok(value)
 }
 
 /// Encodes an upvalue cell.
@@ -344,9 +333,11 @@ pub fn encode_cell(value: &Option<PValue>) -> Vec<u8> {
 
 /// Decodes an upvalue cell.
 pub fn decode_cell(bytes: &[u8]) -> Result<Option<PValue>, CodecError> {
-    let w: CellWire = from_cbor(bytes, "cell")?;
-    check_version(w.v, "cell")?;
-    Ok(w.value)
+    let (v, value) = decode(bytes, "cell", |r| {
+        read_versioned(r, "value", Some(None), |r| r.option(read_pvalue))
+    })?;
+    check_version(v, "cell")?;
+    Ok(value)
 }
 
 /// Encodes a function record.
@@ -363,12 +354,8 @@ pub fn encode_function(record: &FunctionRecord) -> Vec<u8> {
 /// closure (see [`super::piccolo_image`]), and also here through
 /// [`super::own_image::verify_any`] (the image's own core decides).
 pub fn decode_function(bytes: &[u8]) -> Result<FunctionRecord, CodecError> {
-    let w: FunctionWire = from_cbor(bytes, "function")?;
-    check_version(w.v, "function")?;
-    let record = FunctionRecord {
-        image: w.image,
-        upvalues: w.upvalues,
-    };
+    let (v, record) = decode(bytes, "function", read_function)?;
+    check_version(v, "function")?;
     super::own_image::verify_any(&record.image).map_err(|e| CodecError::Invalid {
         what: "function",
         detail: e.to_string(),
@@ -425,6 +412,7 @@ pub enum DumpError {
     Record(CodecError),
 }
 
+#[cfg(test)]
 #[derive(Deserialize)]
 struct DumpWire {
     v: u32,
@@ -477,24 +465,447 @@ pub fn decode_dump(bytes: &[u8]) -> Result<FunctionImage, DumpError> {
             Some(&v) => DumpError::Foreign(v),
         });
     };
-    let wire: DumpWire = ciborium::de::from_reader(&mut rest).map_err(|e| match e {
-        ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            DumpError::Truncated
-        }
+    let mut r = Reader::new(rest);
+    let (v, image) = read_versioned(&mut r, "image", None, read_image).map_err(|e| match e {
+        cbor::CborError::Eof => DumpError::Truncated,
         e => DumpError::Record(CodecError::Malformed {
             what: "function",
             detail: e.to_string(),
         }),
     })?;
+    rest = r.rest();
     if !rest.is_empty() {
         return Err(DumpError::Trailing(rest.len()));
     }
-    check_version(wire.v, "function").map_err(DumpError::Record)?;
-    super::own_image::verify_any(&wire.image).map_err(|e| {
+    check_version(v, "function").map_err(DumpError::Record)?;
+    super::own_image::verify_any(&image).map_err(|e| {
         DumpError::Record(CodecError::Invalid {
             what: "function",
             detail: e.to_string(),
         })
     })?;
-    Ok(wire.image)
+    Ok(image)
+}
+
+// Decoding by hand (see `super::cbor`): what serde's derives above read,
+// without one copy of ciborium's decoder per type. The derived
+// `Deserialize` impls stay for tests that compare the two.
+
+type Read<'r, 'a> = &'r mut Reader<'a>;
+
+fn read_buf(r: Read<'_, '_>) -> cbor::Result<ByteBuf> {
+    r.bytes().map(ByteBuf)
+}
+
+fn read_pkey(r: Read<'_, '_>) -> cbor::Result<PKey> {
+    r.variant(|r, name, at| match name {
+        b"Int" => r.i64().map(PKey::Int),
+        b"Float" => r.u64().map(PKey::Float),
+        b"Str" => read_buf(r).map(PKey::Str),
+        b"Bool" => r.bool().map(PKey::Bool),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+fn read_pvalue(r: Read<'_, '_>) -> cbor::Result<PValue> {
+    r.variant(|r, name, at| match name {
+        b"Bool" => r.bool().map(PValue::Bool),
+        b"Int" => r.i64().map(PValue::Int),
+        b"Float" => r.f64().map(PValue::Float),
+        b"Str" => read_buf(r).map(PValue::Str),
+        b"Table" => r.u64().map(PValue::Table),
+        b"Function" => r.u64().map(PValue::Function),
+        b"Native" => r.text().map(PValue::Native),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+fn read_key(r: Read<'_, '_>) -> cbor::Result<RecordKey> {
+    r.variant(|r, name, at| match name {
+        b"Meta" => Ok(RecordKey::Meta),
+        b"Entry" => r
+            .pair(|r| r.u64(), read_pkey)
+            .map(|(t, k)| RecordKey::Entry(t, k)),
+        b"Function" => r.u64().map(RecordKey::Function),
+        b"Cell" => r.u64().map(RecordKey::Cell),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+fn read_meta(r: Read<'_, '_>) -> cbor::Result<MetaRecord> {
+    let (mut v, mut home, mut memory, mut next) = (None, None, None, None);
+    let at = r.pos();
+    r.fields(|r, name, at| match name {
+        b"v" => once(r, &mut v, "v", at, |r| r.uint()),
+        b"homeTableId" => once(r, &mut home, "homeTableId", at, |r| r.option(|r| r.u64())),
+        b"memoryTableId" => once(r, &mut memory, "memoryTableId", at, |r| {
+            r.option(|r| r.u64())
+        }),
+        b"nextId" => once(r, &mut next, "nextId", at, |r| r.u64()),
+        _ => Ok(false),
+    })?;
+    Ok(MetaRecord {
+        v: required(r, v, "v", at)?,
+        home_table_id: home.flatten(),
+        memory_table_id: memory.flatten(),
+        next_id: next.unwrap_or_default(),
+    })
+}
+
+/// A `{v, <name>: T}` record (`name` may be missing when `T` is an option).
+fn read_versioned<T>(
+    r: Read<'_, '_>,
+    name: &'static str,
+    missing: Option<T>,
+    mut f: impl FnMut(&mut Reader<'_>) -> cbor::Result<T>,
+) -> cbor::Result<(u32, T)> {
+    let (mut v, mut value) = (None, None);
+    let at = r.pos();
+    r.fields(|r, key, at| match key {
+        b"v" => once(r, &mut v, "v", at, |r| r.uint()),
+        k if k == name.as_bytes() => once(r, &mut value, name, at, &mut f),
+        _ => Ok(false),
+    })?;
+    let v = required(r, v, "v", at)?;
+    let value = match value.or(missing) {
+        Some(x) => x,
+        None => return r.invalid(format!("missing field `{name}`"), at),
+    };
+    Ok((v, value))
+}
+
+fn read_upvalue_slot(r: Read<'_, '_>) -> cbor::Result<UpvalueSlot> {
+    r.variant(|r, name, at| match name {
+        b"Env" => Ok(UpvalueSlot::Env),
+        b"Cell" => r.u64().map(UpvalueSlot::Cell),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+fn read_constant(r: Read<'_, '_>) -> cbor::Result<ImageConstant> {
+    r.variant(|r, name, at| match name {
+        b"Nil" => Ok(ImageConstant::Nil),
+        b"Bool" => r.bool().map(ImageConstant::Bool),
+        b"Int" => r.i64().map(ImageConstant::Int),
+        b"Float" => r.f64().map(ImageConstant::Float),
+        b"Str" => read_buf(r).map(ImageConstant::Str),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+fn read_image_upvalue(r: Read<'_, '_>) -> cbor::Result<ImageUpvalue> {
+    r.variant(|r, name, at| match name {
+        b"Env" => Ok(ImageUpvalue::Env),
+        b"ParentLocal" => r.uint().map(ImageUpvalue::ParentLocal),
+        b"Outer" => r.uint().map(ImageUpvalue::Outer),
+        _ => r.unknown_variant(name, at),
+    })
+}
+
+/// A [`FunctionImage`] (its nested prototypes by recursion; [`Reader`]
+/// bounds the depth).
+pub(crate) fn read_image(r: Read<'_, '_>) -> cbor::Result<FunctionImage> {
+    let mut core = None;
+    let mut chunk_name = None;
+    let mut name = None;
+    let mut line_defined = None;
+    let mut params = None;
+    let mut varargs = None;
+    let mut stack_size = None;
+    let mut constants = None;
+    let mut code = None;
+    let mut code_len = None;
+    let mut lines = None;
+    let mut upvalues = None;
+    let mut protos = None;
+    let at = r.pos();
+    r.fields(|r, key, at| match key {
+        b"core" => once(r, &mut core, "core", at, |r| r.text()),
+        b"chunk_name" => once(r, &mut chunk_name, "chunk_name", at, read_buf),
+        b"name" => once(r, &mut name, "name", at, |r| r.option(read_buf)),
+        b"line_defined" => once(r, &mut line_defined, "line_defined", at, |r| r.u64()),
+        b"params" => once(r, &mut params, "params", at, |r| r.uint()),
+        b"varargs" => once(r, &mut varargs, "varargs", at, |r| r.bool()),
+        b"stack_size" => once(r, &mut stack_size, "stack_size", at, |r| r.uint()),
+        b"constants" => once(r, &mut constants, "constants", at, |r| r.seq(read_constant)),
+        b"code" => once(r, &mut code, "code", at, read_buf),
+        b"code_len" => once(r, &mut code_len, "code_len", at, |r| r.uint()),
+        b"lines" => once(r, &mut lines, "lines", at, |r| {
+            r.seq(|r| r.pair(|r| r.u64(), |r| r.u64()))
+        }),
+        b"upvalues" => once(r, &mut upvalues, "upvalues", at, |r| {
+            r.seq(read_image_upvalue)
+        }),
+        b"protos" => once(r, &mut protos, "protos", at, |r| r.seq(read_image)),
+        _ => Ok(false),
+    })?;
+    Ok(FunctionImage {
+        core: required(r, core, "core", at)?,
+        chunk_name: required(r, chunk_name, "chunk_name", at)?,
+        name: name.flatten(),
+        line_defined: required(r, line_defined, "line_defined", at)?,
+        params: required(r, params, "params", at)?,
+        varargs: required(r, varargs, "varargs", at)?,
+        stack_size: required(r, stack_size, "stack_size", at)?,
+        constants: required(r, constants, "constants", at)?,
+        code: required(r, code, "code", at)?,
+        code_len: required(r, code_len, "code_len", at)?,
+        lines: required(r, lines, "lines", at)?,
+        upvalues: required(r, upvalues, "upvalues", at)?,
+        protos: required(r, protos, "protos", at)?,
+    })
+}
+
+fn read_function(r: Read<'_, '_>) -> cbor::Result<(u32, FunctionRecord)> {
+    let (mut v, mut image, mut upvalues) = (None, None, None);
+    let at = r.pos();
+    r.fields(|r, key, at| match key {
+        b"v" => once(r, &mut v, "v", at, |r| r.uint()),
+        b"image" => once(r, &mut image, "image", at, read_image),
+        b"upvalues" => once(r, &mut upvalues, "upvalues", at, |r| {
+            r.seq(read_upvalue_slot)
+        }),
+        _ => Ok(false),
+    })?;
+    Ok((
+        required(r, v, "v", at)?,
+        FunctionRecord {
+            image: required(r, image, "image", at)?,
+            upvalues: required(r, upvalues, "upvalues", at)?,
+        },
+    ))
+}
+
+/// Reads a record's value with `f` (bytes after it are ignored, as
+/// ciborium's `from_reader` ignores them).
+fn decode<T>(
+    bytes: &[u8],
+    what: &'static str,
+    f: impl FnOnce(&mut Reader<'_>) -> cbor::Result<T>,
+) -> Result<T, CodecError> {
+    f(&mut Reader::new(bytes)).map_err(|e| CodecError::Malformed {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn serde_decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+        ciborium::de::from_reader(bytes).ok()
+    }
+
+    fn image(depth: u32) -> FunctionImage {
+        FunctionImage {
+            core: "piccolo-0.3".into(),
+            chunk_name: ByteBuf(b"=chunk".to_vec()),
+            name: (depth % 2 == 0).then(|| ByteBuf(b"f".to_vec())),
+            line_defined: u64::from(depth) * 70_000,
+            params: 2,
+            varargs: depth == 1,
+            stack_size: 300,
+            constants: vec![
+                ImageConstant::Nil,
+                ImageConstant::Bool(true),
+                ImageConstant::Int(-5_000_000_000),
+                ImageConstant::Float(0.1),
+                ImageConstant::Float(1.5),
+                ImageConstant::Float(f64::NAN),
+                ImageConstant::Str(ByteBuf(vec![0xff, 0, b'a'])),
+            ],
+            code: ByteBuf((0..=255).collect()),
+            code_len: 64,
+            lines: vec![(0, 1), (3, u64::MAX)],
+            upvalues: vec![
+                ImageUpvalue::Env,
+                ImageUpvalue::ParentLocal(3),
+                ImageUpvalue::Outer(255),
+            ],
+            protos: if depth == 0 {
+                vec![]
+            } else {
+                vec![image(depth - 1), image(0)]
+            },
+        }
+    }
+
+    fn same_image(a: &FunctionImage, b: &FunctionImage) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    fn samples() -> Vec<(u8, Vec<u8>)> {
+        let mut out = vec![
+            (0, encode_key(&RecordKey::Meta)),
+            (
+                0,
+                encode_key(&RecordKey::Entry(7, PKey::Str(ByteBuf(b"x".to_vec())))),
+            ),
+            (
+                0,
+                encode_key(&RecordKey::Entry(u64::MAX, PKey::Float(0.5f64.to_bits()))),
+            ),
+            (0, encode_key(&RecordKey::Entry(1, PKey::Int(i64::MIN)))),
+            (0, encode_key(&RecordKey::Entry(1, PKey::Bool(false)))),
+            (0, encode_key(&RecordKey::Function(3))),
+            (0, encode_key(&RecordKey::Cell(4))),
+            (
+                1,
+                encode_meta(&MetaRecord {
+                    v: 1,
+                    home_table_id: Some(1),
+                    memory_table_id: None,
+                    next_id: 9,
+                }),
+            ),
+            (
+                1,
+                encode_meta(&MetaRecord {
+                    v: 1,
+                    home_table_id: None,
+                    memory_table_id: Some(2),
+                    next_id: 0,
+                }),
+            ),
+            (3, encode_cell(&None)),
+            (
+                4,
+                encode_function(&FunctionRecord {
+                    image: image(2),
+                    upvalues: vec![UpvalueSlot::Env; 3],
+                }),
+            ),
+            (5, encode_dump(&image(1))[DUMP_SIGNATURE.len()..].to_vec()),
+        ];
+        for v in [
+            PValue::Bool(true),
+            PValue::Int(-1),
+            PValue::Int(i64::MAX),
+            PValue::Float(-0.0),
+            PValue::Float(1e300),
+            PValue::Float(f64::INFINITY),
+            PValue::Str(ByteBuf(vec![1; 300])),
+            PValue::Table(1),
+            PValue::Function(u64::MAX),
+            PValue::Native("string.format".into()),
+        ] {
+            out.push((2, encode_entry(&v)));
+            out.push((3, encode_cell(&Some(v))));
+        }
+        out
+    }
+
+    /// The hand-written reader and serde's derives agree on `bytes`; with
+    /// `lenient`, the reader may also reject what serde accepts (a tagged
+    /// item, which ciborium never writes but its reader skips).
+    fn agree(which: u8, bytes: &[u8]) -> Result<(), String> {
+        agree_as(which, bytes, false)
+    }
+
+    fn agree_as(which: u8, bytes: &[u8], lenient: bool) -> Result<(), String> {
+        let (a, b) = match which {
+            0 => (
+                decode(bytes, "k", read_key).ok().map(|x| format!("{x:?}")),
+                serde_decode::<RecordKey>(bytes).map(|x| format!("{x:?}")),
+            ),
+            1 => (
+                decode(bytes, "m", read_meta).ok().map(|x| format!("{x:?}")),
+                serde_decode::<MetaRecord>(bytes).map(|x| format!("{x:?}")),
+            ),
+            2 => (
+                decode(bytes, "e", |r| {
+                    read_versioned(r, "value", None, read_pvalue)
+                })
+                .ok()
+                .map(|x| format!("{x:?}")),
+                serde_decode::<EntryWire>(bytes).map(|w| format!("{:?}", (w.v, w.value))),
+            ),
+            3 => (
+                decode(bytes, "c", |r| {
+                    read_versioned(r, "value", Some(None), |r| r.option(read_pvalue))
+                })
+                .ok()
+                .map(|x| format!("{x:?}")),
+                serde_decode::<CellWire>(bytes).map(|w| format!("{:?}", (w.v, w.value))),
+            ),
+            4 => (
+                decode(bytes, "f", read_function)
+                    .ok()
+                    .map(|(v, f)| format!("{:?}", (v, f.image, f.upvalues))),
+                serde_decode::<FunctionWire>(bytes)
+                    .map(|w| format!("{:?}", (w.v, w.image, w.upvalues))),
+            ),
+            _ => (
+                decode(bytes, "d", |r| read_versioned(r, "image", None, read_image))
+                    .ok()
+                    .map(|x| format!("{x:?}")),
+                serde_decode::<DumpWire>(bytes).map(|w| format!("{:?}", (w.v, w.image))),
+            ),
+        };
+        let ok = a == b || (lenient && a.is_none());
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("decoders disagree on kind {which}: {bytes:02x?}"))
+        }
+    }
+
+    #[test]
+    fn samples_round_trip_and_agree_with_serde() {
+        for (which, bytes) in samples() {
+            agree(which, &bytes).unwrap();
+        }
+        let f = FunctionRecord {
+            image: image(3),
+            upvalues: vec![UpvalueSlot::Cell(5)],
+        };
+        let back = decode_function(&encode_function(&f));
+        // The sample image's code is not valid bytecode: compare the decode.
+        let (v, got) = decode(&encode_function(&f), "f", read_function).unwrap();
+        assert_eq!(v, FORMAT_VERSION);
+        assert!(
+            same_image(&got.image, &f.image) && got.upvalues == f.upvalues,
+            "{back:?}"
+        );
+        let e = decode_entry(&encode_entry(&PValue::Float(0.1))).unwrap();
+        assert!(e.same(&PValue::Float(0.1)));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn damaged_records_decode_as_serde_decodes_them(
+            which in any::<prop::sample::Index>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..4),
+        ) {
+            let samples = samples();
+            let (kind, mut bytes) = samples[which.index(samples.len())].clone();
+            for (at, byte, op) in edits {
+                if bytes.is_empty() { break; }
+                let i = at.index(bytes.len());
+                match op {
+                    0 => bytes[i] = byte,
+                    1 => bytes.truncate(i),
+                    2 => bytes.insert(i, byte),
+                    _ => { bytes.remove(i); }
+                }
+            }
+            agree_as(kind, &bytes, true).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn values_agree_with_serde(i in any::<i64>(), bits in any::<u64>(), s in prop::collection::vec(any::<u8>(), 0..40), t in "[a-z.]{0,30}") {
+            let f = f64::from_bits(bits);
+            for v in [PValue::Int(i), PValue::Float(f), PValue::Str(ByteBuf(s.clone())), PValue::Native(t.clone()), PValue::Table(bits)] {
+                let bytes = encode_entry(&v);
+                agree(2, &bytes).map_err(TestCaseError::fail)?;
+                let back = decode_entry(&bytes).unwrap();
+                prop_assert!(back.same(&v) || (f.is_nan() && matches!(back, PValue::Float(x) if x.is_nan())));
+            }
+            let k = RecordKey::Entry(bits, PKey::Str(ByteBuf(s)));
+            prop_assert_eq!(decode_key(&encode_key(&k)).unwrap(), k);
+        }
+    }
 }

@@ -2,9 +2,11 @@
 //! ([`codec`]), engine-neutral function images ([`image`]), the piccolo core's
 //! image conversion and bytecode verifier ([`piccolo_image`]), the project's
 //! own core's images ([`own_image`]) and their prototype encoding
-//! ([`own_codec`]), and the
-//! in-memory graph with dirty tracking and sweeping ([`model`]).
+//! ([`own_codec`]), the
+//! in-memory graph with dirty tracking and sweeping ([`model`]), and the
+//! CBOR reader every record decoder uses ([`cbor`]).
 
+pub mod cbor;
 pub mod codec;
 pub mod image;
 pub mod model;

@@ -531,7 +531,9 @@ mod legacy {
     }
 
     pub(super) fn decode(bytes: &[u8]) -> Result<Proto, DecodeError> {
-        let v: Value = ciborium::de::from_reader(bytes).map_err(|e| bad(&e.to_string()))?;
+        let v = crate::persist::cbor::Reader::new(bytes)
+            .value()
+            .map_err(|e| bad(&e.to_string()))?;
         proto(&v, 0)
     }
 

@@ -25,8 +25,8 @@ use gc_arena::{
     Collect, Gc, Rootable,
 };
 use piccolo::{
-    meta_ops, BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Executor, Function,
-    Sequence, SequencePoll, Singleton, Stack, Table, Value,
+    meta_ops, BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Executor, Fuel,
+    Function, Sequence, SequencePoll, Singleton, Stack, StashedExecutor, Table, Value,
 };
 
 /// Marks `v` for finalization when `mt` (its new metatable) has `__gc`.
@@ -41,6 +41,29 @@ pub fn note_metatable<'gc>(ctx: Context<'gc>, v: Value<'gc>, mt: Option<Table<'g
 /// Whether unreachable objects wait for their finalizers.
 pub fn pending(ctx: Context<'_>) -> bool {
     ctx.finalizers().has_pending()
+}
+
+/// Runs queued finalizers for `fuel`: on `running` (the runtime's
+/// finalizer executor, started here when objects wait and it is idle).
+/// Returns whether there were finalizers to run; `running` is emptied
+/// once they all ran.
+pub fn step_pending<'gc>(
+    ctx: Context<'gc>,
+    running: &mut Option<StashedExecutor>,
+    fuel: &mut Fuel,
+) -> bool {
+    if running.is_none() && pending(ctx) {
+        *running = runner(ctx).map(|e| ctx.stash(e));
+    }
+    let Some(fin) = running.as_ref() else {
+        return false;
+    };
+    crate::interp::frames::set_finalizing(ctx, true);
+    if ctx.fetch(fin).step(ctx, fuel) {
+        *running = None;
+    }
+    crate::interp::frames::set_finalizing(ctx, false);
+    true
 }
 
 /// An executor that runs the finalizers of the objects waiting for them

@@ -611,15 +611,7 @@ impl Runtime {
                 lua.enter(|ctx| {
                     // Objects a collection found unreachable get their
                     // `__gc` before the script goes on.
-                    if finalizing.is_none() && crate::finalize::pending(ctx) {
-                        *finalizing = crate::finalize::runner(ctx).map(|e| ctx.stash(e));
-                    }
-                    if let Some(fin) = finalizing.as_ref() {
-                        crate::interp::frames::set_finalizing(ctx, true);
-                        if ctx.fetch(fin).step(ctx, &mut f) {
-                            *finalizing = None;
-                        }
-                        crate::interp::frames::set_finalizing(ctx, false);
+                    if crate::finalize::step_pending(ctx, finalizing, &mut f) {
                         return (false, false);
                     }
                     let done = ctx.fetch(executor).step(ctx, &mut f);
@@ -792,20 +784,8 @@ impl Runtime {
             let finalizing = &mut self.finalizing;
             let lua = &mut self.lua;
             let stepped = guard(|| {
-                lua.enter(|ctx| {
-                    if finalizing.is_none() && crate::finalize::pending(ctx) {
-                        *finalizing = crate::finalize::runner(ctx).map(|e| ctx.stash(e));
-                    }
-                    let Some(fin) = finalizing.as_ref() else {
-                        return true;
-                    };
-                    crate::interp::frames::set_finalizing(ctx, true);
-                    if ctx.fetch(fin).step(ctx, &mut f) {
-                        *finalizing = None;
-                    }
-                    crate::interp::frames::set_finalizing(ctx, false);
-                    false
-                })
+                // Done once no finalizer is left to run.
+                lua.enter(|ctx| !crate::finalize::step_pending(ctx, finalizing, &mut f))
             });
             self.flush_output();
             match stepped {

@@ -6,9 +6,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vm_ext::{
-    engine::Engine, runtime::StepResult, value::HostValue, ErrorKind, Runtime, RuntimeOptions,
-};
+
+#[path = "common.rs"]
+mod common;
+use vm_ext::{engine::Engine, value::HostValue, Runtime, RuntimeOptions};
 
 fuzz_target!(|data: &[u8]| {
     let mut rt = Runtime::new(RuntimeOptions {
@@ -25,18 +26,5 @@ fuzz_target!(|data: &[u8]| {
         "driver",
     )
     .unwrap();
-    for _ in 0..1000 {
-        match rt.step(10_000) {
-            StepResult::Running | StepResult::Waiting => {}
-            StepResult::Error(e) => {
-                assert!(
-                    e.kind != ErrorKind::Internal,
-                    "load reached an internal error: {}",
-                    e.message
-                );
-                return;
-            }
-            _ => return,
-        }
-    }
+    common::run_bounded(&mut rt, "load");
 });

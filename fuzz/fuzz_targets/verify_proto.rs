@@ -7,8 +7,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use vm_ext::persist::own_codec;
-use vm_ext::{engine::Engine, runtime::StepResult, ErrorKind, Runtime, RuntimeOptions};
+use vm_ext::{engine::Engine, Runtime, RuntimeOptions};
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = own_codec::MAGIC.to_vec();
@@ -28,19 +31,5 @@ fuzz_target!(|data: &[u8]| {
     if rt.load_proto(p).is_err() {
         return;
     }
-    for _ in 0..1000 {
-        match rt.step(10_000) {
-            StepResult::Running | StepResult::Waiting => {}
-            StepResult::Error(e) => {
-                // A caught panic is reported as an internal error.
-                assert!(
-                    e.kind != ErrorKind::Internal,
-                    "verified code reached an internal error: {}",
-                    e.message
-                );
-                break;
-            }
-            _ => break,
-        }
-    }
+    common::run_bounded(&mut rt, "verified code");
 });

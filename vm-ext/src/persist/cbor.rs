@@ -551,6 +551,27 @@ pub fn required<T>(_: &Reader<'_>, slot: Option<T>, name: &str, at: usize) -> Re
     slot.ok_or_else(|| field_error("missing", name, at))
 }
 
+/// For the tests that compare this reader with serde's on damaged
+/// records: applies `edits` (position, byte, operation: 0 overwrite,
+/// 1 truncate, 2 insert, 3 remove) to `bytes`.
+#[cfg(test)]
+pub(crate) fn damage(bytes: &mut Vec<u8>, edits: &[(proptest::sample::Index, u8, u8)]) {
+    for &(at, byte, op) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let i = at.index(bytes.len());
+        match op {
+            0 => bytes[i] = byte,
+            1 => bytes.truncate(i),
+            2 => bytes.insert(i, byte),
+            _ => {
+                bytes.remove(i);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -882,16 +882,7 @@ mod tests {
         ) {
             let samples = samples();
             let (kind, mut bytes) = samples[which.index(samples.len())].clone();
-            for (at, byte, op) in edits {
-                if bytes.is_empty() { break; }
-                let i = at.index(bytes.len());
-                match op {
-                    0 => bytes[i] = byte,
-                    1 => bytes.truncate(i),
-                    2 => bytes.insert(i, byte),
-                    _ => { bytes.remove(i); }
-                }
-            }
+            crate::persist::cbor::damage(&mut bytes, &edits);
             agree_as(kind, &bytes, true).map_err(TestCaseError::fail)?;
         }
 

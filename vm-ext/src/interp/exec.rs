@@ -1447,11 +1447,20 @@ impl<'gc> Interp<'gc> {
                             }
                             return Ok(Flow::Next);
                         }
-                        Callee::Native(nf, positioned) if !self.hk.active => {
+                        Callee::Native(..) | Callee::NativeClosure(..) if !self.hk.active => {
                             stack.clear();
                             stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
                             let mut budget = Fuel::with(*fuel);
-                            let r = nf(ctx, &mut budget, stack.sub_stack(0));
+                            let (r, positioned) = match callee {
+                                Callee::Native(nf, positioned) => {
+                                    (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
+                                }
+                                Callee::NativeClosure(nf, ups) => {
+                                    (nf(ctx, &mut budget, ups, stack.sub_stack(0)), false)
+                                }
+                                // (the arm's pattern admits only these two)
+                                _ => (Ok(CallbackReturn::Return), false),
+                            };
                             *fuel = budget.remaining();
                             if string_key_writes() != self.kseen {
                                 self.kclear();
@@ -1506,7 +1515,11 @@ impl<'gc> Interp<'gc> {
                                 return Err(Fail::Raw(e));
                             }
                         }
-                        Callee::Native(..) | Callee::Error | Callee::PCall | Callee::Foreign => {}
+                        Callee::Native(..)
+                        | Callee::NativeClosure(..)
+                        | Callee::Error
+                        | Callee::PCall
+                        | Callee::Foreign => {}
                     }
                     stack.clear();
                     stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());

@@ -219,6 +219,11 @@ enum Kind<'gc> {
 pub(crate) enum Callee<'gc> {
     Closure(Gc<'gc, LuaClosure<'gc>>),
     Native(#[collect(require_static)] native::NativeFn, bool),
+    /// A library function with upvalues ([`native::closure`]).
+    NativeClosure(
+        #[collect(require_static)] native::NativeClosureFn,
+        native::Upvalues<'gc>,
+    ),
     PCall,
     Error,
     Foreign,
@@ -283,6 +288,9 @@ impl<'gc> Registry<'gc> {
     pub(crate) fn callee(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
         if let Some(root) = cb.rooted::<Rootable![ClosureRoot<'_>]>() {
             return Callee::Closure(LuaClosure::current(root.closure));
+        }
+        if let Some((f, upvalues)) = native::closure_parts(cb) {
+            return Callee::NativeClosure(f, upvalues);
         }
         let inner = cb.into_inner();
         let state = self.0.borrow();
@@ -576,6 +584,9 @@ pub fn c_upvalues<'gc>(
     ctx: Context<'gc>,
     cb: Callback<'gc>,
 ) -> Option<Gc<'gc, RefLock<Box<[Value<'gc>]>>>> {
+    if let Some((_, upvalues)) = native::closure_parts(cb) {
+        return Some(upvalues);
+    }
     let registry = Registry::get(ctx);
     let state = registry.0.borrow();
     let inner = cb.into_inner();

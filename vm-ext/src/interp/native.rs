@@ -14,8 +14,8 @@
 //! arguments): the interpreter then calls the full callback through the
 //! executor.
 
-use gc_arena::{lock::RefLock, Collect, Gc};
-use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Function, Stack};
+use gc_arena::{lock::RefLock, Collect, Gc, Rootable};
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Function, Stack, Value};
 
 use super::{Kind, Registry};
 
@@ -31,6 +31,55 @@ pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
     });
     register_fast(ctx, cb, f, false);
     cb
+}
+
+/// The upvalues of a library function that has them (see [`closure`]).
+pub type Upvalues<'gc> = Gc<'gc, RefLock<Box<[Value<'gc>]>>>;
+
+/// A library function with upvalues (PUC Lua's C closure) that needs no
+/// `Execution` but its fuel.
+pub type NativeClosureFn = for<'gc> fn(
+    Context<'gc>,
+    &mut Fuel,
+    Upvalues<'gc>,
+    Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>>;
+
+/// The root of a callback made by [`closure`]: [`super::Registry::callee`]
+/// finds it on the callback (`Callback::rooted`), without a lookup.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub(crate) struct NativeClosureRoot<'gc> {
+    #[collect(require_static)]
+    pub(crate) f: NativeClosureFn,
+    pub(crate) upvalues: Upvalues<'gc>,
+}
+
+/// `f` over `upvalues` as a callback: a C closure, whose upvalues
+/// `debug.getupvalue`/`setupvalue` see (each named ""), and which the
+/// interpreter calls directly. `f` finds its state in the upvalues and
+/// must check what it finds there (`debug.setupvalue` may replace them).
+pub fn closure<'gc>(
+    ctx: Context<'gc>,
+    f: NativeClosureFn,
+    upvalues: &[Value<'gc>],
+) -> Callback<'gc> {
+    let root = NativeClosureRoot {
+        f,
+        upvalues: Gc::new(&ctx, RefLock::new(upvalues.into())),
+    };
+    Callback::from_fn_rooted::<Rootable![NativeClosureRoot<'_>], _>(
+        &ctx,
+        root,
+        |root, ctx, mut exec, stack| (root.f)(ctx, exec.fuel(), root.upvalues, stack),
+    )
+}
+
+/// The function and upvalues of a callback made by [`closure`].
+#[inline]
+pub(crate) fn closure_parts<'gc>(cb: Callback<'gc>) -> Option<(NativeClosureFn, Upvalues<'gc>)> {
+    cb.rooted::<Rootable![NativeClosureRoot<'_>]>()
+        .map(|r| (r.f, r.upvalues))
 }
 
 /// Registers `fast` as the direct-call version of `full` (which keeps

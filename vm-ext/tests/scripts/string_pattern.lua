@@ -226,3 +226,18 @@ eq(R(string.gsub("xyx", "%w", chained)), "XyX", 3)
 local long = string.rep("a", 100)
 assert(string.format("%p", long) == string.format("%p", (string.gsub(long, "b", "c"))))
 assert(string.format("%p", long) == string.format("%p", (string.gsub(long, ".", {x = "y"}))))
+
+-- gmatch's iterator is a C closure over subject, pattern and its state
+-- (PUC Lua's three upvalues); a replaced state is an error, not a crash
+do
+  local it = string.gmatch("a b", "%a")
+  assert(it() == "a")
+  if debug.setupvalue(it, 3, "x") then
+    local ok, err = pcall(it)
+    assert(not ok and string.find(err, "state was replaced", 1, true), err)
+  end
+  -- iterators are independent of each other
+  local i1, i2 = string.gmatch("1 2 3", "%d"), string.gmatch("1 2 3", "%d")
+  eq(R(i1(), i1(), i2(), i1()), "1", "2", "1", "3")
+  eq(R(i1()))
+end

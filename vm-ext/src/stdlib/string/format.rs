@@ -4,12 +4,13 @@
 
 use gc_arena::Collect;
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Sequence, SequencePoll,
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Fuel, Sequence, SequencePoll,
     Stack, String as LuaString, Value,
 };
 
-use super::{arg_error, new_string, to_num, type_name};
+use super::{arg_error, new_string, to_num, type_name, CbResult};
 use crate::{
+    interp::native,
     number::{float_to_i64, fmt_hex_float, Num},
     stdlib::{
         base::{address, tostring_meta, tostring_plain},
@@ -404,11 +405,7 @@ impl<'gc> Format<'gc> {
         Ok(())
     }
 
-    fn run(
-        &mut self,
-        ctx: Context<'gc>,
-        exec: &mut Execution<'gc, '_>,
-    ) -> Result<Next<'gc>, Error<'gc>> {
+    fn run(&mut self, ctx: Context<'gc>, fuel: &mut Fuel) -> Result<Next<'gc>, Error<'gc>> {
         let fmt = self.fmt.as_bytes();
         while self.pos < fmt.len() {
             let c = fmt[self.pos];
@@ -520,7 +517,7 @@ impl<'gc> Format<'gc> {
                 }
             }
         }
-        exec.fuel().consume((self.out.len() / 32) as i32);
+        fuel.consume((self.out.len() / 32) as i32);
         Ok(Next::Done)
     }
 
@@ -549,7 +546,7 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
                 _ => return Err(lua_error(ctx, "'__tostring' must return a string")),
             }
         }
-        match self.run(ctx, &mut exec)? {
+        match self.run(ctx, exec.fuel())? {
             Next::Done => {
                 self.finish(ctx, &mut stack);
                 Ok(SequencePoll::Return)
@@ -573,12 +570,9 @@ impl<'gc> Sequence<'gc> for Format<'gc> {
     }
 }
 
-/// `string.format(fmt, ...)`.
-pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
-        let fmt = super::check_str(ctx, &stack, 0, "format")?;
-        let args: Vec<Value<'gc>> = stack.drain(..).collect();
-        let mut f = Format {
+impl<'gc> Format<'gc> {
+    fn new(fmt: piccolo::String<'gc>, args: Vec<Value<'gc>>) -> Self {
+        Format {
             fmt,
             args,
             pos: 0,
@@ -586,8 +580,37 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             out: Vec::new(),
             pending: None,
             c_call: Default::default(),
-        };
-        match f.run(ctx, &mut exec)? {
+        }
+    }
+}
+
+/// `string.format` called directly by the interpreter: all of it but a
+/// `%s` of a value with `__tostring`, for which it declines (its
+/// arguments untouched) and the full callback runs.
+fn format_fast<'gc>(
+    ctx: Context<'gc>,
+    fuel: &mut Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let fmt = super::check_str(ctx, &stack, 0, "format")?;
+    let args = (0..stack.len()).map(|i| stack.get(i)).collect();
+    let mut f = Format::new(fmt, args);
+    match f.run(ctx, fuel)? {
+        Next::Done => {
+            f.finish(ctx, &mut stack);
+            Ok(CallbackReturn::Return)
+        }
+        Next::ToString(..) => native::decline(ctx),
+    }
+}
+
+/// `string.format(fmt, ...)`.
+pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    let full = Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
+        let fmt = super::check_str(ctx, &stack, 0, "format")?;
+        let args: Vec<Value<'gc>> = stack.drain(..).collect();
+        let mut f = Format::new(fmt, args);
+        match f.run(ctx, exec.fuel())? {
             Next::Done => {
                 f.finish(ctx, &mut stack);
                 Ok(CallbackReturn::Return)
@@ -601,7 +624,9 @@ pub fn callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 })
             }
         }
-    })
+    });
+    native::register_fast(ctx, full, format_fast, false);
+    full
 }
 
 #[cfg(test)]

@@ -6,18 +6,18 @@
 //! [`MAX_STEPS`], and the scans over start positions charge fuel and pause
 //! (as a [`Sequence`]) when a slice's fuel runs out.
 
-use std::{cell::Cell, rc::Rc};
+use std::cell::Cell;
 
-use gc_arena::Collect;
+use gc_arena::{Collect, Rootable};
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Sequence, SequencePoll,
-    Stack, String as LuaString, Value,
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Fuel, Sequence, SequencePoll,
+    Stack, String as LuaString, UserData, Value,
 };
 
 use super::{
     arg_error, check_int, check_str, new_string, opt_int, posrelat_start, type_name, CbResult,
 };
-use crate::{number::float_to_string, stdlib::lua_error};
+use crate::{interp::native, number::float_to_string, stdlib::lua_error};
 
 /// Most captures one pattern may have (`LUA_MAXCAPTURES`).
 pub const MAXCAPTURES: usize = 32;
@@ -449,9 +449,8 @@ fn push_captures<'gc>(
 }
 
 /// Fuel charged for matcher steps.
-fn charge(exec: &mut Execution<'_, '_>, steps: u64) {
-    exec.fuel()
-        .consume((steps / 8).min(i32::MAX as u64) as i32 + 1);
+fn charge(fuel: &mut Fuel, steps: u64) {
+    fuel.consume((steps / 8).min(i32::MAX as u64) as i32 + 1);
 }
 
 fn find_plain(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -495,7 +494,7 @@ impl<'gc> Scan<'gc> {
     fn run(
         &mut self,
         ctx: Context<'gc>,
-        exec: &mut Execution<'gc, '_>,
+        fuel: &mut Fuel,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<bool, Error<'gc>> {
         let src = self.src.as_bytes();
@@ -506,7 +505,7 @@ impl<'gc> Scan<'gc> {
             let s = self.next;
             let r = m.attempt(s, p0).map_err(|e| merr(ctx, e))?;
             if let Some(e) = r {
-                charge(exec, m.total_steps);
+                charge(fuel, m.total_steps);
                 stack.clear();
                 if self.find {
                     stack.push_back(Value::Integer(s as i64 + 1));
@@ -519,14 +518,14 @@ impl<'gc> Scan<'gc> {
             }
             self.next += 1;
             if self.anchor || self.next > src.len() {
-                charge(exec, m.total_steps);
+                charge(fuel, m.total_steps);
                 stack.replace(ctx, Value::Nil);
                 return Ok(true);
             }
             if m.total_steps > 4096 {
-                charge(exec, m.total_steps);
+                charge(fuel, m.total_steps);
                 m.total_steps = 0;
-                if !exec.fuel().should_continue() {
+                if !fuel.should_continue() {
                     return Ok(false);
                 }
             }
@@ -541,7 +540,7 @@ impl<'gc> Sequence<'gc> for Scan<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        if self.run(ctx, &mut exec, &mut stack)? {
+        if self.run(ctx, exec.fuel(), &mut stack)? {
             Ok(SequencePoll::Return)
         } else {
             Ok(SequencePoll::Pending)
@@ -551,7 +550,7 @@ impl<'gc> Sequence<'gc> for Scan<'gc> {
 
 fn str_find_aux<'gc>(
     ctx: Context<'gc>,
-    mut exec: Execution<'gc, '_>,
+    fuel: &mut Fuel,
     mut stack: Stack<'gc, '_>,
     find: bool,
 ) -> CbResult<'gc> {
@@ -567,7 +566,7 @@ fn str_find_aux<'gc>(
     let pb = p.as_bytes();
     if find && (stack.get(3).to_bool() || !pb.iter().any(|b| SPECIALS.contains(b))) {
         let r = find_plain(s.as_bytes(), pb, init);
-        exec.fuel().consume((ls / 64) as i32);
+        fuel.consume((ls / 64) as i32);
         match r {
             Some(i) => stack.replace(ctx, (i as i64 + 1, (i + pb.len()) as i64)),
             None => stack.replace(ctx, Value::Nil),
@@ -582,7 +581,7 @@ fn str_find_aux<'gc>(
         next: init,
         anchor,
     };
-    if scan.run(ctx, &mut exec, &mut stack)? {
+    if scan.run(ctx, fuel, &mut stack)? {
         Ok(CallbackReturn::Return)
     } else {
         stack.clear();
@@ -592,76 +591,85 @@ fn str_find_aux<'gc>(
 
 /// `string.find(s, pattern [, init [, plain]])`.
 pub fn find_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| {
-        str_find_aux(ctx, exec, stack, true)
-    })
+    native::callback(ctx, |ctx, fuel, stack| str_find_aux(ctx, fuel, stack, true))
 }
 
 /// `string.match(s, pattern [, init])`.
 pub fn match_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| {
-        str_find_aux(ctx, exec, stack, false)
+    native::callback(ctx, |ctx, fuel, stack| {
+        str_find_aux(ctx, fuel, stack, false)
     })
 }
 
-/// A `gmatch` iterator's state; a step of it is resumable when a slice's
-/// fuel runs out between match attempts.
-#[derive(Collect, Clone)]
+/// A `gmatch` iterator's state: its subject, its pattern, the next start
+/// position and the end of the last match. The iterator's third upvalue,
+/// a userdata, as PUC Lua's `GMatchState` (so replacing the first two
+/// with `debug.setupvalue` changes nothing, as there).
+#[derive(Collect)]
 #[collect(no_drop)]
 struct GmatchState<'gc> {
     src: LuaString<'gc>,
     pat: LuaString<'gc>,
-    /// Next start position and the end of the last match.
     #[collect(require_static)]
-    pos: Rc<Cell<(usize, Option<usize>)>>,
+    at: Cell<(usize, Option<usize>)>,
 }
 
-impl<'gc> GmatchState<'gc> {
+/// One step of a `gmatch` iterator (its state, a [`GmatchState`]
+/// userdata), resumable when a slice's fuel runs out between match
+/// attempts.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct GmatchStep<'gc>(UserData<'gc>);
+
+impl<'gc> GmatchStep<'gc> {
     /// Looks for the next match; `Ok(false)` when out of fuel first.
     fn run(
         &self,
         ctx: Context<'gc>,
-        exec: &mut Execution<'gc, '_>,
+        fuel: &mut Fuel,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<bool, Error<'gc>> {
-        let src = self.src.as_bytes();
-        let (mut pos, last) = self.pos.get();
-        let mut m = Matcher::new(src, self.pat.as_bytes());
+        let Ok(st) = self.0.downcast::<Rootable![GmatchState<'_>]>() else {
+            return Err(lua_error(ctx, "gmatch iterator's state was replaced"));
+        };
+        let src = st.src.as_bytes();
+        let (mut pos, last) = st.at.get();
+        let mut m = Matcher::new(src, st.pat.as_bytes());
         stack.clear();
         while pos <= src.len() {
             let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
             if let Some(e) = r {
                 if Some(e) != last {
-                    self.pos.set((e, Some(e)));
-                    charge(exec, m.total_steps);
+                    st.at.set((e, Some(e)));
+                    charge(fuel, m.total_steps);
                     push_captures(ctx, &m, src, pos, e, true, stack)?;
                     return Ok(true);
                 }
             }
             pos += 1;
             if m.total_steps > 4096 {
-                charge(exec, m.total_steps);
+                charge(fuel, m.total_steps);
                 m.total_steps = 0;
-                if !exec.fuel().should_continue() {
-                    self.pos.set((pos, last));
+                if !fuel.should_continue() {
+                    st.at.set((pos, last));
                     return Ok(false);
                 }
             }
         }
-        self.pos.set((pos, last));
-        charge(exec, m.total_steps);
+        st.at.set((pos, last));
+        charge(fuel, m.total_steps);
         Ok(true)
     }
 }
 
-impl<'gc> Sequence<'gc> for GmatchState<'gc> {
+impl<'gc> Sequence<'gc> for GmatchStep<'gc> {
     fn poll(
         &mut self,
         ctx: Context<'gc>,
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        if self.run(ctx, &mut exec, &mut stack)? {
+        if self.run(ctx, exec.fuel(), &mut stack)? {
             Ok(SequencePoll::Return)
         } else {
             Ok(SequencePoll::Pending)
@@ -669,9 +677,29 @@ impl<'gc> Sequence<'gc> for GmatchState<'gc> {
     }
 }
 
-/// `string.gmatch(s, pattern [, init])`: an iterator over the matches.
+/// A call of a `gmatch` iterator.
+fn gmatch_iter<'gc>(
+    ctx: Context<'gc>,
+    fuel: &mut Fuel,
+    ups: native::Upvalues<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> CbResult<'gc> {
+    let state = match ups.borrow().get(2) {
+        Some(&Value::UserData(u)) => u,
+        _ => return Err(lua_error(ctx, "gmatch iterator's state was replaced")),
+    };
+    let step = GmatchStep(state);
+    if step.run(ctx, fuel, &mut stack)? {
+        Ok(CallbackReturn::Return)
+    } else {
+        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, step)))
+    }
+}
+
+/// `string.gmatch(s, pattern [, init])`: an iterator over the matches, a
+/// C closure over the subject, the pattern and its position, as PUC Lua's.
 pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, _, mut stack| {
+    native::callback(ctx, |ctx, _, mut stack| {
         let s = check_str(ctx, &stack, 0, "gmatch")?;
         let p = check_str(ctx, &stack, 1, "gmatch")?;
         let ls = s.as_bytes().len();
@@ -679,22 +707,16 @@ pub fn gmatch_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         if init > ls {
             init = ls + 1;
         }
-        let upvalues = [Value::String(s), Value::String(p)];
-        let state = GmatchState {
-            src: s,
-            pat: p,
-            pos: Rc::new(Cell::new((init, None))),
-        };
-        let iter = Callback::from_fn_with(&ctx, state, |st, ctx, mut exec, mut stack| {
-            if st.run(ctx, &mut exec, &mut stack)? {
-                Ok(CallbackReturn::Return)
-            } else {
-                Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, st.clone())))
-            }
-        });
-        // PUC Lua's iterator is a C closure over the subject and pattern.
-        crate::interp::set_c_upvalues(ctx, iter, &upvalues);
-        stack.replace(ctx, iter);
+        let state = UserData::new::<Rootable![GmatchState<'_>]>(
+            &ctx,
+            GmatchState {
+                src: s,
+                pat: p,
+                at: Cell::new((init, None)),
+            },
+        );
+        let upvalues = [Value::String(s), Value::String(p), Value::UserData(state)];
+        stack.replace(ctx, native::closure(ctx, gmatch_iter, &upvalues));
         Ok(CallbackReturn::Return)
     })
 }
@@ -828,7 +850,7 @@ impl<'gc> Gsub<'gc> {
                                     self.add_value(ctx, v, s, e)?
                                 }
                                 piccolo::meta_ops::MetaResult::Call(call) => {
-                                    charge(exec, m.total_steps);
+                                    charge(exec.fuel(), m.total_steps);
                                     stack.clear();
                                     stack.extend(call.args);
                                     self.pending = Some((s, e));
@@ -837,7 +859,7 @@ impl<'gc> Gsub<'gc> {
                             }
                         }
                         Value::Function(f) => {
-                            charge(exec, m.total_steps);
+                            charge(exec.fuel(), m.total_steps);
                             m.total_steps = 0;
                             stack.clear();
                             push_captures(ctx, &m, src, s, e, true, stack)?;
@@ -875,14 +897,14 @@ impl<'gc> Gsub<'gc> {
                 break;
             }
             if m.total_steps > 4096 {
-                charge(exec, m.total_steps);
+                charge(exec.fuel(), m.total_steps);
                 m.total_steps = 0;
                 if !exec.fuel().should_continue() {
                     return Ok(Step::Pause);
                 }
             }
         }
-        charge(exec, m.total_steps + (self.out.len() as u64) / 8);
+        charge(exec.fuel(), m.total_steps + (self.out.len() as u64) / 8);
         if self.changed {
             self.out.extend_from_slice(&src[self.pos..]);
             let out = std::mem::take(&mut self.out);

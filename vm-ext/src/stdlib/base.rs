@@ -1117,15 +1117,14 @@ fn collectgarbage_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 // allocated (from the end of the cycle under way).
                 running.set(false);
                 ctx.metrics()
-                    .set_pacing(gc_arena::metrics::Pacing::default().with_min_sleep(usize::MAX));
+                    .set_pacing(crate::runtime::gc_pacing().with_min_sleep(usize::MAX));
                 Value::Integer(0)
             }
             b"restart" => {
                 // The sleep set while stopped lasts until a cycle ends: end
                 // one now (a full collection), then the usual pacing applies.
                 if !running.replace(true) {
-                    ctx.metrics()
-                        .set_pacing(gc_arena::metrics::Pacing::default());
+                    ctx.metrics().set_pacing(crate::runtime::gc_pacing());
                     crate::weak::request_collect(ctx);
                     exec.fuel().interrupt();
                 }

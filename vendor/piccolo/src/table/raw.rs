@@ -48,8 +48,26 @@ pub struct RawTable<'gc> {
     // TODO: It would be safer to use `hashbrown::HashTable` and access the inner raw table when
     // necessary, but `HashTable` does not allow access to the inner raw table yet.
     map: HashMap<Key<'gc>, Value<'gc>, (), MetricsAlloc<'gc>>,
+    // luahome patch: one hasher for every table of the process (`TableHasher`), seeded once,
+    // instead of a 32-byte `RandomState` in each table.
     #[collect(require_static)]
-    hash_builder: ahash::random_state::RandomState,
+    hash_builder: TableHasher,
+}
+
+/// luahome patch: the hasher of every table's keys, a process-wide `RandomState` seeded on
+/// first use (as each table's own was).
+#[derive(Clone, Copy, Default)]
+struct TableHasher;
+
+impl TableHasher {
+    #[inline]
+    fn hash_one<T: core::hash::Hash>(self, x: T) -> u64 {
+        static STATE: std::sync::OnceLock<ahash::random_state::RandomState> =
+            std::sync::OnceLock::new();
+        STATE
+            .get_or_init(ahash::random_state::RandomState::new)
+            .hash_one(x)
+    }
 }
 
 impl<'gc> fmt::Debug for RawTable<'gc> {
@@ -79,7 +97,7 @@ impl<'gc> RawTable<'gc> {
         Self {
             array: vec::Vec::new_in(MetricsAlloc::new(mc)),
             map: HashMap::with_hasher_in((), MetricsAlloc::new(mc)),
-            hash_builder: ahash::random_state::RandomState::new(),
+            hash_builder: TableHasher,
         }
     }
 
@@ -333,7 +351,7 @@ impl<'gc> RawTable<'gc> {
                     // luahome patch: growing the array part above moves entries out of the map
                     // but may leave it without a free slot; dead entries are gone by now, so
                     // every key hashes and the map can make room.
-                    let hash_builder = &self.hash_builder;
+                    let hash_builder = self.hash_builder;
                     self.map.raw_table_mut().reserve(1, |(key, _)| {
                         hash_builder.hash_one(key.live_key().expect("dead entries were removed"))
                     });

@@ -32,13 +32,14 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Rootable};
 use piccolo::{
     closure::UpValue, userdata::UserDataInner, BoxSequence, Callback, CallbackReturn, Closure,
-    Context, Error, Execution, Function, Sequence, SequencePoll, Singleton, Stack, Table, UserData,
-    Value,
+    Context, Error, Execution, Fuel, Function, Sequence, SequencePoll, Singleton, Stack, Table,
+    UserData, Value,
 };
 use thiserror::Error;
 
 use self::convert::{key_to_lua, proxy_id, ptr_of_upvalue, to_key, Converter, Materializer};
 use crate::{
+    interp::native,
     persist::{
         codec::{PKey, PValue},
         model::{HomeModel, ModelError, HOME_TABLE_ID},
@@ -190,14 +191,18 @@ pub fn install<'gc>(ctx: Context<'gc>, model: SharedModel, alias: bool) {
         let mut st = arena.0.borrow_mut(&ctx);
         st.model = Some(model);
         register_natives(ctx, &mut st, globals);
-        let next = Callback::from_fn(&ctx, next_method);
+        // The proxies' methods are natives: the luahome core calls them in
+        // place, without a trip through the executor.
+        let next = native::callback(ctx, next_method);
         let meta = |name: &'static str| {
             let mt = Table::new(&ctx);
             let _ = mt.set(ctx, "__name", name);
-            let _ = mt.set(ctx, "__index", Callback::from_fn(&ctx, index_method));
+            let _ = mt.set(ctx, "__index", native::callback(ctx, index_method));
+            // (Not a native: storing a closure reads its open upvalues from
+            // the calling entry's registers, borrowed while a native runs.)
             let _ = mt.set(ctx, "__newindex", Callback::from_fn(&ctx, newindex_method));
-            let _ = mt.set(ctx, "__len", Callback::from_fn(&ctx, len_method));
-            let _ = mt.set(ctx, "__tostring", Callback::from_fn(&ctx, tostring_method));
+            let _ = mt.set(ctx, "__len", native::callback(ctx, len_method));
+            let _ = mt.set(ctx, "__tostring", native::callback(ctx, tostring_method));
             let _ = mt.set(
                 ctx,
                 "__pairs",
@@ -293,7 +298,7 @@ fn this_id(v: Value<'_>) -> Option<u64> {
 
 fn index_method<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let id = this_id(stack.get(0)).ok_or_else(|| lua_err(ctx, "bad self for persistent table"))?;
@@ -318,7 +323,7 @@ fn index_method<'gc>(
 
 fn len_method<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let id = this_id(stack.get(0)).ok_or_else(|| lua_err(ctx, "bad self for persistent table"))?;
@@ -334,7 +339,7 @@ fn len_method<'gc>(
 
 fn tostring_method<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let text = match this_id(stack.get(0)) {
@@ -348,7 +353,7 @@ fn tostring_method<'gc>(
 
 fn next_method<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Fuel,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let id = this_id(stack.get(0)).ok_or_else(|| lua_err(ctx, "bad argument #1 to 'next'"))?;

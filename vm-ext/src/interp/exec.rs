@@ -1450,21 +1450,11 @@ impl<'gc> Interp<'gc> {
                         Callee::Native(..) | Callee::NativeClosure(..) if !self.hk.active => {
                             stack.clear();
                             stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
-                            let mut budget = Fuel::with(*fuel);
-                            let (r, positioned) = match callee {
-                                Callee::Native(nf, positioned) => {
-                                    (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
-                                }
-                                Callee::NativeClosure(nf, ups) => {
-                                    (nf(ctx, &mut budget, ups, stack.sub_stack(0)), false)
-                                }
-                                // (the arm's pattern admits only these two)
-                                _ => (Ok(CallbackReturn::Return), false),
+                            let Some((r, positioned)) = self.run_native(ctx, callee, stack, fuel)
+                            else {
+                                self.cont = cont;
+                                return Ok(Flow::Call(function));
                             };
-                            *fuel = budget.remaining();
-                            if string_key_writes() != self.kseen {
-                                self.kclear();
-                            }
                             return match r {
                                 Ok(CallbackReturn::Return) if !then_return => {
                                     // The results straight into place.
@@ -1548,6 +1538,72 @@ impl<'gc> Interp<'gc> {
             }
         }
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
+    }
+
+    /// Runs `callee`, when it is a native, in place on `stack` (its
+    /// arguments): its answer and whether its errors get the caller's
+    /// position. `None` for any other callee.
+    #[inline]
+    fn run_native(
+        &mut self,
+        ctx: Context<'gc>,
+        callee: Callee<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        fuel: &mut i32,
+    ) -> Option<(Result<CallbackReturn<'gc>, Error<'gc>>, bool)> {
+        let mut budget = Fuel::with(*fuel);
+        let r = match callee {
+            Callee::Native(nf, positioned) => {
+                (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
+            }
+            Callee::NativeClosure(nf, ups) => {
+                (nf(ctx, &mut budget, ups, stack.sub_stack(0)), false)
+            }
+            _ => return None,
+        };
+        *fuel = budget.remaining();
+        if string_key_writes() != self.kseen {
+            self.kclear();
+        }
+        Some(r)
+    }
+
+    /// A call the loop would hand to the executor (a metamethod, `__close`,
+    /// a library function reached through `__call`...): made in place when
+    /// `f` is a native, its results then on `stack` for `self.cont`
+    /// (`Ok(None)`). Otherwise the function for the executor: `f`, or what
+    /// stands for the native's answer when that is a call or a sequence.
+    fn native_in_place(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        f: Function<'gc>,
+        fuel: &mut i32,
+    ) -> Result<Option<Function<'gc>>, Fail<'gc>> {
+        let Function::Callback(cb) = f else {
+            return Ok(Some(f));
+        };
+        let callee = self.callee(ctx, cb);
+        let Some((r, positioned)) = self.run_native(ctx, callee, stack, fuel) else {
+            return Ok(Some(f));
+        };
+        match r {
+            Ok(CallbackReturn::Return) => Ok(None),
+            Ok(CallbackReturn::Call {
+                function: mark,
+                then: None,
+            }) if native::is_decline(ctx, mark) => Ok(Some(f)),
+            Ok(ret) => Ok(Some(native::forward(ctx, ret))),
+            Err(e) => {
+                stack.clear();
+                self.raised_by = Some(f);
+                Err(Fail::Raw(if positioned {
+                    self.positioned(ctx, e)
+                } else {
+                    e
+                }))
+            }
+        }
     }
 
     /// The closure of ours behind `cb` when the cache knows it.
@@ -1919,12 +1975,23 @@ impl<'gc> Interp<'gc> {
                 },
                 Err(f) => Err(f),
             };
+            let r = match r {
+                // A native met outside a call instruction: in place too.
+                Ok(Outcome::Call(f)) if hook.is_none() => {
+                    match self.native_in_place(ctx, stack, f, &mut fuel) {
+                        Ok(None) => continue,
+                        Ok(Some(g)) => Ok(Outcome::Call(g)),
+                        Err(fail) => Err(fail),
+                    }
+                }
+                r => r,
+            };
             match r {
                 Ok(o) => break Ok(o),
                 Err(fail) => {
                     let e = self.error_of(ctx, fail);
                     self.cont = Cont::None;
-                    self.capture(ctx, exec.current_thread().is_main, &e);
+                    self.capture(ctx, exec.current_thread().is_main, &e, regs);
                     self.unwinding = Some(e);
                 }
             }
@@ -2012,7 +2079,7 @@ impl<'gc> Interp<'gc> {
     /// the host (the frames are still in place); a `pcall` run in place
     /// catches it here.
     #[cold]
-    fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>) {
+    fn capture(&mut self, ctx: Context<'gc>, is_main: bool, e: &Error<'gc>, regs: &Regs<'gc>) {
         let raised_by = self.raised_by.take();
         if self.protected > 0 {
             return;
@@ -2024,7 +2091,15 @@ impl<'gc> Interp<'gc> {
             st.callee = raised_by;
         }
         let ev = crate::stdlib::check::error_value(ctx, e);
-        frames::capture_traceback(ctx, self.registry, self.dbg, self.thread, is_main, ev);
+        frames::capture_traceback(
+            ctx,
+            self.registry,
+            self.dbg,
+            self.thread,
+            is_main,
+            ev,
+            Some((self.regs, &regs[..])),
+        );
         let mut st = rec.borrow_mut(&ctx);
         std::mem::swap(&mut self.frames, &mut st.frames);
         st.callee = None;
@@ -3642,6 +3717,7 @@ impl<'gc> Sequence<'gc> for Entry<'gc> {
                         interp.thread,
                         is_main,
                         ev,
+                        None,
                     );
                 }
             }

@@ -18,7 +18,7 @@ use piccolo::{Callback, Context, Function, Singleton, Table, Thread, Value};
 use super::{
     exec::{Frame, NOT_PROTECTED},
     names::getobjname,
-    LuaClosure, RegStack, Registry,
+    LuaClosure, RegStack, Registry, Regs,
 };
 use crate::{
     bytecode::{Op, Proto},
@@ -98,7 +98,8 @@ struct DebugInner<'gc> {
     /// The frames an error unwound on its way to an `xpcall` (copies),
     /// shown above the entry that called `xpcall` while its message
     /// handler runs, as if the handler ran at the error (as in PUC Lua).
-    ghost: Option<(Entry<'gc>, Vec<Entry<'gc>>)>,
+    /// With the error value they belong to.
+    ghost: Option<(Entry<'gc>, Value<'gc>, Vec<Entry<'gc>>)>,
     /// Coroutines that died by an error, with the error and copies of
     /// their frames at the error: `debug.traceback`/`getinfo` of a dead
     /// coroutine see them, as PUC Lua keeps a dead coroutine's stack.
@@ -268,7 +269,7 @@ impl<'gc> DebugState<'gc> {
 
     fn ghost_of(self, entry: Entry<'gc>) -> Option<Vec<Entry<'gc>>> {
         match &self.0.borrow().ghost {
-            Some((anchor, ghosts)) if Gc::ptr_eq(*anchor, entry) => Some(ghosts.clone()),
+            Some((anchor, _, ghosts)) if Gc::ptr_eq(*anchor, entry) => Some(ghosts.clone()),
             _ => None,
         }
     }
@@ -910,6 +911,8 @@ fn local_slot<'gc>(
 /// entry of `thread`): keeps copies of the frames for an `xpcall` message
 /// handler when `xpcall` is the nearest catcher, and records the traceback
 /// when the error goes to the host (the main thread, no catcher below).
+/// `running`: the register stack of the entry raising it, when that is
+/// borrowed by its loop, and its contents.
 pub(crate) fn capture_traceback<'gc>(
     ctx: Context<'gc>,
     registry: Registry<'gc>,
@@ -917,6 +920,7 @@ pub(crate) fn capture_traceback<'gc>(
     thread: Thread<'gc>,
     is_main: bool,
     error: Value<'gc>,
+    running: Option<(RegStack<'gc>, &[Value<'gc>])>,
 ) {
     // The nearest catcher below the top entry (no allocation for `pcall`).
     let catcher = registry.find_entry(&ctx, thread, |i, e| {
@@ -933,8 +937,15 @@ pub(crate) fn capture_traceback<'gc>(
     if let Some((i, anchor, kind)) = catcher {
         if kind == 2 {
             let entries = registry.entries(&ctx, thread);
-            let ghosts = copies(ctx, &entries[..i.min(entries.len())]);
-            dbg.0.borrow_mut(&ctx).ghost = Some((anchor, ghosts));
+            // The same error met again on its way (leaving a library
+            // function that ran an entry of ours, a `sort` comparator):
+            // the first copies have the frames it was raised in.
+            let seen = matches!(&dbg.0.borrow().ghost,
+                Some((a, v, _)) if Gc::ptr_eq(*a, anchor) && raw_equal(*v, error));
+            if !seen {
+                let ghosts = copies(ctx, &entries[..i.min(entries.len())], running);
+                dbg.0.borrow_mut(&ctx).ghost = Some((anchor, error, ghosts));
+            }
         }
         return;
     }
@@ -954,7 +965,7 @@ pub(crate) fn capture_traceback<'gc>(
                 .dead
                 .retain(|(t, _, _)| !GcWeak::ptr_eq(*t, weak) && t.upgrade(&ctx).is_some());
             drop(inner);
-            let frames = copies(ctx, &entries);
+            let frames = copies(ctx, &entries, running);
             dbg.0.borrow_mut(&ctx).dead.push((weak, error, frames));
         }
         return;
@@ -1027,16 +1038,47 @@ pub fn forget_dead<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) {
 }
 
 /// Copies of `entries` (their frames as they are now).
-fn copies<'gc>(ctx: Context<'gc>, entries: &[Entry<'gc>]) -> Vec<Entry<'gc>> {
+/// Most register slots an entry's copy takes with it ([`copies`]): beyond
+/// that (a stack overflow) the copy shares the registers, which unwinding
+/// empties, and the locals of its frames are gone.
+const MAX_COPIED_REGS: usize = 1 << 16;
+
+/// Copies of `entries` with their frames and registers, as they are now:
+/// the unwinding that follows does not change them, so `debug.getlocal`
+/// in an `xpcall` handler or on a dead coroutine sees the locals at the
+/// error, as in PUC Lua. `running`: see [`capture_traceback`].
+fn copies<'gc>(
+    ctx: Context<'gc>,
+    entries: &[Entry<'gc>],
+    running: Option<(RegStack<'gc>, &[Value<'gc>])>,
+) -> Vec<Entry<'gc>> {
+    let snapshot = |regs: &[Value<'gc>]| {
+        let mut copy = Regs::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+        copy.extend_from_slice(regs);
+        Gc::new(&ctx, RefLock::new(copy))
+    };
     entries
         .iter()
         .map(|g| {
             let st = g.borrow();
+            let regs = st.regs.map(|r| match running {
+                Some((live, values)) if Gc::ptr_eq(live, r) => {
+                    if values.len() <= MAX_COPIED_REGS {
+                        snapshot(values)
+                    } else {
+                        r
+                    }
+                }
+                _ => match r.try_borrow() {
+                    Ok(values) if values.len() <= MAX_COPIED_REGS => snapshot(&values),
+                    _ => r,
+                },
+            });
             Gc::new(
                 &ctx,
                 RefLock::new(EntryState {
                     frames: st.frames.clone(),
-                    regs: st.regs,
+                    regs,
                     callee: st.callee,
                     hook_call: st.hook_call,
                     c_pending: st.c_pending,

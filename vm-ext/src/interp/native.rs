@@ -8,6 +8,13 @@
 //! piccolo's VM and other callers still see an ordinary callback, and the
 //! interpreter calls the function in place, on its own stack.
 //!
+//! The interpreter calls natives in place both from call instructions and
+//! where it would otherwise hand a call to the executor (metamethods,
+//! `__close`, `__call` chains). A native runs while the calling entry's
+//! register stack is borrowed, so it must not read the open upvalues of
+//! running closures (storing a closure in `_home` does: its `__newindex` is
+//! not a native).
+//!
 //! A [`NativeFn`] may return any [`CallbackReturn`]: the interpreter hands
 //! anything but `Return` to the executor as it would have. One registered
 //! with [`register_fast`] may also [`decline`] (before touching its

@@ -1,0 +1,71 @@
+-- An xpcall message handler sees the locals of the frames the error is
+-- leaving (PUC Lua runs it before unwinding), also across a Lua call.
+local function inner(a, b)
+  local sum = a + b
+  local label = "inner"
+  error("boom")
+end
+local function outer(x)
+  local doubled = x * 2
+  inner(doubled, 3)
+end
+local seen = {}
+local function handler(msg)
+  for level = 3, 4 do  -- (level 2 is `error`)
+    local info = debug.getinfo(level, "n")
+    local names = {}
+    local i = 1
+    while true do
+      local name, value = debug.getlocal(level, i)
+      if not name then break end
+      names[#names + 1] = name .. "=" .. tostring(value)
+      i = i + 1
+    end
+    seen[#seen + 1] = tostring(info and info.name) .. ": " .. table.concat(names, " ")
+  end
+  return msg
+end
+print(xpcall(outer, handler, 20))
+for _, line in ipairs(seen) do print(line) end
+-- setlocal in the handler changes the copy it sees, and nothing else.
+print(xpcall(function()
+  local v = 1
+  error({})
+end, function(e)
+  print(debug.setlocal(3, 1, 99), select(2, debug.getlocal(3, 1)))
+  return "handled"
+end))
+-- A coroutine dead by an error keeps its locals for debug.getlocal.
+local co = coroutine.create(function(p)
+  local q = p + 1
+  error("dead")
+end)
+print(coroutine.resume(co, 41))
+print(debug.getlocal(co, 1, 1), debug.getlocal(co, 1, 2))
+-- The error raised in an entry run by a library function (a sort
+-- comparator): the handler sees the comparator's frame and its locals.
+print(xpcall(function()
+  local bb = 6
+  table.sort({3, 2, 1}, function(a, b)
+    local cc = 7
+    error("cmp")
+  end)
+end, function(msg)
+  local out = {}
+  for level = 3, 5 do
+    local info = debug.getinfo(level, "S")
+    local names = {}
+    local i = 1
+    while true do
+      local name, value = debug.getlocal(level, i)
+      if not name then break end
+      if type(value) ~= "table" and type(value) ~= "function" and name:sub(1, 1) ~= "(" then
+        names[#names + 1] = name .. "=" .. tostring(value)
+      end
+      i = i + 1
+    end
+    out[#out + 1] = info.what .. ": " .. table.concat(names, " ")
+  end
+  print(table.concat(out, " | "))
+  return msg
+end))

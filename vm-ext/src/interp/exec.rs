@@ -1450,43 +1450,23 @@ impl<'gc> Interp<'gc> {
                         Callee::Native(..) | Callee::NativeClosure(..) if !self.hk.active => {
                             stack.clear();
                             stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
-                            let Some((r, positioned)) = self.run_native(ctx, callee, stack, fuel)
-                            else {
-                                self.cont = cont;
-                                return Ok(Flow::Call(function));
-                            };
-                            return match r {
-                                Ok(CallbackReturn::Return) if !then_return => {
+                            let answer = self.run_native(ctx, callee, function, stack, fuel);
+                            return match answer.unwrap_or(Ok(Some(function)))? {
+                                None if !then_return => {
                                     // The results straight into place.
                                     self.place_results(regs, stack, func, want)?;
                                     Ok(Flow::Next)
                                 }
-                                Ok(CallbackReturn::Return) => {
+                                None => {
                                     self.cont = cont;
                                     match self.deliver(ctx, regs, stack)? {
                                         Some(o) => Ok(Flow::Out(o)),
                                         None => Ok(Flow::Next),
                                     }
                                 }
-                                Ok(CallbackReturn::Call {
-                                    function: mark,
-                                    then: None,
-                                }) if native::is_decline(ctx, mark) => {
+                                Some(g) => {
                                     self.cont = cont;
-                                    Ok(Flow::Call(function))
-                                }
-                                Ok(ret) => {
-                                    self.cont = cont;
-                                    Ok(Flow::Call(native::forward(ctx, ret)))
-                                }
-                                Err(e) => {
-                                    stack.clear();
-                                    self.raised_by = Some(function);
-                                    Err(Fail::Raw(if positioned {
-                                        self.positioned(ctx, e)
-                                    } else {
-                                        e
-                                    }))
+                                    Ok(Flow::Call(g))
                                 }
                             };
                         }
@@ -1540,19 +1520,23 @@ impl<'gc> Interp<'gc> {
         Err(Fail::Msg("'__call' chain too long; possible loop".into()))
     }
 
-    /// Runs `callee`, when it is a native, in place on `stack` (its
-    /// arguments): its answer and whether its errors get the caller's
-    /// position. `None` for any other callee.
-    #[inline]
+    /// Runs `callee` (the callback `f`), when it is a native, in place on
+    /// `stack` (its arguments); `None` for any other callee. Then
+    /// `Ok(None)`: it returned, its results on `stack`; `Ok(Some(g))`: `g`
+    /// is for the executor (`f` itself when the native declined, or what
+    /// stands for its answer when that is a call or a sequence); `Err`: its
+    /// error, with the caller's position when the native is registered so.
+    #[inline(always)]
     fn run_native(
         &mut self,
         ctx: Context<'gc>,
         callee: Callee<'gc>,
+        f: Function<'gc>,
         stack: &mut Stack<'gc, '_>,
         fuel: &mut i32,
-    ) -> Option<(Result<CallbackReturn<'gc>, Error<'gc>>, bool)> {
+    ) -> Option<Result<Option<Function<'gc>>, Fail<'gc>>> {
         let mut budget = Fuel::with(*fuel);
-        let r = match callee {
+        let (r, positioned) = match callee {
             Callee::Native(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
@@ -1565,29 +1549,7 @@ impl<'gc> Interp<'gc> {
         if string_key_writes() != self.kseen {
             self.kclear();
         }
-        Some(r)
-    }
-
-    /// A call the loop would hand to the executor (a metamethod, `__close`,
-    /// a library function reached through `__call`...): made in place when
-    /// `f` is a native, its results then on `stack` for `self.cont`
-    /// (`Ok(None)`). Otherwise the function for the executor: `f`, or what
-    /// stands for the native's answer when that is a call or a sequence.
-    fn native_in_place(
-        &mut self,
-        ctx: Context<'gc>,
-        stack: &mut Stack<'gc, '_>,
-        f: Function<'gc>,
-        fuel: &mut i32,
-    ) -> Result<Option<Function<'gc>>, Fail<'gc>> {
-        let Function::Callback(cb) = f else {
-            return Ok(Some(f));
-        };
-        let callee = self.callee(ctx, cb);
-        let Some((r, positioned)) = self.run_native(ctx, callee, stack, fuel) else {
-            return Ok(Some(f));
-        };
-        match r {
+        Some(match r {
             Ok(CallbackReturn::Return) => Ok(None),
             Ok(CallbackReturn::Call {
                 function: mark,
@@ -1603,7 +1565,29 @@ impl<'gc> Interp<'gc> {
                     e
                 }))
             }
-        }
+        })
+    }
+
+    /// A call the loop would hand to the executor (a metamethod, `__close`,
+    /// a library function reached through `__call`...): made in place when
+    /// `f` is a native, as [`Self::run_native`] says, its results then on
+    /// `stack` for `self.cont`. (A native that declined at a call
+    /// instruction is asked again here: the check it declines on runs
+    /// twice, and `string.format` formats up to a `%s` of a value with
+    /// `__tostring` twice, rare enough not to scan every call's arguments.)
+    fn native_in_place(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        f: Function<'gc>,
+        fuel: &mut i32,
+    ) -> Result<Option<Function<'gc>>, Fail<'gc>> {
+        let Function::Callback(cb) = f else {
+            return Ok(Some(f));
+        };
+        let callee = self.callee(ctx, cb);
+        self.run_native(ctx, callee, f, stack, fuel)
+            .unwrap_or(Ok(Some(f)))
     }
 
     /// The closure of ours behind `cb` when the cache knows it.

@@ -1037,7 +1037,6 @@ pub fn forget_dead<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) {
     }
 }
 
-/// Copies of `entries` (their frames as they are now).
 /// Most register slots an entry's copy takes with it ([`copies`]): beyond
 /// that (a stack overflow) the copy shares the registers, which unwinding
 /// empties, and the locals of its frames are gone.
@@ -1053,26 +1052,22 @@ fn copies<'gc>(
     running: Option<(RegStack<'gc>, &[Value<'gc>])>,
 ) -> Vec<Entry<'gc>> {
     let snapshot = |regs: &[Value<'gc>]| {
-        let mut copy = Regs::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
-        copy.extend_from_slice(regs);
-        Gc::new(&ctx, RefLock::new(copy))
+        (regs.len() <= MAX_COPIED_REGS).then(|| {
+            let mut copy = Regs::new_in(gc_arena::allocator_api::MetricsAlloc::new(&ctx));
+            copy.extend_from_slice(regs);
+            Gc::new(&ctx, RefLock::new(copy))
+        })
     };
     entries
         .iter()
         .map(|g| {
             let st = g.borrow();
-            let regs = st.regs.map(|r| match running {
-                Some((live, values)) if Gc::ptr_eq(live, r) => {
-                    if values.len() <= MAX_COPIED_REGS {
-                        snapshot(values)
-                    } else {
-                        r
-                    }
-                }
-                _ => match r.try_borrow() {
-                    Ok(values) if values.len() <= MAX_COPIED_REGS => snapshot(&values),
-                    _ => r,
-                },
+            let regs = st.regs.map(|r| {
+                let copy = match running {
+                    Some((live, values)) if Gc::ptr_eq(live, r) => snapshot(values),
+                    _ => r.try_borrow().ok().and_then(|values| snapshot(&values)),
+                };
+                copy.unwrap_or(r)
             });
             Gc::new(
                 &ctx,

@@ -9,19 +9,26 @@ local function outer(x)
   local doubled = x * 2
   inner(doubled, 3)
 end
+-- The locals at `level` of the caller's stack as "name=value" (values that
+-- print as addresses and library functions' temporaries left out).
+local function locals(level)
+  local names = {}
+  local i = 1
+  while true do
+    local name, value = debug.getlocal(level + 1, i)
+    if not name then break end
+    if type(value) ~= "table" and type(value) ~= "function" and name:sub(1, 1) ~= "(" then
+      names[#names + 1] = name .. "=" .. tostring(value)
+    end
+    i = i + 1
+  end
+  return table.concat(names, " ")
+end
 local seen = {}
 local function handler(msg)
   for level = 3, 4 do  -- (level 2 is `error`)
     local info = debug.getinfo(level, "n")
-    local names = {}
-    local i = 1
-    while true do
-      local name, value = debug.getlocal(level, i)
-      if not name then break end
-      names[#names + 1] = name .. "=" .. tostring(value)
-      i = i + 1
-    end
-    seen[#seen + 1] = tostring(info and info.name) .. ": " .. table.concat(names, " ")
+    seen[#seen + 1] = tostring(info and info.name) .. ": " .. locals(level)
   end
   return msg
 end
@@ -53,18 +60,7 @@ print(xpcall(function()
 end, function(msg)
   local out = {}
   for level = 3, 5 do
-    local info = debug.getinfo(level, "S")
-    local names = {}
-    local i = 1
-    while true do
-      local name, value = debug.getlocal(level, i)
-      if not name then break end
-      if type(value) ~= "table" and type(value) ~= "function" and name:sub(1, 1) ~= "(" then
-        names[#names + 1] = name .. "=" .. tostring(value)
-      end
-      i = i + 1
-    end
-    out[#out + 1] = info.what .. ": " .. table.concat(names, " ")
+    out[#out + 1] = debug.getinfo(level, "S").what .. ": " .. locals(level)
   end
   print(table.concat(out, " | "))
   return msg

@@ -614,12 +614,12 @@ struct GmatchState<'gc> {
     at: Cell<(usize, Option<usize>)>,
 }
 
-/// One step of a `gmatch` iterator (its state, a [`GmatchState`]
-/// userdata), resumable when a slice's fuel runs out between match
-/// attempts.
+/// One step of a `gmatch` iterator (its third upvalue, which should be its
+/// [`GmatchState`] userdata), resumable when a slice's fuel runs out
+/// between match attempts.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct GmatchStep<'gc>(UserData<'gc>);
+struct GmatchStep<'gc>(Value<'gc>);
 
 impl<'gc> GmatchStep<'gc> {
     /// Looks for the next match; `Ok(false)` when out of fuel first.
@@ -629,7 +629,11 @@ impl<'gc> GmatchStep<'gc> {
         fuel: &mut Fuel,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<bool, Error<'gc>> {
-        let Ok(st) = self.0.downcast::<Rootable![GmatchState<'_>]>() else {
+        let state = match self.0 {
+            Value::UserData(u) => u.downcast::<Rootable![GmatchState<'_>]>().ok(),
+            _ => None,
+        };
+        let Some(st) = state else {
             return Err(lua_error(ctx, "gmatch iterator's state was replaced"));
         };
         let src = st.src.as_bytes();
@@ -684,11 +688,7 @@ fn gmatch_iter<'gc>(
     ups: native::Upvalues<'gc>,
     mut stack: Stack<'gc, '_>,
 ) -> CbResult<'gc> {
-    let state = match ups.borrow().get(2) {
-        Some(&Value::UserData(u)) => u,
-        _ => return Err(lua_error(ctx, "gmatch iterator's state was replaced")),
-    };
-    let step = GmatchStep(state);
+    let step = GmatchStep(ups.borrow().get(2).copied().unwrap_or(Value::Nil));
     if step.run(ctx, fuel, &mut stack)? {
         Ok(CallbackReturn::Return)
     } else {

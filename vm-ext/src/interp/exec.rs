@@ -1398,6 +1398,7 @@ impl<'gc> Interp<'gc> {
     /// Calls the value at `regs[func]` with `nargs` arguments above it: a
     /// frame for our closures, the executor for anything else.
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn call(
         &mut self,
         ctx: Context<'gc>,
@@ -1692,23 +1693,29 @@ impl<'gc> Interp<'gc> {
 
     #[inline(always)]
     fn kput(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
-        if self.kcache.is_empty() {
-            self.kcache.resize(
-                KCACHE_SIZE,
-                KEntry {
-                    t,
-                    k,
-                    v: Value::Nil,
-                    stamp: 0,
-                },
-            );
-        }
-        self.kcache[slot] = KEntry {
+        let e = KEntry {
             t,
             k,
             v,
             stamp: self.kstamp,
         };
+        match self.kcache.get_mut(slot) {
+            Some(s) => *s = e,
+            None => self.kput_first(slot, e),
+        }
+    }
+
+    /// [`Self::kput`] into an empty cache: makes it.
+    #[cold]
+    #[inline(never)]
+    fn kput_first(&mut self, slot: usize, e: KEntry<'gc>) {
+        let empty = KEntry {
+            v: Value::Nil,
+            stamp: 0,
+            ..e
+        };
+        self.kcache.resize(KCACHE_SIZE, empty);
+        self.kcache[slot] = e;
     }
 
     /// `t[key] = v` (raw), keeping the field cache up to date.
@@ -2311,6 +2318,336 @@ impl<'gc> Interp<'gc> {
         Some(hook.func)
     }
 
+    /// The full semantics of an instruction whose inline fast path in
+    /// [`Self::dispatch`] declined: metamethods, coercions, `__close`
+    /// handlers and errors. The current frame's `pc` is saved (past the
+    /// instruction); a comparison skips the next instruction by moving it.
+    /// Out of line so that the dispatch loop stays small: V8 runs wasm
+    /// in its baseline tier until its optimizing compiler has compiled the
+    /// whole function, and that compile time grows with the function.
+    #[inline(never)]
+    fn slow_op(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        regs: &mut Regs<'gc>,
+        op: Op,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let fi = self.frames.len() - 1;
+        let frame = &self.frames[fi];
+        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let k: &'gc [Value<'gc>] = &Gc::as_ref(cl.proto).constants;
+        let base = frame.base;
+        macro_rules! r {
+            ($x:expr) => {
+                regs[base + $x as usize]
+            };
+        }
+        let int = |i: i64| Value::Integer(i);
+        let kv = |kk: u16| VarRef::K(kk as u32);
+        use VarRef::Reg;
+        // Arithmetic: operator, destination, operands and what the
+        // operands are called in an error.
+        let arith = match op {
+            Op::AddI { a, b, i } => (
+                ArithOp::Add,
+                a,
+                r!(b),
+                int(i as i64),
+                (Reg(b), VarRef::None),
+            ),
+            Op::AddK { a, b, k: kk } => (ArithOp::Add, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::KAdd { a, b, k: kk } => (ArithOp::Add, a, k[kk as usize], r!(b), (kv(kk), Reg(b))),
+            Op::KMul { a, b, k: kk } => (ArithOp::Mul, a, k[kk as usize], r!(b), (kv(kk), Reg(b))),
+            Op::SubK { a, b, k: kk } => (ArithOp::Sub, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::MulK { a, b, k: kk } => (ArithOp::Mul, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::ModK { a, b, k: kk } => (ArithOp::Mod, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::PowK { a, b, k: kk } => (ArithOp::Pow, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::DivK { a, b, k: kk } => (ArithOp::Div, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::IDivK { a, b, k: kk } => {
+                (ArithOp::IDiv, a, r!(b), k[kk as usize], (Reg(b), kv(kk)))
+            }
+            Op::BAndK { a, b, k: kk } => {
+                (ArithOp::BAnd, a, r!(b), k[kk as usize], (Reg(b), kv(kk)))
+            }
+            Op::BOrK { a, b, k: kk } => (ArithOp::BOr, a, r!(b), k[kk as usize], (Reg(b), kv(kk))),
+            Op::BXorK { a, b, k: kk } => {
+                (ArithOp::BXor, a, r!(b), k[kk as usize], (Reg(b), kv(kk)))
+            }
+            Op::ShrI { a, b, i } => (
+                ArithOp::Shr,
+                a,
+                r!(b),
+                int(i as i64),
+                (Reg(b), VarRef::None),
+            ),
+            Op::ShlI { a, b, i } => (
+                ArithOp::Shl,
+                a,
+                int(i as i64),
+                r!(b),
+                (VarRef::None, Reg(b)),
+            ),
+            Op::Add { a, b, c } => (ArithOp::Add, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Sub { a, b, c } => (ArithOp::Sub, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Mul { a, b, c } => (ArithOp::Mul, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Mod { a, b, c } => (ArithOp::Mod, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Pow { a, b, c } => (ArithOp::Pow, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Div { a, b, c } => (ArithOp::Div, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::IDiv { a, b, c } => (ArithOp::IDiv, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::BAnd { a, b, c } => (ArithOp::BAnd, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::BOr { a, b, c } => (ArithOp::BOr, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::BXor { a, b, c } => (ArithOp::BXor, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Shl { a, b, c } => (ArithOp::Shl, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Shr { a, b, c } => (ArithOp::Shr, a, r!(b), r!(c), (Reg(b), Reg(c))),
+            Op::Unm { a, b } => (ArithOp::Unm, a, r!(b), r!(b), (Reg(b), Reg(b))),
+            Op::BNot { a, b } => (ArithOp::BNot, a, r!(b), r!(b), (Reg(b), Reg(b))),
+            _ => return self.slow_other(ctx, stack, regs, op),
+        };
+        let (aop, a, x, y, vars) = arith;
+        self.arith_slow(ctx, stack, aop, x, y, base + a as usize, vars, regs)
+    }
+
+    /// `Closure`: a new closure of prototype `p` of the running function
+    /// (`pc`: past the instruction).
+    #[inline(never)]
+    fn op_closure(&mut self, ctx: Context<'gc>, regs: &mut Regs<'gc>, pc: usize, a: u8, p: u32) {
+        let frame = &self.frames[self.frames.len() - 1];
+        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
+        let base = frame.base;
+        if self.weak.observable() {
+            clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+        }
+        let child = proto.protos[p as usize];
+        let mut ups = Vec::with_capacity(child.proto.upvalues.len());
+        for desc in &child.proto.upvalues {
+            if desc.in_stack {
+                ups.push(self.find_upvalue(ctx, base + desc.index as usize));
+            } else {
+                ups.push(cl.upvalues[desc.index as usize]);
+            }
+        }
+        let closure = Gc::new(&ctx, LuaClosure::new(child, ups.into_boxed_slice()));
+        let f = super::make_function(ctx, closure, self.pool);
+        if let Function::Callback(cb) = f {
+            // Likely called soon: the callee cache knows it.
+            let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+            self.cache[slot] = Some((cb, Callee::Closure(closure)));
+        }
+        regs[base + a as usize] = Value::Function(f);
+    }
+
+    /// `SetList`: `R[a][c + i] = R[a + i]` for `i` in `1..=b` (up to the
+    /// top when `b` is 0).
+    #[inline(never)]
+    fn op_setlist(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Regs<'gc>,
+        ra: usize,
+        b: u8,
+        c: u32,
+    ) -> Result<(), Fail<'gc>> {
+        let n = if b == 0 {
+            self.top.saturating_sub(ra + 1)
+        } else {
+            b as usize
+        };
+        if let Value::Table(t) = regs[ra] {
+            presize_list(ctx, t, c as usize + n);
+            for i in 1..=n {
+                let v = regs.get(ra + i).copied().unwrap_or_default();
+                let key = Value::Integer(c as i64 + i as i64);
+                self.kset(ctx, t, key, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `VarArg`: `c - 1` of the running function's extra arguments (all
+    /// when `c` is 0) to `R[a]` on.
+    #[inline(never)]
+    fn op_vararg(&mut self, regs: &mut Regs<'gc>, a: u8, c: u8) -> Result<(), Fail<'gc>> {
+        let frame = &self.frames[self.frames.len() - 1];
+        let base = frame.base;
+        let ra = base + a as usize;
+        let nv = frame.nvarargs;
+        let vstart = base - nv;
+        let n = if c == 0 { nv } else { c as usize - 1 };
+        if !ensure_len(regs, ra + n + 1) {
+            return Err(Fail::Msg("stack overflow".into()));
+        }
+        for i in 0..n {
+            regs[ra + i] = if i < nv { regs[vstart + i] } else { Value::Nil };
+        }
+        if c == 0 {
+            self.top = ra + n;
+        }
+        Ok(())
+    }
+
+    /// [`Self::slow_op`] for the instructions other than arithmetic, and
+    /// the instructions seldom hot enough to be worth a place in the
+    /// dispatch loop (`Tbc`, `TForPrep`).
+    #[inline(never)]
+    fn slow_other(
+        &mut self,
+        ctx: Context<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        regs: &mut Regs<'gc>,
+        op: Op,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        let fi = self.frames.len() - 1;
+        let frame = &self.frames[fi];
+        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
+        let k: &'gc [Value<'gc>] = &proto.constants;
+        let base = frame.base;
+        // Past this instruction.
+        let pc = frame.pc;
+        macro_rules! r {
+            ($x:expr) => {
+                regs[base + $x as usize]
+            };
+        }
+        macro_rules! rk {
+            ($c:expr, $kc:expr) => {
+                if $kc {
+                    k[$c as usize]
+                } else {
+                    regs[base + $c as usize]
+                }
+            };
+        }
+        let num = |i: i64, float: bool| {
+            if float {
+                Value::Number(i as f64)
+            } else {
+                Value::Integer(i)
+            }
+        };
+        // Comparisons: `l < r` (`le`: `<=`), or `l == r` (`eq`); then
+        // skip the jump unless the result is `k`.
+        let (l, r, le, eq, kk) = match op {
+            Op::GetTabUp { a, up, k: kk } => {
+                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                let dest = base + a as usize;
+                return self.index(ctx, stack, t, k[kk as usize], dest, VarRef::Up(up), regs);
+            }
+            Op::GetTable { a, b, c } => {
+                let (t, key) = (r!(b), r!(c));
+                return self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs);
+            }
+            Op::GetI { a, b, c } => {
+                let (t, key) = (r!(b), Value::Integer(c as i64));
+                return self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs);
+            }
+            Op::GetField { a, b, k: kk } => {
+                let (t, key) = (r!(b), k[kk as usize]);
+                return self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs);
+            }
+            Op::SelfOp { a, b, c, kc } => {
+                let (t, key) = (r!(b), rk!(c, kc));
+                return self.index(ctx, stack, t, key, base + a as usize, VarRef::Reg(b), regs);
+            }
+            Op::SetTabUp { up, k: kk, c, kc } => {
+                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                let v = rk!(c, kc);
+                return self.new_index(ctx, stack, t, k[kk as usize], v, VarRef::Up(up));
+            }
+            Op::SetTable { a, b, c, kc } => {
+                let (t, key, v) = (r!(a), r!(b), rk!(c, kc));
+                return self.new_index(ctx, stack, t, key, v, VarRef::Reg(a));
+            }
+            Op::SetI { a, b, c, kc } => {
+                let (t, key, v) = (r!(a), Value::Integer(b as i64), rk!(c, kc));
+                return self.new_index(ctx, stack, t, key, v, VarRef::Reg(a));
+            }
+            Op::SetField { a, k: kk, c, kc } => {
+                let (t, key, v) = (r!(a), k[kk as usize], rk!(c, kc));
+                return self.new_index(ctx, stack, t, key, v, VarRef::Reg(a));
+            }
+            Op::Len { a, b } => {
+                let v = r!(b);
+                return self.len(ctx, stack, v, base + a as usize, VarRef::Reg(b), regs);
+            }
+            Op::Concat { a, n } => {
+                return self.concat(ctx, regs, stack, base + a as usize, n as usize);
+            }
+            // A pending `__close`: run it, then the instruction again.
+            Op::Close { a } => {
+                self.close_upvalues(ctx, regs, base + a as usize);
+                return self.close_one(ctx, regs, stack, Value::Nil, Cont::Close);
+            }
+            Op::Return { .. } | Op::Return0 | Op::Return1 { .. } => {
+                self.close_upvalues(ctx, regs, base);
+                return self.close_one(ctx, regs, stack, Value::Nil, Cont::Close);
+            }
+            Op::Tbc { a } => {
+                let v = r!(a);
+                if truthy(v) {
+                    if !closable(ctx, &self.names, v) {
+                        let name = proto
+                            .proto
+                            .local_name(a as usize + 1, pc - 1)
+                            .unwrap_or("?");
+                        return Err(Fail::Msg(format!(
+                            "variable '{name}' got a non-closable value"
+                        )));
+                    }
+                    self.tbc.push(base + a as usize);
+                }
+                return Ok(Flow::Next);
+            }
+            Op::TForPrep { a, bx } => {
+                let ra = base + a as usize;
+                let v = regs[ra + 3];
+                if truthy(v) {
+                    if !closable(ctx, &self.names, v) {
+                        return Err(Fail::Msg(
+                            "variable '(for state)' got a non-closable value".into(),
+                        ));
+                    }
+                    self.tbc.push(ra + 3);
+                }
+                self.frames[fi].pc += bx as usize;
+                return Ok(Flow::Next);
+            }
+            Op::Eq { a, b, k: kk } => (r!(a), r!(b), false, true, kk),
+            Op::Lt { a, b, k: kk } => (r!(a), r!(b), false, false, kk),
+            Op::Le { a, b, k: kk } => (r!(a), r!(b), true, false, kk),
+            Op::LtI { a, i, k: kk } => (r!(a), num(i as i64, false), false, false, kk),
+            Op::LeI { a, i, k: kk } => (r!(a), num(i as i64, false), true, false, kk),
+            Op::GtI { a, i, k: kk } => (num(i as i64, false), r!(a), false, false, kk),
+            Op::GeI { a, i, k: kk } => (num(i as i64, false), r!(a), true, false, kk),
+            Op::LtF { a, i, k: kk } => (r!(a), num(i as i64, true), false, false, kk),
+            Op::LeF { a, i, k: kk } => (r!(a), num(i as i64, true), true, false, kk),
+            Op::GtF { a, i, k: kk } => (num(i as i64, true), r!(a), false, false, kk),
+            Op::GeF { a, i, k: kk } => (num(i as i64, true), r!(a), true, false, kk),
+            _ => return Err(Fail::Msg("internal error: no slow path".into())),
+        };
+        let res = if eq {
+            self.equal(ctx, stack, l, r, kk)?
+        } else {
+            self.less(ctx, stack, l, r, le, kk)?
+        };
+        match res {
+            Ok(r) => {
+                if r != kk {
+                    self.frames[fi].pc += 1;
+                }
+                Ok(Flow::Next)
+            }
+            Err(f) => Ok(Flow::Call(f)),
+        }
+    }
+
+    // The only `unsafe` in the core: register, constant and instruction
+    // reads the verifier has proved in range (see `r!`, `kst!`). With
+    // bounds checks the function was ~19 % larger, which costs V8's
+    // optimizing compiler time on every page load.
+    #[allow(unsafe_code)]
     fn dispatch(
         &mut self,
         ctx: Context<'gc>,
@@ -2337,10 +2674,39 @@ impl<'gc> Interp<'gc> {
             let k: &'gc [Value<'gc>] = &proto.constants;
             let base = frame.base;
             let mut pc = frame.pc;
+            debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
+
+            // Register `x` of this frame and constant `x` of this function,
+            // unchecked. Safety: every prototype is verified before it
+            // becomes a closure (`verify`: each register an instruction
+            // names is below `max_stack`, each constant index is in range),
+            // and while a frame runs the register stack holds at least
+            // `base + max_stack + 1` slots (`push_frame` grows it; it only
+            // shrinks to the largest live frame's end, `forget_leftovers`,
+            // or when no frame is left, `do_return`).
+            macro_rules! r {
+                ($x:expr) => {
+                    *{
+                        let i = base + $x as usize;
+                        debug_assert!(i < base + proto.proto.max_stack as usize);
+                        unsafe { regs.get_unchecked_mut(i) }
+                    }
+                };
+            }
+            macro_rules! kst {
+                ($x:expr) => {{
+                    let i = $x as usize;
+                    debug_assert!(i < k.len());
+                    *unsafe { k.get_unchecked(i) }
+                }};
+            }
 
             macro_rules! save {
                 () => {
-                    self.frames[fi].pc = pc;
+                    // (`fi` is the top frame: no panic path needed.)
+                    if let Some(f) = self.frames.get_mut(fi) {
+                        f.pc = pc;
+                    }
                 };
             }
             macro_rules! t {
@@ -2354,52 +2720,30 @@ impl<'gc> Interp<'gc> {
                     }
                 };
             }
-            // Runs a step that may call through the executor.
-            macro_rules! flow {
-                ($e:expr) => {{
-                    save!();
-                    match $e {
-                        Ok(Flow::Next) => {}
-                        Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
-                        Ok(Flow::Out(o)) => return Ok(o),
-                        Err(f) => return Err(f),
-                    }
-                }};
-            }
+            // The inline fast paths: an instruction whose fast path
+            // declines breaks to the label given (`'slow`), and `slow_op`
+            // runs it in full (metamethods, coercions, errors).
             macro_rules! arith {
-                ($op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
                     match ($x, $y) {
-                        (Value::Integer(i), Value::Integer(j)) => {
-                            regs[base + $a as usize] = $ii(i, j)
-                        }
-                        (Value::Number(f), Value::Number(g)) => {
-                            regs[base + $a as usize] = Value::Number($ff(f, g))
-                        }
+                        (Value::Integer(i), Value::Integer(j)) => r!($a) = $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => r!($a) = Value::Number($ff(f, g)),
                         (Value::Integer(i), Value::Number(g)) => {
-                            regs[base + $a as usize] = Value::Number($ff(i as f64, g))
+                            r!($a) = Value::Number($ff(i as f64, g))
                         }
                         (Value::Number(f), Value::Integer(j)) => {
-                            regs[base + $a as usize] = Value::Number($ff(f, j as f64))
+                            r!($a) = Value::Number($ff(f, j as f64))
                         }
-                        _ => flow!(self.arith_slow(
-                            ctx,
-                            stack,
-                            $op,
-                            $x,
-                            $y,
-                            base + $a as usize,
-                            $vars,
-                            regs
-                        )),
+                        _ => break $slow,
                     }
                 }};
             }
             // Integer and float fast paths that may decline (division by
-            // zero, a float without an integer value): then the slow path.
+            // zero, a float without an integer value).
             // `mixed`: mixed integer/float operands are converted to floats
             // (`/`, `%`, `//`, `^`); not for bitwise operators.
             macro_rules! arith_try {
-                ($mixed:literal, $op:expr, $a:expr, $x:expr, $y:expr, $vars:expr, $ii:expr, $ff:expr) => {{
+                ($slow:lifetime, $mixed:literal, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
                     let fast: Option<Value<'gc>> = match ($x, $y) {
                         (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
                         (Value::Number(f), Value::Number(g)) => $ff(f, g),
@@ -2408,73 +2752,38 @@ impl<'gc> Interp<'gc> {
                         _ => None,
                     };
                     match fast {
-                        Some(v) => regs[base + $a as usize] = v,
-                        None => flow!(self.arith_slow(
-                            ctx,
-                            stack,
-                            $op,
-                            $x,
-                            $y,
-                            base + $a as usize,
-                            $vars,
-                            regs
-                        )),
+                        Some(v) => r!($a) = v,
+                        None => break $slow,
                     }
                 }};
             }
+            // Skips the next instruction (the jump) unless `res == k`.
             macro_rules! cond {
                 ($res:expr, $k:expr) => {{
-                    match $res {
-                        Ok(r) => {
-                            if r != $k {
-                                pc += 1;
-                            }
-                        }
-                        Err(f) => return Ok(Outcome::Call(f)),
+                    if $res != $k {
+                        pc += 1;
                     }
                 }};
             }
-            // `R[a] < R[b]` (`le`: `<=`): two integers or two floats here,
-            // everything else (with `__lt`/`__le`) in `less`.
+            // `R[a] < R[b]` (`<=`) of two integers or two floats.
             macro_rules! order {
-                ($a:expr, $b:expr, $cmp:tt, $le:expr, $kk:expr) => {{
-                    let fast = match (regs[base + $a as usize], regs[base + $b as usize]) {
-                        (Value::Integer(x), Value::Integer(y)) => Some(x $cmp y),
-                        (Value::Number(x), Value::Number(y)) => Some(x $cmp y),
-                        _ => None,
+                ($slow:lifetime, $a:expr, $b:expr, $cmp:tt, $kk:expr) => {{
+                    let r = match (r!($a), r!($b)) {
+                        (Value::Integer(x), Value::Integer(y)) => x $cmp y,
+                        (Value::Number(x), Value::Number(y)) => x $cmp y,
+                        _ => break $slow,
                     };
-                    let res = match fast {
-                        Some(r) => Ok(r),
-                        None => {
-                            save!();
-                            t!(self.less(
-                                ctx,
-                                stack,
-                                regs[base + $a as usize],
-                                regs[base + $b as usize],
-                                $le,
-                                $kk
-                            ))
-                        }
-                    };
-                    cond!(res, $kk)
+                    cond!(r, $kk)
                 }};
             }
             // `R[a] cmp i` with the small integral immediate `i` (exact for
-            // integer and float registers alike); `imm` is the value the
-            // metamethods see (`i` or `i.0`), on the right unless `flip`
-            // (`>`, `>=` are `i < R[a]`, `i <= R[a]`).
+            // integer and float registers alike).
             macro_rules! order_imm {
-                ($a:expr, $i:expr, $cmp:tt, $imm:expr, $le:expr, $flip:expr, $kk:expr) => {{
-                    let r = match regs[base + $a as usize] {
-                        Value::Integer(v) => Ok(v $cmp $i as i64),
-                        Value::Number(v) => Ok(v $cmp $i as f64),
-                        _ => {
-                            save!();
-                            let x = regs[base + $a as usize];
-                            let (l, r) = if $flip { ($imm, x) } else { (x, $imm) };
-                            t!(self.less(ctx, stack, l, r, $le, $kk))
-                        }
+                ($slow:lifetime, $a:expr, $i:expr, $cmp:tt, $kk:expr) => {{
+                    let r = match r!($a) {
+                        Value::Integer(v) => v $cmp $i as i64,
+                        Value::Number(v) => v $cmp $i as f64,
+                        _ => break $slow,
                     };
                     cond!(r, $kk)
                 }};
@@ -2501,952 +2810,717 @@ impl<'gc> Interp<'gc> {
                 }};
             }
 
-            loop {
+            'ops: loop {
                 if *fuel <= 0 {
                     save!();
                     return Ok(Outcome::Pending);
                 }
                 *fuel -= 1;
-                let Some(&op) = code.get(pc) else {
-                    save!();
-                    return Err(Fail::Msg(
-                        "internal error: ran past the end of the code".into(),
-                    ));
-                };
+                // Safety: verified code jumps only to its own instructions
+                // and does not run past its end (`verify`).
+                debug_assert!(pc < code.len());
+                let op = *unsafe { code.get_unchecked(pc) };
                 pc += 1;
-                match op {
-                    Op::Move { a, b } => regs[base + a as usize] = regs[base + b as usize],
-                    Op::LoadI { a, i } => regs[base + a as usize] = Value::Integer(i as i64),
-                    Op::LoadF { a, i } => regs[base + a as usize] = Value::Number(i as f64),
-                    Op::LoadK { a, k: kk } => regs[base + a as usize] = k[kk as usize],
-                    Op::LoadFalse { a } => regs[base + a as usize] = Value::Boolean(false),
-                    Op::LFalseSkip { a } => {
-                        regs[base + a as usize] = Value::Boolean(false);
-                        pc += 1;
-                    }
-                    Op::LoadTrue { a } => regs[base + a as usize] = Value::Boolean(true),
-                    Op::LoadNil { a, n } => {
-                        for slot in &mut regs[base + a as usize..=base + a as usize + n as usize] {
-                            *slot = Value::Nil;
-                        }
-                    }
-                    Op::GetUpval { a, b } => {
-                        regs[base + a as usize] = self.get_upvalue(regs, cl.upvalues[b as usize])
-                    }
-                    Op::SetUpval { a, b } => {
-                        let v = regs[base + a as usize];
-                        self.set_upvalue(ctx, regs, cl.upvalues[b as usize], v);
-                    }
-                    Op::GetTabUp { a, up, k: kk } => {
-                        let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
-                        let key = k[kk as usize];
-                        if let Value::Table(tt) = t {
-                            let v = self.raw_get(tt, key);
-                            if !v.is_nil() || tt.metatable().is_none() {
-                                regs[base + a as usize] = v;
-                                continue;
+                // Instructions done inline `continue`; the rest break to
+                // `'slow`.
+                let (func, nargs, want, tail, var) = 'call: {
+                    'slow: {
+                        match op {
+                            Op::Move { a, b } => r!(a) = r!(b),
+                            Op::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
+                            Op::LoadF { a, i } => r!(a) = Value::Number(i as f64),
+                            Op::LoadK { a, k: kk } => r!(a) = kst!(kk),
+                            Op::LoadFalse { a } => r!(a) = Value::Boolean(false),
+                            Op::LFalseSkip { a } => {
+                                r!(a) = Value::Boolean(false);
+                                pc += 1;
                             }
-                        }
-                        flow!(self.index(
-                            ctx,
-                            stack,
-                            self.get_upvalue(regs, cl.upvalues[up as usize]),
-                            key,
-                            base + a as usize,
-                            VarRef::Up(up),
-                            regs
-                        ))
-                    }
-                    Op::GetTable { a, b, c } => {
-                        let t = regs[base + b as usize];
-                        let key = regs[base + c as usize];
-                        if let Value::Table(tt) = t {
-                            let v = self.raw_get(tt, key);
-                            if !v.is_nil() || tt.metatable().is_none() {
-                                regs[base + a as usize] = v;
-                                continue;
-                            }
-                        }
-                        flow!(self.index(
-                            ctx,
-                            stack,
-                            regs[base + b as usize],
-                            key,
-                            base + a as usize,
-                            VarRef::Reg(b),
-                            regs
-                        ))
-                    }
-                    Op::GetI { a, b, c } => {
-                        let t = regs[base + b as usize];
-                        let key = Value::Integer(c as i64);
-                        if let Value::Table(tt) = t {
-                            let v = tt.get_value(key);
-                            if !v.is_nil() || tt.metatable().is_none() {
-                                regs[base + a as usize] = v;
-                                continue;
-                            }
-                        }
-                        flow!(self.index(
-                            ctx,
-                            stack,
-                            regs[base + b as usize],
-                            key,
-                            base + a as usize,
-                            VarRef::Reg(b),
-                            regs
-                        ))
-                    }
-                    Op::GetField { a, b, k: kk } => {
-                        let t = regs[base + b as usize];
-                        let key = k[kk as usize];
-                        if let Value::Table(tt) = t {
-                            let v = self.raw_get(tt, key);
-                            if !v.is_nil() {
-                                regs[base + a as usize] = v;
-                                continue;
-                            }
-                            match tt.metatable() {
-                                None => {
-                                    regs[base + a as usize] = v;
-                                    continue;
+                            Op::LoadTrue { a } => r!(a) = Value::Boolean(true),
+                            Op::LoadNil { a, n } => {
+                                for slot in
+                                    &mut regs[base + a as usize..=base + a as usize + n as usize]
+                                {
+                                    *slot = Value::Nil;
                                 }
-                                Some(mt) => {
-                                    if let Some(v) = self.index_chain(mt, key) {
-                                        regs[base + a as usize] = v;
-                                        continue;
+                            }
+                            Op::GetUpval { a, b } => {
+                                r!(a) = self.get_upvalue(regs, cl.upvalues[b as usize])
+                            }
+                            Op::SetUpval { a, b } => {
+                                let v = r!(a);
+                                self.set_upvalue(ctx, regs, cl.upvalues[b as usize], v);
+                            }
+                            Op::GetTabUp { a, up, k: kk } => {
+                                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                                let key = kst!(kk);
+                                if let Value::Table(tt) = t {
+                                    let v = self.raw_get(tt, key);
+                                    if !v.is_nil() || tt.metatable().is_none() {
+                                        r!(a) = v;
+                                        continue 'ops;
                                     }
                                 }
+                                break 'slow;
                             }
-                        }
-                        flow!(self.index(
-                            ctx,
-                            stack,
-                            regs[base + b as usize],
-                            key,
-                            base + a as usize,
-                            VarRef::Reg(b),
-                            regs
-                        ))
-                    }
-                    Op::SetTabUp { up, k: kk, c, kc } => {
-                        let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
-                        let key = k[kk as usize];
-                        let v = if kc {
-                            k[c as usize]
-                        } else {
-                            regs[base + c as usize]
-                        };
-                        if let Value::Table(tt) = t {
-                            if tt.metatable().is_none() {
-                                t!(self.kset(ctx, tt, key, v));
-                                continue;
-                            }
-                        }
-                        flow!(self.new_index(
-                            ctx,
-                            stack,
-                            self.get_upvalue(regs, cl.upvalues[up as usize]),
-                            key,
-                            v,
-                            VarRef::Up(up)
-                        ))
-                    }
-                    Op::SetTable { a, b, c, kc } => {
-                        mem_check!();
-                        let t = regs[base + a as usize];
-                        let key = regs[base + b as usize];
-                        let v = if kc {
-                            k[c as usize]
-                        } else {
-                            regs[base + c as usize]
-                        };
-                        if let Value::Table(tt) = t {
-                            let raw = match tt.metatable() {
-                                None => true,
-                                Some(mt) => self.set_is_raw(tt, mt, key),
-                            };
-                            if raw {
-                                t!(self.kset(ctx, tt, key, v));
-                                continue;
-                            }
-                        }
-                        flow!(self.new_index(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            key,
-                            v,
-                            VarRef::Reg(a)
-                        ))
-                    }
-                    Op::SetI { a, b, c, kc } => {
-                        mem_check!();
-                        let t = regs[base + a as usize];
-                        let key = Value::Integer(b as i64);
-                        let v = if kc {
-                            k[c as usize]
-                        } else {
-                            regs[base + c as usize]
-                        };
-                        if let Value::Table(tt) = t {
-                            let raw = match tt.metatable() {
-                                None => true,
-                                Some(mt) => self.set_is_raw(tt, mt, key),
-                            };
-                            if raw {
-                                t!(self.kset(ctx, tt, key, v));
-                                continue;
-                            }
-                        }
-                        flow!(self.new_index(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            key,
-                            v,
-                            VarRef::Reg(a)
-                        ))
-                    }
-                    Op::SetField { a, k: kk, c, kc } => {
-                        let t = regs[base + a as usize];
-                        let key = k[kk as usize];
-                        let v = if kc {
-                            k[c as usize]
-                        } else {
-                            regs[base + c as usize]
-                        };
-                        if let Value::Table(tt) = t {
-                            let raw = match tt.metatable() {
-                                None => true,
-                                Some(mt) => self.set_is_raw(tt, mt, key),
-                            };
-                            if raw {
-                                t!(self.kset(ctx, tt, key, v));
-                                continue;
-                            }
-                        }
-                        flow!(self.new_index(
-                            ctx,
-                            stack,
-                            regs[base + a as usize],
-                            key,
-                            v,
-                            VarRef::Reg(a)
-                        ))
-                    }
-                    Op::NewTable { a, hash, array } => {
-                        mem_check!();
-                        if self.weak.observable() {
-                            clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
-                        }
-                        regs[base + a as usize] = Value::Table(new_table(ctx, array, hash));
-                    }
-                    Op::SelfOp { a, b, c, kc } => {
-                        let obj = regs[base + b as usize];
-                        let key = if kc {
-                            k[c as usize]
-                        } else {
-                            regs[base + c as usize]
-                        };
-                        regs[base + a as usize + 1] = obj;
-                        if let Value::Table(tt) = obj {
-                            let v = self.raw_get(tt, key);
-                            if !v.is_nil() {
-                                regs[base + a as usize] = v;
-                                continue;
-                            }
-                            match tt.metatable() {
-                                None => {
-                                    regs[base + a as usize] = v;
-                                    continue;
-                                }
-                                Some(mt) => {
-                                    if let Some(v) = self.index_chain(mt, key) {
-                                        regs[base + a as usize] = v;
-                                        continue;
+                            Op::GetTable { a, b, c } => {
+                                let t = r!(b);
+                                let key = r!(c);
+                                if let Value::Table(tt) = t {
+                                    let v = self.raw_get(tt, key);
+                                    if !v.is_nil() || tt.metatable().is_none() {
+                                        r!(a) = v;
+                                        continue 'ops;
                                     }
                                 }
+                                break 'slow;
                             }
-                        }
-                        flow!(self.index(
-                            ctx,
-                            stack,
-                            regs[base + b as usize],
-                            key,
-                            base + a as usize,
-                            VarRef::Reg(b),
-                            regs
-                        ))
-                    }
+                            Op::GetI { a, b, c } => {
+                                let t = r!(b);
+                                let key = Value::Integer(c as i64);
+                                if let Value::Table(tt) = t {
+                                    let v = tt.get_value(key);
+                                    if !v.is_nil() || tt.metatable().is_none() {
+                                        r!(a) = v;
+                                        continue 'ops;
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::GetField { a, b, k: kk } => {
+                                let t = r!(b);
+                                let key = kst!(kk);
+                                if let Value::Table(tt) = t {
+                                    let v = self.raw_get(tt, key);
+                                    if !v.is_nil() {
+                                        r!(a) = v;
+                                        continue 'ops;
+                                    }
+                                    match tt.metatable() {
+                                        None => {
+                                            r!(a) = v;
+                                            continue 'ops;
+                                        }
+                                        Some(mt) => {
+                                            if let Some(v) = self.index_chain(mt, key) {
+                                                r!(a) = v;
+                                                continue 'ops;
+                                            }
+                                        }
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::SetTabUp { up, k: kk, c, kc } => {
+                                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                                let key = kst!(kk);
+                                let v = if kc { kst!(c) } else { r!(c) };
+                                if let Value::Table(tt) = t {
+                                    if tt.metatable().is_none() {
+                                        t!(self.kset(ctx, tt, key, v));
+                                        continue 'ops;
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::SetTable { a, b, c, kc } => {
+                                mem_check!();
+                                let t = r!(a);
+                                let key = r!(b);
+                                let v = if kc { kst!(c) } else { r!(c) };
+                                if let Value::Table(tt) = t {
+                                    let raw = match tt.metatable() {
+                                        None => true,
+                                        Some(mt) => self.set_is_raw(tt, mt, key),
+                                    };
+                                    if raw {
+                                        t!(self.kset(ctx, tt, key, v));
+                                        continue 'ops;
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::SetI { a, b, c, kc } => {
+                                mem_check!();
+                                let t = r!(a);
+                                let key = Value::Integer(b as i64);
+                                let v = if kc { kst!(c) } else { r!(c) };
+                                if let Value::Table(tt) = t {
+                                    let raw = match tt.metatable() {
+                                        None => true,
+                                        Some(mt) => self.set_is_raw(tt, mt, key),
+                                    };
+                                    if raw {
+                                        t!(self.kset(ctx, tt, key, v));
+                                        continue 'ops;
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::SetField { a, k: kk, c, kc } => {
+                                let t = r!(a);
+                                let key = kst!(kk);
+                                let v = if kc { kst!(c) } else { r!(c) };
+                                if let Value::Table(tt) = t {
+                                    let raw = match tt.metatable() {
+                                        None => true,
+                                        Some(mt) => self.set_is_raw(tt, mt, key),
+                                    };
+                                    if raw {
+                                        t!(self.kset(ctx, tt, key, v));
+                                        continue 'ops;
+                                    }
+                                }
+                                break 'slow;
+                            }
+                            Op::NewTable { a, hash, array } => {
+                                mem_check!();
+                                if self.weak.observable() {
+                                    clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+                                }
+                                r!(a) = Value::Table(new_table(ctx, array, hash));
+                            }
+                            Op::SelfOp { a, b, c, kc } => {
+                                let obj = r!(b);
+                                let key = if kc { kst!(c) } else { r!(c) };
+                                r!(a as usize + 1) = obj;
+                                if let Value::Table(tt) = obj {
+                                    let v = self.raw_get(tt, key);
+                                    if !v.is_nil() {
+                                        r!(a) = v;
+                                        continue 'ops;
+                                    }
+                                    match tt.metatable() {
+                                        None => {
+                                            r!(a) = v;
+                                            continue 'ops;
+                                        }
+                                        Some(mt) => {
+                                            if let Some(v) = self.index_chain(mt, key) {
+                                                r!(a) = v;
+                                                continue 'ops;
+                                            }
+                                        }
+                                    }
+                                }
+                                break 'slow;
+                            }
 
-                    Op::AddI { a, b, i } => arith!(
-                        ArithOp::Add,
-                        a,
-                        regs[base + b as usize],
-                        Value::Integer(i as i64),
-                        (VarRef::Reg(b), VarRef::None),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
-                        |x: f64, y: f64| x + y
-                    ),
-                    Op::AddK { a, b, k: kk } => arith!(
-                        ArithOp::Add,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
-                        |x: f64, y: f64| x + y
-                    ),
-                    Op::KAdd { a, b, k: kk } => arith!(
-                        ArithOp::Add,
-                        a,
-                        k[kk as usize],
-                        regs[base + b as usize],
-                        (VarRef::K(kk as u32), VarRef::Reg(b)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
-                        |x: f64, y: f64| x + y
-                    ),
-                    Op::KMul { a, b, k: kk } => arith!(
-                        ArithOp::Mul,
-                        a,
-                        k[kk as usize],
-                        regs[base + b as usize],
-                        (VarRef::K(kk as u32), VarRef::Reg(b)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
-                        |x: f64, y: f64| x * y
-                    ),
-                    Op::SubK { a, b, k: kk } => arith!(
-                        ArithOp::Sub,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
-                        |x: f64, y: f64| x - y
-                    ),
-                    Op::MulK { a, b, k: kk } => arith!(
-                        ArithOp::Mul,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
-                        |x: f64, y: f64| x * y
-                    ),
-                    Op::ModK { a, b, k: kk } => arith_try!(
-                        true,
-                        ArithOp::Mod,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
-                        |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
-                    ),
-                    Op::PowK { a, b, k: kk } => arith_try!(
-                        true,
-                        ArithOp::Pow,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
-                        |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
-                            x * x
-                        } else {
-                            x.powf(y)
-                        }))
-                    ),
-                    Op::DivK { a, b, k: kk } => arith_try!(
-                        true,
-                        ArithOp::Div,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
-                        |x: f64, y: f64| Some(Value::Number(x / y))
-                    ),
-                    Op::IDivK { a, b, k: kk } => arith_try!(
-                        true,
-                        ArithOp::IDiv,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
-                        |x: f64, y: f64| Some(Value::Number((x / y).floor()))
-                    ),
-                    Op::BAndK { a, b, k: kk } => arith_try!(
-                        false,
-                        ArithOp::BAnd,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Some(Value::Integer(x & y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::BOrK { a, b, k: kk } => arith_try!(
-                        false,
-                        ArithOp::BOr,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Some(Value::Integer(x | y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::BXorK { a, b, k: kk } => arith_try!(
-                        false,
-                        ArithOp::BXor,
-                        a,
-                        regs[base + b as usize],
-                        k[kk as usize],
-                        (VarRef::Reg(b), VarRef::K(kk as u32)),
-                        |x: i64, y: i64| Some(Value::Integer(x ^ y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::ShrI { a, b, i } => arith_try!(
-                        false,
-                        ArithOp::Shr,
-                        a,
-                        regs[base + b as usize],
-                        Value::Integer(i as i64),
-                        (VarRef::Reg(b), VarRef::None),
-                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
-                            x,
-                            y.checked_neg().unwrap_or(i64::MAX)
-                        ))),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::ShlI { a, b, i } => arith_try!(
-                        false,
-                        ArithOp::Shl,
-                        a,
-                        Value::Integer(i as i64),
-                        regs[base + b as usize],
-                        (VarRef::None, VarRef::Reg(b)),
-                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::Add { a, b, c } => arith!(
-                        ArithOp::Add,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
-                        |x: f64, y: f64| x + y
-                    ),
-                    Op::Sub { a, b, c } => arith!(
-                        ArithOp::Sub,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
-                        |x: f64, y: f64| x - y
-                    ),
-                    Op::Mul { a, b, c } => arith!(
-                        ArithOp::Mul,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
-                        |x: f64, y: f64| x * y
-                    ),
-                    Op::Mod { a, b, c } => arith_try!(
-                        true,
-                        ArithOp::Mod,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
-                        |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y)))
-                    ),
-                    Op::Pow { a, b, c } => arith_try!(
-                        true,
-                        ArithOp::Pow,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
-                        |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
-                            x * x
-                        } else {
-                            x.powf(y)
-                        }))
-                    ),
-                    Op::Div { a, b, c } => arith!(
-                        ArithOp::Div,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Value::Number(x as f64 / y as f64),
-                        |x: f64, y: f64| x / y
-                    ),
-                    Op::IDiv { a, b, c } => arith_try!(
-                        true,
-                        ArithOp::IDiv,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
-                        |x: f64, y: f64| Some(Value::Number((x / y).floor()))
-                    ),
-                    Op::BAnd { a, b, c } => arith_try!(
-                        false,
-                        ArithOp::BAnd,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Integer(x & y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::BOr { a, b, c } => arith_try!(
-                        false,
-                        ArithOp::BOr,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Integer(x | y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::BXor { a, b, c } => arith_try!(
-                        false,
-                        ArithOp::BXor,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Integer(x ^ y)),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::Shl { a, b, c } => arith_try!(
-                        false,
-                        ArithOp::Shl,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::Shr { a, b, c } => arith_try!(
-                        false,
-                        ArithOp::Shr,
-                        a,
-                        regs[base + b as usize],
-                        regs[base + c as usize],
-                        (VarRef::Reg(b), VarRef::Reg(c)),
-                        |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
-                            x,
-                            y.checked_neg().unwrap_or(i64::MAX)
-                        ))),
-                        |_: f64, _: f64| None
-                    ),
-                    Op::Unm { a, b } => {
-                        let v = regs[base + b as usize];
-                        match v {
-                            Value::Integer(i) => {
-                                regs[base + a as usize] = Value::Integer(i.wrapping_neg())
+                            Op::AddI { a, b, i } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                Value::Integer(i as i64),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                                |x: f64, y: f64| x + y,
+                            ),
+                            Op::AddK { a, b, k: kk } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                                |x: f64, y: f64| x + y,
+                            ),
+                            Op::KAdd { a, b, k: kk } => arith!(
+                                'slow,
+                                a,
+                                kst!(kk),
+                                r!(b),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                                |x: f64, y: f64| x + y,
+                            ),
+                            Op::KMul { a, b, k: kk } => arith!(
+                                'slow,
+                                a,
+                                kst!(kk),
+                                r!(b),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                                |x: f64, y: f64| x * y,
+                            ),
+                            Op::SubK { a, b, k: kk } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                                |x: f64, y: f64| x - y,
+                            ),
+                            Op::MulK { a, b, k: kk } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                                |x: f64, y: f64| x * y,
+                            ),
+                            Op::ModK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
+                                |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y))),
+                            ),
+                            Op::PowK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
+                                |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
+                                    x * x
+                                } else {
+                                    x.powf(y)
+                                })),
+                            ),
+                            Op::DivK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
+                                |x: f64, y: f64| Some(Value::Number(x / y)),
+                            ),
+                            Op::IDivK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
+                                |x: f64, y: f64| Some(Value::Number((x / y).floor())),
+                            ),
+                            Op::BAndK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Some(Value::Integer(x & y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::BOrK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Some(Value::Integer(x | y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::BXorK { a, b, k: kk } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                kst!(kk),
+                                |x: i64, y: i64| Some(Value::Integer(x ^ y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::ShrI { a, b, i } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                Value::Integer(i as i64),
+                                |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
+                                    x,
+                                    y.checked_neg().unwrap_or(i64::MAX)
+                                ))),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::ShlI { a, b, i } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                Value::Integer(i as i64),
+                                r!(b),
+                                |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::Add { a, b, c } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                                |x: f64, y: f64| x + y,
+                            ),
+                            Op::Sub { a, b, c } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                                |x: f64, y: f64| x - y,
+                            ),
+                            Op::Mul { a, b, c } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                                |x: f64, y: f64| x * y,
+                            ),
+                            Op::Mod { a, b, c } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| ops::imod(x, y).ok().map(Value::Integer),
+                                |x: f64, y: f64| Some(Value::Number(ops::fmod(x, y))),
+                            ),
+                            Op::Pow { a, b, c } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Number((x as f64).powf(y as f64))),
+                                |x: f64, y: f64| Some(Value::Number(if y == 2.0 {
+                                    x * x
+                                } else {
+                                    x.powf(y)
+                                })),
+                            ),
+                            Op::Div { a, b, c } => arith!(
+                                'slow,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Value::Number(x as f64 / y as f64),
+                                |x: f64, y: f64| x / y,
+                            ),
+                            Op::IDiv { a, b, c } => arith_try!(
+                                'slow,
+                                true,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| ops::idiv(x, y).ok().map(Value::Integer),
+                                |x: f64, y: f64| Some(Value::Number((x / y).floor())),
+                            ),
+                            Op::BAnd { a, b, c } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Integer(x & y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::BOr { a, b, c } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Integer(x | y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::BXor { a, b, c } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Integer(x ^ y)),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::Shl { a, b, c } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Integer(ops::shift_left(x, y))),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::Shr { a, b, c } => arith_try!(
+                                'slow,
+                                false,
+                                a,
+                                r!(b),
+                                r!(c),
+                                |x: i64, y: i64| Some(Value::Integer(ops::shift_left(
+                                    x,
+                                    y.checked_neg().unwrap_or(i64::MAX)
+                                ))),
+                                |_: f64, _: f64| None,
+                            ),
+                            Op::Unm { a, b } => {
+                                let v = r!(b);
+                                match v {
+                                    Value::Integer(i) => r!(a) = Value::Integer(i.wrapping_neg()),
+                                    Value::Number(f) => r!(a) = Value::Number(-f),
+                                    _ => break 'slow,
+                                }
                             }
-                            Value::Number(f) => regs[base + a as usize] = Value::Number(-f),
-                            _ => flow!(self.arith_slow(
-                                ctx,
-                                stack,
-                                ArithOp::Unm,
-                                v,
-                                v,
-                                base + a as usize,
-                                (VarRef::Reg(b), VarRef::Reg(b)),
-                                regs
-                            )),
-                        }
-                    }
-                    Op::BNot { a, b } => {
-                        let v = regs[base + b as usize];
-                        match v {
-                            Value::Integer(i) => regs[base + a as usize] = Value::Integer(!i),
-                            _ => flow!(self.arith_slow(
-                                ctx,
-                                stack,
-                                ArithOp::BNot,
-                                v,
-                                v,
-                                base + a as usize,
-                                (VarRef::Reg(b), VarRef::Reg(b)),
-                                regs
-                            )),
-                        }
-                    }
-                    Op::Not { a, b } => {
-                        regs[base + a as usize] = Value::Boolean(!truthy(regs[base + b as usize]))
-                    }
-                    Op::Len { a, b } => {
-                        let v = regs[base + b as usize];
-                        flow!(self.len(ctx, stack, v, base + a as usize, VarRef::Reg(b), regs))
-                    }
-                    Op::Concat { a, n } => {
-                        mem_check!();
-                        flow!(self.concat(ctx, regs, stack, base + a as usize, n as usize))
-                    }
+                            Op::BNot { a, b } => {
+                                let v = r!(b);
+                                match v {
+                                    Value::Integer(i) => r!(a) = Value::Integer(!i),
+                                    _ => break 'slow,
+                                }
+                            }
+                            Op::Not { a, b } => r!(a) = Value::Boolean(!truthy(r!(b))),
+                            Op::Len { a, b } => match r!(b) {
+                                Value::String(s) => r!(a) = Value::Integer(s.len()),
+                                Value::Table(t) if t.metatable().is_none() && !self.weak.any() => {
+                                    r!(a) = Value::Integer(t.length())
+                                }
+                                _ => break 'slow,
+                            },
+                            Op::Concat { .. } => {
+                                mem_check!();
+                                break 'slow;
+                            }
 
-                    Op::Close { a } => {
-                        let level = base + a as usize;
-                        self.close_upvalues(ctx, regs, level);
-                        if self.has_tbc(level) {
-                            // Re-run this instruction after the handler.
-                            pc -= 1;
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
-                        }
-                    }
-                    Op::Tbc { a } => {
-                        let v = regs[base + a as usize];
-                        if truthy(v) {
-                            if !closable(ctx, &self.names, v) {
-                                let name = proto
-                                    .proto
-                                    .local_name(a as usize + 1, pc - 1)
-                                    .unwrap_or("?")
-                                    .to_string();
-                                t!(Err(Fail::Msg(format!(
-                                    "variable '{name}' got a non-closable value"
-                                ))));
+                            Op::Close { a } => {
+                                let level = base + a as usize;
+                                self.close_upvalues(ctx, regs, level);
+                                if self.has_tbc(level) {
+                                    // Re-run this instruction after the handler.
+                                    pc -= 1;
+                                    break 'slow;
+                                }
                             }
-                            self.tbc.push(base + a as usize);
-                        }
-                    }
-                    Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
-                    Op::Eq { a, b, k: kk } => {
-                        let fast = match (regs[base + a as usize], regs[base + b as usize]) {
-                            (Value::Integer(x), Value::Integer(y)) => Some(x == y),
-                            (Value::Number(x), Value::Number(y)) => Some(x == y),
-                            _ => None,
-                        };
-                        let res = match fast {
-                            Some(r) => Ok(r),
-                            None => {
+                            Op::Tbc { .. } | Op::TForPrep { .. } => break 'slow,
+                            Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
+                            Op::Eq { a, b, k: kk } => {
+                                let r = match (r!(a), r!(b)) {
+                                    (Value::Integer(x), Value::Integer(y)) => x == y,
+                                    (Value::Number(x), Value::Number(y)) => x == y,
+                                    (Value::String(x), Value::String(y)) => {
+                                        x == y || x.as_bytes() == y.as_bytes()
+                                    }
+                                    _ => break 'slow,
+                                };
+                                cond!(r, kk)
+                            }
+                            Op::Lt { a, b, k: kk } => order!('slow, a, b, <, kk),
+                            Op::Le { a, b, k: kk } => order!('slow, a, b, <=, kk),
+                            Op::EqK { a, c, k: kk } => {
+                                let r = ops::raw_eq(r!(a), kst!(c)).unwrap_or(false);
+                                if r != kk {
+                                    pc += 1;
+                                }
+                            }
+                            Op::EqI { a, i, k: kk } => {
+                                let r =
+                                    ops::raw_eq(r!(a), Value::Integer(i as i64)).unwrap_or(false);
+                                if r != kk {
+                                    pc += 1;
+                                }
+                            }
+                            Op::LtI { a, i, k: kk } => {
+                                order_imm!('slow, a, i, <, kk)
+                            }
+                            Op::LeI { a, i, k: kk } => {
+                                order_imm!('slow, a, i, <=, kk)
+                            }
+                            Op::GtI { a, i, k: kk } => {
+                                order_imm!('slow, a, i, >, kk)
+                            }
+                            Op::GeI { a, i, k: kk } => {
+                                order_imm!('slow, a, i, >=, kk)
+                            }
+                            Op::LtF { a, i, k: kk } => {
+                                order_imm!('slow, a, i, <, kk)
+                            }
+                            Op::LeF { a, i, k: kk } => {
+                                order_imm!('slow, a, i, <=, kk)
+                            }
+                            Op::GtF { a, i, k: kk } => {
+                                order_imm!('slow, a, i, >, kk)
+                            }
+                            Op::GeF { a, i, k: kk } => {
+                                order_imm!('slow, a, i, >=, kk)
+                            }
+                            Op::Test { a, k: kk } => {
+                                if truthy(r!(a)) != kk {
+                                    pc += 1;
+                                }
+                            }
+                            Op::TestSet { a, b, k: kk } => {
+                                let v = r!(b);
+                                if truthy(v) != kk {
+                                    pc += 1;
+                                } else {
+                                    r!(a) = v;
+                                }
+                            }
+
+                            Op::Call { a, b, c } => {
+                                let func = base + a as usize;
+                                let nargs = if b == 0 {
+                                    self.top.saturating_sub(func + 1)
+                                } else {
+                                    b as usize - 1
+                                };
                                 save!();
-                                t!(self.equal(
-                                    ctx,
-                                    stack,
-                                    regs[base + a as usize],
-                                    regs[base + b as usize],
-                                    kk
-                                ))
+                                // The common case: a closure of ours the cache knows.
+                                if let Value::Function(Function::Callback(cb)) = regs[func] {
+                                    if let Some(cl) = self.cached_closure(cb) {
+                                        self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                                        continue 'frames;
+                                    }
+                                }
+                                break 'call (func, nargs, c as i32 - 1, false, VarRef::Reg(a));
                             }
-                        };
-                        cond!(res, kk)
-                    }
-                    Op::Lt { a, b, k: kk } => order!(a, b, <, false, kk),
-                    Op::Le { a, b, k: kk } => order!(a, b, <=, true, kk),
-                    Op::EqK { a, c, k: kk } => {
-                        let r =
-                            ops::raw_eq(regs[base + a as usize], k[c as usize]).unwrap_or(false);
-                        if r != kk {
-                            pc += 1;
-                        }
-                    }
-                    Op::EqI { a, i, k: kk } => {
-                        let r = ops::raw_eq(regs[base + a as usize], Value::Integer(i as i64))
-                            .unwrap_or(false);
-                        if r != kk {
-                            pc += 1;
-                        }
-                    }
-                    Op::LtI { a, i, k: kk } => {
-                        order_imm!(a, i, <, Value::Integer(i as i64), false, false, kk)
-                    }
-                    Op::LeI { a, i, k: kk } => {
-                        order_imm!(a, i, <=, Value::Integer(i as i64), true, false, kk)
-                    }
-                    Op::GtI { a, i, k: kk } => {
-                        order_imm!(a, i, >, Value::Integer(i as i64), false, true, kk)
-                    }
-                    Op::GeI { a, i, k: kk } => {
-                        order_imm!(a, i, >=, Value::Integer(i as i64), true, true, kk)
-                    }
-                    Op::LtF { a, i, k: kk } => {
-                        order_imm!(a, i, <, Value::Number(i as f64), false, false, kk)
-                    }
-                    Op::LeF { a, i, k: kk } => {
-                        order_imm!(a, i, <=, Value::Number(i as f64), true, false, kk)
-                    }
-                    Op::GtF { a, i, k: kk } => {
-                        order_imm!(a, i, >, Value::Number(i as f64), false, true, kk)
-                    }
-                    Op::GeF { a, i, k: kk } => {
-                        order_imm!(a, i, >=, Value::Number(i as f64), true, true, kk)
-                    }
-                    Op::Test { a, k: kk } => {
-                        if truthy(regs[base + a as usize]) != kk {
-                            pc += 1;
-                        }
-                    }
-                    Op::TestSet { a, b, k: kk } => {
-                        let v = regs[base + b as usize];
-                        if truthy(v) != kk {
-                            pc += 1;
-                        } else {
-                            regs[base + a as usize] = v;
-                        }
-                    }
-
-                    Op::Call { a, b, c } => {
-                        let func = base + a as usize;
-                        let nargs = if b == 0 {
-                            self.top.saturating_sub(func + 1)
-                        } else {
-                            b as usize - 1
-                        };
-                        save!();
-                        // The common case: a closure of ours the cache knows.
-                        if let Value::Function(Function::Callback(cb)) = regs[func] {
-                            if let Some(cl) = self.cached_closure(cb) {
-                                self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                            Op::TailCall { a, b } => {
+                                let func = base + a as usize;
+                                let nargs = if b == 0 {
+                                    self.top.saturating_sub(func + 1)
+                                } else {
+                                    b as usize - 1
+                                };
+                                break 'call (func, nargs, -1, true, VarRef::Reg(a));
+                            }
+                            Op::Return { a, b } => {
+                                let start = base + a as usize;
+                                let n = if b == 0 {
+                                    self.top.saturating_sub(start)
+                                } else {
+                                    b as usize - 1
+                                };
+                                if self.has_tbc(base) {
+                                    // Closes, then runs this instruction again.
+                                    pc -= 1;
+                                    break 'slow;
+                                }
+                                save!();
+                                if let Some(o) = self.do_return(ctx, regs, stack, start, n)? {
+                                    return Ok(o);
+                                }
                                 continue 'frames;
                             }
-                        }
-                        match self.call(
-                            ctx,
-                            regs,
-                            stack,
-                            func,
-                            nargs,
-                            c as i32 - 1,
-                            false,
-                            VarRef::Reg(a),
-                            fuel,
-                        ) {
-                            Ok(Flow::Next) => continue 'frames,
-                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
-                            Ok(Flow::Out(o)) => return Ok(o),
-                            Err(f) => return Err(f),
-                        }
-                    }
-                    Op::TailCall { a, b } => {
-                        let func = base + a as usize;
-                        let nargs = if b == 0 {
-                            self.top.saturating_sub(func + 1)
-                        } else {
-                            b as usize - 1
-                        };
-                        save!();
-                        match self.call(
-                            ctx,
-                            regs,
-                            stack,
-                            func,
-                            nargs,
-                            -1,
-                            true,
-                            VarRef::Reg(a),
-                            fuel,
-                        ) {
-                            Ok(Flow::Next) => continue 'frames,
-                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
-                            Ok(Flow::Out(o)) => return Ok(o),
-                            Err(f) => return Err(f),
-                        }
-                    }
-                    Op::Return { a, b } => {
-                        let start = base + a as usize;
-                        let n = if b == 0 {
-                            self.top.saturating_sub(start)
-                        } else {
-                            b as usize - 1
-                        };
-                        if self.has_tbc(base) {
-                            pc -= 1;
-                            self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
-                            continue;
-                        }
-                        save!();
-                        if let Some(o) = self.do_return(ctx, regs, stack, start, n)? {
-                            return Ok(o);
-                        }
-                        continue 'frames;
-                    }
-                    Op::Return0 => {
-                        if self.has_tbc(base) {
-                            pc -= 1;
-                            self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
-                            continue;
-                        }
-                        save!();
-                        if let Some(o) = self.do_return(ctx, regs, stack, base, 0)? {
-                            return Ok(o);
-                        }
-                        continue 'frames;
-                    }
-                    Op::Return1 { a } => {
-                        if self.return1_fast(regs, base + a as usize) {
-                            continue 'frames;
-                        }
-                        if self.has_tbc(base) {
-                            pc -= 1;
-                            self.close_upvalues(ctx, regs, base);
-                            flow!(self.close_one(ctx, regs, stack, Value::Nil, Cont::Close));
-                            continue;
-                        }
-                        save!();
-                        if let Some(o) = self.do_return(ctx, regs, stack, base + a as usize, 1)? {
-                            return Ok(o);
-                        }
-                        continue 'frames;
-                    }
+                            Op::Return0 => {
+                                if self.has_tbc(base) {
+                                    // Closes, then runs this instruction again.
+                                    pc -= 1;
+                                    break 'slow;
+                                }
+                                save!();
+                                if let Some(o) = self.do_return(ctx, regs, stack, base, 0)? {
+                                    return Ok(o);
+                                }
+                                continue 'frames;
+                            }
+                            Op::Return1 { a } => {
+                                if self.return1_fast(regs, base + a as usize) {
+                                    continue 'frames;
+                                }
+                                if self.has_tbc(base) {
+                                    // Closes, then runs this instruction again.
+                                    pc -= 1;
+                                    break 'slow;
+                                }
+                                save!();
+                                if let Some(o) =
+                                    self.do_return(ctx, regs, stack, base + a as usize, 1)?
+                                {
+                                    return Ok(o);
+                                }
+                                continue 'frames;
+                            }
 
-                    Op::ForLoop { a, bx } => {
-                        let ra = base + a as usize;
-                        match (regs[ra], regs[ra + 1], regs[ra + 2]) {
-                            (Value::Integer(idx), Value::Integer(count), Value::Integer(step)) => {
-                                let count = count as u64;
-                                if count > 0 {
-                                    let idx = idx.wrapping_add(step);
-                                    regs[ra + 1] = Value::Integer((count - 1) as i64);
-                                    regs[ra] = Value::Integer(idx);
-                                    regs[ra + 3] = Value::Integer(idx);
+                            Op::ForLoop { a, bx } => {
+                                match (r!(a), r!(a as usize + 1), r!(a as usize + 2)) {
+                                    (
+                                        Value::Integer(idx),
+                                        Value::Integer(count),
+                                        Value::Integer(step),
+                                    ) => {
+                                        let count = count as u64;
+                                        if count > 0 {
+                                            let idx = idx.wrapping_add(step);
+                                            r!(a as usize + 1) = Value::Integer((count - 1) as i64);
+                                            r!(a) = Value::Integer(idx);
+                                            r!(a as usize + 3) = Value::Integer(idx);
+                                            pc -= bx as usize;
+                                        }
+                                    }
+                                    (
+                                        Value::Number(idx),
+                                        Value::Number(limit),
+                                        Value::Number(step),
+                                    ) => {
+                                        let idx = idx + step;
+                                        let go = if step > 0.0 {
+                                            idx <= limit
+                                        } else {
+                                            limit <= idx
+                                        };
+                                        if go {
+                                            r!(a) = Value::Number(idx);
+                                            r!(a as usize + 3) = Value::Number(idx);
+                                            pc -= bx as usize;
+                                        }
+                                    }
+                                    _ => {
+                                        t!(Err(Fail::Msg("internal error: bad 'for' state".into())))
+                                    }
+                                }
+                            }
+                            Op::ForPrep { a, bx } => {
+                                let ra = base + a as usize;
+                                let skip = t!(for_prep(regs, ra));
+                                if skip {
+                                    pc += bx as usize + 1;
+                                }
+                            }
+                            Op::TForCall { a, c } => {
+                                let ra = base + a as usize;
+                                if !ensure_len(regs, ra + 7) {
+                                    t!(Err(Fail::Msg("stack overflow".into())));
+                                }
+                                let w = &mut regs[ra..ra + 7];
+                                w[4] = w[0];
+                                w[5] = w[1];
+                                w[6] = w[2];
+                                // (Named "for iterator" by the instruction.)
+                                break 'call (ra + 4, 2, c as i32, false, VarRef::None);
+                            }
+                            Op::TForLoop { a, bx } => {
+                                let v = r!(a as usize + 4);
+                                if !v.is_nil() {
+                                    r!(a as usize + 2) = v;
                                     pc -= bx as usize;
                                 }
                             }
-                            (Value::Number(idx), Value::Number(limit), Value::Number(step)) => {
-                                let idx = idx + step;
-                                let go = if step > 0.0 {
-                                    idx <= limit
-                                } else {
-                                    limit <= idx
-                                };
-                                if go {
-                                    regs[ra] = Value::Number(idx);
-                                    regs[ra + 3] = Value::Number(idx);
-                                    pc -= bx as usize;
-                                }
-                            }
-                            _ => t!(Err(Fail::Msg("internal error: bad 'for' state".into()))),
-                        }
-                    }
-                    Op::ForPrep { a, bx } => {
-                        let ra = base + a as usize;
-                        let skip = t!(for_prep(regs, ra));
-                        if skip {
-                            pc += bx as usize + 1;
-                        }
-                    }
-                    Op::TForPrep { a, bx } => {
-                        let ra = base + a as usize;
-                        let v = regs[ra + 3];
-                        if truthy(v) {
-                            if !closable(ctx, &self.names, v) {
-                                t!(Err(Fail::Msg(
-                                    "variable '(for state)' got a non-closable value".into()
-                                )));
-                            }
-                            self.tbc.push(ra + 3);
-                        }
-                        pc += bx as usize;
-                    }
-                    Op::TForCall { a, c } => {
-                        let ra = base + a as usize;
-                        if !ensure_len(regs, ra + 7) {
-                            t!(Err(Fail::Msg("stack overflow".into())));
-                        }
-                        regs[ra + 4] = regs[ra];
-                        regs[ra + 5] = regs[ra + 1];
-                        regs[ra + 6] = regs[ra + 2];
-                        save!();
-                        match self.call(
-                            ctx,
-                            regs,
-                            stack,
-                            ra + 4,
-                            2,
-                            c as i32,
-                            false,
-                            VarRef::None, // named "for iterator" by the instruction
-                            fuel,
-                        ) {
-                            Ok(Flow::Next) => continue 'frames,
-                            Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
-                            Ok(Flow::Out(o)) => return Ok(o),
-                            Err(f) => return Err(f),
-                        }
-                    }
-                    Op::TForLoop { a, bx } => {
-                        let ra = base + a as usize;
-                        let v = regs[ra + 4];
-                        if !v.is_nil() {
-                            regs[ra + 2] = v;
-                            pc -= bx as usize;
-                        }
-                    }
 
-                    Op::SetList { a, b, c } => {
-                        mem_check!();
-                        let ra = base + a as usize;
-                        let n = if b == 0 {
-                            self.top.saturating_sub(ra + 1)
-                        } else {
-                            b as usize
-                        };
-                        if let Value::Table(t) = regs[ra] {
-                            presize_list(ctx, t, c as usize + n);
-                            for i in 1..=n {
-                                let v = regs.get(ra + i).copied().unwrap_or_default();
-                                let key = Value::Integer(c as i64 + i as i64);
-                                t!(self.kset(ctx, t, key, v));
+                            Op::SetList { a, b, c } => {
+                                mem_check!();
+                                t!(self.op_setlist(ctx, regs, base + a as usize, b, c));
                             }
-                        }
-                    }
-                    Op::Closure { a, p } => {
-                        mem_check!();
-                        if self.weak.observable() {
-                            clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
-                        }
-                        let child = proto.protos[p as usize];
-                        let mut ups = Vec::with_capacity(child.proto.upvalues.len());
-                        for desc in &child.proto.upvalues {
-                            if desc.in_stack {
-                                ups.push(self.find_upvalue(ctx, base + desc.index as usize));
-                            } else {
-                                ups.push(cl.upvalues[desc.index as usize]);
+                            Op::Closure { a, p } => {
+                                mem_check!();
+                                self.op_closure(ctx, regs, pc, a, p);
                             }
+                            Op::VarArg { a, c } => t!(self.op_vararg(regs, a, c)),
                         }
-                        let closure = Gc::new(&ctx, LuaClosure::new(child, ups.into_boxed_slice()));
-                        let f = super::make_function(ctx, closure, self.pool);
-                        if let Function::Callback(cb) = f {
-                            // Likely called soon: the callee cache knows it.
-                            let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
-                            self.cache[slot] = Some((cb, Callee::Closure(closure)));
-                        }
-                        regs[base + a as usize] = Value::Function(f);
+                        continue 'ops;
                     }
-                    Op::VarArg { a, c } => {
-                        let ra = base + a as usize;
-                        let nv = self.frames[fi].nvarargs;
-                        let vstart = base - nv;
-                        let n = if c == 0 { nv } else { c as usize - 1 };
-                        if !ensure_len(regs, ra + n + 1) {
-                            t!(Err(Fail::Msg("stack overflow".into())));
-                        }
-                        for i in 0..n {
-                            regs[ra + i] = if i < nv { regs[vstart + i] } else { Value::Nil };
-                        }
-                        if c == 0 {
-                            self.top = ra + n;
-                        }
+                    save!();
+                    match self.slow_op(ctx, stack, regs, op) {
+                        Ok(Flow::Next) => continue 'frames,
+                        Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                        Ok(Flow::Out(o)) => return Ok(o),
+                        Err(f) => return Err(f),
                     }
+                };
+                // A call that is not of a cached closure of ours.
+                save!();
+                match self.call(ctx, regs, stack, func, nargs, want, tail, var, fuel) {
+                    Ok(Flow::Next) => continue 'frames,
+                    Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                    Ok(Flow::Out(o)) => return Ok(o),
+                    Err(f) => return Err(f),
                 }
             }
         }
@@ -3470,6 +3544,7 @@ fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
 }
 
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.
+#[inline(never)]
 fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> {
     let (init, limit, step) = (regs[ra], regs[ra + 1], regs[ra + 2]);
     if let (Value::Integer(init), Value::Integer(step)) = (init, step) {

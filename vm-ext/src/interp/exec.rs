@@ -1686,6 +1686,12 @@ impl<'gc> Interp<'gc> {
                 return e.v;
             }
         }
+        self.kget_miss(slot, t, k)
+    }
+
+    /// [`Self::kget`] when the cache does not have `t[k]`.
+    #[inline(never)]
+    fn kget_miss(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>) -> Value<'gc> {
         let v = t.get_value(Value::String(k));
         self.kput(slot, t, k, v);
         v
@@ -2318,6 +2324,24 @@ impl<'gc> Interp<'gc> {
         Some(hook.func)
     }
 
+    /// An allocating instruction found the heap past the memory limit
+    /// (the frame's `pc` is past it): pause before the instruction so the
+    /// runtime collects, or raise "not enough memory" when the runtime
+    /// found the heap still too big after collecting.
+    #[cold]
+    #[inline(never)]
+    fn memory_over(&mut self) -> Result<Outcome<'gc>, Fail<'gc>> {
+        if self.memory.over.replace(false) {
+            return Err(Fail::Raw(piccolo::Error::Runtime(
+                super::MemoryError.into(),
+            )));
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.pc -= 1;
+        }
+        Ok(Outcome::MemoryCheck)
+    }
+
     /// The full semantics of an instruction whose inline fast path in
     /// [`Self::dispatch`] declined: metamethods, coercions, `__close`
     /// handlers and errors. The current frame's `pc` is saved (past the
@@ -2796,16 +2820,8 @@ impl<'gc> Interp<'gc> {
                 () => {{
                     let limit = self.memory.limit.get();
                     if limit != 0 && ctx.metrics().total_allocation() > limit {
-                        pc -= 1;
                         save!();
-                        if self.memory.over.replace(false) {
-                            pc += 1;
-                            save!();
-                            return Err(Fail::Raw(piccolo::Error::Runtime(
-                                super::MemoryError.into(),
-                            )));
-                        }
-                        return Ok(Outcome::MemoryCheck);
+                        return self.memory_over();
                     }
                 }};
             }

@@ -2701,18 +2701,20 @@ impl<'gc> Interp<'gc> {
             debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
 
             // Register `x` of this frame and constant `x` of this function,
-            // unchecked. Safety: every prototype is verified before it
-            // becomes a closure (`verify`: each register an instruction
-            // names is below `max_stack`, each constant index is in range),
-            // and while a frame runs the register stack holds at least
-            // `base + max_stack + 1` slots (`push_frame` grows it; it only
-            // shrinks to the largest live frame's end, `forget_leftovers`,
-            // or when no frame is left, `do_return`).
+            // unchecked (`x` an operand of the running instruction).
             macro_rules! r {
                 ($x:expr) => {
                     *{
                         let i = base + $x as usize;
                         debug_assert!(i < base + proto.proto.max_stack as usize);
+                        // SAFETY: every prototype is verified before it
+                        // becomes a closure (`verify`: each register an
+                        // instruction names is below `max_stack`), and while
+                        // a frame runs the register stack holds at least
+                        // `base + max_stack + 1` slots (`push_frame` grows
+                        // it; it shrinks only to the largest live frame's
+                        // end, `forget_leftovers`, or when no frame is left,
+                        // `do_return`), asserted above the loop.
                         unsafe { regs.get_unchecked_mut(i) }
                     }
                 };
@@ -2721,6 +2723,9 @@ impl<'gc> Interp<'gc> {
                 ($x:expr) => {{
                     let i = $x as usize;
                     debug_assert!(i < k.len());
+                    // SAFETY: `verify` checks each constant index an
+                    // instruction names against the prototype's constants,
+                    // which `ProtoRt` keeps one for one.
                     *unsafe { k.get_unchecked(i) }
                 }};
             }
@@ -2832,9 +2837,11 @@ impl<'gc> Interp<'gc> {
                     return Ok(Outcome::Pending);
                 }
                 *fuel -= 1;
-                // Safety: verified code jumps only to its own instructions
-                // and does not run past its end (`verify`).
                 debug_assert!(pc < code.len());
+                // SAFETY: verified code jumps only to its own instructions,
+                // a test is always followed by its jump, and no instruction
+                // falls through past the end (`verify`); every other `pc`
+                // (a resumed frame, a continuation) was saved from here.
                 let op = *unsafe { code.get_unchecked(pc) };
                 pc += 1;
                 // Instructions done inline `continue`; the rest break to

@@ -79,7 +79,10 @@ pub struct ProtoRt<'gc> {
 
 impl<'gc> ProtoRt<'gc> {
     /// Prepares `proto` (already verified) and its nested prototypes.
+    /// The interpreter reads registers and constants unchecked on the
+    /// strength of that verification.
     pub fn new(ctx: Context<'gc>, proto: Proto) -> Gc<'gc, ProtoRt<'gc>> {
+        debug_assert!(verify(&proto).is_ok(), "an unverified prototype");
         let chunk_id: Rc<str> =
             crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
         Self::build(ctx, proto, &chunk_id)

@@ -192,15 +192,20 @@ pub fn install<'gc>(ctx: Context<'gc>, model: SharedModel, alias: bool) {
         st.model = Some(model);
         register_natives(ctx, &mut st, globals);
         // The proxies' methods are natives: the luahome core calls them in
-        // place, without a trip through the executor.
+        // place, without a trip through the executor (`__newindex` for
+        // plain values).
         let next = native::callback(ctx, next_method);
         let meta = |name: &'static str| {
             let mt = Table::new(&ctx);
             let _ = mt.set(ctx, "__name", name);
             let _ = mt.set(ctx, "__index", native::callback(ctx, index_method));
-            // (Not a native: storing a closure reads its open upvalues from
-            // the calling entry's registers, borrowed while a native runs.)
-            let _ = mt.set(ctx, "__newindex", Callback::from_fn(&ctx, newindex_method));
+            // A native only for plain values: storing a closure reads its
+            // open upvalues from the calling entry's registers, borrowed
+            // while a native runs, so the native declines tables and
+            // functions (which may hold closures) to the full callback.
+            let newindex = Callback::from_fn(&ctx, newindex_method);
+            native::register_fast(ctx, newindex, newindex_native, false);
+            let _ = mt.set(ctx, "__newindex", newindex);
             let _ = mt.set(ctx, "__len", native::callback(ctx, len_method));
             let _ = mt.set(ctx, "__tostring", native::callback(ctx, tostring_method));
             let _ = mt.set(
@@ -528,6 +533,32 @@ impl<'gc> Sequence<'gc> for StoreSeq<'gc> {
 fn newindex_method<'gc>(
     ctx: Context<'gc>,
     _: Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    store_call(ctx, stack)
+}
+
+/// `__newindex` as the luahome core calls it in place: a nil, boolean,
+/// number or string value is stored here; a table, function or other
+/// value declines to [`newindex_method`] (see `install`).
+fn newindex_native<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Fuel,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    match stack.get(2) {
+        Value::Nil
+        | Value::Boolean(_)
+        | Value::Integer(_)
+        | Value::Number(_)
+        | Value::String(_) => store_call(ctx, stack),
+        _ => native::decline(ctx),
+    }
+}
+
+/// `proxy[key] = value` with the arguments on `stack`.
+fn store_call<'gc>(
+    ctx: Context<'gc>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let table =

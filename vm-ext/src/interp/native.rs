@@ -12,8 +12,8 @@
 //! where it would otherwise hand a call to the executor (metamethods,
 //! `__close`, `__call` chains). A native runs while the calling entry's
 //! register stack is borrowed, so it must not read the open upvalues of
-//! running closures (storing a closure in `_home` does: its `__newindex` is
-//! not a native).
+//! running closures (storing a closure in `_home` does: its `__newindex`
+//! is a native only for plain values and declines tables and functions).
 //!
 //! A [`NativeFn`] may return any [`CallbackReturn`]: the interpreter hands
 //! anything but `Return` to the executor as it would have. One registered

@@ -1657,6 +1657,24 @@ impl<'gc> Interp<'gc> {
         None
     }
 
+    /// `t[key]` for `GetField` and `SelfOp` when no call is needed: a
+    /// table's own field, or one found along a chain of `__index` tables
+    /// ([`Self::index_chain`]); `None` leaves it to [`Self::index`].
+    #[inline(always)]
+    fn field_fast(&mut self, t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+        let Value::Table(tt) = t else {
+            return None;
+        };
+        let v = self.raw_get(tt, key);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        match tt.metatable() {
+            None => Some(v),
+            Some(mt) => self.index_chain(mt, key),
+        }
+    }
+
     /// Whether `t[key] = v` on a table with metatable `mt` is a raw set:
     /// the key is present, or `mt` has no `__newindex` (never once weak
     /// tables exist).
@@ -2372,7 +2390,7 @@ impl<'gc> Interp<'gc> {
         use VarRef::Reg;
         // Arithmetic: operator, destination, operands and what the
         // operands are called in an error.
-        let arith = match op {
+        let (aop, a, x, y, vars) = match op {
             Op::AddI { a, b, i } => (
                 ArithOp::Add,
                 a,
@@ -2428,7 +2446,6 @@ impl<'gc> Interp<'gc> {
             Op::BNot { a, b } => (ArithOp::BNot, a, r!(b), r!(b), (Reg(b), Reg(b))),
             _ => return self.slow_other(ctx, stack, regs, op),
         };
-        let (aop, a, x, y, vars) = arith;
         self.arith_slow(ctx, stack, aop, x, y, base + a as usize, vars, regs)
     }
 
@@ -2910,28 +2927,10 @@ impl<'gc> Interp<'gc> {
                                 break 'slow;
                             }
                             Op::GetField { a, b, k: kk } => {
-                                let t = r!(b);
-                                let key = kst!(kk);
-                                if let Value::Table(tt) = t {
-                                    let v = self.raw_get(tt, key);
-                                    if !v.is_nil() {
-                                        r!(a) = v;
-                                        continue 'ops;
-                                    }
-                                    match tt.metatable() {
-                                        None => {
-                                            r!(a) = v;
-                                            continue 'ops;
-                                        }
-                                        Some(mt) => {
-                                            if let Some(v) = self.index_chain(mt, key) {
-                                                r!(a) = v;
-                                                continue 'ops;
-                                            }
-                                        }
-                                    }
+                                match self.field_fast(r!(b), kst!(kk)) {
+                                    Some(v) => r!(a) = v,
+                                    None => break 'slow,
                                 }
-                                break 'slow;
                             }
                             Op::SetTabUp { up, k: kk, c, kc } => {
                                 let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
@@ -3006,26 +3005,10 @@ impl<'gc> Interp<'gc> {
                                 let obj = r!(b);
                                 let key = if kc { kst!(c) } else { r!(c) };
                                 r!(a as usize + 1) = obj;
-                                if let Value::Table(tt) = obj {
-                                    let v = self.raw_get(tt, key);
-                                    if !v.is_nil() {
-                                        r!(a) = v;
-                                        continue 'ops;
-                                    }
-                                    match tt.metatable() {
-                                        None => {
-                                            r!(a) = v;
-                                            continue 'ops;
-                                        }
-                                        Some(mt) => {
-                                            if let Some(v) = self.index_chain(mt, key) {
-                                                r!(a) = v;
-                                                continue 'ops;
-                                            }
-                                        }
-                                    }
+                                match self.field_fast(obj, key) {
+                                    Some(v) => r!(a) = v,
+                                    None => break 'slow,
                                 }
-                                break 'slow;
                             }
 
                             Op::AddI { a, b, i } => arith!(
@@ -3318,10 +3301,11 @@ impl<'gc> Interp<'gc> {
                                 let r = match (r!(a), r!(b)) {
                                     (Value::Integer(x), Value::Integer(y)) => x == y,
                                     (Value::Number(x), Value::Number(y)) => x == y,
-                                    (Value::String(x), Value::String(y)) => {
-                                        x == y || x.as_bytes() == y.as_bytes()
-                                    }
-                                    _ => break 'slow,
+                                    // Decided without `__eq`, or the slow path.
+                                    (x, y) => match ops::raw_eq(x, y) {
+                                        Some(r) => r,
+                                        None => break 'slow,
+                                    },
                                 };
                                 cond!(r, kk)
                             }

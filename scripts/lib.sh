@@ -63,7 +63,8 @@ ensure_lua() {
 # an ES module exporting `createBindings()`, so luahome.js can make a fresh
 # instance after a trap; see web/luahome.js). Then the size table in
 # web/README.md is brought up to date.
-# The wasm's cargo profile (Cargo.toml: [profile.wasm], tuned for size) and
+# The wasm's cargo profile (Cargo.toml: [profile.wasm]: size, but speed for the VM crates;
+# `wasm-small`: size throughout) and
 # wasm-opt's optimisation flags; both can be overridden to measure others.
 WASM_PROFILE="${WASM_PROFILE:-wasm}"
 # `--one-caller-inline-max-function-size 0`: wasm-opt does not inline large

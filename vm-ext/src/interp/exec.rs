@@ -562,10 +562,7 @@ impl<'gc> Interp<'gc> {
         // this interpreter is pooled: emptied here, only when used (a
         // comparator `table.sort` calls 10^5 times never fills it, and the
         // 32 slots cost more to wipe than its comparison to run).
-        if self.cached {
-            self.cache = [None; CACHE_SIZE];
-            self.cached = false;
-        }
+        self.forget_callees();
         self.rec = None;
         self.hk = HookRun::default();
         self.c_call = None;
@@ -590,8 +587,6 @@ impl<'gc> Interp<'gc> {
         Ok(())
     }
 
-    /// Whether this interpreter is idle again (its entry ended cleanly)
-    /// with stacks small enough to keep for the next entry.
     /// Drops the values a pooled interpreter would keep alive for nothing:
     /// its registers, and once a collection can be observed (finalizers,
     /// weak tables) its field and callee caches.
@@ -601,10 +596,20 @@ impl<'gc> Interp<'gc> {
         }
         if self.weak.observable() {
             self.kcache.clear();
-            self.cache = [None; CACHE_SIZE];
+            self.forget_callees();
         }
     }
 
+    /// Empties the callee cache (a no-op when nothing was cached since).
+    fn forget_callees(&mut self) {
+        if self.cached {
+            self.cache = [None; CACHE_SIZE];
+            self.cached = false;
+        }
+    }
+
+    /// Whether this interpreter is idle again (its entry ended cleanly)
+    /// with stacks small enough to keep for the next entry.
     fn reusable(&self) -> bool {
         !self.counted
             && self.frames.is_empty()
@@ -869,8 +874,8 @@ impl<'gc> Interp<'gc> {
         }
     }
 
-    // (Always inlined: at the wasm's `opt-level = "s"` it was a call of its
-    // own, 5 % of `fib` in Node.)
+    // (Always inlined: in an `opt-level = "s"` wasm build it was a call of
+    // its own, 5 % of `fib` in Node.)
     #[inline(always)]
     fn get_upvalue(&self, regs: &[Value<'gc>], cell: UpvalueCell<'gc>) -> Value<'gc> {
         match *cell.borrow() {
@@ -1796,7 +1801,7 @@ impl<'gc> Interp<'gc> {
         if self.weak.scrub_for(f, dead) {
             // The field and callee caches hold values strongly.
             self.kcache.clear();
-            self.cache = [None; CACHE_SIZE];
+            self.forget_callees();
         }
     }
 
@@ -1809,7 +1814,7 @@ impl<'gc> Interp<'gc> {
     #[inline(never)]
     fn forget_leftovers(&mut self, regs: &mut Regs<'gc>) {
         self.kcache.clear();
-        self.cache = [None; CACHE_SIZE];
+        self.forget_callees();
         let frame_end = |f: &Frame<'gc>| f.base + f.closure.proto.proto.max_stack as usize;
         let end = self.frames.last().map_or(0, frame_end).max(self.top);
         if regs.len() <= end {
@@ -2719,7 +2724,7 @@ impl<'gc> Interp<'gc> {
         if self.writes.0.get() != self.jseen {
             // `debug.upvaluejoin` replaced a closure: callees may be stale.
             self.jseen = self.writes.0.get();
-            self.cache = [None; CACHE_SIZE];
+            self.forget_callees();
         }
 
         'frames: loop {

@@ -15,11 +15,13 @@ pub struct Stack<'gc, 'a> {
 }
 
 impl<'gc, 'a> Stack<'gc, 'a> {
+    #[inline]
     pub fn new(values: &'a mut vec::Vec<Value<'gc>, MetricsAlloc<'gc>>, bottom: usize) -> Self {
         assert!(values.len() >= bottom);
         Self { values, bottom }
     }
 
+    #[inline]
     pub fn sub_stack(&mut self, bottom: usize) -> Stack<'gc, '_> {
         Stack {
             values: self.values,
@@ -27,6 +29,7 @@ impl<'gc, 'a> Stack<'gc, 'a> {
         }
     }
 
+    #[inline]
     pub fn get(&self, i: usize) -> Value<'gc> {
         self.values
             .get(self.bottom + i)
@@ -34,6 +37,7 @@ impl<'gc, 'a> Stack<'gc, 'a> {
             .unwrap_or_default()
     }
 
+    #[inline]
     pub fn push_back(&mut self, value: Value<'gc>) {
         self.values.push(value);
     }
@@ -42,6 +46,7 @@ impl<'gc, 'a> Stack<'gc, 'a> {
         self.values.insert(self.bottom, value);
     }
 
+    #[inline]
     pub fn pop_back(&mut self) -> Value<'gc> {
         if self.values.len() > self.bottom {
             self.values.pop().unwrap()
@@ -58,14 +63,17 @@ impl<'gc, 'a> Stack<'gc, 'a> {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.values.len() - self.bottom
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.values.len() == self.bottom
     }
 
+    #[inline]
     pub fn clear(&mut self) {
         self.values.truncate(self.bottom);
     }
@@ -160,12 +168,14 @@ impl<'gc: 'b, 'a, 'b, 'c> Extend<&'b Value<'gc>> for &'c mut Stack<'gc, 'a> {
 impl<'gc, 'a, I: SliceIndex<[Value<'gc>]>> Index<I> for Stack<'gc, 'a> {
     type Output = <Vec<Value<'gc>> as Index<I>>::Output;
 
+    #[inline]
     fn index(&self, index: I) -> &Self::Output {
         &self.values[self.bottom..][index]
     }
 }
 
 impl<'gc, 'a, I: SliceIndex<[Value<'gc>]>> IndexMut<I> for Stack<'gc, 'a> {
+    #[inline]
     fn index_mut(&mut self, index: I) -> &mut Self::Output {
         &mut self.values[self.bottom..][index]
     }

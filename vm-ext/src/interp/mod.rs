@@ -733,25 +733,6 @@ fn make_function<'gc>(
 
 pub use exec::Sync;
 
-/// Calls `f` with the arguments on `stack` from a library sequence (for
-/// example `table.sort`'s comparator): a function of this core runs right
-/// here, spending `exec`'s fuel, which saves the executor's round trip;
-/// anything else, or a call that must wait (out of fuel, a foreign call),
-/// comes back as [`Sync::Suspended`] for the caller to return as a
-/// `SequencePoll::Call` (its results are the call's results).
-pub fn call_sync<'gc>(
-    ctx: Context<'gc>,
-    exec: &mut piccolo::Execution<'gc, '_>,
-    f: Function<'gc>,
-    stack: &mut piccolo::Stack<'gc, '_>,
-) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
-    note_table_write(ctx);
-    match SyncTarget::of(ctx, f) {
-        Some(t) => t.call(ctx, exec, stack),
-        None => Ok(Sync::Suspended(f)),
-    }
-}
-
 /// Whether a coroutine yield on `thread` is allowed now: not while a library
 /// function calls a function the way PUC Lua's C functions do without a
 /// continuation ([`CCall`]).
@@ -808,13 +789,17 @@ impl CCall {
     }
 }
 
-/// A function [`call_sync`] can run in place, looked up once (a library
-/// sequence calling the same function many times keeps it).
-#[derive(Collect, Clone, Copy)]
+/// A function of this core that a library sequence (`table.sort`'s
+/// comparator, `gsub`'s replacement) calls in place, looked up once: the
+/// sequence keeps it for all its calls, with the interpreter they run on
+/// (call [`SyncTarget::release`] when done; a target dropped without it
+/// only costs the pool that interpreter).
+#[derive(Collect)]
 #[collect(no_drop)]
 pub struct SyncTarget<'gc> {
     closure: Gc<'gc, LuaClosure<'gc>>,
     pool: exec::Pool<'gc>,
+    warm: exec::Warm<'gc>,
 }
 
 impl<'gc> SyncTarget<'gc> {
@@ -823,17 +808,27 @@ impl<'gc> SyncTarget<'gc> {
         Some(SyncTarget {
             closure: as_lua_closure(ctx, f)?,
             pool: exec::Pool::get(ctx),
+            warm: None,
         })
     }
 
-    /// [`call_sync`] of this function.
+    /// Calls this function with the arguments on `stack`, right here,
+    /// spending `exec`'s fuel (no round trip through the executor); a call
+    /// that must wait (out of fuel, a foreign call) comes back as
+    /// [`Sync::Suspended`] for the caller to return as a
+    /// `SequencePoll::Call` (its results are the call's results).
     pub fn call(
-        self,
+        &mut self,
         ctx: Context<'gc>,
         exec: &mut piccolo::Execution<'gc, '_>,
         stack: &mut piccolo::Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
-        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, stack)
+        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, &mut self.warm, stack)
+    }
+
+    /// Gives the interpreter kept for the next call back to the pool.
+    pub fn release(&mut self, ctx: Context<'gc>) {
+        exec::Entry::release(ctx, &mut self.warm);
     }
 }
 

@@ -953,6 +953,9 @@ impl<'gc> SortSeq<'gc> {
                 })?;
             match req {
                 Req::Done => {
+                    if let Some(Some(t)) = self.target.as_mut() {
+                        t.release(ctx);
+                    }
                     for (k, v) in self.vals.iter().enumerate() {
                         raw_set(ctx, self.t, Value::Integer(k as i64 + 1), *v)?;
                     }
@@ -985,7 +988,7 @@ impl<'gc> SortSeq<'gc> {
                     if self.target.is_none() {
                         self.target = Some(crate::interp::SyncTarget::of(ctx, function));
                     }
-                    let sync = match self.target.flatten() {
+                    let sync = match self.target.as_mut().and_then(Option::as_mut) {
                         Some(t) => t.call(ctx, exec, stack)?,
                         None => crate::interp::Sync::Suspended(function),
                     };

@@ -741,6 +741,9 @@ struct Gsub<'gc> {
     changed: bool,
     /// The replacement function's call: no yield across it.
     c_call: crate::interp::CCall,
+    /// The replacement function when it runs in place (looked up at the
+    /// first match).
+    target: Option<Option<crate::interp::SyncTarget<'gc>>>,
 }
 
 enum Step<'gc> {
@@ -863,7 +866,17 @@ impl<'gc> Gsub<'gc> {
                             m.total_steps = 0;
                             stack.clear();
                             push_captures(ctx, &m, src, s, e, true, stack)?;
-                            match crate::interp::call_sync(ctx, exec, f, stack)? {
+                            let target = self
+                                .target
+                                .get_or_insert_with(|| crate::interp::SyncTarget::of(ctx, f));
+                            let sync = match target {
+                                Some(t) => {
+                                    crate::interp::note_table_write(ctx);
+                                    t.call(ctx, exec, stack)?
+                                }
+                                None => crate::interp::Sync::Suspended(f),
+                            };
+                            match sync {
                                 crate::interp::Sync::Done => {
                                     let v = stack.get(0);
                                     stack.clear();
@@ -905,6 +918,9 @@ impl<'gc> Gsub<'gc> {
             }
         }
         charge(exec.fuel(), m.total_steps + (self.out.len() as u64) / 8);
+        if let Some(Some(t)) = self.target.as_mut() {
+            t.release(ctx);
+        }
         if self.changed {
             self.out.extend_from_slice(&src[self.pos..]);
             let out = std::mem::take(&mut self.out);
@@ -1010,6 +1026,7 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             pending: None,
             changed: false,
             c_call: Default::default(),
+            target: None,
         };
         match g.run(ctx, &mut exec, &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),

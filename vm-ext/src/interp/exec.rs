@@ -2453,11 +2453,15 @@ impl<'gc> Interp<'gc> {
         ctx: Context<'gc>,
         stack: &mut Stack<'gc, '_>,
         regs: &mut Regs<'gc>,
-        op: Op,
     ) -> Result<Flow<'gc>, Fail<'gc>> {
         let fi = self.frames.len() - 1;
         let frame = &self.frames[fi];
         let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        // The instruction is read again rather than passed: an `Op` argument
+        // goes through memory in wasm, and `dispatch` stored every
+        // instruction it ran for this rare call. (Every `break 'slow` leaves
+        // the saved pc just past its instruction.)
+        let op = cl.proto.proto.code[frame.pc - 1];
         let k: &'gc [Value<'gc>] = &Gc::as_ref(cl.proto).constants;
         let base = frame.base;
         macro_rules! r {
@@ -2699,10 +2703,12 @@ impl<'gc> Interp<'gc> {
             }
             // A pending `__close`: run it, then the instruction again.
             Op::Close { a } => {
+                self.frames[fi].pc -= 1;
                 self.close_upvalues(ctx, regs, base + a as usize);
                 return self.close_one(ctx, regs, stack, Value::Nil, Cont::Close);
             }
             Op::Return { .. } | Op::Return0 | Op::Return1 { .. } => {
+                self.frames[fi].pc -= 1;
                 self.close_upvalues(ctx, regs, base);
                 return self.close_one(ctx, regs, stack, Value::Nil, Cont::Close);
             }
@@ -2943,7 +2949,8 @@ impl<'gc> Interp<'gc> {
                 let op = *unsafe { code.get_unchecked(pc) };
                 pc += 1;
                 // Instructions done inline `continue`; the rest break to
-                // `'slow`.
+                // `'slow` with `pc` just past the instruction (`slow_op`
+                // reads it from there).
                 let (func, nargs, want, tail, var) = 'call: {
                     'slow: {
                         match op {
@@ -3372,7 +3379,6 @@ impl<'gc> Interp<'gc> {
                                 self.close_upvalues(ctx, regs, level);
                                 if self.has_tbc(level) {
                                     // Re-run this instruction after the handler.
-                                    pc -= 1;
                                     break 'slow;
                                 }
                             }
@@ -3478,7 +3484,6 @@ impl<'gc> Interp<'gc> {
                                 };
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
-                                    pc -= 1;
                                     break 'slow;
                                 }
                                 save!();
@@ -3490,7 +3495,6 @@ impl<'gc> Interp<'gc> {
                             Op::Return0 => {
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
-                                    pc -= 1;
                                     break 'slow;
                                 }
                                 save!();
@@ -3505,7 +3509,6 @@ impl<'gc> Interp<'gc> {
                                 }
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
-                                    pc -= 1;
                                     break 'slow;
                                 }
                                 save!();
@@ -3595,7 +3598,7 @@ impl<'gc> Interp<'gc> {
                         continue 'ops;
                     }
                     save!();
-                    match self.slow_op(ctx, stack, regs, op) {
+                    match self.slow_op(ctx, stack, regs) {
                         Ok(Flow::Next) => continue 'frames,
                         Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                         Ok(Flow::Out(o)) => return Ok(o),

@@ -69,7 +69,16 @@ pub struct Matcher<'a> {
     step_limit: u64,
     /// Steps taken by all attempts so far (for fuel accounting).
     pub total_steps: u64,
+    /// The pattern's first item when every match must start with one byte
+    /// it matches (see [`Matcher::first_item`]), worked out at the first
+    /// attempt: `(p, (item, item_end))`.
+    first: Option<(usize, Option<(usize, usize)>)>,
+    /// The attempt's error, if any (the matcher then unwinds with `NO`).
+    err: Option<MatchError>,
 }
+
+/// No match (the matcher's functions return the end of a match or this).
+const NO: usize = usize::MAX;
 
 impl<'a> Matcher<'a> {
     /// A matcher for `pat` over `src`.
@@ -85,18 +94,40 @@ impl<'a> Matcher<'a> {
                 .saturating_mul(STEPS_PER_BYTE)
                 .clamp(MIN_STEPS, MAX_STEPS),
             total_steps: 0,
+            first: None,
+            err: None,
         }
     }
 
     /// Tries to match the pattern from byte `p` at subject offset `s`;
     /// returns the end of the match.
     pub fn attempt(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+        // Most attempts of a search fail at the first item: rejected here
+        // with one comparison instead of a descent through the matcher
+        // (string_patterns: ~1/8 of its instructions).
+        let first = match self.first {
+            Some((fp, first)) if fp == p => first,
+            _ => {
+                let first = self.first_item(p);
+                self.first = Some((p, first));
+                first
+            }
+        };
+        if let Some((q, ep)) = first {
+            if !self.single_match(s, q, ep) {
+                self.total_steps += 1;
+                return Ok(None);
+            }
+        }
         self.level = 0;
         self.depth = MAXCCALLS;
         self.steps = 0;
         let r = self.do_match(s, p);
         self.total_steps += self.steps;
-        r
+        match self.err.take() {
+            Some(e) => Err(e),
+            None => Ok((r != NO).then_some(r)),
+        }
     }
 
     /// Number of captures of the last successful match (at least 1 when
@@ -126,13 +157,52 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn class_end(&self, mut p: usize) -> MResult<usize> {
+    /// The item a match from pattern byte `p` starts with, `(item,
+    /// item_end)`, when it has to match the subject's byte at the start: a
+    /// single character class, after any captures opening, that may not
+    /// match zero times (no `*`, `?`, `-`). `None` for anything else
+    /// (special items, anchors, malformed classes: the matcher reports
+    /// those when it gets there).
+    fn first_item(&self, mut p: usize) -> Option<(usize, usize)> {
+        let pat = self.pat;
+        while pat.get(p) == Some(&b'(') {
+            p += if pat.get(p + 1) == Some(&b')') { 2 } else { 1 };
+        }
+        match *pat.get(p)? {
+            b')' => return None,
+            b'$' if p + 1 == pat.len() => return None,
+            b'%' if matches!(pat.get(p + 1), Some(b'b' | b'f' | b'0'..=b'9')) => return None,
+            _ => {}
+        }
+        let ep = self.class_end(p).ok()?;
+        match pat.get(ep) {
+            Some(b'*' | b'?' | b'-') => None,
+            _ => Some((p, ep)),
+        }
+    }
+
+    // The matcher proper returns the end of a match or `NO`; an error is
+    // kept in `err` (and `NO` returned) until `attempt` reports it: a
+    // `usize` comes back in a register, where a `Result<Option<usize>, _>`
+    // went through memory at every level of the recursion.
+
+    /// Records `msg` as the attempt's error (the first one wins); `NO`.
+    #[cold]
+    fn fail(&mut self, msg: impl Into<String>) -> usize {
+        if self.err.is_none() {
+            self.err = Some(MatchError::new(msg));
+        }
+        NO
+    }
+
+    #[inline]
+    fn class_end(&self, mut p: usize) -> Result<usize, &'static str> {
         let pat = self.pat;
         let c = pat[p];
         p += 1;
         if c == b'%' {
             if p >= pat.len() {
-                return Err(MatchError::new("malformed pattern (ends with '%')"));
+                return Err("malformed pattern (ends with '%')");
             }
             return Ok(p + 1);
         }
@@ -142,7 +212,7 @@ impl<'a> Matcher<'a> {
             }
             loop {
                 if p >= pat.len() {
-                    return Err(MatchError::new("malformed pattern (missing ']')"));
+                    return Err("malformed pattern (missing ']')");
                 }
                 let c = pat[p];
                 p += 1;
@@ -157,11 +227,11 @@ impl<'a> Matcher<'a> {
         Ok(p)
     }
 
+    #[inline]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
-        if s >= self.src.len() {
+        let Some(&c) = self.src.get(s) else {
             return false;
-        }
-        let c = self.src[s];
+        };
         match self.pat[p] {
             b'.' => true,
             b'%' => match_class(c, self.pat[p + 1]),
@@ -198,17 +268,9 @@ impl<'a> Matcher<'a> {
         !sig
     }
 
-    fn tick(&mut self) -> MResult<()> {
-        self.steps += 1;
-        if self.steps > self.step_limit {
-            return Err(MatchError::new("pattern too complex"));
-        }
-        Ok(())
-    }
-
-    fn do_match(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+    fn do_match(&mut self, s: usize, p: usize) -> usize {
         if self.depth == 0 {
-            return Err(MatchError::new("pattern too complex"));
+            return self.fail("pattern too complex");
         }
         self.depth -= 1;
         let r = self.match_inner(s, p);
@@ -216,12 +278,15 @@ impl<'a> Matcher<'a> {
         r
     }
 
-    fn match_inner(&mut self, mut s: usize, mut p: usize) -> MResult<Option<usize>> {
+    fn match_inner(&mut self, mut s: usize, mut p: usize) -> usize {
         let pat = self.pat;
         loop {
-            self.tick()?;
+            self.steps += 1;
+            if self.steps > self.step_limit || self.err.is_some() {
+                return self.fail("pattern too complex");
+            }
             if p >= pat.len() {
-                return Ok(Some(s));
+                return s;
             }
             match pat[p] {
                 b'(' => {
@@ -233,57 +298,64 @@ impl<'a> Matcher<'a> {
                 }
                 b')' => return self.end_capture(s, p + 1),
                 b'$' if p + 1 == pat.len() => {
-                    return Ok((s == self.src.len()).then_some(s));
+                    return if s == self.src.len() { s } else { NO };
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1] == b'b' => {
-                    match self.match_balance(s, p + 2)? {
-                        Some(e) => {
+                    match self.match_balance(s, p + 2) {
+                        NO => return NO,
+                        e => {
                             s = e;
                             p += 4;
                             continue;
                         }
-                        None => return Ok(None),
                     }
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1] == b'f' => {
                     p += 2;
                     if p >= pat.len() || pat[p] != b'[' {
-                        return Err(MatchError::new("missing '[' after '%f' in pattern"));
+                        return self.fail("missing '[' after '%f' in pattern");
                     }
-                    let ep = self.class_end(p)?;
+                    let ep = match self.class_end(p) {
+                        Ok(ep) => ep,
+                        Err(msg) => return self.fail(msg),
+                    };
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
                     let cur = self.src.get(s).copied().unwrap_or(0);
                     if !self.match_bracket(prev, p, ep - 1) && self.match_bracket(cur, p, ep - 1) {
                         p = ep;
                         continue;
                     }
-                    return Ok(None);
+                    return NO;
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1].is_ascii_digit() => {
-                    match self.match_capture(s, pat[p + 1])? {
-                        Some(e) => {
+                    match self.match_capture(s, pat[p + 1]) {
+                        NO => return NO,
+                        e => {
                             s = e;
                             p += 2;
                             continue;
                         }
-                        None => return Ok(None),
                     }
                 }
                 _ => {}
             }
-            let ep = self.class_end(p)?;
+            let ep = match self.class_end(p) {
+                Ok(ep) => ep,
+                Err(msg) => return self.fail(msg),
+            };
             let suffix = pat.get(ep).copied();
             if !self.single_match(s, p, ep) {
                 if matches!(suffix, Some(b'*' | b'?' | b'-')) {
                     p = ep + 1;
                     continue;
                 }
-                return Ok(None);
+                return NO;
             }
             match suffix {
                 Some(b'?') => {
-                    if let Some(r) = self.do_match(s + 1, ep + 1)? {
-                        return Ok(Some(r));
+                    let r = self.do_match(s + 1, ep + 1);
+                    if r != NO {
+                        return r;
                     }
                     p = ep + 1;
                 }
@@ -298,71 +370,70 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> MResult<Option<usize>> {
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> usize {
         let mut i = 0;
         while self.single_match(s + i, p, ep) {
             i += 1;
         }
         self.steps += i as u64 / 4;
         loop {
-            if let Some(r) = self.do_match(s + i, ep + 1)? {
-                return Ok(Some(r));
-            }
-            if i == 0 {
-                return Ok(None);
+            let r = self.do_match(s + i, ep + 1);
+            if r != NO || i == 0 || self.err.is_some() {
+                return r;
             }
             i -= 1;
         }
     }
 
-    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> MResult<Option<usize>> {
+    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> usize {
         loop {
-            if let Some(r) = self.do_match(s, ep + 1)? {
-                return Ok(Some(r));
+            let r = self.do_match(s, ep + 1);
+            if r != NO || self.err.is_some() {
+                return r;
             }
             if self.single_match(s, p, ep) {
                 s += 1;
             } else {
-                return Ok(None);
+                return NO;
             }
         }
     }
 
-    fn start_capture(&mut self, s: usize, p: usize, what: isize) -> MResult<Option<usize>> {
+    fn start_capture(&mut self, s: usize, p: usize, what: isize) -> usize {
         if self.level >= MAXCAPTURES {
-            return Err(MatchError::new("too many captures"));
+            return self.fail("too many captures");
         }
         self.capture[self.level] = (s, what);
         self.level += 1;
-        let r = self.do_match(s, p)?;
-        if r.is_none() {
+        let r = self.do_match(s, p);
+        if r == NO {
             self.level -= 1;
         }
-        Ok(r)
+        r
     }
 
-    fn end_capture(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
-        let l = (0..self.level)
+    fn end_capture(&mut self, s: usize, p: usize) -> usize {
+        let Some(l) = (0..self.level)
             .rev()
             .find(|&l| self.capture[l].1 == CAP_UNFINISHED)
-            .ok_or_else(|| MatchError::new("invalid pattern capture"))?;
+        else {
+            return self.fail("invalid pattern capture");
+        };
         self.capture[l].1 = (s - self.capture[l].0) as isize;
-        let r = self.do_match(s, p)?;
-        if r.is_none() {
+        let r = self.do_match(s, p);
+        if r == NO {
             self.capture[l].1 = CAP_UNFINISHED;
         }
-        Ok(r)
+        r
     }
 
-    fn match_balance(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
+    fn match_balance(&mut self, s: usize, p: usize) -> usize {
         if p + 1 >= self.pat.len() {
-            return Err(MatchError::new(
-                "malformed pattern (missing arguments to '%b')",
-            ));
+            return self.fail("malformed pattern (missing arguments to '%b')");
         }
         let (b, e) = (self.pat[p], self.pat[p + 1]);
         if s >= self.src.len() || self.src[s] != b {
-            return Ok(None);
+            return NO;
         }
         let mut depth = 1;
         for i in s + 1..self.src.len() {
@@ -371,54 +442,92 @@ impl<'a> Matcher<'a> {
                 depth -= 1;
                 if depth == 0 {
                     self.steps += (i - s) as u64 / 4;
-                    return Ok(Some(i + 1));
+                    return i + 1;
                 }
             } else if c == b {
                 depth += 1;
             }
         }
         self.steps += (self.src.len() - s) as u64 / 4;
-        Ok(None)
+        NO
     }
 
-    fn match_capture(&mut self, s: usize, d: u8) -> MResult<Option<usize>> {
+    fn match_capture(&mut self, s: usize, d: u8) -> usize {
         let l = d as isize - b'1' as isize;
         if l < 0 || l as usize >= self.level || self.capture[l as usize].1 == CAP_UNFINISHED {
-            return Err(MatchError::new(format!("invalid capture index %{}", l + 1)));
+            return self.fail(format!("invalid capture index %{}", l + 1));
         }
         let (init, len) = self.capture[l as usize];
         if len < 0 {
-            return Ok(None);
+            return NO;
         }
         let len = len as usize;
         if self.src.len() - s >= len && self.src[init..init + len] == self.src[s..s + len] {
-            Ok(Some(s + len))
+            s + len
         } else {
-            Ok(None)
+            NO
         }
     }
 }
 
-fn match_class(c: u8, cl: u8) -> bool {
-    let r = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        b'z' => c == 0,
-        _ => return cl == c,
-    };
-    if cl.is_ascii_uppercase() {
-        !r
-    } else {
-        r
+/// Which classes (`CLASS_BIT`) each byte belongs to.
+static CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut m = 0u16;
+        let classes = [
+            b.is_ascii_alphabetic(),
+            b.is_ascii_control(),
+            b.is_ascii_digit(),
+            b.is_ascii_graphic(),
+            b.is_ascii_lowercase(),
+            b.is_ascii_punctuation(),
+            matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
+            b.is_ascii_uppercase(),
+            b.is_ascii_alphanumeric(),
+            b.is_ascii_hexdigit(),
+            b == 0,
+        ];
+        let mut i = 0;
+        while i < classes.len() {
+            if classes[i] {
+                m |= 1 << i;
+            }
+            i += 1;
+        }
+        t[c] = m;
+        c += 1;
     }
+    t
+};
+
+/// The bit of each class letter in `CLASSES` (`a c d g l p s u w x z`, in
+/// that order), with `NEGATED` for the upper-case letters; 0 for any other
+/// byte (which stands for itself after `%`).
+static CLASS_BIT: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let letters = *b"acdglpsuwxz";
+    let mut i = 0;
+    while i < letters.len() {
+        t[letters[i] as usize] = 1 << i;
+        t[letters[i].to_ascii_uppercase() as usize] = (1 << i) | NEGATED;
+        i += 1;
+    }
+    t
+};
+
+const NEGATED: u16 = 1 << 15;
+
+/// Whether `c` is in the class `%cl` (`cl` not a class letter: `c == cl`).
+#[inline]
+fn match_class(c: u8, cl: u8) -> bool {
+    let bit = CLASS_BIT[cl as usize];
+    if bit == 0 {
+        return cl == c;
+    }
+    (CLASSES[c as usize] & bit & !NEGATED != 0) != (bit & NEGATED != 0)
 }
 
 fn merr<'gc>(ctx: Context<'gc>, e: MatchError) -> Error<'gc> {
@@ -1105,6 +1214,56 @@ mod tests {
             find(&"a".repeat(300), &deep).unwrap_err().0,
             "pattern too complex"
         );
+    }
+
+    #[test]
+    fn class_tables_agree_with_the_class_definitions() {
+        for c in 0..=255u8 {
+            for cl in 0..=255u8 {
+                let r = match cl.to_ascii_lowercase() {
+                    b'a' => c.is_ascii_alphabetic(),
+                    b'c' => c.is_ascii_control(),
+                    b'd' => c.is_ascii_digit(),
+                    b'g' => c.is_ascii_graphic(),
+                    b'l' => c.is_ascii_lowercase(),
+                    b'p' => c.is_ascii_punctuation(),
+                    b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
+                    b'u' => c.is_ascii_uppercase(),
+                    b'w' => c.is_ascii_alphanumeric(),
+                    b'x' => c.is_ascii_hexdigit(),
+                    b'z' => c == 0,
+                    _ => {
+                        assert_eq!(match_class(c, cl), c == cl, "{c} %{}", cl as char);
+                        continue;
+                    }
+                };
+                let want = if cl.is_ascii_uppercase() { !r } else { r };
+                assert_eq!(match_class(c, cl), want, "{c} %{}", cl as char);
+            }
+        }
+    }
+
+    #[test]
+    fn first_item_rejection_keeps_matches_and_errors() {
+        // Captures and position captures before the first item.
+        assert_eq!(find("xx12", "(%d+)"), Ok(Some((2, 4))));
+        assert_eq!(find("xx12", "()(%d)"), Ok(Some((2, 3))));
+        assert_eq!(find("ab", "((b))"), Ok(Some((1, 2))));
+        // Items that may match nothing are not used to reject.
+        assert_eq!(find("xyz", "%d*"), Ok(Some((0, 0))));
+        assert_eq!(find("xyz", "a?y"), Ok(Some((1, 2))));
+        assert_eq!(find("xyz", "q-z"), Ok(Some((2, 3))));
+        assert_eq!(find("xy", "[^x]"), Ok(Some((1, 2))));
+        // An error past a first item that never matches is never reached
+        // (as in PUC Lua); one that is reached is still reported.
+        assert_eq!(find("bbb", "a%"), Ok(None));
+        assert_eq!(
+            find("bab", "a%").unwrap_err().0,
+            "malformed pattern (ends with '%')"
+        );
+        assert_eq!(find("a", "(").map(|_| ()), Ok(()));
+        assert_eq!(find("x", "^x"), Ok(Some((0, 1))));
+        assert_eq!(find("yx", "^x"), Ok(None));
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     g.set(ctx, "setmetatable", setmetatable_callback(ctx))
         .unwrap();
     let next = next_callback(ctx);
+    let slot = ctx.singleton::<Rootable![NextFn<'_>]>().0;
+    Gc::write(&ctx, slot).unlock().set(Some(next));
     g.set(ctx, "next", next).unwrap();
     g.set(ctx, "pairs", pairs_callback(ctx, next)).unwrap();
     g.set(ctx, "ipairs", ipairs_callback(ctx)).unwrap();
@@ -703,7 +705,43 @@ impl<'gc> Sequence<'gc> for Truncate {
     }
 }
 
+/// The base library's `next`, which `pairs` returns (set by `load_base`).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct NextFn<'gc>(Gc<'gc, Lock<Option<Callback<'gc>>>>);
+
+impl<'gc> Singleton<'gc> for NextFn<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        NextFn(Gc::new(&ctx, Lock::new(None)))
+    }
+}
+
+/// `pairs` of a value without a metatable, or whose metatable has no
+/// `__pairs`, called in place by the interpreter (no executor round trip);
+/// anything else goes to the full callback.
+fn pairs_fast<'gc>(
+    ctx: Context<'gc>,
+    _: &mut piccolo::Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let t = stack.get(0);
+    if stack.is_empty() || metatable(t).is_some_and(|mt| !mt.get(ctx, MetaMethod::Pairs).is_nil()) {
+        return crate::interp::native::decline(ctx);
+    }
+    let Some(next) = ctx.singleton::<Rootable![NextFn<'_>]>().0.get() else {
+        return crate::interp::native::decline(ctx);
+    };
+    stack.replace(ctx, (next, t, Value::Nil));
+    Ok(CallbackReturn::Return)
+}
+
 fn pairs_callback<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
+    let full = pairs_full(ctx, next);
+    crate::interp::native::register_fast(ctx, full, pairs_fast, false);
+    full
+}
+
+fn pairs_full<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
     Callback::from_fn_with(&ctx, next, |next, ctx, _, mut stack| {
         let t = check_any(ctx, &stack, 1, "pairs")?;
         if let Some(mt) = metatable(t) {

@@ -326,31 +326,27 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
 
     table.set(ctx, "insert", insert_callback(ctx, fb)).unwrap();
     table.set(ctx, "remove", remove_callback(ctx, fb)).unwrap();
-    table
-        .set(
-            ctx,
-            "concat",
-            Callback::from_fn_with(&ctx, (fb, raw_concat), |(fb, raw), ctx, exec, stack| {
-                if let Tab::Meta(t) = check_tab(ctx, &stack, 1, "concat", READ_LEN)? {
-                    let mut stack = stack;
-                    let sep = opt_string(ctx, &stack, 2, "concat")?
-                        .map_or(Value::String(ctx.intern(b"")), Value::String);
-                    let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
-                    let j = if stack.get(3).is_nil() {
-                        Value::Nil
-                    } else {
-                        Value::Integer(check_integer(ctx, &stack, 4, "concat")?)
-                    };
-                    stack.replace(ctx, (t, sep, i, j, at(ctx, &exec)));
-                    return Ok(CallbackReturn::Call {
-                        function: fb.get(ctx, Fallback::Concat)?,
-                        then: None,
-                    });
-                }
-                raw.call(ctx, exec, stack)
-            }),
-        )
-        .unwrap();
+    let concat = Callback::from_fn_with(&ctx, (fb, raw_concat), |(fb, raw), ctx, exec, stack| {
+        if let Tab::Meta(t) = check_tab(ctx, &stack, 1, "concat", READ_LEN)? {
+            let mut stack = stack;
+            let sep = opt_string(ctx, &stack, 2, "concat")?
+                .map_or(Value::String(ctx.intern(b"")), Value::String);
+            let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
+            let j = if stack.get(3).is_nil() {
+                Value::Nil
+            } else {
+                Value::Integer(check_integer(ctx, &stack, 4, "concat")?)
+            };
+            stack.replace(ctx, (t, sep, i, j, at(ctx, &exec)));
+            return Ok(CallbackReturn::Call {
+                function: fb.get(ctx, Fallback::Concat)?,
+                then: None,
+            });
+        }
+        raw.call(ctx, exec, stack)
+    });
+    crate::interp::native::register_fast(ctx, concat, concat_fast, false);
+    table.set(ctx, "concat", concat).unwrap();
     table
         .set(
             ctx,
@@ -555,43 +551,63 @@ fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
 
 type CbResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
 
+/// `table.concat` of a table without `__index`/`__newindex`/`__len`,
+/// called in place by the interpreter; the full callback otherwise.
+fn concat_fast<'gc>(
+    ctx: Context<'gc>,
+    fuel: &mut piccolo::Fuel,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    match stack.get(0) {
+        Value::Table(t) if !has_meta(ctx, t) => raw_concat(ctx, fuel, stack),
+        _ => crate::interp::native::decline(ctx),
+    }
+}
+
 fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "concat")?;
-        let sep = opt_string(ctx, &stack, 2, "concat")?.map(|s| s.as_bytes());
-        let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
-        let j = if stack.get(3).is_nil() {
-            crate::weak::raw_len(ctx, t)
-        } else {
-            check_integer(ctx, &stack, 4, "concat")?
-        };
-        let mut out = Vec::new();
-        let mut k = i;
-        while k <= j {
-            let v = crate::weak::raw_get(ctx, t, Value::Integer(k));
-            match to_bytes(v) {
-                Some(b) => out.extend_from_slice(&b),
-                None => {
-                    return Err(lua_error(
-                        ctx,
-                        format!(
-                            "invalid value ({}) at index {k} in table for 'concat'",
-                            type_name(ctx, v)
-                        ),
-                    ))
-                }
+    crate::interp::native::callback(ctx, raw_concat)
+}
+
+/// `table.concat` without metamethods.
+fn raw_concat<'gc>(
+    ctx: Context<'gc>,
+    _: &mut piccolo::Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let t = check_table(ctx, &stack, 1, "concat")?;
+    let sep = opt_string(ctx, &stack, 2, "concat")?.map(|s| s.as_bytes());
+    let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
+    let j = if stack.get(3).is_nil() {
+        crate::weak::raw_len(ctx, t)
+    } else {
+        check_integer(ctx, &stack, 4, "concat")?
+    };
+    let mut out = Vec::new();
+    let mut k = i;
+    while k <= j {
+        let v = crate::weak::raw_get(ctx, t, Value::Integer(k));
+        match to_bytes(v) {
+            Some(b) => out.extend_from_slice(&b),
+            None => {
+                return Err(lua_error(
+                    ctx,
+                    format!(
+                        "invalid value ({}) at index {k} in table for 'concat'",
+                        type_name(ctx, v)
+                    ),
+                ))
             }
-            if k == j {
-                break;
-            }
-            if let Some(sep) = sep {
-                out.extend_from_slice(sep);
-            }
-            k += 1;
         }
-        stack.replace(ctx, ctx.intern(&out));
-        Ok(CallbackReturn::Return)
-    })
+        if k == j {
+            break;
+        }
+        if let Some(sep) = sep {
+            out.extend_from_slice(sep);
+        }
+        k += 1;
+    }
+    stack.replace(ctx, ctx.intern(&out));
+    Ok(CallbackReturn::Return)
 }
 
 fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Error<'gc>> {

@@ -44,3 +44,18 @@ for i = 1, 100 do seq[i] = i end
 assert(#seq == 100)
 seq[#seq] = nil
 assert(#seq == 99)
+
+-- pairs returns the global next itself (PUC Lua: pairs({}) == next), with
+-- or without a metatable that has no __pairs; __pairs still wins.
+do
+  local f, t, k = pairs({})
+  assert(rawequal(f, next) and k == nil)
+  local g = pairs(setmetatable({}, {__index = {}}))
+  assert(rawequal(g, next))
+  local h, _, k2 = pairs(setmetatable({}, {__pairs = function(t) return print, t, 7 end}))
+  assert(h == print and k2 == 7)
+  -- table.concat in place and through a metatable
+  assert(table.concat({1, "a", 2.5}, "-") == "1-a-2.5")
+  local proxy = setmetatable({}, {__index = function(_, i) return "v" .. i end, __len = function() return 3 end})
+  assert(table.concat(proxy, ",") == "v1,v2,v3")
+end

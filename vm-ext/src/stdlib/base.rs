@@ -101,6 +101,11 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
                 .unwrap();
         }
     }
+    // `pairs` returns the global `next` itself (as in PUC Lua,
+    // `pairs({}) == next`), the wrapper made just above.
+    if let Value::Function(Function::Callback(next)) = g.get(ctx, "next") {
+        Gc::write(&ctx, slot).unlock().set(Some(next));
+    }
     crate::weak::set_collector(ctx, g.get(ctx, "collectgarbage"));
     for (name, xpcall) in [("pcall", false), ("xpcall", true)] {
         if let Value::Function(Function::Callback(cb)) = g.get(ctx, name) {
@@ -705,7 +710,7 @@ impl<'gc> Sequence<'gc> for Truncate {
     }
 }
 
-/// The base library's `next`, which `pairs` returns (set by `load_base`).
+/// The global `next` as `load_base` made it, which `pairs` returns.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
 struct NextFn<'gc>(Gc<'gc, Lock<Option<Callback<'gc>>>>);
@@ -754,7 +759,12 @@ fn pairs_full<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
                 });
             }
         }
-        stack.replace(ctx, (*next, t, Value::Nil));
+        let next = ctx
+            .singleton::<Rootable![NextFn<'_>]>()
+            .0
+            .get()
+            .unwrap_or(*next);
+        stack.replace(ctx, (next, t, Value::Nil));
         Ok(CallbackReturn::Return)
     })
 }

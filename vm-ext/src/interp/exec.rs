@@ -3743,7 +3743,7 @@ impl<'gc> Entry<'gc> {
         exec: &Execution<'gc, '_>,
         pool: Pool<'gc>,
         closure: Gc<'gc, LuaClosure<'gc>>,
-        mut stack: Stack<'gc, '_>,
+        stack: Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
         let thread = exec.current_thread().thread;
         let interp = pool
@@ -3751,6 +3751,19 @@ impl<'gc> Entry<'gc> {
             .borrow_mut(&ctx)
             .pop()
             .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
+        Self::begin_on(ctx, exec, interp, closure, stack)
+    }
+
+    /// A new entry running `closure` on the idle `interp` (back to the pool
+    /// if it cannot begin).
+    fn begin_on(
+        ctx: Context<'gc>,
+        exec: &Execution<'gc, '_>,
+        interp: Gc<'gc, RefLock<Interp<'gc>>>,
+        closure: Gc<'gc, LuaClosure<'gc>>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<Self, Error<'gc>> {
+        let thread = exec.current_thread().thread;
         let r = interp
             .borrow_mut(&ctx)
             .begin(ctx, thread, closure, &mut stack);
@@ -3818,18 +3831,7 @@ impl<'gc> Entry<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, Error<'gc>> {
         let entry = match warm.take() {
-            Some(interp) => {
-                let thread = exec.current_thread().thread;
-                let r =
-                    interp
-                        .borrow_mut(&ctx)
-                        .begin(ctx, thread, closure, &mut stack.sub_stack(0));
-                if let Err(e) = r {
-                    Self::recycle(ctx, interp);
-                    return Err(e);
-                }
-                Entry(interp)
-            }
+            Some(interp) => Entry::begin_on(ctx, exec, interp, closure, stack.sub_stack(0))?,
             None => Entry::start(ctx, exec, pool, closure, stack.sub_stack(0))?,
         };
         let r = entry.0.borrow_mut(&ctx).run_sync(ctx, exec, stack);

@@ -58,11 +58,8 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
         .unwrap();
     g.set(ctx, "setmetatable", setmetatable_callback(ctx))
         .unwrap();
-    let next = next_callback(ctx);
-    let slot = ctx.singleton::<Rootable![NextFn<'_>]>().0;
-    Gc::write(&ctx, slot).unlock().set(Some(next));
-    g.set(ctx, "next", next).unwrap();
-    g.set(ctx, "pairs", pairs_callback(ctx, next)).unwrap();
+    g.set(ctx, "next", next_callback(ctx)).unwrap();
+    g.set(ctx, "pairs", pairs_callback(ctx)).unwrap();
     g.set(ctx, "ipairs", ipairs_callback(ctx)).unwrap();
     g.set(ctx, "load", load_callback(ctx)).unwrap();
     g.set(ctx, "loadfile", loadfile_callback(ctx, host.clone(), false))
@@ -104,6 +101,7 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     // `pairs` returns the global `next` itself (as in PUC Lua,
     // `pairs({}) == next`), the wrapper made just above.
     if let Value::Function(Function::Callback(next)) = g.get(ctx, "next") {
+        let slot = ctx.singleton::<Rootable![NextFn<'_>]>().0;
         Gc::write(&ctx, slot).unlock().set(Some(next));
     }
     crate::weak::set_collector(ctx, g.get(ctx, "collectgarbage"));
@@ -733,21 +731,20 @@ fn pairs_fast<'gc>(
     if stack.is_empty() || metatable(t).is_some_and(|mt| !mt.get(ctx, MetaMethod::Pairs).is_nil()) {
         return crate::interp::native::decline(ctx);
     }
-    let Some(next) = ctx.singleton::<Rootable![NextFn<'_>]>().0.get() else {
+    let Some(next) = global_next(ctx) else {
         return crate::interp::native::decline(ctx);
     };
     stack.replace(ctx, (next, t, Value::Nil));
     Ok(CallbackReturn::Return)
 }
 
-fn pairs_callback<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
-    let full = pairs_full(ctx, next);
-    crate::interp::native::register_fast(ctx, full, pairs_fast, false);
-    full
+/// The global `next` `pairs` returns (`None` only before `load_base` ends).
+fn global_next(ctx: Context<'_>) -> Option<Callback<'_>> {
+    ctx.singleton::<Rootable![NextFn<'_>]>().0.get()
 }
 
-fn pairs_full<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
-    Callback::from_fn_with(&ctx, next, |next, ctx, _, mut stack| {
+fn pairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    let full = Callback::from_fn(&ctx, |ctx, _, mut stack| {
         let t = check_any(ctx, &stack, 1, "pairs")?;
         if let Some(mt) = metatable(t) {
             let pairs = mt.get(ctx, MetaMethod::Pairs);
@@ -759,14 +756,13 @@ fn pairs_full<'gc>(ctx: Context<'gc>, next: Callback<'gc>) -> Callback<'gc> {
                 });
             }
         }
-        let next = ctx
-            .singleton::<Rootable![NextFn<'_>]>()
-            .0
-            .get()
-            .unwrap_or(*next);
+        let next = global_next(ctx)
+            .ok_or_else(|| lua_error(ctx, "internal error: pairs called before 'next' exists"))?;
         stack.replace(ctx, (next, t, Value::Nil));
         Ok(CallbackReturn::Return)
-    })
+    });
+    crate::interp::native::register_fast(ctx, full, pairs_fast, false);
+    full
 }
 
 fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {

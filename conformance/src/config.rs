@@ -10,7 +10,7 @@
 //! # dir = "cases"             # or: a folder relative to this file
 //!
 //! [limits]
-//! fuel = 1_000_000_000        # VM fuel per file (about one unit per instruction)
+//! fuel = 1_000_000_000        # VM fuel per file (about one unit per instruction: loops pay their length)
 //! memory_mb = 512             # Lua heap per file
 //! time_s = 120                # wall-clock seconds per file
 //!

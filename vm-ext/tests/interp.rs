@@ -207,7 +207,7 @@ fn small_slices_give_the_same_result() {
         }
     };
     assert_eq!(result, StepResult::Finished(vec![HostValue::Integer(610)]));
-    // fib(15) runs ~11k instructions: fuel is spent per instruction.
+    // fib(15) makes ~2k calls: each call and return spends fuel.
     assert!(slices > 1000, "{slices} slices");
 }
 

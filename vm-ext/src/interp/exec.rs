@@ -262,7 +262,12 @@ const KCACHE_SIZE: usize = 256;
 /// host, a library function that writes or runs Lua) happens outside the
 /// loop, or bumps [`super::TableWrites`], and empties the cache. Slots are
 /// chosen by the table's address and the key's content hash, so keys that
-/// are equal strings but distinct objects share a slot.
+/// are equal strings but distinct objects share a slot; `t[k]` may sit in
+/// its home slot (`kslot`) or, when another entry at home there took it,
+/// in the neighbour, so that two hot fields that share a home do not
+/// evict each other on every read (in n-body, depending on where the
+/// tables were allocated, up to ~a quarter of the field reads missed with
+/// one slot per field).
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
 struct KEntry<'gc> {
@@ -273,6 +278,18 @@ struct KEntry<'gc> {
     stamp: u64,
 }
 
+impl<'gc> KEntry<'gc> {
+    /// Whether this slot holds `t[k]` under the cache's current `stamp`.
+    #[inline(always)]
+    fn holds(&self, t: Table<'gc>, k: LuaString<'gc>, stamp: u64) -> bool {
+        self.stamp == stamp
+            && Gc::ptr_eq(self.t.into_inner(), t.into_inner())
+            && (Gc::ptr_eq(self.k.into_inner(), k.into_inner()) || self.k == k)
+    }
+}
+
+/// The slot of the field cache that is `t[k]`'s home; its other slot is
+/// the home's neighbour, `kslot(t, k) ^ 1`.
 #[inline(always)]
 fn kslot(t: Table<'_>, k: LuaString<'_>) -> usize {
     ((Gc::as_ptr(t.into_inner()) as usize >> 5) ^ (k.stored_hash() as usize)) & (KCACHE_SIZE - 1)
@@ -1721,39 +1738,69 @@ impl<'gc> Interp<'gc> {
     fn kget(&mut self, t: Table<'gc>, k: LuaString<'gc>) -> Value<'gc> {
         let slot = kslot(t, k);
         if let Some(e) = self.kcache.get(slot) {
-            if e.stamp == self.kstamp
-                && Gc::ptr_eq(e.t.into_inner(), t.into_inner())
-                && (Gc::ptr_eq(e.k.into_inner(), k.into_inner()) || e.k == k)
-            {
+            if e.holds(t, k, self.kstamp) {
                 return e.v;
             }
         }
         self.kget_miss(slot, t, k)
     }
 
-    /// [`Self::kget`] when the cache does not have `t[k]`.
+    /// [`Self::kget`] when `t[k]` is not in its first slot: in the second,
+    /// or read from the table and cached.
     #[inline(never)]
     fn kget_miss(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>) -> Value<'gc> {
+        if let Some(e) = self.kcache.get(slot ^ 1) {
+            if e.holds(t, k, self.kstamp) {
+                return e.v;
+            }
+        }
         let v = t.get_value(Value::String(k));
-        self.kput(slot, t, k, v);
+        self.kinsert(slot, t, k, v);
         v
     }
 
+    /// Caches `t[k] = v` after a write: in place when either slot of the
+    /// pair holds `t[k]`, so that the pair never holds it twice.
     #[inline(always)]
     fn kput(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
-        let e = KEntry {
-            t,
-            k,
-            v,
-            stamp: self.kstamp,
-        };
-        match self.kcache.get_mut(slot) {
-            Some(s) => *s = e,
-            None => self.kput_first(slot, e),
+        let stamp = self.kstamp;
+        if let Some(e) = self.kcache.get_mut(slot) {
+            if e.holds(t, k, stamp) {
+                e.v = v;
+                return;
+            }
         }
+        if let Some(e) = self.kcache.get_mut(slot ^ 1) {
+            if e.holds(t, k, stamp) {
+                e.v = v;
+                return;
+            }
+        }
+        self.kinsert(slot, t, k, v);
     }
 
-    /// [`Self::kput`] into an empty cache: makes it.
+    /// Caches `t[k] = v`, held by neither of its slots, in its home slot.
+    /// An entry at home there moves to the neighbour unless one at home in
+    /// the neighbour holds it (entries that are not at home are dropped
+    /// first).
+    #[inline(always)]
+    fn kinsert(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
+        let stamp = self.kstamp;
+        let e = KEntry { t, k, v, stamp };
+        if self.kcache.len() != KCACHE_SIZE {
+            return self.kput_first(slot, e);
+        }
+        let old = self.kcache[slot];
+        if old.stamp == stamp && kslot(old.t, old.k) == slot {
+            let next = self.kcache[slot ^ 1];
+            if next.stamp != stamp || kslot(next.t, next.k) != slot ^ 1 {
+                self.kcache[slot ^ 1] = old;
+            }
+        }
+        self.kcache[slot] = e;
+    }
+
+    /// [`Self::kinsert`] into an empty cache: makes it.
     #[cold]
     #[inline(never)]
     fn kput_first(&mut self, slot: usize, e: KEntry<'gc>) {
@@ -1937,7 +1984,7 @@ impl<'gc> Interp<'gc> {
         let mut guard = regs_gc.borrow_mut(&ctx);
         let mut fuel = exec.fuel().remaining().max(1);
         let start_fuel = fuel;
-        let r = self.dispatch(ctx, &mut guard, stack, &mut fuel);
+        let r = self.dispatch::<false>(ctx, &mut guard, stack, &mut fuel);
         let returned = matches!(r, Ok(Outcome::Return));
         if returned && self.weak.observable() {
             self.forget_leftovers(&mut guard);
@@ -2064,7 +2111,7 @@ impl<'gc> Interp<'gc> {
                 match r {
                     Ok(Some(o)) => Ok(o),
                     Ok(None) => match hook {
-                        None => self.dispatch(ctx, regs, stack, &mut fuel),
+                        None => self.dispatch::<false>(ctx, regs, stack, &mut fuel),
                         Some(h) => self.traced(ctx, regs, stack, &mut fuel, h),
                     },
                     Err(f) => Err(f),
@@ -2236,7 +2283,7 @@ impl<'gc> Interp<'gc> {
                 )
             });
             let mut one = 1;
-            let r = self.dispatch(ctx, regs, stack, &mut one);
+            let r = self.dispatch::<true>(ctx, regs, stack, &mut one);
             *fuel -= 1 - one;
             if let Ok(Outcome::Call(f)) = r {
                 if self.lookup_fn(ctx, f).is_none()
@@ -2776,7 +2823,7 @@ impl<'gc> Interp<'gc> {
     // bounds checks the function was ~19 % larger, which costs V8's
     // optimizing compiler time on every page load.
     #[allow(unsafe_code)]
-    fn dispatch(
+    fn dispatch<const STEP: bool>(
         &mut self,
         ctx: Context<'gc>,
         regs: &mut Regs<'gc>,
@@ -2935,12 +2982,53 @@ impl<'gc> Interp<'gc> {
                 }};
             }
 
+            // Fuel is spent where control goes back or changes frames: a
+            // backward jump pays for the instructions it jumps over (a
+            // loop's body), a call, a return or a slow instruction pays one
+            // on its way to the top of `'frames` (`next_frame!`), and a
+            // return also pays for how far into its function it came. Code
+            // between those points runs straight through (at most its
+            // function's length), so a slice still ends within a bounded
+            // number of instructions of its fuel running out, and each
+            // entry runs at least one instruction (a slice always moves
+            // on). Per instruction this was ~7 instructions natively (a
+            // load, compare and store through `fuel`); loops -10 %.
+            // (`STEP`, for hooks: one instruction, one unit of fuel, as
+            // every instruction paid before.)
+            macro_rules! charge {
+                ($n:expr) => {{
+                    if !STEP {
+                        *fuel -= $n as i32;
+                        if *fuel <= 0 {
+                            save!();
+                            return Ok(Outcome::Pending);
+                        }
+                    }
+                }};
+            }
+
+            // To the top of `'frames` after a call, a return or a slow
+            // instruction, paying one unit (the frame's `pc` is saved).
+            macro_rules! next_frame {
+                () => {{
+                    if !STEP {
+                        *fuel -= 1;
+                        if *fuel <= 0 {
+                            return Ok(Outcome::Pending);
+                        }
+                    }
+                    continue 'frames;
+                }};
+            }
+
             'ops: loop {
-                if *fuel <= 0 {
-                    save!();
-                    return Ok(Outcome::Pending);
+                if STEP {
+                    if *fuel <= 0 {
+                        save!();
+                        return Ok(Outcome::Pending);
+                    }
+                    *fuel -= 1;
                 }
-                *fuel -= 1;
                 debug_assert!(pc < code.len());
                 // SAFETY: verified code jumps only to its own instructions,
                 // a test is always followed by its jump, and no instruction
@@ -3383,7 +3471,12 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::Tbc { .. } | Op::TForPrep { .. } => break 'slow,
-                            Op::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
+                            Op::Jmp { sj } => {
+                                pc = (pc as i64 + sj as i64) as usize;
+                                if sj < 0 {
+                                    charge!(-sj);
+                                }
+                            }
                             Op::Eq { a, b, k: kk } => {
                                 let r = match (r!(a), r!(b)) {
                                     (Value::Integer(x), Value::Integer(y)) => x == y,
@@ -3461,7 +3554,7 @@ impl<'gc> Interp<'gc> {
                                 if let Value::Function(Function::Callback(cb)) = regs[func] {
                                     if let Some(cl) = self.cached_closure(cb) {
                                         self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
-                                        continue 'frames;
+                                        next_frame!();
                                     }
                                 }
                                 break 'call (func, nargs, c as i32 - 1, false, VarRef::Reg(a));
@@ -3476,6 +3569,9 @@ impl<'gc> Interp<'gc> {
                                 break 'call (func, nargs, -1, true, VarRef::Reg(a));
                             }
                             Op::Return { a, b } => {
+                                if !STEP {
+                                    *fuel -= pc as i32;
+                                }
                                 let start = base + a as usize;
                                 let n = if b == 0 {
                                     self.top.saturating_sub(start)
@@ -3490,9 +3586,12 @@ impl<'gc> Interp<'gc> {
                                 if let Some(o) = self.do_return(ctx, regs, stack, start, n)? {
                                     return Ok(o);
                                 }
-                                continue 'frames;
+                                next_frame!();
                             }
                             Op::Return0 => {
+                                if !STEP {
+                                    *fuel -= pc as i32;
+                                }
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
                                     break 'slow;
@@ -3501,11 +3600,14 @@ impl<'gc> Interp<'gc> {
                                 if let Some(o) = self.do_return(ctx, regs, stack, base, 0)? {
                                     return Ok(o);
                                 }
-                                continue 'frames;
+                                next_frame!();
                             }
                             Op::Return1 { a } => {
+                                if !STEP {
+                                    *fuel -= pc as i32;
+                                }
                                 if self.return1_fast(regs, base + a as usize) {
-                                    continue 'frames;
+                                    next_frame!();
                                 }
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
@@ -3517,7 +3619,7 @@ impl<'gc> Interp<'gc> {
                                 {
                                     return Ok(o);
                                 }
-                                continue 'frames;
+                                next_frame!();
                             }
 
                             Op::ForLoop { a, bx } => {
@@ -3534,6 +3636,7 @@ impl<'gc> Interp<'gc> {
                                             r!(a) = Value::Integer(idx);
                                             r!(a as usize + 3) = Value::Integer(idx);
                                             pc -= bx as usize;
+                                            charge!(bx);
                                         }
                                     }
                                     (
@@ -3551,6 +3654,7 @@ impl<'gc> Interp<'gc> {
                                             r!(a) = Value::Number(idx);
                                             r!(a as usize + 3) = Value::Number(idx);
                                             pc -= bx as usize;
+                                            charge!(bx);
                                         }
                                     }
                                     _ => {
@@ -3582,6 +3686,7 @@ impl<'gc> Interp<'gc> {
                                 if !v.is_nil() {
                                     r!(a as usize + 2) = v;
                                     pc -= bx as usize;
+                                    charge!(bx);
                                 }
                             }
 
@@ -3599,7 +3704,7 @@ impl<'gc> Interp<'gc> {
                     }
                     save!();
                     match self.slow_op(ctx, stack, regs) {
-                        Ok(Flow::Next) => continue 'frames,
+                        Ok(Flow::Next) => next_frame!(),
                         Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                         Ok(Flow::Out(o)) => return Ok(o),
                         Err(f) => return Err(f),
@@ -3608,7 +3713,7 @@ impl<'gc> Interp<'gc> {
                 // A call that is not of a cached closure of ours.
                 save!();
                 match self.call(ctx, regs, stack, func, nargs, want, tail, var, fuel) {
-                    Ok(Flow::Next) => continue 'frames,
+                    Ok(Flow::Next) => next_frame!(),
                     Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                     Ok(Flow::Out(o)) => return Ok(o),
                     Err(f) => return Err(f),

@@ -9,7 +9,8 @@
 //! register stacks (no Rust recursion, proper tail calls), and foreign
 //! functions (stdlib callbacks, host functions, metamethods) are called
 //! through the executor, so coroutine yields and host calls pass through.
-//! Fuel is spent per instruction; when it runs out the entry returns
+//! Fuel is spent at backward jumps (the instructions jumped over), calls
+//! and returns (see `Interp::dispatch`); when it runs out the entry returns
 //! `Pending`, so slicing, stop, pause and fuel limits behave as with
 //! piccolo's own VM.
 //!

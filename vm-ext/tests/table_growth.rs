@@ -2,7 +2,9 @@
 //! model map, under random sets, nil assignments and traversals: no panic
 //! ("all keys must be live when table is grown" was a trap in wasm), no lost
 //! or resurrected entries, and `next` visits every entry once even when the
-//! visited entries are assigned (new values or nil) during the traversal.
+//! visited entries are assigned (new values or nil) during the traversal;
+//! `replace_string` (the interpreter's overwrite of an existing field)
+//! succeeds exactly when the key is live.
 
 use std::collections::HashMap;
 
@@ -92,8 +94,20 @@ fn random_sets_and_nil_assignments_match_a_model() {
                     model.remove(&k);
                 } else {
                     let v = rng.below(1000) as i64 + 1;
-                    t.set_value(&ctx, key_value(ctx, k, float), Value::Integer(v))
-                        .unwrap();
+                    let key = key_value(ctx, k, float);
+                    // Half the string writes try the one-probe overwrite
+                    // first: it succeeds exactly for a live key.
+                    let replaced = match key {
+                        Value::String(s) if rng.below(2) == 0 => {
+                            let done = t.replace_string(&ctx, s, Value::Integer(v));
+                            assert_eq!(done, model.contains_key(&k), "round {round}: {k:?}");
+                            done
+                        }
+                        _ => false,
+                    };
+                    if !replaced {
+                        t.set_value(&ctx, key, Value::Integer(v)).unwrap();
+                    }
                     model.insert(k, v);
                 }
                 if round % 50 == 49 {

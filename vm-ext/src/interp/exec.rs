@@ -1823,13 +1823,18 @@ impl<'gc> Interp<'gc> {
         v: Value<'gc>,
     ) -> Result<(), Fail<'gc>> {
         let fresh = self.kseen == string_key_writes();
-        raw_set(ctx, t, key, v)?;
         if let Value::String(k) = key {
+            // An existing field overwritten: one probe.
+            if v.is_nil() || !t.replace_string(&ctx, k, v) {
+                raw_set(ctx, t, key, v)?;
+            }
             self.kput(kslot(t, k), t, k, v);
             if fresh {
                 // The cache has this write: still good.
                 self.kseen = string_key_writes();
             }
+        } else {
+            raw_set(ctx, t, key, v)?;
         }
         Ok(())
     }

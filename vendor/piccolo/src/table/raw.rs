@@ -167,6 +167,32 @@ impl<'gc> RawTable<'gc> {
         }
     }
 
+    /// luahome patch: `self[key] = value` when `key` is a live key of the map part and `value`
+    /// is not nil (returns `true`); otherwise `false` and nothing changes. One probe with the
+    /// string comparison inlined, for the common write of an existing field (`o.x = v`), which
+    /// [`Self::set`] does in ~135 instructions natively.
+    #[inline]
+    pub fn replace_string(&mut self, key: String<'gc>, value: Value<'gc>) -> bool {
+        debug_assert!(!value.is_nil());
+        let hash = self.hash_builder.hash_one(CanonicalKey::String(key));
+        let found = self.map.raw_table_mut().find(hash, |(k, _)| match *k {
+            Key::Live(CanonicalKey::String(s)) => {
+                Gc::ptr_eq(s.into_inner(), key.into_inner())
+                    || (s.stored_hash() == key.stored_hash() && s.as_bytes() == key.as_bytes())
+            }
+            _ => false,
+        });
+        match found {
+            Some(slot) => {
+                note_string_key_write();
+                // SAFETY: `slot` was just found in this map, which is not modified in between.
+                unsafe { slot.as_mut().1 = value };
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn set(
         &mut self,
         key: Value<'gc>,
@@ -660,6 +686,7 @@ impl<'gc> Key<'gc> {
     // nil where a live entry sat further along the probe sequence, or a nil assignment that
     // missed the live entry and left it in the table). Only `next` matches dead keys
     // (`eq_or_dead`), for a key the caller holds and so keeps alive.
+    #[inline(always)]
     fn eq(self, key: CanonicalKey<'gc>) -> bool {
         match self {
             Key::Live(a) => a == key,

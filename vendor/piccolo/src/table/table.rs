@@ -5,7 +5,7 @@ use std::{
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
-use crate::{Context, IntoValue, Value};
+use crate::{Context, IntoValue, String, Value};
 
 use super::raw::{InvalidTableKey, NextValue, RawTable};
 
@@ -80,6 +80,12 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> Result<Value<'gc>, InvalidTableKey> {
         self.0.borrow_mut(&mc).raw_table.set(key, value)
+    }
+
+    /// luahome patch: [`RawTable::replace_string`] (with the write barrier).
+    #[inline]
+    pub fn replace_string(self, mc: &Mutation<'gc>, key: String<'gc>, value: Value<'gc>) -> bool {
+        self.0.borrow_mut(mc).raw_table.replace_string(key, value)
     }
 
     /// Returns a 'border' for this table.

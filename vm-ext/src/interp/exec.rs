@@ -949,7 +949,7 @@ impl<'gc> Interp<'gc> {
             });
         };
         stack.clear();
-        stack.extend(args.iter().copied());
+        stack.extend_from_slice(args);
         self.cont = cont;
         Ok(Flow::Call(function))
     }
@@ -1069,7 +1069,7 @@ impl<'gc> Interp<'gc> {
         self.close_upvalues(ctx, regs, frame.base);
         if self.frames.is_empty() {
             stack.clear();
-            stack.extend(regs[start..start + n].iter().copied());
+            stack.extend_from_slice(&regs[start..start + n]);
             regs.clear();
             return Ok(Some(Outcome::Return));
         }
@@ -1489,9 +1489,16 @@ impl<'gc> Interp<'gc> {
                             }
                             return Ok(Flow::Next);
                         }
+                        Callee::Native(..) | Callee::NativeClosure(..)
+                            if !self.hk.active && !then_return =>
+                        {
+                            return self.call_native(
+                                ctx, regs, stack, callee, function, func, nargs, want, fuel,
+                            );
+                        }
                         Callee::Native(..) | Callee::NativeClosure(..) if !self.hk.active => {
                             stack.clear();
-                            stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                            stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
                             let answer = self.run_native(ctx, callee, function, stack, fuel);
                             return match answer.unwrap_or(Ok(Some(function)))? {
                                 None if !then_return => {
@@ -1534,7 +1541,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Foreign => {}
                     }
                     stack.clear();
-                    stack.extend(regs[func + 1..func + 1 + nargs].iter().copied());
+                    stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
                     if self.weak.observable() {
                         self.before_collect(function, &mut regs[func + 1 + nargs..]);
                     }
@@ -1591,13 +1598,19 @@ impl<'gc> Interp<'gc> {
         if string_key_writes() != self.kseen {
             self.kclear();
         }
+        // (No guard on a binding arm: the plain return then ends without
+        // an out-of-line drop of the `CallbackReturn`.)
         Some(match r {
             Ok(CallbackReturn::Return) => Ok(None),
-            Ok(CallbackReturn::Call {
-                function: mark,
-                then: None,
-            }) if native::is_decline(ctx, mark) => Ok(Some(f)),
-            Ok(ret) => Ok(Some(native::forward(ctx, ret))),
+            Ok(ret) => Ok(Some(
+                if matches!(ret, CallbackReturn::Call { function: mark, then: None }
+                    if native::is_decline(ctx, mark))
+                {
+                    f
+                } else {
+                    native::forward(ctx, ret)
+                },
+            )),
             Err(e) => {
                 stack.clear();
                 self.raised_by = Some(f);
@@ -1639,6 +1652,58 @@ impl<'gc> Interp<'gc> {
         match self.cache[slot] {
             Some((c, Callee::Closure(cl))) if c == cb => Some(cl),
             _ => None,
+        }
+    }
+
+    /// The callee `cb` when the cache knows it as a native.
+    #[inline(always)]
+    fn cached_native(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
+        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        match self.cache[slot] {
+            Some((c, callee @ (Callee::Native(..) | Callee::NativeClosure(..)))) if c == cb => {
+                Some(callee)
+            }
+            _ => None,
+        }
+    }
+
+    /// Calls the native `callee` (the function `f`, at `func` with `nargs`
+    /// arguments) in place: `Flow::Next` with its results in place for
+    /// `want`, or `Flow::Call` of what the executor must run (the native
+    /// declined, or answered with a call or a sequence) with `self.cont`
+    /// set. Without hooks (see [`Self::call`]).
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn call_native(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Regs<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        callee: Callee<'gc>,
+        f: Function<'gc>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+        fuel: &mut i32,
+    ) -> Result<Flow<'gc>, Fail<'gc>> {
+        stack.clear();
+        stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
+        match self.run_native(ctx, callee, f, stack, fuel) {
+            Some(Ok(None)) => {
+                // The results straight into place.
+                self.place_results(regs, stack, func, want)?;
+                Ok(Flow::Next)
+            }
+            Some(Err(e)) => Err(e),
+            Some(Ok(Some(g))) => {
+                self.cont = Cont::Call {
+                    dest: func,
+                    want,
+                    then_return: false,
+                };
+                Ok(Flow::Call(g))
+            }
+            None => unreachable!("call_native of a callee that is not a native"),
         }
     }
 
@@ -3715,8 +3780,24 @@ impl<'gc> Interp<'gc> {
                         Err(f) => return Err(f),
                     }
                 };
-                // A call that is not of a cached closure of ours.
+                // A call that is not of a cached closure of ours: of a
+                // cached native, made here, and this frame goes on (its
+                // state is still loaded: a native cannot change frames).
                 save!();
+                if !tail && !self.hk.active {
+                    if let Value::Function(function @ Function::Callback(cb)) = regs[func] {
+                        if let Some(callee) = self.cached_native(cb) {
+                            match self.call_native(
+                                ctx, regs, stack, callee, function, func, nargs, want, fuel,
+                            ) {
+                                Ok(Flow::Next) => continue 'ops,
+                                Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
+                                Ok(Flow::Out(o)) => return Ok(o),
+                                Err(f) => return Err(f),
+                            }
+                        }
+                    }
+                }
                 match self.call(ctx, regs, stack, func, nargs, want, tail, var, fuel) {
                     Ok(Flow::Next) => next_frame!(),
                     Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),

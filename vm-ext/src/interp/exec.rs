@@ -252,6 +252,12 @@ struct HookRun {
 
 const CACHE_SIZE: usize = 32;
 
+/// The callee cache's slot for `cb`.
+#[inline(always)]
+fn cslot(cb: Callback<'_>) -> usize {
+    (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE
+}
+
 /// Slots of the field cache (a power of two).
 const KCACHE_SIZE: usize = 256;
 
@@ -1648,7 +1654,7 @@ impl<'gc> Interp<'gc> {
     /// The closure of ours behind `cb` when the cache knows it.
     #[inline(always)]
     fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
-        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        let slot = cslot(cb);
         match self.cache[slot] {
             Some((c, Callee::Closure(cl))) if c == cb => Some(cl),
             _ => None,
@@ -1658,7 +1664,7 @@ impl<'gc> Interp<'gc> {
     /// The callee `cb` when the cache knows it as a native.
     #[inline(always)]
     fn cached_native(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
-        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        let slot = cslot(cb);
         match self.cache[slot] {
             Some((c, callee @ (Callee::Native(..) | Callee::NativeClosure(..)))) if c == cb => {
                 Some(callee)
@@ -1688,14 +1694,17 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Flow<'gc>, Fail<'gc>> {
         stack.clear();
         stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
-        match self.run_native(ctx, callee, f, stack, fuel) {
-            Some(Ok(None)) => {
+        // (Not a native after all: `f` goes to the executor, as in `call`.)
+        match self
+            .run_native(ctx, callee, f, stack, fuel)
+            .unwrap_or(Ok(Some(f)))?
+        {
+            None => {
                 // The results straight into place.
                 self.place_results(regs, stack, func, want)?;
                 Ok(Flow::Next)
             }
-            Some(Err(e)) => Err(e),
-            Some(Ok(Some(g))) => {
+            Some(g) => {
                 self.cont = Cont::Call {
                     dest: func,
                     want,
@@ -1703,7 +1712,6 @@ impl<'gc> Interp<'gc> {
                 };
                 Ok(Flow::Call(g))
             }
-            None => unreachable!("call_native of a callee that is not a native"),
         }
     }
 
@@ -1955,7 +1963,7 @@ impl<'gc> Interp<'gc> {
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
-        let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+        let slot = cslot(cb);
         if let Some((c, callee)) = self.cache[slot] {
             if c == cb {
                 return callee;
@@ -2674,7 +2682,7 @@ impl<'gc> Interp<'gc> {
         let f = super::make_function(ctx, closure, self.pool);
         if let Function::Callback(cb) = f {
             // Likely called soon: the callee cache knows it.
-            let slot = (Gc::as_ptr(cb.into_inner()) as usize >> 4) % CACHE_SIZE;
+            let slot = cslot(cb);
             self.cache[slot] = Some((cb, Callee::Closure(closure)));
             self.cached = true;
         }

@@ -4,7 +4,8 @@
 //! or resurrected entries, and `next` visits every entry once even when the
 //! visited entries are assigned (new values or nil) during the traversal;
 //! `replace_string` (the interpreter's overwrite of an existing field)
-//! succeeds exactly when the key is live.
+//! succeeds exactly when the key is live; `set_array`/`get_array` (the
+//! interpreter's `t[i]` in the array part) agree with the model.
 
 use std::collections::HashMap;
 
@@ -54,6 +55,10 @@ fn check<'gc>(ctx: piccolo::Context<'gc>, t: Table<'gc>, model: &HashMap<K, i64>
         let want = model.get(&K::Int(i)).copied();
         let got = t.get_value(Value::Integer(i));
         assert_eq!(got.to_integer(), want, "round {round}: t[{i}]");
+        // The array part's direct read, where it answers, agrees.
+        if let Some(got) = t.get_array(i) {
+            assert_eq!(got.to_integer(), want, "round {round}: array t[{i}]");
+        }
     }
     for s in 0..60 {
         let want = model.get(&K::Str(s)).copied();
@@ -89,8 +94,14 @@ fn random_sets_and_nil_assignments_match_a_model() {
                 let k = pool_key(&mut rng);
                 let float = matches!(k, K::Int(_)) && rng.below(5) == 0;
                 if rng.below(3) == 0 {
-                    t.set_value(&ctx, key_value(ctx, k, float), Value::Nil)
-                        .unwrap();
+                    let key = key_value(ctx, k, float);
+                    let in_array = match key {
+                        Value::Integer(i) if rng.below(2) == 0 => t.set_array(&ctx, i, Value::Nil),
+                        _ => false,
+                    };
+                    if !in_array {
+                        t.set_value(&ctx, key, Value::Nil).unwrap();
+                    }
                     model.remove(&k);
                 } else {
                     let v = rng.below(1000) as i64 + 1;
@@ -102,6 +113,11 @@ fn random_sets_and_nil_assignments_match_a_model() {
                             let done = t.replace_string(&ctx, s, Value::Integer(v));
                             assert_eq!(done, model.contains_key(&k), "round {round}: {k:?}");
                             done
+                        }
+                        // The other half of the integer writes try the array
+                        // part in place first (the interpreter's `t[i] = v`).
+                        Value::Integer(i) if rng.below(2) == 0 => {
+                            t.set_array(&ctx, i, Value::Integer(v))
                         }
                         _ => false,
                     };

@@ -1906,6 +1906,11 @@ impl<'gc> Interp<'gc> {
                 // The cache has this write: still good.
                 self.kseen = string_key_writes();
             }
+        } else if let Value::Integer(i) = key {
+            // In the array part: in place.
+            if !t.set_array(&ctx, i, v) {
+                raw_set(ctx, t, key, v)?;
+            }
         } else {
             raw_set(ctx, t, key, v)?;
         }
@@ -1917,6 +1922,10 @@ impl<'gc> Interp<'gc> {
     fn raw_get(&mut self, t: Table<'gc>, key: Value<'gc>) -> Value<'gc> {
         match key {
             Value::String(k) => self.kget(t, k),
+            Value::Integer(i) => match t.get_array(i) {
+                Some(v) => v,
+                None => t.get_value(key),
+            },
             _ => t.get_value(key),
         }
     }
@@ -3172,7 +3181,10 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = Value::Integer(c as i64);
                                 if let Value::Table(tt) = t {
-                                    let v = tt.get_value(key);
+                                    let v = match tt.get_array(c as i64) {
+                                        Some(v) => v,
+                                        None => tt.get_value(key),
+                                    };
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;
                                         continue 'ops;
@@ -3570,14 +3582,22 @@ impl<'gc> Interp<'gc> {
                             Op::Lt { a, b, k: kk } => order!('slow, a, b, <, kk),
                             Op::Le { a, b, k: kk } => order!('slow, a, b, <=, kk),
                             Op::EqK { a, c, k: kk } => {
-                                let r = ops::raw_eq(r!(a), kst!(c)).unwrap_or(false);
+                                let r = match (r!(a), kst!(c)) {
+                                    (Value::String(x), Value::String(y)) => ops::str_eq(x, y),
+                                    (Value::Integer(x), Value::Integer(y)) => x == y,
+                                    (x, y) => ops::raw_eq(x, y).unwrap_or(false),
+                                };
                                 if r != kk {
                                     pc += 1;
                                 }
                             }
                             Op::EqI { a, i, k: kk } => {
-                                let r =
-                                    ops::raw_eq(r!(a), Value::Integer(i as i64)).unwrap_or(false);
+                                // (`i` is small: exact as a float.)
+                                let r = match r!(a) {
+                                    Value::Integer(x) => x == i as i64,
+                                    Value::Number(f) => f == i as f64,
+                                    _ => false,
+                                };
                                 if r != kk {
                                     pc += 1;
                                 }

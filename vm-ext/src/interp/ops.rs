@@ -2,7 +2,8 @@
 //! metamethods): integer wraparound, floor division and modulo, exact
 //! integer/float comparisons, string coercion.
 
-use piccolo::Value;
+use gc_arena::Gc;
+use piccolo::{String as LuaString, Value};
 
 use crate::{
     number::{float_to_i64, str_to_number, Num},
@@ -189,6 +190,14 @@ pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc
     }
 }
 
+/// Two strings' equality: the same object, or the same stored hash and bytes
+/// (`String`'s own `==` compares the bytes whatever the objects).
+#[inline(always)]
+pub fn str_eq<'gc>(x: LuaString<'gc>, y: LuaString<'gc>) -> bool {
+    Gc::ptr_eq(x.into_inner(), y.into_inner())
+        || (x.stored_hash() == y.stored_hash() && x.as_bytes() == y.as_bytes())
+}
+
 /// Raw equality as Lua's `==` without `__eq`: `None` when both are tables
 /// (or both userdata) of different identity, where `__eq` may decide.
 #[inline]
@@ -201,7 +210,7 @@ pub fn raw_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> Option<bool> {
         (Value::Integer(i), Value::Number(f)) | (Value::Number(f), Value::Integer(i)) => {
             float_to_i64(f) == Some(i)
         }
-        (Value::String(x), Value::String(y)) => x == y || x.as_bytes() == y.as_bytes(),
+        (Value::String(x), Value::String(y)) => str_eq(x, y),
         (Value::Table(x), Value::Table(y)) => {
             if x == y {
                 true

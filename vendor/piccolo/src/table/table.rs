@@ -69,6 +69,9 @@ impl<'gc> Table<'gc> {
         self.set_value(&ctx, key.into_value(ctx), value.into_value(ctx))
     }
 
+    // luahome patch: inlined (a borrow and a read; the wasm build's LTO at `opt-level = "s"` kept
+    // it a call).
+    #[inline]
     pub fn get_value(self, key: Value<'gc>) -> Value<'gc> {
         self.0.borrow().raw_table.get(key)
     }
@@ -80,6 +83,18 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> Result<Value<'gc>, InvalidTableKey> {
         self.0.borrow_mut(&mc).raw_table.set(key, value)
+    }
+
+    /// luahome patch: [`RawTable::get_array`].
+    #[inline(always)]
+    pub fn get_array(self, i: i64) -> Option<Value<'gc>> {
+        self.0.borrow().raw_table.get_array(i)
+    }
+
+    /// luahome patch: [`RawTable::set_array`] (with the write barrier).
+    #[inline(always)]
+    pub fn set_array(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        self.0.borrow_mut(mc).raw_table.set_array(i, value)
     }
 
     /// luahome patch: [`RawTable::replace_string`] (with the write barrier).
@@ -120,6 +135,9 @@ impl<'gc> Table<'gc> {
         Iter::new(self)
     }
 
+    // luahome patch: inlined (a borrow and a read; the wasm build's LTO at `opt-level = "s"` kept
+    // it a call).
+    #[inline]
     pub fn metatable(self) -> Option<Table<'gc>> {
         self.0.borrow().metatable
     }

@@ -2,6 +2,8 @@
 //! literals, and `%s` through `tostring` (calling `__tostring` as a
 //! [`Sequence`] when a value has one).
 
+use std::cmp::Ordering;
+
 use gc_arena::Collect;
 use piccolo::{
     BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Fuel, Sequence, SequencePoll,
@@ -147,11 +149,118 @@ pub fn format_int(out: &mut Vec<u8>, sp: &Spec, conv: u8, n: i64) {
     sp.pad(out, sign, prefix, &digits, sp.prec.is_none());
 }
 
+/// `a` (finite, not negative) times 10^`d`, rounded to an integer with ties
+/// to even as printf rounds, computed exactly in 128 bits; `None` where that
+/// does not fit (then Rust's exact formatting, whose fallback is a bignum
+/// algorithm: most of `string.format("%.2f")`'s time in wasm).
+fn scaled(a: f64, d: i32) -> Option<u128> {
+    if !(-22..=22).contains(&d) || !a.is_finite() || a < 0.0 {
+        return None;
+    }
+    if a == 0.0 {
+        return Some(0);
+    }
+    // a = m * 2^e exactly, m < 2^53.
+    let bits = a.to_bits();
+    let be = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, e) = if be == 0 {
+        (frac as u128, -1074)
+    } else {
+        ((frac | 1 << 52) as u128, be - 1075)
+    };
+    let p10 = 10u128.pow(d.unsigned_abs()); // < 2^74
+                                            // num / den, rounded to nearest, ties to even.
+    let round = |num: u128, den: u128| {
+        let q = num / den;
+        let r = num - q * den;
+        // (den <= 2^127: 2r does not overflow.)
+        match (2 * r).cmp(&den) {
+            Ordering::Less => q,
+            Ordering::Greater => q + 1,
+            Ordering::Equal => q + (q & 1),
+        }
+    };
+    if d >= 0 {
+        let num = m * p10; // < 2^127
+        if e >= 0 {
+            return (e < num.leading_zeros() as i32).then(|| num << e);
+        }
+        let k = -e;
+        if k >= 127 {
+            // num < 2^127 <= half of 2^k: rounds to 0.
+            return Some(0);
+        }
+        Some(round(num, 1u128 << k))
+    } else if e >= 0 {
+        (e < 74).then(|| round(m << e, p10))
+    } else {
+        let k = -e;
+        if k + 1 >= p10.leading_zeros() as i32 {
+            // den = p10 * 2^k > 2^126 > 2m: rounds to 0.
+            return Some(0);
+        }
+        Some(round(m, p10 << k))
+    }
+}
+
+/// `a`'s first `p` significant digits, rounded as printf's `%.{p-1}e`, and
+/// its decimal exponent, exactly (`None`: outside [`scaled`]'s range).
+fn sig_digits(a: f64, p: usize) -> Option<(String, i32)> {
+    if p > 21 {
+        return None;
+    }
+    if a == 0.0 {
+        return Some(("0".repeat(p), 0));
+    }
+    let (lo, hi) = (10u128.pow(p as u32 - 1), 10u128.pow(p as u32));
+    // log10 is a guess that may be one off either way near a power of ten,
+    // and rounding may carry into a new digit: checked by the digit count.
+    let mut e10 = a.log10().floor() as i32;
+    for _ in 0..4 {
+        let q = scaled(a, p as i32 - 1 - e10)?;
+        if q >= hi {
+            e10 += 1;
+        } else if q < lo {
+            e10 -= 1;
+        } else {
+            return Some((q.to_string(), e10));
+        }
+    }
+    None
+}
+
+/// `a` with `prec` digits after the point, as printf's `%.{prec}f`.
+fn fixed_form(a: f64, prec: usize) -> String {
+    match scaled(a, prec as i32) {
+        Some(q) => {
+            let mut s = q.to_string();
+            if prec > 0 {
+                if s.len() <= prec {
+                    s.insert_str(0, &"0".repeat(prec + 1 - s.len()));
+                }
+                s.insert(s.len() - prec, '.');
+            }
+            s
+        }
+        None => format!("{:.*}", prec, a),
+    }
+}
+
 fn exp_form(x: f64, prec: usize, alt: bool, upper: bool) -> (String, i32) {
-    let s = format!("{:.*e}", prec, x);
-    let (mant, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut m = mant.to_string();
+    let (mut m, exp) = match sig_digits(x, prec + 1) {
+        Some((mut digits, exp)) => {
+            if prec > 0 {
+                digits.insert(1, '.');
+            }
+            (digits, exp)
+        }
+        None => {
+            let s = format!("{:.*e}", prec, x);
+            let (mant, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
+            (mant.to_string(), exp.parse().unwrap_or(0))
+        }
+    };
     if alt && prec == 0 {
         m.push('.');
     }
@@ -196,7 +305,7 @@ pub fn format_float(out: &mut Vec<u8>, sp: &Spec, conv: u8, x: f64) {
             sp.pad(out, sign, "", &body, true);
         }
         b'f' => {
-            let mut body = format!("{:.*}", sp.prec.unwrap_or(6), a);
+            let mut body = fixed_form(a, sp.prec.unwrap_or(6));
             if sp.alt && sp.prec == Some(0) {
                 body.push('.');
             }
@@ -677,6 +786,78 @@ mod tests {
         assert_eq!(ff(".3", b'g', 0.0001234), "0.000123");
         assert_eq!(ff("", b'g', 100000.0), "100000");
         assert_eq!(ff("", b'g', 1e6), "1e+06");
+    }
+
+    /// The exact fast paths (`fixed_form`, `sig_digits`) against Rust's
+    /// exact formatting, which rounds ties to even as printf does: random
+    /// doubles over the whole range (subnormals and huge ones take the
+    /// fallback or must agree), and ties and carries on purpose.
+    #[test]
+    fn fast_float_digits_match_exact_formatting() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed >> 12;
+            seed ^= seed << 25;
+            seed ^= seed >> 27;
+            seed.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let mut values = vec![
+            0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.125,
+            0.375,
+            1e-5,
+            9.9999995,
+            0.05,
+            0.15,
+            0.25,
+            1e15,
+            1e21,
+            1e22,
+            123456.5,
+            5e-324,
+            2.2250738585072014e-308,
+            9007199254740993.0,
+            0.0001234,
+            99.995,
+        ];
+        for i in 0..4000 {
+            let v = match i % 4 {
+                // Any finite double.
+                0 => f64::from_bits(next() >> 1),
+                // Typical magnitudes.
+                1 => (next() >> 11) as f64 / (1u64 << (next() % 60)) as f64,
+                // Integers and halves, quarters, eighths: exact ties.
+                2 => (next() % 100_000) as f64 / [1.0, 2.0, 4.0, 8.0][(next() % 4) as usize],
+                _ => (next() % 1000) as f64 / 7.0,
+            };
+            if v.is_finite() {
+                values.push(v.abs());
+            }
+        }
+        let mut fast = 0;
+        for &v in &values {
+            for prec in 0..=22usize {
+                if let Some(q) = scaled(v, prec as i32) {
+                    fast += 1;
+                    assert_eq!(
+                        fixed_form(v, prec),
+                        format!("{:.*}", prec, v),
+                        "{v:e} %.{prec}f ({q})"
+                    );
+                }
+                if let Some((digits, exp)) = sig_digits(v, prec + 1) {
+                    let want = format!("{:.*e}", prec, v);
+                    let (m, e) = want.split_once('e').unwrap();
+                    assert_eq!(digits, m.replace('.', ""), "{v:e} %.{prec}e");
+                    assert_eq!(exp, e.parse::<i32>().unwrap(), "{v:e} %.{prec}e");
+                }
+            }
+        }
+        // Most of the cases took the fast path.
+        assert!(fast > values.len() * 23 / 2, "{fast}");
     }
 
     #[test]

@@ -79,10 +79,13 @@ impl<'gc, 'a> Stack<'gc, 'a> {
     #[inline]
     pub fn extend_from_slice(&mut self, values: &[Value<'gc>]) {
         self.values.reserve(values.len());
-        for &v in values {
-            // (Within the capacity reserved: `push` does not grow.)
-            self.values.push(v);
+        // Into the capacity just reserved, without a check per value.
+        let len = self.values.len();
+        for (slot, &v) in self.values.spare_capacity_mut().iter_mut().zip(values) {
+            slot.write(v);
         }
+        // SAFETY: the first `values.len()` slots past `len` were reserved and are written.
+        unsafe { self.values.set_len(len + values.len()) };
     }
 
     #[inline]

@@ -2738,9 +2738,12 @@ impl<'gc> Interp<'gc> {
         if !ensure_len(regs, ra + n + 1) {
             return Err(Fail::Msg("stack overflow".into()));
         }
-        for i in 0..n {
-            regs[ra + i] = if i < nv { regs[vstart + i] } else { Value::Nil };
-        }
+        // The varargs sit below the frame's base, so below `ra`: one copy
+        // between disjoint slices, then nils for what is missing.
+        let m = n.min(nv);
+        let (below, from_ra) = regs.split_at_mut(ra);
+        from_ra[..m].copy_from_slice(&below[vstart..vstart + m]);
+        from_ra[m..n].fill(Value::Nil);
         if c == 0 {
             self.top = ra + n;
         }

@@ -290,7 +290,7 @@ impl<'gc> KEntry<'gc> {
     fn holds(&self, t: Table<'gc>, k: LuaString<'gc>, stamp: u64) -> bool {
         self.stamp == stamp
             && Gc::ptr_eq(self.t.into_inner(), t.into_inner())
-            && (Gc::ptr_eq(self.k.into_inner(), k.into_inner()) || self.k == k)
+            && ops::str_eq(self.k, k)
     }
 }
 
@@ -3184,10 +3184,7 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = Value::Integer(c as i64);
                                 if let Value::Table(tt) = t {
-                                    let v = match tt.get_array(c as i64) {
-                                        Some(v) => v,
-                                        None => tt.get_value(key),
-                                    };
+                                    let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;
                                         continue 'ops;

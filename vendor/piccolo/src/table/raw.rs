@@ -213,14 +213,9 @@ impl<'gc> RawTable<'gc> {
     #[inline]
     pub fn replace_string(&mut self, key: String<'gc>, value: Value<'gc>) -> bool {
         debug_assert!(!value.is_nil());
-        let hash = self.hash_builder.hash_one(CanonicalKey::String(key));
-        let found = self.map.raw_table_mut().find(hash, |(k, _)| match *k {
-            Key::Live(CanonicalKey::String(s)) => {
-                Gc::ptr_eq(s.into_inner(), key.into_inner())
-                    || (s.stored_hash() == key.stored_hash() && s.as_bytes() == key.as_bytes())
-            }
-            _ => false,
-        });
+        let key = CanonicalKey::String(key);
+        let hash = self.hash_builder.hash_one(key);
+        let found = self.map.raw_table_mut().find(hash, |(k, _)| k.eq(key));
         match found {
             Some(slot) => {
                 note_string_key_write();

@@ -169,8 +169,9 @@ fn scaled(a: f64, d: i32) -> Option<u128> {
     } else {
         ((frac | 1 << 52) as u128, be - 1075)
     };
-    let p10 = 10u128.pow(d.unsigned_abs()); // < 2^74
-                                            // num / den, rounded to nearest, ties to even.
+    // < 2^74.
+    let p10 = 10u128.pow(d.unsigned_abs());
+    // num / den, rounded to nearest, ties to even.
     let round = |num: u128, den: u128| {
         let q = num / den;
         let r = num - q * den;

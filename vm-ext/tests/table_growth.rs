@@ -5,7 +5,8 @@
 //! visited entries are assigned (new values or nil) during the traversal;
 //! `replace_string` (the interpreter's overwrite of an existing field)
 //! succeeds exactly when the key is live; `set_array`/`get_array` (the
-//! interpreter's `t[i]` in the array part) agree with the model.
+//! interpreter's `t[i]` in the array part) agree with the model; `length`
+//! (with its remembered border, patch 20) always gives a border.
 
 use std::collections::HashMap;
 
@@ -48,6 +49,20 @@ fn key_value<'gc>(ctx: piccolo::Context<'gc>, k: K, float: bool) -> Value<'gc> {
         K::Int(i) => Value::Integer(i),
         K::Str(s) => Value::String(ctx.intern(format!("s{s}").as_bytes())),
     }
+}
+
+/// `#t` is a border of the model: `t[n]` is set (or `n` is 0) and `t[n + 1]` is nil.
+fn check_border(t: Table<'_>, model: &HashMap<K, i64>, round: usize) {
+    let n = t.length();
+    assert!(n >= 0, "round {round}: #t = {n}");
+    assert!(
+        n == 0 || model.contains_key(&K::Int(n)),
+        "round {round}: t[#t] is nil (#t = {n})"
+    );
+    assert!(
+        !model.contains_key(&K::Int(n + 1)),
+        "round {round}: t[#t + 1] is set (#t = {n})"
+    );
 }
 
 fn check<'gc>(ctx: piccolo::Context<'gc>, t: Table<'gc>, model: &HashMap<K, i64>, round: usize) {
@@ -126,11 +141,61 @@ fn random_sets_and_nil_assignments_match_a_model() {
                     }
                     model.insert(k, v);
                 }
+                check_border(t, &model, round);
                 if round % 50 == 49 {
                     check(ctx, t, &model, round);
                 }
             }
             check(ctx, t, &model, 1000);
+        });
+    }
+}
+
+/// Appends (`t[#t + 1] = v`, where the remembered border moves by one),
+/// removals at the end and in the middle, and clears of whole runs: `#t`
+/// stays a border throughout.
+#[test]
+fn length_stays_a_border_under_appends_and_holes() {
+    let mut lua = Lua::core();
+    for seed in 1..=40u64 {
+        lua.enter(|ctx| {
+            let mut rng = Rng(seed.wrapping_mul(0xd1b5_4a32_d192_ed03) | 1);
+            let t = Table::new(&ctx);
+            let mut model: HashMap<K, i64> = HashMap::new();
+            for round in 0..3000 {
+                let n = t.length();
+                match rng.below(10) {
+                    0..=5 => {
+                        t.set_value(&ctx, Value::Integer(n + 1), Value::Integer(round as i64))
+                            .unwrap();
+                        model.insert(K::Int(n + 1), round as i64);
+                    }
+                    6 if n > 0 => {
+                        t.set_value(&ctx, Value::Integer(n), Value::Nil).unwrap();
+                        model.remove(&K::Int(n));
+                    }
+                    7 if n > 0 => {
+                        let i = 1 + rng.below(n as u64) as i64;
+                        t.set_value(&ctx, Value::Integer(i), Value::Nil).unwrap();
+                        model.remove(&K::Int(i));
+                    }
+                    8 => {
+                        let i = 1 + rng.below(n as u64 + 8) as i64;
+                        t.set_value(&ctx, Value::Integer(i), Value::Integer(-1))
+                            .unwrap();
+                        model.insert(K::Int(i), -1);
+                    }
+                    _ if n > 4 => {
+                        let from = 1 + rng.below(n as u64) as i64;
+                        for i in from..=n.min(from + 6) {
+                            t.set_value(&ctx, Value::Integer(i), Value::Nil).unwrap();
+                            model.remove(&K::Int(i));
+                        }
+                    }
+                    _ => {}
+                }
+                check_border(t, &model, round);
+            }
         });
     }
 }

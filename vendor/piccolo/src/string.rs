@@ -9,7 +9,6 @@ use std::{
     string::String as StdString,
 };
 
-use ahash::AHasher;
 use gc_arena::{
     allocator_api::MetricsAlloc, barrier::Unlock, lock::RefLock, metrics::Metrics, Collect,
     Collection, Gc, GcWeak, Mutation, StaticCollect,
@@ -345,6 +344,38 @@ impl<'gc> InternedDynStrings<'gc> {
     }
 }
 
+/// luahome patch: the static-string table's hasher. Its keys are slice addresses and lengths
+/// (`*const [u8]`): one multiply per word, folded so the low 32 bits (all hashbrown uses on
+/// wasm32) depend on every bit; `AHasher` cost two multiplies and three byte swaps per word
+/// on wasm32, and `type(v)` looks its answer up here on every call.
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 32)
+    }
+}
+
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
 struct InternedStaticStrings<'gc>(
@@ -354,7 +385,7 @@ struct InternedStaticStrings<'gc>(
             HashMap<
                 StaticCollect<*const [u8]>,
                 String<'gc>,
-                BuildHasherDefault<AHasher>,
+                BuildHasherDefault<PtrHasher>,
                 MetricsAlloc<'gc>,
             >,
         >,

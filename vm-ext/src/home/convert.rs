@@ -551,10 +551,7 @@ impl<'gc> Materializer<'gc> {
         }
         let closure = Gc::new(
             &ctx,
-            LuaClosure::new(
-                interp::ProtoRt::new(ctx, proto),
-                upvalues.into_boxed_slice(),
-            ),
+            LuaClosure::new(interp::ProtoRt::new(ctx, proto), upvalues.into()),
         );
         match interp::closure_function(ctx, closure) {
             Function::Callback(cb) => Ok(FunRef::Own(cb, closure)),

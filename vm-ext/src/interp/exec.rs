@@ -2679,15 +2679,15 @@ impl<'gc> Interp<'gc> {
             clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
         }
         let child = proto.protos[p as usize];
-        let mut ups = Vec::with_capacity(child.proto.upvalues.len());
-        for desc in &child.proto.upvalues {
+        let ups = child.proto.upvalues.iter().map(|desc| {
             if desc.in_stack {
-                ups.push(self.find_upvalue(ctx, base + desc.index as usize));
+                self.find_upvalue(ctx, base + desc.index as usize)
             } else {
-                ups.push(cl.upvalues[desc.index as usize]);
+                cl.upvalues[desc.index as usize]
             }
-        }
-        let closure = Gc::new(&ctx, LuaClosure::new(child, ups.into_boxed_slice()));
+        });
+        let ups = ups.collect();
+        let closure = Gc::new(&ctx, LuaClosure::new(child, ups));
         let f = super::make_function(ctx, closure, self.pool);
         if let Function::Callback(cb) = f {
             // Likely called soon: the callee cache knows it.
@@ -2971,6 +2971,17 @@ impl<'gc> Interp<'gc> {
                 }};
             }
 
+            // Upvalue `x` of this closure, unchecked (`x` an operand of
+            // the running instruction).
+            macro_rules! up {
+                ($x:expr) => {
+                    // SAFETY: `verify` checks each upvalue index an
+                    // instruction names against the prototype's upvalue
+                    // descriptions, and `LuaClosure::new` asserts one cell
+                    // per description.
+                    unsafe { cl.upvalues.cell_unchecked($x) }
+                };
+            }
             macro_rules! save {
                 () => {
                     // (`fi` is the top frame: no panic path needed.)
@@ -3150,14 +3161,14 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::GetUpval { a, b } => {
-                                r!(a) = self.get_upvalue(regs, cl.upvalues[b as usize])
+                                r!(a) = self.get_upvalue(regs, up!(b as usize))
                             }
                             Op::SetUpval { a, b } => {
                                 let v = r!(a);
-                                self.set_upvalue(ctx, regs, cl.upvalues[b as usize], v);
+                                self.set_upvalue(ctx, regs, up!(b as usize), v);
                             }
                             Op::GetTabUp { a, up, k: kk } => {
-                                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                                let t = self.get_upvalue(regs, up!(up as usize));
                                 let key = kst!(kk);
                                 if let Value::Table(tt) = t {
                                     let v = self.raw_get(tt, key);
@@ -3199,7 +3210,7 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::SetTabUp { up, k: kk, c, kc } => {
-                                let t = self.get_upvalue(regs, cl.upvalues[up as usize]);
+                                let t = self.get_upvalue(regs, up!(up as usize));
                                 let key = kst!(kk);
                                 let v = if kc { kst!(c) } else { r!(c) };
                                 if let Value::Table(tt) = t {

@@ -63,6 +63,97 @@ pub enum UpState<'gc> {
 /// A shared upvalue cell.
 pub type UpvalueCell<'gc> = Gc<'gc, RefLock<UpState<'gc>>>;
 
+/// A closure's upvalue cells: up to two kept inline (most closures have
+/// one or two, and then creating one is a single allocation), more in a
+/// box of their own. Reads as a slice.
+#[derive(Clone, Collect)]
+#[collect(no_drop)]
+pub enum Upvalues<'gc> {
+    Zero,
+    One([UpvalueCell<'gc>; 1]),
+    Two([UpvalueCell<'gc>; 2]),
+    Many(Box<[UpvalueCell<'gc>]>),
+}
+
+impl<'gc> Upvalues<'gc> {
+    /// Cell `i`, unchecked: the interpreter's upvalue access (one tag
+    /// test; the inline forms keep their cells at the same offset).
+    ///
+    /// # Safety
+    /// `i` is below `self.len()`. Every closure holds one cell per upvalue
+    /// its prototype describes (`LuaClosure::new` asserts it), and `verify`
+    /// checks each upvalue index an instruction names against those.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    pub unsafe fn cell_unchecked(&self, i: usize) -> UpvalueCell<'gc> {
+        let base: *const UpvalueCell<'gc> = match self {
+            Upvalues::Many(b) => b.as_ptr(),
+            Upvalues::Two(a) => a.as_ptr(),
+            Upvalues::One(a) => a.as_ptr(),
+            Upvalues::Zero => std::ptr::NonNull::dangling().as_ptr(),
+        };
+        debug_assert!(i < self.len());
+        // SAFETY: `i < self.len()` (the caller's promise), so `base + i`
+        // is one of this value's cells.
+        unsafe { *base.add(i) }
+    }
+}
+
+impl<'gc> std::ops::Deref for Upvalues<'gc> {
+    type Target = [UpvalueCell<'gc>];
+
+    #[inline(always)]
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Upvalues::Zero => &[],
+            Upvalues::One(a) => a,
+            Upvalues::Two(a) => a,
+            Upvalues::Many(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Upvalues<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Upvalues::Zero => &mut [],
+            Upvalues::One(a) => a,
+            Upvalues::Two(a) => a,
+            Upvalues::Many(b) => b,
+        }
+    }
+}
+
+impl<'gc> FromIterator<UpvalueCell<'gc>> for Upvalues<'gc> {
+    fn from_iter<I: IntoIterator<Item = UpvalueCell<'gc>>>(iter: I) -> Self {
+        let mut it = iter.into_iter();
+        let Some(a) = it.next() else {
+            return Upvalues::Zero;
+        };
+        let Some(b) = it.next() else {
+            return Upvalues::One([a]);
+        };
+        let Some(c) = it.next() else {
+            return Upvalues::Two([a, b]);
+        };
+        let mut v = vec![a, b, c];
+        v.extend(it);
+        Upvalues::Many(v.into_boxed_slice())
+    }
+}
+
+impl<'gc> From<Vec<UpvalueCell<'gc>>> for Upvalues<'gc> {
+    fn from(v: Vec<UpvalueCell<'gc>>) -> Self {
+        match *v {
+            [] => Upvalues::Zero,
+            [a] => Upvalues::One([a]),
+            [a, b] => Upvalues::Two([a, b]),
+            _ => Upvalues::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
 /// A prototype prepared for running: the plain [`Proto`] (code, lines,
 /// debug names) plus its constants as Lua values and its nested prototypes.
 #[derive(Collect)]
@@ -132,7 +223,7 @@ impl ProtoRt<'_> {
 #[collect(no_drop)]
 pub struct LuaClosure<'gc> {
     pub proto: Gc<'gc, ProtoRt<'gc>>,
-    pub upvalues: Box<[UpvalueCell<'gc>]>,
+    pub upvalues: Upvalues<'gc>,
     /// The closure that took this one's place when `debug.upvaluejoin`
     /// changed an upvalue (a closure's upvalue list never changes: the
     /// function value's callback keeps its first closure, and calls follow
@@ -155,7 +246,14 @@ pub(crate) struct ClosureRoot<'gc> {
 
 impl<'gc> LuaClosure<'gc> {
     /// A closure of `proto` over `upvalues`.
-    pub fn new(proto: Gc<'gc, ProtoRt<'gc>>, upvalues: Box<[UpvalueCell<'gc>]>) -> Self {
+    pub fn new(proto: Gc<'gc, ProtoRt<'gc>>, upvalues: Upvalues<'gc>) -> Self {
+        // The interpreter reads upvalues unchecked (`Upvalues::cell_unchecked`):
+        // every caller builds one cell per upvalue description.
+        assert_eq!(
+            upvalues.len(),
+            proto.proto.upvalues.len(),
+            "a closure needs one cell per upvalue"
+        );
         LuaClosure {
             proto,
             upvalues,
@@ -853,7 +951,7 @@ pub fn load_proto<'gc>(
 ) -> Result<Function<'gc>, VerifyError> {
     verify(&proto)?;
     let rt = ProtoRt::new(ctx, proto);
-    let upvalues: Box<[_]> = (0..rt.proto.upvalues.len())
+    let upvalues: Upvalues<'_> = (0..rt.proto.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
             Gc::new(&ctx, RefLock::new(UpState::Closed(v)))
@@ -976,5 +1074,52 @@ impl<'gc> LuaClosure<'gc> {
     /// that share the variable.
     pub fn upvalue_id(&self, i: usize) -> Option<usize> {
         self.upvalues.get(i).map(|c| Gc::as_ptr(*c) as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inline and boxed upvalue lists read back the cells they were built
+    /// from, in order, whichever way they were built.
+    #[test]
+    fn upvalues_keep_their_cells_in_order() {
+        let mut lua = piccolo::Lua::core();
+        lua.enter(|ctx| {
+            for n in 0..6usize {
+                let cells: Vec<UpvalueCell<'_>> = (0..n)
+                    .map(|i| {
+                        Gc::new(
+                            &ctx,
+                            RefLock::new(UpState::Closed(Value::Integer(i as i64))),
+                        )
+                    })
+                    .collect();
+                let a: Upvalues<'_> = cells.iter().copied().collect();
+                let mut b: Upvalues<'_> = cells.clone().into();
+                for ups in [&a, &b] {
+                    assert_eq!(ups.len(), n);
+                    for (i, c) in cells.iter().enumerate() {
+                        assert!(Gc::ptr_eq(ups[i], *c));
+                        // SAFETY: `i < n`.
+                        #[allow(unsafe_code)]
+                        let u = unsafe { ups.cell_unchecked(i) };
+                        assert!(Gc::ptr_eq(u, *c));
+                    }
+                }
+                assert_eq!(
+                    matches!(a, Upvalues::Many(_)),
+                    n > 2,
+                    "up to two cells are kept inline"
+                );
+                if n > 0 {
+                    let fresh = Gc::new(&ctx, RefLock::new(UpState::Closed(Value::Nil)));
+                    b[n - 1] = fresh;
+                    assert!(Gc::ptr_eq(b[n - 1], fresh));
+                    assert!(Gc::ptr_eq(a[n - 1], cells[n - 1]), "a clone is separate");
+                }
+            }
+        });
     }
 }

@@ -52,6 +52,10 @@ pub struct RawTable<'gc> {
     // instead of a 32-byte `RandomState` in each table.
     #[collect(require_static)]
     hash_builder: TableHasher,
+    // luahome patch: the border `length` found last in the array part, tried first next
+    // time (and the slot after it, for `t[#t + 1] = v`), as PUC Lua keeps `alimit`.
+    #[collect(require_static)]
+    len_hint: core::cell::Cell<u32>,
 }
 
 /// luahome patch: the hasher of every table's keys: one multiply of the key's bits (an
@@ -112,6 +116,7 @@ impl<'gc> RawTable<'gc> {
             array: vec::Vec::new_in(MetricsAlloc::new(mc)),
             map: HashMap::with_hasher_in((), MetricsAlloc::new(mc)),
             hash_builder: TableHasher,
+            len_hint: core::cell::Cell::new(0),
         }
     }
 
@@ -439,8 +444,21 @@ impl<'gc> RawTable<'gc> {
         let array_len: i64 = self.array.len().try_into().unwrap();
 
         if !self.array.is_empty() && self.array[array_len as usize - 1].is_nil() {
-            // If the array part ends in a Nil, there must be a border inside it
-            binary_search(0, array_len, |i| self.array[i as usize - 1].is_nil())
+            // If the array part ends in a Nil, there must be a border inside it. luahome
+            // patch: the last border found, or the slot after it, is checked first.
+            let h = self.len_hint.get() as usize;
+            if h < self.array.len() && (h == 0 || !self.array[h - 1].is_nil()) {
+                if self.array[h].is_nil() {
+                    return h as i64;
+                }
+                if self.array.get(h + 1).is_some_and(|v| v.is_nil()) {
+                    self.len_hint.set(h as u32 + 1);
+                    return h as i64 + 1;
+                }
+            }
+            let b = binary_search(0, array_len, |i| self.array[i as usize - 1].is_nil());
+            self.len_hint.set(u32::try_from(b).unwrap_or(0));
+            b
         } else if self.map.is_empty() {
             // If there is no border in the array but the map part is empty, then the array length
             // is a border

@@ -5,7 +5,8 @@
 //! visited entries are assigned (new values or nil) during the traversal;
 //! `replace_string` (the interpreter's overwrite of an existing field)
 //! succeeds exactly when the key is live; `set_array`/`get_array` (the
-//! interpreter's `t[i]` in the array part) agree with the model; `length`
+//! interpreter's `t[i]` in the array part) and `get_int`/`replace_int`
+//! (integer keys of the map) agree with the model; `length`
 //! (with its remembered border, patch 20) always gives a border.
 
 use std::collections::HashMap;
@@ -74,6 +75,12 @@ fn check<'gc>(ctx: piccolo::Context<'gc>, t: Table<'gc>, model: &HashMap<K, i64>
         if let Some(got) = t.get_array(i) {
             assert_eq!(got.to_integer(), want, "round {round}: array t[{i}]");
         }
+        // So does the integer-key read (array part, then the map's own probe).
+        assert_eq!(
+            t.get_int(i).to_integer(),
+            want,
+            "round {round}: get_int t[{i}]"
+        );
     }
     for s in 0..60 {
         let want = model.get(&K::Str(s)).copied();
@@ -130,9 +137,13 @@ fn random_sets_and_nil_assignments_match_a_model() {
                             done
                         }
                         // The other half of the integer writes try the array
-                        // part in place first (the interpreter's `t[i] = v`).
+                        // part in place first, then a key the map holds (the
+                        // interpreter's `t[i] = v`; an integer key assigned nil
+                        // keeps its entry, which may be reused); `check`
+                        // compares the results with the model.
                         Value::Integer(i) if rng.below(2) == 0 => {
                             t.set_array(&ctx, i, Value::Integer(v))
+                                || t.replace_int(&ctx, i, Value::Integer(v))
                         }
                         _ => false,
                     };

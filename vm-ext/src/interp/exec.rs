@@ -1907,8 +1907,8 @@ impl<'gc> Interp<'gc> {
                 self.kseen = string_key_writes();
             }
         } else if let Value::Integer(i) = key {
-            // In the array part: in place.
-            if !t.set_array(&ctx, i, v) {
+            // In the array part, or an existing key of the map: in place.
+            if !t.set_array(&ctx, i, v) && (v.is_nil() || !t.replace_int(&ctx, i, v)) {
                 raw_set(ctx, t, key, v)?;
             }
         } else {
@@ -1922,10 +1922,7 @@ impl<'gc> Interp<'gc> {
     fn raw_get(&mut self, t: Table<'gc>, key: Value<'gc>) -> Value<'gc> {
         match key {
             Value::String(k) => self.kget(t, k),
-            Value::Integer(i) => match t.get_array(i) {
-                Some(v) => v,
-                None => t.get_value(key),
-            },
+            Value::Integer(i) => t.get_int(i),
             _ => t.get_value(key),
         }
     }

@@ -211,6 +211,46 @@ impl<'gc> RawTable<'gc> {
         }
     }
 
+    /// luahome patch: `self[i]` for an integer `i` outside the array part, by a probe of the
+    /// map specialised for integer keys (`t[0]`, sparse integer keys), which [`Self::get`]
+    /// reaches through its general key conversion and comparison.
+    #[inline]
+    pub fn get_int_map(&self, i: i64) -> Value<'gc> {
+        if self.map.is_empty() {
+            return Value::Nil;
+        }
+        let hash = self.hash_builder.hash_one(CanonicalKey::Integer(i));
+        match self.map.raw_entry().from_hash(hash, |k| {
+            matches!(k, Key::Live(CanonicalKey::Integer(j)) if *j == i)
+        }) {
+            Some((_, v)) => *v,
+            None => Value::Nil,
+        }
+    }
+
+    /// luahome patch: `self[i] = value` when the integer `i` is a key of the map part and
+    /// `value` is not nil (returns `true`); otherwise `false` and nothing changes: the
+    /// overwrite of an existing integer key outside the array part in one probe.
+    #[inline]
+    pub fn replace_int(&mut self, i: i64, value: Value<'gc>) -> bool {
+        debug_assert!(!value.is_nil());
+        if self.map.is_empty() {
+            return false;
+        }
+        let hash = self.hash_builder.hash_one(CanonicalKey::Integer(i));
+        let found = self.map.raw_table_mut().find(hash, |(k, _)| {
+            matches!(k, Key::Live(CanonicalKey::Integer(j)) if *j == i)
+        });
+        match found {
+            Some(slot) => {
+                // SAFETY: `slot` was just found in this map, which is not modified in between.
+                unsafe { slot.as_mut().1 = value };
+                true
+            }
+            None => false,
+        }
+    }
+
     /// luahome patch: `self[key] = value` when `key` is a live key of the map part and `value`
     /// is not nil (returns `true`); otherwise `false` and nothing changes. One probe with the
     /// string comparison inlined, for the common write of an existing field (`o.x = v`), which

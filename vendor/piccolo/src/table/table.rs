@@ -97,6 +97,23 @@ impl<'gc> Table<'gc> {
         self.0.borrow_mut(mc).raw_table.set_array(i, value)
     }
 
+    /// luahome patch: `self[i]` for an integer key: the array part inline, then
+    /// [`RawTable::get_int_map`].
+    #[inline(always)]
+    pub fn get_int(self, i: i64) -> Value<'gc> {
+        let t = self.0.borrow();
+        match t.raw_table.get_array(i) {
+            Some(v) => v,
+            None => t.raw_table.get_int_map(i),
+        }
+    }
+
+    /// luahome patch: [`RawTable::replace_int`] (with the write barrier).
+    #[inline]
+    pub fn replace_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        self.0.borrow_mut(mc).raw_table.replace_int(i, value)
+    }
+
     /// luahome patch: [`RawTable::replace_string`] (with the write barrier).
     #[inline]
     pub fn replace_string(self, mc: &Mutation<'gc>, key: String<'gc>, value: Value<'gc>) -> bool {

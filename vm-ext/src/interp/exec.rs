@@ -1495,14 +1495,21 @@ impl<'gc> Interp<'gc> {
                             }
                             return Ok(Flow::Next);
                         }
-                        Callee::Native(..) | Callee::NativeClosure(..)
+                        Callee::Select(..) | Callee::Native(..) | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
                         {
+                            if matches!(callee, Callee::Select(..))
+                                && self.select_in_place(regs, func, nargs, want)
+                            {
+                                return Ok(Flow::Next);
+                            }
                             return self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             );
                         }
-                        Callee::Native(..) | Callee::NativeClosure(..) if !self.hk.active => {
+                        Callee::Native(..) | Callee::NativeClosure(..) | Callee::Select(..)
+                            if !self.hk.active =>
+                        {
                             stack.clear();
                             stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
                             let answer = self.run_native(ctx, callee, function, stack, fuel);
@@ -1542,6 +1549,7 @@ impl<'gc> Interp<'gc> {
                         }
                         Callee::Native(..)
                         | Callee::NativeClosure(..)
+                        | Callee::Select(..)
                         | Callee::Error
                         | Callee::PCall
                         | Callee::Foreign => {}
@@ -1593,6 +1601,9 @@ impl<'gc> Interp<'gc> {
         let mut budget = Fuel::with(*fuel);
         let (r, positioned) = match callee {
             Callee::Native(nf, positioned) => {
+                (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
+            }
+            Callee::Select(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -1666,9 +1677,10 @@ impl<'gc> Interp<'gc> {
     fn cached_native(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
         let slot = cslot(cb);
         match self.cache[slot] {
-            Some((c, callee @ (Callee::Native(..) | Callee::NativeClosure(..)))) if c == cb => {
-                Some(callee)
-            }
+            Some((
+                c,
+                callee @ (Callee::Native(..) | Callee::NativeClosure(..) | Callee::Select(..)),
+            )) if c == cb => Some(callee),
             _ => None,
         }
     }
@@ -1713,6 +1725,49 @@ impl<'gc> Interp<'gc> {
                 Ok(Flow::Call(g))
             }
         }
+    }
+
+    /// `select('#', ...)` or `select(i, ...)` with an integer `i >= 1`,
+    /// called at `func` with `nargs` arguments, answered in place with its
+    /// results placed for `want`: true when done, false for every other
+    /// form (a negative or non-integer index, no arguments: the native
+    /// then runs, with its errors).
+    #[inline]
+    fn select_in_place(
+        &mut self,
+        regs: &mut Regs<'gc>,
+        func: usize,
+        nargs: usize,
+        want: i32,
+    ) -> bool {
+        if nargs == 0 {
+            return false;
+        }
+        let n = nargs - 1;
+        let (from, count) = match regs[func + 1] {
+            Value::String(s) if s.as_bytes() == b"#" => {
+                regs[func + 1] = Value::Integer(n as i64);
+                (func + 1, 1)
+            }
+            Value::Integer(i) if i >= 1 => {
+                let i = usize::try_from(i).unwrap_or(usize::MAX).min(n + 1);
+                (func + 1 + i, n + 1 - i)
+            }
+            _ => return false,
+        };
+        let wanted = if want < 0 { count } else { want as usize };
+        if !ensure_len(regs, func + wanted.max(1)) {
+            return false;
+        }
+        let k = wanted.min(count);
+        regs.copy_within(from..from + k, func);
+        for slot in &mut regs[func + k..func + wanted] {
+            *slot = Value::Nil;
+        }
+        if want < 0 {
+            self.top = func + count;
+        }
+        true
     }
 
     /// `return R[at]` from a frame that is not the entry's first, not
@@ -3823,6 +3878,11 @@ impl<'gc> Interp<'gc> {
                 if !tail && !self.hk.active {
                     if let Value::Function(function @ Function::Callback(cb)) = regs[func] {
                         if let Some(callee) = self.cached_native(cb) {
+                            if matches!(callee, Callee::Select(..))
+                                && self.select_in_place(regs, func, nargs, want)
+                            {
+                                continue 'ops;
+                            }
                             match self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             ) {

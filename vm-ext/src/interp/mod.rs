@@ -307,6 +307,9 @@ enum Kind<'gc> {
     Native(#[collect(require_static)] native::NativeFn, bool),
     /// The base library's `pcall`.
     PCall,
+    /// The base library's `select` (its native): the interpreter answers
+    /// `select('#', ...)` and `select(i, ...)` with `i >= 1` in place.
+    Select(#[collect(require_static)] native::NativeFn, bool),
     /// The base library's `error`.
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
@@ -327,6 +330,8 @@ pub(crate) enum Callee<'gc> {
         native::Upvalues<'gc>,
     ),
     PCall,
+    /// `select`: its common forms in place, the rest as its native.
+    Select(#[collect(require_static)] native::NativeFn, bool),
     Error,
     Foreign,
 }
@@ -406,6 +411,7 @@ impl<'gc> Registry<'gc> {
         match *kind {
             Kind::Native(f, positioned) => Callee::Native(f, positioned),
             Kind::PCall => Callee::PCall,
+            Kind::Select(f, positioned) => Callee::Select(f, positioned),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

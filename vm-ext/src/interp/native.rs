@@ -108,6 +108,15 @@ pub fn register_pcall<'gc>(ctx: Context<'gc>, pcall: Callback<'gc>) {
     Registry::get(ctx).insert(&ctx, pcall, Kind::PCall);
 }
 
+/// Marks `select` (the base library's, made by [`callback`]): the
+/// interpreter answers its common forms in place.
+pub fn register_select<'gc>(ctx: Context<'gc>, select: Callback<'gc>) {
+    let registry = Registry::get(ctx);
+    if let super::Callee::Native(f, positioned) = registry.callee(&ctx, select) {
+        registry.insert(&ctx, select, Kind::Select(f, positioned));
+    }
+}
+
 /// Marks `error` (the base library's): the interpreter raises the error
 /// in place, with the position of the calling frame.
 pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
@@ -121,8 +130,12 @@ pub(crate) fn wrapped_positioned<'gc>(
     inner: Callback<'gc>,
     wrapper: Callback<'gc>,
 ) {
-    if let super::Callee::Native(f, _) = Registry::get(ctx).callee(&ctx, inner) {
-        register_fast(ctx, wrapper, f, true);
+    match Registry::get(ctx).callee(&ctx, inner) {
+        super::Callee::Native(f, _) => register_fast(ctx, wrapper, f, true),
+        super::Callee::Select(f, _) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Select(f, true));
+        }
+        _ => {}
     }
 }
 

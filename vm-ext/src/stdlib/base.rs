@@ -46,7 +46,9 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     crate::interp::native::register_pcall(ctx, pcall);
     g.set(ctx, "pcall", pcall).unwrap();
     g.set(ctx, "xpcall", xpcall_callback(ctx)).unwrap();
-    g.set(ctx, "select", select_callback(ctx)).unwrap();
+    let select = select_callback(ctx);
+    crate::interp::native::register_select(ctx, select);
+    g.set(ctx, "select", select).unwrap();
     g.set(ctx, "type", type_callback(ctx)).unwrap();
     g.set(ctx, "tonumber", tonumber_callback(ctx)).unwrap();
     g.set(ctx, "assert", assert_callback(ctx)).unwrap();

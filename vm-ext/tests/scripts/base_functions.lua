@@ -21,6 +21,34 @@ assert(select(5, 'a') == nil)
 checkerr("bad argument #1 to 'select' (index out of range)", function() select(0, 1) end)
 checkerr("bad argument #1 to 'select' (index out of range)", function() select(-3, 1) end)
 checkerr("bad argument #1 to 'select' (number expected, got string)", function() select('x') end)
+-- select's forms the interpreter answers in place ('#', i >= 1), with every
+-- kind of result count the caller may want
+local function sel(...)
+  local n = select('#', ...)
+  local a, b, c = select(2, ...)
+  local all = table.pack(select(2, ...))
+  local one = n > 0 and (select(n, ...)) or nil
+  local none = { select(n + 1, ...) }
+  local big = { select(math.maxinteger, ...) }
+  local h1, h2 = select('#', ...)
+  return n, a, b, c, all.n, one, #none, #big, h1, h2
+end
+do
+  local n, a, b, c, nall, one, nnone, nbig, h1, h2 = sel(10, nil, 30, 40)
+  assert(n == 4 and a == nil and b == 30 and c == 40 and nall == 3 and one == 40)
+  assert(nnone == 0 and nbig == 0 and h1 == 4 and h2 == nil)
+  n, a, b, c, nall, one, nnone, nbig, h1, h2 = sel()
+  assert(n == 0 and a == nil and b == nil and c == nil and nall == 0 and one == nil)
+  assert(nnone == 0 and h1 == 0)
+  local t = table.pack(select(1, 'x', 'y', nil))
+  assert(t.n == 3 and t[1] == 'x' and t[2] == 'y' and t[3] == nil)
+  assert(select('#', select(2, 1, 2, 3)) == 2)
+  local function count_tail(...) return select('#', ...) end
+  assert(count_tail(select(3, 1, 2, 3, 4, 5)) == 3)
+  -- a select that is not the library's is called as itself
+  local select = function(...) return 'mine', ... end
+  assert(select('#', 1) == 'mine')
+end
 
 -- tonumber
 assert(tonumber("10") == 10 and math.type(tonumber("10")) == "integer")

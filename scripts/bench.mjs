@@ -478,3 +478,7 @@ if (opt('--json', null)) {
     engines: active.map(({ id, label }) => ({ id, label })), results, n: benches.map((b) => [b.name, sizeOf(b)]) }, null, 1));
 }
 if (opt('--markdown', null)) writeFileSync(opt('--markdown'), lines.join('\n') + '\n');
+// The report is out. Something can still hold Node's event loop open after
+// the browser closed (seen in two runs on 2026-12-03: the process idled after
+// writing the markdown until it was killed), so end here.
+process.exit(0);

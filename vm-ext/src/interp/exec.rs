@@ -1084,18 +1084,33 @@ impl<'gc> Interp<'gc> {
             regs[dest - 1] = Value::Boolean(true);
             self.protected -= 1;
         }
-        if frame.want < 0 {
+        self.move_results(regs, start, dest, n, frame.want);
+        Ok(None)
+    }
+
+    /// Moves `n` results at `regs[start..]` down to `dest` for a caller
+    /// that wants `want` of them (`-1`: all, then `self.top` marks their
+    /// end): the missing ones are nil. The slots up to `dest + want` exist.
+    #[inline(always)]
+    fn move_results(
+        &mut self,
+        regs: &mut [Value<'gc>],
+        start: usize,
+        dest: usize,
+        n: usize,
+        want: i32,
+    ) {
+        if want < 0 {
             copy_down(regs, start, dest, n);
             self.top = dest + n;
         } else {
-            let want = frame.want as usize;
+            let want = want as usize;
             let k = n.min(want);
             copy_down(regs, start, dest, k);
             for slot in &mut regs[dest + k..dest + want] {
                 *slot = Value::Nil;
             }
         }
-        Ok(None)
     }
 
     // ---- metamethod-aware operations -------------------------------------
@@ -1498,11 +1513,6 @@ impl<'gc> Interp<'gc> {
                         Callee::Select(..) | Callee::Native(..) | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
                         {
-                            if matches!(callee, Callee::Select(..))
-                                && self.select_in_place(regs, func, nargs, want)
-                            {
-                                return Ok(Flow::Next);
-                            }
                             return self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             );
@@ -1600,10 +1610,7 @@ impl<'gc> Interp<'gc> {
     ) -> Option<Result<Option<Function<'gc>>, Fail<'gc>>> {
         let mut budget = Fuel::with(*fuel);
         let (r, positioned) = match callee {
-            Callee::Native(nf, positioned) => {
-                (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
-            }
-            Callee::Select(nf, positioned) => {
+            Callee::Native(nf, positioned) | Callee::Select(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -1689,7 +1696,8 @@ impl<'gc> Interp<'gc> {
     /// arguments) in place: `Flow::Next` with its results in place for
     /// `want`, or `Flow::Call` of what the executor must run (the native
     /// declined, or answered with a call or a sequence) with `self.cont`
-    /// set. Without hooks (see [`Self::call`]).
+    /// set. Without hooks (see [`Self::call`]). `select`'s common forms are
+    /// answered without the native ([`Self::select_in_place`]).
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn call_native(
@@ -1704,6 +1712,9 @@ impl<'gc> Interp<'gc> {
         want: i32,
         fuel: &mut i32,
     ) -> Result<Flow<'gc>, Fail<'gc>> {
+        if matches!(callee, Callee::Select(..)) && self.select_in_place(regs, func, nargs, want) {
+            return Ok(Flow::Next);
+        }
         stack.clear();
         stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
         // (Not a native after all: `f` goes to the executor, as in `call`.)
@@ -1759,14 +1770,7 @@ impl<'gc> Interp<'gc> {
         if !ensure_len(regs, func + wanted.max(1)) {
             return false;
         }
-        let k = wanted.min(count);
-        regs.copy_within(from..from + k, func);
-        for slot in &mut regs[func + k..func + wanted] {
-            *slot = Value::Nil;
-        }
-        if want < 0 {
-            self.top = func + count;
-        }
+        self.move_results(regs, from, func, count, want);
         true
     }
 
@@ -3878,11 +3882,6 @@ impl<'gc> Interp<'gc> {
                 if !tail && !self.hk.active {
                     if let Value::Function(function @ Function::Callback(cb)) = regs[func] {
                         if let Some(callee) = self.cached_native(cb) {
-                            if matches!(callee, Callee::Select(..))
-                                && self.select_in_place(regs, func, nargs, want)
-                            {
-                                continue 'ops;
-                            }
                             match self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             ) {

@@ -76,8 +76,7 @@ pub enum Upvalues<'gc> {
 }
 
 impl<'gc> Upvalues<'gc> {
-    /// Cell `i`, unchecked: the interpreter's upvalue access (one tag
-    /// test; the inline forms keep their cells at the same offset).
+    /// Cell `i`, unchecked: the interpreter's upvalue access.
     ///
     /// # Safety
     /// `i` is below `self.len()`. Every closure holds one cell per upvalue
@@ -86,16 +85,9 @@ impl<'gc> Upvalues<'gc> {
     #[allow(unsafe_code)]
     #[inline(always)]
     pub unsafe fn cell_unchecked(&self, i: usize) -> UpvalueCell<'gc> {
-        let base: *const UpvalueCell<'gc> = match self {
-            Upvalues::Many(b) => b.as_ptr(),
-            Upvalues::Two(a) => a.as_ptr(),
-            Upvalues::One(a) => a.as_ptr(),
-            Upvalues::Zero => std::ptr::NonNull::dangling().as_ptr(),
-        };
         debug_assert!(i < self.len());
-        // SAFETY: `i < self.len()` (the caller's promise), so `base + i`
-        // is one of this value's cells.
-        unsafe { *base.add(i) }
+        // SAFETY: `i < self.len()` (the caller's promise).
+        unsafe { *(**self).get_unchecked(i) }
     }
 }
 

@@ -1484,10 +1484,18 @@ impl<'a> Parser<'a> {
                 na += tostore as usize;
             }
         }
+        // The array hint counts a last multi-result item as one value (PUC
+        // Lua counts it as none): `{f(), g()}` is then made with its two
+        // slots instead of one that `SetList` grows at once.
+        let hint = if tostore > 0 && v.is_multi() {
+            na + 1
+        } else {
+            na
+        };
         self.fs.f.code[pc] = Op::NewTable {
             a: treg as u8,
             hash: nh.min(u16::MAX as usize) as u16,
-            array: na.min(u32::MAX as usize) as u32,
+            array: hint.min(u32::MAX as usize) as u32,
         };
         Ok(t)
     }

@@ -125,9 +125,10 @@ impl<'gc> RawTable<'gc> {
     /// `{10, 20}` has two array slots and 3 is not one of them.
     pub fn with_sizes(mc: &Mutation<'gc>, array: usize, map: usize) -> Self {
         let mut table = Self::new(mc);
-        // `reserve`, not `reserve_exact`: a small constructor ending in a call (`{f(), g()}`)
-        // grows its array part right away, in place.
-        table.array.reserve(array);
+        // `reserve_exact`: `reserve` rounds a small array up to four slots (16 bytes a slot),
+        // so `{a, b}` took 64 bytes for 32. (The compiler counts a constructor's last call
+        // as one item, so `{f(), g()}` is made with the two slots it fills.)
+        table.array.reserve_exact(array);
         table.array.resize(array, Value::Nil);
         if map > 0 {
             table.reserve_map(map);

@@ -431,6 +431,32 @@ fn grow_regs(regs: &mut Regs<'_>, len: usize) -> bool {
     true
 }
 
+/// Gives `regs` back at least the length `saved` it had before a native
+/// ran on it (cut off above its arguments, see `call_native`): the slots
+/// above the native's results are given back as they are when the buffer
+/// did not move, nils otherwise. `buf` is the buffer's address before.
+#[inline(always)]
+#[allow(unsafe_code)]
+fn restore_len<'gc>(regs: &mut Regs<'gc>, saved: usize, buf: *const Value<'gc>) {
+    if regs.len() >= saved {
+        return;
+    }
+    if core::ptr::eq(regs.as_ptr(), buf) && regs.capacity() >= saved {
+        // SAFETY: every slot below `saved` held a value before the native
+        // ran, and the buffer is the same: no operation the native's
+        // `Stack` offers writes past the length or gives memory back
+        // without moving the buffer (`truncate` and `pop` leave the slots
+        // as they are), so each slot still holds a value, the one from
+        // before or one the native wrote there. None of them was collected
+        // (a collection runs only between slices, never inside a native).
+        // They are dead registers, seen only by the collector until they
+        // are overwritten.
+        unsafe { regs.set_len(saved) }
+    } else {
+        regs.resize(saved, Value::Nil);
+    }
+}
+
 /// `regs[dest..dest+n] = regs[src..src+n]` with `dest <= src`.
 #[inline]
 fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
@@ -1715,25 +1741,55 @@ impl<'gc> Interp<'gc> {
         if matches!(callee, Callee::Select(..)) && self.select_in_place(regs, func, nargs, want) {
             return Ok(Flow::Next);
         }
+        // The native works on the register stack itself: its stack is the
+        // arguments, at `func + 1` with everything above them cut off (dead
+        // registers: the call's own temporaries, and those of callers'
+        // frames reaching past the call), its results land there.
         stack.clear();
-        stack.extend_from_slice(&regs[func + 1..func + 1 + nargs]);
+        let saved = regs.len();
+        let buf = regs.as_ptr();
+        regs.truncate(func + 1 + nargs);
+        let r = {
+            let mut args = Stack::new(regs, func + 1);
+            self.run_native(ctx, callee, f, &mut args, fuel)
+        };
+        let n = regs.len() - (func + 1);
         // (Not a native after all: `f` goes to the executor, as in `call`.)
-        match self
-            .run_native(ctx, callee, f, stack, fuel)
-            .unwrap_or(Ok(Some(f)))?
-        {
-            None => {
-                // The results straight into place.
-                self.place_results(regs, stack, func, want)?;
+        let r = r.unwrap_or(Ok(Some(f)));
+        match r {
+            Ok(None) => {
+                // The results moved down into place.
+                let count = if want < 0 { n } else { want as usize };
+                let need = func + count.max(1);
+                if need > MAX_STACK_SLOTS {
+                    regs.truncate(saved);
+                    restore_len(regs, saved, buf);
+                    return Err(Fail::Msg("stack overflow".into()));
+                }
+                restore_len(regs, saved, buf);
+                ensure_len(regs, need);
+                self.move_results(regs, func + 1, func, n, want);
+                if regs.len() > MAX_STACK_SLOTS {
+                    regs.truncate(saved.max(need));
+                }
                 Ok(Flow::Next)
             }
-            Some(g) => {
+            Ok(Some(g)) => {
+                // What the native left is the next call's arguments.
+                stack.extend_from_slice(&regs[func + 1..]);
+                regs.truncate(saved);
+                restore_len(regs, saved, buf);
                 self.cont = Cont::Call {
                     dest: func,
                     want,
                     then_return: false,
                 };
                 Ok(Flow::Call(g))
+            }
+            Err(e) => {
+                regs.truncate(saved);
+                restore_len(regs, saved, buf);
+                Err(e)
             }
         }
     }

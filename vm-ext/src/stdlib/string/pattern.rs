@@ -73,6 +73,10 @@ pub struct Matcher<'a> {
     /// it matches (see [`Matcher::first_item`]), worked out at the first
     /// attempt: `(p, (item, item_end))`.
     first: Option<(usize, Option<(usize, usize)>)>,
+    /// The bytes that first item matches, worked out at the first
+    /// [`Matcher::next_start`] (whose scan tests one bit per byte instead
+    /// of interpreting the item at each).
+    first_set: Option<ByteSet>,
     /// The attempt's error, if any (the matcher then unwinds with `NO`).
     err: Option<MatchError>,
 }
@@ -95,6 +99,7 @@ impl<'a> Matcher<'a> {
                 .clamp(MIN_STEPS, MAX_STEPS),
             total_steps: 0,
             first: None,
+            first_set: None,
             err: None,
         }
     }
@@ -105,15 +110,7 @@ impl<'a> Matcher<'a> {
         // Most attempts of a search fail at the first item: rejected here
         // with one comparison instead of a descent through the matcher
         // (string_patterns: ~1/8 of its instructions).
-        let first = match self.first {
-            Some((fp, first)) if fp == p => first,
-            _ => {
-                let first = self.first_item(p);
-                self.first = Some((p, first));
-                first
-            }
-        };
-        if let Some((q, ep)) = first {
+        if let Some((q, ep)) = self.first_of(p) {
             if !self.single_match(s, q, ep) {
                 self.total_steps += 1;
                 return Ok(None);
@@ -128,6 +125,50 @@ impl<'a> Matcher<'a> {
             Some(e) => Err(e),
             None => Ok((r != NO).then_some(r)),
         }
+    }
+
+    /// The first item of a match from pattern byte `p` (cached), as
+    /// [`Self::first_item`] says.
+    #[inline]
+    fn first_of(&mut self, p: usize) -> Option<(usize, usize)> {
+        match self.first {
+            Some((fp, first)) if fp == p => first,
+            _ => {
+                let first = self.first_item(p);
+                self.first = Some((p, first));
+                self.first_set = None;
+                first
+            }
+        }
+    }
+
+    /// The first subject offset from `from` on where a match from pattern
+    /// byte `p` may start: where the subject's byte is one the pattern's
+    /// first item matches (see [`Self::first_item`]), the subject's end
+    /// when no byte is, `from` itself when the pattern has no such item.
+    /// Looks at most [`SKIP_CHUNK`] bytes (then returns where it stopped:
+    /// scans charge fuel and pause between attempts); each byte passed
+    /// counts as the step its failed attempt would have been.
+    pub fn next_start(&mut self, from: usize, p: usize) -> usize {
+        let Some((q, ep)) = self.first_of(p) else {
+            return from;
+        };
+        let set = match self.first_set {
+            Some(set) => set,
+            None => {
+                let set = item_set(self.pat, q, ep);
+                self.first_set = Some(set);
+                set
+            }
+        };
+        let end = self.src.len().min(from.saturating_add(SKIP_CHUNK));
+        let rest = self.src.get(from..end).unwrap_or_default();
+        let at = rest
+            .iter()
+            .position(|&c| set.contains(c))
+            .map_or(end.max(from), |i| from + i);
+        self.total_steps += (at - from) as u64;
+        at
     }
 
     /// Number of captures of the last successful match (at least 1 when
@@ -370,31 +411,96 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// The item that has to match the subject's byte where the rest of the
+    /// pattern, from byte `p`, is tried (as [`Self::first_item`] says),
+    /// looking past the captures that open and close first when that
+    /// raises no error ("too many captures", "invalid pattern capture"):
+    /// a quantified item's expansion tries the rest only where it may
+    /// match (`(%w+)@`: the `@`, not a descent per length).
+    fn next_item(&self, mut p: usize) -> Option<(usize, usize)> {
+        let pat = self.pat;
+        let mut level = self.level;
+        // Unfinished captures opened here, closed here, and open before
+        // (counted at the first `)`).
+        let (mut opened, mut closed) = (0, 0);
+        let mut before: Option<usize> = None;
+        loop {
+            match pat.get(p) {
+                Some(b'(') => {
+                    if level >= MAXCAPTURES {
+                        return None;
+                    }
+                    level += 1;
+                    if pat.get(p + 1) == Some(&b')') {
+                        p += 2;
+                    } else {
+                        opened += 1;
+                        p += 1;
+                    }
+                }
+                Some(b')') => {
+                    let before = *before.get_or_insert_with(|| {
+                        self.capture[..self.level]
+                            .iter()
+                            .filter(|c| c.1 == CAP_UNFINISHED)
+                            .count()
+                    });
+                    if closed == before + opened {
+                        return None;
+                    }
+                    closed += 1;
+                    p += 1;
+                }
+                _ => return self.first_item(p),
+            }
+        }
+    }
+
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> usize {
         let mut i = 0;
         while self.single_match(s + i, p, ep) {
             i += 1;
         }
         self.steps += i as u64 / 4;
+        if i == 0 {
+            return self.do_match(s, ep + 1);
+        }
+        // (A length passed over counts the step its descent would have.)
+        let next = self.next_item(ep + 1);
         loop {
-            let r = self.do_match(s + i, ep + 1);
-            if r != NO || i == 0 || self.err.is_some() {
-                return r;
+            if next.is_none_or(|(q, eq)| self.single_match(s + i, q, eq)) {
+                let r = self.do_match(s + i, ep + 1);
+                if r != NO || self.err.is_some() {
+                    return r;
+                }
+            } else {
+                self.steps += 1;
+            }
+            if i == 0 {
+                return NO;
             }
             i -= 1;
         }
     }
 
     fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> usize {
+        let r = self.do_match(s, ep + 1);
+        if r != NO || self.err.is_some() {
+            return r;
+        }
+        let next = self.next_item(ep + 1);
         loop {
-            let r = self.do_match(s, ep + 1);
-            if r != NO || self.err.is_some() {
-                return r;
-            }
-            if self.single_match(s, p, ep) {
-                s += 1;
-            } else {
+            if !self.single_match(s, p, ep) {
                 return NO;
+            }
+            s += 1;
+            if next.is_none_or(|(q, eq)| self.single_match(s, q, eq)) {
+                let r = self.do_match(s, ep + 1);
+                if r != NO || self.err.is_some() {
+                    return r;
+                }
+            } else {
+                self.steps += 1;
             }
         }
     }
@@ -466,6 +572,115 @@ impl<'a> Matcher<'a> {
             s + len
         } else {
             NO
+        }
+    }
+}
+
+/// Most subject bytes one [`Matcher::next_start`] looks at.
+const SKIP_CHUNK: usize = 1 << 16;
+
+/// A set of bytes, one bit each.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const EMPTY: ByteSet = ByteSet([0; 4]);
+
+    #[inline]
+    fn contains(&self, c: u8) -> bool {
+        self.0[(c >> 6) as usize] >> (c & 63) & 1 != 0
+    }
+
+    const fn insert(&mut self, c: u8) {
+        self.0[(c >> 6) as usize] |= 1 << (c & 63);
+    }
+
+    fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    fn complement(mut self) -> ByteSet {
+        for w in &mut self.0 {
+            *w = !*w;
+        }
+        self
+    }
+}
+
+/// The bytes of each class letter's class, in `CLASS_BIT`'s order.
+static CLASS_SETS: [ByteSet; 11] = {
+    let mut t = [ByteSet::EMPTY; 11];
+    let mut c = 0;
+    while c < 256 {
+        let mut i = 0;
+        while i < 11 {
+            if CLASSES[c] & (1 << i) != 0 {
+                t[i].insert(c as u8);
+            }
+            i += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// The bytes `%cl` matches, as [`match_class`] says.
+fn class_set(cl: u8) -> ByteSet {
+    let bit = CLASS_BIT[cl as usize];
+    if bit == 0 {
+        let mut set = ByteSet::EMPTY;
+        set.insert(cl);
+        return set;
+    }
+    let set = CLASS_SETS[(bit & !NEGATED).trailing_zeros() as usize];
+    if bit & NEGATED != 0 {
+        set.complement()
+    } else {
+        set
+    }
+}
+
+/// The bytes the single-character item `pat[p..ep]` matches (a
+/// well-formed item, as `class_end` found it), as `single_match` says.
+fn item_set(pat: &[u8], p: usize, ep: usize) -> ByteSet {
+    match pat[p] {
+        b'.' => ByteSet::EMPTY.complement(),
+        b'%' => class_set(pat[p + 1]),
+        b'[' => {
+            // As `match_bracket` reads it, `ec` at the closing `]`.
+            let ec = ep - 1;
+            let mut set = ByteSet::EMPTY;
+            let mut q = p + 1;
+            let negated = pat[q] == b'^';
+            if negated {
+                q += 1;
+            }
+            while q < ec {
+                if pat[q] == b'%' {
+                    q += 1;
+                    set.union(&class_set(pat[q]));
+                } else if pat[q + 1] == b'-' && q + 2 < ec {
+                    for c in pat[q]..=pat[q + 2] {
+                        set.insert(c);
+                    }
+                    q += 2;
+                } else {
+                    set.insert(pat[q]);
+                }
+                q += 1;
+            }
+            if negated {
+                set.complement()
+            } else {
+                set
+            }
+        }
+        c => {
+            let mut set = ByteSet::EMPTY;
+            set.insert(c);
+            set
         }
     }
 }
@@ -611,6 +826,9 @@ impl<'gc> Scan<'gc> {
         let p0 = self.anchor as usize;
         let mut m = Matcher::new(src, pat);
         loop {
+            if !self.anchor {
+                self.next = m.next_start(self.next, p0);
+            }
             let s = self.next;
             let r = m.attempt(s, p0).map_err(|e| merr(ctx, e))?;
             if let Some(e) = r {
@@ -750,6 +968,7 @@ impl<'gc> GmatchStep<'gc> {
         let mut m = Matcher::new(src, st.pat.as_bytes());
         stack.clear();
         while pos <= src.len() {
+            pos = m.next_start(pos, 0);
             let r = m.attempt(pos, 0).map_err(|e| merr(ctx, e))?;
             if let Some(e) = r {
                 if Some(e) != last {
@@ -1010,8 +1229,14 @@ impl<'gc> Gsub<'gc> {
                     }
                 }
                 _ if self.pos < src.len() => {
-                    self.out.push(src[self.pos]);
-                    self.pos += 1;
+                    // This byte and those no match can start at are kept.
+                    let to = if self.anchor {
+                        self.pos + 1
+                    } else {
+                        m.next_start(self.pos + 1, p0)
+                    };
+                    self.out.extend_from_slice(&src[self.pos..to]);
+                    self.pos = to;
                 }
                 _ => break,
             }
@@ -1264,6 +1489,195 @@ mod tests {
         assert_eq!(find("a", "(").map(|_| ()), Ok(()));
         assert_eq!(find("x", "^x"), Ok(Some((0, 1))));
         assert_eq!(find("yx", "^x"), Ok(None));
+    }
+
+    #[test]
+    fn first_item_sets_agree_with_single_match() {
+        let items = [
+            ".",
+            "a",
+            "%a",
+            "%A",
+            "%c",
+            "%d",
+            "%D",
+            "%g",
+            "%l",
+            "%p",
+            "%s",
+            "%S",
+            "%u",
+            "%w",
+            "%W",
+            "%x",
+            "%z",
+            "%Z",
+            "%%",
+            "%.",
+            "%]",
+            "[abc]",
+            "[^abc]",
+            "[a-z]",
+            "[^a-z0-9]",
+            "[%a_]",
+            "[^%s%p]",
+            "[%c\"\\]",
+            "[]]",
+            "[^]]",
+            "[a-]",
+            "[-a]",
+            "[z-a]",
+            "[%]-]",
+            "[%a-z]",
+            "[+--]",
+            "[^%Z]",
+            "[\0-\x7f]",
+            "[%^]",
+            "[^^]",
+        ];
+        for item in items {
+            let pat = item.as_bytes();
+            let m = Matcher::new(b"", pat);
+            let ep = m.class_end(0).unwrap_or_else(|e| panic!("{item}: {e}"));
+            assert_eq!(ep, pat.len(), "{item}");
+            let set = item_set(pat, 0, ep);
+            for c in 0..=255u8 {
+                let src = [c];
+                let m = Matcher::new(&src, pat);
+                assert_eq!(set.contains(c), m.single_match(0, 0, ep), "{item} {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn next_start_finds_every_match_a_scan_finds() {
+        let subject = "ab, 12 \"x\"\tAb-z]y^ 0xFF q.q %";
+        let pats = [
+            "%d+",
+            "(%w+)",
+            "[\"\\]",
+            "[^%w ]",
+            "b",
+            "%.",
+            "[%]%-]",
+            "x%x+",
+            "()%s",
+            "%d*",
+            "a?b",
+            "^a",
+            "%",
+            "[a",
+            "(%a)%1",
+            "%bxy",
+            "%f[%w]%w+",
+            "q%.q",
+        ];
+        for p in pats {
+            let mut plain = Matcher::new(subject.as_bytes(), p.as_bytes());
+            let mut fast = Matcher::new(subject.as_bytes(), p.as_bytes());
+            let p0 = p.starts_with('^') as usize;
+            let (mut i, mut j) = (0, 0);
+            loop {
+                let slow = loop {
+                    match plain.attempt(i, p0) {
+                        Ok(None) if i < subject.len() => i += 1,
+                        r => break r.map(|m| m.map(|e| (i, e))),
+                    }
+                };
+                j = fast.next_start(j, p0);
+                let quick = loop {
+                    match fast.attempt(j, p0) {
+                        Ok(None) if j < subject.len() => j = fast.next_start(j + 1, p0),
+                        r => break r.map(|m| m.map(|e| (j, e))),
+                    }
+                };
+                assert_eq!(slow, quick, "{p}");
+                match slow {
+                    Ok(Some((_, e))) if i < subject.len() => {
+                        i = e.max(i + 1);
+                        j = i;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    /// `string.find(s, p)`'s results as text ("nil", "error: ..." or the
+    /// positions and captures, comma-separated).
+    fn find_text(s: &str, p: &str) -> String {
+        let mut m = Matcher::new(s.as_bytes(), p.as_bytes());
+        let anchor = p.starts_with('^');
+        let p0 = anchor as usize;
+        let mut at = 0;
+        loop {
+            at = if anchor { at } else { m.next_start(at, p0) };
+            match m.attempt(at, p0) {
+                Err(e) => return format!("error: {}", e.0),
+                Ok(Some(e)) => {
+                    let mut out = vec![(at + 1).to_string(), e.to_string()];
+                    for i in 0..m.ncaptures(false) {
+                        out.push(match m.capture(i, at, e) {
+                            Ok(Cap::Str(a, b)) => s[a..b].to_string(),
+                            Ok(Cap::Pos(a)) => (a + 1).to_string(),
+                            Err(e) => format!("error: {}", e.0),
+                        });
+                    }
+                    return out.join(",");
+                }
+                Ok(None) if !anchor && at < s.len() => at += 1,
+                Ok(None) => return "nil".into(),
+            }
+        }
+    }
+
+    #[test]
+    fn expansions_try_the_rest_where_it_may_match() {
+        // Expected: PUC Lua 5.4's `string.find` (captures after a
+        // quantified item, closing captures, back references, errors
+        // past an expansion).
+        let cases = [
+            (
+                "user12@host3.example",
+                "(%w+)@(%w+)%.example",
+                "1,20,user12,host3",
+            ),
+            ("visited user12 at", "(%w+)@(%w+)", "nil"),
+            ("aaa@b", "(a+)@", "1,4,aaa"),
+            ("ab12cd", "(%a+)(%d+)", "1,4,ab,12"),
+            ("ab12cd", "%a+()%d", "1,3,3"),
+            ("ab12cd", "(%a-)(%d)", "1,3,ab,1"),
+            ("xxab)", "%a+)", "error: invalid pattern capture"),
+            ("abc", "a-)", "error: invalid pattern capture"),
+            ("k=v; x=y", "(%w+)=(%w+);", "1,4,k,v"),
+            ("aXbXc", "(.-)X", "1,2,a"),
+            ("aaab", "a*()b", "1,4,4"),
+            ("aaab", "(a*(b))", "1,4,aaab,b"),
+            ("  x", "%s*()x", "1,3,3"),
+            ("abcabc", "(a)(b)c%1", "1,4,a,b"),
+            ("abcabc", "(%a+)%1", "1,6,abc"),
+            ("hello world", "(o)%s*(w)", "5,7,o,w"),
+            ("[[x]]", "%[*(%a)%]+", "1,5,x"),
+            ("aaa", "a-$", "1,3"),
+            ("aab", "a+()$", "nil"),
+            ("aab", "(a+)(()b)", "1,3,aa,b,3"),
+            ("((a))", "%(+(a)%)+", "1,5,a"),
+            ("abab", "((a)(b))+", "nil"),
+            ("x.y.z", "([^.]+)%.([^.]+)$", "3,5,y,z"),
+            ("12:34", "(%d+):(%d+)", "1,5,12,34"),
+            ("1.5e10", "^[+-]?%d+%.?%d*[eE]?[+-]?%d*$", "1,6"),
+            ("THE (quick) fox", "%f[%a]%a+", "1,3"),
+            ("f(a(b)c)", "%a(%b())", "1,8,(a(b)c)"),
+            ("abc)", "%a+)x", "error: invalid pattern capture"),
+            ("abc", "a-)q", "error: invalid pattern capture"),
+            ("aab", "(a+)()b", "1,3,aa,3"),
+            ("aab", "(a+())b", "1,3,aa,3"),
+        ];
+        for (s, p, want) in cases {
+            assert_eq!(find_text(s, p), want, "find({s:?}, {p:?})");
+        }
+        let p = format!("{}a+(b{}", "(".repeat(32), ")".repeat(33));
+        assert_eq!(find_text("aaa", &p), "error: too many captures");
     }
 
     #[test]

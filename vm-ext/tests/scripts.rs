@@ -11,6 +11,12 @@ use vm_ext::{engine::Engine, Runtime, RuntimeOptions, StepResult};
 const KNOWN_FAILURES: &[(Engine, &str, &str)] = &[
     (
         Engine::Piccolo,
+        "table_shifts.lua",
+        "piccolo's VM reads a weak table's raw part, which `setmetatable` emptied into the \
+         weak store: `setmetatable({1, 2}, {__mode = 'k'})[1]` is nil there",
+    ),
+    (
+        Engine::Piccolo,
         "lua54_core.lua",
         "piccolo 0.3.3's compiler and VM: multiple assignment, arithmetic/comparison/concat \
          metamethods, the string metatable, <const>/<close>, floor rules, error names (issue 11)",

@@ -472,6 +472,16 @@ fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
             return Err(arg_error(ctx, 2, "insert", "position out of bounds"));
         }
         let mut i = e;
+        if pos < e {
+            // The last item first (it may grow the array part), then the
+            // others in one move when the array part holds them.
+            let v = crate::weak::raw_get(ctx, t, Value::Integer(e - 1));
+            raw_set(ctx, t, Value::Integer(e), v)?;
+            i = e - 1;
+            if shift_up_in_array(ctx, t, pos, i) {
+                i = pos;
+            }
+        }
         while i > pos {
             let v = crate::weak::raw_get(ctx, t, Value::Integer(i - 1));
             raw_set(ctx, t, Value::Integer(i), v)?;
@@ -483,6 +493,54 @@ fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
     }
     stack.clear();
     Ok(CallbackReturn::Return)
+}
+
+/// Runs `f` on `t`'s array part (`t[1..=len]`) when `t` is not weak (its
+/// raw entries are then the table's own), `None` for a weak table.
+fn plain_array<'gc, R>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    f: impl FnOnce(&mut [Value<'gc>]) -> R,
+) -> Option<R> {
+    if crate::weak::is_weak(ctx, t) {
+        return None;
+    }
+    Some(f(t.into_inner().borrow_mut(&ctx).raw_table.array_mut()))
+}
+
+/// `t[pos + 1..=e] = t[pos..e]` (1-based) in place when the array part
+/// holds `t[pos..=e]`: true when done.
+fn shift_up_in_array<'gc>(ctx: Context<'gc>, t: Table<'gc>, pos: i64, e: i64) -> bool {
+    let (Ok(pos), Ok(e)) = (usize::try_from(pos), usize::try_from(e)) else {
+        return false;
+    };
+    pos >= 1
+        && plain_array(ctx, t, |a| {
+            if e > a.len() || pos > e {
+                return false;
+            }
+            a.copy_within(pos - 1..e - 1, pos);
+            true
+        })
+        .unwrap_or(false)
+}
+
+/// `t[pos..size] = t[pos + 1..=size]`, `t[size] = nil` (1-based) in place
+/// when the array part holds `t[pos..=size]`: true when done.
+fn shift_down_in_array<'gc>(ctx: Context<'gc>, t: Table<'gc>, pos: i64, size: i64) -> bool {
+    let (Ok(pos), Ok(size)) = (usize::try_from(pos), usize::try_from(size)) else {
+        return false;
+    };
+    pos >= 1
+        && plain_array(ctx, t, |a| {
+            if size > a.len() || pos > size {
+                return false;
+            }
+            a.copy_within(pos..size, pos - 1);
+            a[size - 1] = Value::Nil;
+            true
+        })
+        .unwrap_or(false)
 }
 
 /// `table.insert`'s position argument: `None` for `insert(t, v)`; an error
@@ -539,6 +597,10 @@ fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
         return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
     }
     let v = crate::weak::raw_get(ctx, t, Value::Integer(pos));
+    if pos < size && shift_down_in_array(ctx, t, pos, size) {
+        stack.replace(ctx, v);
+        return Ok(CallbackReturn::Return);
+    }
     while pos < size {
         let next = crate::weak::raw_get(ctx, t, Value::Integer(pos + 1));
         raw_set(ctx, t, Value::Integer(pos), next)?;
@@ -972,9 +1034,7 @@ impl<'gc> SortSeq<'gc> {
                     if let Some(Some(t)) = self.target.as_mut() {
                         t.release(ctx);
                     }
-                    for (k, v) in self.vals.iter().enumerate() {
-                        raw_set(ctx, self.t, Value::Integer(k as i64 + 1), *v)?;
-                    }
+                    write_sorted(ctx, self.t, &self.vals)?;
                     exec.fuel().consume((steps / 8) as i32);
                     stack.clear();
                     return Ok(SequencePoll::Return);
@@ -1103,9 +1163,7 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             .map(|k| crate::weak::raw_get(ctx, t, Value::Integer(k)))
             .collect();
         if comp.is_none() && sort_natively(&mut vals) {
-            for (k, v) in vals.into_iter().enumerate() {
-                raw_set(ctx, t, Value::Integer(k as i64 + 1), v)?;
-            }
+            write_sorted(ctx, t, &vals)?;
             let mut stack = stack;
             stack.clear();
             return Ok(CallbackReturn::Return);
@@ -1132,6 +1190,29 @@ fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 /// numbers without NaN, or all strings) directly; any order of equal
 /// elements is as valid as Lua's (its sort is not stable either). Returns
 /// `false`, leaving `vals` alone, for anything else.
+/// `t[1..=n] = vals` (`table.sort`'s result): one copy when the array
+/// part holds them all.
+fn write_sorted<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    vals: &[Value<'gc>],
+) -> Result<(), Error<'gc>> {
+    let n = vals.len();
+    let copied = plain_array(ctx, t, |a| {
+        if n > a.len() {
+            return false;
+        }
+        a[..n].copy_from_slice(vals);
+        true
+    });
+    if copied != Some(true) {
+        for (k, v) in vals.iter().enumerate() {
+            raw_set(ctx, t, Value::Integer(k as i64 + 1), *v)?;
+        }
+    }
+    Ok(())
+}
+
 fn sort_natively(vals: &mut [Value<'_>]) -> bool {
     use std::cmp::Ordering;
     if vals.iter().all(|v| matches!(v, Value::Integer(_))) {

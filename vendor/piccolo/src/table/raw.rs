@@ -199,6 +199,15 @@ impl<'gc> RawTable<'gc> {
         }
     }
 
+    /// luahome patch: the array part, `self[1..=len]`, to read and overwrite in place (any
+    /// values, nil too, as [`Self::set_array`] writes them): `table.insert`/`remove` move
+    /// the items after a position with one `copy_within`, `table.sort` writes its result
+    /// back with one copy.
+    #[inline]
+    pub fn array_mut(&mut self) -> &mut [Value<'gc>] {
+        &mut self.array
+    }
+
     /// luahome patch: `self[i] = value` when `i` is in the array part (returns `true`);
     /// otherwise `false` and nothing changes (then [`Self::set`]).
     #[inline(always)]

@@ -457,6 +457,14 @@ fn restore_len<'gc>(regs: &mut Regs<'gc>, saved: usize, buf: *const Value<'gc>) 
     }
 }
 
+/// Gives `regs` exactly the length `saved` it had before a native ran on
+/// it, whatever the native left (see [`restore_len`]).
+#[inline(always)]
+fn reset_len<'gc>(regs: &mut Regs<'gc>, saved: usize, buf: *const Value<'gc>) {
+    regs.truncate(saved);
+    restore_len(regs, saved, buf);
+}
+
 /// `regs[dest..dest+n] = regs[src..src+n]` with `dest <= src`.
 #[inline]
 fn copy_down(regs: &mut [Value<'_>], src: usize, dest: usize, n: usize) {
@@ -1762,8 +1770,7 @@ impl<'gc> Interp<'gc> {
                 let count = if want < 0 { n } else { want as usize };
                 let need = func + count.max(1);
                 if need > MAX_STACK_SLOTS {
-                    regs.truncate(saved);
-                    restore_len(regs, saved, buf);
+                    reset_len(regs, saved, buf);
                     return Err(Fail::Msg("stack overflow".into()));
                 }
                 restore_len(regs, saved, buf);
@@ -1777,8 +1784,7 @@ impl<'gc> Interp<'gc> {
             Ok(Some(g)) => {
                 // What the native left is the next call's arguments.
                 stack.extend_from_slice(&regs[func + 1..]);
-                regs.truncate(saved);
-                restore_len(regs, saved, buf);
+                reset_len(regs, saved, buf);
                 self.cont = Cont::Call {
                     dest: func,
                     want,
@@ -1787,8 +1793,7 @@ impl<'gc> Interp<'gc> {
                 Ok(Flow::Call(g))
             }
             Err(e) => {
-                regs.truncate(saved);
-                restore_len(regs, saved, buf);
+                reset_len(regs, saved, buf);
                 Err(e)
             }
         }

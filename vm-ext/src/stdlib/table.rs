@@ -478,7 +478,7 @@ fn insert_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
             let v = crate::weak::raw_get(ctx, t, Value::Integer(e - 1));
             raw_set(ctx, t, Value::Integer(e), v)?;
             i = e - 1;
-            if shift_up_in_array(ctx, t, pos, i) {
+            if move_in_array(ctx, t, pos, pos + 1, i - pos) {
                 i = pos;
             }
         }
@@ -508,39 +508,26 @@ fn plain_array<'gc, R>(
     Some(f(t.into_inner().borrow_mut(&ctx).raw_table.array_mut()))
 }
 
-/// `t[pos + 1..=e] = t[pos..e]` (1-based) in place when the array part
-/// holds `t[pos..=e]`: true when done.
-fn shift_up_in_array<'gc>(ctx: Context<'gc>, t: Table<'gc>, pos: i64, e: i64) -> bool {
-    let (Ok(pos), Ok(e)) = (usize::try_from(pos), usize::try_from(e)) else {
+/// `t[dest..dest + len] = t[src..src + len]` (1-based, the ranges may
+/// overlap) in place when the array part holds both: true when done.
+fn move_in_array<'gc>(ctx: Context<'gc>, t: Table<'gc>, src: i64, dest: i64, len: i64) -> bool {
+    let to_index = |i: i64| usize::try_from(i.wrapping_sub(1)).ok();
+    let (Some(src), Some(dest), Ok(len)) = (to_index(src), to_index(dest), usize::try_from(len))
+    else {
         return false;
     };
-    pos >= 1
-        && plain_array(ctx, t, |a| {
-            if e > a.len() || pos > e {
-                return false;
-            }
-            a.copy_within(pos - 1..e - 1, pos);
-            true
-        })
-        .unwrap_or(false)
-}
-
-/// `t[pos..size] = t[pos + 1..=size]`, `t[size] = nil` (1-based) in place
-/// when the array part holds `t[pos..=size]`: true when done.
-fn shift_down_in_array<'gc>(ctx: Context<'gc>, t: Table<'gc>, pos: i64, size: i64) -> bool {
-    let (Ok(pos), Ok(size)) = (usize::try_from(pos), usize::try_from(size)) else {
-        return false;
-    };
-    pos >= 1
-        && plain_array(ctx, t, |a| {
-            if size > a.len() || pos > size {
-                return false;
-            }
-            a.copy_within(pos..size, pos - 1);
-            a[size - 1] = Value::Nil;
-            true
-        })
-        .unwrap_or(false)
+    plain_array(ctx, t, |a| {
+        if src
+            .max(dest)
+            .checked_add(len)
+            .is_none_or(|end| end > a.len())
+        {
+            return false;
+        }
+        a.copy_within(src..src + len, dest);
+        true
+    })
+    .unwrap_or(false)
 }
 
 /// `table.insert`'s position argument: `None` for `insert(t, v)`; an error
@@ -597,9 +584,8 @@ fn remove_raw<'gc>(ctx: Context<'gc>, t: Table<'gc>, mut stack: Stack<'gc, '_>) 
         return Err(arg_error(ctx, 2, "remove", "position out of bounds"));
     }
     let v = crate::weak::raw_get(ctx, t, Value::Integer(pos));
-    if pos < size && shift_down_in_array(ctx, t, pos, size) {
-        stack.replace(ctx, v);
-        return Ok(CallbackReturn::Return);
+    if pos < size && move_in_array(ctx, t, pos + 1, pos, size - pos) {
+        pos = size;
     }
     while pos < size {
         let next = crate::weak::raw_get(ctx, t, Value::Integer(pos + 1));

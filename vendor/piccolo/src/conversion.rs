@@ -1,4 +1,4 @@
-use std::{array, iter, ops, string::String as StdString, vec};
+use std::{array, iter, ops, string::String as StdString};
 
 use crate::{
     Callback, Closure, Context, Function, String, Table, Thread, TypeError, UserData, Value,
@@ -487,22 +487,41 @@ impl<'gc, I: FromValue<'gc>, const N: usize> FromMultiValue<'gc> for Variadic<[I
     }
 }
 
+// A tuple's values: its items' iterators chained, first to last (no
+// allocation: `Stack::replace(ctx, (k, v))` had collected them into a new
+// `Vec` at every call; luahome patch 24).
+macro_rules! tuple_iter_ty {
+    () => { iter::Empty<Value<'gc>> };
+    ($a:ident) => { <$a as IntoMultiValue<'gc>>::Iter };
+    ($a:ident, $($rest:ident),+) => {
+        iter::Chain<<$a as IntoMultiValue<'gc>>::Iter, tuple_iter_ty!($($rest),+)>
+    };
+}
+
+macro_rules! tuple_iter {
+    ($ctx:ident;) => { iter::empty() };
+    ($ctx:ident; $a:ident) => { $a.into_multi_value($ctx) };
+    ($ctx:ident; $a:ident, $($rest:ident),+) => {{
+        // The first item converts before the rest, as before.
+        let first = $a.into_multi_value($ctx);
+        first.chain(tuple_iter!($ctx; $($rest),+))
+    }};
+}
+
 macro_rules! impl_tuple {
     ($($name:ident),* $(,)?) => (
         impl<'gc, $($name,)*> IntoMultiValue<'gc> for ($($name,)*)
         where
             $($name: IntoMultiValue<'gc>,)*
         {
-            type Iter = vec::IntoIter<Value<'gc>>;
+            type Iter = tuple_iter_ty!($($name),*);
 
             #[allow(unused_variables)]
             #[allow(unused_mut)]
             #[allow(non_snake_case)]
             fn into_multi_value(self, ctx: Context<'gc>) -> Self::Iter {
                 let ($($name,)*) = self;
-                let mut results = Vec::new();
-                $(results.extend($name.into_multi_value(ctx));)*
-                results.into_iter()
+                tuple_iter!(ctx; $($name),*)
             }
         }
 

@@ -2,8 +2,9 @@
 
 use gc_arena::{allocator_api::MetricsAlloc, lock::RefLock, Collect, Gc};
 use piccolo::{
-    table::string_key_writes, Callback, CallbackReturn, Context, Error, Execution, Fuel, Function,
-    Sequence, SequencePoll, Stack, String as LuaString, Table, Thread, Value,
+    table::string_key_writes, table::NextValue, Callback, CallbackReturn, Context, Error,
+    Execution, Fuel, Function, Sequence, SequencePoll, Stack, String as LuaString, Table, Thread,
+    Value,
 };
 
 use super::{
@@ -1544,14 +1545,20 @@ impl<'gc> Interp<'gc> {
                             }
                             return Ok(Flow::Next);
                         }
-                        Callee::Select(..) | Callee::Native(..) | Callee::NativeClosure(..)
+                        Callee::Select(..)
+                        | Callee::Next(..)
+                        | Callee::Native(..)
+                        | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
                         {
                             return self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             );
                         }
-                        Callee::Native(..) | Callee::NativeClosure(..) | Callee::Select(..)
+                        Callee::Native(..)
+                        | Callee::NativeClosure(..)
+                        | Callee::Select(..)
+                        | Callee::Next(..)
                             if !self.hk.active =>
                         {
                             stack.clear();
@@ -1594,6 +1601,7 @@ impl<'gc> Interp<'gc> {
                         Callee::Native(..)
                         | Callee::NativeClosure(..)
                         | Callee::Select(..)
+                        | Callee::Next(..)
                         | Callee::Error
                         | Callee::PCall
                         | Callee::Foreign => {}
@@ -1644,7 +1652,9 @@ impl<'gc> Interp<'gc> {
     ) -> Option<Result<Option<Function<'gc>>, Fail<'gc>>> {
         let mut budget = Fuel::with(*fuel);
         let (r, positioned) = match callee {
-            Callee::Native(nf, positioned) | Callee::Select(nf, positioned) => {
+            Callee::Native(nf, positioned)
+            | Callee::Select(nf, positioned)
+            | Callee::Next(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -1713,6 +1723,12 @@ impl<'gc> Interp<'gc> {
         }
     }
 
+    /// Whether the cache knows `cb` as the library's `next`.
+    #[inline(always)]
+    fn cached_next(&self, cb: Callback<'gc>) -> bool {
+        matches!(self.cache[cslot(cb)], Some((c, Callee::Next(..))) if c == cb)
+    }
+
     /// The callee `cb` when the cache knows it as a native.
     #[inline(always)]
     fn cached_native(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
@@ -1720,7 +1736,10 @@ impl<'gc> Interp<'gc> {
         match self.cache[slot] {
             Some((
                 c,
-                callee @ (Callee::Native(..) | Callee::NativeClosure(..) | Callee::Select(..)),
+                callee @ (Callee::Native(..)
+                | Callee::NativeClosure(..)
+                | Callee::Select(..)
+                | Callee::Next(..)),
             )) if c == cb => Some(callee),
             _ => None,
         }
@@ -3899,6 +3918,35 @@ impl<'gc> Interp<'gc> {
                                 let ra = base + a as usize;
                                 if !ensure_len(regs, ra + 7) {
                                     t!(Err(Fail::Msg("stack overflow".into())));
+                                }
+                                // `pairs`' iterator, the library's `next`, over a
+                                // table: its step taken here, with no call (only
+                                // without hooks, which would see the call; an
+                                // invalid key goes to the call, which raises it).
+                                if let (Value::Function(Function::Callback(cb)), Value::Table(t)) =
+                                    (regs[ra], regs[ra + 1])
+                                {
+                                    if !self.hk.active && self.cached_next(cb) {
+                                        let step = match crate::weak::raw_next(ctx, t, regs[ra + 2])
+                                        {
+                                            NextValue::Found { key, value } => Some((key, value)),
+                                            NextValue::Last => Some((Value::Nil, Value::Nil)),
+                                            NextValue::NotFound => None,
+                                        };
+                                        if let Some((key, value)) = step {
+                                            // The results of a call wanting `c`: the
+                                            // key, the value, nil for any more.
+                                            let w = &mut regs[ra + 4..];
+                                            w[0] = key;
+                                            if c >= 2 {
+                                                w[1] = value;
+                                                for slot in w.iter_mut().take(c as usize).skip(2) {
+                                                    *slot = Value::Nil;
+                                                }
+                                            }
+                                            continue 'ops;
+                                        }
+                                    }
                                 }
                                 let w = &mut regs[ra..ra + 7];
                                 w[4] = w[0];

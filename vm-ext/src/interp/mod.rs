@@ -302,6 +302,9 @@ enum Kind<'gc> {
     /// The base library's `select` (its native): the interpreter answers
     /// `select('#', ...)` and `select(i, ...)` with `i >= 1` in place.
     Select(#[collect(require_static)] native::NativeFn, bool),
+    /// The base library's `next` (its native): the interpreter runs a
+    /// generic `for` over it without calling it.
+    Next(#[collect(require_static)] native::NativeFn, bool),
     /// The base library's `error`.
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
@@ -324,6 +327,8 @@ pub(crate) enum Callee<'gc> {
     PCall,
     /// `select`: its common forms in place, the rest as its native.
     Select(#[collect(require_static)] native::NativeFn, bool),
+    /// `next`: generic `for` loops over it done in place.
+    Next(#[collect(require_static)] native::NativeFn, bool),
     Error,
     Foreign,
 }
@@ -404,6 +409,7 @@ impl<'gc> Registry<'gc> {
             Kind::Native(f, positioned) => Callee::Native(f, positioned),
             Kind::PCall => Callee::PCall,
             Kind::Select(f, positioned) => Callee::Select(f, positioned),
+            Kind::Next(f, positioned) => Callee::Next(f, positioned),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

@@ -117,6 +117,15 @@ pub fn register_select<'gc>(ctx: Context<'gc>, select: Callback<'gc>) {
     }
 }
 
+/// Marks `next` (the base library's, made by [`callback`]): the
+/// interpreter steps generic `for` loops over it in place.
+pub fn register_next<'gc>(ctx: Context<'gc>, next: Callback<'gc>) {
+    let registry = Registry::get(ctx);
+    if let super::Callee::Native(f, positioned) = registry.callee(&ctx, next) {
+        registry.insert(&ctx, next, Kind::Next(f, positioned));
+    }
+}
+
 /// Marks `error` (the base library's): the interpreter raises the error
 /// in place, with the position of the calling frame.
 pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
@@ -134,6 +143,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         super::Callee::Native(f, _) => register_fast(ctx, wrapper, f, true),
         super::Callee::Select(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Select(f, true));
+        }
+        super::Callee::Next(f, _) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Next(f, true));
         }
         _ => {}
     }

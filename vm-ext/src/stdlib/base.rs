@@ -60,7 +60,9 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
         .unwrap();
     g.set(ctx, "setmetatable", setmetatable_callback(ctx))
         .unwrap();
-    g.set(ctx, "next", next_callback(ctx)).unwrap();
+    let next = next_callback(ctx);
+    crate::interp::native::register_next(ctx, next);
+    g.set(ctx, "next", next).unwrap();
     g.set(ctx, "pairs", pairs_callback(ctx)).unwrap();
     g.set(ctx, "ipairs", ipairs_callback(ctx)).unwrap();
     g.set(ctx, "load", load_callback(ctx)).unwrap();
@@ -681,11 +683,20 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
+/// Returns `a, b` (the iterators' results, pushed as they are: cheaper
+/// than a tuple through `Stack::replace`).
+#[inline]
+fn put2<'gc>(stack: &mut Stack<'gc, '_>, a: Value<'gc>, b: Value<'gc>) {
+    stack.clear();
+    stack.push_back(a);
+    stack.push_back(b);
+}
+
 fn next_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_table(ctx, &stack, 1, "next")?;
         match crate::weak::raw_next(ctx, t, stack.get(1)) {
-            NextValue::Found { key, value } => stack.replace(ctx, (key, value)),
+            NextValue::Found { key, value } => put2(&mut stack, key, value),
             NextValue::Last => stack.replace(ctx, Value::Nil),
             NextValue::NotFound => return Err(lua_error(ctx, "invalid key to 'next'")),
         }
@@ -783,7 +794,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             if v.is_nil() {
                 stack.replace(ctx, Value::Nil);
             } else {
-                stack.replace(ctx, (self.0, v));
+                put2(&mut stack, Value::Integer(self.0), v);
             }
             Ok(SequencePoll::Return)
         }
@@ -798,7 +809,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 if v.is_nil() {
                     stack.replace(ctx, Value::Nil);
                 } else {
-                    stack.replace(ctx, (i, v));
+                    put2(&mut stack, Value::Integer(i), v);
                 }
                 return Ok(CallbackReturn::Return);
             }
@@ -808,7 +819,7 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 if v.is_nil() {
                     stack.replace(ctx, Value::Nil);
                 } else {
-                    stack.replace(ctx, (i, v));
+                    put2(&mut stack, Value::Integer(i), v);
                 }
                 Ok(CallbackReturn::Return)
             }

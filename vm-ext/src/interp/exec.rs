@@ -3824,9 +3824,16 @@ impl<'gc> Interp<'gc> {
                                     b as usize - 1
                                 };
                                 save!();
-                                // The common case: a closure of ours the cache knows.
+                                // The common case: a closure of ours the cache knows,
+                                // or one it does not (a closure among more than the
+                                // cache holds, called in turn): known by its root.
                                 if let Value::Function(Function::Callback(cb)) = regs[func] {
                                     if let Some(cl) = self.cached_closure(cb) {
+                                        self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
+                                        next_frame!();
+                                    }
+                                    if let Some(cl) = super::closure_of(cb) {
+                                        self.cache_callee(cb, Callee::Closure(cl));
                                         self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
                                         next_frame!();
                                     }

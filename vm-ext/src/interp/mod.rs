@@ -381,6 +381,14 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
     }
 }
 
+/// The closure of this core behind `cb` (known by the callback's root,
+/// without the registry), if it is one.
+#[inline(always)]
+pub(crate) fn closure_of(cb: Callback<'_>) -> Option<Gc<'_, LuaClosure<'_>>> {
+    cb.rooted::<Rootable![ClosureRoot<'_>]>()
+        .map(|root| LuaClosure::current(root.closure))
+}
+
 impl<'gc> Registry<'gc> {
     pub(crate) fn get(ctx: Context<'gc>) -> Self {
         *ctx.singleton::<Rootable![Registry<'_>]>()
@@ -390,8 +398,8 @@ impl<'gc> Registry<'gc> {
     /// something else.
     #[inline]
     pub(crate) fn callee(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
-        if let Some(root) = cb.rooted::<Rootable![ClosureRoot<'_>]>() {
-            return Callee::Closure(LuaClosure::current(root.closure));
+        if let Some(cl) = closure_of(cb) {
+            return Callee::Closure(cl);
         }
         if let Some((f, upvalues)) = native::closure_parts(cb) {
             return Callee::NativeClosure(f, upvalues);

@@ -499,7 +499,7 @@ impl<'gc> Registry<'gc> {
         }
     }
 
-    fn yieldable(self, thread: Thread<'gc>) -> bool {
+    pub(crate) fn yieldable(self, thread: Thread<'gc>) -> bool {
         let weak = Gc::downgrade(thread.into_inner());
         !self
             .0
@@ -849,6 +849,12 @@ pub use exec::Sync;
 /// continuation ([`CCall`]).
 pub fn yieldable<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> bool {
     Registry::get(ctx).yieldable(thread)
+}
+
+/// This runtime's registry of callees (a handle a library function may
+/// keep instead of looking it up at each call).
+pub(crate) fn registry(ctx: Context<'_>) -> Registry<'_> {
+    Registry::get(ctx)
 }
 
 /// A library sequence's call of a function that PUC Lua makes with

@@ -239,6 +239,7 @@ const NOT_ON_PICCOLO: &[&str] = &[
     "field_cache.lua",
     "table_shifts.lua",
     "pairs_loops.lua",
+    "tail_natives.lua",
 ];
 
 #[test]

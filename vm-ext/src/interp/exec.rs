@@ -4024,9 +4024,15 @@ impl<'gc> Interp<'gc> {
                 // cached native, made here, and this frame goes on (its
                 // state is still loaded: a native cannot change frames).
                 save!();
-                if !tail && !self.hk.active {
+                if !self.hk.active {
                     if let Value::Function(function @ Function::Callback(cb)) = regs[func] {
                         if let Some(callee) = self.cached_native(cb) {
+                            // `return f(...)` of a native: called here as `f(...)`
+                            // keeping all its results, and the `RETURN a 0` the
+                            // compiler puts after every `TAILCALL` returns them
+                            // (PUC Lua too calls a C function in tail position and
+                            // then returns; only a Lua function replaces the frame).
+                            let want = if tail { -1 } else { want };
                             match self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             ) {

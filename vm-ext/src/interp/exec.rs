@@ -1716,7 +1716,10 @@ impl<'gc> Interp<'gc> {
             .unwrap_or(Ok(Some(f)))
     }
 
-    /// The closure of ours behind `cb` when the cache knows it.
+    /// The closure of ours behind `cb` when the cache knows it. (This and
+    /// [`Self::cached_native`] test the variant in each slot themselves:
+    /// through [`Self::cached`], or one loop taking a `pick` closure, fib
+    /// measured 1.5-2 % more instructions.)
     #[inline(always)]
     fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
         let slot = cslot(cb);

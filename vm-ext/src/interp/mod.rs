@@ -851,12 +851,6 @@ pub fn yieldable<'gc>(ctx: Context<'gc>, thread: Thread<'gc>) -> bool {
     Registry::get(ctx).yieldable(thread)
 }
 
-/// This runtime's registry of callees (a handle a library function may
-/// keep instead of looking it up at each call).
-pub(crate) fn registry(ctx: Context<'_>) -> Registry<'_> {
-    Registry::get(ctx)
-}
-
 /// A library sequence's call of a function that PUC Lua makes with
 /// `lua_call` (no continuation): while it runs, the thread cannot yield
 /// ("attempt to yield across a C-call boundary"), as in PUC Lua. The

@@ -111,19 +111,22 @@ pub fn register_pcall<'gc>(ctx: Context<'gc>, pcall: Callback<'gc>) {
 /// Marks `select` (the base library's, made by [`callback`]): the
 /// interpreter answers its common forms in place.
 pub fn register_select<'gc>(ctx: Context<'gc>, select: Callback<'gc>) {
+    mark_native(ctx, select, Kind::Select);
+}
+
+/// Registers `cb`, a native made by [`callback`], as the `kind` of native
+/// the interpreter knows by name (its function and position flag kept).
+fn mark_native<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, kind: fn(NativeFn, bool) -> Kind<'gc>) {
     let registry = Registry::get(ctx);
-    if let super::Callee::Native(f, positioned) = registry.callee(&ctx, select) {
-        registry.insert(&ctx, select, Kind::Select(f, positioned));
+    if let super::Callee::Native(f, positioned) = registry.callee(&ctx, cb) {
+        registry.insert(&ctx, cb, kind(f, positioned));
     }
 }
 
 /// Marks `next` (the base library's, made by [`callback`]): the
 /// interpreter steps generic `for` loops over it in place.
 pub fn register_next<'gc>(ctx: Context<'gc>, next: Callback<'gc>) {
-    let registry = Registry::get(ctx);
-    if let super::Callee::Native(f, positioned) = registry.callee(&ctx, next) {
-        registry.insert(&ctx, next, Kind::Next(f, positioned));
-    }
+    mark_native(ctx, next, Kind::Next);
 }
 
 /// Marks `error` (the base library's): the interpreter raises the error

@@ -271,7 +271,7 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
         // was 2 % of a resume/yield round trip.)
         Callback::from_fn_with(
             &ctx,
-            crate::interp::registry(ctx),
+            crate::interp::Registry::get(ctx),
             |registry, ctx, exec, _| {
                 let current = exec.current_thread();
                 if current.is_main {

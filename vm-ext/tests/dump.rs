@@ -240,6 +240,7 @@ const NOT_ON_PICCOLO: &[&str] = &[
     "table_shifts.lua",
     "pairs_loops.lua",
     "tail_natives.lua",
+    "coroutine_switch.lua",
 ];
 
 #[test]

@@ -328,6 +328,22 @@ pub trait Sequence<'gc>: Collect {
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
         Err(error)
     }
+
+    /// luahome patch: resumes this sequence, suspended under a yield of its thread, in place
+    /// for code running on another thread ([`crate::Thread::resume_in_place`]): `stack` holds
+    /// the resume's arguments. Returns `true` when the sequence yielded again: what it yields
+    /// is on `stack`, and it stays suspended as if the executor had run the yield. `false`
+    /// when it did not run (the default), or ran and keeps what it returned for its next
+    /// poll, which then comes from the executor's usual resume of the thread; the stack is
+    /// discarded either way.
+    fn resume_in_place(
+        &mut self,
+        _ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        _stack: Stack<'gc, '_>,
+    ) -> bool {
+        false
+    }
 }
 
 #[derive(Collect)]

@@ -223,6 +223,25 @@ pub(super) struct Interp<'gc> {
     /// The library function (called in place) that raised the error being
     /// handled, for the traceback's first level.
     raised_by: Option<Function<'gc>>,
+    /// What a run for a resume made in place ([`Entry::resume_in_place`])
+    /// returned when it was not a yield, and the values it left: the
+    /// executor's usual resume of the thread follows at once, and the next
+    /// poll hands these over as if it had run then.
+    replay: Option<Box<(Replay<'gc>, Vec<Value<'gc>>)>>,
+    /// Running for a resume made in place: the executor's current thread
+    /// is the resumer's, not this entry's.
+    #[collect(require_static)]
+    switched: bool,
+}
+
+/// A poll's result kept by [`Interp::replay`].
+#[derive(Collect)]
+#[collect(no_drop)]
+enum Replay<'gc> {
+    Return,
+    Pending,
+    Call(Function<'gc>),
+    Err(Error<'gc>),
 }
 
 /// Where the hooks of an entry stand.
@@ -583,6 +602,8 @@ impl<'gc> Interp<'gc> {
             c_saved: Vec::new(),
             c_cont: Cont::None,
             raised_by: None,
+            replay: None,
+            switched: false,
             memory: ctx
                 .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
                 .0,
@@ -2214,6 +2235,33 @@ impl<'gc> Interp<'gc> {
 
     // ---- the loop ---------------------------------------------------------
 
+    /// What a run for a resume made in place returned (see
+    /// [`Self::replay`]), handed over now, at the executor's resume.
+    fn replayed(
+        &mut self,
+        ctx: Context<'gc>,
+        (replay, values): (Replay<'gc>, Vec<Value<'gc>>),
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.clear();
+        stack.extend(values);
+        match replay {
+            Replay::Return => Ok(SequencePoll::Return),
+            Replay::Pending => Ok(SequencePoll::Pending),
+            Replay::Call(function) => {
+                // (The resume called since forgot the caller.)
+                if let Some(rec) = self.rec {
+                    self.dbg.set_caller(&ctx, rec);
+                }
+                Ok(SequencePoll::Call {
+                    function,
+                    is_tail: false,
+                })
+            }
+            Replay::Err(e) => Err(e),
+        }
+    }
+
     fn run(
         &mut self,
         ctx: Context<'gc>,
@@ -2390,7 +2438,8 @@ impl<'gc> Interp<'gc> {
                 Err(fail) => {
                     let e = self.error_of(ctx, fail);
                     self.cont = Cont::None;
-                    self.capture(ctx, exec.current_thread().is_main, &e, regs);
+                    let is_main = exec.current_thread().is_main && !self.switched;
+                    self.capture(ctx, is_main, &e, regs);
                     self.unwinding = Some(e);
                 }
             }
@@ -4308,8 +4357,69 @@ impl<'gc> Sequence<'gc> for Entry<'gc> {
         mut exec: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        let r = self.0.borrow_mut(&ctx).run(ctx, &mut exec, &mut stack);
+        let mut r = {
+            let mut interp = self.0.borrow_mut(&ctx);
+            match interp.replay.take() {
+                Some(replay) => interp.replayed(ctx, *replay, &mut stack),
+                None => interp.run(ctx, &mut exec, &mut stack),
+            }
+        };
+        // A resume of a coroutine suspended in code of this core goes on in
+        // place when it can (the executor's resume, the yield and the
+        // return to this entry are ~3/4 of a round trip through it).
+        while let Ok(SequencePoll::Call {
+            function: Function::Callback(cb),
+            is_tail: false,
+        }) = r
+        {
+            let (registry, site) = {
+                let interp = self.0.borrow();
+                (interp.registry, super::CallSite(interp.dbg))
+            };
+            if !crate::stdlib::coroutine::resume_in_place(
+                ctx, &mut exec, registry, site, cb, &mut stack,
+            ) {
+                break;
+            }
+            r = self.0.borrow_mut(&ctx).run(ctx, &mut exec, &mut stack);
+        }
         self.done(ctx, r)
+    }
+
+    fn resume_in_place(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> bool {
+        let mut interp = self.0.borrow_mut(&ctx);
+        if interp.replay.is_some()
+            || interp.dbg.any_hooks()
+            || interp.unwinding.is_some()
+            || interp.c_call.is_some()
+            || !matches!(interp.cont, Cont::Call { .. } | Cont::Discard)
+        {
+            return false;
+        }
+        interp.switched = true;
+        let r = interp.run(ctx, &mut exec, &mut stack);
+        interp.switched = false;
+        let replay = match r {
+            Ok(SequencePoll::Call {
+                function: Function::Callback(cb),
+                is_tail: false,
+            }) if interp.registry.switch(cb) == Some(super::Switch::Yield)
+                && interp.registry.yieldable(interp.thread) =>
+            {
+                return true;
+            }
+            Ok(SequencePoll::Call { function, .. }) => Replay::Call(function),
+            Ok(SequencePoll::Return) => Replay::Return,
+            Ok(_) => Replay::Pending,
+            Err(e) => Replay::Err(e),
+        };
+        interp.replay = Some(Box::new((replay, stack.drain(..).collect())));
+        false
     }
 
     fn error(

@@ -313,6 +313,15 @@ enum Kind<'gc> {
     CClosure(Gc<'gc, RefLock<Box<[Value<'gc>]>>>),
 }
 
+/// `coroutine.resume` or `coroutine.yield`: resumes and yields made in
+/// place ([`crate::stdlib::coroutine::resume_in_place`]).
+#[derive(Collect, Clone, Copy, PartialEq, Eq, Debug)]
+#[collect(require_static)]
+pub(crate) enum Switch {
+    Resume,
+    Yield,
+}
+
 /// What the interpreter finds behind a callback value.
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
@@ -351,6 +360,9 @@ struct RegistryState<'gc> {
     /// function, `__tostring` from `print`...), with how many: a yield there
     /// is "attempt to yield across a C-call boundary". A short list.
     no_yield: Vec<(GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>, usize)>,
+    /// `coroutine.resume` and `coroutine.yield`, and their positioned
+    /// wrappers (a few library functions, kept alive).
+    switches: Vec<(Callback<'gc>, Switch)>,
 }
 
 /// The entries of this core on one thread: how many (the C-stack-like
@@ -423,6 +435,18 @@ impl<'gc> Registry<'gc> {
         }
     }
 
+    /// Whether `cb` is `coroutine.resume` or `coroutine.yield` (or one with
+    /// its caller's position added to its errors).
+    #[inline]
+    pub(crate) fn switch(self, cb: Callback<'gc>) -> Option<Switch> {
+        let state = self.0.borrow();
+        state
+            .switches
+            .iter()
+            .find(|(f, _)| Gc::ptr_eq(f.into_inner(), cb.into_inner()))
+            .map(|&(_, s)| s)
+    }
+
     /// The closure behind `cb` when it is one of ours.
     #[inline]
     pub(crate) fn lookup(
@@ -434,6 +458,11 @@ impl<'gc> Registry<'gc> {
             Callee::Closure(cl) => Some(cl),
             _ => None,
         }
+    }
+
+    /// Marks `cb` as `coroutine.resume` or `coroutine.yield`.
+    pub(crate) fn add_switch(self, mc: &Mutation<'gc>, cb: Callback<'gc>, role: Switch) {
+        self.0.borrow_mut(mc).switches.push((cb, role));
     }
 
     fn insert(self, mc: &Mutation<'gc>, cb: Callback<'gc>, kind: Kind<'gc>) {

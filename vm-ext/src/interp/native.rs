@@ -135,6 +135,11 @@ pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
     Registry::get(ctx).insert(&ctx, error, Kind::Error);
 }
 
+/// Marks `coroutine.resume` or `coroutine.yield`.
+pub(crate) fn register_switch<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, role: super::Switch) {
+    Registry::get(ctx).add_switch(&ctx, cb, role);
+}
+
 /// When `inner` is a native, registers `wrapper` (the same function with
 /// the caller's position added to its errors) as one too.
 pub(crate) fn wrapped_positioned<'gc>(
@@ -149,6 +154,11 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::Next(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Next(f, true));
+        }
+        super::Callee::Foreign => {
+            if let Some(role) = Registry::get(ctx).switch(inner) {
+                register_switch(ctx, wrapper, role);
+            }
         }
         _ => {}
     }

@@ -10,6 +10,8 @@ use piccolo::{
     Sequence, SequencePoll, Singleton, Stack, Table, Thread, ThreadMode, Value,
 };
 
+use crate::interp::{Registry, Switch};
+
 use super::{
     check::{caller_position, check_function, error_value, type_error},
     lua_error,
@@ -196,6 +198,58 @@ impl<'gc> Sequence<'gc> for WrapSeq {
     }
 }
 
+/// The root of a `coroutine.wrap` function, which [`resume_in_place`]
+/// knows it by.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct WrapRoot<'gc> {
+    thread: Thread<'gc>,
+    site: crate::interp::CallSite<'gc>,
+}
+
+/// Makes the call of `cb` (`coroutine.resume` or a `coroutine.wrap`
+/// function; its arguments on `stack`) in place when the coroutine is
+/// suspended in a yield of code of the own core (no hooks): the coroutine
+/// runs from here, and when it yields again `stack` holds the call's
+/// results (`true` first for `resume`) and true is returned. Otherwise the
+/// call is left to the executor (false, `stack` unchanged); a coroutine
+/// that ran but did something other than yield (called a library function
+/// that needs the executor, returned, raised, ran out of fuel) replays
+/// that at the executor's resume, which follows at once.
+pub(crate) fn resume_in_place<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    registry: Registry<'gc>,
+    site: crate::interp::CallSite<'gc>,
+    cb: Callback<'gc>,
+    stack: &mut Stack<'gc, '_>,
+) -> bool {
+    let (thread, skip, prefix) = if let Some(root) = cb.rooted::<Rootable![WrapRoot<'_>]>() {
+        (root.thread, 0, None)
+    } else if registry.switch(cb) == Some(Switch::Resume) {
+        let Value::Thread(thread) = stack.get(0) else {
+            return false;
+        };
+        (thread, 1, Some(Value::Boolean(true)))
+    } else {
+        return false;
+    };
+    if thread.mode() != ThreadMode::Suspended
+        || exec.thread_depth() >= MAX_NESTED_RESUMES
+        || !exec.fuel().should_continue()
+    {
+        return false;
+    }
+    // What the call does before resuming.
+    site.set(&ctx, [None, None]);
+    exec.fuel().consume(FUEL_PER_RESUME);
+    thread.resume_in_place(ctx, exec.reborrow(), stack, skip, prefix)
+}
+
+/// Fuel a resume made in place costs (the executor's steps it saves cost
+/// about as much).
+const FUEL_PER_RESUME: i32 = 8;
+
 /// Installs the `coroutine` library.
 pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     let co = Table::new(&ctx);
@@ -216,24 +270,21 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     )
     .unwrap();
 
-    co.set(
-        ctx,
-        "resume",
-        Callback::from_fn_with(&ctx, site, |site, ctx, exec, mut stack| {
-            let thread = check_thread(ctx, &stack, "resume")?;
-            if let Some(msg) = resume_problem(thread, exec.thread_depth()) {
-                stack.replace(ctx, (false, ctx.intern_static(msg.as_bytes())));
-                return Ok(CallbackReturn::Return);
-            }
-            stack.pop_front();
-            site.set(&ctx, [None, None]);
-            Ok(CallbackReturn::Resume {
-                thread,
-                then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
-            })
-        }),
-    )
-    .unwrap();
+    let resume = Callback::from_fn_with(&ctx, site, |site, ctx, exec, mut stack| {
+        let thread = check_thread(ctx, &stack, "resume")?;
+        if let Some(msg) = resume_problem(thread, exec.thread_depth()) {
+            stack.replace(ctx, (false, ctx.intern_static(msg.as_bytes())));
+            return Ok(CallbackReturn::Return);
+        }
+        stack.pop_front();
+        site.set(&ctx, [None, None]);
+        Ok(CallbackReturn::Resume {
+            thread,
+            then: Some(BoxSequence::new(&ctx, ResumeSeq(thread))),
+        })
+    });
+    crate::interp::native::register_switch(ctx, resume, Switch::Resume);
+    co.set(ctx, "resume", resume).unwrap();
 
     co.set(
         ctx,
@@ -244,18 +295,25 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
             thread
                 .start_suspended(&ctx, f)
                 .map_err(|e| lua_error(ctx, e.to_string()))?;
-            let root = (thread, *site);
-            let wrapped = Callback::from_fn_with(&ctx, root, |(thread, site), ctx, exec, _| {
-                if let Some(msg) = resume_problem(*thread, exec.thread_depth()) {
-                    let v = Value::String(ctx.intern_static(msg.as_bytes()));
-                    return Err(with_position(ctx, &exec, v));
-                }
-                site.set(&ctx, [None, None]);
-                Ok(CallbackReturn::Resume {
-                    thread: *thread,
-                    then: Some(BoxSequence::new(&ctx, WrapSeq)),
-                })
-            });
+            let root = WrapRoot {
+                thread,
+                site: *site,
+            };
+            let wrapped = Callback::from_fn_rooted::<Rootable![WrapRoot<'_>], _>(
+                &ctx,
+                root,
+                |WrapRoot { thread, site }, ctx, exec, _| {
+                    if let Some(msg) = resume_problem(*thread, exec.thread_depth()) {
+                        let v = Value::String(ctx.intern_static(msg.as_bytes()));
+                        return Err(with_position(ctx, &exec, v));
+                    }
+                    site.set(&ctx, [None, None]);
+                    Ok(CallbackReturn::Resume {
+                        thread: *thread,
+                        then: Some(BoxSequence::new(&ctx, WrapSeq)),
+                    })
+                },
+            );
             // PUC Lua's function is a C closure over the coroutine.
             crate::interp::set_c_upvalues(ctx, wrapped, &[Value::Thread(thread)]);
             stack.replace(ctx, wrapped);
@@ -264,30 +322,23 @@ pub fn load_coroutine<'gc>(ctx: Context<'gc>) {
     )
     .unwrap();
 
-    co.set(
-        ctx,
-        "yield",
-        // (The registry kept by the callback: looking it up, a singleton,
-        // was 2 % of a resume/yield round trip.)
-        Callback::from_fn_with(
-            &ctx,
-            crate::interp::Registry::get(ctx),
-            |registry, ctx, exec, _| {
-                let current = exec.current_thread();
-                if current.is_main {
-                    return Err(lua_error(ctx, "attempt to yield from outside a coroutine"));
-                }
-                if !registry.yieldable(current.thread) {
-                    return Err(lua_error(ctx, "attempt to yield across a C-call boundary"));
-                }
-                Ok(CallbackReturn::Yield {
-                    to_thread: None,
-                    then: None,
-                })
-            },
-        ),
-    )
-    .unwrap();
+    // (The registry kept by the callback: looking it up, a singleton, was
+    // 2 % of a resume/yield round trip.)
+    let yield_ = Callback::from_fn_with(&ctx, Registry::get(ctx), |registry, ctx, exec, _| {
+        let current = exec.current_thread();
+        if current.is_main {
+            return Err(lua_error(ctx, "attempt to yield from outside a coroutine"));
+        }
+        if !registry.yieldable(current.thread) {
+            return Err(lua_error(ctx, "attempt to yield across a C-call boundary"));
+        }
+        Ok(CallbackReturn::Yield {
+            to_thread: None,
+            then: None,
+        })
+    });
+    crate::interp::native::register_switch(ctx, yield_, Switch::Yield);
+    co.set(ctx, "yield", yield_).unwrap();
 
     co.set(
         ctx,

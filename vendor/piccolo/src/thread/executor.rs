@@ -543,6 +543,17 @@ impl<'gc, 'a> Execution<'gc, 'a> {
         self.fuel
     }
 
+    /// luahome patch: this execution again, for a call made in place (a sequence of another
+    /// thread resumed by [`Thread::resume_in_place`]).
+    pub fn reborrow(&mut self) -> Execution<'gc, '_> {
+        Execution {
+            executor: self.executor,
+            fuel: &mut *self.fuel,
+            upper_lua: self.upper_lua,
+            threads: self.threads,
+        }
+    }
+
     /// The curently executing Thread.
     pub fn current_thread(&self) -> CurrentThread<'gc> {
         CurrentThread {

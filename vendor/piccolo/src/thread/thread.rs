@@ -155,6 +155,55 @@ impl<'gc> Thread<'gc> {
         Ok(())
     }
 
+    /// luahome patch: resumes this thread in place, from code running on another thread, when
+    /// it is suspended by a yield in a sequence that can go on in place
+    /// ([`crate::Sequence::resume_in_place`]): the arguments are `stack[skip..]`. Returns `true`
+    /// when the thread yielded again: `stack` then holds `prefix` and the yielded values, and
+    /// the thread is suspended as after the executor's resume and yield. Returns `false` with
+    /// `stack` unchanged otherwise; the thread is then still suspended and is to be resumed
+    /// as usual (its sequence may have run already and replays what it returned).
+    pub fn resume_in_place(
+        self,
+        ctx: Context<'gc>,
+        exec: crate::Execution<'gc, '_>,
+        stack: &mut crate::Stack<'gc, '_>,
+        skip: usize,
+        prefix: Option<Value<'gc>>,
+    ) -> bool {
+        let Ok(mut state) = self.0.try_borrow_mut(&ctx) else {
+            return false;
+        };
+        let ThreadState { frames, stack: own, .. } = &mut *state;
+        let n = frames.len();
+        if n < 2 || !matches!(frames[n - 1], Frame::Yielded) {
+            return false;
+        }
+        let Frame::Sequence {
+            bottom,
+            sequence,
+            pending_error: None,
+        } = &mut frames[n - 2]
+        else {
+            return false;
+        };
+        let bottom = *bottom;
+        if own.len() != bottom || skip > stack.len() {
+            return false;
+        }
+        own.extend_from_slice(&stack[skip..]);
+        let yielded = sequence.resume_in_place(ctx, exec, crate::Stack::new(own, bottom));
+        if yielded {
+            stack.clear();
+            if let Some(v) = prefix {
+                stack.push_back(v);
+            }
+            stack.extend(own.drain(bottom..));
+        } else {
+            own.truncate(bottom);
+        }
+        yielded
+    }
+
     /// If the thread is in `Suspended` mode, cause an error wherever the thread was suspended.
     pub fn resume_err(self, mc: &Mutation<'gc>, error: Error<'gc>) -> Result<(), BadThreadMode> {
         let mut state = self.check_mode(mc, ThreadMode::Suspended)?;

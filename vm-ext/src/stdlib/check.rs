@@ -72,6 +72,7 @@ pub fn check_any<'gc>(
 }
 
 /// Argument `n` as a table.
+#[inline]
 pub fn check_table<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
@@ -80,8 +81,22 @@ pub fn check_table<'gc>(
 ) -> Result<Table<'gc>, Error<'gc>> {
     match stack.get(n - 1) {
         Value::Table(t) => Ok(t),
-        _ => Err(type_error(ctx, stack, n, fname, "table")),
+        _ => Err(not_a(ctx, stack, n, fname, "table")),
     }
+}
+
+/// The type error of argument `n`, out of line (the checks' common case
+/// is inlined in their callers).
+#[cold]
+#[inline(never)]
+fn not_a<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    n: usize,
+    fname: &str,
+    expected: &str,
+) -> Error<'gc> {
+    type_error(ctx, stack, n, fname, expected)
 }
 
 /// Argument `n` as a function.
@@ -125,7 +140,22 @@ pub fn check_number<'gc>(
 
 /// Argument `n` as an integer (floats with an exact integer value and
 /// numeric strings are accepted, as in Lua).
+#[inline]
 pub fn check_integer<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    n: usize,
+    fname: &str,
+) -> Result<i64, Error<'gc>> {
+    match stack.get(n - 1) {
+        Value::Integer(i) => Ok(i),
+        _ => check_integer_other(ctx, stack, n, fname),
+    }
+}
+
+/// [`check_integer`] of a value that is not an integer.
+#[inline(never)]
+fn check_integer_other<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
     n: usize,
@@ -140,6 +170,7 @@ pub fn check_integer<'gc>(
 }
 
 /// Optional integer argument `n` (absent or nil gives `default`).
+#[inline]
 pub fn opt_integer<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,

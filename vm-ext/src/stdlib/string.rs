@@ -113,7 +113,23 @@ fn type_error<'gc>(
 }
 
 /// A string argument (numbers are converted as `tostring` does).
+#[inline]
 pub(crate) fn check_str<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<piccolo::String<'gc>, Error<'gc>> {
+    // The common case in the caller, the rest out of line.
+    match stack.get(i) {
+        Value::String(s) => Ok(s),
+        _ => check_str_other(ctx, stack, i, fname),
+    }
+}
+
+/// [`check_str`] of a value that is not a string.
+#[inline(never)]
+fn check_str_other<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
     i: usize,
@@ -154,7 +170,23 @@ pub(crate) fn to_num(v: Value<'_>) -> Option<Num> {
 }
 
 /// An integer argument (`luaL_checkinteger`).
+#[inline]
 pub(crate) fn check_int<'gc>(
+    ctx: Context<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+    fname: &str,
+) -> Result<i64, Error<'gc>> {
+    // The common case in the caller, the rest out of line.
+    match stack.get(i) {
+        Value::Integer(n) => Ok(n),
+        _ => check_int_other(ctx, stack, i, fname),
+    }
+}
+
+/// [`check_int`] of a value that is not an integer.
+#[inline(never)]
+fn check_int_other<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
     i: usize,
@@ -169,6 +201,7 @@ pub(crate) fn check_int<'gc>(
 }
 
 /// An optional integer argument (`luaL_optinteger`).
+#[inline]
 pub(crate) fn opt_int<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,

@@ -632,19 +632,35 @@ fn raw_concat<'gc>(
     };
     let mut out = Vec::new();
     let mut k = i;
-    while k <= j {
-        let v = crate::weak::raw_get(ctx, t, Value::Integer(k));
-        match to_bytes(v) {
-            Some(b) => out.extend_from_slice(&b),
-            None => {
-                return Err(lua_error(
-                    ctx,
-                    format!(
-                        "invalid value ({}) at index {k} in table for 'concat'",
-                        type_name(ctx, v)
-                    ),
-                ))
+    // `Some(v)`: the item at `k` cannot be concatenated; `None` and
+    // `k > j` (or `done`): all were.
+    let mut bad = None;
+    let mut done = i > j;
+    // Items in the array part first, read from it directly (~1/3 of a
+    // `table.concat` of strings went to a lookup and a copy per item).
+    if !done && k >= 1 {
+        plain_array(ctx, t, |arr| {
+            while let Some(&v) = arr.get((k - 1) as usize) {
+                if !push_item(&mut out, v) {
+                    bad = Some(v);
+                    return;
+                }
+                if k == j {
+                    done = true;
+                    return;
+                }
+                if let Some(sep) = sep {
+                    out.extend_from_slice(sep);
+                }
+                k += 1;
             }
+        });
+    }
+    while !done && bad.is_none() {
+        let v = crate::weak::raw_get(ctx, t, Value::Integer(k));
+        if !push_item(&mut out, v) {
+            bad = Some(v);
+            break;
         }
         if k == j {
             break;
@@ -654,8 +670,32 @@ fn raw_concat<'gc>(
         }
         k += 1;
     }
+    if let Some(v) = bad {
+        return Err(lua_error(
+            ctx,
+            format!(
+                "invalid value ({}) at index {k} in table for 'concat'",
+                type_name(ctx, v)
+            ),
+        ));
+    }
     stack.replace(ctx, ctx.intern(&out));
     Ok(CallbackReturn::Return)
+}
+
+/// Appends `v` as `table.concat` does (strings, and numbers as `tostring`
+/// writes them); false for any other value.
+#[inline]
+fn push_item(out: &mut Vec<u8>, v: Value<'_>) -> bool {
+    match v {
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Integer(_) | Value::Number(_) => match to_bytes(v) {
+            Some(b) => out.extend_from_slice(&b),
+            None => return false,
+        },
+        _ => return false,
+    }
+    true
 }
 
 fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Error<'gc>> {

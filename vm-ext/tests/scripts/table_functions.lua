@@ -86,3 +86,29 @@ local lenless = setmetatable({}, {__len = function() return "abc" end})
 checkerr("object length is not an integer", function() table.insert(lenless, 1) end)
 local huge = setmetatable({}, {__len = function() return math.maxinteger end})
 checkerr("array too big", function() table.sort(huge) end)
+
+-- concat over the array part and past it: items below 1, in the hash part,
+-- holes, the largest index, a weak table
+local function concat_err(t, sep, i, j)
+  local ok, m = pcall(table.concat, t, sep, i, j)
+  assert(not ok)
+  return m
+end
+assert(table.concat({"a", "b", "c"}, nil, 2, 3) == "bc")
+local mixed = {[0] = "z", "a", "b"}
+mixed[5] = "e"; mixed[3] = "c"; mixed[4] = "d"
+assert(table.concat(mixed, "", 0, 5) == "zabcde")
+assert(table.concat({[-1] = "m", [0] = "n"}, "/", -1, 0) == "m/n")
+assert(string.find(concat_err({"a", nil, "c"}, ",", 1, 3),
+  "invalid value (nil) at index 2 in table for 'concat'", 1, true))
+assert(string.find(concat_err({"a", {}, "c"}, ","),
+  "invalid value (table) at index 2 in table for 'concat'", 1, true))
+assert(string.find(concat_err({"a", "b"}, ",", 1, 4), "at index 3 in table", 1, true))
+assert(string.find(concat_err({}, ",", math.maxinteger, math.maxinteger),
+  "at index " .. math.maxinteger .. " in table", 1, true))
+assert(table.concat({[math.maxinteger] = "x"}, ",", math.maxinteger, math.maxinteger) == "x")
+assert(table.concat(setmetatable({"p", "q", "r"}, {__mode = "k"}), "+") == "p+q+r")
+local digits = {}
+for i = 1, 1000 do digits[i] = i % 10 end
+local joined = table.concat(digits)
+assert(#joined == 1000 and joined:sub(1, 12) == "123456789012")

@@ -15,7 +15,7 @@ use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Stack, Table, Valu
 use crate::interp::native;
 
 use super::{base::tostring_plain, lua_error};
-use crate::number::{float_to_i64, str_to_number, Num};
+use crate::number::{str_to_number, Num};
 
 pub use pattern::{Cap, MatchError, Matcher, MAXCAPTURES};
 
@@ -169,7 +169,7 @@ pub(crate) fn to_num(v: Value<'_>) -> Option<Num> {
     }
 }
 
-/// An integer argument (`luaL_checkinteger`).
+/// An integer argument (`luaL_checkinteger`); `i` counts from 0.
 #[inline]
 pub(crate) fn check_int<'gc>(
     ctx: Context<'gc>,
@@ -177,30 +177,10 @@ pub(crate) fn check_int<'gc>(
     i: usize,
     fname: &str,
 ) -> Result<i64, Error<'gc>> {
-    // The common case in the caller, the rest out of line.
-    match stack.get(i) {
-        Value::Integer(n) => Ok(n),
-        _ => check_int_other(ctx, stack, i, fname),
-    }
+    super::check::check_integer(ctx, stack, i + 1, fname)
 }
 
-/// [`check_int`] of a value that is not an integer.
-#[inline(never)]
-fn check_int_other<'gc>(
-    ctx: Context<'gc>,
-    stack: &Stack<'gc, '_>,
-    i: usize,
-    fname: &str,
-) -> Result<i64, Error<'gc>> {
-    match to_num(stack.get(i)) {
-        Some(Num::Int(n)) => Ok(n),
-        Some(Num::Float(f)) => float_to_i64(f)
-            .ok_or_else(|| arg_error(ctx, i + 1, fname, "number has no integer representation")),
-        None => Err(type_error(ctx, stack, i, fname, "number")),
-    }
-}
-
-/// An optional integer argument (`luaL_optinteger`).
+/// An optional integer argument (`luaL_optinteger`); `i` counts from 0.
 #[inline]
 pub(crate) fn opt_int<'gc>(
     ctx: Context<'gc>,
@@ -209,11 +189,7 @@ pub(crate) fn opt_int<'gc>(
     fname: &str,
     default: i64,
 ) -> Result<i64, Error<'gc>> {
-    if stack.get(i).is_nil() {
-        Ok(default)
-    } else {
-        check_int(ctx, stack, i, fname)
-    }
+    super::check::opt_integer(ctx, stack, i + 1, fname, default)
 }
 
 /// A number argument (`luaL_checknumber`).

@@ -347,33 +347,30 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
     });
     crate::interp::native::register_fast(ctx, concat, concat_fast, false);
     table.set(ctx, "concat", concat).unwrap();
-    table
-        .set(
-            ctx,
-            "unpack",
-            Callback::from_fn_with(
-                &ctx,
-                (fb, raw_unpack),
-                |(fb, raw), ctx, exec, stack| match stack.get(0) {
-                    Value::Table(t) if !has_meta(ctx, t) => raw.call(ctx, exec, stack),
-                    t => {
-                        let mut stack = stack;
-                        let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
-                        let j = if stack.get(2).is_nil() {
-                            Value::Nil
-                        } else {
-                            Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
-                        };
-                        stack.replace(ctx, (t, i, j, at(ctx, &exec)));
-                        Ok(CallbackReturn::Call {
-                            function: fb.get(ctx, Fallback::Unpack)?,
-                            then: None,
-                        })
-                    }
-                },
-            ),
-        )
-        .unwrap();
+    let unpack =
+        Callback::from_fn_with(
+            &ctx,
+            (fb, raw_unpack),
+            |(fb, raw), ctx, exec, stack| match stack.get(0) {
+                Value::Table(t) if !has_meta(ctx, t) => raw.call(ctx, exec, stack),
+                t => {
+                    let mut stack = stack;
+                    let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
+                    let j = if stack.get(2).is_nil() {
+                        Value::Nil
+                    } else {
+                        Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
+                    };
+                    stack.replace(ctx, (t, i, j, at(ctx, &exec)));
+                    Ok(CallbackReturn::Call {
+                        function: fb.get(ctx, Fallback::Unpack)?,
+                        then: None,
+                    })
+                }
+            },
+        );
+    crate::interp::native::register_fast(ctx, unpack, unpack_fast, false);
+    table.set(ctx, "unpack", unpack).unwrap();
     table.set(ctx, "move", move_callback(ctx, fb)).unwrap();
     table
         .set(
@@ -707,28 +704,49 @@ fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Erro
 }
 
 fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "unpack")?;
-        let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
-        let j = if stack.get(2).is_nil() {
-            crate::weak::raw_len(ctx, t)
-        } else {
-            check_integer(ctx, &stack, 3, "unpack")?
-        };
-        stack.clear();
-        if i > j {
-            return Ok(CallbackReturn::Return);
-        }
-        let n = check_unpack_size(ctx, i, j)?;
-        for k in 0..n {
-            stack.push_back(crate::weak::raw_get(
-                ctx,
-                t,
-                Value::Integer(i.wrapping_add(k as i64)),
-            ));
-        }
-        Ok(CallbackReturn::Return)
-    })
+    crate::interp::native::callback(ctx, raw_unpack)
+}
+
+/// `table.unpack` of a table without `__index`/`__len`, called in place by
+/// the interpreter; the full callback otherwise (it went through the
+/// executor at every call: ~2,000 instructions).
+fn unpack_fast<'gc>(
+    ctx: Context<'gc>,
+    fuel: &mut piccolo::Fuel,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    match stack.get(0) {
+        Value::Table(t) if !has_meta(ctx, t) => raw_unpack(ctx, fuel, stack),
+        _ => crate::interp::native::decline(ctx),
+    }
+}
+
+/// `table.unpack` without metamethods.
+fn raw_unpack<'gc>(
+    ctx: Context<'gc>,
+    _: &mut piccolo::Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let t = check_table(ctx, &stack, 1, "unpack")?;
+    let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
+    let j = if stack.get(2).is_nil() {
+        crate::weak::raw_len(ctx, t)
+    } else {
+        check_integer(ctx, &stack, 3, "unpack")?
+    };
+    stack.clear();
+    if i > j {
+        return Ok(CallbackReturn::Return);
+    }
+    let n = check_unpack_size(ctx, i, j)?;
+    for k in 0..n {
+        stack.push_back(crate::weak::raw_get(
+            ctx,
+            t,
+            Value::Integer(i.wrapping_add(k as i64)),
+        ));
+    }
+    Ok(CallbackReturn::Return)
 }
 
 #[derive(Collect)]

@@ -114,3 +114,23 @@ local digits = {}
 for i = 1, 1000 do digits[i] = i % 10 end
 local joined = table.concat(digits)
 assert(#joined == 1000 and string.sub(joined, 1, 12) == "123456789012")
+
+-- unpack of plain tables (called in place) and of tables with metamethods
+assert(select("#", table.unpack({1, 2, 3})) == 3)
+local u1, u2, u3 = table.unpack({1, 2, 3}, 2)
+assert(u1 == 2 and u2 == 3 and u3 == nil)
+assert(select("#", table.unpack({}, 1, 3)) == 3)
+assert(select("#", table.unpack({1, 2}, 3, 2)) == 0)
+local computed = setmetatable({}, {
+  __index = function(_, k) return k * 10 end,
+  __len = function() return 3 end,
+})
+local c1, c2, c3 = table.unpack(computed)
+assert(c1 == 10 and c2 == 20 and c3 == 30)
+local okb, eb = pcall(table.unpack, {}, 1, 1e8)
+assert(not okb and string.find(eb, "too many results to unpack", 1, true), eb)
+okb, eb = pcall(table.unpack, {}, "x", 2)
+assert(not okb and string.find(eb, "bad argument #2 to", 1, true) and string.find(eb, "number expected", 1, true), eb)
+local function unpacked() local t = {4, 5, 6}; return table.unpack(t, 1, 3) end
+local all = {unpacked()}
+assert(#all == 3 and all[3] == 6)

@@ -578,7 +578,7 @@ fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| {
+    let full = Callback::from_fn(&ctx, |ctx, exec, stack| {
         let v = check_any(ctx, &stack, 1, "assert")?;
         if v.to_bool() {
             Ok(CallbackReturn::Return)
@@ -587,9 +587,39 @@ fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
             msg.extend_from_slice(b"assertion failed!");
             Err(lua_error(ctx, msg))
         } else {
-            Err(stack.get(1).into())
+            // As `error` at level 1 (PUC's `luaB_assert` calls it): a
+            // string gets the calling Lua code's position.
+            match stack.get(1) {
+                Value::String(s) => {
+                    let mut msg = caller_position(ctx, &exec);
+                    msg.extend_from_slice(s.as_bytes());
+                    Err(lua_error(ctx, msg))
+                }
+                v => Err(v.into()),
+            }
         }
-    })
+    });
+    crate::interp::native::register_fast(ctx, full, assert_fast, false);
+    full
+}
+
+/// `assert` called in place by the interpreter (it went through the
+/// executor at every call); a missing argument or a failure with a string
+/// message or none, which need the caller's position, go to the full
+/// callback.
+fn assert_fast<'gc>(
+    ctx: Context<'gc>,
+    _: &mut piccolo::Fuel,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    if !stack.is_empty() && stack.get(0).to_bool() {
+        // Its results are its arguments.
+        Ok(CallbackReturn::Return)
+    } else if stack.len() >= 2 && !matches!(stack.get(1), Value::String(_)) {
+        Err(stack.get(1).into())
+    } else {
+        crate::interp::native::decline(ctx)
+    }
 }
 
 fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
@@ -779,28 +809,60 @@ fn pairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    #[derive(Collect)]
-    #[collect(require_static)]
-    struct INext(i64);
+    let slot = ctx.singleton::<Rootable![INextFn<'_>]>().0;
+    Gc::write(&ctx, slot)
+        .unlock()
+        .set(Some(inext_callback(ctx)));
+    // `ipairs` needs nothing of the executor: called in place, it finds
+    // its iterator in a singleton (it went through the executor at every
+    // call).
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
+        let t = check_any(ctx, &stack, 1, "ipairs")?;
+        let Some(inext) = ctx.singleton::<Rootable![INextFn<'_>]>().0.get() else {
+            return Err(lua_error(ctx, "ipairs: the base library is not loaded"));
+        };
+        stack.replace(ctx, (inext, t, 0));
+        Ok(CallbackReturn::Return)
+    })
+}
 
-    impl<'gc> Sequence<'gc> for INext {
-        fn poll(
-            &mut self,
-            ctx: Context<'gc>,
-            _exec: Execution<'gc, '_>,
-            mut stack: Stack<'gc, '_>,
-        ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-            let v = stack.get(0);
-            if v.is_nil() {
-                stack.replace(ctx, Value::Nil);
-            } else {
-                put2(&mut stack, Value::Integer(self.0), v);
-            }
-            Ok(SequencePoll::Return)
-        }
+/// The iterator `ipairs` returns (one function, as in PUC Lua), made
+/// with `ipairs`.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct INextFn<'gc>(Gc<'gc, Lock<Option<Callback<'gc>>>>);
+
+impl<'gc> Singleton<'gc> for INextFn<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        INextFn(Gc::new(&ctx, Lock::new(None)))
     }
+}
 
-    let inext = crate::interp::native::callback(ctx, |ctx, _, mut stack| {
+/// The rest of `ipairs`' step after an `__index` call: its result.
+#[derive(Collect)]
+#[collect(require_static)]
+struct INext(i64);
+
+impl<'gc> Sequence<'gc> for INext {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let v = stack.get(0);
+        if v.is_nil() {
+            stack.replace(ctx, Value::Nil);
+        } else {
+            put2(&mut stack, Value::Integer(self.0), v);
+        }
+        Ok(SequencePoll::Return)
+    }
+}
+
+/// `ipairs`' iterator: `t[i + 1]` with `__index`, ending at the first nil.
+fn inext_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = stack.get(0);
         let i = check_integer(ctx, &stack, 2, "ipairs")?.wrapping_add(1);
         if let Value::Table(tt) = t {
@@ -832,12 +894,6 @@ fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 })
             }
         }
-    });
-
-    Callback::from_fn_with(&ctx, inext, |inext, ctx, _, mut stack| {
-        let t = check_any(ctx, &stack, 1, "ipairs")?;
-        stack.replace(ctx, (*inext, t, 0));
-        Ok(CallbackReturn::Return)
     })
 }
 

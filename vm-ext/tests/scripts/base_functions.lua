@@ -155,3 +155,25 @@ checkerr("bad argument #1 to 'collectgarbage' (invalid option 'bogus')", functio
 assert(_VERSION == "Lua 5.4" and _G._G == _G and loadstring == nil)
 warn("@off"); warn("not shown")
 checkerr("bad argument #1 to 'warn' (string expected, got no value)", function() warn() end)
+
+-- assert (called in place when it passes): results, messages as `error` at
+-- level 1 gives them (a string gets the caller's position), other values
+-- unchanged; ipairs' iterator is one function
+assert(select("#", assert(1, 2, 3)) == 3)
+local av, am = assert("x", "m")
+assert(av == "x" and am == "m")
+local aok, aerr = pcall(function() assert(false, "boom") end)
+assert(not aok and string.find(aerr, "^base_functions%.lua:%d+: boom$"), aerr)
+local aobj = {}
+aok, aerr = pcall(function() assert(nil, aobj) end)
+assert(not aok and aerr == aobj)
+aok, aerr = pcall(function() assert(false, 12) end)
+assert(not aok and aerr == 12)
+aok, aerr = pcall(assert, false, "from C")
+assert(not aok and aerr == "from C", aerr)
+aok, aerr = pcall(function() assert(false) end)
+assert(not aok and string.find(aerr, "assertion failed!", 1, true), aerr)
+local isum = 0
+for i, v in ipairs({10, 20, 30}) do isum = isum + i * v end
+assert(isum == 140)
+assert(ipairs({}) == ipairs({1}))

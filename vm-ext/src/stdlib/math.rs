@@ -1,9 +1,11 @@
 //! The `math` library with Lua 5.4's integer/float rules and messages;
 //! `random` is xoshiro256** with 5.4's range projection and seeding.
 
-use std::{cell::RefCell, rc::Rc};
+use std::cell::RefCell;
 
-use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Stack, Table, Value};
+use gc_arena::{Collect, Gc, Rootable};
+
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Singleton, Stack, Table, Value};
 
 use crate::interp::native;
 
@@ -113,6 +115,66 @@ fn seed_from_entropy() -> (u64, u64) {
 /// `crypto.getRandomValues` on wasm), else the time and an address as PUC
 /// Lua's `luai_makeseed`, so every state (and every page load) gets its
 /// own sequence.
+/// The generator `math.random` and `math.randomseed` share (one per
+/// runtime, seeded at its first use).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct RandomState<'gc>(Gc<'gc, Generator>);
+
+#[derive(Collect)]
+#[collect(require_static)]
+struct Generator(RefCell<Xoshiro>);
+
+impl<'gc> Singleton<'gc> for RandomState<'gc> {
+    fn create(ctx: Context<'gc>) -> Self {
+        let (s1, s2) = entropy();
+        RandomState(Gc::new(
+            &ctx,
+            Generator(RefCell::new(Xoshiro::seeded(s1, s2))),
+        ))
+    }
+}
+
+fn generator(ctx: Context<'_>) -> Gc<'_, Generator> {
+    ctx.singleton::<Rootable![RandomState<'_>]>().0
+}
+
+/// `math.random([m [, n]])`.
+fn random<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let g = generator(ctx);
+    let mut st = g.0.borrow_mut();
+    let rv = st.next_u64();
+    let (low, up) = match stack.len() {
+        0 => {
+            stack.replace(ctx, (rv >> 11) as f64 * 2f64.powi(-53));
+            return Ok(CallbackReturn::Return);
+        }
+        1 => {
+            let up = check_integer(ctx, &stack, 1, "random")?;
+            if up == 0 {
+                stack.replace(ctx, rv as i64);
+                return Ok(CallbackReturn::Return);
+            }
+            (1, up)
+        }
+        2 => (
+            check_integer(ctx, &stack, 1, "random")?,
+            check_integer(ctx, &stack, 2, "random")?,
+        ),
+        _ => return Err(super::lua_error(ctx, "wrong number of arguments")),
+    };
+    if low > up {
+        return Err(arg_error(ctx, 1, "random", "interval is empty"));
+    }
+    let r = st.project(rv, (up as u64).wrapping_sub(low as u64));
+    stack.replace(ctx, r.wrapping_add(low as u64) as i64);
+    Ok(CallbackReturn::Return)
+}
+
 fn entropy() -> (u64, u64) {
     let mut buf = [0u8; 16];
     if getrandom::fill(&mut buf).is_ok() {
@@ -249,43 +311,10 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         minmax(ctx, stack, "min", false)
     });
 
-    let (s1, s2) = entropy();
-    let state = Rc::new(RefCell::new(Xoshiro::seeded(s1, s2)));
-    let rs = state.clone();
-    math.set(
-        ctx,
-        "random",
-        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            let mut st = rs.borrow_mut();
-            let rv = st.next_u64();
-            let (low, up) = match stack.len() {
-                0 => {
-                    stack.replace(ctx, (rv >> 11) as f64 * 2f64.powi(-53));
-                    return Ok(CallbackReturn::Return);
-                }
-                1 => {
-                    let up = check_integer(ctx, &stack, 1, "random")?;
-                    if up == 0 {
-                        stack.replace(ctx, rv as i64);
-                        return Ok(CallbackReturn::Return);
-                    }
-                    (1, up)
-                }
-                2 => (
-                    check_integer(ctx, &stack, 1, "random")?,
-                    check_integer(ctx, &stack, 2, "random")?,
-                ),
-                _ => return Err(super::lua_error(ctx, "wrong number of arguments")),
-            };
-            if low > up {
-                return Err(arg_error(ctx, 1, "random", "interval is empty"));
-            }
-            let r = st.project(rv, (up as u64).wrapping_sub(low as u64));
-            stack.replace(ctx, r.wrapping_add(low as u64) as i64);
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
+    // (Called in place: a callback capturing the generator went through
+    // the executor at every call.)
+    math.set(ctx, "random", native::callback(ctx, random))
+        .unwrap();
     math.set(
         ctx,
         "randomseed",
@@ -298,7 +327,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
                 let n2 = super::check::opt_integer(ctx, &stack, 2, "randomseed", 0)?;
                 (n1, n2)
             };
-            *state.borrow_mut() = Xoshiro::seeded(n1 as u64, n2 as u64);
+            *generator(ctx).0.borrow_mut() = Xoshiro::seeded(n1 as u64, n2 as u64);
             stack.replace(ctx, (n1, n2));
             Ok(CallbackReturn::Return)
         }),

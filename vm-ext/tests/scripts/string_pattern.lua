@@ -241,3 +241,22 @@ do
   eq(R(i1(), i1(), i2(), i1()), "1", "2", "1", "3")
   eq(R(i1()))
 end
+
+-- gsub called in place (string, number and plain-table replacements) and
+-- through the executor (functions, tables with __index), long subjects
+local gr, gn = string.gsub("abc", "%w", "%0%0")
+assert(gr == "aabbcc" and gn == 3)
+gr, gn = string.gsub("abc", "b", 5)
+assert(gr == "a5c" and gn == 1)
+gr = string.gsub("x y", "%w", {x = false, y = "Y"})
+assert(gr == "x Y")
+gr = string.gsub("ab", "%w", setmetatable({}, {__index = function(_, k) return k .. k end}))
+assert(gr == "aabb")
+gr, gn = string.gsub("aaa", "a", "b", 2)
+assert(gr == "bba" and gn == 2)
+local gok, gerr = pcall(string.gsub, "a", "(", "%1")
+assert(not gok and string.find(gerr, "unfinished capture", 1, true), gerr)
+gok, gerr = pcall(string.gsub, "a", "a", {a = {}})
+assert(not gok and string.find(gerr, "invalid replacement value (a table)", 1, true), gerr)
+gr, gn = string.gsub(string.rep("ab", 50000), "a", "x")
+assert(gn == 50000 and #gr == 100000 and string.sub(gr, 1, 4) == "xbxb")

@@ -1080,6 +1080,23 @@ enum Step<'gc> {
     Call(piccolo::Function<'gc>),
 }
 
+/// What a `gsub` step runs with: the executor's `Execution` (from the
+/// full callback or the sequence), or only the fuel (called in place as a
+/// native, with no function replacement).
+enum Ctl<'x, 'gc, 'a> {
+    Exec(&'x mut Execution<'gc, 'a>),
+    Fuel(&'x mut Fuel),
+}
+
+impl<'gc> Ctl<'_, 'gc, '_> {
+    fn fuel(&mut self) -> &mut Fuel {
+        match self {
+            Ctl::Exec(exec) => exec.fuel(),
+            Ctl::Fuel(fuel) => fuel,
+        }
+    }
+}
+
 impl<'gc> Gsub<'gc> {
     fn add_value(
         &mut self,
@@ -1148,7 +1165,7 @@ impl<'gc> Gsub<'gc> {
     fn run(
         &mut self,
         ctx: Context<'gc>,
-        exec: &mut Execution<'gc, '_>,
+        exec: &mut Ctl<'_, 'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Step<'gc>, Error<'gc>> {
         let src = self.src.as_bytes();
@@ -1197,12 +1214,19 @@ impl<'gc> Gsub<'gc> {
                             let target = self
                                 .target
                                 .get_or_insert_with(|| crate::interp::SyncTarget::of(ctx, f));
-                            let sync = match target {
-                                Some(t) => {
+                            let sync = match (target, &mut *exec) {
+                                (Some(t), Ctl::Exec(exec)) => {
                                     crate::interp::note_table_write(ctx);
                                     t.call(ctx, exec, stack)?
                                 }
-                                None => crate::interp::Sync::Suspended(f),
+                                (_, Ctl::Fuel(_)) => {
+                                    // `gsub_fast` declines function replacements.
+                                    return Err(lua_error(
+                                        ctx,
+                                        "internal error: gsub called a function without the executor",
+                                    ));
+                                }
+                                (None, _) => crate::interp::Sync::Suspended(f),
                             };
                             match sync {
                                 crate::interp::Sync::Done => {
@@ -1280,7 +1304,7 @@ impl<'gc> Gsub<'gc> {
                 self.max_n = self.n;
             }
         }
-        self.run(ctx, exec, stack)
+        self.run(ctx, &mut Ctl::Exec(exec), stack)
     }
 }
 
@@ -1314,55 +1338,84 @@ impl<'gc> Sequence<'gc> for Gsub<'gc> {
     }
 }
 
+/// A `gsub` of the arguments on `stack`, checked, ready to run.
+fn gsub_begin<'gc>(ctx: Context<'gc>, stack: &Stack<'gc, '_>) -> Result<Gsub<'gc>, Error<'gc>> {
+    let s = check_str(ctx, stack, 0, "gsub")?;
+    let p = check_str(ctx, stack, 1, "gsub")?;
+    let repl = stack.get(2);
+    if !matches!(
+        repl,
+        Value::Integer(_)
+            | Value::Number(_)
+            | Value::String(_)
+            | Value::Table(_)
+            | Value::Function(_)
+    ) {
+        let got = if stack.len() < 3 {
+            "no value".to_string()
+        } else {
+            type_name(ctx, repl)
+        };
+        return Err(arg_error(
+            ctx,
+            3,
+            "gsub",
+            &format!("string/function/table expected, got {got}"),
+        ));
+    }
+    let ls = s.as_bytes().len() as i64;
+    let max_n = if stack.get(3).is_nil() {
+        ls + 1
+    } else {
+        check_int(ctx, stack, 3, "gsub")?
+    };
+    let anchor = p.as_bytes().first() == Some(&b'^');
+    Ok(Gsub {
+        src: s,
+        pat: p,
+        repl,
+        out: Vec::new(),
+        pos: 0,
+        last: None,
+        n: 0,
+        max_n,
+        anchor,
+        pending: None,
+        changed: false,
+        c_call: Default::default(),
+        target: None,
+    })
+}
+
+/// `string.gsub` called in place by the interpreter (it went through the
+/// executor at every call): replacements by a string, a number or a table
+/// without a metatable; a function or a table with one (whose `__index`
+/// may call Lua) goes to the full callback.
+fn gsub_fast<'gc>(ctx: Context<'gc>, fuel: &mut Fuel, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {
+    match stack.get(2) {
+        Value::Function(_) => return native::decline(ctx),
+        Value::Table(t) if t.metatable().is_some() => return native::decline(ctx),
+        _ => {}
+    }
+    let mut g = gsub_begin(ctx, &stack)?;
+    match g.run(ctx, &mut Ctl::Fuel(fuel), &mut stack)? {
+        Step::Done => Ok(CallbackReturn::Return),
+        Step::Pause => {
+            stack.clear();
+            Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, g)))
+        }
+        Step::Call(_) => Err(lua_error(
+            ctx,
+            "internal error: gsub called a function without the executor",
+        )),
+    }
+}
+
 /// `string.gsub(s, pattern, repl [, n])`.
 pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
-        let s = check_str(ctx, &stack, 0, "gsub")?;
-        let p = check_str(ctx, &stack, 1, "gsub")?;
-        let repl = stack.get(2);
-        if !matches!(
-            repl,
-            Value::Integer(_)
-                | Value::Number(_)
-                | Value::String(_)
-                | Value::Table(_)
-                | Value::Function(_)
-        ) {
-            let got = if stack.len() < 3 {
-                "no value".to_string()
-            } else {
-                type_name(ctx, repl)
-            };
-            return Err(arg_error(
-                ctx,
-                3,
-                "gsub",
-                &format!("string/function/table expected, got {got}"),
-            ));
-        }
-        let ls = s.as_bytes().len() as i64;
-        let max_n = if stack.get(3).is_nil() {
-            ls + 1
-        } else {
-            check_int(ctx, &stack, 3, "gsub")?
-        };
-        let anchor = p.as_bytes().first() == Some(&b'^');
-        let mut g = Gsub {
-            src: s,
-            pat: p,
-            repl,
-            out: Vec::new(),
-            pos: 0,
-            last: None,
-            n: 0,
-            max_n,
-            anchor,
-            pending: None,
-            changed: false,
-            c_call: Default::default(),
-            target: None,
-        };
-        match g.run(ctx, &mut exec, &mut stack)? {
+    let full = Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
+        let mut g = gsub_begin(ctx, &stack)?;
+        match g.run(ctx, &mut Ctl::Exec(&mut exec), &mut stack)? {
             Step::Done => Ok(CallbackReturn::Return),
             Step::Pause => {
                 stack.clear();
@@ -1377,7 +1430,9 @@ pub fn gsub_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 })
             }
         }
-    })
+    });
+    native::register_fast(ctx, full, gsub_fast, false);
+    full
 }
 
 #[cfg(test)]

@@ -460,11 +460,6 @@ impl<'gc> Registry<'gc> {
         }
     }
 
-    /// Marks `cb` as `coroutine.resume` or `coroutine.yield`.
-    pub(crate) fn add_switch(self, mc: &Mutation<'gc>, cb: Callback<'gc>, role: Switch) {
-        self.0.borrow_mut(mc).switches.push((cb, role));
-    }
-
     fn insert(self, mc: &Mutation<'gc>, cb: Callback<'gc>, kind: Kind<'gc>) {
         let mut state = self.0.borrow_mut(mc);
         let inner = cb.into_inner();

@@ -137,7 +137,11 @@ pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
 
 /// Marks `coroutine.resume` or `coroutine.yield`.
 pub(crate) fn register_switch<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, role: super::Switch) {
-    Registry::get(ctx).add_switch(&ctx, cb, role);
+    Registry::get(ctx)
+        .0
+        .borrow_mut(&ctx)
+        .switches
+        .push((cb, role));
 }
 
 /// When `inner` is a native, registers `wrapper` (the same function with

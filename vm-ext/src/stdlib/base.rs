@@ -105,7 +105,7 @@ pub fn load_base<'gc>(ctx: Context<'gc>, host: &Host) {
     // `pairs` returns the global `next` itself (as in PUC Lua,
     // `pairs({}) == next`), the wrapper made just above.
     if let Value::Function(Function::Callback(next)) = g.get(ctx, "next") {
-        let slot = ctx.singleton::<Rootable![NextFn<'_>]>().0;
+        let slot = iterators(ctx).next;
         Gc::write(&ctx, slot).unlock().set(Some(next));
     }
     crate::weak::set_collector(ctx, g.get(ctx, "collectgarbage"));
@@ -751,15 +751,27 @@ impl<'gc> Sequence<'gc> for Truncate {
     }
 }
 
-/// The global `next` as `load_base` made it, which `pairs` returns.
+/// The iterators `pairs` and `ipairs` return, set by `load_base`: the
+/// global `next` as it made it, and `ipairs`' one iterator function (as in
+/// PUC Lua).
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-struct NextFn<'gc>(Gc<'gc, Lock<Option<Callback<'gc>>>>);
+struct Iterators<'gc> {
+    next: Gc<'gc, Lock<Option<Callback<'gc>>>>,
+    inext: Gc<'gc, Lock<Option<Callback<'gc>>>>,
+}
 
-impl<'gc> Singleton<'gc> for NextFn<'gc> {
+impl<'gc> Singleton<'gc> for Iterators<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
-        NextFn(Gc::new(&ctx, Lock::new(None)))
+        Iterators {
+            next: Gc::new(&ctx, Lock::new(None)),
+            inext: Gc::new(&ctx, Lock::new(None)),
+        }
     }
+}
+
+fn iterators(ctx: Context<'_>) -> Iterators<'_> {
+    *ctx.singleton::<Rootable![Iterators<'_>]>()
 }
 
 /// `pairs` of a value without a metatable, or whose metatable has no
@@ -783,7 +795,7 @@ fn pairs_fast<'gc>(
 
 /// The global `next` `pairs` returns (`None` only before `load_base` ends).
 fn global_next(ctx: Context<'_>) -> Option<Callback<'_>> {
-    ctx.singleton::<Rootable![NextFn<'_>]>().0.get()
+    iterators(ctx).next.get()
 }
 
 fn pairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
@@ -809,33 +821,21 @@ fn pairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn ipairs_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    let slot = ctx.singleton::<Rootable![INextFn<'_>]>().0;
+    let slot = iterators(ctx).inext;
     Gc::write(&ctx, slot)
         .unlock()
         .set(Some(inext_callback(ctx)));
     // `ipairs` needs nothing of the executor: called in place, it finds
-    // its iterator in a singleton (it went through the executor at every
+    // its iterator in [`Iterators`] (it went through the executor at every
     // call).
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = check_any(ctx, &stack, 1, "ipairs")?;
-        let Some(inext) = ctx.singleton::<Rootable![INextFn<'_>]>().0.get() else {
+        let Some(inext) = iterators(ctx).inext.get() else {
             return Err(lua_error(ctx, "ipairs: the base library is not loaded"));
         };
         stack.replace(ctx, (inext, t, 0));
         Ok(CallbackReturn::Return)
     })
-}
-
-/// The iterator `ipairs` returns (one function, as in PUC Lua), made
-/// with `ipairs`.
-#[derive(Collect, Clone, Copy)]
-#[collect(no_drop)]
-struct INextFn<'gc>(Gc<'gc, Lock<Option<Callback<'gc>>>>);
-
-impl<'gc> Singleton<'gc> for INextFn<'gc> {
-    fn create(ctx: Context<'gc>) -> Self {
-        INextFn(Gc::new(&ctx, Lock::new(None)))
-    }
 }
 
 /// The rest of `ipairs`' step after an `__index` call: its result.

@@ -234,10 +234,8 @@ pub(crate) fn resume_in_place<'gc>(
     } else {
         return false;
     };
-    if thread.mode() != ThreadMode::Suspended
-        || exec.thread_depth() >= MAX_NESTED_RESUMES
-        || !exec.fuel().should_continue()
-    {
+    // (A resume that fails is the call's to report.)
+    if resume_problem(thread, exec.thread_depth()).is_some() || !exec.fuel().should_continue() {
         return false;
     }
     // What the call does before resuming.

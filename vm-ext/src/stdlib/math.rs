@@ -111,10 +111,6 @@ fn seed_from_entropy() -> (u64, u64) {
     (t, addr)
 }
 
-/// A seed for `math.random`: the system's random source (the browser's
-/// `crypto.getRandomValues` on wasm), else the time and an address as PUC
-/// Lua's `luai_makeseed`, so every state (and every page load) gets its
-/// own sequence.
 /// The generator `math.random` and `math.randomseed` share (one per
 /// runtime, seeded at its first use).
 #[derive(Collect, Clone, Copy)]
@@ -175,6 +171,10 @@ fn random<'gc>(
     Ok(CallbackReturn::Return)
 }
 
+/// A seed for `math.random`: the system's random source (the browser's
+/// `crypto.getRandomValues` on wasm), else the time and an address as PUC
+/// Lua's `luai_makeseed`, so every state (and every page load) gets its
+/// own sequence.
 fn entropy() -> (u64, u64) {
     let mut buf = [0u8; 16];
     if getrandom::fill(&mut buf).is_ok() {

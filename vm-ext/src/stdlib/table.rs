@@ -603,8 +603,21 @@ fn concat_fast<'gc>(
     fuel: &mut piccolo::Fuel,
     stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    on_plain_table(ctx, fuel, stack, raw_concat)
+}
+
+/// `raw` (a library function's version without metamethods) when the
+/// first argument is a table without `__index`/`__newindex`/`__len`; a
+/// decline otherwise (the full callback then goes on to the Lua version).
+#[inline]
+fn on_plain_table<'gc>(
+    ctx: Context<'gc>,
+    fuel: &mut piccolo::Fuel,
+    stack: Stack<'gc, '_>,
+    raw: crate::interp::native::NativeFn,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     match stack.get(0) {
-        Value::Table(t) if !has_meta(ctx, t) => raw_concat(ctx, fuel, stack),
+        Value::Table(t) if !has_meta(ctx, t) => raw(ctx, fuel, stack),
         _ => crate::interp::native::decline(ctx),
     }
 }
@@ -715,10 +728,7 @@ fn unpack_fast<'gc>(
     fuel: &mut piccolo::Fuel,
     stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    match stack.get(0) {
-        Value::Table(t) if !has_meta(ctx, t) => raw_unpack(ctx, fuel, stack),
-        _ => crate::interp::native::decline(ctx),
-    }
+    on_plain_table(ctx, fuel, stack, raw_unpack)
 }
 
 /// `table.unpack` without metamethods.

@@ -68,7 +68,7 @@ impl<'gc> CellRef<'gc> {
                 UpValueState::Closed(v) => Some(v),
                 UpValueState::Open(o) => direct.then(|| o.get(&ctx)),
             },
-            CellRef::Own(c) => match *c.try_borrow().ok()? {
+            CellRef::Own(c) => match c.get() {
                 UpState::Closed(v) => Some(v),
                 UpState::Open { stack, index } => Some(
                     stack
@@ -86,7 +86,7 @@ impl<'gc> CellRef<'gc> {
     pub fn is_closed(self) -> bool {
         match self {
             CellRef::Piccolo(u) => matches!(u.get(), UpValueState::Closed(_)),
-            CellRef::Own(c) => matches!(c.try_borrow().map(|s| *s), Ok(UpState::Closed(_))),
+            CellRef::Own(c) => matches!(c.get(), UpState::Closed(_)),
         }
     }
 
@@ -94,11 +94,7 @@ impl<'gc> CellRef<'gc> {
     pub fn set_closed(self, ctx: Context<'gc>, v: Value<'gc>) {
         match self {
             CellRef::Piccolo(u) => u.set(&ctx, UpValueState::Closed(v)),
-            CellRef::Own(c) => {
-                if let Ok(mut s) = c.try_borrow_mut(&ctx) {
-                    *s = UpState::Closed(v);
-                }
-            }
+            CellRef::Own(c) => c.set(&ctx, UpState::Closed(v)),
         }
     }
 }
@@ -474,10 +470,7 @@ impl<'gc> Materializer<'gc> {
     ) -> Result<CellRef<'gc>, String> {
         let closed = |v: Value<'gc>| {
             if own {
-                CellRef::Own(Gc::new(
-                    &ctx,
-                    gc_arena::lock::RefLock::new(UpState::Closed(v)),
-                ))
+                CellRef::Own(Gc::new(&ctx, gc_arena::lock::Lock::new(UpState::Closed(v))))
             } else {
                 CellRef::Piccolo(UpValue::new(&ctx, UpValueState::Closed(v)))
             }

@@ -1,6 +1,10 @@
 //! The interpreter loop: one [`Interp`] sequence per entry from outside.
 
-use gc_arena::{allocator_api::MetricsAlloc, lock::RefLock, Collect, Gc};
+use gc_arena::{
+    allocator_api::MetricsAlloc,
+    lock::{Lock, RefLock},
+    Collect, Gc,
+};
 use piccolo::{
     table::string_key_writes, table::NextValue, Callback, CallbackReturn, Context, Error,
     Execution, Fuel, Function, Sequence, SequencePoll, Stack, String as LuaString, Table, Thread,
@@ -12,6 +16,7 @@ use super::{
     names::{varinfo, VarRef},
     native,
     ops::{self, ArithFail, ArithOp},
+    tag::{int_of, num_of, tag, INT, NUM},
     Callee, LuaClosure, ProtoRt, RegStack, Registry, Regs, UpState, UpvalueCell, MAX_STACK_SLOTS,
 };
 use crate::{
@@ -941,7 +946,7 @@ impl<'gc> Interp<'gc> {
         }
         let cell = Gc::new(
             &ctx,
-            RefLock::new(UpState::Open {
+            Lock::new(UpState::Open {
                 stack: self.regs,
                 index,
             }),
@@ -956,7 +961,7 @@ impl<'gc> Interp<'gc> {
                 break;
             }
             let v = regs.get(i).copied().unwrap_or_default();
-            *cell.borrow_mut(&ctx) = UpState::Closed(v);
+            cell.set(&ctx, UpState::Closed(v));
             self.open.pop();
         }
     }
@@ -965,7 +970,7 @@ impl<'gc> Interp<'gc> {
     // its own, 5 % of `fib` in Node.)
     #[inline(always)]
     fn get_upvalue(&self, regs: &[Value<'gc>], cell: UpvalueCell<'gc>) -> Value<'gc> {
-        match *cell.borrow() {
+        match cell.get() {
             UpState::Closed(v) => v,
             UpState::Open { stack, index } => {
                 if Gc::ptr_eq(stack, self.regs) {
@@ -984,9 +989,8 @@ impl<'gc> Interp<'gc> {
         cell: UpvalueCell<'gc>,
         v: Value<'gc>,
     ) {
-        let state = *cell.borrow();
-        match state {
-            UpState::Closed(_) => *cell.borrow_mut(&ctx) = UpState::Closed(v),
+        match cell.get() {
+            UpState::Closed(_) => cell.set(&ctx, UpState::Closed(v)),
             UpState::Open { stack, index } => {
                 if Gc::ptr_eq(stack, self.regs) {
                     regs[index] = v;
@@ -3125,12 +3129,32 @@ impl<'gc> Interp<'gc> {
         }
     }
 
+    /// Runs instructions from the top frame until a call, a return, an
+    /// error or the fuel ends the run ([`Self::run_ops`]).
+    fn dispatch<const STEP: bool>(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Regs<'gc>,
+        stack: &mut Stack<'gc, '_>,
+        fuel: &mut i32,
+    ) -> Result<Outcome<'gc>, Fail<'gc>> {
+        // The loop counts fuel in a local of its own, which the compiler
+        // keeps on the stack or in a register (through the caller's
+        // pointer, each charge was a load of the pointer, a load and a
+        // store), and gives it back however the loop ends.
+        let mut left = *fuel;
+        let r = self.run_ops::<STEP>(ctx, regs, stack, &mut left);
+        *fuel = left;
+        r
+    }
+
     // The only `unsafe` in the core: register, constant and instruction
     // reads the verifier has proved in range (see `r!`, `kst!`). With
     // bounds checks the function was ~19 % larger, which costs V8's
     // optimizing compiler time on every page load.
     #[allow(unsafe_code)]
-    fn dispatch<const STEP: bool>(
+    #[inline(always)]
+    fn run_ops<const STEP: bool>(
         &mut self,
         ctx: Context<'gc>,
         regs: &mut Regs<'gc>,
@@ -3157,14 +3181,29 @@ impl<'gc> Interp<'gc> {
             let base = frame.base;
             let mut pc = frame.pc;
             debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
+            // This frame's `R[0]`: registers are read and written through
+            // it (as `base + x` into the vector, each access reloaded the
+            // vector's pointer and added the base: ~3 instructions more).
+            // Taken again (`sync!`) after anything else writes through
+            // `regs` or may move it, before the next `r!`.
+            // SAFETY: `base` is within `regs` (asserted above).
+            let mut rp: *mut Value<'gc> = unsafe { regs.as_mut_ptr().add(base) };
+            macro_rules! sync {
+                () => {
+                    // SAFETY: as above (the frame's base is unchanged, and
+                    // the stack only grows while the frame runs).
+                    rp = unsafe { regs.as_mut_ptr().add(base) };
+                };
+            }
 
             // Register `x` of this frame and constant `x` of this function,
             // unchecked (`x` an operand of the running instruction).
             macro_rules! r {
                 ($x:expr) => {
                     *{
-                        let i = base + $x as usize;
-                        debug_assert!(i < base + proto.proto.max_stack as usize);
+                        let i = $x as usize;
+                        debug_assert!(i < proto.proto.max_stack as usize);
+                        debug_assert!(rp == regs.as_mut_ptr().wrapping_add(base));
                         // SAFETY: every prototype is verified before it
                         // becomes a closure (`verify`: each register an
                         // instruction names is below `max_stack`), and while
@@ -3172,8 +3211,10 @@ impl<'gc> Interp<'gc> {
                         // `base + max_stack + 1` slots (`push_frame` grows
                         // it; it shrinks only to the largest live frame's
                         // end, `forget_leftovers`, or when no frame is left,
-                        // `do_return`), asserted above the loop.
-                        unsafe { regs.get_unchecked_mut(i) }
+                        // `do_return`), asserted above the loop; `rp` is
+                        // taken again after every other write through
+                        // `regs` and every call that may grow it (`sync!`).
+                        unsafe { &mut *rp.add(i) }
                     }
                 };
             }
@@ -3221,19 +3262,23 @@ impl<'gc> Interp<'gc> {
             // The inline fast paths: an instruction whose fast path
             // declines breaks to the label given (`'slow`), and `slow_op`
             // runs it in full (metamethods, coercions, errors).
+            // (Operands are told apart by their first byte, `tag`: one
+            // compare each, where a `match` on the value computed its
+            // variant first; `int_of`/`num_of` then read the payload.)
             macro_rules! arith {
                 ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
-                    match ($x, $y) {
-                        (Value::Integer(i), Value::Integer(j)) => r!($a) = $ii(i, j),
-                        (Value::Number(f), Value::Number(g)) => r!($a) = Value::Number($ff(f, g)),
-                        (Value::Integer(i), Value::Number(g)) => {
-                            r!($a) = Value::Number($ff(i as f64, g))
+                    let (x, y) = ($x, $y);
+                    // SAFETY (each `int_of`/`num_of`): the arm's tags.
+                    let v = unsafe {
+                        match (tag(&x), tag(&y)) {
+                            (INT, INT) => $ii(int_of(x), int_of(y)),
+                            (NUM, NUM) => Value::Number($ff(num_of(x), num_of(y))),
+                            (INT, NUM) => Value::Number($ff(int_of(x) as f64, num_of(y))),
+                            (NUM, INT) => Value::Number($ff(num_of(x), int_of(y) as f64)),
+                            _ => break $slow,
                         }
-                        (Value::Number(f), Value::Integer(j)) => {
-                            r!($a) = Value::Number($ff(f, j as f64))
-                        }
-                        _ => break $slow,
-                    }
+                    };
+                    r!($a) = v;
                 }};
             }
             // Integer and float fast paths that may decline (division by
@@ -3242,12 +3287,16 @@ impl<'gc> Interp<'gc> {
             // (`/`, `%`, `//`, `^`); not for bitwise operators.
             macro_rules! arith_try {
                 ($slow:lifetime, $mixed:literal, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
-                    let fast: Option<Value<'gc>> = match ($x, $y) {
-                        (Value::Integer(i), Value::Integer(j)) => $ii(i, j),
-                        (Value::Number(f), Value::Number(g)) => $ff(f, g),
-                        (Value::Integer(i), Value::Number(g)) if $mixed => $ff(i as f64, g),
-                        (Value::Number(f), Value::Integer(j)) if $mixed => $ff(f, j as f64),
-                        _ => None,
+                    let (x, y) = ($x, $y);
+                    // SAFETY (each `int_of`/`num_of`): the arm's tags.
+                    let fast: Option<Value<'gc>> = unsafe {
+                        match (tag(&x), tag(&y)) {
+                            (INT, INT) => $ii(int_of(x), int_of(y)),
+                            (NUM, NUM) => $ff(num_of(x), num_of(y)),
+                            (INT, NUM) if $mixed => $ff(int_of(x) as f64, num_of(y)),
+                            (NUM, INT) if $mixed => $ff(num_of(x), int_of(y) as f64),
+                            _ => None,
+                        }
                     };
                     match fast {
                         Some(v) => r!($a) = v,
@@ -3266,10 +3315,14 @@ impl<'gc> Interp<'gc> {
             // `R[a] < R[b]` (`<=`) of two integers or two floats.
             macro_rules! order {
                 ($slow:lifetime, $a:expr, $b:expr, $cmp:tt, $kk:expr) => {{
-                    let r = match (r!($a), r!($b)) {
-                        (Value::Integer(x), Value::Integer(y)) => x $cmp y,
-                        (Value::Number(x), Value::Number(y)) => x $cmp y,
-                        _ => break $slow,
+                    let (x, y) = (r!($a), r!($b));
+                    // SAFETY (each `int_of`/`num_of`): the arm's tags.
+                    let r = unsafe {
+                        match (tag(&x), tag(&y)) {
+                            (INT, INT) => int_of(x) $cmp int_of(y),
+                            (NUM, NUM) => num_of(x) $cmp num_of(y),
+                            _ => break $slow,
+                        }
                     };
                     cond!(r, $kk)
                 }};
@@ -3278,10 +3331,14 @@ impl<'gc> Interp<'gc> {
             // integer and float registers alike).
             macro_rules! order_imm {
                 ($slow:lifetime, $a:expr, $i:expr, $cmp:tt, $kk:expr) => {{
-                    let r = match r!($a) {
-                        Value::Integer(v) => v $cmp $i as i64,
-                        Value::Number(v) => v $cmp $i as f64,
-                        _ => break $slow,
+                    let x = r!($a);
+                    // SAFETY (each `int_of`/`num_of`): the arm's tag.
+                    let r = unsafe {
+                        match tag(&x) {
+                            INT => int_of(x) $cmp $i as i64,
+                            NUM => num_of(x) $cmp $i as f64,
+                            _ => break $slow,
+                        }
                     };
                     cond!(r, $kk)
                 }};
@@ -3371,10 +3428,8 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::LoadTrue { a } => r!(a) = Value::Boolean(true),
                             Op::LoadNil { a, n } => {
-                                for slot in
-                                    &mut regs[base + a as usize..=base + a as usize + n as usize]
-                                {
-                                    *slot = Value::Nil;
+                                for i in a as usize..=a as usize + n as usize {
+                                    r!(i) = Value::Nil;
                                 }
                             }
                             Op::GetUpval { a, b } => {
@@ -3383,6 +3438,7 @@ impl<'gc> Interp<'gc> {
                             Op::SetUpval { a, b } => {
                                 let v = r!(a);
                                 self.set_upvalue(ctx, regs, up!(b as usize), v);
+                                sync!();
                             }
                             Op::GetTabUp { a, up, k: kk } => {
                                 let t = self.get_upvalue(regs, up!(up as usize));
@@ -3492,6 +3548,7 @@ impl<'gc> Interp<'gc> {
                                 mem_check!();
                                 if self.weak.observable() {
                                     clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+                                    sync!();
                                 }
                                 r!(a) = Value::Table(new_table(ctx, array, hash));
                             }
@@ -3998,6 +4055,7 @@ impl<'gc> Interp<'gc> {
                             Op::ForPrep { a, bx } => {
                                 let ra = base + a as usize;
                                 let skip = t!(for_prep(regs, ra));
+                                sync!();
                                 if skip {
                                     pc += bx as usize + 1;
                                 }
@@ -4007,6 +4065,7 @@ impl<'gc> Interp<'gc> {
                                 if !ensure_len(regs, ra + 7) {
                                     t!(Err(Fail::Msg("stack overflow".into())));
                                 }
+                                sync!();
                                 // `pairs`' iterator, the library's `next`, over a
                                 // table: its step taken here, with no call (only
                                 // without hooks, which would see the call; an
@@ -4032,6 +4091,7 @@ impl<'gc> Interp<'gc> {
                                                     *slot = Value::Nil;
                                                 }
                                             }
+                                            sync!();
                                             continue 'ops;
                                         }
                                     }
@@ -4055,12 +4115,17 @@ impl<'gc> Interp<'gc> {
                             Op::SetList { a, b, c } => {
                                 mem_check!();
                                 t!(self.op_setlist(ctx, regs, base + a as usize, b, c));
+                                sync!();
                             }
                             Op::Closure { a, p } => {
                                 mem_check!();
                                 self.op_closure(ctx, regs, pc, a, p);
+                                sync!();
                             }
-                            Op::VarArg { a, c } => t!(self.op_vararg(regs, a, c)),
+                            Op::VarArg { a, c } => {
+                                t!(self.op_vararg(regs, a, c));
+                                sync!();
+                            }
                         }
                         continue 'ops;
                     }
@@ -4088,7 +4153,10 @@ impl<'gc> Interp<'gc> {
                             match self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             ) {
-                                Ok(Flow::Next) => continue 'ops,
+                                Ok(Flow::Next) => {
+                                    sync!();
+                                    continue 'ops;
+                                }
                                 Ok(Flow::Call(f)) => return Ok(Outcome::Call(f)),
                                 Ok(Flow::Out(o)) => return Ok(o),
                                 Err(f) => return Err(f),

@@ -22,6 +22,7 @@ pub(crate) mod frames;
 mod names;
 pub mod native;
 mod ops;
+mod tag;
 
 use std::{
     collections::HashMap,
@@ -61,7 +62,7 @@ pub enum UpState<'gc> {
 }
 
 /// A shared upvalue cell.
-pub type UpvalueCell<'gc> = Gc<'gc, RefLock<UpState<'gc>>>;
+pub type UpvalueCell<'gc> = Gc<'gc, Lock<UpState<'gc>>>;
 
 /// A closure's upvalue cells: up to two kept inline (most closures have
 /// one or two, and then creating one is a single allocation), more in a
@@ -990,7 +991,7 @@ pub fn load_proto<'gc>(
     let upvalues: Upvalues<'_> = (0..rt.proto.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
-            Gc::new(&ctx, RefLock::new(UpState::Closed(v)))
+            Gc::new(&ctx, Lock::new(UpState::Closed(v)))
         })
         .collect();
     let closure = Gc::new(&ctx, LuaClosure::new(rt, upvalues));
@@ -1080,7 +1081,7 @@ impl<'gc> LuaClosure<'gc> {
                 u.name.as_str()
             }
         });
-        let v = match *cell.borrow() {
+        let v = match cell.get() {
             UpState::Closed(v) => v,
             UpState::Open { stack, index } => stack
                 .try_borrow()
@@ -1095,9 +1096,8 @@ impl<'gc> LuaClosure<'gc> {
     /// of range (or its register stack is in use).
     pub fn set_upvalue(&self, mc: &Mutation<'gc>, i: usize, v: Value<'gc>) -> Option<&str> {
         let cell = *self.upvalues.get(i)?;
-        let state = *cell.borrow();
-        match state {
-            UpState::Closed(_) => *cell.borrow_mut(mc) = UpState::Closed(v),
+        match cell.get() {
+            UpState::Closed(_) => cell.set(mc, UpState::Closed(v)),
             UpState::Open { stack, index } => {
                 let mut s = stack.try_borrow_mut(mc).ok()?;
                 *s.get_mut(index)? = v;
@@ -1125,12 +1125,7 @@ mod tests {
         lua.enter(|ctx| {
             for n in 0..6usize {
                 let cells: Vec<UpvalueCell<'_>> = (0..n)
-                    .map(|i| {
-                        Gc::new(
-                            &ctx,
-                            RefLock::new(UpState::Closed(Value::Integer(i as i64))),
-                        )
-                    })
+                    .map(|i| Gc::new(&ctx, Lock::new(UpState::Closed(Value::Integer(i as i64)))))
                     .collect();
                 let a: Upvalues<'_> = cells.iter().copied().collect();
                 let mut b: Upvalues<'_> = cells.clone().into();
@@ -1150,7 +1145,7 @@ mod tests {
                     "up to two cells are kept inline"
                 );
                 if n > 0 {
-                    let fresh = Gc::new(&ctx, RefLock::new(UpState::Closed(Value::Nil)));
+                    let fresh = Gc::new(&ctx, Lock::new(UpState::Closed(Value::Nil)));
                     b[n - 1] = fresh;
                     assert!(Gc::ptr_eq(b[n - 1], fresh));
                     assert!(Gc::ptr_eq(a[n - 1], cells[n - 1]), "a clone is separate");

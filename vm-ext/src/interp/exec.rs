@@ -756,13 +756,15 @@ impl<'gc> Interp<'gc> {
             return self.push_vararg_frame(regs, closure, func, nargs, want);
         }
         let base = func + 1;
-        if !ensure_len(regs, base + p.max_stack as usize + 1)
-            || self.frames.len() >= MAX_STACK_SLOTS
-        {
+        // (No count of frames is needed: each frame's base is above its
+        // caller's, so the frames are never more than the registers,
+        // which `ensure_len` keeps within the limit as they grow.)
+        if !ensure_len(regs, base + p.max_stack as usize + 1) {
             return Err(Fail::Msg("stack overflow".into()));
         }
-        for slot in &mut regs[base + nargs.min(np)..base + np] {
-            *slot = Value::Nil;
+        debug_assert!(self.frames.len() <= regs.len());
+        for i in nargs..np {
+            regs[base + i] = Value::Nil;
         }
         self.frames.push(Frame {
             closure,
@@ -791,9 +793,7 @@ impl<'gc> Interp<'gc> {
         let p = &closure.proto.proto;
         let np = p.num_params as usize;
         let base = func + 1 + nargs;
-        if !ensure_len(regs, base + p.max_stack as usize + 1)
-            || self.frames.len() >= MAX_STACK_SLOTS
-        {
+        if !ensure_len(regs, base + p.max_stack as usize + 1) {
             return Err(Fail::Msg("stack overflow".into()));
         }
         for i in 0..np {
@@ -1917,11 +1917,13 @@ impl<'gc> Interp<'gc> {
         true
     }
 
-    /// `return R[at]` from a frame that is not the entry's first, not
-    /// protected, with no open upvalues or to-be-closed variables of its
-    /// own: done here; false for every other case (then [`Self::do_return`]).
+    /// `return v` (`v` the value of a register) from a frame that is not
+    /// the entry's first, not protected, with no open upvalues or
+    /// to-be-closed variables of its own: done here; false for every other
+    /// case (then [`Self::do_return`]).
     #[inline(always)]
-    fn return1_fast(&mut self, regs: &mut [Value<'gc>], at: usize) -> bool {
+    #[allow(unsafe_code)]
+    fn return1_fast(&mut self, regs: &mut [Value<'gc>], v: Value<'gc>) -> bool {
         let n = self.frames.len();
         if n < 2 {
             return false;
@@ -1934,7 +1936,10 @@ impl<'gc> Interp<'gc> {
             return false;
         }
         let (dest, want) = (frame.func, frame.want);
-        regs[dest] = regs[at];
+        debug_assert!(dest < frame.base && frame.base < regs.len());
+        // SAFETY: a frame's function sits below its base, which is within
+        // the registers while the frame runs.
+        *unsafe { regs.get_unchecked_mut(dest) } = v;
         if want < 0 {
             self.top = dest + 1;
         } else if want > 1 {
@@ -3242,10 +3247,10 @@ impl<'gc> Interp<'gc> {
             }
             macro_rules! save {
                 () => {
-                    // (`fi` is the top frame: no panic path needed.)
-                    if let Some(f) = self.frames.get_mut(fi) {
-                        f.pc = pc;
-                    }
+                    debug_assert!(fi < self.frames.len());
+                    // SAFETY: `fi` is the top frame (frames change only
+                    // between `'frames` iterations).
+                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc;
                 };
             }
             macro_rules! t {
@@ -3936,7 +3941,7 @@ impl<'gc> Interp<'gc> {
                                 // The common case: a closure of ours the cache knows,
                                 // or one it does not (a closure among more than the
                                 // cache holds, called in turn): known by its root.
-                                if let Value::Function(Function::Callback(cb)) = regs[func] {
+                                if let Value::Function(Function::Callback(cb)) = r!(a) {
                                     if let Some(cl) = self.cached_closure(cb) {
                                         self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
                                         next_frame!();
@@ -3996,7 +4001,8 @@ impl<'gc> Interp<'gc> {
                                 if !STEP {
                                     *fuel -= pc as i32;
                                 }
-                                if self.return1_fast(regs, base + a as usize) {
+                                let v = r!(a);
+                                if self.return1_fast(regs, v) {
                                     next_frame!();
                                 }
                                 if self.has_tbc(base) {

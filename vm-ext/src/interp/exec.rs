@@ -3186,40 +3186,56 @@ impl<'gc> Interp<'gc> {
             let base = frame.base;
             let mut pc = frame.pc;
             debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
-            // This frame's `R[0]`: registers are read and written through
-            // it (as `base + x` into the vector, each access reloaded the
-            // vector's pointer and added the base: ~3 instructions more).
-            // Taken again (`sync!`) after anything else writes through
-            // `regs` or may move it, before the next `r!`.
+            // Natively, this frame's `R[0]`: registers are read and
+            // written through it (as `base + x` into the vector, each
+            // access reloaded the vector's pointer and added the base: ~3
+            // instructions more; loops -9 %). Taken again (`sync!`) after
+            // anything else writes through `regs` or may move it, before
+            // the next `r!`. Not in the wasm build, where V8's code was
+            // slower with it (Node, all 17: 1.014x the time).
             // SAFETY: `base` is within `regs` (asserted above).
+            #[cfg(not(target_arch = "wasm32"))]
             let mut rp: *mut Value<'gc> = unsafe { regs.as_mut_ptr().add(base) };
             macro_rules! sync {
                 () => {
                     // SAFETY: as above (the frame's base is unchanged, and
                     // the stack only grows while the frame runs).
-                    rp = unsafe { regs.as_mut_ptr().add(base) };
+                    #[cfg(not(target_arch = "wasm32"))]
+                    {
+                        rp = unsafe { regs.as_mut_ptr().add(base) };
+                    }
                 };
             }
 
             // Register `x` of this frame and constant `x` of this function,
             // unchecked (`x` an operand of the running instruction).
+            // SAFETY (both forms): every prototype is verified before it
+            // becomes a closure (`verify`: each register an instruction
+            // names is below `max_stack`), and while a frame runs the
+            // register stack holds at least `base + max_stack + 1` slots
+            // (`push_frame` grows it; it shrinks only to the largest live
+            // frame's end, `forget_leftovers`, or when no frame is left,
+            // `do_return`), asserted above the loop; `rp` is taken again
+            // after every other write through `regs` and every call that
+            // may grow it (`sync!`).
+            #[cfg(not(target_arch = "wasm32"))]
             macro_rules! r {
                 ($x:expr) => {
                     *{
                         let i = $x as usize;
                         debug_assert!(i < proto.proto.max_stack as usize);
                         debug_assert!(rp == regs.as_mut_ptr().wrapping_add(base));
-                        // SAFETY: every prototype is verified before it
-                        // becomes a closure (`verify`: each register an
-                        // instruction names is below `max_stack`), and while
-                        // a frame runs the register stack holds at least
-                        // `base + max_stack + 1` slots (`push_frame` grows
-                        // it; it shrinks only to the largest live frame's
-                        // end, `forget_leftovers`, or when no frame is left,
-                        // `do_return`), asserted above the loop; `rp` is
-                        // taken again after every other write through
-                        // `regs` and every call that may grow it (`sync!`).
                         unsafe { &mut *rp.add(i) }
+                    }
+                };
+            }
+            #[cfg(target_arch = "wasm32")]
+            macro_rules! r {
+                ($x:expr) => {
+                    *{
+                        let i = $x as usize;
+                        debug_assert!(i < proto.proto.max_stack as usize);
+                        unsafe { regs.get_unchecked_mut(base + i) }
                     }
                 };
             }
@@ -3270,6 +3286,7 @@ impl<'gc> Interp<'gc> {
             // (Operands are told apart by their first byte, `tag`: one
             // compare each, where a `match` on the value computed its
             // variant first; `int_of`/`num_of` then read the payload.)
+            #[cfg(not(target_arch = "wasm32"))]
             macro_rules! arith {
                 ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
                     let (x, y) = ($x, $y);
@@ -3284,6 +3301,24 @@ impl<'gc> Interp<'gc> {
                         }
                     };
                     r!($a) = v;
+                }};
+            }
+            // (In the wasm build a `match` on the values measured faster:
+            // Node, all 17, 0.986x the time of the tag form.)
+            #[cfg(target_arch = "wasm32")]
+            macro_rules! arith {
+                ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
+                    match ($x, $y) {
+                        (Value::Integer(i), Value::Integer(j)) => r!($a) = $ii(i, j),
+                        (Value::Number(f), Value::Number(g)) => r!($a) = Value::Number($ff(f, g)),
+                        (Value::Integer(i), Value::Number(g)) => {
+                            r!($a) = Value::Number($ff(i as f64, g))
+                        }
+                        (Value::Number(f), Value::Integer(j)) => {
+                            r!($a) = Value::Number($ff(f, j as f64))
+                        }
+                        _ => break $slow,
+                    }
                 }};
             }
             // Integer and float fast paths that may decline (division by

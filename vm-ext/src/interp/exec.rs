@@ -4095,6 +4095,25 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::ForPrep { a, bx } => {
+                                // The common loop, `for i = m, n` over integers
+                                // with step 1, prepared here (`for_prep` is a
+                                // call of its own: ~70 instructions at every
+                                // loop's start).
+                                let (x, y, z) = (r!(a), r!(a as usize + 1), r!(a as usize + 2));
+                                if (tag(&x), tag(&y)) == (INT, INT)
+                                    && matches!(z, Value::Integer(1))
+                                {
+                                    // SAFETY: the two tags.
+                                    let (init, limit) = unsafe { (int_of(x), int_of(y)) };
+                                    if init > limit {
+                                        pc += bx as usize + 1;
+                                    } else {
+                                        let count = (limit as u64).wrapping_sub(init as u64);
+                                        r!(a as usize + 1) = Value::Integer(count as i64);
+                                        r!(a as usize + 3) = Value::Integer(init);
+                                    }
+                                    continue 'ops;
+                                }
                                 let ra = base + a as usize;
                                 let skip = t!(for_prep(regs, ra));
                                 sync!();

@@ -124,6 +124,26 @@ for x = 1, 2, 0.5 do fl[#fl + 1] = x end
 assert(#fl == 3 and fl[3] == 2.0 and math.type(fl[1]) == "float")
 for x = 3, 1, -1 do fl[#fl + 1] = x end
 assert(fl[4] == 3 and fl[6] == 1)
+-- (step 1 over integers is prepared inline: its edges)
+local seen = {}
+for i = 5, 5 do seen[#seen + 1] = i end
+for i = -3, -1 do seen[#seen + 1] = i end
+assert(#seen == 4 and seen[1] == 5 and seen[2] == -3 and seen[4] == -1)
+assert(math.type(seen[1]) == "integer")
+seen = {}
+for i = math.mininteger, math.maxinteger do
+  seen[#seen + 1] = i
+  if #seen == 2 then break end
+end
+assert(seen[1] == math.mininteger and seen[2] == math.mininteger + 1)
+seen = {}
+for i = 1, 2.5 do seen[#seen + 1] = i end
+assert(#seen == 2 and math.type(seen[2]) == "integer")
+seen = {}
+for i = 1, 2, 1.0 do seen[#seen + 1] = i end
+assert(#seen == 2 and math.type(seen[1]) == "float")
+for i = 2, 1 do error("runs zero times") end
+for i = math.maxinteger, math.maxinteger - 1 do error("runs zero times") end
 ok, err = pcall(function() for _ = 1, 10, 0 do end end)
 assert(not ok and err:find("'for' step is zero"))
 ok, err = pcall(function() for _ = 1, {} do end end)

@@ -2968,7 +2968,16 @@ impl<'gc> Interp<'gc> {
         // between disjoint slices, then nils for what is missing.
         let m = n.min(nv);
         let (below, from_ra) = regs.split_at_mut(ra);
-        from_ra[..m].copy_from_slice(&below[vstart..vstart + m]);
+        let (to, from) = (&mut from_ra[..m], &below[vstart..vstart + m]);
+        if m <= 8 {
+            // A few values (the usual case) copied in a loop: `memcpy` is
+            // a call of the C library, ~40 instructions for one value.
+            for i in 0..m {
+                to[i] = from[i];
+            }
+        } else {
+            to.copy_from_slice(from);
+        }
         from_ra[m..n].fill(Value::Nil);
         if c == 0 {
             self.top = ra + n;

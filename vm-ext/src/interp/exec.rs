@@ -2972,6 +2972,7 @@ impl<'gc> Interp<'gc> {
         if m <= 8 {
             // A few values (the usual case) copied in a loop: `memcpy` is
             // a call of the C library, ~40 instructions for one value.
+            #[allow(clippy::manual_memcpy)]
             for i in 0..m {
                 to[i] = from[i];
             }

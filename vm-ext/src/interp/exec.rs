@@ -3203,7 +3203,7 @@ impl<'gc> Interp<'gc> {
             // instructions more; loops -9 %). Taken again (`sync!`) after
             // anything else writes through `regs` or may move it, before
             // the next `r!`. Not in the wasm build, where V8's code was
-            // slower with it (Node, all 17: 1.014x the time).
+            // slower with it (Node, all 17: 1.022x the time).
             // SAFETY: `base` is within `regs` (asserted above).
             #[cfg(not(target_arch = "wasm32"))]
             let mut rp: *mut Value<'gc> = unsafe { regs.as_mut_ptr().add(base) };
@@ -4105,24 +4105,25 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::ForPrep { a, bx } => {
-                                // The common loop, `for i = m, n` over integers
-                                // with step 1, prepared here (`for_prep` is a
-                                // call of its own: ~70 instructions at every
-                                // loop's start).
+                                // A loop over integers (the common one) prepared
+                                // here (`for_prep` is a call of its own: ~70
+                                // instructions at every loop's start); a zero step,
+                                // floats and coercions go to it.
                                 let (x, y, z) = (r!(a), r!(a as usize + 1), r!(a as usize + 2));
-                                if (tag(&x), tag(&y)) == (INT, INT)
-                                    && matches!(z, Value::Integer(1))
-                                {
-                                    // SAFETY: the two tags.
-                                    let (init, limit) = unsafe { (int_of(x), int_of(y)) };
-                                    if init > limit {
-                                        pc += bx as usize + 1;
-                                    } else {
-                                        let count = (limit as u64).wrapping_sub(init as u64);
-                                        r!(a as usize + 1) = Value::Integer(count as i64);
-                                        r!(a as usize + 3) = Value::Integer(init);
+                                if (tag(&x), tag(&y), tag(&z)) == (INT, INT, INT) {
+                                    // SAFETY: the three tags.
+                                    let (init, limit, step) =
+                                        unsafe { (int_of(x), int_of(y), int_of(z)) };
+                                    if step != 0 {
+                                        match int_loop_count(init, limit, step) {
+                                            None => pc += bx as usize + 1,
+                                            Some(count) => {
+                                                r!(a as usize + 1) = Value::Integer(count as i64);
+                                                r!(a as usize + 3) = Value::Integer(init);
+                                            }
+                                        }
+                                        continue 'ops;
                                     }
-                                    continue 'ops;
                                 }
                                 let ra = base + a as usize;
                                 let skip = t!(for_prep(regs, ra));
@@ -4262,6 +4263,25 @@ fn for_error<'gc>(what: &str, v: Value<'gc>) -> Fail<'gc> {
     }
 }
 
+/// The iterations after the first of an integer `for` loop (`step` not
+/// zero), as PUC Lua's `forprep` counts them (unsigned, so the whole
+/// integer range fits); `None` when it runs zero times.
+#[inline(always)]
+fn int_loop_count(init: i64, limit: i64, step: i64) -> Option<u64> {
+    if if step > 0 { init > limit } else { init < limit } {
+        return None;
+    }
+    Some(if step == 1 {
+        // (No division for the usual step.)
+        (limit as u64).wrapping_sub(init as u64)
+    } else if step > 0 {
+        (limit as u64).wrapping_sub(init as u64) / step as u64
+    } else {
+        let s = (step.wrapping_add(1)).wrapping_neg() as u64 + 1;
+        (init as u64).wrapping_sub(limit as u64) / s
+    })
+}
+
 /// Prepares a numeric `for` loop at `regs[ra..ra+3]`; true when it runs zero times.
 #[inline(never)]
 fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> {
@@ -4299,14 +4319,8 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
                 }
             },
         };
-        if if step > 0 { init > limit } else { init < limit } {
+        let Some(count) = int_loop_count(init, limit, step) else {
             return Ok(true);
-        }
-        let count = if step > 0 {
-            (limit as u64).wrapping_sub(init as u64) / step as u64
-        } else {
-            let s = (step.wrapping_add(1)).wrapping_neg() as u64 + 1;
-            (init as u64).wrapping_sub(limit as u64) / s
         };
         regs[ra + 1] = Value::Integer(count as i64);
         regs[ra + 3] = Value::Integer(init);

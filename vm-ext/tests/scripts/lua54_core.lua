@@ -142,7 +142,15 @@ assert(#seen == 2 and math.type(seen[2]) == "integer")
 seen = {}
 for i = 1, 2, 1.0 do seen[#seen + 1] = i end
 assert(#seen == 2 and math.type(seen[1]) == "float")
+seen = {}
+for i = 10, 1, -4 do seen[#seen + 1] = i end
+for i = 1, 7, 3 do seen[#seen + 1] = i end
+assert(table.concat(seen, ",") == "10,6,2,1,4,7")
+seen = {}
+for i = math.maxinteger, math.mininteger, -math.maxinteger do seen[#seen + 1] = i end
+assert(#seen == 3 and seen[3] == -math.maxinteger)
 for i = 2, 1 do error("runs zero times") end
+for i = 1, 2, -1 do error("runs zero times") end
 for i = math.maxinteger, math.maxinteger - 1 do error("runs zero times") end
 ok, err = pcall(function() for _ = 1, 10, 0 do end end)
 assert(not ok and err:find("'for' step is zero"))

@@ -146,6 +146,45 @@ fn endless_loop_stops_at_the_fuel_limit_and_the_runtime_goes_on() {
 }
 
 #[test]
+fn loops_closed_by_a_tests_own_jump_stop_at_the_fuel_limit() {
+    // `until x < 0` ends its loop with the comparison's jump backwards,
+    // which the interpreter takes inside the comparison (no `JMP`
+    // dispatched): it must still pay for the loop's body.
+    for src in [
+        "local x = 0 repeat x = x + 1 until x < 0",
+        "local x = 0 repeat x = x + 1 until x == -1",
+        "local x, t = 0, {} repeat x = x + 1 until t[x] ~= nil and x < 0",
+    ] {
+        // On a thread of its own: a loop that did not pay would never end.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut rt = Runtime::new(RuntimeOptions {
+                engine: Engine::Luahome,
+                fuel_limit: Some(100_000),
+                ..Default::default()
+            });
+            rt.load(src.as_bytes(), "spin").unwrap();
+            let first = rt.step(1_000);
+            let _ = tx.send((first, finish(&mut rt, 1_000)));
+        });
+        let (first, last) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{src}: did not stop at its fuel"));
+        assert_eq!(first, StepResult::Running, "{src}");
+        match last {
+            StepResult::Error(e) => assert_eq!(e.kind, ErrorKind::FuelLimit, "{src}"),
+            other => panic!("{src}: {other:?}"),
+        }
+    }
+    // The same tests, taken and not taken, count as PUC Lua's do.
+    let (out, err) = run("local n, x = 0, 0 \
+        repeat x = x + 1 if x % 3 == 0 then n = n + 1 end until x >= 30 \
+        local i = 10 while i > 0 and i ~= 5 do i = i - 1 end \
+        print(n, x, i)");
+    assert_eq!((out.as_str(), err), ("10\t30\t5\n", None));
+}
+
+#[test]
 fn a_long_loop_resumes_across_slices_and_can_be_stopped() {
     let src = b"local n = 0 for i = 1, 200000 do n = n + i % 7 end return n";
     let mut rt = runtime();

@@ -3355,11 +3355,25 @@ impl<'gc> Interp<'gc> {
                     }
                 }};
             }
-            // Skips the next instruction (the jump) unless `res == k`.
+            // Skips the next instruction (the jump) unless `res == k`, and
+            // otherwise takes that jump here, as PUC's `donextjump` does: a
+            // dispatch fewer (`verify` makes every test's next instruction
+            // its jump; when hooks step through instructions, the jump runs
+            // as an instruction of its own, as before).
             macro_rules! cond {
                 ($res:expr, $k:expr) => {{
                     if $res != $k {
                         pc += 1;
+                    } else if !STEP {
+                        debug_assert!(pc < code.len());
+                        // SAFETY: as the instruction fetch's (a test is
+                        // never the last instruction).
+                        if let Op::Jmp { sj } = *unsafe { code.get_unchecked(pc) } {
+                            pc = (pc as i64 + 1 + sj as i64) as usize;
+                            if sj < 0 {
+                                charge!(-sj);
+                            }
+                        }
                     }
                 }};
             }
@@ -3484,7 +3498,23 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::GetUpval { a, b } => {
-                                r!(a) = self.get_upvalue(regs, up!(b as usize))
+                                // `get_upvalue`, each case writing the
+                                // register itself (wasm: V8 merged the two
+                                // cases' values through a copy in memory).
+                                match up!(b as usize).get() {
+                                    UpState::Closed(v) => r!(a) = v,
+                                    UpState::Open { stack, index }
+                                        if Gc::ptr_eq(stack, self.regs) =>
+                                    {
+                                        let v = regs[index];
+                                        r!(a) = v;
+                                    }
+                                    UpState::Open { stack, index } => {
+                                        let v =
+                                            stack.borrow().get(index).copied().unwrap_or_default();
+                                        r!(a) = v;
+                                    }
+                                }
                             }
                             Op::SetUpval { a, b } => {
                                 let v = r!(a);
@@ -3507,6 +3537,17 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = r!(c);
                                 if let Value::Table(tt) = t {
+                                    // An item of the array part, written to the
+                                    // register here (wasm: V8 merged the three
+                                    // lookups' values through memory).
+                                    if let Value::Integer(i) = key {
+                                        if let Some(v) = tt.get_array(i) {
+                                            if !v.is_nil() {
+                                                r!(a) = v;
+                                                continue 'ops;
+                                            }
+                                        }
+                                    }
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;
@@ -3519,6 +3560,13 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = Value::Integer(c as i64);
                                 if let Value::Table(tt) = t {
+                                    // As `GetTable`'s.
+                                    if let Some(v) = tt.get_array(c as i64) {
+                                        if !v.is_nil() {
+                                            r!(a) = v;
+                                            continue 'ops;
+                                        }
+                                    }
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;

@@ -2025,6 +2025,16 @@ impl<'gc> Interp<'gc> {
         self.kget_miss(slot, t, k)
     }
 
+    /// `t[k]` when the field cache's first slot for it holds it (what
+    /// [`Self::kget`] returns without a call).
+    #[inline(always)]
+    fn kcached(&self, t: Table<'gc>, k: LuaString<'gc>) -> Option<Value<'gc>> {
+        match self.kcache.get(kslot(t, k)) {
+            Some(e) if e.holds(t, k, self.kstamp) => Some(e.v),
+            _ => None,
+        }
+    }
+
     /// [`Self::kget`] when `t[k]` is not in its first slot: in the second,
     /// or read from the table and cached.
     #[inline(never)]
@@ -3525,6 +3535,17 @@ impl<'gc> Interp<'gc> {
                                 let t = self.get_upvalue(regs, up!(up as usize));
                                 let key = kst!(kk);
                                 if let Value::Table(tt) = t {
+                                    // A field the cache holds, written to the
+                                    // register here (wasm: `kget`'s hit and miss
+                                    // merged their values through memory).
+                                    if let Value::String(ks) = key {
+                                        if let Some(v) = self.kcached(tt, ks) {
+                                            if !v.is_nil() {
+                                                r!(a) = v;
+                                                continue 'ops;
+                                            }
+                                        }
+                                    }
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;
@@ -3576,6 +3597,15 @@ impl<'gc> Interp<'gc> {
                                 break 'slow;
                             }
                             Op::GetField { a, b, k: kk } => {
+                                // As `GetTabUp`'s.
+                                if let (Value::Table(tt), Value::String(ks)) = (r!(b), kst!(kk)) {
+                                    if let Some(v) = self.kcached(tt, ks) {
+                                        if !v.is_nil() {
+                                            r!(a) = v;
+                                            continue 'ops;
+                                        }
+                                    }
+                                }
                                 match self.field_fast(r!(b), kst!(kk)) {
                                     Some(v) => r!(a) = v,
                                     None => break 'slow,

@@ -2028,9 +2028,11 @@ impl<'gc> Interp<'gc> {
     /// `t[k]` when the field cache's first slot for it holds it (what
     /// [`Self::kget`] returns without a call).
     #[inline(always)]
-    fn kcached(&self, t: Table<'gc>, k: LuaString<'gc>) -> Option<Value<'gc>> {
+    // (A reference: copied from the cache to a register directly, where a
+    // copy returned went through the wasm build's shadow stack.)
+    fn kcached(&self, t: Table<'gc>, k: LuaString<'gc>) -> Option<&Value<'gc>> {
         match self.kcache.get(kslot(t, k)) {
-            Some(e) if e.holds(t, k, self.kstamp) => Some(e.v),
+            Some(e) if e.holds(t, k, self.kstamp) => Some(&e.v),
             _ => None,
         }
     }
@@ -3509,17 +3511,21 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::GetUpval { a, b } => {
                                 // `get_upvalue`, each case writing the
-                                // register itself (wasm: V8 merged the two
-                                // cases' values through a copy in memory).
-                                match up!(b as usize).get() {
-                                    UpState::Closed(v) => r!(a) = v,
-                                    UpState::Open { stack, index }
+                                // register itself, from the cell in place
+                                // (wasm: V8 merged the two cases' values, and
+                                // copied the cell's state, through memory).
+                                // SAFETY: the state is read and copied at
+                                // once; nothing writes the cell meanwhile.
+                                let cell = up!(b as usize);
+                                match unsafe { &*cell.as_ptr() } {
+                                    UpState::Closed(v) => r!(a) = *v,
+                                    &UpState::Open { stack, index }
                                         if Gc::ptr_eq(stack, self.regs) =>
                                     {
                                         let v = regs[index];
                                         r!(a) = v;
                                     }
-                                    UpState::Open { stack, index } => {
+                                    &UpState::Open { stack, index } => {
                                         let v =
                                             stack.borrow().get(index).copied().unwrap_or_default();
                                         r!(a) = v;
@@ -3541,7 +3547,7 @@ impl<'gc> Interp<'gc> {
                                     if let Value::String(ks) = key {
                                         if let Some(v) = self.kcached(tt, ks) {
                                             if !v.is_nil() {
-                                                r!(a) = v;
+                                                r!(a) = *v;
                                                 continue 'ops;
                                             }
                                         }
@@ -3601,7 +3607,7 @@ impl<'gc> Interp<'gc> {
                                 if let (Value::Table(tt), Value::String(ks)) = (r!(b), kst!(kk)) {
                                     if let Some(v) = self.kcached(tt, ks) {
                                         if !v.is_nil() {
-                                            r!(a) = v;
+                                            r!(a) = *v;
                                             continue 'ops;
                                         }
                                     }

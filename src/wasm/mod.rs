@@ -17,6 +17,10 @@ use vm_ext::{
 };
 use wasm_bindgen::prelude::*;
 
+/// std's allocator behind free lists of small blocks (see `small_alloc`).
+#[global_allocator]
+static ALLOC: crate::small_alloc::SmallBlocks = crate::small_alloc::SmallBlocks::new();
+
 /// A Lua runtime running one chunk at a time in bounded slices.
 ///
 /// JS: `const rt = new LuaRuntime({ fuelLimit: 1e9 }); rt.load(src, "main"); while (rt.runSlice(20000) === 1) {...}`

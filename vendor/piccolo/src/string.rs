@@ -1,9 +1,9 @@
 use std::{
-    alloc,
     borrow::Cow,
     fmt,
     hash::{BuildHasherDefault, Hash, Hasher},
     io::Write,
+    mem,
     ops, slice,
     str::{self, Utf8Error},
     string::String as StdString,
@@ -139,18 +139,19 @@ impl<'gc> String<'gc> {
         self.0.hash
     }
 
+    /// luahome patch: inlined, and an inline string's bytes found right after its
+    /// `StringInner` (where `Layout::extend` with a byte array puts them: bytes need no
+    /// padding) without computing that layout and unwrapping it at every call (in the
+    /// wasm build a call of its own, 3 % of `json`'s instructions under V8).
+    #[inline]
     pub fn as_bytes(self) -> &'gc [u8] {
         // SAFETY: `&'gc [u8]` has the correct lifetime because `Gc::as_ref` also returns `&'gc T`.
         unsafe {
             match self.0.buffer {
                 Buffer::Indirect(p) => &(*p),
                 Buffer::Inline(len) => {
-                    let layout = alloc::Layout::new::<StringInner>();
-                    let (_, offset) = layout
-                        .extend(alloc::Layout::array::<u8>(len).unwrap())
-                        .unwrap();
-                    let data =
-                        (Gc::as_ptr(self.0) as *const u8).offset(offset as isize) as *const u8;
+                    let data = (Gc::as_ptr(self.0) as *const u8)
+                        .add(mem::size_of::<StringInner>());
                     slice::from_raw_parts(data, len)
                 }
             }

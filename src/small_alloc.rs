@@ -14,9 +14,10 @@
 //! alternating runs at the suite's sizes, medians): closures 0.889x,
 //! binary_trees 1.012x and string_build 1.022x (both within the runs'
 //! spread); a cap of 16,384 blocks per class looked slower on binary_trees,
-//! whose collections free many more nodes than that at once. Every small block comes from dlmalloc
-//! with its class's size and alignment, whatever the request, so a block
-//! given back to dlmalloc is given back with the layout it was made with.
+//! whose collections free many more nodes than that at once. Every small
+//! block comes from dlmalloc with its class's size and alignment, whatever
+//! the request, so a block given back to dlmalloc is given back with the
+//! layout it was made with.
 //!
 //! Single-threaded: the wasm build has no threads (`atomics` is off: a
 //! build with it fails to compile, below). Natively it is only tested.
@@ -72,6 +73,25 @@ impl SmallBlocks {
     }
 }
 
+impl SmallBlocks {
+    /// A block of class `c`: the first kept one, or a new one.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn alloc_class(&self, c: usize) -> *mut u8 {
+        // SAFETY: single-threaded; the reference ends in this call.
+        let lists = unsafe { &mut *self.0.get() };
+        let p = lists.head[c];
+        if p.is_null() {
+            return unsafe { System.alloc(class_layout(c)) };
+        }
+        // SAFETY: a free block of this class holds the next one's address
+        // in its first word (written by `dealloc`, 8-aligned).
+        lists.head[c] = unsafe { *(p as *mut *mut u8) };
+        lists.len[c] -= 1;
+        p
+    }
+}
+
 impl Default for SmallBlocks {
     fn default() -> Self {
         Self::new()
@@ -109,20 +129,10 @@ fn class_layout(c: usize) -> Layout {
 unsafe impl GlobalAlloc for SmallBlocks {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let Some(c) = class_of(layout) else {
-            return unsafe { System.alloc(layout) };
-        };
-        // SAFETY: single-threaded; the reference ends in this call.
-        let lists = unsafe { &mut *self.0.get() };
-        let p = lists.head[c];
-        if p.is_null() {
-            return unsafe { System.alloc(class_layout(c)) };
+        match class_of(layout) {
+            Some(c) => unsafe { self.alloc_class(c) },
+            None => unsafe { System.alloc(layout) },
         }
-        // SAFETY: a free block of this class holds the next one's address
-        // in its first word (written by `dealloc`, 8-aligned).
-        lists.head[c] = unsafe { *(p as *mut *mut u8) };
-        lists.len[c] -= 1;
-        p
     }
 
     #[inline]
@@ -130,7 +140,7 @@ unsafe impl GlobalAlloc for SmallBlocks {
         let Some(c) = class_of(layout) else {
             return unsafe { System.dealloc(p, layout) };
         };
-        // SAFETY: as in `alloc`.
+        // SAFETY: as in `alloc_class`.
         let lists = unsafe { &mut *self.0.get() };
         if lists.len[c] >= cap(c) {
             return unsafe { System.dealloc(p, class_layout(c)) };
@@ -144,10 +154,10 @@ unsafe impl GlobalAlloc for SmallBlocks {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if class_of(layout).is_none() {
+        let Some(c) = class_of(layout) else {
             return unsafe { System.alloc_zeroed(layout) };
-        }
-        let p = unsafe { self.alloc(layout) };
+        };
+        let p = unsafe { self.alloc_class(c) };
         if !p.is_null() {
             unsafe { ptr::write_bytes(p, 0, layout.size()) };
         }

@@ -3381,10 +3381,8 @@ impl<'gc> Interp<'gc> {
                         // SAFETY: as the instruction fetch's (a test is
                         // never the last instruction).
                         if let Op::Jmp { sj } = *unsafe { code.get_unchecked(pc) } {
-                            pc = (pc as i64 + 1 + sj as i64) as usize;
-                            if sj < 0 {
-                                charge!(-sj);
-                            }
+                            pc += 1;
+                            jump!(sj);
                         }
                     }
                 }};
@@ -3454,6 +3452,46 @@ impl<'gc> Interp<'gc> {
                         if *fuel <= 0 {
                             save!();
                             return Ok(Outcome::Pending);
+                        }
+                    }
+                }};
+            }
+
+            // `JMP sj` with `pc` past it: a backward jump pays for the
+            // instructions it jumps over (`Jmp`, and a test taking its
+            // jump, `cond!`).
+            macro_rules! jump {
+                ($sj:expr) => {{
+                    let sj = $sj;
+                    pc = (pc as i64 + sj as i64) as usize;
+                    if sj < 0 {
+                        charge!(-sj);
+                    }
+                }};
+            }
+
+            // A read whose value is at hand, written to register `a` and
+            // the instruction done: a field the field cache's first slot
+            // holds (not nil), or an item of a table's array part (not nil).
+            // (Each writes the register itself: in the wasm build, V8 passed
+            // values that the general lookups' paths merged, and those a
+            // function returned, through memory.)
+            macro_rules! cached_field {
+                ($ops:lifetime, $a:expr, $t:expr, $k:expr) => {{
+                    if let Some(v) = self.kcached($t, $k) {
+                        if !v.is_nil() {
+                            r!($a) = *v;
+                            continue $ops;
+                        }
+                    }
+                }};
+            }
+            macro_rules! array_item {
+                ($ops:lifetime, $a:expr, $t:expr, $i:expr) => {{
+                    if let Some(v) = $t.get_array($i) {
+                        if !v.is_nil() {
+                            r!($a) = v;
+                            continue $ops;
                         }
                     }
                 }};
@@ -3541,16 +3579,8 @@ impl<'gc> Interp<'gc> {
                                 let t = self.get_upvalue(regs, up!(up as usize));
                                 let key = kst!(kk);
                                 if let Value::Table(tt) = t {
-                                    // A field the cache holds, written to the
-                                    // register here (wasm: `kget`'s hit and miss
-                                    // merged their values through memory).
                                     if let Value::String(ks) = key {
-                                        if let Some(v) = self.kcached(tt, ks) {
-                                            if !v.is_nil() {
-                                                r!(a) = *v;
-                                                continue 'ops;
-                                            }
-                                        }
+                                        cached_field!('ops, a, tt, ks);
                                     }
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
@@ -3564,16 +3594,8 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = r!(c);
                                 if let Value::Table(tt) = t {
-                                    // An item of the array part, written to the
-                                    // register here (wasm: V8 merged the three
-                                    // lookups' values through memory).
                                     if let Value::Integer(i) = key {
-                                        if let Some(v) = tt.get_array(i) {
-                                            if !v.is_nil() {
-                                                r!(a) = v;
-                                                continue 'ops;
-                                            }
-                                        }
+                                        array_item!('ops, a, tt, i);
                                     }
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
@@ -3587,13 +3609,7 @@ impl<'gc> Interp<'gc> {
                                 let t = r!(b);
                                 let key = Value::Integer(c as i64);
                                 if let Value::Table(tt) = t {
-                                    // As `GetTable`'s.
-                                    if let Some(v) = tt.get_array(c as i64) {
-                                        if !v.is_nil() {
-                                            r!(a) = v;
-                                            continue 'ops;
-                                        }
-                                    }
+                                    array_item!('ops, a, tt, c as i64);
                                     let v = self.raw_get(tt, key);
                                     if !v.is_nil() || tt.metatable().is_none() {
                                         r!(a) = v;
@@ -3603,14 +3619,8 @@ impl<'gc> Interp<'gc> {
                                 break 'slow;
                             }
                             Op::GetField { a, b, k: kk } => {
-                                // As `GetTabUp`'s.
                                 if let (Value::Table(tt), Value::String(ks)) = (r!(b), kst!(kk)) {
-                                    if let Some(v) = self.kcached(tt, ks) {
-                                        if !v.is_nil() {
-                                            r!(a) = *v;
-                                            continue 'ops;
-                                        }
-                                    }
+                                    cached_field!('ops, a, tt, ks);
                                 }
                                 match self.field_fast(r!(b), kst!(kk)) {
                                     Some(v) => r!(a) = v,
@@ -3981,12 +3991,7 @@ impl<'gc> Interp<'gc> {
                                 }
                             }
                             Op::Tbc { .. } | Op::TForPrep { .. } => break 'slow,
-                            Op::Jmp { sj } => {
-                                pc = (pc as i64 + sj as i64) as usize;
-                                if sj < 0 {
-                                    charge!(-sj);
-                                }
-                            }
+                            Op::Jmp { sj } => jump!(sj),
                             Op::Eq { a, b, k: kk } => {
                                 let r = match (r!(a), r!(b)) {
                                     (Value::Integer(x), Value::Integer(y)) => x == y,

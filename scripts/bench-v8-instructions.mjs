@@ -11,6 +11,12 @@
 //   node scripts/bench-v8-instructions.mjs closures 24000 --engines luahome --top 12
 //   node scripts/bench-v8-instructions.mjs fib 24 --pkg target/other-build   # LUAHOME_PKG
 //   node scripts/bench-v8-instructions.mjs fib 24 --hot dispatch             # per instruction
+//   node scripts/bench-v8-instructions.mjs fib 24 --sim   # + simulated branch and cache misses
+//
+// --sim runs callgrind's branch and cache simulation too and prints, per
+// function, mispredicted conditional (Bcm) and indirect (Bim) branches and
+// first-level data-cache misses (D1 = D1mr + D1mw): instruction counts alone
+// miss what the dispatch's indirect jump and the spilled state cost.
 //
 // Needs valgrind (Debian: apt-get install valgrind). Sizes: a run under
 // callgrind is ~50x slower, so use about a tenth of the quick size (the
@@ -21,7 +27,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
@@ -33,9 +39,10 @@ const engines = opt('--engines', 'luahome,wasmoon').split(',');
 const top = Number(opt('--top', '6'));
 const pkg = opt('--pkg', null);
 const hot = opt('--hot', null);
+const sim = args.includes('--sim') ? (args.splice(args.indexOf('--sim'), 1), true) : false;
 const [bench, size] = args;
 if (!bench || !size) {
-  console.error('usage: node scripts/bench-v8-instructions.mjs BENCH SIZE [--engines luahome,wasmoon] [--top N] [--pkg DIR] [--hot FN]');
+  console.error('usage: node scripts/bench-v8-instructions.mjs BENCH SIZE [--engines luahome,wasmoon] [--top N] [--pkg DIR] [--hot FN] [--sim]');
   process.exit(2);
 }
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -44,12 +51,20 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.exit(2);
 }
 
-/** Executed instructions per address, from callgrind's output with --dump-instr=yes. */
-function costsOf(file) {
+/**
+ * Costs per address from callgrind's output with --dump-instr=yes: a map of
+ * address to the event counts in `events` order (`events` filled from the
+ * file's `events:` line; Ir first).
+ */
+function costsOf(file, events) {
   const costs = new Map();
   let last = 0;
   let inCall = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('events: ')) {
+      events.push(...line.slice(8).trim().split(' '));
+      continue;
+    }
     if (line.startsWith('calls=')) {
       inCall = true; // the next cost line is the call's inclusive cost
       continue;
@@ -70,7 +85,9 @@ function costsOf(file) {
       inCall = false;
       continue;
     }
-    costs.set(addr, (costs.get(addr) ?? 0) + Number(parts[2]));
+    let c = costs.get(addr);
+    if (!c) costs.set(addr, (c = []));
+    for (let i = 2; i < parts.length; i++) c[i - 2] = (c[i - 2] ?? 0) + Number(parts[i]);
   }
   return costs;
 }
@@ -94,9 +111,10 @@ function functionsOf(text) {
 for (const engine of engines) {
   const dir = mkdtempSync(join(tmpdir(), 'v8-instr-'));
   const out = join(dir, 'callgrind.out');
-  const env = { ...process.env, ...(pkg && engine === 'luahome' ? { LUAHOME_PKG: join(root, pkg) } : {}) };
+  const env = { ...process.env, ...(pkg && engine === 'luahome' ? { LUAHOME_PKG: resolve(root, pkg) } : {}) };
   const run = spawnSync('valgrind', [
     '--tool=callgrind', '--dump-instr=yes', '--smc-check=all', `--callgrind-out-file=${out}`,
+    ...(sim ? ['--branch-sim=yes', '--cache-sim=yes'] : []),
     'node', '--no-liftoff', '--print-wasm-code',
     join(root, 'scripts/bench/node-engine.mjs'), engine === 'luahome' ? 'luahome:luahome' : engine,
     join(root, 'bench', `${bench}.lua`), size,
@@ -105,22 +123,36 @@ for (const engine of engines) {
     console.error(`${engine}: the run failed\n${run.stderr.slice(-2000)}`);
     process.exit(1);
   }
-  const costs = costsOf(out);
+  const events = [];
+  const costs = costsOf(out, events);
   rmSync(dir, { recursive: true, force: true });
+  // The simulated events shown with --sim: [label, events summed].
+  const shown = [['Bcm', ['Bcm']], ['Bim', ['Bim']], ['D1', ['D1mr', 'D1mw']]]
+    .map(([label, names]) => [label, names.map((e) => events.indexOf(e)).filter((i) => i >= 0)])
+    .filter(([, idx]) => sim && idx.length > 0);
+  const sumOf = (c, idx) => idx.reduce((s, i) => s + (c?.[i] ?? 0), 0);
   const fns = functionsOf(run.stdout);
-  const totals = fns.map((f) => ({ f, n: f.ins.reduce((s, [a]) => s + (costs.get(a) ?? 0), 0) }));
+  const totals = fns.map((f) => {
+    const n = f.ins.reduce((s, [a]) => s + (costs.get(a)?.[0] ?? 0), 0);
+    const extra = shown.map(([, idx]) => f.ins.reduce((s, [a]) => s + sumOf(costs.get(a), idx), 0));
+    return { f, n, extra };
+  });
   totals.sort((x, y) => y.n - x.n);
   const inWasm = totals.reduce((s, t) => s + t.n, 0);
-  console.log(`${bench} ${size} ${engine}: ${(inWasm / 1e6).toFixed(1)}M instructions in wasm code`);
-  for (const { f, n } of totals.slice(0, top)) {
-    if (n > 0) console.log(`  ${(n / 1e6).toFixed(1).padStart(8)}M  ${(100 * n / inWasm).toFixed(1).padStart(5)} %  ${f.name}`);
+  const extraAll = shown.map((_, i) => totals.reduce((s, t) => s + t.extra[i], 0));
+  const fmt = (xs) => xs.map((x, i) => `  ${shown[i][0]} ${(x / 1e6).toFixed(2)}M`).join('');
+  console.log(`${bench} ${size} ${engine}: ${(inWasm / 1e6).toFixed(1)}M instructions in wasm code${fmt(extraAll)}`);
+  for (const { f, n, extra } of totals.slice(0, top)) {
+    if (n > 0) console.log(`  ${(n / 1e6).toFixed(1).padStart(8)}M  ${(100 * n / inWasm).toFixed(1).padStart(5)} %  ${f.name}${fmt(extra)}`);
   }
   if (hot) {
     const f = totals.find((t) => t.f.name.includes(hot))?.f;
     if (!f) console.log(`  (no function matching ${hot})`);
     for (const [a, text] of f?.ins ?? []) {
-      const n = costs.get(a) ?? 0;
-      if (n > 0) console.log(`${String(n).padStart(12)} ${a.toString(16)}: ${text}`);
+      const c = costs.get(a);
+      const n = c?.[0] ?? 0;
+      const more = shown.map(([label, idx]) => sumOf(c, idx) ? ` ${label}=${sumOf(c, idx)}` : '').join('');
+      if (n > 0) console.log(`${String(n).padStart(12)} ${a.toString(16)}: ${text}${more}`);
     }
   }
 }

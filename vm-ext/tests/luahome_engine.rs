@@ -65,6 +65,38 @@ fn issue_table_gives_lua_54_answers() {
 }
 
 #[test]
+fn library_calls_place_their_results_for_each_wanted_count() {
+    // Library functions called from a CALL instruction run in place on the
+    // register stack; their results are moved down for the count wanted
+    // (one, most calls, has a path of its own): registers that held values
+    // before must end up with the results or nil, never a stale value.
+    // (Through pcall the function has no call-site name: PUC Lua then
+    // names it by its global name, 'string.rep'.)
+    let (out, err) = run("local t = {} \
+         local x = 5  x = table.insert(t, 1)  print(x) \
+         local y = string.byte('abc', 1, 3)  print(y) \
+         local a, b = 1, 2  a, b = type(1)  print(a, b) \
+         local c, d, e = 7, 8, 9  c, d, e = string.byte('xy', 1, 2)  print(c, d, e) \
+         print(string.byte('abc', 1, -1)) \
+         local n = select('#', string.byte('abcd', 1, 4))  print(n) \
+         local s = tostring(setmetatable({}, {__tostring = function() return 'T' end}))  print(s) \
+         local ok, m = pcall(string.rep)  print(ok, m)");
+    assert_eq!(err, None);
+    assert_eq!(
+        out,
+        "nil\n97\nnumber\tnil\n120\t121\tnil\n97\t98\t99\n4\nT\n\
+         false\tbad argument #1 to 'string.rep' (string expected, got no value)\n"
+    );
+    // An error from a library function called in place carries the
+    // caller's line, as PUC Lua's luaL_error does.
+    let (_, err) = run("local x = 1\nlocal y = string.rep()");
+    assert_eq!(
+        err.as_deref(),
+        Some("input:2: bad argument #1 to 'rep' (string expected, got no value)")
+    );
+}
+
+#[test]
 fn runtime_errors_name_what_failed() {
     let cases: &[(&str, &str)] = &[
         (

@@ -97,6 +97,23 @@ fn library_calls_place_their_results_for_each_wanted_count() {
 }
 
 #[test]
+fn table_unpack_of_a_value_without_metatable_fails_as_puc_lua() {
+    // `#` and indexing of the value fail as PUC Lua's luaL_len and
+    // lua_geti do; an empty range needs neither.
+    let (out, err) = run("print(pcall(table.unpack, nil)) \
+         print(pcall(table.unpack, 5)) \
+         print(pcall(table.unpack, true, 1, 2)) \
+         print(select('#', table.unpack(nil, 2, 1)))");
+    assert_eq!(err, None);
+    assert_eq!(
+        out,
+        "false\tattempt to get length of a nil value\n\
+         false\tattempt to get length of a number value\n\
+         false\tattempt to index a boolean value\n0\n"
+    );
+}
+
+#[test]
 fn runtime_errors_name_what_failed() {
     let cases: &[(&str, &str)] = &[
         (

@@ -361,6 +361,28 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                     } else {
                         Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
                     };
+                    if !matches!(t, Value::Table(_) | Value::UserData(_))
+                        && metatable_of(ctx, t).is_none()
+                    {
+                        // No metamethod to call: PUC Lua's `luaL_len` and
+                        // `lua_geti` fail as `#` and indexing do (the Lua
+                        // version below runs on piccolo's VM, whose
+                        // messages differ).
+                        let what = type_name(ctx, t);
+                        return match j {
+                            Value::Integer(j) if i > j => {
+                                stack.clear();
+                                Ok(CallbackReturn::Return)
+                            }
+                            Value::Integer(_) => {
+                                Err(lua_error(ctx, format!("attempt to index a {what} value")))
+                            }
+                            _ => Err(lua_error(
+                                ctx,
+                                format!("attempt to get length of a {what} value"),
+                            )),
+                        };
+                    }
                     stack.replace(ctx, (t, i, j, at(ctx, &exec)));
                     Ok(CallbackReturn::Call {
                         function: fb.get(ctx, Fallback::Unpack)?,

@@ -39,7 +39,11 @@ const engines = opt('--engines', 'luahome,wasmoon').split(',');
 const top = Number(opt('--top', '6'));
 const pkg = opt('--pkg', null);
 const hot = opt('--hot', null);
-const sim = args.includes('--sim') ? (args.splice(args.indexOf('--sim'), 1), true) : false;
+const flag = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args.splice(i, 1).length > 0;
+};
+const sim = flag('--sim');
 const [bench, size] = args;
 if (!bench || !size) {
   console.error('usage: node scripts/bench-v8-instructions.mjs BENCH SIZE [--engines luahome,wasmoon] [--top N] [--pkg DIR] [--hot FN] [--sim]');

@@ -1163,7 +1163,17 @@ impl<'gc> Interp<'gc> {
         n: usize,
         want: i32,
     ) {
-        if want < 0 {
+        if want == 1 {
+            // One result wanted, most calls: moved here, not through an
+            // out-of-line `copy_down` (~50 instructions a library call in
+            // V8). (Two stores, not one of a value picked from two: that one
+            // goes through memory.)
+            if n > 0 {
+                regs[dest] = regs[start];
+            } else {
+                regs[dest] = Value::Nil;
+            }
+        } else if want < 0 {
             copy_down(regs, start, dest, n);
             self.top = dest + n;
         } else {
@@ -1899,19 +1909,7 @@ impl<'gc> Interp<'gc> {
                 }
                 restore_len(regs, saved, buf);
                 ensure_len(regs, need);
-                if want == 1 {
-                    // One result wanted, most calls: moved here, not through
-                    // an out-of-line `copy_down` (~50 instructions in V8).
-                    // (Two stores, not one of a value picked from two: that
-                    // one goes through memory.)
-                    if n > 0 {
-                        regs[func] = regs[func + 1];
-                    } else {
-                        regs[func] = Value::Nil;
-                    }
-                } else {
-                    self.move_results(regs, func + 1, func, n, want);
-                }
+                self.move_results(regs, func + 1, func, n, want);
                 if regs.len() > MAX_STACK_SLOTS {
                     regs.truncate(saved.max(need));
                 }

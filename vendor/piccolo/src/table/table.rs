@@ -85,23 +85,49 @@ impl<'gc> Table<'gc> {
         self.0.borrow_mut(&mc).raw_table.set(key, value)
     }
 
+    // luahome patch: the state read and written in place, without `RefLock`'s borrow count,
+    // by the short accessors below (the interpreter's table fast paths). The count cost a
+    // load, a compare, two stores and a chain through memory from one access of a table to
+    // the next (in V8's code for the wasm). Sound because no borrow of a table's state
+    // outlives the call that took it: every `borrow`/`borrow_mut` here and in luahome's
+    // code (`into_inner().borrow_mut`) is a temporary or a guard inside one function that
+    // runs no Lua, so none is held while another accessor runs; debug builds check it.
+    #[inline(always)]
+    fn state(self) -> &'gc TableState<'gc> {
+        debug_assert!(self.0.try_borrow().is_ok());
+        // SAFETY: no mutable borrow of the state is alive (above), and the reference is
+        // used by the accessor that took it, which writes nothing meanwhile.
+        unsafe { &*self.0.as_ptr() }
+    }
+
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    fn state_mut(self, mc: &Mutation<'gc>) -> &'gc mut TableState<'gc> {
+        debug_assert!(self.0.try_borrow_mut(mc).is_ok());
+        // The write barrier `borrow_mut` would have run.
+        let cell = Gc::write(mc, self.0);
+        // SAFETY: no other borrow of the state is alive (above), and the reference is used
+        // by the accessor that took it only.
+        unsafe { &mut *cell.unlock().as_ptr() }
+    }
+
     /// luahome patch: [`RawTable::get_array`].
     #[inline(always)]
     pub fn get_array(self, i: i64) -> Option<Value<'gc>> {
-        self.0.borrow().raw_table.get_array(i)
+        self.state().raw_table.get_array(i)
     }
 
     /// luahome patch: [`RawTable::set_array`] (with the write barrier).
     #[inline(always)]
     pub fn set_array(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
-        self.0.borrow_mut(mc).raw_table.set_array(i, value)
+        self.state_mut(mc).raw_table.set_array(i, value)
     }
 
     /// luahome patch: `self[i]` for an integer key: the array part inline, then
     /// [`RawTable::get_int_map`].
     #[inline(always)]
     pub fn get_int(self, i: i64) -> Value<'gc> {
-        let t = self.0.borrow();
+        let t = self.state();
         match t.raw_table.get_array(i) {
             Some(v) => v,
             None => t.raw_table.get_int_map(i),
@@ -111,13 +137,13 @@ impl<'gc> Table<'gc> {
     /// luahome patch: [`RawTable::replace_int`] (with the write barrier).
     #[inline]
     pub fn replace_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
-        self.0.borrow_mut(mc).raw_table.replace_int(i, value)
+        self.state_mut(mc).raw_table.replace_int(i, value)
     }
 
     /// luahome patch: [`RawTable::replace_string`] (with the write barrier).
     #[inline]
     pub fn replace_string(self, mc: &Mutation<'gc>, key: String<'gc>, value: Value<'gc>) -> bool {
-        self.0.borrow_mut(mc).raw_table.replace_string(key, value)
+        self.state_mut(mc).raw_table.replace_string(key, value)
     }
 
     /// Returns a 'border' for this table.
@@ -156,7 +182,7 @@ impl<'gc> Table<'gc> {
     // it a call).
     #[inline]
     pub fn metatable(self) -> Option<Table<'gc>> {
-        self.0.borrow().metatable
+        self.state().metatable
     }
 
     pub fn set_metatable(

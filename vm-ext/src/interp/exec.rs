@@ -3275,24 +3275,21 @@ impl<'gc> Interp<'gc> {
             let base = frame.base;
             let mut pc = frame.pc;
             debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
-            // Natively, this frame's `R[0]`: registers are read and
-            // written through it (as `base + x` into the vector, each
-            // access reloaded the vector's pointer and added the base: ~3
-            // instructions more; loops -9 %). Taken again (`sync!`) after
-            // anything else writes through `regs` or may move it, before
-            // the next `r!`. Not in the wasm build, where V8's code was
-            // slower with it (Node, all 17: 1.022x the time).
+            // This frame's `R[0]`: registers are read and written through
+            // it (as `base + x` into the vector, each access reloaded the
+            // vector's pointer, which a register write might have changed
+            // as far as the compiler knows, and added the base: ~3
+            // instructions more; natively loops -9 %, in V8's code for the
+            // wasm loops 0.87x and fannkuch 0.87x the instructions). Taken
+            // again (`sync!`) after anything else writes through `regs` or
+            // may move it, before the next `r!`.
             // SAFETY: `base` is within `regs` (asserted above).
-            #[cfg(not(target_arch = "wasm32"))]
             let mut rp: *mut Value<'gc> = unsafe { regs.as_mut_ptr().add(base) };
             macro_rules! sync {
                 () => {
                     // SAFETY: as above (the frame's base is unchanged, and
                     // the stack only grows while the frame runs).
-                    #[cfg(not(target_arch = "wasm32"))]
-                    {
-                        rp = unsafe { regs.as_mut_ptr().add(base) };
-                    }
+                    rp = unsafe { regs.as_mut_ptr().add(base) };
                 };
             }
 
@@ -3307,7 +3304,6 @@ impl<'gc> Interp<'gc> {
             // `do_return`), asserted above the loop; `rp` is taken again
             // after every other write through `regs` and every call that
             // may grow it (`sync!`).
-            #[cfg(not(target_arch = "wasm32"))]
             macro_rules! r {
                 ($x:expr) => {
                     *{
@@ -3315,16 +3311,6 @@ impl<'gc> Interp<'gc> {
                         debug_assert!(i < proto.proto.max_stack as usize);
                         debug_assert!(rp == regs.as_mut_ptr().wrapping_add(base));
                         unsafe { &mut *rp.add(i) }
-                    }
-                };
-            }
-            #[cfg(target_arch = "wasm32")]
-            macro_rules! r {
-                ($x:expr) => {
-                    *{
-                        let i = $x as usize;
-                        debug_assert!(i < proto.proto.max_stack as usize);
-                        unsafe { regs.get_unchecked_mut(base + i) }
                     }
                 };
             }
@@ -3374,8 +3360,10 @@ impl<'gc> Interp<'gc> {
             // runs it in full (metamethods, coercions, errors).
             // (Operands are told apart by their first byte, `tag`: one
             // compare each, where a `match` on the value computed its
-            // variant first; `int_of`/`num_of` then read the payload.)
-            #[cfg(not(target_arch = "wasm32"))]
+            // variant first; `int_of`/`num_of` then read the payload. A
+            // `match` on the values lets the compiler test a range of
+            // variants first: in V8's code for the wasm, 3 more
+            // instructions for each operand of an `ADD`.)
             macro_rules! arith {
                 ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
                     let (x, y) = ($x, $y);
@@ -3390,24 +3378,6 @@ impl<'gc> Interp<'gc> {
                         }
                     };
                     r!($a) = v;
-                }};
-            }
-            // (In the wasm build a `match` on the values measured faster:
-            // Node, all 17, 0.986x the time of the tag form.)
-            #[cfg(target_arch = "wasm32")]
-            macro_rules! arith {
-                ($slow:lifetime, $a:expr, $x:expr, $y:expr, $ii:expr, $ff:expr $(,)?) => {{
-                    match ($x, $y) {
-                        (Value::Integer(i), Value::Integer(j)) => r!($a) = $ii(i, j),
-                        (Value::Number(f), Value::Number(g)) => r!($a) = Value::Number($ff(f, g)),
-                        (Value::Integer(i), Value::Number(g)) => {
-                            r!($a) = Value::Number($ff(i as f64, g))
-                        }
-                        (Value::Number(f), Value::Integer(j)) => {
-                            r!($a) = Value::Number($ff(f, j as f64))
-                        }
-                        _ => break $slow,
-                    }
                 }};
             }
             // Integer and float fast paths that may decline (division by

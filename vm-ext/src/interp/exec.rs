@@ -3273,7 +3273,16 @@ impl<'gc> Interp<'gc> {
             let code: &'gc [Op] = &proto.proto.code;
             let k: &'gc [Value<'gc>] = &proto.constants;
             let base = frame.base;
-            let mut pc = frame.pc;
+            // The next instruction, as a pointer (`pc_now!` gives its
+            // index): one value fewer live through the loop than the code's
+            // address and an index, and no address computed per instruction.
+            let mut ip: *const Op = code.as_ptr().wrapping_add(frame.pc);
+            macro_rules! pc_now {
+                () => {
+                    // SAFETY: `ip` points into `code` or just past it.
+                    unsafe { ip.offset_from(code.as_ptr()) as usize }
+                };
+            }
             debug_assert!(regs.len() > base + proto.proto.max_stack as usize);
             // This frame's `R[0]`: registers are read and written through
             // it (as `base + x` into the vector, each access reloaded the
@@ -3341,7 +3350,7 @@ impl<'gc> Interp<'gc> {
                     debug_assert!(fi < self.frames.len());
                     // SAFETY: `fi` is the top frame (frames change only
                     // between `'frames` iterations).
-                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc;
+                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc_now!();
                 };
             }
             macro_rules! t {
@@ -3411,13 +3420,13 @@ impl<'gc> Interp<'gc> {
             macro_rules! cond {
                 ($res:expr, $k:expr) => {{
                     if $res != $k {
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     } else if !STEP {
-                        debug_assert!(pc < code.len());
+                        debug_assert!(pc_now!() < code.len());
                         // SAFETY: as the instruction fetch's (a test is
                         // never the last instruction).
-                        if let Op::Jmp { sj } = *unsafe { code.get_unchecked(pc) } {
-                            pc += 1;
+                        if let Op::Jmp { sj } = *unsafe { &*ip } {
+                            ip = ip.wrapping_add(1);
                             jump!(sj);
                         }
                     }
@@ -3499,7 +3508,7 @@ impl<'gc> Interp<'gc> {
             macro_rules! jump {
                 ($sj:expr) => {{
                     let sj = $sj;
-                    pc = (pc as i64 + sj as i64) as usize;
+                    ip = ip.wrapping_offset(sj as isize);
                     if sj < 0 {
                         charge!(-sj);
                     }
@@ -3555,13 +3564,13 @@ impl<'gc> Interp<'gc> {
                     }
                     *fuel -= 1;
                 }
-                debug_assert!(pc < code.len());
+                debug_assert!(pc_now!() < code.len());
                 // SAFETY: verified code jumps only to its own instructions,
                 // a test is always followed by its jump, and no instruction
                 // falls through past the end (`verify`); every other `pc`
                 // (a resumed frame, a continuation) was saved from here.
-                let op = *unsafe { code.get_unchecked(pc) };
-                pc += 1;
+                let op = *unsafe { &*ip };
+                ip = ip.wrapping_add(1);
                 // Instructions done inline `continue`; the rest break to
                 // `'slow` with `pc` just past the instruction (`slow_op`
                 // reads it from there).
@@ -3575,7 +3584,7 @@ impl<'gc> Interp<'gc> {
                             Op::LoadFalse { a } => r!(a) = Value::Boolean(false),
                             Op::LFalseSkip { a } => {
                                 r!(a) = Value::Boolean(false);
-                                pc += 1;
+                                ip = ip.wrapping_add(1);
                             }
                             Op::LoadTrue { a } => r!(a) = Value::Boolean(true),
                             Op::LoadNil { a, n } => {
@@ -3728,7 +3737,7 @@ impl<'gc> Interp<'gc> {
                             Op::NewTable { a, hash, array } => {
                                 mem_check!();
                                 if self.weak.observable() {
-                                    clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
+                                    clear_dead(regs, &proto.proto, pc_now!() - 1, base, a as usize);
                                     sync!();
                                 }
                                 r!(a) = Value::Table(new_table(ctx, array, hash));
@@ -4049,7 +4058,7 @@ impl<'gc> Interp<'gc> {
                                     (x, y) => ops::raw_eq(x, y).unwrap_or(false),
                                 };
                                 if r != kk {
-                                    pc += 1;
+                                    ip = ip.wrapping_add(1);
                                 }
                             }
                             Op::EqI { a, i, k: kk } => {
@@ -4060,7 +4069,7 @@ impl<'gc> Interp<'gc> {
                                     _ => false,
                                 };
                                 if r != kk {
-                                    pc += 1;
+                                    ip = ip.wrapping_add(1);
                                 }
                             }
                             Op::LtI { a, i, k: kk } => {
@@ -4089,13 +4098,13 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::Test { a, k: kk } => {
                                 if truthy(r!(a)) != kk {
-                                    pc += 1;
+                                    ip = ip.wrapping_add(1);
                                 }
                             }
                             Op::TestSet { a, b, k: kk } => {
                                 let v = r!(b);
                                 if truthy(v) != kk {
-                                    pc += 1;
+                                    ip = ip.wrapping_add(1);
                                 } else {
                                     r!(a) = v;
                                 }
@@ -4136,7 +4145,7 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::Return { a, b } => {
                                 if !STEP {
-                                    *fuel -= pc as i32;
+                                    *fuel -= pc_now!() as i32;
                                 }
                                 let start = base + a as usize;
                                 let n = if b == 0 {
@@ -4156,7 +4165,7 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::Return0 => {
                                 if !STEP {
-                                    *fuel -= pc as i32;
+                                    *fuel -= pc_now!() as i32;
                                 }
                                 if self.has_tbc(base) {
                                     // Closes, then runs this instruction again.
@@ -4170,7 +4179,7 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::Return1 { a } => {
                                 if !STEP {
-                                    *fuel -= pc as i32;
+                                    *fuel -= pc_now!() as i32;
                                 }
                                 let v = r!(a);
                                 if self.return1_fast(regs, v) {
@@ -4202,7 +4211,7 @@ impl<'gc> Interp<'gc> {
                                             r!(a as usize + 1) = Value::Integer((count - 1) as i64);
                                             r!(a) = Value::Integer(idx);
                                             r!(a as usize + 3) = Value::Integer(idx);
-                                            pc -= bx as usize;
+                                            ip = ip.wrapping_sub(bx as usize);
                                             charge!(bx);
                                         }
                                     }
@@ -4220,7 +4229,7 @@ impl<'gc> Interp<'gc> {
                                         if go {
                                             r!(a) = Value::Number(idx);
                                             r!(a as usize + 3) = Value::Number(idx);
-                                            pc -= bx as usize;
+                                            ip = ip.wrapping_sub(bx as usize);
                                             charge!(bx);
                                         }
                                     }
@@ -4241,7 +4250,7 @@ impl<'gc> Interp<'gc> {
                                         unsafe { (int_of(x), int_of(y), int_of(z)) };
                                     if step != 0 {
                                         match int_loop_count(init, limit, step) {
-                                            None => pc += bx as usize + 1,
+                                            None => ip = ip.wrapping_add(bx as usize + 1),
                                             Some(count) => {
                                                 r!(a as usize + 1) = Value::Integer(count as i64);
                                                 r!(a as usize + 3) = Value::Integer(init);
@@ -4254,7 +4263,7 @@ impl<'gc> Interp<'gc> {
                                 let skip = t!(for_prep(regs, ra));
                                 sync!();
                                 if skip {
-                                    pc += bx as usize + 1;
+                                    ip = ip.wrapping_add(bx as usize + 1);
                                 }
                             }
                             Op::TForCall { a, c } => {
@@ -4304,7 +4313,7 @@ impl<'gc> Interp<'gc> {
                                 let v = r!(a as usize + 4);
                                 if !v.is_nil() {
                                     r!(a as usize + 2) = v;
-                                    pc -= bx as usize;
+                                    ip = ip.wrapping_sub(bx as usize);
                                     charge!(bx);
                                 }
                             }
@@ -4316,7 +4325,7 @@ impl<'gc> Interp<'gc> {
                             }
                             Op::Closure { a, p } => {
                                 mem_check!();
-                                self.op_closure(ctx, regs, pc, a, p);
+                                self.op_closure(ctx, regs, pc_now!(), a, p);
                                 sync!();
                             }
                             Op::VarArg { a, c } => {

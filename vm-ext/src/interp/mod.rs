@@ -152,9 +152,12 @@ impl<'gc> From<Vec<UpvalueCell<'gc>>> for Upvalues<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct ProtoRt<'gc> {
-    /// The plain prototype (its `protos` moved into [`ProtoRt::protos`]).
+    /// The plain prototype (its `protos` moved into [`ProtoRt::protos`]),
+    /// in place: a call reads its code, parameter count and register count
+    /// one load nearer the closure than through a box (a frame's entry
+    /// chases closure, prototype, code).
     #[collect(require_static)]
-    pub proto: Box<Proto>,
+    pub proto: Proto,
     /// The chunk name as Lua shows it (`luaO_chunkid`).
     #[collect(require_static)]
     pub chunk_id: Rc<str>,
@@ -193,7 +196,7 @@ impl<'gc> ProtoRt<'gc> {
         Gc::new(
             &ctx,
             ProtoRt {
-                proto: Box::new(proto),
+                proto,
                 chunk_id: chunk_id.clone(),
                 constants,
                 protos,
@@ -205,7 +208,7 @@ impl<'gc> ProtoRt<'gc> {
 impl ProtoRt<'_> {
     /// The plain prototype tree again (for `string.dump`).
     pub fn to_proto(&self) -> Proto {
-        let mut p = (*self.proto).clone();
+        let mut p = self.proto.clone();
         p.protos = self.protos.iter().map(|c| c.to_proto()).collect();
         p
     }

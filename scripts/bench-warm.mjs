@@ -55,30 +55,12 @@ const context = await chromium.launchPersistentContext(profile, {
 
 async function inPage({ path, source, size }) {
   const setArg = `arg = { [0] = "bench.lua", "${size}" }`;
-  let run;
-  if (path) {
-    const { Lua } = await import(`/${path}/luahome.js`);
-    const lua = await Lua.open({ persist: false });
-    await lua.run(setArg, { chunkName: 'arg' });
-    run = () => lua.run(source, { chunkName: 'bench.lua' });
-  } else {
-    await new Promise((ok, fail) => {
-      const s = document.createElement('script');
-      s.src = '/node_modules/wasmoon/dist/index.js';
-      s.onload = ok;
-      s.onerror = fail;
-      document.head.appendChild(s);
-    });
-    const factory = new globalThis.wasmoon.LuaFactory('/node_modules/wasmoon/dist/glue.wasm');
-    const lua = await factory.createEngine();
-    lua.global.set('print', () => {});
-    await lua.doString(setArg);
-    run = () => lua.doString(source);
-  }
+  const { openEngine } = await import('/scripts/bench/page-engine.mjs');
+  const lua = await openEngine({ engine: path ? 'luahome' : 'wasmoon', path, setArg });
   const times = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    await run();
+    await lua.run(source);
     times.push(performance.now() - t0);
   }
   return times;

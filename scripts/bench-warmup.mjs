@@ -40,36 +40,15 @@ const source = readFileSync(join(ROOT, 'bench', `${name}.lua`), 'utf8');
 // In the page: `runs` runs of the benchmark in one runtime; their wall times.
 async function inPage({ engine, source, size, runs }) {
   const setArg = `arg = { [0] = "bench", ${JSON.stringify(String(size))} }`;
+  const { openEngine } = await import('/scripts/bench/page-engine.mjs');
+  const lua = await openEngine({ engine, setArg });
   const times = [];
-  if (engine === 'luahome') {
-    const { Lua } = await import('/web/luahome.js');
-    const lua = await Lua.open({ persist: false });
-    lua.onOutput = () => {};
-    await lua.run(setArg);
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await lua.run(source);
-      times.push(performance.now() - t0);
-    }
-    await lua.close();
-    return times;
-  }
-  await new Promise((ok, fail) => {
-    const s = document.createElement('script');
-    s.src = '/node_modules/wasmoon/dist/index.js';
-    s.onload = ok;
-    s.onerror = () => fail(new Error('cannot load wasmoon'));
-    document.head.appendChild(s);
-  });
-  const factory = new globalThis.wasmoon.LuaFactory('/node_modules/wasmoon/dist/glue.wasm');
-  const lua = await factory.createEngine();
-  lua.global.set('print', () => {});
-  await lua.doString(setArg);
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await lua.doString(source);
+    await lua.run(source);
     times.push(performance.now() - t0);
   }
+  await lua.close();
   return times;
 }
 

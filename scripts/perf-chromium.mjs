@@ -67,26 +67,9 @@ try {
   await page.goto(`${base}/web/tests/blank.html`);
   const source = readFileSync(join(root, 'bench', `${bench}.lua`), 'utf8');
   await page.evaluate(async ({ engine, path, source, size }) => {
-    const setArg = `arg = { [0] = "bench.lua", "${size}" }`;
-    if (engine === 'luahome') {
-      const { Lua } = await import(`/${path}/luahome.js`);
-      const lua = await Lua.open({ persist: false });
-      await lua.run(setArg, { chunkName: 'arg' });
-      globalThis.benchRun = () => lua.run(source, { chunkName: 'bench.lua' });
-    } else {
-      await new Promise((ok, fail) => {
-        const s = document.createElement('script');
-        s.src = '/node_modules/wasmoon/dist/index.js';
-        s.onload = ok;
-        s.onerror = fail;
-        document.head.appendChild(s);
-      });
-      const factory = new globalThis.wasmoon.LuaFactory('/node_modules/wasmoon/dist/glue.wasm');
-      const lua = await factory.createEngine();
-      lua.global.set('print', () => {});
-      await lua.doString(setArg);
-      globalThis.benchRun = () => lua.doString(source);
-    }
+    const { openEngine } = await import('/scripts/bench/page-engine.mjs');
+    const lua = await openEngine({ engine, path, setArg: `arg = { [0] = "bench.lua", "${size}" }` });
+    globalThis.benchRun = () => lua.run(source);
   }, { engine, path, source, size });
   const timed = () => page.evaluate(async () => {
     const t0 = performance.now();

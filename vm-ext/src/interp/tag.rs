@@ -1,12 +1,15 @@
 //! A value's variant read from its first byte, for the interpreter's
 //! integer and float fast paths.
 //!
-//! piccolo's `Value` keeps `Function`'s own discriminant in its first word
-//! and the other variants' in the values `Function` leaves free, so a
-//! `match` on a value first maps that word to a variant number (a subtract,
-//! a compare and a conditional move) and then compares; an arithmetic
-//! instruction did that before each of its tests. Comparing the first byte
-//! with the integer's or the float's byte is one compare. Which byte each
+//! Natively piccolo's `Value` keeps `Function`'s own discriminant in its
+//! first word and the other variants' in the values `Function` leaves free,
+//! so a `match` on a value first maps that word to a variant number (a
+//! subtract, a compare and a conditional move) and then compares; an
+//! arithmetic instruction did that before each of its tests. On wasm32 the
+//! discriminant is a whole word of its own (`repr(C, u64)`, piccolo patch
+//! 27), and a `match` there tested a range of variants first. Comparing the
+//! first byte with the integer's or the float's byte is one compare either
+//! way (its low byte on wasm32). Which byte each
 //! variant has is the compiler's choice: it is read here from values built
 //! at compile time, and the build fails if that byte is not the variant's
 //! (see the assertions below).

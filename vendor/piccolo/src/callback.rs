@@ -235,6 +235,66 @@ impl<'gc> Callback<'gc> {
         Some(unsafe { &(*prefix).root })
     }
 
+    /// luahome patch: [`Callback::from_fn_rooted`] whose function is also given the callback
+    /// itself (a root that is the callback's own data, as the own core's closures are, then
+    /// needs no second object to be called through).
+    pub fn from_fn_rooted_self<R, F>(
+        mc: &Mutation<'gc>,
+        root: Root<'gc, R>,
+        call: F,
+    ) -> Callback<'gc>
+    where
+        R: for<'a> Rootable<'a>,
+        Root<'gc, R>: Sized + Collect,
+        F: 'static
+            + Fn(
+                Callback<'gc>,
+                &Root<'gc, R>,
+                Context<'gc>,
+                Execution<'gc, '_>,
+                Stack<'gc, '_>,
+            ) -> Result<CallbackReturn<'gc>, Error<'gc>>,
+    {
+        let hc = Gc::new(
+            mc,
+            RootedCallback {
+                header: CallbackInner {
+                    call: |ptr, ctx, exec, stack| unsafe {
+                        // SAFETY: this header heads a `RootedCallback<Root<R>, F>` (made below),
+                        // and `ptr` is the `Gc` pointer `Callback::call` passes.
+                        let hc = ptr as *const RootedCallback<Root<'gc, R>, F>;
+                        let this = Callback(Gc::from_ptr(ptr));
+                        ((*hc).call)(this, &(*hc).root, ctx, exec, stack)
+                    },
+                    rooted: Some(TypeId::of::<R>()),
+                },
+                root,
+                call,
+            },
+        );
+
+        // SAFETY: `RootedCallback` is `#[repr(C)]` and starts with the header.
+        Self(unsafe { Gc::cast::<CallbackInner>(hc) })
+    }
+
+    /// luahome patch: [`Callback::rooted`] without the check.
+    ///
+    /// # Safety
+    ///
+    /// `self` must have been made by [`Callback::from_fn_rooted`] or
+    /// [`Callback::from_fn_rooted_self`] with the same `R` (`rooted::<R>()` is `Some`).
+    #[inline(always)]
+    pub unsafe fn rooted_unchecked<R>(self) -> &'gc Root<'gc, R>
+    where
+        R: for<'a> Rootable<'a>,
+        Root<'gc, R>: Sized,
+    {
+        debug_assert!(self.0.rooted == Some(TypeId::of::<R>()));
+        // SAFETY: as in `rooted`, given the caller's promise.
+        let prefix = Gc::as_ptr(self.0) as *const RootedPrefix<'gc, Root<'gc, R>>;
+        unsafe { &(*prefix).root }
+    }
+
     pub fn from_inner(inner: Gc<'gc, CallbackInner<'gc>>) -> Self {
         Self(inner)
     }

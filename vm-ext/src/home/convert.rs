@@ -11,7 +11,7 @@ use piccolo::{
 };
 
 use super::{ArenaState, Proxy};
-use crate::interp::{self, LuaClosure, UpState, UpvalueCell};
+use crate::interp::{self, ClosureRef, LuaClosure, UpState, UpvalueCell};
 use crate::persist::{
     codec::{ByteBuf, FunctionRecord, PKey, PValue, UpvalueSlot},
     model::HomeModel,
@@ -24,7 +24,7 @@ use crate::persist::{
 pub(super) enum FunRef<'gc> {
     Piccolo(Closure<'gc>),
     /// A closure of the project's core and the callback that is its Lua value.
-    Own(Callback<'gc>, Gc<'gc, LuaClosure<'gc>>),
+    Own(Callback<'gc>, ClosureRef<'gc>),
 }
 
 impl<'gc> FunRef<'gc> {
@@ -542,11 +542,8 @@ impl<'gc> Materializer<'gc> {
                 }
             }
         }
-        let closure = Gc::new(
-            &ctx,
-            LuaClosure::new(interp::ProtoRt::new(ctx, proto), upvalues.into()),
-        );
-        match interp::closure_function(ctx, closure) {
+        let closure = LuaClosure::alloc(ctx, interp::ProtoRt::new(ctx, proto), upvalues.into());
+        match closure.function() {
             Function::Callback(cb) => Ok(FunRef::Own(cb, closure)),
             Function::Closure(_) => Err("internal: closure_function made a piccolo closure".into()),
         }

@@ -17,7 +17,8 @@ use super::{
     native,
     ops::{self, ArithFail, ArithOp},
     tag::{int_of, num_of, tag, INT, NUM},
-    Callee, LuaClosure, ProtoRt, RegStack, Registry, Regs, UpState, UpvalueCell, MAX_STACK_SLOTS,
+    Callee, ClosureRef, LuaClosure, ProtoRt, RegStack, Registry, Regs, UpState, UpvalueCell,
+    MAX_STACK_SLOTS,
 };
 use crate::{
     bytecode::Op,
@@ -31,7 +32,7 @@ const MAX_TAG_LOOP: usize = 2000;
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
 pub(crate) struct Frame<'gc> {
-    pub(crate) closure: Gc<'gc, LuaClosure<'gc>>,
+    pub(crate) closure: ClosureRef<'gc>,
     /// Absolute index of `R[0]`.
     pub(crate) base: usize,
     /// Absolute index of the called function (results go here).
@@ -204,13 +205,9 @@ pub(super) struct Interp<'gc> {
     /// Entries with another stamp are stale (bumping it empties the cache).
     #[collect(require_static)]
     kstamp: u64,
-    /// [`super::TableWrites`] when the cache was last known good.
+    /// [`piccolo::table::string_key_writes`] when the cache was last known good.
     #[collect(require_static)]
     kseen: u64,
-    /// [`super::TableWrites`]' join count when the callee cache was known good.
-    #[collect(require_static)]
-    jseen: u64,
-    writes: Gc<'gc, super::TableWrites>,
     /// What the debug library sees of this entry (its frames while it
     /// waits), made when it first waits for a call.
     rec: Option<frames::Entry<'gc>>,
@@ -294,7 +291,7 @@ const KCACHE_SIZE: usize = 256;
 /// this interpreter's own writes (which update the cache) while its
 /// dispatch loop runs; everything else that may write (another entry, the
 /// host, a library function that writes or runs Lua) happens outside the
-/// loop, or bumps [`super::TableWrites`], and empties the cache. Slots are
+/// loop, or bumps [`piccolo::table::string_key_writes`], and empties the cache. Slots are
 /// chosen by the table's address and the key's content hash, so keys that
 /// are equal strings but distinct objects share a slot; `t[k]` may sit in
 /// its home slot (`kslot`) or, when another entry at home there took it,
@@ -616,10 +613,6 @@ impl<'gc> Interp<'gc> {
             kcache: Vec::new(),
             kstamp: 1,
             kseen: 0,
-            jseen: 0,
-            writes: ctx
-                .singleton::<gc_arena::Rootable![super::TableWritesRoot<'_>]>()
-                .0,
         }
     }
 
@@ -629,7 +622,7 @@ impl<'gc> Interp<'gc> {
         &mut self,
         ctx: Context<'gc>,
         thread: Thread<'gc>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<(), Error<'gc>> {
         if !self.registry.enter(&ctx, thread) {
@@ -745,7 +738,7 @@ impl<'gc> Interp<'gc> {
     fn push_frame(
         &mut self,
         regs: &mut Regs<'gc>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         func: usize,
         nargs: usize,
         want: i32,
@@ -785,7 +778,7 @@ impl<'gc> Interp<'gc> {
     fn push_vararg_frame(
         &mut self,
         regs: &mut Regs<'gc>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         func: usize,
         nargs: usize,
         want: i32,
@@ -819,7 +812,7 @@ impl<'gc> Interp<'gc> {
         &mut self,
         ctx: Context<'gc>,
         regs: &mut Regs<'gc>,
-        cl: Gc<'gc, LuaClosure<'gc>>,
+        cl: ClosureRef<'gc>,
         func: usize,
         nargs: usize,
         want: i32,
@@ -1771,23 +1764,6 @@ impl<'gc> Interp<'gc> {
             .unwrap_or(Ok(Some(f)))
     }
 
-    /// The closure of ours behind `cb` when the cache knows it. (This and
-    /// [`Self::cached_native`] test the variant in each slot themselves:
-    /// through [`Self::cached`], or one loop taking a `pick` closure, fib
-    /// measured 1.5-2 % more instructions.)
-    #[inline(always)]
-    fn cached_closure(&self, cb: Callback<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
-        let slot = cslot(cb);
-        for way in [slot, slot + 1] {
-            if let Some((c, Callee::Closure(cl))) = self.cache[way] {
-                if c == cb {
-                    return Some(cl);
-                }
-            }
-        }
-        None
-    }
-
     /// What the callee cache knows of `cb`.
     #[inline(always)]
     fn cached(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
@@ -2254,6 +2230,10 @@ impl<'gc> Interp<'gc> {
     /// What `cb` is (cached).
     #[inline]
     fn callee(&mut self, ctx: Context<'gc>, cb: Callback<'gc>) -> Callee<'gc> {
+        // (A closure of ours is known by its root: not cached.)
+        if let Some(cl) = super::closure_of(cb) {
+            return Callee::Closure(cl);
+        }
         if let Some(callee) = self.cached(cb) {
             return callee;
         }
@@ -2643,7 +2623,7 @@ impl<'gc> Interp<'gc> {
     /// The closure behind `f` when it is one of ours (slow paths: hooks
     /// and errors).
     #[inline(never)]
-    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    fn lookup_fn(&self, ctx: Context<'gc>, f: Function<'gc>) -> Option<ClosureRef<'gc>> {
         super::as_lua_closure(ctx, f)
     }
 
@@ -2896,7 +2876,7 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Flow<'gc>, Fail<'gc>> {
         let fi = self.frames.len() - 1;
         let frame = &self.frames[fi];
-        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let cl: &'gc LuaClosure<'gc> = frame.closure.get();
         // The instruction is read again rather than passed: an `Op` argument
         // goes through memory in wasm, and `dispatch` stored every
         // instruction it ran for this rare call. (Every `break 'slow` leaves
@@ -2978,7 +2958,7 @@ impl<'gc> Interp<'gc> {
     #[inline(never)]
     fn op_closure(&mut self, ctx: Context<'gc>, regs: &mut Regs<'gc>, pc: usize, a: u8, p: u32) {
         let frame = &self.frames[self.frames.len() - 1];
-        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let cl: &'gc LuaClosure<'gc> = frame.closure.get();
         let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
         let base = frame.base;
         if self.weak.observable() {
@@ -2993,13 +2973,8 @@ impl<'gc> Interp<'gc> {
             }
         });
         let ups = ups.collect();
-        let closure = Gc::new(&ctx, LuaClosure::new(child, ups));
-        let f = super::make_function(ctx, closure, self.pool);
-        if let Function::Callback(cb) = f {
-            // Likely called soon: the callee cache knows it.
-            self.cache_callee(cb, Callee::Closure(closure));
-        }
-        regs[base + a as usize] = Value::Function(f);
+        let closure = LuaClosure::alloc_in(ctx, self.pool, child, ups, None);
+        regs[base + a as usize] = Value::Function(closure.function());
     }
 
     /// `SetList`: `R[a][c + i] = R[a + i]` for `i` in `1..=b` (up to the
@@ -3077,7 +3052,7 @@ impl<'gc> Interp<'gc> {
     ) -> Result<Flow<'gc>, Fail<'gc>> {
         let fi = self.frames.len() - 1;
         let frame = &self.frames[fi];
-        let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+        let cl: &'gc LuaClosure<'gc> = frame.closure.get();
         let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
         let k: &'gc [Value<'gc>] = &proto.constants;
         let base = frame.base;
@@ -3259,16 +3234,11 @@ impl<'gc> Interp<'gc> {
         if string_key_writes() != self.kseen {
             self.kclear();
         }
-        if self.writes.0.get() != self.jseen {
-            // `debug.upvaluejoin` replaced a closure: callees may be stale.
-            self.jseen = self.writes.0.get();
-            self.forget_callees();
-        }
 
         'frames: loop {
             let fi = self.frames.len() - 1;
             let frame = &self.frames[fi];
-            let cl: &'gc LuaClosure<'gc> = Gc::as_ref(frame.closure);
+            let cl: &'gc LuaClosure<'gc> = frame.closure.get();
             let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
             let code: &'gc [Op] = &proto.proto.code;
             let k: &'gc [Value<'gc>] = &proto.constants;
@@ -4118,16 +4088,10 @@ impl<'gc> Interp<'gc> {
                                     b as usize - 1
                                 };
                                 save!();
-                                // The common case: a closure of ours the cache knows,
-                                // or one it does not (a closure among more than the
-                                // cache holds, called in turn): known by its root.
+                                // The common case: a closure of ours, known by its
+                                // callback's root (which is the closure).
                                 if let Value::Function(Function::Callback(cb)) = r!(a) {
-                                    if let Some(cl) = self.cached_closure(cb) {
-                                        self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
-                                        next_frame!();
-                                    }
                                     if let Some(cl) = super::closure_of(cb) {
-                                        self.cache_callee(cb, Callee::Closure(cl));
                                         self.push_frame(regs, cl, func, nargs, c as i32 - 1)?;
                                         next_frame!();
                                     }
@@ -4518,7 +4482,7 @@ impl<'gc> Entry<'gc> {
         ctx: Context<'gc>,
         exec: &Execution<'gc, '_>,
         pool: Pool<'gc>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         stack: Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
         let thread = exec.current_thread().thread;
@@ -4536,7 +4500,7 @@ impl<'gc> Entry<'gc> {
         ctx: Context<'gc>,
         exec: &Execution<'gc, '_>,
         interp: Gc<'gc, RefLock<Interp<'gc>>>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
         let thread = exec.current_thread().thread;
@@ -4602,7 +4566,7 @@ impl<'gc> Entry<'gc> {
         ctx: Context<'gc>,
         exec: &mut Execution<'gc, '_>,
         pool: Pool<'gc>,
-        closure: Gc<'gc, LuaClosure<'gc>>,
+        closure: ClosureRef<'gc>,
         warm: &mut Warm<'gc>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, Error<'gc>> {

@@ -18,7 +18,7 @@ use piccolo::{Callback, Context, Function, Singleton, Table, Thread, Value};
 use super::{
     exec::{Frame, NOT_PROTECTED},
     names::getobjname,
-    LuaClosure, RegStack, Registry, Regs,
+    ClosureRef, RegStack, Registry, Regs,
 };
 use crate::{
     bytecode::{Op, Proto},
@@ -307,7 +307,7 @@ pub(crate) enum Level<'gc> {
 
 /// A snapshot of one Lua frame.
 pub(crate) struct FrameView<'gc> {
-    pub closure: Gc<'gc, LuaClosure<'gc>>,
+    pub closure: ClosureRef<'gc>,
     /// The instruction running (the call being made).
     pub pc: usize,
     pub base: usize,
@@ -572,7 +572,7 @@ fn c_info<'gc>(func: Option<Function<'gc>>) -> Info<'gc> {
 }
 
 fn closure_info<'gc>(
-    cl: Gc<'gc, LuaClosure<'gc>>,
+    cl: ClosureRef<'gc>,
     func: Option<Function<'gc>>,
     current_line: i64,
 ) -> Info<'gc> {
@@ -662,7 +662,7 @@ pub(crate) fn level_info<'gc>(
             let line = v.closure.proto.proto.line_at(v.pc);
             let f = match v.func_value {
                 Value::Function(f)
-                    if super::as_lua_closure(ctx, f).is_some_and(|c| Gc::ptr_eq(c, v.closure)) =>
+                    if super::as_lua_closure(ctx, f).is_some_and(|c| c == v.closure) =>
                 {
                     Some(f)
                 }

@@ -14,8 +14,10 @@
 //! `Pending`, so slicing, stop, pause and fuel limits behave as with
 //! piccolo's own VM.
 //!
-//! Recognising "one of ours" from a `Callback` uses a side registry from
-//! the callback's address to weak pointers (no `unsafe`).
+//! A closure of this core is the root of the callback that is its function
+//! value ([`ClosureRef`]), so it is recognised from the callback's root; a
+//! library function the interpreter calls directly is recognised by a side
+//! registry from the callback's address to weak pointers.
 
 mod exec;
 pub(crate) mod frames;
@@ -81,7 +83,7 @@ impl<'gc> Upvalues<'gc> {
     ///
     /// # Safety
     /// `i` is below `self.len()`. Every closure holds one cell per upvalue
-    /// its prototype describes (`LuaClosure::new` asserts it), and `verify`
+    /// its prototype describes (`LuaClosure::alloc` asserts it), and `verify`
     /// checks each upvalue index an instruction names against those.
     #[allow(unsafe_code)]
     #[inline(always)]
@@ -214,7 +216,10 @@ impl ProtoRt<'_> {
     }
 }
 
-/// A closure of the project's core: a prototype and its upvalues.
+/// A closure of the project's core: a prototype and its upvalues. It is
+/// the root of the callback that is its function value ([`ClosureRef`]
+/// reaches it there): one collected object per closure, and a call finds
+/// the prototype one load from the callback.
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct LuaClosure<'gc> {
@@ -222,27 +227,86 @@ pub struct LuaClosure<'gc> {
     pub upvalues: Upvalues<'gc>,
     /// The closure that took this one's place when `debug.upvaluejoin`
     /// changed an upvalue (a closure's upvalue list never changes: the
-    /// function value's callback keeps its first closure, and calls follow
-    /// this chain to the newest).
-    replaced: Lock<Option<Gc<'gc, LuaClosure<'gc>>>>,
-    /// The function value this closure runs for ([`function_of`]), held
-    /// weakly.
-    function: Lock<Option<GcWeak<'gc, CallbackInner<'gc>>>>,
-}
-
-/// The root of a function value of this core: the callback made by
-/// [`make_function`] carries it, and [`Registry::callee`] finds it there
-/// (`Callback::rooted`, vendored piccolo patch 12) without a lookup.
-#[derive(Collect)]
-#[collect(no_drop)]
-pub(crate) struct ClosureRoot<'gc> {
-    closure: Gc<'gc, LuaClosure<'gc>>,
+    /// function value keeps its first closure, and calls follow this chain
+    /// to the newest).
+    replaced: Lock<Option<ClosureRef<'gc>>>,
+    /// For a closure `debug.upvaluejoin` made: the function value it runs
+    /// for (`None`: its own callback).
+    origin: Option<Callback<'gc>>,
     pool: exec::Pool<'gc>,
 }
 
+/// A closure of this core, as the callback that is its function value
+/// (whose root is the [`LuaClosure`]).
+#[derive(Collect, Clone, Copy, PartialEq, Eq)]
+#[collect(no_drop)]
+pub struct ClosureRef<'gc>(Callback<'gc>);
+
+impl<'gc> ClosureRef<'gc> {
+    /// `cb` when it is a closure of this core.
+    #[inline(always)]
+    pub(crate) fn of(cb: Callback<'gc>) -> Option<Self> {
+        cb.rooted::<Rootable![LuaClosure<'_>]>()
+            .is_some()
+            .then_some(ClosureRef(cb))
+    }
+
+    /// The closure.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub fn get(self) -> &'gc LuaClosure<'gc> {
+        // SAFETY: a `ClosureRef` is only made of a callback made by
+        // `LuaClosure::alloc`, or checked to be one (`of`).
+        unsafe { self.0.rooted_unchecked::<Rootable![LuaClosure<'_>]>() }
+    }
+
+    /// Whether `a` and `b` are the same closure.
+    #[inline]
+    pub fn ptr_eq(a: Self, b: Self) -> bool {
+        a == b
+    }
+
+    /// An address for this closure, stable while it lives.
+    pub fn as_ptr(self) -> *const () {
+        Gc::as_ptr(self.0.into_inner()) as *const ()
+    }
+
+    /// The function value this closure runs for.
+    pub fn function(self) -> Function<'gc> {
+        Function::Callback(self.get().origin.unwrap_or(self.0))
+    }
+}
+
+impl<'gc> std::ops::Deref for ClosureRef<'gc> {
+    type Target = LuaClosure<'gc>;
+
+    #[inline(always)]
+    fn deref(&self) -> &LuaClosure<'gc> {
+        self.get()
+    }
+}
+
 impl<'gc> LuaClosure<'gc> {
-    /// A closure of `proto` over `upvalues`.
-    pub fn new(proto: Gc<'gc, ProtoRt<'gc>>, upvalues: Upvalues<'gc>) -> Self {
+    /// A closure of `proto` over `upvalues`, with its function value.
+    pub fn alloc(
+        ctx: Context<'gc>,
+        proto: Gc<'gc, ProtoRt<'gc>>,
+        upvalues: Upvalues<'gc>,
+    ) -> ClosureRef<'gc> {
+        Self::alloc_in(ctx, exec::Pool::get(ctx), proto, upvalues, None)
+    }
+
+    /// [`Self::alloc`] with the interpreter pool at hand (the `Closure`
+    /// instruction), and for `debug.upvaluejoin` the function value the
+    /// new closure runs for.
+    #[inline]
+    fn alloc_in(
+        ctx: Context<'gc>,
+        pool: exec::Pool<'gc>,
+        proto: Gc<'gc, ProtoRt<'gc>>,
+        upvalues: Upvalues<'gc>,
+        origin: Option<Callback<'gc>>,
+    ) -> ClosureRef<'gc> {
         // The interpreter reads upvalues unchecked (`Upvalues::cell_unchecked`):
         // every caller builds one cell per upvalue description.
         assert_eq!(
@@ -250,19 +314,29 @@ impl<'gc> LuaClosure<'gc> {
             proto.proto.upvalues.len(),
             "a closure needs one cell per upvalue"
         );
-        LuaClosure {
-            proto,
-            upvalues,
-            replaced: Lock::new(None),
-            function: Lock::new(None),
-        }
+        let cb = Callback::from_fn_rooted_self::<Rootable![LuaClosure<'_>], _>(
+            &ctx,
+            LuaClosure {
+                proto,
+                upvalues,
+                replaced: Lock::new(None),
+                origin,
+                pool,
+            },
+            |this, root, ctx, exec, stack| {
+                let closure = LuaClosure::current(ClosureRef(this));
+                let seq = exec::Entry::start(ctx, &exec, root.pool, closure, stack)?;
+                Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
+            },
+        );
+        ClosureRef(cb)
     }
 
     /// The newest closure in `closure`'s place (see `replaced`).
     #[inline]
-    pub(crate) fn current(closure: Gc<'gc, Self>) -> Gc<'gc, Self> {
+    pub(crate) fn current(closure: ClosureRef<'gc>) -> ClosureRef<'gc> {
         let mut c = closure;
-        while let Some(next) = c.replaced.get() {
+        while let Some(next) = c.get().replaced.get() {
             c = next;
         }
         c
@@ -330,7 +404,7 @@ pub(crate) enum Switch {
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
 pub(crate) enum Callee<'gc> {
-    Closure(Gc<'gc, LuaClosure<'gc>>),
+    Closure(ClosureRef<'gc>),
     Native(#[collect(require_static)] native::NativeFn, bool),
     /// A library function with upvalues ([`native::closure`]).
     NativeClosure(
@@ -400,9 +474,8 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
 /// The closure of this core behind `cb` (known by the callback's root,
 /// without the registry), if it is one.
 #[inline(always)]
-pub(crate) fn closure_of(cb: Callback<'_>) -> Option<Gc<'_, LuaClosure<'_>>> {
-    cb.rooted::<Rootable![ClosureRoot<'_>]>()
-        .map(|root| LuaClosure::current(root.closure))
+pub(crate) fn closure_of(cb: Callback<'_>) -> Option<ClosureRef<'_>> {
+    ClosureRef::of(cb).map(LuaClosure::current)
 }
 
 impl<'gc> Registry<'gc> {
@@ -453,11 +526,7 @@ impl<'gc> Registry<'gc> {
 
     /// The closure behind `cb` when it is one of ours.
     #[inline]
-    pub(crate) fn lookup(
-        self,
-        mc: &Mutation<'gc>,
-        cb: Callback<'gc>,
-    ) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+    pub(crate) fn lookup(self, mc: &Mutation<'gc>, cb: Callback<'gc>) -> Option<ClosureRef<'gc>> {
         match self.callee(mc, cb) {
             Callee::Closure(cl) => Some(cl),
             _ => None,
@@ -694,24 +763,6 @@ impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
     }
 }
 
-/// Counts `debug.upvaluejoin` calls: interpreters drop their callee caches
-/// when it changes. (Their field caches follow
-/// [`piccolo::table::string_key_writes`], which every write of a string
-/// key in any table bumps.)
-#[derive(Default, Collect)]
-#[collect(require_static)]
-pub(crate) struct TableWrites(pub(crate) std::cell::Cell<u64>);
-
-#[derive(Collect, Clone, Copy)]
-#[collect(no_drop)]
-pub(crate) struct TableWritesRoot<'gc>(pub(crate) Gc<'gc, TableWrites>);
-
-impl<'gc> Singleton<'gc> for TableWritesRoot<'gc> {
-    fn create(ctx: Context<'gc>) -> Self {
-        TableWritesRoot(Gc::new(&ctx, TableWrites::default()))
-    }
-}
-
 /// Gives the library function `cb` the upvalues `values` (see
 /// [`Kind::CClosure`]); they are for the debug library to show, the
 /// function keeps its own state.
@@ -757,11 +808,13 @@ pub fn join_upvalue<'gc>(
     }
     let mut upvalues = cur.upvalues.clone();
     upvalues[n1] = cell;
-    let new = Gc::new(&ctx, LuaClosure::new(cur.proto, upvalues));
-    unlock!(Gc::write(&ctx, cur), LuaClosure, replaced).set(Some(new));
-    unlock!(Gc::write(&ctx, new), LuaClosure, function).set(Some(Gc::downgrade(f1.into_inner())));
-    let w = ctx.singleton::<Rootable![TableWritesRoot<'_>]>().0;
-    w.0.set(w.0.get().wrapping_add(1));
+    let new = LuaClosure::alloc_in(ctx, cur.pool, cur.proto, upvalues, Some(f1));
+    Gc::write(&ctx, cur.0.into_inner());
+    // SAFETY: the write barrier of the object holding the closure was just
+    // taken (`Gc::write` of its callback).
+    #[allow(unsafe_code)]
+    let w = unsafe { gc_arena::barrier::Write::assume(cur.get()) };
+    unlock!(w, LuaClosure, replaced).set(Some(new));
     true
 }
 
@@ -840,34 +893,10 @@ pub fn reset(ctx: Context<'_>) {
     memory_guard(ctx).over.set(false);
 }
 
-/// Wraps `closure` as a piccolo function (one [`Registry::callee`] knows
-/// as ours by its root).
-pub fn closure_function<'gc>(
-    ctx: Context<'gc>,
-    closure: Gc<'gc, LuaClosure<'gc>>,
-) -> Function<'gc> {
-    make_function(ctx, closure, exec::Pool::get(ctx))
-}
-
-/// [`closure_function`] with the singletons at hand (the interpreter's
-/// `Closure` instruction).
-fn make_function<'gc>(
-    ctx: Context<'gc>,
-    closure: Gc<'gc, LuaClosure<'gc>>,
-    pool: exec::Pool<'gc>,
-) -> Function<'gc> {
-    let cb = Callback::from_fn_rooted::<Rootable![ClosureRoot<'_>], _>(
-        &ctx,
-        ClosureRoot { closure, pool },
-        |root, ctx, exec, stack| {
-            let closure = LuaClosure::current(root.closure);
-            let seq = exec::Entry::start(ctx, &exec, root.pool, closure, stack)?;
-            Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, seq)))
-        },
-    );
-    unlock!(Gc::write(&ctx, closure), LuaClosure, function)
-        .set(Some(Gc::downgrade(cb.into_inner())));
-    Function::Callback(cb)
+/// The function value of `closure` (the callback it lives in, or for a
+/// closure `debug.upvaluejoin` made, the function it runs for).
+pub fn closure_function<'gc>(_ctx: Context<'gc>, closure: ClosureRef<'gc>) -> Function<'gc> {
+    closure.function()
 }
 
 pub use exec::Sync;
@@ -936,7 +965,7 @@ impl CCall {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct SyncTarget<'gc> {
-    closure: Gc<'gc, LuaClosure<'gc>>,
+    closure: ClosureRef<'gc>,
     pool: exec::Pool<'gc>,
     warm: exec::Warm<'gc>,
 }
@@ -972,10 +1001,7 @@ impl<'gc> SyncTarget<'gc> {
 }
 
 /// The closure behind `f` when it is a function of this core.
-pub fn as_lua_closure<'gc>(
-    ctx: Context<'gc>,
-    f: Function<'gc>,
-) -> Option<Gc<'gc, LuaClosure<'gc>>> {
+pub fn as_lua_closure<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Option<ClosureRef<'gc>> {
     match f {
         Function::Callback(cb) => Registry::get(ctx).lookup(&ctx, cb),
         Function::Closure(_) => None,
@@ -997,8 +1023,7 @@ pub fn load_proto<'gc>(
             Gc::new(&ctx, Lock::new(UpState::Closed(v)))
         })
         .collect();
-    let closure = Gc::new(&ctx, LuaClosure::new(rt, upvalues));
-    Ok(closure_function(ctx, closure))
+    Ok(LuaClosure::alloc(ctx, rt, upvalues).function())
 }
 
 /// Forgets which entry is calling the running callback: its caller is
@@ -1024,7 +1049,7 @@ impl<'gc> CallSite<'gc> {
     /// instruction (for the line and the called name, worked out only when
     /// an error needs them).
     #[inline]
-    pub(crate) fn caller_call(self) -> Option<(Gc<'gc, LuaClosure<'gc>>, usize)> {
+    pub(crate) fn caller_call(self) -> Option<(ClosureRef<'gc>, usize)> {
         let entry = self.0.caller()?;
         let st = entry.borrow();
         let f = st.frames.last()?;
@@ -1042,7 +1067,7 @@ impl<'gc> CallSite<'gc> {
 }
 
 /// A calling closure of this core and the line of the call.
-pub(crate) type Site<'gc> = (Gc<'gc, LuaClosure<'gc>>, i64);
+pub(crate) type Site<'gc> = (ClosureRef<'gc>, i64);
 
 /// The `chunk`, `line` of the call this core is making right now, if the
 /// running callback was called by this core's code (`luaL_where(L, 1)`).
@@ -1052,7 +1077,7 @@ pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, i64)> {
 }
 
 /// The closure of this core calling the running callback, and the line.
-pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'gc>>, i64)> {
+pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(ClosureRef<'gc>, i64)> {
     let entry = frames::DebugState::get(ctx).caller()?;
     let st = entry.borrow();
     let f = st.frames.last()?;
@@ -1062,14 +1087,13 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(Gc<'gc, LuaClosure<'
     ))
 }
 
-/// The function value of `closure`, while it lives (for `debug.getinfo`
-/// of a level whose function is not in a register).
+/// The function value of `closure` (for `debug.getinfo` of a level whose
+/// function is not in a register).
 pub(crate) fn function_of<'gc>(
-    ctx: Context<'gc>,
-    closure: Gc<'gc, LuaClosure<'gc>>,
+    _ctx: Context<'gc>,
+    closure: ClosureRef<'gc>,
 ) -> Option<Function<'gc>> {
-    let cb = closure.function.get()?.upgrade(&ctx)?;
-    Some(Function::Callback(Callback::from_inner(cb)))
+    Some(closure.function())
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -372,7 +372,7 @@ pub fn caller_position<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Vec
 /// own core (`own`); empty when neither is known.
 fn position_text<'gc, L: std::fmt::Display>(
     upper: Option<(piccolo::String<'gc>, L)>,
-    own: Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, i64)>,
+    own: Option<(crate::interp::ClosureRef<'gc>, i64)>,
 ) -> Vec<u8> {
     match (upper, own) {
         (Some((chunk, line)), _) => {

@@ -125,7 +125,7 @@ fn function_info<'gc>(ctx: Context<'gc>, f: Function<'gc>) -> Table<'gc> {
 /// `debug.getinfo` fields of a luahome closure (`func` when known).
 fn own_info<'gc>(
     ctx: Context<'gc>,
-    cl: gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>,
+    cl: crate::interp::ClosureRef<'gc>,
     func: Option<Function<'gc>>,
 ) -> Table<'gc> {
     let p = &cl.proto.proto;
@@ -255,8 +255,7 @@ fn own_upvalue<'gc>(
     ctx: Context<'gc>,
     stack: &Stack<'gc, '_>,
     fname: &str,
-) -> Result<Option<(gc_arena::Gc<'gc, crate::interp::LuaClosure<'gc>>, usize)>, piccolo::Error<'gc>>
-{
+) -> Result<Option<(crate::interp::ClosureRef<'gc>, usize)>, piccolo::Error<'gc>> {
     let Value::Function(f) = stack.get(0) else {
         return Ok(None);
     };

@@ -18,6 +18,12 @@ debug.upvaluejoin(fs[1], 1, fs[3], 1)
 print(fs[1](), fs[2](), fs[3]())
 local caller = function() return fs[1]() + fs[2]() end
 print(caller(), pcall(fs[1]))
+-- A joined closure still is its function value: at its own level and from outside.
+local dbg = debug
+local function g() return dbg.getinfo(1, "f").func end
+local h = function() return dbg end
+debug.upvaluejoin(g, 1, h, 1)
+print(g() == g, dbg.getinfo(g, "f").func == g, rawequal(g(), g))
 -- Indices as for any integer argument: floats with an integer value, numerals.
 debug.upvaluejoin(fs[2], 1.0, fs[3], "1")
 print(fs[2]())

@@ -3310,7 +3310,7 @@ impl<'gc> Interp<'gc> {
                 ($x:expr) => {
                     // SAFETY: `verify` checks each upvalue index an
                     // instruction names against the prototype's upvalue
-                    // descriptions, and `LuaClosure::new` asserts one cell
+                    // descriptions, and `LuaClosure::alloc` asserts one cell
                     // per description.
                     unsafe { cl.upvalues.cell_unchecked($x) }
                 };

@@ -112,8 +112,20 @@ fn class_of(layout: Layout) -> Option<usize> {
 /// Freed blocks class `c` keeps at most.
 #[inline(always)]
 pub fn cap(c: usize) -> u32 {
-    (CAP_BYTES / ((c + 1) * STEP)) as u32
+    CAPS[c]
 }
+
+/// [`cap`] of each class, worked out at compile time (a division in every
+/// `dealloc` was a `div` of the collector's sweep for each freed object).
+const CAPS: [u32; CLASSES] = {
+    let mut caps = [0; CLASSES];
+    let mut c = 0;
+    while c < CLASSES {
+        caps[c] = (CAP_BYTES / ((c + 1) * STEP)) as u32;
+        c += 1;
+    }
+    caps
+};
 
 /// The layout every block of class `c` is made with.
 #[inline(always)]

@@ -57,7 +57,10 @@ impl GcBox {
     /// (but accessing the `GcBox` itself is still safe).
     #[inline(always)]
     pub(crate) unsafe fn drop_in_place(&mut self) {
-        (self.header().vtable().drop_value)(*self)
+        // luahome patch: nothing to call for a value without drop glue.
+        if let Some(drop_value) = self.header().vtable().drop_value {
+            drop_value(*self)
+        }
     }
 
     /// Deallocates the box. Failing to call `Self::drop_in_place` beforehand
@@ -190,8 +193,9 @@ impl GcBoxHeader {
 struct CollectVtable {
     /// The layout of the `GcBox` the GC'd value is stored in.
     box_layout: Layout,
-    /// Drops the value stored in the given `GcBox` (without deallocating the box).
-    drop_value: unsafe fn(GcBox),
+    /// Drops the value stored in the given `GcBox` (without deallocating the box); `None`
+    /// when the value has no drop glue (luahome patch).
+    drop_value: Option<unsafe fn(GcBox)>,
     /// Traces the value stored in the given `GcBox`.
     trace_value: unsafe fn(GcBox, &crate::Collection),
 }
@@ -204,8 +208,12 @@ impl CollectVtable {
     const fn vtable_for<T: Collect>() -> Self {
         Self {
             box_layout: Layout::new::<GcBoxInner<T>>(),
-            drop_value: |erased| unsafe {
-                ptr::drop_in_place(erased.unerased_value::<T>());
+            drop_value: if mem::needs_drop::<T>() {
+                Some(|erased| unsafe {
+                    ptr::drop_in_place(erased.unerased_value::<T>());
+                })
+            } else {
+                None
             },
             trace_value: |erased, cc| unsafe {
                 let val = &*(erased.unerased_value::<T>());

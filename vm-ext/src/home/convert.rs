@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use gc_arena::{Collect, Gc};
 use piccolo::{
     closure::{UpValue, UpValueState},
-    Callback, Closure, Context, Function, String as LuaString, Table, UserData, Value,
+    Closure, Context, Function, String as LuaString, Table, UserData, Value,
 };
 
 use super::{ArenaState, Proxy};
@@ -23,8 +23,9 @@ use crate::persist::{
 #[collect(no_drop)]
 pub(super) enum FunRef<'gc> {
     Piccolo(Closure<'gc>),
-    /// A closure of the project's core and the callback that is its Lua value.
-    Own(Callback<'gc>, ClosureRef<'gc>),
+    /// A closure of the project's core (its Lua value is
+    /// [`ClosureRef::callback`]).
+    Own(ClosureRef<'gc>),
 }
 
 impl<'gc> FunRef<'gc> {
@@ -32,14 +33,14 @@ impl<'gc> FunRef<'gc> {
     pub fn ptr(self) -> usize {
         match self {
             FunRef::Piccolo(c) => ptr_of_closure(c),
-            FunRef::Own(cb, _) => Gc::as_ptr(cb.into_inner()) as usize,
+            FunRef::Own(c) => Gc::as_ptr(c.callback().into_inner()) as usize,
         }
     }
 
     pub fn value(self) -> Value<'gc> {
         match self {
             FunRef::Piccolo(c) => Value::Function(Function::Closure(c)),
-            FunRef::Own(cb, _) => Value::Function(Function::Callback(cb)),
+            FunRef::Own(c) => Value::Function(c.function()),
         }
     }
 }
@@ -318,7 +319,7 @@ impl<'a, 'gc> Converter<'a, 'gc> {
                 }
                 let image = own_image::image_of(&closure.proto.to_proto());
                 let cells = closure.upvalues.iter().map(|c| CellRef::Own(*c)).collect();
-                self.stage_function(ptr, image, cells, FunRef::Own(c, closure), path)
+                self.stage_function(ptr, image, cells, FunRef::Own(closure), path)
             }
             Value::Function(Function::Closure(c)) => {
                 let ptr = ptr_of_closure(c);
@@ -542,11 +543,11 @@ impl<'gc> Materializer<'gc> {
                 }
             }
         }
-        let closure = LuaClosure::alloc(ctx, interp::ProtoRt::new(ctx, proto), upvalues.into());
-        match closure.function() {
-            Function::Callback(cb) => Ok(FunRef::Own(cb, closure)),
-            Function::Closure(_) => Err("internal: closure_function made a piccolo closure".into()),
-        }
+        Ok(FunRef::Own(LuaClosure::alloc(
+            ctx,
+            interp::ProtoRt::new(ctx, proto),
+            upvalues.into(),
+        )))
     }
 
     pub fn new() -> Self {

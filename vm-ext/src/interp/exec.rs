@@ -1582,6 +1582,13 @@ impl<'gc> Interp<'gc> {
                         | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
                         {
+                            // (The dispatch loop answers these itself before
+                            // it calls `call_native`.)
+                            if matches!(callee, Callee::Select(..))
+                                && self.select_in_place(regs, func, nargs, want)
+                            {
+                                return Ok(Flow::Next);
+                            }
                             return self.call_native(
                                 ctx, regs, stack, callee, function, func, nargs, want, fuel,
                             );
@@ -1834,9 +1841,6 @@ impl<'gc> Interp<'gc> {
         want: i32,
         fuel: &mut i32,
     ) -> Result<Flow<'gc>, Fail<'gc>> {
-        if matches!(callee, Callee::Select(..)) && self.select_in_place(regs, func, nargs, want) {
-            return Ok(Flow::Next);
-        }
         // The native works on the register stack itself: its stack is the
         // arguments, at `func + 1` with everything above them cut off (dead
         // registers: the call's own temporaries, and those of callers'
@@ -1923,17 +1927,17 @@ impl<'gc> Interp<'gc> {
         Flow::Call(g)
     }
 
-    /// `select('#', ...)` or `select(i, ...)` with an integer `i >= 1`,
-    /// called at `func` with `nargs` arguments, answered in place with its
-    /// results placed for `want`: true when done, false for every other
-    /// form (a negative or non-integer index, no arguments: the native
-    /// then runs, with its errors).
     /// [`Self::select_in_place`] out of line, for the dispatch loop.
     #[inline(never)]
     fn select_here(&mut self, regs: &mut Regs<'gc>, func: usize, nargs: usize, want: i32) -> bool {
         self.select_in_place(regs, func, nargs, want)
     }
 
+    /// `select('#', ...)` or `select(i, ...)` with an integer `i >= 1`,
+    /// called at `func` with `nargs` arguments, answered in place with its
+    /// results placed for `want`: true when done, false for every other
+    /// form (a negative or non-integer index, no arguments: the native
+    /// then runs, with its errors).
     #[inline]
     fn select_in_place(
         &mut self,

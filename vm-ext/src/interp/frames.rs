@@ -316,8 +316,6 @@ pub(crate) struct FrameView<'gc> {
     pub regs: Option<RegStack<'gc>>,
     /// End of the frame's live registers.
     pub limit: usize,
-    /// What the called slot holds (the function, when called from a frame).
-    pub func_value: Value<'gc>,
 }
 
 fn view<'gc>(entry: Entry<'gc>, index: usize) -> Option<FrameView<'gc>> {
@@ -341,12 +339,7 @@ fn view<'gc>(entry: Entry<'gc>, index: usize) -> Option<FrameView<'gc>> {
             _ => f.base + p.max_stack as usize,
         },
     };
-    let func_value = st
-        .regs
-        .and_then(|r| r.try_borrow().ok().and_then(|r| r.get(f.func).copied()))
-        .unwrap_or_default();
     Some(FrameView {
-        func_value,
         closure: f.closure,
         pc,
         base: f.base,
@@ -660,20 +653,8 @@ pub(crate) fn level_info<'gc>(
         Level::Lua { entry, index } => {
             let v = view(entry, index)?;
             let line = v.closure.proto.proto.line_at(v.pc);
-            let f = match v.func_value {
-                Value::Function(f)
-                    if super::as_lua_closure(ctx, f).is_some_and(|c| c == v.closure) =>
-                {
-                    Some(f)
-                }
-                // The function value may be gone (a main chunk's is
-                // dropped once called, and may be collected): nothing can
-                // compare a new one with it then.
-                _ => Some(
-                    super::function_of(ctx, v.closure)
-                        .unwrap_or_else(|| super::closure_function(ctx, v.closure)),
-                ),
-            };
+            // (A closure of this core is its function value.)
+            let f = Some(v.closure.function());
             let mut info = closure_info(v.closure, f, line);
             info.is_tail = v.tail;
             let st = entry.borrow();

@@ -260,20 +260,15 @@ impl<'gc> ClosureRef<'gc> {
         unsafe { self.0.rooted_unchecked::<Rootable![LuaClosure<'_>]>() }
     }
 
-    /// Whether `a` and `b` are the same closure.
-    #[inline]
-    pub fn ptr_eq(a: Self, b: Self) -> bool {
-        a == b
+    /// The callback that is the function value this closure runs for (its
+    /// own, or for a closure `debug.upvaluejoin` made, the joined one's).
+    pub fn callback(self) -> Callback<'gc> {
+        self.get().origin.unwrap_or(self.0)
     }
 
-    /// An address for this closure, stable while it lives.
-    pub fn as_ptr(self) -> *const () {
-        Gc::as_ptr(self.0.into_inner()) as *const ()
-    }
-
-    /// The function value this closure runs for.
+    /// The function value this closure runs for ([`Self::callback`]).
     pub fn function(self) -> Function<'gc> {
-        Function::Callback(self.get().origin.unwrap_or(self.0))
+        Function::Callback(self.callback())
     }
 }
 
@@ -893,12 +888,6 @@ pub fn reset(ctx: Context<'_>) {
     memory_guard(ctx).over.set(false);
 }
 
-/// The function value of `closure` (the callback it lives in, or for a
-/// closure `debug.upvaluejoin` made, the function it runs for).
-pub fn closure_function<'gc>(_ctx: Context<'gc>, closure: ClosureRef<'gc>) -> Function<'gc> {
-    closure.function()
-}
-
 pub use exec::Sync;
 
 /// Whether a coroutine yield on `thread` is allowed now: not while a library
@@ -966,7 +955,6 @@ impl CCall {
 #[collect(no_drop)]
 pub struct SyncTarget<'gc> {
     closure: ClosureRef<'gc>,
-    pool: exec::Pool<'gc>,
     warm: exec::Warm<'gc>,
 }
 
@@ -975,7 +963,6 @@ impl<'gc> SyncTarget<'gc> {
     pub fn of(ctx: Context<'gc>, f: Function<'gc>) -> Option<Self> {
         Some(SyncTarget {
             closure: as_lua_closure(ctx, f)?,
-            pool: exec::Pool::get(ctx),
             warm: None,
         })
     }
@@ -991,7 +978,14 @@ impl<'gc> SyncTarget<'gc> {
         exec: &mut piccolo::Execution<'gc, '_>,
         stack: &mut piccolo::Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, piccolo::Error<'gc>> {
-        exec::Entry::call_sync(ctx, exec, self.pool, self.closure, &mut self.warm, stack)
+        exec::Entry::call_sync(
+            ctx,
+            exec,
+            self.closure.pool,
+            self.closure,
+            &mut self.warm,
+            stack,
+        )
     }
 
     /// Gives the interpreter kept for the next call back to the pool.
@@ -1085,15 +1079,6 @@ pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(ClosureRef<'gc>, i64
         f.closure,
         f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),
     ))
-}
-
-/// The function value of `closure` (for `debug.getinfo` of a level whose
-/// function is not in a register).
-pub(crate) fn function_of<'gc>(
-    _ctx: Context<'gc>,
-    closure: ClosureRef<'gc>,
-) -> Option<Function<'gc>> {
-    Some(closure.function())
 }
 
 impl<'gc> LuaClosure<'gc> {

@@ -63,7 +63,7 @@ pub struct RuntimeOptions {
     /// happens whenever a chunk ends. 0 turns automatic flushing off: only
     /// [`Runtime::flush`] writes.
     pub flush_every_steps: u32,
-    /// Which core compiles and runs Lua code ([`Engine::Piccolo`] by default);
+    /// Which core compiles and runs Lua code ([`Engine::Luahome`] by default);
     /// chunks loaded at run time (`load`, `dofile`, `require`) use the same.
     pub engine: Engine,
 }

@@ -382,8 +382,9 @@ enum Kind<'gc> {
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
     /// (`string.gmatch`'s iterator, `coroutine.wrap`'s function): what
-    /// `debug.getupvalue` shows of it, each named "".
-    CClosure(Gc<'gc, RefLock<Box<[Value<'gc>]>>>),
+    /// `debug.getupvalue` shows of it, each named "". Held weakly: the
+    /// function's own root keeps them (see [`set_c_upvalues`]).
+    CClosure(GcWeak<'gc, RefLock<Box<[Value<'gc>]>>>),
 }
 
 /// `coroutine.resume` or `coroutine.yield`: resumes and yields made in
@@ -758,12 +759,15 @@ impl<'gc> Singleton<'gc> for MemoryRoot<'gc> {
     }
 }
 
-/// Gives the library function `cb` the upvalues `values` (see
+/// Gives the library function `cb` the upvalues in `cell` (see
 /// [`Kind::CClosure`]); they are for the debug library to show, the
-/// function keeps its own state.
-pub fn set_c_upvalues<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, values: &[Value<'gc>]) {
-    let cell = Gc::new(&ctx, RefLock::new(values.into()));
-    Registry::get(ctx).insert(&ctx, cb, Kind::CClosure(cell));
+/// function keeps its own state. `cb` must keep `cell` (in its root): the
+/// registry holds it weakly, as it holds `cb`. (Held strongly, an upvalue
+/// that leads back to `cb` — a suspended coroutine of `coroutine.wrap`,
+/// whose stack holds the call of its function — kept both alive for good:
+/// the registry's key is weak, but its entry kept the key reachable.)
+pub fn set_c_upvalues<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, cell: native::Upvalues<'gc>) {
+    Registry::get(ctx).insert(&ctx, cb, Kind::CClosure(Gc::downgrade(cell)));
 }
 
 /// The upvalues of the library function `cb`, if it has any (see
@@ -780,7 +784,7 @@ pub fn c_upvalues<'gc>(
     let inner = cb.into_inner();
     let (wcb, kind) = state.map.get(&(Gc::as_ptr(inner) as usize))?;
     match (wcb.upgrade(&ctx), kind) {
-        (Some(live), Kind::CClosure(cell)) if Gc::ptr_eq(live, inner) => Some(*cell),
+        (Some(live), Kind::CClosure(cell)) if Gc::ptr_eq(live, inner) => cell.upgrade(&ctx),
         _ => None,
     }
 }

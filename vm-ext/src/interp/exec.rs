@@ -212,6 +212,9 @@ pub(super) struct Interp<'gc> {
     /// Field cache: recent `table[string]` reads and writes of this entry
     /// (see [`KEntry`]); empty until first used.
     kcache: Vec<KEntry<'gc>>,
+    /// Entries the field cache took since it last grew (see [`KCACHE_START`]).
+    #[collect(require_static)]
+    kfills: usize,
     /// Entries with another stamp are stale (bumping it empties the cache).
     #[collect(require_static)]
     kstamp: u64,
@@ -293,8 +296,16 @@ fn cslot(cb: Callback<'_>) -> usize {
     ((Gc::as_ptr(cb.into_inner()) as usize >> 4) % (CACHE_SIZE / 2)) * 2
 }
 
-/// Slots of the field cache (a power of two).
+/// Slots of the field cache at most (a power of two).
 const KCACHE_SIZE: usize = 256;
+
+/// Slots of a new field cache (a power of two). It grows 4-fold each time
+/// it has taken twice as many new entries as it has slots, up to
+/// [`KCACHE_SIZE`]: a busy interpreter has the full cache after ~160
+/// misses, and a coroutine that does little keeps a small one (all 256
+/// slots were ~12 KB of every suspended coroutine that had read a field:
+/// 10,000 of them took 131 MB against PUC Lua's 14 MB).
+const KCACHE_START: usize = 16;
 
 /// One slot of the field cache: `t[k]` was `v` (nil included) when the
 /// entry's stamp was current. A table's raw entries change only through
@@ -329,11 +340,11 @@ impl<'gc> KEntry<'gc> {
     }
 }
 
-/// The slot of the field cache that is `t[k]`'s home; its other slot is
-/// the home's neighbour, `kslot(t, k) ^ 1`.
+/// The slot of a field cache of `len` slots that is `t[k]`'s home; its
+/// other slot is the home's neighbour, `kslot(t, k, len) ^ 1`.
 #[inline(always)]
-fn kslot(t: Table<'_>, k: LuaString<'_>) -> usize {
-    ((Gc::as_ptr(t.into_inner()) as usize >> 5) ^ (k.stored_hash() as usize)) & (KCACHE_SIZE - 1)
+fn kslot(t: Table<'_>, k: LuaString<'_>, len: usize) -> usize {
+    ((Gc::as_ptr(t.into_inner()) as usize >> 5) ^ (k.stored_hash() as usize)) & len.wrapping_sub(1)
 }
 
 /// Clears the registers of the running frame (at `base`, running `p`)
@@ -628,6 +639,7 @@ impl<'gc> Interp<'gc> {
                 .0,
             weak: crate::weak::shared(ctx),
             kcache: Vec::new(),
+            kfills: 0,
             kstamp: 1,
             kseen: 0,
         }
@@ -2214,7 +2226,7 @@ impl<'gc> Interp<'gc> {
     /// `t[k]` (raw), through the field cache.
     #[inline(always)]
     fn kget(&mut self, t: Table<'gc>, k: LuaString<'gc>) -> Value<'gc> {
-        let slot = kslot(t, k);
+        let slot = kslot(t, k, self.kcache.len());
         if let Some(e) = self.kcache.get(slot) {
             if e.holds(t, k, self.kstamp) {
                 return e.v;
@@ -2229,7 +2241,7 @@ impl<'gc> Interp<'gc> {
     // (A reference: copied from the cache to a register directly, where a
     // copy returned went through the wasm build's shadow stack.)
     fn kcached(&self, t: Table<'gc>, k: LuaString<'gc>) -> Option<&Value<'gc>> {
-        match self.kcache.get(kslot(t, k)) {
+        match self.kcache.get(kslot(t, k, self.kcache.len())) {
             Some(e) if e.holds(t, k, self.kstamp) => Some(&e.v),
             _ => None,
         }
@@ -2278,28 +2290,42 @@ impl<'gc> Interp<'gc> {
         let stamp = self.kstamp;
         let e = KEntry { t, k, v, stamp };
         if self.kcache.len() != KCACHE_SIZE {
-            return self.kput_first(slot, e);
+            return self.kinsert_growing(e);
         }
         let old = self.kcache[slot];
-        if old.stamp == stamp && kslot(old.t, old.k) == slot {
+        if old.stamp == stamp && kslot(old.t, old.k, KCACHE_SIZE) == slot {
             let next = self.kcache[slot ^ 1];
-            if next.stamp != stamp || kslot(next.t, next.k) != slot ^ 1 {
+            if next.stamp != stamp || kslot(next.t, next.k, KCACHE_SIZE) != slot ^ 1 {
                 self.kcache[slot ^ 1] = old;
             }
         }
         self.kcache[slot] = e;
     }
 
-    /// [`Self::kinsert`] into an empty cache: makes it.
+    /// [`Self::kinsert`] while the cache is smaller than its full size:
+    /// makes it, or grows it (emptied) when it has taken twice as many
+    /// entries as it has slots, and puts `e` in its home slot.
     #[cold]
     #[inline(never)]
-    fn kput_first(&mut self, slot: usize, e: KEntry<'gc>) {
-        let empty = KEntry {
-            v: Value::Nil,
-            stamp: 0,
-            ..e
-        };
-        self.kcache.resize(KCACHE_SIZE, empty);
+    fn kinsert_growing(&mut self, e: KEntry<'gc>) {
+        let len = self.kcache.len();
+        self.kfills += 1;
+        if len == 0 || self.kfills > 2 * len {
+            let empty = KEntry {
+                v: Value::Nil,
+                stamp: 0,
+                ..e
+            };
+            let grown = if len == 0 {
+                KCACHE_START
+            } else {
+                (4 * len).min(KCACHE_SIZE)
+            };
+            self.kcache.clear();
+            self.kcache.resize(grown, empty);
+            self.kfills = 0;
+        }
+        let slot = kslot(e.t, e.k, self.kcache.len());
         self.kcache[slot] = e;
     }
 
@@ -2318,7 +2344,7 @@ impl<'gc> Interp<'gc> {
             if v.is_nil() || !t.replace_string(&ctx, k, v) {
                 raw_set(ctx, t, key, v)?;
             }
-            self.kput(kslot(t, k), t, k, v);
+            self.kput(kslot(t, k, self.kcache.len()), t, k, v);
             if fresh {
                 // The cache has this write: still good.
                 self.kseen = string_key_writes();

@@ -1709,6 +1709,7 @@ impl<'gc> Interp<'gc> {
                         }
                         Callee::Select(..)
                         | Callee::Next(..)
+                        | Callee::INext(..)
                         | Callee::Native(..)
                         | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
@@ -1728,6 +1729,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::NativeClosure(..)
                         | Callee::Select(..)
                         | Callee::Next(..)
+                        | Callee::INext(..)
                             if !self.hk.active =>
                         {
                             stack.clear();
@@ -1771,6 +1773,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::NativeClosure(..)
                         | Callee::Select(..)
                         | Callee::Next(..)
+                        | Callee::INext(..)
                         | Callee::Error
                         | Callee::PCall
                         | Callee::Foreign => {}
@@ -1823,7 +1826,8 @@ impl<'gc> Interp<'gc> {
         let (r, positioned) = match callee {
             Callee::Native(nf, positioned)
             | Callee::Select(nf, positioned)
-            | Callee::Next(nf, positioned) => {
+            | Callee::Next(nf, positioned)
+            | Callee::INext(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -1931,6 +1935,59 @@ impl<'gc> Interp<'gc> {
         matches!(self.cached(cb), Some(Callee::Next(..)))
     }
 
+    /// A step of a generic `for` over `ipairs`' iterator on the table `t`
+    /// (its values at `regs[ra..]`, `c` wanted), taken here: `t[i + 1]`,
+    /// or the loop's end at the first nil when `t` has no metatable (with
+    /// one, an `__index` may answer: then the iterator is called, as when
+    /// this returns false). Each step was a call of the native (10^6
+    /// steps natively 0.036 s against PUC Lua 5.4.8's 0.021).
+    #[inline(never)]
+    fn inext_here(
+        &mut self,
+        ctx: Context<'gc>,
+        regs: &mut Regs<'gc>,
+        t: Table<'gc>,
+        ra: usize,
+        c: usize,
+    ) -> bool {
+        let Value::Integer(i) = regs[ra + 2] else {
+            return false;
+        };
+        let i = i.wrapping_add(1);
+        let v = if self.weak.any() {
+            // (A weak table's entries are outside its raw table.)
+            crate::weak::raw_get(ctx, t, Value::Integer(i))
+        } else {
+            t.get_int(i)
+        };
+        // The results of a call wanting `c`: the index and the value, or
+        // one nil; nil for any more.
+        let w = &mut regs[ra + 4..];
+        if v.is_nil() {
+            if t.metatable().is_some() {
+                return false;
+            }
+            for slot in w.iter_mut().take(c.max(1)) {
+                *slot = Value::Nil;
+            }
+        } else {
+            w[0] = Value::Integer(i);
+            if c >= 2 {
+                w[1] = v;
+                for slot in w.iter_mut().take(c).skip(2) {
+                    *slot = Value::Nil;
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether the callee cache knows `cb` as `ipairs`' iterator.
+    #[inline(always)]
+    fn cached_inext(&self, cb: Callback<'gc>) -> bool {
+        matches!(self.cached(cb), Some(Callee::INext(..)))
+    }
+
     /// The callee `cb` when the cache knows it as a native.
     #[inline(always)]
     fn cached_native(&self, cb: Callback<'gc>) -> Option<Callee<'gc>> {
@@ -1941,7 +1998,8 @@ impl<'gc> Interp<'gc> {
                 callee @ (Callee::Native(..)
                 | Callee::NativeClosure(..)
                 | Callee::Select(..)
-                | Callee::Next(..)),
+                | Callee::Next(..)
+                | Callee::INext(..)),
             )) = self.cache[way]
             {
                 if c == cb {
@@ -1986,7 +2044,10 @@ impl<'gc> Interp<'gc> {
         let mut budget = Fuel::with(*fuel);
         let positioned;
         let r = match callee {
-            Callee::Native(nf, p) | Callee::Select(nf, p) | Callee::Next(nf, p) => {
+            Callee::Native(nf, p)
+            | Callee::Select(nf, p)
+            | Callee::Next(nf, p)
+            | Callee::INext(nf, p) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4447,6 +4508,13 @@ impl<'gc> Interp<'gc> {
                                             sync!();
                                             continue 'ops;
                                         }
+                                    }
+                                    if !self.hk.active
+                                        && self.cached_inext(cb)
+                                        && self.inext_here(ctx, regs, t, ra, c as usize)
+                                    {
+                                        sync!();
+                                        continue 'ops;
                                     }
                                 }
                                 let w = &mut regs[ra..ra + 7];

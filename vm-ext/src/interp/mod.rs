@@ -378,6 +378,9 @@ enum Kind<'gc> {
     /// The base library's `next` (its native): the interpreter runs a
     /// generic `for` over it without calling it.
     Next(#[collect(require_static)] native::NativeFn, bool),
+    /// `ipairs`' iterator (its native): the interpreter steps generic `for`
+    /// loops over it in place.
+    INext(#[collect(require_static)] native::NativeFn, bool),
     /// The base library's `error`.
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
@@ -412,6 +415,8 @@ pub(crate) enum Callee<'gc> {
     Select(#[collect(require_static)] native::NativeFn, bool),
     /// `next`: generic `for` loops over it done in place.
     Next(#[collect(require_static)] native::NativeFn, bool),
+    /// `ipairs`' iterator: generic `for` loops over it done in place.
+    INext(#[collect(require_static)] native::NativeFn, bool),
     Error,
     Foreign,
 }
@@ -503,6 +508,7 @@ impl<'gc> Registry<'gc> {
             Kind::PCall => Callee::PCall,
             Kind::Select(f, positioned) => Callee::Select(f, positioned),
             Kind::Next(f, positioned) => Callee::Next(f, positioned),
+            Kind::INext(f, positioned) => Callee::INext(f, positioned),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

@@ -129,6 +129,12 @@ pub fn register_next<'gc>(ctx: Context<'gc>, next: Callback<'gc>) {
     mark_native(ctx, next, Kind::Next);
 }
 
+/// Marks `ipairs`' iterator (made by [`callback`]): the interpreter steps
+/// generic `for` loops over it in place.
+pub fn register_inext<'gc>(ctx: Context<'gc>, inext: Callback<'gc>) {
+    mark_native(ctx, inext, Kind::INext);
+}
+
 /// Marks `error` (the base library's): the interpreter raises the error
 /// in place, with the position of the calling frame.
 pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
@@ -158,6 +164,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::Next(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Next(f, true));
+        }
+        super::Callee::INext(f, _) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::INext(f, true));
         }
         super::Callee::Foreign => {
             if let Some(role) = Registry::get(ctx).switch(inner) {

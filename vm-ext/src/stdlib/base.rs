@@ -861,7 +861,15 @@ impl<'gc> Sequence<'gc> for INext {
 }
 
 /// `ipairs`' iterator: `t[i + 1]` with `__index`, ending at the first nil.
+/// (The interpreter steps loops over a table without a metatable itself:
+/// `register_inext`.)
 fn inext_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    let inext = inext_native(ctx);
+    crate::interp::native::register_inext(ctx, inext);
+    inext
+}
+
+fn inext_native<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let t = stack.get(0);
         let i = check_integer(ctx, &stack, 2, "ipairs")?.wrapping_add(1);

@@ -3646,16 +3646,21 @@ impl<'gc> Interp<'gc> {
                     }
                 }};
             }
-            // `R[a] < R[b]` (`<=`) of two integers or two floats.
+            // `R[a] < R[b]` (`<=` when `le`): two integers or two floats
+            // here, two strings or an integer and a float out of line
+            // (`lt_out`), anything else (metamethods, errors) slow.
             macro_rules! order {
-                ($slow:lifetime, $a:expr, $b:expr, $cmp:tt, $kk:expr) => {{
+                ($slow:lifetime, $a:expr, $b:expr, $cmp:tt, $le:expr, $kk:expr) => {{
                     let (x, y) = (r!($a), r!($b));
                     // SAFETY (each `int_of`/`num_of`): the arm's tags.
                     let r = unsafe {
                         match (tag(&x), tag(&y)) {
                             (INT, INT) => int_of(x) $cmp int_of(y),
                             (NUM, NUM) => num_of(x) $cmp num_of(y),
-                            _ => break $slow,
+                            _ => match lt_out(x, y, $le) {
+                                Some(r) => r,
+                                None => break $slow,
+                            },
                         }
                     };
                     cond!(r, $kk)
@@ -4263,8 +4268,8 @@ impl<'gc> Interp<'gc> {
                                 };
                                 cond!(r, kk)
                             }
-                            Op::Lt { a, b, k: kk } => order!('slow, a, b, <, kk),
-                            Op::Le { a, b, k: kk } => order!('slow, a, b, <=, kk),
+                            Op::Lt { a, b, k: kk } => order!('slow, a, b, <, false, kk),
+                            Op::Le { a, b, k: kk } => order!('slow, a, b, <=, true, kk),
                             Op::EqK { a, c, k: kk } => {
                                 let r = match (r!(a), kst!(c)) {
                                     (Value::String(x), Value::String(y)) => ops::str_eq(x, y),
@@ -4609,6 +4614,15 @@ impl<'gc> Interp<'gc> {
             }
         }
     }
+}
+
+/// [`ops::raw_lt`] out of line, for the dispatch loop's `<` and `<=` of
+/// anything but two integers or two floats: two strings (`a.name < b.name`
+/// in a sort's comparator) were compared by the slow path, 2.4x PUC Lua's
+/// time natively.
+#[inline(never)]
+fn lt_out<'gc>(x: Value<'gc>, y: Value<'gc>, le: bool) -> Option<bool> {
+    ops::raw_lt(x, y, le)
 }
 
 /// `bad 'for' limit (number expected, got table)` (the type as

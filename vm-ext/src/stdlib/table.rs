@@ -601,12 +601,14 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
                         return fb.call(ctx, &exec, Fallback::Sort);
                     }
                 };
-                match stack.get(1) {
-                    Value::Nil | Value::Function(_) => {}
-                    _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
-                }
                 let n = crate::weak::raw_len(ctx, t);
-                if n > 1 && n >= i32::MAX as i64 {
+                if n <= 1 {
+                    // Lua checks the comparator only when there is
+                    // something to sort.
+                    stack.clear();
+                    return Ok(CallbackReturn::Return);
+                }
+                if n >= i32::MAX as i64 {
                     return Err(arg_error(ctx, 1, "sort", "array too big"));
                 }
                 stack.resize(2);
@@ -879,9 +881,10 @@ fn raw_concat<'gc>(
     if let Some(v) = bad {
         return Err(lua_error(
             ctx,
+            // (`luaL_typename`: the basic type, not `__name`.)
             format!(
                 "invalid value ({}) at index {k} in table for 'concat'",
-                type_name(ctx, v)
+                v.type_name()
             ),
         ));
     }

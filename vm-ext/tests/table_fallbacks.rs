@@ -7,9 +7,9 @@
 
 use vm_ext::{engine::Engine, Runtime, RuntimeOptions, StepResult};
 
-/// Runs `src` as chunk `input` on `engine`: its output, and its error's
-/// message if it failed.
-fn run(engine: Engine, src: &str) -> (String, Option<String>) {
+/// Runs `src` as chunk `input` on `engine` in slices of `fuel`: its
+/// output, and its error's message if it failed.
+fn run(engine: Engine, src: &str, fuel: i32) -> (String, Option<String>) {
     let mut rt = Runtime::new(RuntimeOptions {
         engine,
         ..Default::default()
@@ -17,7 +17,7 @@ fn run(engine: Engine, src: &str) -> (String, Option<String>) {
     let err = match rt.load(src.as_bytes(), "input") {
         Err(e) => Some(e.message),
         Ok(()) => loop {
-            match rt.step(10_000) {
+            match rt.step(fuel) {
                 StepResult::Running => {}
                 StepResult::Finished(_) => break None,
                 StepResult::Error(e) => break Some(e.message),
@@ -28,12 +28,15 @@ fn run(engine: Engine, src: &str) -> (String, Option<String>) {
     (String::from_utf8_lossy(&rt.take_output()).into_owned(), err)
 }
 
-/// `src` prints `want` and finishes on `engines`.
+/// `src` prints `want` and finishes on `engines`, also in small slices
+/// (the Lua versions and the calls they make suspend anywhere).
 fn check(engines: &[Engine], src: &str, want: &str) {
     for &engine in engines {
-        let (out, err) = run(engine, src);
-        assert_eq!(err, None, "[{engine}] {src}");
-        assert_eq!(out, want, "[{engine}] {src}");
+        for fuel in [10_000, 7] {
+            let (out, err) = run(engine, src, fuel);
+            assert_eq!(err, None, "[{engine}, fuel {fuel}] {src}");
+            assert_eq!(out, want, "[{engine}, fuel {fuel}] {src}");
+        }
     }
 }
 

@@ -112,3 +112,18 @@ pub fn load_text<'gc>(
         }
     }
 }
+
+/// Compiles a library function written in Lua (the table library's
+/// versions for tables with metamethods) with the project's compiler,
+/// whatever the state's engine: a closure of the project's core, `_ENV`
+/// bound to `env`, that stands for a C function of PUC Lua (no stack
+/// level, errors without position; see [`crate::interp::ProtoRt::library`]).
+pub fn load_library<'gc>(
+    ctx: Context<'gc>,
+    source: &[u8],
+    chunk_name: &[u8],
+    env: Value<'gc>,
+) -> Result<Function<'gc>, String> {
+    let proto = compile(source, &String::from_utf8_lossy(chunk_name))?;
+    crate::interp::load_library_proto(ctx, proto, env).map_err(|e| e.to_string())
+}

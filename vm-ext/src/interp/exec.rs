@@ -938,6 +938,10 @@ impl<'gc> Interp<'gc> {
         let proto = &frame.closure.proto;
         let p = &proto.proto;
         let lastpc = frame.pc.saturating_sub(1);
+        // A library function written in Lua stands for a C function of PUC
+        // Lua: no variable names, no position.
+        let library = proto.library;
+        let var = if library { VarRef::None } else { var };
         let msg = match op {
             Some("") => {
                 let info = varinfo(p, lastpc, var);
@@ -948,7 +952,7 @@ impl<'gc> Interp<'gc> {
             }
             Some(op) => {
                 let mut info = varinfo(p, lastpc, var);
-                if op == "call" && info.is_empty() {
+                if op == "call" && info.is_empty() && !library {
                     // A metamethod or iterator that is not callable: named
                     // by the instruction that calls it (PUC's `funcnamefromcall`).
                     if let Some((kind, name)) = frames::funcnamefromcode(p, lastpc) {
@@ -959,6 +963,9 @@ impl<'gc> Interp<'gc> {
             }
             None => msg,
         };
+        if library {
+            return crate::stdlib::lua_error(ctx, msg);
+        }
         let text = format!("{}:{}: {msg}", proto.chunk_id, p.line_at(lastpc));
         crate::stdlib::lua_error(ctx, text)
     }
@@ -1876,7 +1883,7 @@ impl<'gc> Interp<'gc> {
                 stack.clear();
                 self.raised_by = Some(f);
                 Err(Fail::Raw(if positioned {
-                    self.positioned(ctx, e)
+                    self.positioned(ctx, e, f)
                 } else {
                     e
                 }))
@@ -2522,20 +2529,31 @@ impl<'gc> Interp<'gc> {
             // Beyond this entry's frames: `error` walks the levels itself.
             _ => return None,
         };
-        let Some(f) = frame else {
+        // A library function written in Lua has no position (a C function).
+        let Some(f) = frame.filter(|f| !f.closure.proto.library) else {
             return Some(Error::Lua(msg.into()));
         };
         Some(crate::stdlib::lua_error(ctx, f.where_msg(s.as_bytes())))
     }
 
-    /// `e` with the current line's `chunk:line: ` in front, when it is a
-    /// string (what `luaL_error` does for library errors).
+    /// `e`, raised by the native `f` called in place, with the current
+    /// line's `chunk:line: ` in front, when it is a string (what
+    /// `luaL_error` does for library errors).
     #[cold]
-    fn positioned(&self, ctx: Context<'gc>, e: Error<'gc>) -> Error<'gc> {
+    fn positioned(&self, ctx: Context<'gc>, e: Error<'gc>, f: Function<'gc>) -> Error<'gc> {
         let Error::Lua(v) = &e else { return e };
         let (Value::String(s), Some(frame)) = (v.0, self.frames.last()) else {
             return e;
         };
+        if frame.closure.proto.library {
+            // Called by a library function written in Lua, as by a C
+            // function: no position, the function's global name.
+            let global = || crate::stdlib::check::global_func_name(ctx, f.into());
+            return match crate::stdlib::check::rename_arg_error(s.as_bytes(), None, global) {
+                Some(m) => crate::stdlib::lua_error(ctx, m),
+                None => e,
+            };
+        }
         let renamed = native_arg_error_name(frame, s.as_bytes());
         crate::stdlib::lua_error(
             ctx,
@@ -2889,8 +2907,13 @@ impl<'gc> Interp<'gc> {
             if *fuel <= 0 {
                 return Ok(Outcome::Pending);
             }
-            if let Some(f) = self.hook_event(ctx, stack, hook) {
-                return Ok(Outcome::Call(f));
+            // Hooks do not see a library function written in Lua (a C
+            // function of PUC Lua), nor the library functions it calls.
+            let library = self.frames.last().is_some_and(|f| f.closure.proto.library);
+            if !library {
+                if let Some(f) = self.hook_event(ctx, stack, hook) {
+                    return Ok(Outcome::Call(f));
+                }
             }
             let depth = self.frames.len();
             let is_tail_op = self.frames.last().is_some_and(|f| {
@@ -2903,7 +2926,8 @@ impl<'gc> Interp<'gc> {
             let r = self.dispatch::<true>(ctx, regs, stack, &mut one);
             *fuel -= 1 - one;
             if let Ok(Outcome::Call(f)) = r {
-                if self.lookup_fn(ctx, f).is_none()
+                if !library
+                    && self.lookup_fn(ctx, f).is_none()
                     && hook.mask & (frames::MASK_CALL | frames::MASK_RET) != 0
                 {
                     self.hk.stage = 0;

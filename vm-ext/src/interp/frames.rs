@@ -451,6 +451,11 @@ fn push_entries<'gc>(ctx: Context<'gc>, out: &mut Vec<Level<'gc>>, entries: &[En
             });
         }
         for index in (0..n).rev() {
+            // A library function written in Lua is no level (PUC Lua's C
+            // function it stands for is the library function's own level).
+            if entry.borrow().frames[index].closure.proto.library {
+                continue;
+            }
             out.push(Level::Lua { entry, index });
             // A function `pcall` runs in place: `pcall` is a level below it.
             let st = entry.borrow();
@@ -639,6 +644,10 @@ fn level_name<'gc>(
             view(entry, n)?
         }
     };
+    // Called by a library function written in Lua: called from C, unnamed.
+    if calling_frame.closure.proto.library {
+        return None;
+    }
     funcnamefromcode(&calling_frame.closure.proto.proto, calling_frame.pc)
 }
 

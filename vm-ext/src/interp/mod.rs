@@ -163,6 +163,12 @@ pub struct ProtoRt<'gc> {
     /// The chunk name as Lua shows it (`luaO_chunkid`).
     #[collect(require_static)]
     pub chunk_id: Rc<str>,
+    /// Part of a library function written in Lua (the table library's
+    /// versions for tables with metamethods), which stands for a C function
+    /// of PUC Lua: its frames are no stack levels, its errors carry no
+    /// position or variable names, hooks do not see it, and functions it
+    /// calls count as called from C.
+    pub library: bool,
     pub constants: Box<[Value<'gc>]>,
     pub protos: Box<[Gc<'gc, ProtoRt<'gc>>]>,
 }
@@ -175,14 +181,19 @@ impl<'gc> ProtoRt<'gc> {
         debug_assert!(verify(&proto).is_ok(), "an unverified prototype");
         let chunk_id: Rc<str> =
             crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
-        Self::build(ctx, proto, &chunk_id)
+        Self::build(ctx, proto, &chunk_id, false)
     }
 
-    fn build(ctx: Context<'gc>, mut proto: Proto, chunk_id: &Rc<str>) -> Gc<'gc, ProtoRt<'gc>> {
+    fn build(
+        ctx: Context<'gc>,
+        mut proto: Proto,
+        chunk_id: &Rc<str>,
+        library: bool,
+    ) -> Gc<'gc, ProtoRt<'gc>> {
         let children = std::mem::take(&mut proto.protos);
         let protos: Box<[_]> = children
             .into_iter()
-            .map(|p| Self::build(ctx, p, chunk_id))
+            .map(|p| Self::build(ctx, p, chunk_id, library))
             .collect();
         let constants: Box<[_]> = proto
             .constants
@@ -200,6 +211,7 @@ impl<'gc> ProtoRt<'gc> {
             ProtoRt {
                 proto,
                 chunk_id: chunk_id.clone(),
+                library,
                 constants,
                 protos,
             },
@@ -1020,7 +1032,27 @@ pub fn load_proto<'gc>(
     env: Value<'gc>,
 ) -> Result<Function<'gc>, VerifyError> {
     verify(&proto)?;
-    let rt = ProtoRt::new(ctx, proto);
+    main_closure(ctx, ProtoRt::new(ctx, proto), env)
+}
+
+/// [`load_proto`] for a library function written in Lua (see
+/// [`ProtoRt::library`]).
+pub fn load_library_proto<'gc>(
+    ctx: Context<'gc>,
+    proto: Proto,
+    env: Value<'gc>,
+) -> Result<Function<'gc>, VerifyError> {
+    verify(&proto)?;
+    let chunk_id: Rc<str> = crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
+    main_closure(ctx, ProtoRt::build(ctx, proto, &chunk_id, true), env)
+}
+
+/// The main-chunk closure of `rt`, `_ENV` bound to `env`.
+fn main_closure<'gc>(
+    ctx: Context<'gc>,
+    rt: Gc<'gc, ProtoRt<'gc>>,
+    env: Value<'gc>,
+) -> Result<Function<'gc>, VerifyError> {
     let upvalues: Upvalues<'_> = (0..rt.proto.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
@@ -1051,7 +1083,8 @@ impl<'gc> CallSite<'gc> {
     /// The calling frame of this core (level 1), if the running callback
     /// was called by this core's code, and the index of its call
     /// instruction (for the line and the called name, worked out only when
-    /// an error needs them).
+    /// an error needs them; a frame of a library function written in Lua,
+    /// [`ProtoRt::library`], is no Lua caller there).
     #[inline]
     pub(crate) fn caller_call(self) -> Option<(ClosureRef<'gc>, usize)> {
         let entry = self.0.caller()?;
@@ -1080,11 +1113,13 @@ pub fn call_site(ctx: Context<'_>) -> Option<(Rc<str>, i64)> {
     Some((cl.proto.chunk_id.clone(), line))
 }
 
-/// The closure of this core calling the running callback, and the line.
+/// The closure of this core calling the running callback, and the line;
+/// none for a library function written in Lua ([`ProtoRt::library`]),
+/// which stands for a C function.
 pub fn call_site_closure<'gc>(ctx: Context<'gc>) -> Option<(ClosureRef<'gc>, i64)> {
     let entry = frames::DebugState::get(ctx).caller()?;
     let st = entry.borrow();
-    let f = st.frames.last()?;
+    let f = st.frames.last().filter(|f| !f.closure.proto.library)?;
     Some((
         f.closure,
         f.closure.proto.proto.line_at(f.pc.saturating_sub(1)),

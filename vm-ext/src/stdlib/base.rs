@@ -936,20 +936,6 @@ pub fn load_chunk<'gc>(
     crate::engine::load_text(ctx, crate::engine::engine(ctx), source, chunkname, env)
 }
 
-/// Like [`load_chunk`] for text, always on piccolo's core (the library's
-/// own Lua-written helpers).
-pub fn load_chunk_piccolo<'gc>(
-    ctx: Context<'gc>,
-    source: &[u8],
-    chunkname: &[u8],
-    env: Option<Value<'gc>>,
-) -> Result<Closure<'gc>, String> {
-    match crate::engine::load_text(ctx, crate::engine::Engine::Piccolo, source, chunkname, env)? {
-        Function::Closure(c) => Ok(c),
-        Function::Callback(_) => Err("piccolo's compiler made a callback".to_string()),
-    }
-}
-
 /// Rebuilds a function from a `string.dump` chunk. As in Lua 5.4, its
 /// upvalues start out nil except the first, which is `env` (the globals
 /// when `env` is not given) whatever variable it was; the function keeps

@@ -424,42 +424,13 @@ fn positioned_wrapper<'gc>(
         &ctx,
         (inner, site, this),
         |(inner, site, this), ctx, exec, stack| {
-            let upper = exec
-                .upper_lua_frame()
-                .map(|f| (f.chunk_name, f.current_line));
-            let own = site
-                .unwrap_or_else(|| crate::interp::CallSite::get(ctx))
-                .caller_call();
+            let caller = ErrorSite::of_caller(
+                &exec,
+                site.unwrap_or_else(|| crate::interp::CallSite::get(ctx)),
+            );
             inner.call(ctx, exec, stack).map_err(|e| match e {
                 Error::Lua(v) => match v.0 {
-                    Value::String(s) => {
-                        let own_line = own.map(|(cl, pc)| (cl, cl.proto.proto.line_at(pc)));
-                        let called = own.and_then(|(cl, pc)| {
-                            crate::interp::frames::funcnamefromcode(&cl.proto.proto, pc)
-                        });
-                        let mut pos = position_text(upper, own_line);
-                        let from_c = pos.is_empty() && upper.is_none();
-                        let renamed = if upper.is_some() {
-                            None
-                        } else {
-                            rename_arg_error(s.as_bytes(), called, || {
-                                if from_c {
-                                    this.get().and_then(|f| global_func_name(ctx, f.into()))
-                                } else {
-                                    None
-                                }
-                            })
-                        };
-                        let msg = renamed.as_deref().unwrap_or(s.as_bytes());
-                        if pos.is_empty() {
-                            return match renamed {
-                                Some(m) => lua_error(ctx, m),
-                                None => Error::Lua(v),
-                            };
-                        }
-                        pos.extend_from_slice(msg);
-                        lua_error(ctx, pos)
-                    }
+                    Value::String(s) => caller.error(ctx, s, || this.get().map(Function::from)),
                     other => Error::Lua(other.into()),
                 },
                 e => e,
@@ -468,6 +439,72 @@ fn positioned_wrapper<'gc>(
     );
     this.set(&ctx, Some(wrapper));
     wrapper
+}
+
+/// Where a library function was called from, noted before it runs (a
+/// callback calling Lua changes the record): what the errors it raises
+/// itself need for `luaL_error`'s position and `luaL_argerror`'s naming.
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+pub(crate) struct ErrorSite<'gc> {
+    /// A calling frame of piccolo's VM: its chunk and line.
+    upper: Option<(piccolo::String<'gc>, piccolo::compiler::LineNumber)>,
+    /// A calling frame of the project's core and its call instruction.
+    own: Option<(crate::interp::ClosureRef<'gc>, usize)>,
+}
+
+impl<'gc> ErrorSite<'gc> {
+    /// The caller of the running callback: a frame of piccolo's VM
+    /// (`exec`'s upper frame), else the frame of the project's core that
+    /// `site` records.
+    pub(crate) fn of_caller(exec: &Execution<'gc, '_>, site: crate::interp::CallSite<'gc>) -> Self {
+        ErrorSite {
+            upper: exec
+                .upper_lua_frame()
+                .map(|f| (f.chunk_name, f.current_line)),
+            own: site.caller_call(),
+        }
+    }
+
+    /// The error the library function raises with message `s`: with the
+    /// caller's `chunk:line: ` (none when no Lua code called it, for
+    /// example `pcall` directly, or a library function written in Lua), an
+    /// argument error named as the calling instruction names the function,
+    /// or by its global name (of `this()`, the function called) when no Lua
+    /// code called it.
+    pub(crate) fn error(
+        self,
+        ctx: Context<'gc>,
+        s: piccolo::String<'gc>,
+        this: impl FnOnce() -> Option<Function<'gc>>,
+    ) -> Error<'gc> {
+        let own = self.own.filter(|(cl, _)| !cl.proto.library);
+        let own_line = own.map(|(cl, pc)| (cl, cl.proto.proto.line_at(pc)));
+        let called =
+            own.and_then(|(cl, pc)| crate::interp::frames::funcnamefromcode(&cl.proto.proto, pc));
+        let mut pos = position_text(self.upper, own_line);
+        let from_c = pos.is_empty() && self.upper.is_none();
+        let renamed = if self.upper.is_some() {
+            None
+        } else {
+            rename_arg_error(s.as_bytes(), called, || {
+                if from_c {
+                    this().and_then(|f| global_func_name(ctx, f.into()))
+                } else {
+                    None
+                }
+            })
+        };
+        let msg = renamed.as_deref().unwrap_or(s.as_bytes());
+        if pos.is_empty() {
+            return match renamed {
+                Some(m) => lua_error(ctx, m),
+                None => Error::Lua(Value::String(s).into()),
+            };
+        }
+        pos.extend_from_slice(msg);
+        lua_error(ctx, pos)
+    }
 }
 
 /// PUC Lua's `luaL_argerror` naming of a library function's argument

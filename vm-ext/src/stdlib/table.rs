@@ -1,12 +1,17 @@
 //! The `table` library with Lua 5.4's semantics and messages.
 //!
 //! Plain tables (no `__index`/`__newindex`/`__len` in their metatable) are
-//! handled in Rust. Tables with those metamethods go through small Lua
-//! implementations (each compiled at its first use), so the VM applies the metamethods
-//! exactly as `lua_geti`/`lua_seti`/`luaL_len` would. `table.sort` is a
-//! resumable quicksort (Lua's algorithm: median of three, "invalid order
-//! function" detection) whose comparisons are yielded as calls when a Lua
-//! comparator or an `__lt` metamethod is involved.
+//! handled in Rust. Tables with those metamethods, and other values that
+//! stand in for tables (a string or a value with a type metatable for
+//! `unpack`, `_home` proxies, anything `checktab` accepts), go through small
+//! Lua versions of PUC Lua's C functions: compiled with the project's
+//! compiler at their first use, whatever the state's engine, and run on its
+//! core as library code (no stack level, errors without position), so the
+//! core applies the metamethods exactly as `lua_geti`/`lua_seti`/`luaL_len`
+//! would. `table.sort` of a plain table is a resumable quicksort (Lua's
+//! algorithm: median of three, "invalid order function" detection) whose
+//! comparisons are yielded as calls when a Lua comparator or an `__lt`
+//! metamethod is involved.
 
 use gc_arena::Collect;
 use piccolo::{
@@ -17,13 +22,14 @@ use piccolo::{
 use crate::interp::native;
 
 use super::{
-    base::{load_chunk_piccolo, raw_set},
+    base::raw_set,
     check::{
         arg_error, caller_position, check_integer, check_table, less_than, metatable_of,
-        opt_integer, opt_string, to_bytes, type_error, type_name,
+        opt_integer, opt_string, to_bytes, type_error, type_name, ErrorSite,
     },
     lua_error,
 };
+use crate::number::{float_to_i64, Num};
 
 /// Elements moved or compared per poll before yielding back to the executor.
 const CHUNK: usize = 4096;
@@ -123,94 +129,204 @@ fn check_tab<'gc>(
     }
 }
 
-// Each fallback gets `at`, the `chunk:line: ` of the Lua code that called
-// the library function, for the errors it raises itself (`luaL_error`'s
-// position), as its last argument.
-/// The error `at .. msg`, `at` being a `chunk:line: ` prefix (maybe empty)
-/// and `msg` the message; a non-string `msg` is raised as it is.
-fn positioned<'gc>(ctx: Context<'gc>, at: Value<'gc>, msg: Value<'gc>) -> Error<'gc> {
-    match (at, msg) {
-        (Value::String(at), Value::String(m)) if !at.as_bytes().is_empty() => {
-            let mut full = at.as_bytes().to_vec();
-            full.extend_from_slice(m.as_bytes());
-            lua_error(ctx, full)
-        }
-        _ => msg.into(),
-    }
-}
+// The Lua versions below take the library function's arguments (checked
+// where PUC Lua checks them before reading the table) and follow its C code
+// step by step, metamethod calls in the same order. They report an error
+// the C function raises itself (`luaL_error`, `luaL_argerror`) by returning
+// `FAIL, message`; [`FallbackReturn`] raises it as the library function's
+// own, with the caller's position and the function's name.
 
-/// `caller_position` as a Lua string, for the fallbacks' `at` argument.
-fn at<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Value<'gc> {
-    Value::String(ctx.intern(&caller_position(ctx, exec)))
-}
-
-const INSERT_LUA: &str = "local t, nargs, pos, v, at = ...
-local e = checklen(#t, at) + 1
+/// `table.insert(t, [pos,] v)`: `nargs` is the number of arguments.
+const INSERT_LUA: &str = "local t, nargs, pos, v = ...
+local e = int(#t)
+if not e then return FAIL, 'object length is not an integer' end
+e = e + 1
 if nargs == 2 then t[e] = pos return end
-if not ult(pos - 1, e) then fail(at, \"bad argument #2 to 'insert' (position out of bounds)\") end
+if nargs ~= 3 then return FAIL, \"wrong number of arguments to 'insert'\" end
+local why
+pos, why = argint(pos)
+if not pos then return FAIL, \"bad argument #2 to 'insert' (\" .. why .. ')' end
+if not ult(pos - 1, e) then return FAIL, \"bad argument #2 to 'insert' (position out of bounds)\" end
 for i = e, pos + 1, -1 do t[i] = t[i - 1] end
 t[pos] = v";
 
-const REMOVE_LUA: &str = "local t, pos, haspos, at = ...
-local size = checklen(#t, at)
-if not haspos then pos = size end
-if pos ~= size and not (ult(pos - 1, size) or pos - 1 == size) then
-  fail(at, \"bad argument #2 to 'remove' (position out of bounds)\")
+/// `table.remove(t [, pos])`.
+const REMOVE_LUA: &str = "local t, pos = ...
+local size = int(#t)
+if not size then return FAIL, 'object length is not an integer' end
+if pos == nil then
+  pos = size
+else
+  local why
+  pos, why = argint(pos)
+  if not pos then return FAIL, \"bad argument #2 to 'remove' (\" .. why .. ')' end
+  if pos ~= size and not (ult(pos - 1, size) or pos - 1 == size) then
+    return FAIL, \"bad argument #2 to 'remove' (position out of bounds)\"
+  end
 end
 local v = t[pos]
 while pos < size do t[pos] = t[pos + 1]; pos = pos + 1 end
 t[pos] = nil
 return v";
 
-const CONCAT_LUA: &str = "local t, sep, i, j, at = ...
-if j == nil then j = checklen(#t, at) end
+/// `table.concat(t [, sep [, i [, j]]])`.
+const CONCAT_LUA: &str = "local t, sep, i, j = ...
+local last = int(#t)
+if not last then return FAIL, 'object length is not an integer' end
+local why
+if sep == nil then
+  sep = ''
+else
+  sep, why = argstr(sep)
+  if not sep then return FAIL, \"bad argument #2 to 'concat' (\" .. why .. ')' end
+end
+if i == nil then
+  i = 1
+else
+  i, why = argint(i)
+  if not i then return FAIL, \"bad argument #3 to 'concat' (\" .. why .. ')' end
+end
+if j ~= nil then
+  last, why = argint(j)
+  if not last then return FAIL, \"bad argument #4 to 'concat' (\" .. why .. ')' end
+end
 local r, n = {}, 0
-for k = i, j do
+for k = i, last do
   local v = t[k]
   local tv = type(v)
   if tv ~= 'string' and tv ~= 'number' then
-    fail(at, 'invalid value (' .. typename(v) .. ') at index ' .. k .. \" in table for 'concat'\")
+    return FAIL, 'invalid value (' .. tv .. ') at index ' .. k .. \" in table for 'concat'\"
   end
   n = n + 1
   r[n] = v
 end
 return raw_concat(r, sep, 1, n)";
 
-const UNPACK_LUA: &str = "local t, i, j, at = ...
-if j == nil then j = checklen(#t, at) end
+/// `table.unpack(t, i [, j])`, `i` and `j` checked.
+const UNPACK_LUA: &str = "local t, i, j = ...
+if j == nil then
+  j = int(#t)
+  if not j then return FAIL, 'object length is not an integer' end
+end
 if i > j then return end
-unpack_size(i, j, at)
-local r = {}
-for k = i, j do r[k - i + 1] = t[k] end
-return raw_unpack(r, 1, j - i + 1)";
+if not ult(j - i, MAX_RESULTS) then return FAIL, 'too many results to unpack' end
+local r, n = {}, 0
+for k = i, j do n = n + 1; r[n] = t[k] end
+return raw_unpack(r, 1, n)";
 
-const MOVE_LUA: &str = "local a1, f, t, a2, n, forward = ...
-if forward then
+/// `table.move(a1, f, e, t [, a2])`, checked and `e >= f`; `other`: `a2`
+/// was given.
+const MOVE_LUA: &str = "local a1, f, e, t, a2, other = ...
+local n = e - f + 1
+if t > e or t <= f or (other and a1 ~= a2) then
   for i = 0, n - 1 do a2[t + i] = a1[f + i] end
 else
   for i = n - 1, 0, -1 do a2[t + i] = a1[f + i] end
 end
 return a2";
 
-const SORT_LUA: &str = "local t, comp, at = ...
-local n = checklen(#t, at)
-if n > 1 then
-  if n >= 2147483647 then fail(at, \"bad argument #1 to 'sort' (array too big)\") end
-  local r = {}
-  for k = 1, n do r[k] = t[k] end
-  raw_sort(r, comp, n, at)
-  for k = 1, n do t[k] = r[k] end
-end";
+/// `table.sort(t [, comp])`: Lua's quicksort, reading and writing `t`
+/// itself as `auxsort` and `partition` do.
+const SORT_LUA: &str = "local t, comp = ...
+local n = int(#t)
+if not n then return FAIL, 'object length is not an integer' end
+if n <= 1 then return end
+if n >= 2147483647 then return FAIL, \"bad argument #1 to 'sort' (array too big)\" end
+if comp ~= nil and type(comp) ~= 'function' then
+  return FAIL, \"bad argument #2 to 'sort' (function expected, got \" .. typename(comp) .. ')'
+end
+local function lt(a, b)
+  if comp then
+    if comp(a, b) then return true end
+    return false
+  end
+  return a < b
+end
+local seed = 0
+local function random()
+  seed = (seed * 1103515245 + 12345) & 0xffffffff
+  return seed
+end
+-- nil for an invalid order function
+local function partition(lo, up, pivot)
+  local i, j = lo, up - 1
+  while true do
+    i = i + 1
+    local a = t[i]
+    while lt(a, pivot) do
+      if i == up - 1 then return nil end
+      i = i + 1
+      a = t[i]
+    end
+    j = j - 1
+    local b = t[j]
+    while lt(pivot, b) do
+      if j < i then return nil end
+      j = j - 1
+      b = t[j]
+    end
+    if j < i then
+      t[up - 1] = a
+      t[i] = pivot
+      return i
+    end
+    t[i] = b
+    t[j] = a
+  end
+end
+-- true for an invalid order function
+local function auxsort(lo, up, rnd)
+  while lo < up do
+    local a, b = t[lo], t[up]
+    if lt(b, a) then t[lo] = b; t[up] = a end
+    if up - lo == 1 then return end
+    local p
+    if up - lo < 100 or rnd == 0 then
+      p = (lo + up) // 2
+    else
+      local r4 = (up - lo) // 4
+      p = rnd % (r4 * 2) + (lo + r4)
+    end
+    a, b = t[p], t[lo]
+    if lt(a, b) then
+      t[p] = b; t[lo] = a
+    else
+      b = t[up]
+      if lt(b, a) then t[p] = b; t[up] = a end
+    end
+    if up - lo == 2 then return end
+    local pivot = t[p]
+    t[p] = t[up - 1]
+    t[up - 1] = pivot
+    p = partition(lo, up, pivot)
+    if not p then return true end
+    local small
+    if p - lo < up - p then
+      if auxsort(lo, p - 1, rnd) then return true end
+      small = p - lo
+      lo = p + 1
+    else
+      if auxsort(p + 1, up, rnd) then return true end
+      small = up - p
+      up = p - 1
+    end
+    if (up - lo) // 128 > small then rnd = random() end
+  end
+end
+if auxsort(1, n, 0) then return FAIL, 'invalid order function for sorting' end";
 
-/// The Lua versions of the functions for tables with metamethods, each
-/// compiled at its first use: most programs never need one, and compiling
-/// all six when the library loaded was half of a runtime's construction.
+/// The Lua versions of the functions for tables with metamethods (and
+/// other values that stand in for tables), each compiled with the
+/// project's compiler at its first use, whatever the state's engine: most
+/// programs never need one.
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 struct Fallbacks<'gc> {
-    /// `_ENV` of the Lua versions (the helpers they call).
-    env: Table<'gc>,
-    /// The ones compiled so far, by name.
+    /// The `table` library (a function's global name in its errors).
+    lib: Table<'gc>,
+    /// The ones compiled so far, by name, and at `_ENV` their environment
+    /// (made with the first). Also `FAIL` there, the value a Lua version
+    /// returns first to report an error: no Lua code can reach it.
     compiled: Table<'gc>,
 }
 
@@ -224,173 +340,252 @@ enum Fallback {
     Sort,
 }
 
+impl Fallback {
+    /// The library function's name.
+    fn name(self) -> &'static str {
+        match self {
+            Fallback::Insert => "insert",
+            Fallback::Remove => "remove",
+            Fallback::Concat => "concat",
+            Fallback::Unpack => "unpack",
+            Fallback::Move => "move",
+            Fallback::Sort => "sort",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Fallback::Insert => INSERT_LUA,
+            Fallback::Remove => REMOVE_LUA,
+            Fallback::Concat => CONCAT_LUA,
+            Fallback::Unpack => UNPACK_LUA,
+            Fallback::Move => MOVE_LUA,
+            Fallback::Sort => SORT_LUA,
+        }
+    }
+}
+
 impl<'gc> Fallbacks<'gc> {
     /// The Lua version of `which`, compiled now if this is its first use.
     #[cold]
     fn get(self, ctx: Context<'gc>, which: Fallback) -> Result<Function<'gc>, Error<'gc>> {
-        let (name, src) = match which {
-            Fallback::Insert => ("insert", INSERT_LUA),
-            Fallback::Remove => ("remove", REMOVE_LUA),
-            Fallback::Concat => ("concat", CONCAT_LUA),
-            Fallback::Unpack => ("unpack", UNPACK_LUA),
-            Fallback::Move => ("move", MOVE_LUA),
-            Fallback::Sort => ("sort", SORT_LUA),
-        };
+        let name = which.name();
         if let Value::Function(f) = self.compiled.get(ctx, name) {
             return Ok(f);
         }
-        let closure = load_chunk_piccolo(
+        let env = match self.compiled.get(ctx, "_ENV") {
+            Value::Table(env) => env,
+            _ => {
+                let env = fallback_env(ctx, self.compiled)?;
+                self.compiled.set(ctx, "_ENV", env)?;
+                env
+            }
+        };
+        let f = crate::engine::load_library(
             ctx,
-            src.as_bytes(),
+            which.source().as_bytes(),
             format!("=table.{name}").as_bytes(),
-            Some(Value::Table(self.env)),
+            Value::Table(env),
         )
         .map_err(|e| lua_error(ctx, format!("table.{name}: {e}")))?;
-        self.compiled.set(ctx, name, closure)?;
-        Ok(closure.into())
+        self.compiled.set(ctx, name, f)?;
+        Ok(f)
+    }
+
+    /// Calls the Lua version of `which` with the arguments on the stack, as
+    /// the library function would make the calls it stands for: its
+    /// results are the library function's, its reported error the library
+    /// function's own.
+    #[cold]
+    fn call(
+        self,
+        ctx: Context<'gc>,
+        exec: &Execution<'gc, '_>,
+        which: Fallback,
+    ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+        let function = self.get(ctx, which)?;
+        let mut then = FallbackReturn {
+            fb: self,
+            which,
+            site: ErrorSite::of_caller(exec, crate::interp::CallSite::get(ctx)),
+            c_call: Default::default(),
+        };
+        then.c_call.enter(ctx, exec);
+        Ok(CallbackReturn::Call {
+            function,
+            then: Some(BoxSequence::new(&ctx, then)),
+        })
+    }
+}
+
+/// The environment of the Lua versions: the helpers they call (fresh ones,
+/// whatever the program did to its globals), and `FAIL`.
+fn fallback_env<'gc>(ctx: Context<'gc>, fail: Table<'gc>) -> Result<Table<'gc>, Error<'gc>> {
+    let env = Table::new(&ctx);
+    env.set(ctx, "FAIL", fail)?;
+    env.set(ctx, "MAX_RESULTS", super::check::MAX_RESULTS as i64)?;
+    env.set(ctx, "raw_concat", native::callback(ctx, raw_concat))?;
+    env.set(ctx, "raw_unpack", native::callback(ctx, raw_unpack))?;
+    // `lua_tointegerx`: an integer, a float with an integer value or a
+    // string that reads as one; else nil.
+    let int = native::callback(ctx, |ctx, _, mut stack| {
+        let i = super::check::to_int(stack.get(0));
+        stack.replace(ctx, i.map_or(Value::Nil, Value::Integer));
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "int", int)?;
+    // `math.ult` of two integers.
+    let ult = native::callback(ctx, |ctx, _, mut stack| {
+        let less = match (stack.get(0), stack.get(1)) {
+            (Value::Integer(a), Value::Integer(b)) => (a as u64) < (b as u64),
+            _ => return Err(lua_error(ctx, "internal error: ult of non-integers")),
+        };
+        stack.replace(ctx, less);
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "ult", ult)?;
+    // `luaL_checkinteger`: the integer, or nil and what is wrong.
+    let argint = native::callback(ctx, |ctx, _, mut stack| {
+        let v = stack.get(0);
+        match integer_arg(ctx, v) {
+            Ok(i) => stack.replace(ctx, i),
+            Err(why) => stack.replace(ctx, (Value::Nil, ctx.intern(why.as_bytes()))),
+        }
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "argint", argint)?;
+    // `luaL_checklstring`: the string (a number converted), or nil and
+    // what is wrong.
+    let argstr = native::callback(ctx, |ctx, _, mut stack| {
+        let v = stack.get(0);
+        match v {
+            Value::String(_) => stack.replace(ctx, v),
+            _ => match to_bytes(v) {
+                Some(b) => stack.replace(ctx, ctx.intern(&b)),
+                None => {
+                    let why = format!("string expected, got {}", type_name(ctx, v));
+                    stack.replace(ctx, (Value::Nil, ctx.intern(why.as_bytes())));
+                }
+            },
+        }
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "argstr", argstr)?;
+    // The basic type, as `type` gives it.
+    let basic_type = native::callback(ctx, |ctx, _, mut stack| {
+        let name = stack.get(0).type_name();
+        stack.replace(ctx, ctx.intern_static(name.as_bytes()));
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "type", basic_type)?;
+    // The type as argument errors name it (`__name`).
+    let typename = native::callback(ctx, |ctx, _, mut stack| {
+        let name = type_name(ctx, stack.get(0));
+        stack.replace(ctx, ctx.intern(name.as_bytes()));
+        Ok(CallbackReturn::Return)
+    });
+    env.set(ctx, "typename", typename)?;
+    Ok(env)
+}
+
+/// `luaL_checkinteger` of `v`: the integer, or what is wrong with it.
+fn integer_arg<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> Result<i64, String> {
+    match super::check::to_num(v) {
+        Some(Num::Int(i)) => Ok(i),
+        Some(Num::Float(f)) => {
+            float_to_i64(f).ok_or_else(|| "number has no integer representation".to_string())
+        }
+        None => Err(format!("number expected, got {}", type_name(ctx, v))),
+    }
+}
+
+/// What follows a call of a Lua version: its results are the library
+/// function's; a `FAIL, message` it returned is raised as the library
+/// function's own error (`luaL_error`'s position, `luaL_argerror`'s
+/// naming). While it runs the thread cannot yield, as in a C function's
+/// `lua_call`.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct FallbackReturn<'gc> {
+    fb: Fallbacks<'gc>,
+    #[collect(require_static)]
+    which: Fallback,
+    site: ErrorSite<'gc>,
+    c_call: crate::interp::CCall,
+}
+
+impl<'gc> Sequence<'gc> for FallbackReturn<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        if matches!(stack.get(0), Value::Table(t) if t == self.fb.compiled) {
+            let msg = match stack.get(1) {
+                Value::String(s) => s,
+                _ => ctx.intern_static(b"?"),
+            };
+            let (lib, name) = (self.fb.lib, self.which.name());
+            return Err(self.site.error(ctx, msg, || match lib.get(ctx, name) {
+                Value::Function(f) => Some(f),
+                _ => None,
+            }));
+        }
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        error: Error<'gc>,
+        _stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.c_call.returned(ctx, &exec);
+        Err(error)
     }
 }
 
 /// Installs the `table` library.
 pub fn load_table<'gc>(ctx: Context<'gc>) {
     let table = Table::new(&ctx);
-    let env = Table::new(&ctx);
-    let raw_concat = concat_callback(ctx);
-    let raw_unpack = unpack_callback(ctx);
-    let raw_sort = raw_sort_callback(ctx);
-    env.set(ctx, "raw_concat", raw_concat).unwrap();
-    env.set(ctx, "raw_unpack", raw_unpack).unwrap();
-    env.set(ctx, "raw_sort", raw_sort).unwrap();
-    env.set(
-        ctx,
-        "fail",
-        Callback::from_fn(&ctx, |ctx, _, stack| {
-            Err(positioned(ctx, stack.get(0), stack.get(1)))
-        }),
-    )
-    .unwrap();
-    env.set(
-        ctx,
-        "ult",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
-            let a = check_integer(ctx, &stack, 1, "ult")?;
-            let b = check_integer(ctx, &stack, 2, "ult")?;
-            stack.replace(ctx, (a as u64) < (b as u64));
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
-    env.set(
-        ctx,
-        "typename",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
-            let name = type_name(ctx, stack.get(0));
-            stack.replace(ctx, ctx.intern(name.as_bytes()));
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
-    env.set(
-        ctx,
-        "unpack_size",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
-            let i = check_integer(ctx, &stack, 1, "unpack")?;
-            let j = check_integer(ctx, &stack, 2, "unpack")?;
-            check_unpack_size(ctx, i, j)
-                .map_err(|e| positioned(ctx, stack.get(2), super::check::error_value(ctx, &e)))?;
-            stack.clear();
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
-    env.set(ctx, "type", ctx.get_global("type")).unwrap();
-    env.set(
-        ctx,
-        "checklen",
-        Callback::from_fn(&ctx, |ctx, _, mut stack| {
-            match super::check::to_int(stack.get(0)) {
-                Some(n) => stack.replace(ctx, n),
-                None => {
-                    let msg = ctx.intern(b"object length is not an integer");
-                    return Err(positioned(ctx, stack.get(1), Value::String(msg)));
-                }
-            }
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
     let fb = Fallbacks {
-        env,
+        lib: table,
         compiled: Table::new(&ctx),
     };
 
     table.set(ctx, "insert", insert_callback(ctx, fb)).unwrap();
     table.set(ctx, "remove", remove_callback(ctx, fb)).unwrap();
-    let concat = Callback::from_fn_with(&ctx, (fb, raw_concat), |(fb, raw), ctx, exec, stack| {
-        if let Tab::Meta(t) = check_tab(ctx, &stack, 1, "concat", READ_LEN)? {
+    let concat = Callback::from_fn_with(&ctx, fb, |fb, ctx, mut exec, stack| {
+        if let Tab::Meta(_) = check_tab(ctx, &stack, 1, "concat", READ_LEN)? {
             let mut stack = stack;
-            let sep = opt_string(ctx, &stack, 2, "concat")?
-                .map_or(Value::String(ctx.intern(b"")), Value::String);
-            let i = opt_integer(ctx, &stack, 3, "concat", 1)?;
-            let j = if stack.get(3).is_nil() {
-                Value::Nil
-            } else {
-                Value::Integer(check_integer(ctx, &stack, 4, "concat")?)
-            };
-            stack.replace(ctx, (t, sep, i, j, at(ctx, &exec)));
-            return Ok(CallbackReturn::Call {
-                function: fb.get(ctx, Fallback::Concat)?,
-                then: None,
-            });
+            stack.resize(4);
+            return fb.call(ctx, &exec, Fallback::Concat);
         }
-        raw.call(ctx, exec, stack)
+        raw_concat(ctx, exec.fuel(), stack)
     });
     crate::interp::native::register_fast(ctx, concat, concat_fast, false);
     table.set(ctx, "concat", concat).unwrap();
-    let unpack =
-        Callback::from_fn_with(
-            &ctx,
-            (fb, raw_unpack),
-            |(fb, raw), ctx, exec, stack| match stack.get(0) {
-                Value::Table(t) if !has_meta(ctx, t) => raw.call(ctx, exec, stack),
-                t => {
-                    let mut stack = stack;
-                    let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
-                    let j = if stack.get(2).is_nil() {
-                        Value::Nil
-                    } else {
-                        Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
-                    };
-                    if !matches!(t, Value::Table(_) | Value::UserData(_))
-                        && metatable_of(ctx, t).is_none()
-                    {
-                        // No metamethod to call: PUC Lua's `luaL_len` and
-                        // `lua_geti` fail as `#` and indexing do (the Lua
-                        // version below runs on piccolo's VM, whose
-                        // messages differ).
-                        let what = type_name(ctx, t);
-                        return match j {
-                            Value::Integer(j) if i > j => {
-                                stack.clear();
-                                Ok(CallbackReturn::Return)
-                            }
-                            Value::Integer(_) => {
-                                Err(lua_error(ctx, format!("attempt to index a {what} value")))
-                            }
-                            _ => Err(lua_error(
-                                ctx,
-                                format!("attempt to get length of a {what} value"),
-                            )),
-                        };
-                    }
-                    stack.replace(ctx, (t, i, j, at(ctx, &exec)));
-                    Ok(CallbackReturn::Call {
-                        function: fb.get(ctx, Fallback::Unpack)?,
-                        then: None,
-                    })
-                }
-            },
-        );
+    // No `checktab`: any value but a plain table goes to the Lua version,
+    // which reads it as `luaL_len` and `lua_geti` do (a string through
+    // its metatable's `__index`, nil failing as `#nil` does).
+    let unpack = Callback::from_fn_with(&ctx, fb, |fb, ctx, mut exec, mut stack| {
+        match stack.get(0) {
+            Value::Table(t) if !has_meta(ctx, t) => raw_unpack(ctx, exec.fuel(), stack),
+            t => {
+                let i = opt_integer(ctx, &stack, 2, "unpack", 1)?;
+                let j = if stack.get(2).is_nil() {
+                    Value::Nil
+                } else {
+                    Value::Integer(check_integer(ctx, &stack, 3, "unpack")?)
+                };
+                stack.replace(ctx, (t, i, j));
+                fb.call(ctx, &exec, Fallback::Unpack)
+            }
+        }
+    });
     crate::interp::native::register_fast(ctx, unpack, unpack_fast, false);
     table.set(ctx, "unpack", unpack).unwrap();
     table.set(ctx, "move", move_callback(ctx, fb)).unwrap();
@@ -398,29 +593,26 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         .set(
             ctx,
             "sort",
-            Callback::from_fn_with(&ctx, (fb, raw_sort), |(fb, raw), ctx, exec, mut stack| {
-                let t = check_tab(ctx, &stack, 1, "sort", READ_WRITE_LEN)?;
-                match stack.get(1) {
-                    Value::Nil | Value::Function(_) => {}
-                    _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
-                }
-                let t = match t {
+            Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
+                let t = match check_tab(ctx, &stack, 1, "sort", READ_WRITE_LEN)? {
                     Tab::Raw(t) => t,
                     Tab::Meta(_) => {
                         stack.resize(2);
-                        stack.push_back(at(ctx, &exec));
-                        return Ok(CallbackReturn::Call {
-                            function: fb.get(ctx, Fallback::Sort)?,
-                            then: None,
-                        });
+                        return fb.call(ctx, &exec, Fallback::Sort);
                     }
                 };
                 let n = crate::weak::raw_len(ctx, t);
-                if n > 1 && n >= i32::MAX as i64 {
+                if n <= 1 {
+                    // Lua checks the comparator only when there is
+                    // something to sort.
+                    stack.clear();
+                    return Ok(CallbackReturn::Return);
+                }
+                if n >= i32::MAX as i64 {
                     return Err(arg_error(ctx, 1, "sort", "array too big"));
                 }
                 stack.resize(2);
-                raw.call(ctx, exec, stack)
+                sort_raw(ctx, &exec, stack, t, n)
             }),
         )
         .unwrap();
@@ -458,16 +650,10 @@ fn insert_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
         match t {
             Tab::Raw(t) => insert_raw(ctx, t, stack),
             Tab::Meta(t) => {
-                let nargs = stack.len();
-                let (p, v) = match insert_pos(ctx, &stack)? {
-                    Some(p) => (Value::Integer(p), stack.get(2)),
-                    None => (stack.get(1), Value::Nil),
-                };
-                stack.replace(ctx, (t, nargs as i64, p, v, at(ctx, &exec)));
-                Ok(CallbackReturn::Call {
-                    function: fb.get(ctx, Fallback::Insert)?,
-                    then: None,
-                })
+                let nargs = stack.len() as i64;
+                let (p, v) = (stack.get(1), stack.get(2));
+                stack.replace(ctx, (t, nargs, p, v));
+                fb.call(ctx, &exec, Fallback::Insert)
             }
         }
     })
@@ -572,15 +758,9 @@ fn remove_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> 
     Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
         match check_tab(ctx, &stack, 1, "remove", READ_WRITE_LEN)? {
             Tab::Raw(t) => remove_raw(ctx, t, stack),
-            Tab::Meta(t) => {
-                let given = remove_pos(ctx, &stack)?;
-                let has_pos = given.is_some();
-                let given = given.map_or(Value::Nil, Value::Integer);
-                stack.replace(ctx, (t, given, has_pos, at(ctx, &exec)));
-                Ok(CallbackReturn::Call {
-                    function: fb.get(ctx, Fallback::Remove)?,
-                    then: None,
-                })
+            Tab::Meta(_) => {
+                stack.resize(2);
+                fb.call(ctx, &exec, Fallback::Remove)
             }
         }
     })
@@ -644,10 +824,6 @@ fn on_plain_table<'gc>(
     }
 }
 
-fn concat_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, raw_concat)
-}
-
 /// `table.concat` without metamethods.
 fn raw_concat<'gc>(
     ctx: Context<'gc>,
@@ -705,9 +881,10 @@ fn raw_concat<'gc>(
     if let Some(v) = bad {
         return Err(lua_error(
             ctx,
+            // (`luaL_typename`: the basic type, not `__name`.)
             format!(
                 "invalid value ({}) at index {k} in table for 'concat'",
-                type_name(ctx, v)
+                v.type_name()
             ),
         ));
     }
@@ -736,10 +913,6 @@ fn check_unpack_size<'gc>(ctx: Context<'gc>, i: i64, j: i64) -> Result<u64, Erro
         return Err(lua_error(ctx, "too many results to unpack"));
     }
     Ok(n + 1)
-}
-
-fn unpack_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, raw_unpack)
 }
 
 /// `table.unpack` of a table without `__index`/`__len`, called in place by
@@ -821,7 +994,7 @@ impl<'gc> Sequence<'gc> for MoveSeq<'gc> {
 }
 
 fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
-    Callback::from_fn_with(&ctx, fb, |fb, ctx, _, mut stack| {
+    Callback::from_fn_with(&ctx, fb, |fb, ctx, exec, mut stack| {
         let f = check_integer(ctx, &stack, 2, "move")?;
         let e = check_integer(ctx, &stack, 3, "move")?;
         let t = check_integer(ctx, &stack, 4, "move")?;
@@ -845,15 +1018,16 @@ fn move_callback<'gc>(ctx: Context<'gc>, fb: Fallbacks<'gc>) -> Callback<'gc> {
         if t > i64::MAX.wrapping_sub(n).wrapping_add(1) {
             return Err(arg_error(ctx, 4, "move", "destination wrap around"));
         }
-        let same = super::check::raw_equal(a1.value(), a2.value());
-        let forward = t > e || t <= f || !same;
         let (Tab::Raw(a1), Tab::Raw(a2)) = (a1, a2) else {
-            stack.replace(ctx, (a1.value(), f, t, a2.value(), n, forward));
-            return Ok(CallbackReturn::Call {
-                function: fb.get(ctx, Fallback::Move)?,
-                then: None,
-            });
+            // The Lua version compares the tables with `__eq`, as Lua does.
+            let other = !stack.get(4).is_nil();
+            stack.replace(ctx, (a1.value(), f, e, t, a2.value(), other));
+            return fb.call(ctx, &exec, Fallback::Move);
         };
+        // (Distinct tables without `__index`/`__newindex` give the same
+        // result in either order, whatever their `__eq` says.)
+        let same = a1 == a2;
+        let forward = t > e || t <= f || !same;
         Ok(CallbackReturn::Sequence(BoxSequence::new(
             &ctx,
             MoveSeq {
@@ -1213,53 +1387,45 @@ impl<'gc> Sequence<'gc> for SortSeq<'gc> {
     }
 }
 
-/// `raw_sort(t, comp [, n])`: sorts `t[1..n]` (default `#t`) without
-/// consulting `t`'s metamethods.
-fn raw_sort_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    Callback::from_fn(&ctx, |ctx, exec, stack| {
-        let position = match stack.get(3) {
-            Value::String(at) => at.as_bytes().to_vec(),
-            _ => caller_position(ctx, &exec),
-        };
-        let t = check_table(ctx, &stack, 1, "sort")?;
-        let comp = match stack.get(1) {
-            Value::Function(f) => Some(f),
-            Value::Nil => None,
-            _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
-        };
-        let n = match stack.get(2) {
-            Value::Integer(n) => n,
-            _ => crate::weak::raw_len(ctx, t),
-        };
-        if n >= i32::MAX as i64 {
-            return Err(arg_error(ctx, 1, "sort", "array too big"));
-        }
-        let n = n.max(0) as usize;
-        let mut vals: Vec<Value<'gc>> = (1..=n as i64)
-            .map(|k| crate::weak::raw_get(ctx, t, Value::Integer(k)))
-            .collect();
-        if comp.is_none() && sort_natively(&mut vals) {
-            write_sorted(ctx, t, &vals)?;
-            let mut stack = stack;
-            stack.clear();
-            return Ok(CallbackReturn::Return);
-        }
-        Ok(CallbackReturn::Sequence(BoxSequence::new(
-            &ctx,
-            SortSeq {
-                t,
-                vals,
-                pivot: None,
-                comp,
-                machine: SortMachine::new(n),
-                waiting: false,
-                pending: None,
-                position,
-                target: None,
-                c_call: Default::default(),
-            },
-        )))
-    })
+/// `table.sort` of `t`, a table without `__index`/`__newindex`/`__len`,
+/// of length `n`; the comparator is the second argument on `stack`.
+fn sort_raw<'gc>(
+    ctx: Context<'gc>,
+    exec: &Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+    t: Table<'gc>,
+    n: i64,
+) -> CbResult<'gc> {
+    let comp = match stack.get(1) {
+        Value::Function(f) => Some(f),
+        Value::Nil => None,
+        _ => return Err(type_error(ctx, &stack, 2, "sort", "function")),
+    };
+    let position = caller_position(ctx, exec);
+    let n = n.max(0) as usize;
+    let mut vals: Vec<Value<'gc>> = (1..=n as i64)
+        .map(|k| crate::weak::raw_get(ctx, t, Value::Integer(k)))
+        .collect();
+    if comp.is_none() && sort_natively(&mut vals) {
+        write_sorted(ctx, t, &vals)?;
+        stack.clear();
+        return Ok(CallbackReturn::Return);
+    }
+    Ok(CallbackReturn::Sequence(BoxSequence::new(
+        &ctx,
+        SortSeq {
+            t,
+            vals,
+            pivot: None,
+            comp,
+            machine: SortMachine::new(n),
+            waiting: false,
+            pending: None,
+            position,
+            target: None,
+            c_call: Default::default(),
+        },
+    )))
 }
 
 /// Sorts arrays whose default order is a total order (all integers, all

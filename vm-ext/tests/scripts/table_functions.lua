@@ -86,6 +86,9 @@ local lenless = setmetatable({}, {__len = function() return "abc" end})
 checkerr("object length is not an integer", function() table.insert(lenless, 1) end)
 local huge = setmetatable({}, {__len = function() return math.maxinteger end})
 checkerr("array too big", function() table.sort(huge) end)
+-- the comparator is checked only when there is something to sort
+assert(pcall(table.sort, {}, 5) and pcall(table.sort, {1}, 5))
+checkerr("bad argument #2 to 'sort' (function expected, got number)", function() table.sort({2, 1}, 5) end)
 
 -- concat over the array part and past it: items below 1, in the hash part,
 -- holes, the largest index, a weak table
@@ -106,6 +109,9 @@ assert(string.find(concat_err({"a", nil, "c"}, ",", 1, 3),
 assert(string.find(concat_err({"a", {}, "c"}, ",", 1, 3),
   "invalid value (table) at index 2 in table for 'concat'", 1, true))
 assert(string.find(concat_err({"a", "b"}, ",", 1, 4), "at index 3 in table", 1, true))
+-- the basic type, not __name (luaL_typename)
+assert(string.find(concat_err({"a", setmetatable({}, {__name = "Thing"})}, ",", 1, 2),
+  "invalid value (table) at index 2 in table for 'concat'", 1, true))
 assert(string.find(concat_err({}, ",", math.maxinteger, math.maxinteger),
   "at index " .. math.maxinteger .. " in table", 1, true))
 assert(table.concat({[math.maxinteger] = "x"}, ",", math.maxinteger, math.maxinteger) == "x")

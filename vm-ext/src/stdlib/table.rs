@@ -1428,10 +1428,6 @@ fn sort_raw<'gc>(
     )))
 }
 
-/// Sorts arrays whose default order is a total order (all integers, all
-/// numbers without NaN, or all strings) directly; any order of equal
-/// elements is as valid as Lua's (its sort is not stable either). Returns
-/// `false`, leaving `vals` alone, for anything else.
 /// `t[1..=n] = vals` (`table.sort`'s result): one copy when the array
 /// part holds them all.
 fn write_sorted<'gc>(
@@ -1455,6 +1451,10 @@ fn write_sorted<'gc>(
     Ok(())
 }
 
+/// Sorts arrays whose default order is a total order (all integers, all
+/// numbers without NaN, or all strings) directly; any order of equal
+/// elements is as valid as Lua's (its sort is not stable either). Returns
+/// `false`, leaving `vals` alone, for anything else.
 fn sort_natively(vals: &mut [Value<'_>]) -> bool {
     use std::cmp::Ordering;
     if vals.iter().all(|v| matches!(v, Value::Integer(_))) {

@@ -4798,6 +4798,31 @@ impl<'gc> Entry<'gc> {
         Self::begin_on(ctx, exec, interp, closure, stack)
     }
 
+    /// A new entry running `closure` on `thread` (not the executor's
+    /// current thread: a coroutine started in place) with the arguments in
+    /// `stack`.
+    pub(super) fn start_on(
+        ctx: Context<'gc>,
+        thread: Thread<'gc>,
+        pool: Pool<'gc>,
+        closure: ClosureRef<'gc>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Self, Error<'gc>> {
+        let interp = pool
+            .0
+            .borrow_mut(&ctx)
+            .pop()
+            .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
+        let r = interp.borrow_mut(&ctx).begin(ctx, thread, closure, stack);
+        match r {
+            Ok(()) => Ok(Entry(interp)),
+            Err(e) => {
+                Self::recycle(ctx, interp);
+                Err(e)
+            }
+        }
+    }
+
     /// A new entry running `closure` on the idle `interp` (back to the pool
     /// if it cannot begin).
     fn begin_on(
@@ -4952,7 +4977,9 @@ impl<'gc> Sequence<'gc> for Entry<'gc> {
             || interp.dbg.any_hooks()
             || interp.unwinding.is_some()
             || interp.c_call.is_some()
-            || !matches!(interp.cont, Cont::Call { .. } | Cont::Discard)
+            // (`None`: an entry that has not run yet, a coroutine started in
+            // place, `Thread::start_in_place`; the resume values are not its.)
+            || !matches!(interp.cont, Cont::Call { .. } | Cont::Discard | Cont::None)
         {
             return false;
         }

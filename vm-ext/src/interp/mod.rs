@@ -443,9 +443,15 @@ struct RegistryState<'gc> {
     /// Suspended coroutines `coroutine.close` is closing: their entries
     /// unwind (running `__close` handlers) when resumed.
     closing: Vec<GcWeak<'gc, piccolo::thread::ThreadInner<'gc>>>,
-    /// Threads with entries running. A short list: a thread is on it only
-    /// while entries run on it.
-    depth: Vec<ThreadEntries<'gc>>,
+    /// Threads with entries running, by address: a thread is here while
+    /// entries run on it — which includes every suspended coroutine that
+    /// yielded from this core's code, so there may be many (a list scanned
+    /// on each new entry, and pruned on each new thread once 64 long, took
+    /// starting a coroutine quadratic in the suspended ones alive).
+    depth: PtrMap<ThreadEntries<'gc>>,
+    /// `depth`'s size at which entries of dead threads are dropped next.
+    #[collect(require_static)]
+    depth_prune_at: usize,
     /// Threads inside library calls that PUC Lua makes without a
     /// continuation (a `table.sort` comparator, a `gsub` replacement
     /// function, `__tostring` from `print`...), with how many: a yield there
@@ -478,10 +484,35 @@ impl<'gc> Singleton<'gc> for Registry<'gc> {
             &ctx,
             RefLock::new(RegistryState {
                 prune_at: 1024,
+                depth_prune_at: 64,
                 ..Default::default()
             }),
         ))
     }
+}
+
+/// The entry a coroutine's first resume made in place runs
+/// (`Thread::start_in_place`, from `coroutine::resume_in_place`): when `f`
+/// is a closure of this core and no hook is set, an entry begun on `thread`
+/// with the arguments in `args` (taken); `None`, with `args` untouched, for
+/// anything else (the executor then starts the coroutine).
+pub(crate) fn begin_coroutine<'gc>(
+    ctx: Context<'gc>,
+    thread: Thread<'gc>,
+    f: Function<'gc>,
+    args: &mut piccolo::Stack<'gc, '_>,
+) -> Option<BoxSequence<'gc>> {
+    let Function::Callback(cb) = f else {
+        return None;
+    };
+    let closure = closure_of(cb)?;
+    // (With this many arguments beginning could fail after taking them; a
+    // failure before, the C-stack limit, leaves them.)
+    if args.len() > 1000 || frames::DebugState::get(ctx).any_hooks() {
+        return None;
+    }
+    let entry = exec::Entry::start_on(ctx, thread, closure.pool, closure, args).ok()?;
+    Some(BoxSequence::new(&ctx, entry))
 }
 
 /// The closure of this core behind `cb` (known by the callback's root,
@@ -562,28 +593,30 @@ impl<'gc> Registry<'gc> {
     /// Counts one more entry on `thread`; false when the limit is reached.
     pub(crate) fn enter(self, mc: &Mutation<'gc>, thread: Thread<'gc>) -> bool {
         let mut state = self.0.borrow_mut(mc);
-        let weak = Gc::downgrade(thread.into_inner());
-        let depth = &mut state.depth;
-        match depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
-            Some(i) => {
-                if depth[i].count >= MAX_ENTRY_DEPTH {
-                    return false;
-                }
-                depth[i].count += 1;
+        let key = thread_key(thread);
+        if let Some(t) = state.depth.get_mut(&key) {
+            if t.count >= MAX_ENTRY_DEPTH {
+                return false;
             }
-            None => {
-                // Threads that died with entries counted (a coroutine
-                // dropped while suspended in one) are forgotten here.
-                if depth.len() >= 64 {
-                    depth.retain(|t| t.thread.upgrade(mc).is_some());
-                }
-                depth.push(ThreadEntries {
-                    thread: weak,
-                    count: 1,
-                    visible: Vec::new(),
-                });
-            }
+            t.count += 1;
+            return true;
         }
+        // Threads that died with entries counted (a coroutine dropped while
+        // suspended in one) are forgotten here, each time the map has
+        // doubled. (A weak pointer keeps its thread's address from being
+        // reused, so an address is one thread while it is here.)
+        if state.depth.len() >= state.depth_prune_at {
+            state.depth.retain(|_, t| t.thread.upgrade(mc).is_some());
+            state.depth_prune_at = (state.depth.len() * 2).max(64);
+        }
+        state.depth.insert(
+            key,
+            ThreadEntries {
+                thread: Gc::downgrade(thread.into_inner()),
+                count: 1,
+                visible: Vec::new(),
+            },
+        );
         true
     }
 
@@ -653,13 +686,8 @@ impl<'gc> Registry<'gc> {
 
     /// Entries running on `thread`.
     pub(crate) fn depth(self, thread: Thread<'gc>) -> usize {
-        let weak = Gc::downgrade(thread.into_inner());
         let state = self.0.borrow();
-        state
-            .depth
-            .iter()
-            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
-            .map_or(0, |t| t.count)
+        state.depth.get(&thread_key(thread)).map_or(0, |t| t.count)
     }
 
     /// Counts one entry less on `thread` (and forgets `entry`).
@@ -670,10 +698,8 @@ impl<'gc> Registry<'gc> {
         entry: Option<frames::Entry<'gc>>,
     ) {
         let mut state = self.0.borrow_mut(mc);
-        let weak = Gc::downgrade(thread.into_inner());
-        let depth = &mut state.depth;
-        if let Some(i) = depth.iter().rposition(|t| GcWeak::ptr_eq(t.thread, weak)) {
-            let t = &mut depth[i];
+        let key = thread_key(thread);
+        if let Some(t) = state.depth.get_mut(&key) {
             t.count -= 1;
             if let Some(entry) = entry {
                 let me = Gc::downgrade(entry);
@@ -682,7 +708,7 @@ impl<'gc> Registry<'gc> {
                 }
             }
             if t.count == 0 {
-                depth.swap_remove(i);
+                state.depth.remove(&key);
             }
         }
     }
@@ -691,12 +717,7 @@ impl<'gc> Registry<'gc> {
     /// call for the first time) visible to the debug library.
     pub(crate) fn show(self, mc: &Mutation<'gc>, thread: Thread<'gc>, entry: frames::Entry<'gc>) {
         let mut state = self.0.borrow_mut(mc);
-        let weak = Gc::downgrade(thread.into_inner());
-        if let Some(t) = state
-            .depth
-            .iter_mut()
-            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))
-        {
+        if let Some(t) = state.depth.get_mut(&thread_key(thread)) {
             t.visible.push(Gc::downgrade(entry));
         }
     }
@@ -710,11 +731,7 @@ impl<'gc> Registry<'gc> {
         mut f: impl FnMut(usize, frames::Entry<'gc>) -> Option<R>,
     ) -> Option<R> {
         let state = self.0.borrow();
-        let weak = Gc::downgrade(thread.into_inner());
-        let t = state
-            .depth
-            .iter()
-            .rfind(|t| GcWeak::ptr_eq(t.thread, weak))?;
+        let t = state.depth.get(&thread_key(thread))?;
         for (i, w) in t.visible.iter().rev().enumerate() {
             if let Some(e) = w.upgrade(mc) {
                 if let Some(r) = f(i, e) {
@@ -732,8 +749,7 @@ impl<'gc> Registry<'gc> {
         thread: Thread<'gc>,
     ) -> Vec<frames::Entry<'gc>> {
         let state = self.0.borrow();
-        let weak = Gc::downgrade(thread.into_inner());
-        match state.depth.iter().rfind(|t| GcWeak::ptr_eq(t.thread, weak)) {
+        match state.depth.get(&thread_key(thread)) {
             Some(t) => t
                 .visible
                 .iter()
@@ -743,6 +759,12 @@ impl<'gc> Registry<'gc> {
             None => Vec::new(),
         }
     }
+}
+
+/// The key of `thread` in [`RegistryState::depth`]: its address.
+#[inline]
+fn thread_key(thread: Thread<'_>) -> usize {
+    Gc::as_ptr(thread.into_inner()) as usize
 }
 
 /// Nested entries (through `pcall`, metamethods, library callbacks) per

@@ -244,7 +244,12 @@ pub(crate) fn resume_in_place<'gc>(
     // What the call does before resuming.
     site.set(&ctx, [None, None]);
     exec.fuel().consume(FUEL_PER_RESUME);
+    // (A coroutine that has not started yet is started in place when its
+    // function is a closure of the own core.)
     thread.resume_in_place(ctx, exec.reborrow(), stack, skip, prefix)
+        || thread.start_in_place(ctx, exec.reborrow(), stack, skip, prefix, |f, args| {
+            crate::interp::begin_coroutine(ctx, thread, f, args)
+        })
 }
 
 /// Fuel a resume made in place costs (the executor's steps it saves cost

@@ -204,6 +204,48 @@ impl<'gc> Thread<'gc> {
         yielded
     }
 
+    /// luahome patch: [`Self::resume_in_place`] for a thread that has not started yet
+    /// (`Frame::Start`): `begin` is given its function and the arguments (`stack[skip..]`) and
+    /// may return the sequence the function's call would have become, taking the arguments
+    /// (the function's callback, called by the executor, would have returned it). The thread is
+    /// then left as if that sequence had yielded before it ran, and is resumed in place, with no
+    /// more values. Returns `false` with the thread unchanged when `begin` declines (with the
+    /// arguments untouched) or the thread has started.
+    pub fn start_in_place(
+        self,
+        ctx: Context<'gc>,
+        exec: crate::Execution<'gc, '_>,
+        stack: &mut crate::Stack<'gc, '_>,
+        skip: usize,
+        prefix: Option<Value<'gc>>,
+        begin: impl FnOnce(Function<'gc>, &mut crate::Stack<'gc, '_>) -> Option<crate::BoxSequence<'gc>>,
+    ) -> bool {
+        {
+            let Ok(mut state) = self.0.try_borrow_mut(&ctx) else {
+                return false;
+            };
+            let function = match &state.frames[..] {
+                [Frame::Start(f)] => *f,
+                _ => return false,
+            };
+            if !state.stack.is_empty() || skip > stack.len() {
+                return false;
+            }
+            let Some(sequence) = begin(function, &mut stack.sub_stack(skip)) else {
+                return false;
+            };
+            state.frames.clear();
+            state.frames.push(Frame::Sequence {
+                bottom: 0,
+                sequence,
+                pending_error: None,
+            });
+            state.frames.push(Frame::Yielded);
+        }
+        let n = stack.len();
+        self.resume_in_place(ctx, exec, stack, n, prefix)
+    }
+
     /// If the thread is in `Suspended` mode, cause an error wherever the thread was suspended.
     pub fn resume_err(self, mc: &Mutation<'gc>, error: Error<'gc>) -> Result<(), BadThreadMode> {
         let mut state = self.check_mode(mc, ThreadMode::Suspended)?;

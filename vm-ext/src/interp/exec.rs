@@ -4840,7 +4840,7 @@ impl<'gc> Entry<'gc> {
             .borrow_mut(&ctx)
             .pop()
             .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
-        Self::begin_on(ctx, exec, interp, closure, stack)
+        Self::begin_on(ctx, thread, interp, closure, stack)
     }
 
     /// A new entry running `closure` on `thread` (not the executor's
@@ -4858,26 +4858,18 @@ impl<'gc> Entry<'gc> {
             .borrow_mut(&ctx)
             .pop()
             .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
-        let r = interp.borrow_mut(&ctx).begin(ctx, thread, closure, stack);
-        match r {
-            Ok(()) => Ok(Entry(interp)),
-            Err(e) => {
-                Self::recycle(ctx, interp);
-                Err(e)
-            }
-        }
+        Self::begin_on(ctx, thread, interp, closure, stack.sub_stack(0))
     }
 
     /// A new entry running `closure` on the idle `interp` (back to the pool
     /// if it cannot begin).
     fn begin_on(
         ctx: Context<'gc>,
-        exec: &Execution<'gc, '_>,
+        thread: Thread<'gc>,
         interp: Gc<'gc, RefLock<Interp<'gc>>>,
         closure: ClosureRef<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
-        let thread = exec.current_thread().thread;
         let r = interp
             .borrow_mut(&ctx)
             .begin(ctx, thread, closure, &mut stack);
@@ -4945,7 +4937,13 @@ impl<'gc> Entry<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Sync<'gc>, Error<'gc>> {
         let entry = match warm.take() {
-            Some(interp) => Entry::begin_on(ctx, exec, interp, closure, stack.sub_stack(0))?,
+            Some(interp) => Entry::begin_on(
+                ctx,
+                exec.current_thread().thread,
+                interp,
+                closure,
+                stack.sub_stack(0),
+            )?,
             None => Entry::start(ctx, exec, pool, closure, stack.sub_stack(0))?,
         };
         let r = entry.0.borrow_mut(&ctx).run_sync(ctx, exec, stack);

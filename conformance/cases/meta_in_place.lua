@@ -76,4 +76,16 @@ local loop = setmetatable({}, {__index = function(t, k) return t[k] end})
 ok, msg = pcall(function() return loop.x end)
 assert(not ok and msg:find('C stack overflow'), msg)
 
+-- metamethods and pcalls nested in turn share the C-stack limit (PUC Lua
+-- 5.4.8 stops after 99 levels of this)
+local levels = 0
+local nest = setmetatable({}, {__index = function(t, k)
+  levels = levels + 1
+  local _, v = pcall(function() return t[k] end)
+  return v
+end})
+local v = nest.x
+assert(v == 'C stack overflow' or (type(v) == 'string' and v:find('C stack overflow')), v)
+assert(levels >= 80 and levels <= 120, levels)
+
 print('ok')

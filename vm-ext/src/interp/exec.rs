@@ -880,7 +880,9 @@ impl<'gc> Interp<'gc> {
         nargs: usize,
         want: i32,
     ) -> bool {
-        if self.protected + self.registry.depth(self.thread) >= super::MAX_ENTRY_DEPTH {
+        if self.protected + self.mm.len() + self.registry.depth(self.thread)
+            >= super::MAX_ENTRY_DEPTH
+        {
             // As deep as PUC's C stack allows: this pcall fails.
             let msg = "C stack overflow";
             let err = Value::String(ctx.intern(msg.as_bytes()));

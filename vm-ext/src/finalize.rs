@@ -32,9 +32,23 @@ use piccolo::{
 /// Marks `v` for finalization when `mt` (its new metatable) has `__gc`.
 pub fn note_metatable<'gc>(ctx: Context<'gc>, v: Value<'gc>, mt: Option<Table<'gc>>) {
     if let Some(mt) = mt {
-        if !mt.get(ctx, "__gc").is_nil() && ctx.finalizers().register_object(&ctx, v) {
-            crate::weak::shared(ctx).note_finalizer();
-        }
+        note_gc_metatable(ctx, &crate::weak::shared(ctx), v, mt);
+    }
+}
+
+/// [`note_metatable`] with the shared weak-table state at hand
+/// (`setmetatable`'s path).
+#[inline]
+pub(crate) fn note_gc_metatable<'gc>(
+    ctx: Context<'gc>,
+    sh: &crate::weak::Shared<'gc>,
+    v: Value<'gc>,
+    mt: Table<'gc>,
+) {
+    if !mt.get_value(Value::String(sh.gc_name())).is_nil()
+        && ctx.finalizers().register_object(&ctx, v)
+    {
+        sh.note_finalizer();
     }
 }
 

@@ -4868,20 +4868,14 @@ impl<'gc> Entry<'gc> {
         exec: &Execution<'gc, '_>,
         pool: Pool<'gc>,
         closure: ClosureRef<'gc>,
-        stack: Stack<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
-        let thread = exec.current_thread().thread;
-        let interp = pool
-            .0
-            .borrow_mut(&ctx)
-            .pop()
-            .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
-        Self::begin_on(ctx, thread, interp, closure, stack)
+        Self::start_on(ctx, exec.current_thread().thread, pool, closure, &mut stack)
     }
 
-    /// A new entry running `closure` on `thread` (not the executor's
-    /// current thread: a coroutine started in place) with the arguments in
-    /// `stack`.
+    /// A new entry running `closure` on `thread` with the arguments in
+    /// `stack` ([`Self::start`]'s, and a coroutine's started in place,
+    /// whose thread is not the executor's current one).
     pub(super) fn start_on(
         ctx: Context<'gc>,
         thread: Thread<'gc>,

@@ -178,10 +178,16 @@ impl<'gc> ProtoRt<'gc> {
     /// The interpreter reads registers and constants unchecked on the
     /// strength of that verification.
     pub fn new(ctx: Context<'gc>, proto: Proto) -> Gc<'gc, ProtoRt<'gc>> {
+        Self::prepare(ctx, proto, false)
+    }
+
+    /// [`Self::new`], for a library function written in Lua when
+    /// `library` (see [`ProtoRt::library`]).
+    fn prepare(ctx: Context<'gc>, proto: Proto, library: bool) -> Gc<'gc, ProtoRt<'gc>> {
         debug_assert!(verify(&proto).is_ok(), "an unverified prototype");
         let chunk_id: Rc<str> =
             crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
-        Self::build(ctx, proto, &chunk_id, false)
+        Self::build(ctx, proto, &chunk_id, library)
     }
 
     fn build(
@@ -1119,8 +1125,7 @@ pub fn load_library_proto<'gc>(
     env: Value<'gc>,
 ) -> Result<Function<'gc>, VerifyError> {
     verify(&proto)?;
-    let chunk_id: Rc<str> = crate::stdlib::base::chunk_display_name(proto.source.as_bytes()).into();
-    main_closure(ctx, ProtoRt::build(ctx, proto, &chunk_id, true), env)
+    main_closure(ctx, ProtoRt::prepare(ctx, proto, true), env)
 }
 
 /// The main-chunk closure of `rt`, `_ENV` bound to `env`.

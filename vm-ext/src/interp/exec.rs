@@ -333,7 +333,16 @@ struct KEntry<'gc> {
     v: Value<'gc>,
     #[collect(require_static)]
     stamp: u64,
+    /// The index of `t[k]`'s bucket in the table's map part when it was
+    /// last read or written ([`NO_BUCKET`]: not known), for the write of
+    /// an existing field without a probe (`Table::replace_string_at`,
+    /// which checks that the bucket still holds the key).
+    #[collect(require_static)]
+    at: u32,
 }
+
+/// [`KEntry::at`] when the bucket is not known.
+const NO_BUCKET: u32 = u32::MAX;
 
 impl<'gc> KEntry<'gc> {
     /// The entry of a cache that holds nothing (stamp 0 is never current).
@@ -343,6 +352,7 @@ impl<'gc> KEntry<'gc> {
             k,
             v: Value::Nil,
             stamp: 0,
+            at: NO_BUCKET,
         }
     }
 
@@ -2405,29 +2415,31 @@ impl<'gc> Interp<'gc> {
                 return e.v;
             }
         }
-        let v = t.get_value(Value::String(k));
-        self.kinsert(slot, t, k, v);
+        let (v, at) = t.get_string_index(k);
+        self.kinsert(slot, t, k, v, at);
         v
     }
 
     /// Caches `t[k] = v` after a write: in place when either slot of the
     /// pair holds `t[k]`, so that the pair never holds it twice.
     #[inline(always)]
-    fn kput(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
+    fn kput(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>, at: u32) {
         let stamp = self.kstamp;
         if let Some(e) = self.kcache.get_mut(slot) {
             if e.holds(t, k, stamp) {
                 e.v = v;
+                e.at = at;
                 return;
             }
         }
         if let Some(e) = self.kcache.get_mut(slot ^ 1) {
             if e.holds(t, k, stamp) {
                 e.v = v;
+                e.at = at;
                 return;
             }
         }
-        self.kinsert(slot, t, k, v);
+        self.kinsert(slot, t, k, v, at);
     }
 
     /// Caches `t[k] = v`, held by neither of its slots, in its home slot.
@@ -2435,9 +2447,9 @@ impl<'gc> Interp<'gc> {
     /// the neighbour holds it (entries that are not at home are dropped
     /// first).
     #[inline(always)]
-    fn kinsert(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>) {
+    fn kinsert(&mut self, slot: usize, t: Table<'gc>, k: LuaString<'gc>, v: Value<'gc>, at: u32) {
         let stamp = self.kstamp;
-        let e = KEntry { t, k, v, stamp };
+        let e = KEntry { t, k, v, stamp, at };
         if self.kcache.len() != KCACHE_SIZE {
             return self.kinsert_growing(e);
         }
@@ -2477,6 +2489,7 @@ impl<'gc> Interp<'gc> {
 
     /// `t[key] = v` (raw), keeping the field cache up to date.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn kset(
         &mut self,
         ctx: Context<'gc>,
@@ -2486,11 +2499,29 @@ impl<'gc> Interp<'gc> {
     ) -> Result<(), Fail<'gc>> {
         let fresh = self.kseen == string_key_writes();
         if let Value::String(k) = key {
-            // An existing field overwritten: one probe.
-            if v.is_nil() || !t.replace_string(&ctx, k, v) {
+            let slot = kslot(t, k, self.kmask);
+            if !v.is_nil() {
+                // An existing field overwritten: in the bucket the field cache
+                // knows, checked (`replace_string_at`), or by one probe.
+                debug_assert!(kslot_checked(self.kcache.len(), self.kmask));
+                // SAFETY: the slot is at most `kmask`, below `kcache.len()` (see `kslot`).
+                let e = unsafe { self.kcache.get_unchecked_mut(slot) };
+                if e.holds(t, k, self.kstamp) && t.replace_string_at(&ctx, e.at, k, v) {
+                    e.v = v;
+                    if fresh {
+                        self.kseen = string_key_writes();
+                    }
+                    return Ok(());
+                }
+            }
+            let at = match v.is_nil() {
+                true => None,
+                false => t.replace_string_index(&ctx, k, v),
+            };
+            if at.is_none() {
                 raw_set(ctx, t, key, v)?;
             }
-            self.kput(kslot(t, k, self.kmask), t, k, v);
+            self.kput(slot, t, k, v, at.unwrap_or(NO_BUCKET));
             if fresh {
                 // The cache has this write: still good.
                 self.kseen = string_key_writes();

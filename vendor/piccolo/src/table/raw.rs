@@ -282,6 +282,68 @@ impl<'gc> RawTable<'gc> {
         }
     }
 
+    /// luahome patch: [`Self::replace_string`] that gives the index of the entry's bucket
+    /// (for [`Self::replace_string_at`]) when it wrote.
+    #[inline]
+    pub fn replace_string_index(&mut self, key: String<'gc>, value: Value<'gc>) -> Option<u32> {
+        debug_assert!(!value.is_nil());
+        let key = CanonicalKey::String(key);
+        let hash = self.hash_builder.hash_one(key);
+        let raw = self.map.raw_table_mut();
+        let slot = raw.find(hash, |(k, _)| k.eq(key))?;
+        note_string_key_write();
+        // SAFETY: `slot` was just found in this map, which is not modified in between.
+        unsafe {
+            slot.as_mut().1 = value;
+            Some(raw.bucket_index(&slot) as u32)
+        }
+    }
+
+    /// luahome patch: `self[key]` for a string key and the index of its bucket in the map
+    /// part (`u32::MAX` when the key has none), for [`Self::replace_string_at`].
+    #[inline]
+    pub fn get_string_index(&self, key: String<'gc>) -> (Value<'gc>, u32) {
+        if self.map.is_empty() {
+            return (Value::Nil, u32::MAX);
+        }
+        let key = CanonicalKey::String(key);
+        let hash = self.hash_builder.hash_one(key);
+        let raw = self.map.raw_table();
+        match raw.find(hash, |(k, _)| k.eq(key)) {
+            // SAFETY: `slot` was just found in this map.
+            Some(slot) => unsafe { (slot.as_ref().1, raw.bucket_index(&slot) as u32) },
+            None => (Value::Nil, u32::MAX),
+        }
+    }
+
+    /// luahome patch: `self[key] = value` when bucket `at` of the map part holds the live
+    /// string key `key` (the same string object) and `value` is not nil (returns `true`);
+    /// otherwise `false` and nothing changes. `at` is an index an earlier
+    /// [`Self::get_string_index`] or [`Self::replace_string_index`] gave, which any write
+    /// since may have made stale (the map grown, rehashed, the key removed): the bucket is
+    /// checked to be in range, full and the key's before it is written, so that the write of
+    /// an existing field needs no probe.
+    #[inline(always)]
+    pub fn replace_string_at(&mut self, at: u32, key: String<'gc>, value: Value<'gc>) -> bool {
+        debug_assert!(!value.is_nil());
+        let at = at as usize;
+        let raw = self.map.raw_table_mut();
+        // SAFETY: the bucket index is checked against the map's buckets before either use.
+        unsafe {
+            if at < raw.buckets() && raw.is_bucket_full(at) {
+                let (k, v) = raw.bucket(at).as_mut();
+                if let Key::Live(CanonicalKey::String(s)) = k {
+                    if Gc::ptr_eq(s.into_inner(), key.into_inner()) {
+                        note_string_key_write();
+                        *v = value;
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
     pub fn set(
         &mut self,
         key: Value<'gc>,

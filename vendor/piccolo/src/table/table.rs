@@ -146,6 +146,35 @@ impl<'gc> Table<'gc> {
         self.state_mut(mc).raw_table.replace_string(key, value)
     }
 
+    /// luahome patch: [`RawTable::replace_string_index`] (with the write barrier).
+    #[inline]
+    pub fn replace_string_index(
+        self,
+        mc: &Mutation<'gc>,
+        key: String<'gc>,
+        value: Value<'gc>,
+    ) -> Option<u32> {
+        self.state_mut(mc).raw_table.replace_string_index(key, value)
+    }
+
+    /// luahome patch: [`RawTable::get_string_index`].
+    #[inline]
+    pub fn get_string_index(self, key: String<'gc>) -> (Value<'gc>, u32) {
+        self.state().raw_table.get_string_index(key)
+    }
+
+    /// luahome patch: [`RawTable::replace_string_at`] (with the write barrier).
+    #[inline(always)]
+    pub fn replace_string_at(
+        self,
+        mc: &Mutation<'gc>,
+        at: u32,
+        key: String<'gc>,
+        value: Value<'gc>,
+    ) -> bool {
+        self.state_mut(mc).raw_table.replace_string_at(at, key, value)
+    }
+
     /// Returns a 'border' for this table.
     ///
     /// A 'border' for a table is any i >= 0 where:

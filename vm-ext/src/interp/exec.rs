@@ -1760,6 +1760,7 @@ impl<'gc> Interp<'gc> {
                         Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
+                        | Callee::Unary(..)
                         | Callee::Native(..)
                         | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
@@ -1780,6 +1781,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
+                        | Callee::Unary(..)
                             if !self.hk.active =>
                         {
                             stack.clear();
@@ -1824,6 +1826,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
+                        | Callee::Unary(..)
                         | Callee::Error
                         | Callee::PCall
                         | Callee::Foreign => {}
@@ -1878,6 +1881,9 @@ impl<'gc> Interp<'gc> {
             | Callee::Select(nf, positioned)
             | Callee::Next(nf, positioned)
             | Callee::INext(nf, positioned) => {
+                (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
+            }
+            Callee::Unary(nf, positioned, _) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -2049,7 +2055,8 @@ impl<'gc> Interp<'gc> {
                 | Callee::NativeClosure(..)
                 | Callee::Select(..)
                 | Callee::Next(..)
-                | Callee::INext(..)),
+                | Callee::INext(..)
+                | Callee::Unary(..)),
             )) = self.cache[way]
             {
                 if c == cb {
@@ -2098,6 +2105,10 @@ impl<'gc> Interp<'gc> {
             | Callee::Select(nf, p)
             | Callee::Next(nf, p)
             | Callee::INext(nf, p) => {
+                positioned = p;
+                nf(ctx, &mut budget, Stack::new(regs, func + 1))
+            }
+            Callee::Unary(nf, p, _) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4720,6 +4731,17 @@ impl<'gc> Interp<'gc> {
                             {
                                 sync!();
                                 continue 'ops;
+                            }
+                            // `math.sqrt(x)` and the like of a number, for one
+                            // result, answered here (the native's call cost
+                            // ~200 instructions natively).
+                            if let Callee::Unary(_, _, u) = callee {
+                                if !tail && want == 1 && nargs >= 1 {
+                                    if let Some(v) = u(regs[func + 1]) {
+                                        regs[func] = v;
+                                        continue 'ops;
+                                    }
+                                }
                             }
                             // `return f(...)` of a native: called here as `f(...)`
                             // keeping all its results, and the `RETURN a 0` the

@@ -399,6 +399,15 @@ enum Kind<'gc> {
     /// `ipairs`' iterator (its native): the interpreter steps generic `for`
     /// loops over it in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
+    /// A library function of one value (`math.sqrt`, `math.floor`...):
+    /// the interpreter answers calls for one result with
+    /// [`native::UnaryFn`] when that takes the argument, and otherwise
+    /// calls the native.
+    Unary(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::UnaryFn,
+    ),
     /// The base library's `error`.
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
@@ -435,6 +444,12 @@ pub(crate) enum Callee<'gc> {
     Next(#[collect(require_static)] native::NativeFn, bool),
     /// `ipairs`' iterator: generic `for` loops over it done in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
+    /// A library function of one value ([`Kind::Unary`]).
+    Unary(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::UnaryFn,
+    ),
     Error,
     Foreign,
 }
@@ -606,6 +621,7 @@ impl<'gc> Registry<'gc> {
             Kind::Select(f, positioned) => Callee::Select(f, positioned),
             Kind::Next(f, positioned) => Callee::Next(f, positioned),
             Kind::INext(f, positioned) => Callee::INext(f, positioned),
+            Kind::Unary(f, positioned, u) => Callee::Unary(f, positioned, u),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

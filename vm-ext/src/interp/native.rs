@@ -40,6 +40,20 @@ pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
     cb
 }
 
+/// A library function's answer for one result from its one argument
+/// (further arguments ignored), without a context or fuel: `None` when
+/// the function needs more than that (a coercion, an error), and its
+/// native then runs.
+pub type UnaryFn = for<'gc> fn(Value<'gc>) -> Option<Value<'gc>>;
+
+/// `f` as a callback like [`callback`]'s, which the interpreter answers
+/// with `u` when it can ([`UnaryFn`]).
+pub fn unary<'gc>(ctx: Context<'gc>, f: NativeFn, u: UnaryFn) -> Callback<'gc> {
+    let cb = callback(ctx, f);
+    Registry::get(ctx).insert(&ctx, cb, Kind::Unary(f, false, u));
+    cb
+}
+
 /// The upvalues of a library function that has them (see [`closure`]).
 pub type Upvalues<'gc> = Gc<'gc, RefLock<Box<[Value<'gc>]>>>;
 
@@ -159,6 +173,9 @@ pub(crate) fn wrapped_positioned<'gc>(
 ) {
     match Registry::get(ctx).callee(&ctx, inner) {
         super::Callee::Native(f, _) => register_fast(ctx, wrapper, f, true),
+        super::Callee::Unary(f, _, u) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Unary(f, true, u));
+        }
         super::Callee::Select(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Select(f, true));
         }

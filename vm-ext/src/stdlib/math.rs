@@ -40,14 +40,47 @@ macro_rules! math_fn {
     }};
 }
 
+/// [`math_fn!`] for a function of one number, whose result the
+/// interpreter also takes from `$u` (a [`native::UnaryFn`]) for a number
+/// argument.
+macro_rules! unary_fn {
+    ($ctx:ident, $math:ident, $name:literal, $f:expr, $u:expr) => {{
+        fn native<'gc>(
+            ctx: Context<'gc>,
+            _: &mut Fuel,
+            mut stack: Stack<'gc, '_>,
+        ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+            let f: fn(Context<'gc>, &Stack<'gc, '_>) -> Result<Value<'gc>, Error<'gc>> = $f;
+            let v = f(ctx, &stack)?;
+            stack.replace(ctx, v);
+            Ok(CallbackReturn::Return)
+        }
+        fn unary<'gc>(v: Value<'gc>) -> Option<Value<'gc>> {
+            let u: fn(Num) -> Value<'gc> = $u;
+            match v {
+                Value::Integer(i) => Some(u(Num::Int(i))),
+                Value::Number(f) => Some(u(Num::Float(f))),
+                _ => None,
+            }
+        }
+        $math
+            .set($ctx, $name, native::unary($ctx, native, unary))
+            .unwrap();
+    }};
+}
+
 /// `math.<name>` for a function of one float.
 macro_rules! float_fn {
     ($ctx:ident, $math:ident, $name:literal, $f:path) => {
-        math_fn!($ctx, $math, $name, |ctx, stack| {
-            Ok(Value::Number($f(
+        unary_fn!(
+            $ctx,
+            $math,
+            $name,
+            |ctx, stack| Ok(Value::Number($f(
                 check_number(ctx, stack, 1, $name)?.to_f64()
-            )))
-        })
+            ))),
+            |n| Value::Number($f(n.to_f64()))
+        )
     };
 }
 
@@ -199,24 +232,45 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     math.set(ctx, "maxinteger", i64::MAX).unwrap();
     math.set(ctx, "mininteger", i64::MIN).unwrap();
 
-    math_fn!(ctx, math, "abs", |ctx, stack| {
-        Ok(match check_number(ctx, stack, 1, "abs")? {
+    fn abs<'gc>(n: Num) -> Value<'gc> {
+        match n {
             Num::Int(i) => Value::Integer(i.wrapping_abs()),
             Num::Float(f) => Value::Number(f.abs()),
-        })
-    });
-    math_fn!(ctx, math, "floor", |ctx, stack| {
-        Ok(match check_number(ctx, stack, 1, "floor")? {
+        }
+    }
+    fn floor<'gc>(n: Num) -> Value<'gc> {
+        match n {
             Num::Int(i) => Value::Integer(i),
             Num::Float(f) => float_to_value(f.floor()),
-        })
-    });
-    math_fn!(ctx, math, "ceil", |ctx, stack| {
-        Ok(match check_number(ctx, stack, 1, "ceil")? {
+        }
+    }
+    fn ceil<'gc>(n: Num) -> Value<'gc> {
+        match n {
             Num::Int(i) => Value::Integer(i),
             Num::Float(f) => float_to_value(f.ceil()),
-        })
-    });
+        }
+    }
+    unary_fn!(
+        ctx,
+        math,
+        "abs",
+        |ctx, stack| Ok(abs(check_number(ctx, stack, 1, "abs")?)),
+        abs
+    );
+    unary_fn!(
+        ctx,
+        math,
+        "floor",
+        |ctx, stack| Ok(floor(check_number(ctx, stack, 1, "floor")?)),
+        floor
+    );
+    unary_fn!(
+        ctx,
+        math,
+        "ceil",
+        |ctx, stack| Ok(ceil(check_number(ctx, stack, 1, "ceil")?)),
+        ceil
+    );
     float_fn!(ctx, math, "sqrt", f64::sqrt);
     float_fn!(ctx, math, "sin", f64::sin);
     float_fn!(ctx, math, "cos", f64::cos);

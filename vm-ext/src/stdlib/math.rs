@@ -21,9 +21,13 @@ fn float_to_value<'gc>(f: f64) -> Value<'gc> {
 }
 
 /// `math.<name>` as a one-result library function the interpreter calls
-/// directly (`f` is a closure without captures).
+/// directly (`f` is a closure without captures); `$make` turns the native
+/// into the callback (`native::callback` unless given).
 macro_rules! math_fn {
-    ($ctx:ident, $math:ident, $name:literal, $f:expr) => {{
+    ($ctx:ident, $math:ident, $name:literal, $f:expr) => {
+        math_fn!($ctx, $math, $name, $f, native::callback)
+    };
+    ($ctx:ident, $math:ident, $name:literal, $f:expr, $make:expr) => {{
         fn native<'gc>(
             ctx: Context<'gc>,
             _: &mut Fuel,
@@ -34,9 +38,7 @@ macro_rules! math_fn {
             stack.replace(ctx, v);
             Ok(CallbackReturn::Return)
         }
-        $math
-            .set($ctx, $name, native::callback($ctx, native))
-            .unwrap();
+        $math.set($ctx, $name, $make($ctx, native)).unwrap();
     }};
 }
 
@@ -45,16 +47,6 @@ macro_rules! math_fn {
 /// argument.
 macro_rules! unary_fn {
     ($ctx:ident, $math:ident, $name:literal, $f:expr, $u:expr) => {{
-        fn native<'gc>(
-            ctx: Context<'gc>,
-            _: &mut Fuel,
-            mut stack: Stack<'gc, '_>,
-        ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-            let f: fn(Context<'gc>, &Stack<'gc, '_>) -> Result<Value<'gc>, Error<'gc>> = $f;
-            let v = f(ctx, &stack)?;
-            stack.replace(ctx, v);
-            Ok(CallbackReturn::Return)
-        }
         fn unary<'gc>(v: Value<'gc>) -> Option<Value<'gc>> {
             let u: fn(Num) -> Value<'gc> = $u;
             match v {
@@ -63,9 +55,9 @@ macro_rules! unary_fn {
                 _ => None,
             }
         }
-        $math
-            .set($ctx, $name, native::unary($ctx, native, unary))
-            .unwrap();
+        math_fn!($ctx, $math, $name, $f, |ctx, f| native::unary(
+            ctx, f, unary
+        ))
     }};
 }
 

@@ -455,6 +455,8 @@ pub(super) struct MetaNames<'gc> {
     arith: [LuaString<'gc>; 14],
     /// `"string"`, the strings' key in [`Interp::types`].
     string: LuaString<'gc>,
+    /// What `type` returns for each kind of value ([`Self::type_of`]).
+    types: [LuaString<'gc>; 8],
 }
 
 /// The singleton holding [`MetaNames`] (a pointer, so an entry carries 8 bytes).
@@ -487,7 +489,26 @@ impl<'gc> MetaNames<'gc> {
             concat: i("__concat"),
             arith: ops.map(|op| i(op.event())),
             string: i("string"),
+            types: [
+                "nil", "boolean", "number", "string", "table", "function", "thread", "userdata",
+            ]
+            .map(i),
         }
+    }
+
+    /// `type(v)`: the name of `v`'s type, interned once.
+    #[inline(always)]
+    fn type_of(&self, v: Value<'gc>) -> LuaString<'gc> {
+        self.types[match v {
+            Value::Nil => 0,
+            Value::Boolean(_) => 1,
+            Value::Integer(_) | Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Table(_) => 4,
+            Value::Function(_) => 5,
+            Value::Thread(_) => 6,
+            Value::UserData(_) => 7,
+        }]
     }
 }
 
@@ -1772,6 +1793,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Type(..)
                         | Callee::Native(..)
                         | Callee::NativeClosure(..)
                             if !self.hk.active && !then_return =>
@@ -1793,6 +1815,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Type(..)
                             if !self.hk.active =>
                         {
                             stack.clear();
@@ -1838,6 +1861,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Type(..)
                         | Callee::Error
                         | Callee::PCall
                         | Callee::Foreign => {}
@@ -1894,7 +1918,7 @@ impl<'gc> Interp<'gc> {
             | Callee::INext(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
-            Callee::Unary(nf, positioned, _) => {
+            Callee::Unary(nf, positioned, _) | Callee::Type(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -2067,7 +2091,8 @@ impl<'gc> Interp<'gc> {
                 | Callee::Select(..)
                 | Callee::Next(..)
                 | Callee::INext(..)
-                | Callee::Unary(..)),
+                | Callee::Unary(..)
+                | Callee::Type(..)),
             )) = self.cache[way]
             {
                 if c == cb {
@@ -2119,7 +2144,7 @@ impl<'gc> Interp<'gc> {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
-            Callee::Unary(nf, p, _) => {
+            Callee::Unary(nf, p, _) | Callee::Type(nf, p) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4753,6 +4778,16 @@ impl<'gc> Interp<'gc> {
                                         continue 'ops;
                                     }
                                 }
+                            }
+                            // `type(v)` for one result: its name, interned once
+                            // (the native interned it at each call).
+                            if matches!(callee, Callee::Type(..))
+                                && !tail
+                                && want == 1
+                                && nargs >= 1
+                            {
+                                regs[func] = Value::String(self.names.type_of(regs[func + 1]));
+                                continue 'ops;
                             }
                             // `return f(...)` of a native: called here as `f(...)`
                             // keeping all its results, and the `RETURN a 0` the

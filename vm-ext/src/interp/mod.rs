@@ -408,6 +408,9 @@ enum Kind<'gc> {
         bool,
         #[collect(require_static)] native::UnaryFn,
     ),
+    /// The base library's `type` (its native): the interpreter answers
+    /// `type(v)` for one result with a name interned once.
+    Type(#[collect(require_static)] native::NativeFn, bool),
     /// The base library's `error`.
     Error,
     /// A library function with upvalues, as PUC Lua's C closures have
@@ -450,6 +453,8 @@ pub(crate) enum Callee<'gc> {
         bool,
         #[collect(require_static)] native::UnaryFn,
     ),
+    /// `type` ([`Kind::Type`]).
+    Type(#[collect(require_static)] native::NativeFn, bool),
     Error,
     Foreign,
 }
@@ -622,6 +627,7 @@ impl<'gc> Registry<'gc> {
             Kind::Next(f, positioned) => Callee::Next(f, positioned),
             Kind::INext(f, positioned) => Callee::INext(f, positioned),
             Kind::Unary(f, positioned, u) => Callee::Unary(f, positioned, u),
+            Kind::Type(f, positioned) => Callee::Type(f, positioned),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

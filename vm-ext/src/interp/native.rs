@@ -137,6 +137,12 @@ fn mark_native<'gc>(ctx: Context<'gc>, cb: Callback<'gc>, kind: fn(NativeFn, boo
     }
 }
 
+/// Marks `type` (the base library's, made by [`callback`]): the
+/// interpreter answers `type(v)` in place.
+pub fn register_type<'gc>(ctx: Context<'gc>, ty: Callback<'gc>) {
+    mark_native(ctx, ty, Kind::Type);
+}
+
 /// Marks `next` (the base library's, made by [`callback`]): the
 /// interpreter steps generic `for` loops over it in place.
 pub fn register_next<'gc>(ctx: Context<'gc>, next: Callback<'gc>) {
@@ -184,6 +190,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::INext(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::INext(f, true));
+        }
+        super::Callee::Type(f, _) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Type(f, true));
         }
         super::Callee::Foreign => {
             if let Some(role) = Registry::get(ctx).switch(inner) {

@@ -540,11 +540,13 @@ fn select_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 }
 
 fn type_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
+    let cb = crate::interp::native::callback(ctx, |ctx, _, mut stack| {
         let v = check_any(ctx, &stack, 1, "type")?;
         stack.replace(ctx, ctx.intern_static(v.type_name().as_bytes()));
         Ok(CallbackReturn::Return)
-    })
+    });
+    crate::interp::native::register_type(ctx, cb);
+    cb
 }
 
 fn num_value<'gc>(n: Num) -> Value<'gc> {

@@ -1793,6 +1793,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Binary(..)
                         | Callee::Type(..)
                         | Callee::Native(..)
                         | Callee::NativeClosure(..)
@@ -1815,6 +1816,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Binary(..)
                         | Callee::Type(..)
                             if !self.hk.active =>
                         {
@@ -1861,6 +1863,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::Next(..)
                         | Callee::INext(..)
                         | Callee::Unary(..)
+                        | Callee::Binary(..)
                         | Callee::Type(..)
                         | Callee::Error
                         | Callee::PCall
@@ -1918,7 +1921,9 @@ impl<'gc> Interp<'gc> {
             | Callee::INext(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
-            Callee::Unary(nf, positioned, _) | Callee::Type(nf, positioned) => {
+            Callee::Unary(nf, positioned, _)
+            | Callee::Binary(nf, positioned, _)
+            | Callee::Type(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -2092,6 +2097,7 @@ impl<'gc> Interp<'gc> {
                 | Callee::Next(..)
                 | Callee::INext(..)
                 | Callee::Unary(..)
+                | Callee::Binary(..)
                 | Callee::Type(..)),
             )) = self.cache[way]
             {
@@ -2144,7 +2150,7 @@ impl<'gc> Interp<'gc> {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
-            Callee::Unary(nf, p, _) | Callee::Type(nf, p) => {
+            Callee::Unary(nf, p, _) | Callee::Binary(nf, p, _) | Callee::Type(nf, p) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4774,6 +4780,21 @@ impl<'gc> Interp<'gc> {
                             if let Callee::Unary(_, _, u) = callee {
                                 if !tail && want == 1 && nargs >= 1 {
                                     if let Some(v) = u(regs[func + 1]) {
+                                        regs[func] = v;
+                                        continue 'ops;
+                                    }
+                                }
+                            }
+                            // `math.max(a, b)`, `string.byte(s, i)` and the like
+                            // (one argument: the second is nil).
+                            if let Callee::Binary(_, _, b) = callee {
+                                if !tail && want == 1 && (nargs == 1 || nargs == 2) {
+                                    let y = if nargs == 2 {
+                                        regs[func + 2]
+                                    } else {
+                                        Value::Nil
+                                    };
+                                    if let Some(v) = b(regs[func + 1], y) {
                                         regs[func] = v;
                                         continue 'ops;
                                     }

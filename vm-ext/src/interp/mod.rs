@@ -408,6 +408,14 @@ enum Kind<'gc> {
         bool,
         #[collect(require_static)] native::UnaryFn,
     ),
+    /// A library function of one or two values (`math.max`,
+    /// `string.byte`...): as [`Kind::Unary`], with [`native::BinaryFn`]
+    /// (a missing second argument given as nil).
+    Binary(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::BinaryFn,
+    ),
     /// The base library's `type` (its native): the interpreter answers
     /// `type(v)` for one result with a name interned once.
     Type(#[collect(require_static)] native::NativeFn, bool),
@@ -452,6 +460,12 @@ pub(crate) enum Callee<'gc> {
         #[collect(require_static)] native::NativeFn,
         bool,
         #[collect(require_static)] native::UnaryFn,
+    ),
+    /// A library function of one or two values ([`Kind::Binary`]).
+    Binary(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::BinaryFn,
     ),
     /// `type` ([`Kind::Type`]).
     Type(#[collect(require_static)] native::NativeFn, bool),
@@ -628,6 +642,7 @@ impl<'gc> Registry<'gc> {
             Kind::INext(f, positioned) => Callee::INext(f, positioned),
             Kind::Unary(f, positioned, u) => Callee::Unary(f, positioned, u),
             Kind::Type(f, positioned) => Callee::Type(f, positioned),
+            Kind::Binary(f, positioned, b) => Callee::Binary(f, positioned, b),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

@@ -54,6 +54,18 @@ pub fn unary<'gc>(ctx: Context<'gc>, f: NativeFn, u: UnaryFn) -> Callback<'gc> {
     cb
 }
 
+/// [`UnaryFn`] for a library function of two arguments (the second nil
+/// when the call gives one).
+pub type BinaryFn = for<'gc> fn(Value<'gc>, Value<'gc>) -> Option<Value<'gc>>;
+
+/// `f` as a callback like [`callback`]'s, which the interpreter answers
+/// with `b` when it can ([`BinaryFn`]).
+pub fn binary<'gc>(ctx: Context<'gc>, f: NativeFn, b: BinaryFn) -> Callback<'gc> {
+    let cb = callback(ctx, f);
+    Registry::get(ctx).insert(&ctx, cb, Kind::Binary(f, false, b));
+    cb
+}
+
 /// The upvalues of a library function that has them (see [`closure`]).
 pub type Upvalues<'gc> = Gc<'gc, RefLock<Box<[Value<'gc>]>>>;
 
@@ -190,6 +202,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::INext(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::INext(f, true));
+        }
+        super::Callee::Binary(f, _, b) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Binary(f, true, b));
         }
         super::Callee::Type(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Type(f, true));

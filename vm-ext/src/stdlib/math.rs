@@ -9,7 +9,10 @@ use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Singleton, Stack, 
 
 use crate::interp::native;
 
-use super::check::{arg_error, check_any, check_integer, check_number, less_than, to_num};
+use super::check::{
+    arg_error, check_any, check_integer, check_number, float_lt_int, int_lt_float, less_than,
+    to_num,
+};
 use crate::number::{float_to_i64, Num};
 
 /// A float result as an integer when it fits (`math.floor` and friends).
@@ -350,12 +353,38 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         let b = check_integer(ctx, stack, 2, "ult")?;
         Ok(Value::Boolean((a as u64) < (b as u64)))
     });
-    math_fn!(ctx, math, "max", |ctx, stack| {
-        minmax(ctx, stack, "max", true)
-    });
-    math_fn!(ctx, math, "min", |ctx, stack| {
-        minmax(ctx, stack, "min", false)
-    });
+    /// `a < b` for two numbers (`None` for anything else: `minmax`).
+    fn num_lt(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+        Some(match (a, b) {
+            (Value::Integer(x), Value::Integer(y)) => x < y,
+            (Value::Number(x), Value::Number(y)) => x < y,
+            (Value::Integer(i), Value::Number(f)) => int_lt_float(i, f),
+            (Value::Number(f), Value::Integer(i)) => float_lt_int(f, i),
+            _ => return None,
+        })
+    }
+    // (`minmax` with two numbers: the first unless the second compares
+    // better, each returned as it is.)
+    fn max2<'gc>(a: Value<'gc>, b: Value<'gc>) -> Option<Value<'gc>> {
+        Some(if num_lt(a, b)? { b } else { a })
+    }
+    fn min2<'gc>(a: Value<'gc>, b: Value<'gc>) -> Option<Value<'gc>> {
+        Some(if num_lt(b, a)? { b } else { a })
+    }
+    math_fn!(
+        ctx,
+        math,
+        "max",
+        |ctx, stack| minmax(ctx, stack, "max", true),
+        |ctx, f| native::binary(ctx, f, max2)
+    );
+    math_fn!(
+        ctx,
+        math,
+        "min",
+        |ctx, stack| minmax(ctx, stack, "min", false),
+        |ctx, f| native::binary(ctx, f, min2)
+    );
 
     // (Called in place: a callback capturing the generator went through
     // the executor at every call.)

@@ -36,13 +36,13 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
     let set = |name: &'static str, f: Callback<'gc>| {
         let _ = t.set(ctx, name, f);
     };
-    set("len", native::callback(ctx, str_len));
+    set("len", native::unary(ctx, str_len, len1));
     set("sub", native::callback(ctx, str_sub));
     set("upper", native::callback(ctx, str_upper));
     set("lower", native::callback(ctx, str_lower));
     set("reverse", native::callback(ctx, str_reverse));
     set("rep", native::callback(ctx, str_rep));
-    set("byte", native::callback(ctx, str_byte));
+    set("byte", native::binary(ctx, str_byte, byte2));
     set("char", native::callback(ctx, str_char));
     set("dump", native::callback(ctx, str_dump));
     set("format", format::callback(ctx));
@@ -299,6 +299,31 @@ fn str_rep<'gc>(ctx: Context<'gc>, fuel: &mut Fuel, stack: Stack<'gc, '_>) -> Cb
         out.extend_from_slice(s);
     }
     ret_bytes(ctx, stack, &out)
+}
+
+/// `string.len(s)` of a string, for the interpreter ([`native::UnaryFn`]).
+fn len1<'gc>(s: Value<'gc>) -> Option<Value<'gc>> {
+    match s {
+        Value::String(s) => Some(Value::Integer(s.as_bytes().len() as i64)),
+        _ => None,
+    }
+}
+
+/// `string.byte(s, i)` (`i` 1 when nil) of a string and an index within
+/// it, for the interpreter ([`native::BinaryFn`]); other indices (from the
+/// end, out of range, floats) go to [`str_byte`].
+fn byte2<'gc>(s: Value<'gc>, i: Value<'gc>) -> Option<Value<'gc>> {
+    let Value::String(s) = s else {
+        return None;
+    };
+    let i = match i {
+        Value::Nil => 1,
+        Value::Integer(i) => i,
+        _ => return None,
+    };
+    let b = s.as_bytes();
+    let at = (i as u64).wrapping_sub(1);
+    (at < b.len() as u64).then(|| Value::Integer(b[at as usize] as i64))
 }
 
 fn str_byte<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> CbResult<'gc> {

@@ -1794,6 +1794,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::INext(..)
                         | Callee::Unary(..)
                         | Callee::Binary(..)
+                        | Callee::Args(..)
                         | Callee::Type(..)
                         | Callee::Native(..)
                         | Callee::NativeClosure(..)
@@ -1817,6 +1818,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::INext(..)
                         | Callee::Unary(..)
                         | Callee::Binary(..)
+                        | Callee::Args(..)
                         | Callee::Type(..)
                             if !self.hk.active =>
                         {
@@ -1864,6 +1866,7 @@ impl<'gc> Interp<'gc> {
                         | Callee::INext(..)
                         | Callee::Unary(..)
                         | Callee::Binary(..)
+                        | Callee::Args(..)
                         | Callee::Type(..)
                         | Callee::Error
                         | Callee::PCall
@@ -1923,6 +1926,7 @@ impl<'gc> Interp<'gc> {
             }
             Callee::Unary(nf, positioned, _)
             | Callee::Binary(nf, positioned, _)
+            | Callee::Args(nf, positioned, _)
             | Callee::Type(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
@@ -2098,6 +2102,7 @@ impl<'gc> Interp<'gc> {
                 | Callee::INext(..)
                 | Callee::Unary(..)
                 | Callee::Binary(..)
+                | Callee::Args(..)
                 | Callee::Type(..)),
             )) = self.cache[way]
             {
@@ -2150,7 +2155,10 @@ impl<'gc> Interp<'gc> {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
-            Callee::Unary(nf, p, _) | Callee::Binary(nf, p, _) | Callee::Type(nf, p) => {
+            Callee::Unary(nf, p, _)
+            | Callee::Binary(nf, p, _)
+            | Callee::Args(nf, p, _)
+            | Callee::Type(nf, p) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4795,6 +4803,15 @@ impl<'gc> Interp<'gc> {
                                         Value::Nil
                                     };
                                     if let Some(v) = b(regs[func + 1], y) {
+                                        regs[func] = v;
+                                        continue 'ops;
+                                    }
+                                }
+                            }
+                            // `s:sub(i, j)`, `s:upper()`, `tonumber(s)`...
+                            if let Callee::Args(_, _, f) = callee {
+                                if !tail && want == 1 {
+                                    if let Some(v) = f(ctx, &regs[func + 1..func + 1 + nargs]) {
                                         regs[func] = v;
                                         continue 'ops;
                                     }

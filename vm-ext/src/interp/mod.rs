@@ -416,6 +416,14 @@ enum Kind<'gc> {
         bool,
         #[collect(require_static)] native::BinaryFn,
     ),
+    /// A library function of one result that may make a value
+    /// (`string.sub`, `tonumber`...): as [`Kind::Unary`], with
+    /// [`native::ArgsFn`].
+    Args(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::ArgsFn,
+    ),
     /// The base library's `type` (its native): the interpreter answers
     /// `type(v)` for one result with a name interned once.
     Type(#[collect(require_static)] native::NativeFn, bool),
@@ -466,6 +474,12 @@ pub(crate) enum Callee<'gc> {
         #[collect(require_static)] native::NativeFn,
         bool,
         #[collect(require_static)] native::BinaryFn,
+    ),
+    /// A library function of one result ([`Kind::Args`]).
+    Args(
+        #[collect(require_static)] native::NativeFn,
+        bool,
+        #[collect(require_static)] native::ArgsFn,
     ),
     /// `type` ([`Kind::Type`]).
     Type(#[collect(require_static)] native::NativeFn, bool),
@@ -643,6 +657,7 @@ impl<'gc> Registry<'gc> {
             Kind::Unary(f, positioned, u) => Callee::Unary(f, positioned, u),
             Kind::Type(f, positioned) => Callee::Type(f, positioned),
             Kind::Binary(f, positioned, b) => Callee::Binary(f, positioned, b),
+            Kind::Args(f, positioned, a) => Callee::Args(f, positioned, a),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,
         }

@@ -66,6 +66,19 @@ pub fn binary<'gc>(ctx: Context<'gc>, f: NativeFn, b: BinaryFn) -> Callback<'gc>
     cb
 }
 
+/// A library function's one result from its arguments, with the context
+/// to make a value (a string) but no fuel or `Execution`: `None` when it
+/// needs more (a coercion, an error), and its native then runs.
+pub type ArgsFn = for<'gc> fn(Context<'gc>, &[Value<'gc>]) -> Option<Value<'gc>>;
+
+/// `f` as a callback like [`callback`]'s, which the interpreter answers
+/// with `a` when it can ([`ArgsFn`]).
+pub fn with_args<'gc>(ctx: Context<'gc>, f: NativeFn, a: ArgsFn) -> Callback<'gc> {
+    let cb = callback(ctx, f);
+    Registry::get(ctx).insert(&ctx, cb, Kind::Args(f, false, a));
+    cb
+}
+
 /// The upvalues of a library function that has them (see [`closure`]).
 pub type Upvalues<'gc> = Gc<'gc, RefLock<Box<[Value<'gc>]>>>;
 
@@ -205,6 +218,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::Binary(f, _, b) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Binary(f, true, b));
+        }
+        super::Callee::Args(f, _, a) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Args(f, true, a));
         }
         super::Callee::Type(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Type(f, true));

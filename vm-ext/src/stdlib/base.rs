@@ -556,27 +556,46 @@ fn num_value<'gc>(n: Num) -> Value<'gc> {
     }
 }
 
-fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let result = if stack.get(1).is_nil() {
-            match check_any(ctx, &stack, 1, "tonumber")? {
-                v @ (Value::Integer(_) | Value::Number(_)) => v,
-                Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
-                _ => Value::Nil,
-            }
-        } else {
-            let base = check_integer(ctx, &stack, 2, "tonumber")?;
-            let Value::String(s) = stack.get(0) else {
-                return Err(type_error(ctx, &stack, 1, "tonumber", "string"));
-            };
-            if !(2..=36).contains(&base) {
-                return Err(arg_error(ctx, 2, "tonumber", "base out of range"));
-            }
-            str_to_int_base(s.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
-        };
-        stack.replace(ctx, result);
-        Ok(CallbackReturn::Return)
+/// `tonumber(v)` without a base, for the interpreter
+/// ([`crate::interp::native::ArgsFn`]).
+fn tonumber_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    if args.get(1).is_some_and(|b| !b.is_nil()) {
+        return None;
+    }
+    Some(match args.first()? {
+        v @ (Value::Integer(_) | Value::Number(_)) => *v,
+        Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
+        _ => Value::Nil,
     })
+}
+
+fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    crate::interp::native::with_args(ctx, tonumber_native, tonumber_args)
+}
+
+fn tonumber_native<'gc>(
+    ctx: Context<'gc>,
+    _: &mut piccolo::Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let result = if stack.get(1).is_nil() {
+        match check_any(ctx, &stack, 1, "tonumber")? {
+            v @ (Value::Integer(_) | Value::Number(_)) => v,
+            Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
+            _ => Value::Nil,
+        }
+    } else {
+        let base = check_integer(ctx, &stack, 2, "tonumber")?;
+        let Value::String(s) = stack.get(0) else {
+            return Err(type_error(ctx, &stack, 1, "tonumber", "string"));
+        };
+        if !(2..=36).contains(&base) {
+            return Err(arg_error(ctx, 2, "tonumber", "base out of range"));
+        }
+        str_to_int_base(s.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
+    };
+    stack.replace(ctx, result);
+    Ok(CallbackReturn::Return)
 }
 
 fn assert_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {

@@ -37,9 +37,9 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
         let _ = t.set(ctx, name, f);
     };
     set("len", native::unary(ctx, str_len, len1));
-    set("sub", native::callback(ctx, str_sub));
-    set("upper", native::callback(ctx, str_upper));
-    set("lower", native::callback(ctx, str_lower));
+    set("sub", native::with_args(ctx, str_sub, sub_args));
+    set("upper", native::with_args(ctx, str_upper, upper_args));
+    set("lower", native::with_args(ctx, str_lower, lower_args));
     set("reverse", native::callback(ctx, str_reverse));
     set("rep", native::callback(ctx, str_rep));
     set("byte", native::binary(ctx, str_byte, byte2));
@@ -255,6 +255,45 @@ fn str_sub<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbRes
         return ret_bytes(ctx, stack, b"");
     }
     ret_bytes(ctx, stack, &b[i - 1..j])
+}
+
+/// `string.sub(s, i [, j])` of a string and integers, for the interpreter
+/// ([`native::ArgsFn`]); anything else goes to [`str_sub`].
+fn sub_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let (Some(Value::String(s)), Some(Value::Integer(i))) = (args.first(), args.get(1)) else {
+        return None;
+    };
+    let j = match args.get(2) {
+        None | Some(Value::Nil) => -1,
+        Some(Value::Integer(j)) => *j,
+        Some(_) => return None,
+    };
+    let b = s.as_bytes();
+    let (i, j) = (posrelat_start(*i, b.len()), posrelat_end(j, b.len()));
+    let part = if i > j { &b[..0] } else { &b[i - 1..j] };
+    Some(Value::String(new_string(ctx, part)))
+}
+
+/// `string.upper(s)` of a string, for the interpreter.
+fn upper_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    match args.first() {
+        Some(Value::String(s)) => Some(Value::String(new_string(
+            ctx,
+            s.as_bytes().to_ascii_uppercase(),
+        ))),
+        _ => None,
+    }
+}
+
+/// `string.lower(s)` of a string, for the interpreter.
+fn lower_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    match args.first() {
+        Some(Value::String(s)) => Some(Value::String(new_string(
+            ctx,
+            s.as_bytes().to_ascii_lowercase(),
+        ))),
+        _ => None,
+    }
 }
 
 fn str_upper<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {

@@ -1792,8 +1792,6 @@ impl<'gc> Interp<'gc> {
                         Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
-                        | Callee::Unary(..)
-                        | Callee::Binary(..)
                         | Callee::Args(..)
                         | Callee::Type(..)
                         | Callee::Native(..)
@@ -1816,8 +1814,6 @@ impl<'gc> Interp<'gc> {
                         | Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
-                        | Callee::Unary(..)
-                        | Callee::Binary(..)
                         | Callee::Args(..)
                         | Callee::Type(..)
                             if !self.hk.active =>
@@ -1864,8 +1860,6 @@ impl<'gc> Interp<'gc> {
                         | Callee::Select(..)
                         | Callee::Next(..)
                         | Callee::INext(..)
-                        | Callee::Unary(..)
-                        | Callee::Binary(..)
                         | Callee::Args(..)
                         | Callee::Type(..)
                         | Callee::Error
@@ -1924,10 +1918,7 @@ impl<'gc> Interp<'gc> {
             | Callee::INext(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
-            Callee::Unary(nf, positioned, _)
-            | Callee::Binary(nf, positioned, _)
-            | Callee::Args(nf, positioned, _)
-            | Callee::Type(nf, positioned) => {
+            Callee::Args(nf, positioned, _) | Callee::Type(nf, positioned) => {
                 (nf(ctx, &mut budget, stack.sub_stack(0)), positioned)
             }
             Callee::NativeClosure(nf, ups) => {
@@ -2100,8 +2091,6 @@ impl<'gc> Interp<'gc> {
                 | Callee::Select(..)
                 | Callee::Next(..)
                 | Callee::INext(..)
-                | Callee::Unary(..)
-                | Callee::Binary(..)
                 | Callee::Args(..)
                 | Callee::Type(..)),
             )) = self.cache[way]
@@ -2155,10 +2144,7 @@ impl<'gc> Interp<'gc> {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
-            Callee::Unary(nf, p, _)
-            | Callee::Binary(nf, p, _)
-            | Callee::Args(nf, p, _)
-            | Callee::Type(nf, p) => {
+            Callee::Args(nf, p, _) | Callee::Type(nf, p) => {
                 positioned = p;
                 nf(ctx, &mut budget, Stack::new(regs, func + 1))
             }
@@ -4782,33 +4768,10 @@ impl<'gc> Interp<'gc> {
                                 sync!();
                                 continue 'ops;
                             }
-                            // `math.sqrt(x)` and the like of a number, for one
-                            // result, answered here (the native's call cost
-                            // ~200 instructions natively).
-                            if let Callee::Unary(_, _, u) = callee {
-                                if !tail && want == 1 && nargs >= 1 {
-                                    if let Some(v) = u(regs[func + 1]) {
-                                        regs[func] = v;
-                                        continue 'ops;
-                                    }
-                                }
-                            }
-                            // `math.max(a, b)`, `string.byte(s, i)` and the like
-                            // (one argument: the second is nil).
-                            if let Callee::Binary(_, _, b) = callee {
-                                if !tail && want == 1 && (nargs == 1 || nargs == 2) {
-                                    let y = if nargs == 2 {
-                                        regs[func + 2]
-                                    } else {
-                                        Value::Nil
-                                    };
-                                    if let Some(v) = b(regs[func + 1], y) {
-                                        regs[func] = v;
-                                        continue 'ops;
-                                    }
-                                }
-                            }
-                            // `s:sub(i, j)`, `s:upper()`, `tonumber(s)`...
+                            // `math.sqrt(x)`, `s:sub(i, j)`, `tonumber(s)`... for
+                            // one result, answered here when the function's
+                            // `ArgsFn` takes the arguments (the native's call
+                            // cost ~200 instructions natively).
                             if let Callee::Args(_, _, f) = callee {
                                 if !tail && want == 1 {
                                     if let Some(v) = f(ctx, &regs[func + 1..func + 1 + nargs]) {

@@ -399,26 +399,10 @@ enum Kind<'gc> {
     /// `ipairs`' iterator (its native): the interpreter steps generic `for`
     /// loops over it in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
-    /// A library function of one value (`math.sqrt`, `math.floor`...):
-    /// the interpreter answers calls for one result with
-    /// [`native::UnaryFn`] when that takes the argument, and otherwise
+    /// A library function of one result (`math.sqrt`, `string.sub`,
+    /// `tonumber`...): the interpreter answers calls for one result with
+    /// [`native::ArgsFn`] when that takes the arguments, and otherwise
     /// calls the native.
-    Unary(
-        #[collect(require_static)] native::NativeFn,
-        bool,
-        #[collect(require_static)] native::UnaryFn,
-    ),
-    /// A library function of one or two values (`math.max`,
-    /// `string.byte`...): as [`Kind::Unary`], with [`native::BinaryFn`]
-    /// (a missing second argument given as nil).
-    Binary(
-        #[collect(require_static)] native::NativeFn,
-        bool,
-        #[collect(require_static)] native::BinaryFn,
-    ),
-    /// A library function of one result that may make a value
-    /// (`string.sub`, `tonumber`...): as [`Kind::Unary`], with
-    /// [`native::ArgsFn`].
     Args(
         #[collect(require_static)] native::NativeFn,
         bool,
@@ -463,18 +447,6 @@ pub(crate) enum Callee<'gc> {
     Next(#[collect(require_static)] native::NativeFn, bool),
     /// `ipairs`' iterator: generic `for` loops over it done in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
-    /// A library function of one value ([`Kind::Unary`]).
-    Unary(
-        #[collect(require_static)] native::NativeFn,
-        bool,
-        #[collect(require_static)] native::UnaryFn,
-    ),
-    /// A library function of one or two values ([`Kind::Binary`]).
-    Binary(
-        #[collect(require_static)] native::NativeFn,
-        bool,
-        #[collect(require_static)] native::BinaryFn,
-    ),
     /// A library function of one result ([`Kind::Args`]).
     Args(
         #[collect(require_static)] native::NativeFn,
@@ -654,9 +626,7 @@ impl<'gc> Registry<'gc> {
             Kind::Select(f, positioned) => Callee::Select(f, positioned),
             Kind::Next(f, positioned) => Callee::Next(f, positioned),
             Kind::INext(f, positioned) => Callee::INext(f, positioned),
-            Kind::Unary(f, positioned, u) => Callee::Unary(f, positioned, u),
             Kind::Type(f, positioned) => Callee::Type(f, positioned),
-            Kind::Binary(f, positioned, b) => Callee::Binary(f, positioned, b),
             Kind::Args(f, positioned, a) => Callee::Args(f, positioned, a),
             Kind::Error => Callee::Error,
             Kind::CClosure(_) => Callee::Foreign,

@@ -40,32 +40,6 @@ pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
     cb
 }
 
-/// A library function's answer for one result from its one argument
-/// (further arguments ignored), without a context or fuel: `None` when
-/// the function needs more than that (a coercion, an error), and its
-/// native then runs.
-pub type UnaryFn = for<'gc> fn(Value<'gc>) -> Option<Value<'gc>>;
-
-/// `f` as a callback like [`callback`]'s, which the interpreter answers
-/// with `u` when it can ([`UnaryFn`]).
-pub fn unary<'gc>(ctx: Context<'gc>, f: NativeFn, u: UnaryFn) -> Callback<'gc> {
-    let cb = callback(ctx, f);
-    Registry::get(ctx).insert(&ctx, cb, Kind::Unary(f, false, u));
-    cb
-}
-
-/// [`UnaryFn`] for a library function of two arguments (the second nil
-/// when the call gives one).
-pub type BinaryFn = for<'gc> fn(Value<'gc>, Value<'gc>) -> Option<Value<'gc>>;
-
-/// `f` as a callback like [`callback`]'s, which the interpreter answers
-/// with `b` when it can ([`BinaryFn`]).
-pub fn binary<'gc>(ctx: Context<'gc>, f: NativeFn, b: BinaryFn) -> Callback<'gc> {
-    let cb = callback(ctx, f);
-    Registry::get(ctx).insert(&ctx, cb, Kind::Binary(f, false, b));
-    cb
-}
-
 /// A library function's one result from its arguments, with the context
 /// to make a value (a string) but no fuel or `Execution`: `None` when it
 /// needs more (a coercion, an error), and its native then runs.
@@ -204,9 +178,6 @@ pub(crate) fn wrapped_positioned<'gc>(
 ) {
     match Registry::get(ctx).callee(&ctx, inner) {
         super::Callee::Native(f, _) => register_fast(ctx, wrapper, f, true),
-        super::Callee::Unary(f, _, u) => {
-            Registry::get(ctx).insert(&ctx, wrapper, Kind::Unary(f, true, u));
-        }
         super::Callee::Select(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Select(f, true));
         }
@@ -215,9 +186,6 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::INext(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::INext(f, true));
-        }
-        super::Callee::Binary(f, _, b) => {
-            Registry::get(ctx).insert(&ctx, wrapper, Kind::Binary(f, true, b));
         }
         super::Callee::Args(f, _, a) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Args(f, true, a));

@@ -46,20 +46,20 @@ macro_rules! math_fn {
 }
 
 /// [`math_fn!`] for a function of one number, whose result the
-/// interpreter also takes from `$u` (a [`native::UnaryFn`]) for a number
-/// argument.
+/// interpreter also takes from `$u` for a number argument (an
+/// [`native::ArgsFn`] made of it).
 macro_rules! unary_fn {
     ($ctx:ident, $math:ident, $name:literal, $f:expr, $u:expr) => {{
-        fn unary<'gc>(v: Value<'gc>) -> Option<Value<'gc>> {
+        fn args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
             let u: fn(Num) -> Value<'gc> = $u;
-            match v {
-                Value::Integer(i) => Some(u(Num::Int(i))),
-                Value::Number(f) => Some(u(Num::Float(f))),
+            match args.first()? {
+                Value::Integer(i) => Some(u(Num::Int(*i))),
+                Value::Number(f) => Some(u(Num::Float(*f))),
                 _ => None,
             }
         }
-        math_fn!($ctx, $math, $name, $f, |ctx, f| native::unary(
-            ctx, f, unary
+        math_fn!($ctx, $math, $name, $f, |ctx, f| native::with_args(
+            ctx, f, args
         ))
     }};
 }
@@ -365,10 +365,12 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     }
     // (`minmax` with two numbers: the first unless the second compares
     // better, each returned as it is.)
-    fn max2<'gc>(a: Value<'gc>, b: Value<'gc>) -> Option<Value<'gc>> {
+    fn max_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+        let &[a, b] = args else { return None };
         Some(if num_lt(a, b)? { b } else { a })
     }
-    fn min2<'gc>(a: Value<'gc>, b: Value<'gc>) -> Option<Value<'gc>> {
+    fn min_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+        let &[a, b] = args else { return None };
         Some(if num_lt(b, a)? { b } else { a })
     }
     math_fn!(
@@ -376,14 +378,14 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         math,
         "max",
         |ctx, stack| minmax(ctx, stack, "max", true),
-        |ctx, f| native::binary(ctx, f, max2)
+        |ctx, f| native::with_args(ctx, f, max_args)
     );
     math_fn!(
         ctx,
         math,
         "min",
         |ctx, stack| minmax(ctx, stack, "min", false),
-        |ctx, f| native::binary(ctx, f, min2)
+        |ctx, f| native::with_args(ctx, f, min_args)
     );
 
     // (Called in place: a callback capturing the generator went through

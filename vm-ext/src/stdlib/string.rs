@@ -36,13 +36,13 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
     let set = |name: &'static str, f: Callback<'gc>| {
         let _ = t.set(ctx, name, f);
     };
-    set("len", native::unary(ctx, str_len, len1));
+    set("len", native::with_args(ctx, str_len, len_args));
     set("sub", native::with_args(ctx, str_sub, sub_args));
     set("upper", native::with_args(ctx, str_upper, upper_args));
     set("lower", native::with_args(ctx, str_lower, lower_args));
     set("reverse", native::callback(ctx, str_reverse));
     set("rep", native::callback(ctx, str_rep));
-    set("byte", native::binary(ctx, str_byte, byte2));
+    set("byte", native::with_args(ctx, str_byte, byte_args));
     set("char", native::callback(ctx, str_char));
     set("dump", native::callback(ctx, str_dump));
     set("format", format::callback(ctx));
@@ -276,22 +276,22 @@ fn sub_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
 
 /// `string.upper(s)` of a string, for the interpreter.
 fn upper_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-    match args.first() {
-        Some(Value::String(s)) => Some(Value::String(new_string(
-            ctx,
-            s.as_bytes().to_ascii_uppercase(),
-        ))),
-        _ => None,
-    }
+    case_args(ctx, args, <[u8]>::to_ascii_uppercase)
 }
 
 /// `string.lower(s)` of a string, for the interpreter.
 fn lower_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-    match args.first() {
-        Some(Value::String(s)) => Some(Value::String(new_string(
-            ctx,
-            s.as_bytes().to_ascii_lowercase(),
-        ))),
+    case_args(ctx, args, <[u8]>::to_ascii_lowercase)
+}
+
+/// `upper_args`/`lower_args`: `case` of the first argument, a string.
+fn case_args<'gc>(
+    ctx: Context<'gc>,
+    args: &[Value<'gc>],
+    case: fn(&[u8]) -> Vec<u8>,
+) -> Option<Value<'gc>> {
+    match args.first()? {
+        Value::String(s) => Some(Value::String(new_string(ctx, case(s.as_bytes())))),
         _ => None,
     }
 }
@@ -340,24 +340,24 @@ fn str_rep<'gc>(ctx: Context<'gc>, fuel: &mut Fuel, stack: Stack<'gc, '_>) -> Cb
     ret_bytes(ctx, stack, &out)
 }
 
-/// `string.len(s)` of a string, for the interpreter ([`native::UnaryFn`]).
-fn len1<'gc>(s: Value<'gc>) -> Option<Value<'gc>> {
-    match s {
+/// `string.len(s)` of a string, for the interpreter ([`native::ArgsFn`]).
+fn len_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    match args.first()? {
         Value::String(s) => Some(Value::Integer(s.as_bytes().len() as i64)),
         _ => None,
     }
 }
 
-/// `string.byte(s, i)` (`i` 1 when nil) of a string and an index within
-/// it, for the interpreter ([`native::BinaryFn`]); other indices (from the
-/// end, out of range, floats) go to [`str_byte`].
-fn byte2<'gc>(s: Value<'gc>, i: Value<'gc>) -> Option<Value<'gc>> {
-    let Value::String(s) = s else {
+/// `string.byte(s [, i])` (`i` 1 when nil) of a string and an index within
+/// it, for the interpreter ([`native::ArgsFn`]); other indices (from the
+/// end, out of range, floats) and an end position go to [`str_byte`].
+fn byte_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let Value::String(s) = args.first()? else {
         return None;
     };
-    let i = match i {
-        Value::Nil => 1,
-        Value::Integer(i) => i,
+    let i = match args.get(1..) {
+        Some([]) | Some([Value::Nil]) => 1,
+        Some(&[Value::Integer(i)]) => i,
         _ => return None,
     };
     let b = s.as_bytes();

@@ -4773,9 +4773,11 @@ impl<'gc> Interp<'gc> {
                             // `ArgsFn` takes the arguments (the native's call
                             // cost ~200 instructions natively).
                             if let Callee::Args(_, _, f) = callee {
-                                if !tail && want == 1 {
+                                if !tail && (want == 0 || want == 1) {
                                     if let Some(v) = f(ctx, &regs[func + 1..func + 1 + nargs]) {
-                                        regs[func] = v;
+                                        if want == 1 {
+                                            regs[func] = v;
+                                        }
                                         continue 'ops;
                                     }
                                 }

@@ -42,15 +42,28 @@ pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
 
 /// A library function's one result from its arguments, with the context
 /// to make a value (a string) but no fuel or `Execution`: `None` when it
-/// needs more (a coercion, an error), and its native then runs.
+/// needs more (a coercion, an error), and its native then runs. It may
+/// change a table (`table.insert`), but only once it will not decline:
+/// the call is then done. A function of no results gives nil.
 pub type ArgsFn = for<'gc> fn(Context<'gc>, &[Value<'gc>]) -> Option<Value<'gc>>;
 
 /// `f` as a callback like [`callback`]'s, which the interpreter answers
 /// with `a` when it can ([`ArgsFn`]).
 pub fn with_args<'gc>(ctx: Context<'gc>, f: NativeFn, a: ArgsFn) -> Callback<'gc> {
     let cb = callback(ctx, f);
-    Registry::get(ctx).insert(&ctx, cb, Kind::Args(f, false, a));
+    register_args(ctx, cb, f, false, a);
     cb
+}
+
+/// [`register_fast`] with an [`ArgsFn`] the interpreter tries first.
+pub fn register_args<'gc>(
+    ctx: Context<'gc>,
+    full: Callback<'gc>,
+    fast: NativeFn,
+    positioned: bool,
+    a: ArgsFn,
+) {
+    Registry::get(ctx).insert(&ctx, full, Kind::Args(fast, positioned, a));
 }
 
 /// The upvalues of a library function that has them (see [`closure`]).

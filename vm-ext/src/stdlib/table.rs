@@ -633,12 +633,16 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         )
         .unwrap();
     super::check::position_all(ctx, table);
-    for (name, fast) in [
-        ("insert", insert_fast as native::NativeFn),
-        ("remove", remove_fast),
+    for (name, fast, args) in [
+        (
+            "insert",
+            insert_fast as native::NativeFn,
+            insert_args as native::ArgsFn,
+        ),
+        ("remove", remove_fast, remove_args),
     ] {
         if let Value::Function(piccolo::Function::Callback(cb)) = table.get(ctx, name) {
-            native::register_fast(ctx, cb, fast, true);
+            native::register_args(ctx, cb, fast, true, args);
         }
     }
     ctx.set_global("table", table).unwrap();
@@ -666,6 +670,39 @@ fn insert_fast<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> C
         Value::Table(t) if !has_meta(ctx, t) => insert_raw(ctx, t, stack),
         _ => native::decline(ctx),
     }
+}
+
+/// `table.insert(t, v)` of a table without metamethods, for the
+/// interpreter ([`native::ArgsFn`]): `t[#t + 1] = v`.
+fn insert_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let &[Value::Table(t), v] = args else {
+        return None;
+    };
+    if has_meta(ctx, t) {
+        return None;
+    }
+    let e = crate::weak::raw_len(ctx, t).wrapping_add(1);
+    // (An integer key is never refused: nothing is written on an error.)
+    raw_set(ctx, t, Value::Integer(e), v).ok()?;
+    Some(Value::Nil)
+}
+
+/// `table.remove(t)` of a table without metamethods and not empty, for the
+/// interpreter: `t[#t]`, removed.
+fn remove_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let &[Value::Table(t)] = args else {
+        return None;
+    };
+    if has_meta(ctx, t) {
+        return None;
+    }
+    let size = crate::weak::raw_len(ctx, t);
+    if size < 1 {
+        return None;
+    }
+    let v = crate::weak::raw_get(ctx, t, Value::Integer(size));
+    raw_set(ctx, t, Value::Integer(size), Value::Nil).ok()?;
+    Some(v)
 }
 
 /// `table.insert` on a table without metamethods.

@@ -567,6 +567,14 @@ impl<'gc> RawTable<'gc> {
                     self.len_hint.set(h as u32 + 1);
                     return h as i64 + 1;
                 }
+            } else if h >= 1
+                && h <= self.array.len()
+                && self.array[h - 1].is_nil()
+                && (h == 1 || !self.array[h - 2].is_nil())
+            {
+                // The slot before it (`t[#t] = nil`, `table.remove(t)`).
+                self.len_hint.set(h as u32 - 1);
+                return h as i64 - 1;
             }
             let b = binary_search(0, array_len, |i| self.array[i as usize - 1].is_nil());
             self.len_hint.set(u32::try_from(b).unwrap_or(0));

@@ -176,6 +176,10 @@ fn tostring_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         ) -> Result<SequencePoll<'gc>, Error<'gc>> {
             match stack.get(0) {
                 Value::String(s) => stack.replace(ctx, s),
+                // (A number is a string to `luaL_tolstring`, converted.)
+                v @ (Value::Integer(_) | Value::Number(_)) => {
+                    stack.replace(ctx, tostring_plain(ctx, v))
+                }
                 _ => {
                     return Err(lua_error(ctx, "'__tostring' must return a string"));
                 }
@@ -184,24 +188,28 @@ fn tostring_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         }
     }
 
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        if stack.is_empty() {
-            return Err(lua_error(
-                ctx,
-                "bad argument #1 to 'tostring' (value expected)",
-            ));
-        }
-        let v = stack.get(0);
-        if let Some(m) = tostring_meta(ctx, v) {
-            stack.replace(ctx, v);
-            return Ok(CallbackReturn::Call {
-                function: piccolo::meta_ops::call(ctx, m)?,
-                then: Some(BoxSequence::new(&ctx, CheckString)),
-            });
-        }
-        stack.replace(ctx, tostring_plain(ctx, v));
-        Ok(CallbackReturn::Return)
-    })
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            if stack.is_empty() {
+                return Err(lua_error(
+                    ctx,
+                    "bad argument #1 to 'tostring' (value expected)",
+                ));
+            }
+            let v = stack.get(0);
+            if let Some(m) = tostring_meta(ctx, v) {
+                stack.replace(ctx, v);
+                return Ok(CallbackReturn::Call {
+                    function: piccolo::meta_ops::call(ctx, m)?,
+                    then: Some(BoxSequence::new(&ctx, CheckString)),
+                });
+            }
+            stack.replace(ctx, tostring_plain(ctx, v));
+            Ok(CallbackReturn::Return)
+        },
+        tostring_args,
+    )
 }
 
 fn print_callback<'gc>(ctx: Context<'gc>, out: OutputBuffer) -> Callback<'gc> {
@@ -644,33 +652,45 @@ fn assert_fast<'gc>(
 }
 
 fn rawequal_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let a = check_any(ctx, &stack, 1, "rawequal")?;
-        let b = check_any(ctx, &stack, 2, "rawequal")?;
-        stack.replace(ctx, raw_equal(a, b));
-        Ok(CallbackReturn::Return)
-    })
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            let a = check_any(ctx, &stack, 1, "rawequal")?;
+            let b = check_any(ctx, &stack, 2, "rawequal")?;
+            stack.replace(ctx, raw_equal(a, b));
+            Ok(CallbackReturn::Return)
+        },
+        rawequal_args,
+    )
 }
 
 fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let n = match stack.get(0) {
-            Value::Table(t) => crate::weak::raw_len(ctx, t),
-            Value::String(s) => s.len(),
-            _ => return Err(type_error(ctx, &stack, 1, "rawlen", "table or string")),
-        };
-        stack.replace(ctx, n);
-        Ok(CallbackReturn::Return)
-    })
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            let n = match stack.get(0) {
+                Value::Table(t) => crate::weak::raw_len(ctx, t),
+                Value::String(s) => s.len(),
+                _ => return Err(type_error(ctx, &stack, 1, "rawlen", "table or string")),
+            };
+            stack.replace(ctx, n);
+            Ok(CallbackReturn::Return)
+        },
+        rawlen_args,
+    )
 }
 
 fn rawget_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "rawget")?;
-        let k = check_any(ctx, &stack, 2, "rawget")?;
-        stack.replace(ctx, crate::weak::raw_get(ctx, t, k));
-        Ok(CallbackReturn::Return)
-    })
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            let t = check_table(ctx, &stack, 1, "rawget")?;
+            let k = check_any(ctx, &stack, 2, "rawget")?;
+            stack.replace(ctx, crate::weak::raw_get(ctx, t, k));
+            Ok(CallbackReturn::Return)
+        },
+        rawget_args,
+    )
 }
 
 /// `t[k] = v` without metamethods, with Lua's messages for bad keys.
@@ -699,39 +719,108 @@ fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     })
 }
 
-fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let v = check_any(ctx, &stack, 1, "getmetatable")?;
-        let result = match metatable_of(ctx, v) {
-            Some(mt) => match mt.get(ctx, "__metatable") {
-                Value::Nil => Value::Table(mt),
-                protected => protected,
-            },
-            None => Value::Nil,
-        };
-        stack.replace(ctx, result);
-        Ok(CallbackReturn::Return)
+// The functions below that the interpreter answers itself for one result
+// (`crate::interp::native::ArgsFn`), each doing what its native does when
+// that raises no error, and declining otherwise.
+
+fn getmetatable_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let v = *args.first()?;
+    Some(match metatable_of(ctx, v) {
+        Some(mt) => match mt.get(ctx, "__metatable") {
+            Value::Nil => Value::Table(mt),
+            protected => protected,
+        },
+        None => Value::Nil,
     })
 }
 
-fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
-    crate::interp::native::callback(ctx, |ctx, _, mut stack| {
-        let t = check_table(ctx, &stack, 1, "setmetatable")?;
-        crate::interp::note_table_write(ctx);
-        let mt = match stack.get(1) {
-            Value::Table(mt) => Some(mt),
-            Value::Nil if stack.len() >= 2 => None,
-            _ => return Err(type_error(ctx, &stack, 2, "setmetatable", "nil or table")),
-        };
-        if let Some(old) = t.metatable() {
-            if !old.get(ctx, "__metatable").is_nil() {
-                return Err(lua_error(ctx, "cannot change a protected metatable"));
-            }
+fn rawget_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    match args {
+        [Value::Table(t), k, ..] => Some(crate::weak::raw_get(ctx, *t, *k)),
+        _ => None,
+    }
+}
+
+fn rawlen_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    Some(Value::Integer(match args.first()? {
+        Value::Table(t) => crate::weak::raw_len(ctx, *t),
+        Value::String(s) => s.len(),
+        _ => return None,
+    }))
+}
+
+fn rawequal_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    match args {
+        [a, b, ..] => Some(Value::Boolean(raw_equal(*a, *b))),
+        _ => None,
+    }
+}
+
+fn tostring_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let v = *args.first()?;
+    if tostring_meta(ctx, v).is_some() {
+        return None;
+    }
+    Some(tostring_plain(ctx, v))
+}
+
+fn setmetatable_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let (t, mt) = match args {
+        [Value::Table(t), Value::Table(mt), ..] => (*t, Some(*mt)),
+        [Value::Table(t), Value::Nil, ..] => (*t, None),
+        _ => return None,
+    };
+    if let Some(old) = t.metatable() {
+        if !old.get(ctx, "__metatable").is_nil() {
+            return None;
         }
-        crate::weak::set_metatable(ctx, t, mt);
-        stack.replace(ctx, t);
-        Ok(CallbackReturn::Return)
-    })
+    }
+    crate::interp::note_table_write(ctx);
+    crate::weak::set_metatable(ctx, t, mt);
+    Some(Value::Table(t))
+}
+
+fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            let v = check_any(ctx, &stack, 1, "getmetatable")?;
+            let result = match metatable_of(ctx, v) {
+                Some(mt) => match mt.get(ctx, "__metatable") {
+                    Value::Nil => Value::Table(mt),
+                    protected => protected,
+                },
+                None => Value::Nil,
+            };
+            stack.replace(ctx, result);
+            Ok(CallbackReturn::Return)
+        },
+        getmetatable_args,
+    )
+}
+
+fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
+    crate::interp::native::with_args(
+        ctx,
+        |ctx, _, mut stack| {
+            let t = check_table(ctx, &stack, 1, "setmetatable")?;
+            crate::interp::note_table_write(ctx);
+            let mt = match stack.get(1) {
+                Value::Table(mt) => Some(mt),
+                Value::Nil if stack.len() >= 2 => None,
+                _ => return Err(type_error(ctx, &stack, 2, "setmetatable", "nil or table")),
+            };
+            if let Some(old) = t.metatable() {
+                if !old.get(ctx, "__metatable").is_nil() {
+                    return Err(lua_error(ctx, "cannot change a protected metatable"));
+                }
+            }
+            crate::weak::set_metatable(ctx, t, mt);
+            stack.replace(ctx, t);
+            Ok(CallbackReturn::Return)
+        },
+        setmetatable_args,
+    )
 }
 
 /// Returns `a, b` (the iterators' results, pushed as they are: cheaper

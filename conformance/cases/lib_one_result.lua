@@ -1,4 +1,4 @@
--- string.sub, string.upper, string.lower and tonumber: the luahome core
+-- string.sub, upper, lower and char, and tonumber: the luahome core
 -- answers calls for one result with plain arguments itself (making the
 -- string). Every index combination, coercions, bases, errors, a replaced
 -- function and hooks must give what the library's own call gives.
@@ -40,6 +40,18 @@ end
 assert(string.upper(12) == '12' and string.lower(1.5) == '1.5')
 ok, err = pcall(function() return string.upper(nil) end)
 assert(not ok and err:find("bad argument #1 to 'upper'", 1, true), err)
+
+-- string.char
+assert(string.char() == '' and string.char(72, 105) == 'Hi' and string.char(0, 255) == '\0\255')
+assert(string.char(72, 105) == via(string.char, 72, 105))
+local many = {}
+for i = 1, 40 do many[i] = 64 + i % 26 end
+assert(string.char(table.unpack(many)) == via(string.char, table.unpack(many)) and #string.char(table.unpack(many)) == 40)
+assert(string.char(65.0) == 'A' and string.char('66') == 'B')
+ok, err = pcall(function() return string.char(65, 256) end)
+assert(not ok and err:find("bad argument #2 to 'char' (value out of range)", 1, true), err)
+ok, err = pcall(function() return string.char(-1) end)
+assert(not ok and err:find("bad argument #1 to 'char' (value out of range)", 1, true), err)
 
 -- the made strings are strings like any other
 local t = {}

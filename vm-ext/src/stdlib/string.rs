@@ -43,7 +43,7 @@ pub fn string_library<'gc>(ctx: Context<'gc>) -> Table<'gc> {
     set("reverse", native::callback(ctx, str_reverse));
     set("rep", native::callback(ctx, str_rep));
     set("byte", native::with_args(ctx, str_byte, byte_args));
-    set("char", native::callback(ctx, str_char));
+    set("char", native::with_args(ctx, str_char, char_args));
     set("dump", native::callback(ctx, str_dump));
     set("format", format::callback(ctx));
     set("find", pattern::find_callback(ctx));
@@ -381,6 +381,20 @@ fn str_byte<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> 
         stack.push_back(Value::Integer(b as i64));
     }
     Ok(CallbackReturn::Return)
+}
+
+/// `string.char(...)` of integers from 0 to 255 (up to 16), for the
+/// interpreter ([`native::ArgsFn`]).
+fn char_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let mut out = [0u8; 16];
+    let out = out.get_mut(..args.len())?;
+    for (b, v) in out.iter_mut().zip(args) {
+        match v {
+            Value::Integer(c @ 0..=255) => *b = *c as u8,
+            _ => return None,
+        }
+    }
+    Some(Value::String(new_string(ctx, &*out)))
 }
 
 fn str_char<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {

@@ -28,11 +28,16 @@ end
 -- which of two equal values comes back
 assert(math.type(math.max(1, 1.0)) == 'integer' and math.type(math.max(1.0, 1)) == 'float')
 assert(math.type(math.min(1, 1.0)) == 'integer' and math.type(math.min(1.0, 1)) == 'float')
--- one and three arguments, and strings, go to the library
+-- one argument, and strings, go to the library
+local ok, err
 assert(math.max(5) == 5 and math.min(5.5) == 5.5)
 assert(math.max(1, 9, 3) == 9 and math.min(4, 2, 8) == 2)
+assert(math.type(math.max(2, 2.0, 1)) == 'integer' and math.type(math.min(1.0, 3, 1)) == 'float')
+assert(math.max(1, 2, 0 / 0, 3) == 3 and math.min(5, 4.5, 6, -1, 7) == -1)
+ok, err = pcall(function() return math.max(1, 2, 'x') end)
+assert(not ok and err:find('compare', 1, true), err)
 assert(math.max('a', 'b') == 'b' and math.min('a', 'b') == 'a')
-local ok, err = pcall(math.max, 1, nil)
+ok, err = pcall(math.max, 1, nil)
 assert(not ok and err:find('compare', 1, true), err)
 ok, err = pcall(function() return math.min(1, {}) end)
 assert(not ok and err:find('compare', 1, true), err)

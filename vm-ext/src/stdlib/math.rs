@@ -363,15 +363,20 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
             _ => return None,
         })
     }
-    // (`minmax` with two numbers: the first unless the second compares
-    // better, each returned as it is.)
+    // (`minmax` of numbers: the first unless a later one compares better,
+    // each returned as it is; one argument goes to the native, which
+    // returns it whatever it is.)
     fn max_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-        let &[a, b] = args else { return None };
-        Some(if num_lt(a, b)? { b } else { a })
+        let (&first, rest) = args.split_first().filter(|(_, r)| !r.is_empty())?;
+        rest.iter().try_fold(first, |best, &v| {
+            Some(if num_lt(best, v)? { v } else { best })
+        })
     }
     fn min_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-        let &[a, b] = args else { return None };
-        Some(if num_lt(b, a)? { b } else { a })
+        let (&first, rest) = args.split_first().filter(|(_, r)| !r.is_empty())?;
+        rest.iter().try_fold(first, |best, &v| {
+            Some(if num_lt(v, best)? { v } else { best })
+        })
     }
     math_fn!(
         ctx,

@@ -33,13 +33,15 @@ pub const FUEL_PER_ENTER: i32 = 4096;
 /// The collector's pacing. gc-arena's default (a cycle starts once the heap
 /// has grown by half of what the last one kept, and finishes within 1.5
 /// times the heap's size of allocation) let binary_trees' heap reach about
-/// six times its live data; finishing within 0.4 times keeps it near twice,
-/// as PUC Lua's defaults do (binary_trees 14: peak RSS 44.6 → 25.9 MB, +9 %
-/// instructions; table_ops, json, string_build within 2 %).
+/// six times its live data; finishing within 0.4 times kept it near twice
+/// at binary_trees 14 (peak RSS 44.6 → 25.9 MB) but not at 15, where the
+/// cycles fell behind (56.9 MB against PUC Lua's 18.1). Within 0.15 times:
+/// binary_trees 14 25.2 → 19.6 MB (PUC 12.6), 15 56.9 → 27.9 MB, for +4.7 %
+/// instructions at binary_trees 9; table_ops, json, string_build within 2 %.
 pub fn gc_pacing() -> gc_arena::metrics::Pacing {
     gc_arena::metrics::Pacing::default()
         .with_pause_factor(0.5)
-        .with_timing_factor(0.4)
+        .with_timing_factor(0.15)
 }
 
 /// Options for [`Runtime::new`].

@@ -4772,6 +4772,30 @@ impl<'gc> Interp<'gc> {
                             // one result, answered here when the function's
                             // `ArgsFn` takes the arguments (the native's call
                             // cost ~200 instructions natively).
+                            // `next(t [, k])` for up to two results, as the
+                            // library's `next` (an invalid key: its error).
+                            if let (Callee::Next(..), Value::Table(t)) = (callee, regs[func + 1]) {
+                                if !tail && (0..=2).contains(&want) && (nargs == 1 || nargs == 2) {
+                                    let k = if nargs == 2 {
+                                        regs[func + 2]
+                                    } else {
+                                        Value::Nil
+                                    };
+                                    let step = match crate::weak::raw_next(ctx, t, k) {
+                                        NextValue::Found { key, value } => Some((key, value)),
+                                        NextValue::Last => Some((Value::Nil, Value::Nil)),
+                                        NextValue::NotFound => None,
+                                    };
+                                    if let Some((key, value)) = step {
+                                        let w = &mut regs[func..func + 2];
+                                        w[0] = key;
+                                        if want == 2 {
+                                            w[1] = value;
+                                        }
+                                        continue 'ops;
+                                    }
+                                }
+                            }
                             if let Callee::Args(_, _, f) = callee {
                                 if !tail && (want == 0 || want == 1) {
                                     if let Some(v) = f(ctx, &regs[func + 1..func + 1 + nargs]) {

@@ -40,6 +40,10 @@ async function setSource(page, text) {
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(text);
+  // The editor shows the new text before the test runs it (a CI run once
+  // ran an empty script in worker mode, just after the switch to it).
+  const first = text.split('\n')[0];
+  await page.locator('.cm-content').filter({ hasText: first }).waitFor({ timeout: 10_000 });
 }
 
 async function runAndWait(page, state = /^finished/) {

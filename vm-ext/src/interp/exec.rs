@@ -1842,10 +1842,32 @@ impl<'gc> Interp<'gc> {
                         }
                         Callee::PCall if !then_return && nargs > 0 && !self.hk.active => {
                             if let Value::Function(Function::Callback(fcb)) = regs[func + 1] {
-                                if let Callee::Closure(cl) = self.callee(ctx, fcb) {
-                                    if self.pcall_in_place(ctx, regs, cl, func, nargs, want) {
-                                        return Ok(Flow::Next);
+                                let answer = match self.callee(ctx, fcb) {
+                                    Callee::Closure(cl) => {
+                                        if self.pcall_in_place(ctx, regs, cl, func, nargs, want) {
+                                            return Ok(Flow::Next);
+                                        }
+                                        None
                                     }
+                                    // `pcall(f, ...)` of a library function
+                                    // answered in place (`true` and its
+                                    // result); when it declines, the call goes
+                                    // on as before (the executor's, which
+                                    // catches its errors).
+                                    Callee::Args(_, _, af) if (0..=2).contains(&want) => {
+                                        af(ctx, &regs[func + 2..func + 1 + nargs])
+                                    }
+                                    Callee::Type(..) if (0..=2).contains(&want) && nargs >= 2 => {
+                                        Some(Value::String(self.names.type_of(regs[func + 2])))
+                                    }
+                                    _ => None,
+                                };
+                                if let Some(v) = answer {
+                                    regs[func] = Value::Boolean(true);
+                                    if want == 2 {
+                                        regs[func + 1] = v;
+                                    }
+                                    return Ok(Flow::Next);
                                 }
                             }
                         }

@@ -199,6 +199,33 @@ fn random<'gc>(
     Ok(CallbackReturn::Return)
 }
 
+/// [`random`] for the interpreter ([`native::ArgsFn`]): its success path
+/// for integer arguments, the generator advanced only once the call cannot
+/// fail (the native advances it first, then checks).
+fn random_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    let range = match *args {
+        [] => None,
+        [Value::Integer(0)] => Some((0, 0)),
+        [Value::Integer(up)] => Some((1, up)),
+        [Value::Integer(low), Value::Integer(up)] => Some((low, up)),
+        _ => return None,
+    };
+    if range.is_some_and(|(low, up)| low > up) {
+        return None;
+    }
+    let g = generator(ctx);
+    let mut st = g.0.borrow_mut();
+    let rv = st.next_u64();
+    Some(match range {
+        None => Value::Number((rv >> 11) as f64 * 2f64.powi(-53)),
+        Some((0, 0)) if args.len() == 1 => Value::Integer(rv as i64),
+        Some((low, up)) => {
+            let r = st.project(rv, (up as u64).wrapping_sub(low as u64));
+            Value::Integer(r.wrapping_add(low as u64) as i64)
+        }
+    })
+}
+
 /// A seed for `math.random`: the system's random source (the browser's
 /// `crypto.getRandomValues` on wasm), else the time and an address as PUC
 /// Lua's `luai_makeseed`, so every state (and every page load) gets its
@@ -395,7 +422,7 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
 
     // (Called in place: a callback capturing the generator went through
     // the executor at every call.)
-    math.set(ctx, "random", native::callback(ctx, random))
+    math.set(ctx, "random", native::with_args(ctx, random, random_args))
         .unwrap();
     math.set(
         ctx,

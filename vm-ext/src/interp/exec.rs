@@ -1854,11 +1854,8 @@ impl<'gc> Interp<'gc> {
                                     // result); when it declines, the call goes
                                     // on as before (the executor's, which
                                     // catches its errors).
-                                    Callee::Args(_, _, af) if (0..=2).contains(&want) => {
-                                        af(ctx, &regs[func + 2..func + 1 + nargs])
-                                    }
-                                    Callee::Type(..) if (0..=2).contains(&want) && nargs >= 2 => {
-                                        Some(Value::String(self.names.type_of(regs[func + 2])))
+                                    other if (0..=2).contains(&want) => {
+                                        self.answer_here(ctx, other, regs, func + 2, nargs - 1)
                                     }
                                     _ => None,
                                 };
@@ -2040,6 +2037,27 @@ impl<'gc> Interp<'gc> {
         self.cache[slot + 1] = self.cache[slot];
         self.cache[slot] = Some((cb, callee));
         self.cached = true;
+    }
+
+    /// The one result of a call of `callee` with the `nargs` arguments at
+    /// `regs[at..]` when it can be given without the library function's
+    /// native: its `ArgsFn` takes the arguments, or it is `type` with an
+    /// argument (the name interned once, where the native interns it at
+    /// each call). `None` otherwise.
+    #[inline(always)]
+    fn answer_here(
+        &self,
+        ctx: Context<'gc>,
+        callee: Callee<'gc>,
+        regs: &[Value<'gc>],
+        at: usize,
+        nargs: usize,
+    ) -> Option<Value<'gc>> {
+        match callee {
+            Callee::Args(_, _, f) => f(ctx, &regs[at..at + nargs]),
+            Callee::Type(..) if nargs >= 1 => Some(Value::String(self.names.type_of(regs[at]))),
+            _ => None,
+        }
     }
 
     /// Whether the cache knows `cb` as the library's `next`.
@@ -2583,9 +2601,10 @@ impl<'gc> Interp<'gc> {
                     return Ok(());
                 }
             }
-            let at = match v.is_nil() {
-                true => None,
-                false => t.replace_string_index(&ctx, k, v),
+            let at = if v.is_nil() {
+                None
+            } else {
+                t.replace_string_index(&ctx, k, v)
             };
             if at.is_none() {
                 raw_set(ctx, t, key, v)?;
@@ -4698,13 +4717,8 @@ impl<'gc> Interp<'gc> {
                                     (regs[ra], regs[ra + 1])
                                 {
                                     if !self.hk.active && self.cached_next(cb) {
-                                        let step = match crate::weak::raw_next(ctx, t, regs[ra + 2])
+                                        if let Some((key, value)) = next_step(ctx, t, regs[ra + 2])
                                         {
-                                            NextValue::Found { key, value } => Some((key, value)),
-                                            NextValue::Last => Some((Value::Nil, Value::Nil)),
-                                            NextValue::NotFound => None,
-                                        };
-                                        if let Some((key, value)) = step {
                                             // The results of a call wanting `c`: the
                                             // key, the value, nil for any more.
                                             let w = &mut regs[ra + 4..];
@@ -4790,10 +4804,6 @@ impl<'gc> Interp<'gc> {
                                 sync!();
                                 continue 'ops;
                             }
-                            // `math.sqrt(x)`, `s:sub(i, j)`, `tonumber(s)`... for
-                            // one result, answered here when the function's
-                            // `ArgsFn` takes the arguments (the native's call
-                            // cost ~200 instructions natively).
                             // `next(t [, k])` for up to two results, as the
                             // library's `next` (an invalid key: its error).
                             if let (Callee::Next(..), Value::Table(t)) = (callee, regs[func + 1]) {
@@ -4803,12 +4813,7 @@ impl<'gc> Interp<'gc> {
                                     } else {
                                         Value::Nil
                                     };
-                                    let step = match crate::weak::raw_next(ctx, t, k) {
-                                        NextValue::Found { key, value } => Some((key, value)),
-                                        NextValue::Last => Some((Value::Nil, Value::Nil)),
-                                        NextValue::NotFound => None,
-                                    };
-                                    if let Some((key, value)) = step {
+                                    if let Some((key, value)) = next_step(ctx, t, k) {
                                         let w = &mut regs[func..func + 2];
                                         w[0] = key;
                                         if want == 2 {
@@ -4818,25 +4823,19 @@ impl<'gc> Interp<'gc> {
                                     }
                                 }
                             }
-                            if let Callee::Args(_, _, f) = callee {
-                                if !tail && (want == 0 || want == 1) {
-                                    if let Some(v) = f(ctx, &regs[func + 1..func + 1 + nargs]) {
-                                        if want == 1 {
-                                            regs[func] = v;
-                                        }
-                                        continue 'ops;
+                            // `math.sqrt(x)`, `s:sub(i, j)`, `type(v)`... for one
+                            // result or none, answered here when the function
+                            // can be (`answer_here`; the native's call cost ~200
+                            // instructions natively).
+                            if !tail && (want == 0 || want == 1) {
+                                if let Some(v) =
+                                    self.answer_here(ctx, callee, regs, func + 1, nargs)
+                                {
+                                    if want == 1 {
+                                        regs[func] = v;
                                     }
+                                    continue 'ops;
                                 }
-                            }
-                            // `type(v)` for one result: its name, interned once
-                            // (the native interned it at each call).
-                            if matches!(callee, Callee::Type(..))
-                                && !tail
-                                && want == 1
-                                && nargs >= 1
-                            {
-                                regs[func] = Value::String(self.names.type_of(regs[func + 1]));
-                                continue 'ops;
                             }
                             // `return f(...)` of a native: called here as `f(...)`
                             // keeping all its results, and the `RETURN a 0` the
@@ -4866,6 +4865,23 @@ impl<'gc> Interp<'gc> {
                 }
             }
         }
+    }
+}
+
+/// A step of the library's `next` over `t` from `k`: the key and value
+/// (two nils after the last), or `None` for an invalid key (the library's
+/// call then raises its error). For the dispatch loop's generic `for` and
+/// direct calls of `next`.
+#[inline(always)]
+fn next_step<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    k: Value<'gc>,
+) -> Option<(Value<'gc>, Value<'gc>)> {
+    match crate::weak::raw_next(ctx, t, k) {
+        NextValue::Found { key, value } => Some((key, value)),
+        NextValue::Last => Some((Value::Nil, Value::Nil)),
+        NextValue::NotFound => None,
     }
 }
 

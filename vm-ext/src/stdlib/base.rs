@@ -570,11 +570,17 @@ fn tonumber_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>
     if args.get(1).is_some_and(|b| !b.is_nil()) {
         return None;
     }
-    Some(match args.first()? {
-        v @ (Value::Integer(_) | Value::Number(_)) => *v,
+    Some(to_number(*args.first()?))
+}
+
+/// `tonumber(v)` without a base: a number itself, a numeral string's
+/// number, nil for anything else.
+fn to_number(v: Value<'_>) -> Value<'_> {
+    match v {
+        Value::Integer(_) | Value::Number(_) => v,
         Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
         _ => Value::Nil,
-    })
+    }
 }
 
 fn tonumber_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
@@ -587,11 +593,7 @@ fn tonumber_native<'gc>(
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let result = if stack.get(1).is_nil() {
-        match check_any(ctx, &stack, 1, "tonumber")? {
-            v @ (Value::Integer(_) | Value::Number(_)) => v,
-            Value::String(s) => str_to_number(s.as_bytes()).map_or(Value::Nil, num_value),
-            _ => Value::Nil,
-        }
+        to_number(check_any(ctx, &stack, 1, "tonumber")?)
     } else {
         let base = check_integer(ctx, &stack, 2, "tonumber")?;
         let Value::String(s) = stack.get(0) else {
@@ -668,10 +670,8 @@ fn rawlen_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
     crate::interp::native::with_args(
         ctx,
         |ctx, _, mut stack| {
-            let n = match stack.get(0) {
-                Value::Table(t) => crate::weak::raw_len(ctx, t),
-                Value::String(s) => s.len(),
-                _ => return Err(type_error(ctx, &stack, 1, "rawlen", "table or string")),
+            let Some(n) = raw_length(ctx, stack.get(0)) else {
+                return Err(type_error(ctx, &stack, 1, "rawlen", "table or string"));
             };
             stack.replace(ctx, n);
             Ok(CallbackReturn::Return)
@@ -724,14 +724,25 @@ fn rawset_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
 // that raises no error, and declining otherwise.
 
 fn getmetatable_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-    let v = *args.first()?;
-    Some(match metatable_of(ctx, v) {
+    Some(visible_metatable(ctx, *args.first()?))
+}
+
+/// `getmetatable(v)`: `v`'s metatable, or its `__metatable` field when set.
+fn visible_metatable<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> Value<'gc> {
+    match metatable_of(ctx, v) {
         Some(mt) => match mt.get(ctx, "__metatable") {
             Value::Nil => Value::Table(mt),
             protected => protected,
         },
         None => Value::Nil,
-    })
+    }
+}
+
+/// Whether `t`'s metatable is protected (has a `__metatable` field), so
+/// `setmetatable` must refuse to change it.
+fn metatable_protected<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> bool {
+    t.metatable()
+        .is_some_and(|old| !old.get(ctx, "__metatable").is_nil())
 }
 
 fn rawget_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
@@ -742,11 +753,16 @@ fn rawget_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>
 }
 
 fn rawlen_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-    Some(Value::Integer(match args.first()? {
-        Value::Table(t) => crate::weak::raw_len(ctx, *t),
-        Value::String(s) => s.len(),
-        _ => return None,
-    }))
+    raw_length(ctx, *args.first()?).map(Value::Integer)
+}
+
+/// `rawlen(v)` of a table or string (`None` for anything else).
+fn raw_length<'gc>(ctx: Context<'gc>, v: Value<'gc>) -> Option<i64> {
+    match v {
+        Value::Table(t) => Some(crate::weak::raw_len(ctx, t)),
+        Value::String(s) => Some(s.len()),
+        _ => None,
+    }
 }
 
 fn rawequal_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
@@ -770,10 +786,8 @@ fn setmetatable_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Valu
         [Value::Table(t), Value::Nil, ..] => (*t, None),
         _ => return None,
     };
-    if let Some(old) = t.metatable() {
-        if !old.get(ctx, "__metatable").is_nil() {
-            return None;
-        }
+    if metatable_protected(ctx, t) {
+        return None;
     }
     crate::interp::note_table_write(ctx);
     crate::weak::set_metatable(ctx, t, mt);
@@ -785,14 +799,7 @@ fn getmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         ctx,
         |ctx, _, mut stack| {
             let v = check_any(ctx, &stack, 1, "getmetatable")?;
-            let result = match metatable_of(ctx, v) {
-                Some(mt) => match mt.get(ctx, "__metatable") {
-                    Value::Nil => Value::Table(mt),
-                    protected => protected,
-                },
-                None => Value::Nil,
-            };
-            stack.replace(ctx, result);
+            stack.replace(ctx, visible_metatable(ctx, v));
             Ok(CallbackReturn::Return)
         },
         getmetatable_args,
@@ -810,10 +817,8 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                 Value::Nil if stack.len() >= 2 => None,
                 _ => return Err(type_error(ctx, &stack, 2, "setmetatable", "nil or table")),
             };
-            if let Some(old) = t.metatable() {
-                if !old.get(ctx, "__metatable").is_nil() {
-                    return Err(lua_error(ctx, "cannot change a protected metatable"));
-                }
+            if metatable_protected(ctx, t) {
+                return Err(lua_error(ctx, "cannot change a protected metatable"));
             }
             crate::weak::set_metatable(ctx, t, mt);
             stack.replace(ctx, t);

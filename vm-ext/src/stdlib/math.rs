@@ -45,11 +45,11 @@ macro_rules! math_fn {
     }};
 }
 
-/// [`math_fn!`] for a function of one number, whose result the
-/// interpreter also takes from `$u` for a number argument (an
-/// [`native::ArgsFn`] made of it).
+/// `math.<name>` for a function `$u` of one number: the native applies it
+/// to its checked argument, and the interpreter also takes its result for
+/// a number argument (an [`native::ArgsFn`] made of it).
 macro_rules! unary_fn {
-    ($ctx:ident, $math:ident, $name:literal, $f:expr, $u:expr) => {{
+    ($ctx:ident, $math:ident, $name:literal, $u:expr) => {{
         fn args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
             let u: fn(Num) -> Value<'gc> = $u;
             match args.first()? {
@@ -58,24 +58,23 @@ macro_rules! unary_fn {
                 _ => None,
             }
         }
-        math_fn!($ctx, $math, $name, $f, |ctx, f| native::with_args(
-            ctx, f, args
-        ))
+        math_fn!(
+            $ctx,
+            $math,
+            $name,
+            |ctx, stack| {
+                let u: fn(Num) -> Value<'gc> = $u;
+                Ok(u(check_number(ctx, stack, 1, $name)?))
+            },
+            |ctx, f| native::with_args(ctx, f, args)
+        )
     }};
 }
 
 /// `math.<name>` for a function of one float.
 macro_rules! float_fn {
     ($ctx:ident, $math:ident, $name:literal, $f:path) => {
-        unary_fn!(
-            $ctx,
-            $math,
-            $name,
-            |ctx, stack| Ok(Value::Number($f(
-                check_number(ctx, stack, 1, $name)?.to_f64()
-            ))),
-            |n| Value::Number($f(n.to_f64()))
-        )
+        unary_fn!($ctx, $math, $name, |n| Value::Number($f(n.to_f64())))
     };
 }
 
@@ -272,27 +271,9 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
             Num::Float(f) => float_to_value(f.ceil()),
         }
     }
-    unary_fn!(
-        ctx,
-        math,
-        "abs",
-        |ctx, stack| Ok(abs(check_number(ctx, stack, 1, "abs")?)),
-        abs
-    );
-    unary_fn!(
-        ctx,
-        math,
-        "floor",
-        |ctx, stack| Ok(floor(check_number(ctx, stack, 1, "floor")?)),
-        floor
-    );
-    unary_fn!(
-        ctx,
-        math,
-        "ceil",
-        |ctx, stack| Ok(ceil(check_number(ctx, stack, 1, "ceil")?)),
-        ceil
-    );
+    unary_fn!(ctx, math, "abs", abs);
+    unary_fn!(ctx, math, "floor", floor);
+    unary_fn!(ctx, math, "ceil", ceil);
     float_fn!(ctx, math, "sqrt", f64::sqrt);
     float_fn!(ctx, math, "sin", f64::sin);
     float_fn!(ctx, math, "cos", f64::cos);
@@ -393,16 +374,15 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
     // (`minmax` of numbers: the first unless a later one compares better,
     // each returned as it is; one argument goes to the native, which
     // returns it whatever it is.)
-    fn max_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
+    fn minmax_args<'gc>(args: &[Value<'gc>], max: bool) -> Option<Value<'gc>> {
         let (&first, rest) = args.split_first().filter(|(_, r)| !r.is_empty())?;
         rest.iter().try_fold(first, |best, &v| {
-            Some(if num_lt(best, v)? { v } else { best })
-        })
-    }
-    fn min_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
-        let (&first, rest) = args.split_first().filter(|(_, r)| !r.is_empty())?;
-        rest.iter().try_fold(first, |best, &v| {
-            Some(if num_lt(v, best)? { v } else { best })
+            let better = if max {
+                num_lt(best, v)?
+            } else {
+                num_lt(v, best)?
+            };
+            Some(if better { v } else { best })
         })
     }
     math_fn!(
@@ -410,14 +390,14 @@ pub fn load_math<'gc>(ctx: Context<'gc>) {
         math,
         "max",
         |ctx, stack| minmax(ctx, stack, "max", true),
-        |ctx, f| native::with_args(ctx, f, max_args)
+        |ctx, f| native::with_args(ctx, f, |_, args| minmax_args(args, true))
     );
     math_fn!(
         ctx,
         math,
         "min",
         |ctx, stack| minmax(ctx, stack, "min", false),
-        |ctx, f| native::with_args(ctx, f, min_args)
+        |ctx, f| native::with_args(ctx, f, |_, args| minmax_args(args, false))
     );
 
     // (Called in place: a callback capturing the generator went through

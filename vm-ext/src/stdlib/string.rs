@@ -248,13 +248,20 @@ fn str_len<'gc>(ctx: Context<'gc>, _: &mut Fuel, mut stack: Stack<'gc, '_>) -> C
 
 fn str_sub<'gc>(ctx: Context<'gc>, _: &mut Fuel, stack: Stack<'gc, '_>) -> CbResult<'gc> {
     let s = check_str(ctx, &stack, 0, "sub")?;
-    let b = s.as_bytes();
-    let i = posrelat_start(check_int(ctx, &stack, 1, "sub")?, b.len());
-    let j = posrelat_end(opt_int(ctx, &stack, 2, "sub", -1)?, b.len());
+    let i = check_int(ctx, &stack, 1, "sub")?;
+    let j = opt_int(ctx, &stack, 2, "sub", -1)?;
+    ret_bytes(ctx, stack, sub_bytes(s.as_bytes(), i, j))
+}
+
+/// `string.sub`'s part of `b` from `i` to `j` (Lua positions: negative
+/// from the end, clamped).
+fn sub_bytes(b: &[u8], i: i64, j: i64) -> &[u8] {
+    let (i, j) = (posrelat_start(i, b.len()), posrelat_end(j, b.len()));
     if i > j {
-        return ret_bytes(ctx, stack, b"");
+        &b[..0]
+    } else {
+        &b[i - 1..j]
     }
-    ret_bytes(ctx, stack, &b[i - 1..j])
 }
 
 /// `string.sub(s, i [, j])` of a string and integers, for the interpreter
@@ -268,10 +275,10 @@ fn sub_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
         Some(Value::Integer(j)) => *j,
         Some(_) => return None,
     };
-    let b = s.as_bytes();
-    let (i, j) = (posrelat_start(*i, b.len()), posrelat_end(j, b.len()));
-    let part = if i > j { &b[..0] } else { &b[i - 1..j] };
-    Some(Value::String(new_string(ctx, part)))
+    Some(Value::String(new_string(
+        ctx,
+        sub_bytes(s.as_bytes(), *i, j),
+    )))
 }
 
 /// `string.upper(s)` of a string, for the interpreter.

@@ -267,19 +267,7 @@ impl<'gc> RawTable<'gc> {
     /// [`Self::set`] does in ~135 instructions natively.
     #[inline]
     pub fn replace_string(&mut self, key: String<'gc>, value: Value<'gc>) -> bool {
-        debug_assert!(!value.is_nil());
-        let key = CanonicalKey::String(key);
-        let hash = self.hash_builder.hash_one(key);
-        let found = self.map.raw_table_mut().find(hash, |(k, _)| k.eq(key));
-        match found {
-            Some(slot) => {
-                note_string_key_write();
-                // SAFETY: `slot` was just found in this map, which is not modified in between.
-                unsafe { slot.as_mut().1 = value };
-                true
-            }
-            None => false,
-        }
+        self.replace_string_index(key, value).is_some()
     }
 
     /// luahome patch: [`Self::replace_string`] that gives the index of the entry's bucket

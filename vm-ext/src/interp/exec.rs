@@ -2054,7 +2054,7 @@ impl<'gc> Interp<'gc> {
         nargs: usize,
     ) -> Option<Value<'gc>> {
         match callee {
-            Callee::Args(_, _, f) => f(ctx, &regs[at..at + nargs]),
+            Callee::Args(_, _, a) => (a.f)(ctx, &regs[at..at + nargs]),
             Callee::Type(..) if nargs >= 1 => Some(Value::String(self.names.type_of(regs[at]))),
             _ => None,
         }
@@ -4826,12 +4826,23 @@ impl<'gc> Interp<'gc> {
                             // `math.sqrt(x)`, `s:sub(i, j)`, `type(v)`... for one
                             // result or none, answered here when the function
                             // can be (`answer_here`; the native's call cost ~200
-                            // instructions natively).
-                            if !tail && (want == 0 || want == 1) {
+                            // instructions natively); in tail position
+                            // (`return setmetatable(o, C)`) too when the function
+                            // gives one result, which the `RETURN a 0` after the
+                            // call returns.
+                            let here = if tail {
+                                one_result(callee)
+                            } else {
+                                want == 0 || want == 1
+                            };
+                            if here {
                                 if let Some(v) =
                                     self.answer_here(ctx, callee, regs, func + 1, nargs)
                                 {
-                                    if want == 1 {
+                                    if tail {
+                                        regs[func] = v;
+                                        self.top = func + 1;
+                                    } else if want == 1 {
                                         regs[func] = v;
                                     }
                                     continue 'ops;
@@ -4865,6 +4876,18 @@ impl<'gc> Interp<'gc> {
                 }
             }
         }
+    }
+}
+
+/// Whether [`Interp::answer_here`] may answer a call of `callee` whose
+/// results are all kept (a call in tail position): its function gives
+/// exactly one result whenever it answers.
+#[inline(always)]
+fn one_result(callee: Callee<'_>) -> bool {
+    match callee {
+        Callee::Args(_, _, a) => a.one,
+        Callee::Type(..) => true,
+        _ => false,
     }
 }
 

@@ -406,7 +406,7 @@ enum Kind<'gc> {
     Args(
         #[collect(require_static)] native::NativeFn,
         bool,
-        #[collect(require_static)] native::ArgsFn,
+        #[collect(require_static)] native::Answer,
     ),
     /// The base library's `type` (its native): the interpreter answers
     /// `type(v)` for one result with a name interned once.
@@ -451,7 +451,7 @@ pub(crate) enum Callee<'gc> {
     Args(
         #[collect(require_static)] native::NativeFn,
         bool,
-        #[collect(require_static)] native::ArgsFn,
+        #[collect(require_static)] native::Answer,
     ),
     /// `type` ([`Kind::Type`]).
     Type(#[collect(require_static)] native::NativeFn, bool),

@@ -47,11 +47,21 @@ pub fn callback<'gc>(ctx: Context<'gc>, f: NativeFn) -> Callback<'gc> {
 /// the call is then done. A function of no results gives nil.
 pub type ArgsFn = for<'gc> fn(Context<'gc>, &[Value<'gc>]) -> Option<Value<'gc>>;
 
+/// An [`ArgsFn`] and whether its function gives exactly one result
+/// whenever the `ArgsFn` answers (`one`), or none (`table.insert`, whose
+/// nil stands for no result). A call in tail position keeps all the
+/// results, so only a function of one result is answered there.
+#[derive(Clone, Copy)]
+pub struct Answer {
+    pub f: ArgsFn,
+    pub one: bool,
+}
+
 /// `f` as a callback like [`callback`]'s, which the interpreter answers
-/// with `a` when it can ([`ArgsFn`]).
+/// with `a` when it can ([`ArgsFn`]; `f` gives one result).
 pub fn with_args<'gc>(ctx: Context<'gc>, f: NativeFn, a: ArgsFn) -> Callback<'gc> {
     let cb = callback(ctx, f);
-    register_args(ctx, cb, f, false, a);
+    register_args(ctx, cb, f, false, Answer { f: a, one: true });
     cb
 }
 
@@ -61,7 +71,7 @@ pub fn register_args<'gc>(
     full: Callback<'gc>,
     fast: NativeFn,
     positioned: bool,
-    a: ArgsFn,
+    a: Answer,
 ) {
     Registry::get(ctx).insert(&ctx, full, Kind::Args(fast, positioned, a));
 }

@@ -789,7 +789,6 @@ fn setmetatable_args<'gc>(ctx: Context<'gc>, args: &[Value<'gc>]) -> Option<Valu
     if metatable_protected(ctx, t) {
         return None;
     }
-    crate::interp::note_table_write(ctx);
     crate::weak::set_metatable(ctx, t, mt);
     Some(Value::Table(t))
 }
@@ -811,7 +810,6 @@ fn setmetatable_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         ctx,
         |ctx, _, mut stack| {
             let t = check_table(ctx, &stack, 1, "setmetatable")?;
-            crate::interp::note_table_write(ctx);
             let mt = match stack.get(1) {
                 Value::Table(mt) => Some(mt),
                 Value::Nil if stack.len() >= 2 => None,

@@ -633,16 +633,18 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         )
         .unwrap();
     super::check::position_all(ctx, table);
-    for (name, fast, args) in [
+    // (`insert` gives no result: its `ArgsFn`'s nil stands for none.)
+    for (name, fast, f, one) in [
         (
             "insert",
             insert_fast as native::NativeFn,
             insert_args as native::ArgsFn,
+            false,
         ),
-        ("remove", remove_fast, remove_args),
+        ("remove", remove_fast, remove_args, true),
     ] {
         if let Value::Function(piccolo::Function::Callback(cb)) = table.get(ctx, name) {
-            native::register_args(ctx, cb, fast, true, args);
+            native::register_args(ctx, cb, fast, true, native::Answer { f, one });
         }
     }
     ctx.set_global("table", table).unwrap();

@@ -97,6 +97,19 @@ for round = 1, 3 do
   assert(v2.y == 3)
   v2.y = 4
   assert(v2.y == 4 and rawget(v2, 'y') == 4)
+  -- A table made weak by a call answered in the loop, written and read
+  -- (the field cache held its fields from before).
+  local w2 = { x = 1, y = 2 }
+  assert(w2.x + w2.y == 3)
+  setmetatable(w2, { __mode = 'k' })
+  w2.x = 2
+  assert(w2.x == 2 and rawget(w2, 'x') == 2)
+  sum = 0
+  for _, x in pairs(w2) do sum = sum + x end
+  assert(sum == 4)
+  setmetatable(w2, nil)
+  w2.y = 5
+  assert(w2.y == 5 and w2.x == 2)
   -- An __index class set after a field was read.
   local obj = { m = 1 }
   assert(obj.m == 1)

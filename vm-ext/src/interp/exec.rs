@@ -1407,7 +1407,10 @@ impl<'gc> Interp<'gc> {
         for depth in 0..MAX_TAG_LOOP {
             let handler = match obj {
                 Value::Table(t) => {
-                    let v = t.get_value(key);
+                    // (String keys and the metatable's `__index` through the
+                    // field cache: an `__index` function's read was two
+                    // probes of ~80 instructions.)
+                    let v = self.raw_get(t, key);
                     if !v.is_nil() {
                         regs[dest] = v;
                         return Ok(Flow::Next);
@@ -1422,7 +1425,7 @@ impl<'gc> Interp<'gc> {
                                     return Ok(Flow::Next);
                                 }
                             }
-                            mt.get_value(Value::String(self.names.index))
+                            self.kget(mt, self.names.index)
                         }
                     }
                 }
@@ -1467,10 +1470,11 @@ impl<'gc> Interp<'gc> {
                     let h = match t.metatable() {
                         None => Value::Nil,
                         Some(mt) => {
-                            if t.get_value(key).is_nil()
+                            // (Through the field cache, as in `index`.)
+                            if self.raw_get(t, key).is_nil()
                                 && (!self.weak.any() || crate::weak::weak_get(ctx, t, key).is_nil())
                             {
-                                mt.get_value(Value::String(self.names.newindex))
+                                self.kget(mt, self.names.newindex)
                             } else {
                                 Value::Nil
                             }
@@ -2046,7 +2050,7 @@ impl<'gc> Interp<'gc> {
     /// each call). `None` otherwise.
     #[inline(always)]
     fn answer_here(
-        &self,
+        &mut self,
         ctx: Context<'gc>,
         callee: Callee<'gc>,
         regs: &[Value<'gc>],
@@ -2054,7 +2058,16 @@ impl<'gc> Interp<'gc> {
         nargs: usize,
     ) -> Option<Value<'gc>> {
         match callee {
-            Callee::Args(_, _, a) => (a.f)(ctx, &regs[at..at + nargs]),
+            Callee::Args(_, _, a) => {
+                let v = (a.f)(ctx, &regs[at..at + nargs]);
+                // An `ArgsFn` that moved string keys (`setmetatable` making
+                // a table weak, or plain again) said so: the field cache
+                // is emptied, as after a native's call.
+                if string_key_writes() != self.kseen {
+                    self.kclear();
+                }
+                v
+            }
             Callee::Type(..) if nargs >= 1 => Some(Value::String(self.names.type_of(regs[at]))),
             _ => None,
         }

@@ -48,6 +48,12 @@ pub(crate) struct Frame<'gc> {
     /// A metamethod called in place: its result goes where the
     /// continuation on [`Interp::mm`] says.
     pub(crate) mm: bool,
+    /// The frame may have open upvalues or to-be-closed variables of its
+    /// own: set when it makes a closure over its registers or marks a
+    /// variable to be closed (and kept by a tail call), never cleared, so
+    /// a return without it needs no look at [`Interp::open`] or
+    /// [`Interp::tbc`] (`plain_return`).
+    pub(crate) closes: bool,
     /// For a function called by `pcall` in place: the results `pcall`'s
     /// caller wants (`-1`: all); [`NOT_PROTECTED`] otherwise. `pcall` itself
     /// sits at `func - 1`.
@@ -868,6 +874,7 @@ impl<'gc> Interp<'gc> {
             pcall_want: NOT_PROTECTED,
             tail: false,
             mm: false,
+            closes: false,
         });
         Ok(())
     }
@@ -902,6 +909,7 @@ impl<'gc> Interp<'gc> {
             pcall_want: NOT_PROTECTED,
             tail: false,
             mm: false,
+            closes: false,
         });
         Ok(())
     }
@@ -1786,6 +1794,7 @@ impl<'gc> Interp<'gc> {
                                 if let Some(f) = self.frames.last_mut() {
                                     f.pcall_want = frame.pcall_want;
                                     f.mm = frame.mm;
+                                    f.closes = frame.closes;
                                     f.tail = true;
                                 }
                             } else {
@@ -2366,13 +2375,11 @@ impl<'gc> Interp<'gc> {
             return None;
         }
         let frame = &self.frames[n - 1];
-        if frame.pcall_want != NOT_PROTECTED
-            || frame.mm
-            || self.open.last().is_some_and(|&(i, _)| i >= frame.base)
-            || self.has_tbc(frame.base)
-        {
+        if frame.pcall_want != NOT_PROTECTED || frame.mm || frame.closes {
             return None;
         }
+        debug_assert!(self.open.last().is_none_or(|&(i, _)| i < frame.base));
+        debug_assert!(!self.has_tbc(frame.base));
         debug_assert!(frame.func < frame.base);
         Some((frame.func, frame.want))
     }
@@ -3435,7 +3442,8 @@ impl<'gc> Interp<'gc> {
     /// (`pc`: past the instruction).
     #[inline(never)]
     fn op_closure(&mut self, ctx: Context<'gc>, regs: &mut Regs<'gc>, pc: usize, a: u8, p: u32) {
-        let frame = &self.frames[self.frames.len() - 1];
+        let fi = self.frames.len() - 1;
+        let frame = &self.frames[fi];
         let cl: &'gc LuaClosure<'gc> = frame.closure.get();
         let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
         let base = frame.base;
@@ -3443,6 +3451,9 @@ impl<'gc> Interp<'gc> {
             clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
         }
         let child = proto.protos[p as usize];
+        if child.proto.upvalues.iter().any(|desc| desc.in_stack) {
+            self.frames[fi].closes = true;
+        }
         let ups = child.proto.upvalues.iter().map(|desc| {
             if desc.in_stack {
                 self.find_upvalue(ctx, base + desc.index as usize)
@@ -3629,6 +3640,7 @@ impl<'gc> Interp<'gc> {
                         )));
                     }
                     self.tbc.push(base + a as usize);
+                    self.frames[fi].closes = true;
                 }
                 return Ok(Flow::Next);
             }
@@ -3642,6 +3654,7 @@ impl<'gc> Interp<'gc> {
                         ));
                     }
                     self.tbc.push(ra + 3);
+                    self.frames[fi].closes = true;
                 }
                 self.frames[fi].pc += bx as usize;
                 return Ok(Flow::Next);

@@ -2571,14 +2571,18 @@ impl<'gc> Interp<'gc> {
     }
 
     /// [`Self::kinsert`] while the cache is smaller than its full size:
-    /// makes it, or grows it (emptied) when it has taken twice as many
-    /// entries as it has slots, and puts `e` in its home slot.
+    /// grows it (emptied) when it has taken twice as many entries as it has
+    /// slots, and puts `e` in its home slot. The first cache has one slot
+    /// and becomes [`KCACHE_START`] slots at its third entry: a coroutine
+    /// made per use (`coroutine.wrap(function() coroutine.yield(1) end)`)
+    /// reads two fields and made a 16-slot cache it never used (~500
+    /// instructions and 768 bytes each).
     #[cold]
     #[inline(never)]
     fn kinsert_growing(&mut self, e: KEntry<'gc>) {
         let len = self.kcache.len();
         self.kfills += 1;
-        if len == 1 || self.kfills > 2 * len {
+        if self.kfills > 2 * len {
             let grown = if len == 1 {
                 KCACHE_START
             } else {

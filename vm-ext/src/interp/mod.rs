@@ -399,6 +399,9 @@ enum Kind<'gc> {
     /// `ipairs`' iterator (its native): the interpreter steps generic `for`
     /// loops over it in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
+    /// `table.unpack` (its native): the interpreter answers `table.unpack(t)`
+    /// of a short table without a metatable in place.
+    Unpack(#[collect(require_static)] native::NativeFn, bool),
     /// A library function of one result (`math.sqrt`, `string.sub`,
     /// `tonumber`...): the interpreter answers calls for one result with
     /// [`native::ArgsFn`] when that takes the arguments, and otherwise
@@ -447,6 +450,8 @@ pub(crate) enum Callee<'gc> {
     Next(#[collect(require_static)] native::NativeFn, bool),
     /// `ipairs`' iterator: generic `for` loops over it done in place.
     INext(#[collect(require_static)] native::NativeFn, bool),
+    /// `table.unpack`: `table.unpack(t)` of a short plain table in place.
+    Unpack(#[collect(require_static)] native::NativeFn, bool),
     /// A library function of one result ([`Kind::Args`]).
     Args(
         #[collect(require_static)] native::NativeFn,
@@ -626,6 +631,7 @@ impl<'gc> Registry<'gc> {
             Kind::Select(f, positioned) => Callee::Select(f, positioned),
             Kind::Next(f, positioned) => Callee::Next(f, positioned),
             Kind::INext(f, positioned) => Callee::INext(f, positioned),
+            Kind::Unpack(f, positioned) => Callee::Unpack(f, positioned),
             Kind::Type(f, positioned) => Callee::Type(f, positioned),
             Kind::Args(f, positioned, a) => Callee::Args(f, positioned, a),
             Kind::Error => Callee::Error,

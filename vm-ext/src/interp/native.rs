@@ -177,6 +177,12 @@ pub fn register_inext<'gc>(ctx: Context<'gc>, inext: Callback<'gc>) {
     mark_native(ctx, inext, Kind::INext);
 }
 
+/// Marks `table.unpack` (made by [`register_fast`]): the interpreter
+/// answers `table.unpack(t)` of a short table without a metatable in place.
+pub fn register_unpack<'gc>(ctx: Context<'gc>, unpack: Callback<'gc>) {
+    mark_native(ctx, unpack, Kind::Unpack);
+}
+
 /// Marks `error` (the base library's): the interpreter raises the error
 /// in place, with the position of the calling frame.
 pub fn register_error<'gc>(ctx: Context<'gc>, error: Callback<'gc>) {
@@ -209,6 +215,9 @@ pub(crate) fn wrapped_positioned<'gc>(
         }
         super::Callee::INext(f, _) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::INext(f, true));
+        }
+        super::Callee::Unpack(f, _) => {
+            Registry::get(ctx).insert(&ctx, wrapper, Kind::Unpack(f, true));
         }
         super::Callee::Args(f, _, a) => {
             Registry::get(ctx).insert(&ctx, wrapper, Kind::Args(f, true, a));

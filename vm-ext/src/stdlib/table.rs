@@ -587,6 +587,7 @@ pub fn load_table<'gc>(ctx: Context<'gc>) {
         }
     });
     crate::interp::native::register_fast(ctx, unpack, unpack_fast, false);
+    crate::interp::native::register_unpack(ctx, unpack);
     table.set(ctx, "unpack", unpack).unwrap();
     table.set(ctx, "move", move_callback(ctx, fb)).unwrap();
     table

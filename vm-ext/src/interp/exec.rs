@@ -49,8 +49,9 @@ pub(crate) struct Frame<'gc> {
     /// continuation on [`Interp::mm`] says.
     pub(crate) mm: bool,
     /// The frame may have open upvalues or to-be-closed variables of its
-    /// own: set when it makes a closure over its registers or marks a
-    /// variable to be closed (and kept by a tail call), never cleared, so
+    /// own: set when it makes a closure over its registers
+    /// ([`Interp::find_upvalue`]) or marks a variable to be closed
+    /// ([`Interp::mark_tbc`]) (and kept by a tail call), never cleared, so
     /// a return without it needs no look at [`Interp::open`] or
     /// [`Interp::tbc`] (`plain_return`).
     pub(crate) closes: bool,
@@ -1055,7 +1056,12 @@ impl<'gc> Interp<'gc> {
 
     // ---- upvalues -------------------------------------------------------
 
+    /// The open upvalue of register `index` of the running frame (made
+    /// when there is none); the frame is marked as one that `closes`.
     fn find_upvalue(&mut self, ctx: Context<'gc>, index: usize) -> UpvalueCell<'gc> {
+        if let Some(f) = self.frames.last_mut() {
+            f.closes = true;
+        }
         let pos = self.open.partition_point(|(i, _)| *i < index);
         if let Some((i, cell)) = self.open.get(pos) {
             if *i == index {
@@ -1215,6 +1221,15 @@ impl<'gc> Interp<'gc> {
     }
 
     // ---- returns and closing -------------------------------------------
+
+    /// Marks register `index` of the running frame to be closed; the frame
+    /// is marked as one that `closes`.
+    fn mark_tbc(&mut self, index: usize) {
+        self.tbc.push(index);
+        if let Some(f) = self.frames.last_mut() {
+            f.closes = true;
+        }
+    }
 
     /// Whether the current frame has to-be-closed variables at or above `level`.
     fn has_tbc(&self, level: usize) -> bool {
@@ -3498,8 +3513,7 @@ impl<'gc> Interp<'gc> {
     /// (`pc`: past the instruction).
     #[inline(never)]
     fn op_closure(&mut self, ctx: Context<'gc>, regs: &mut Regs<'gc>, pc: usize, a: u8, p: u32) {
-        let fi = self.frames.len() - 1;
-        let frame = &self.frames[fi];
+        let frame = &self.frames[self.frames.len() - 1];
         let cl: &'gc LuaClosure<'gc> = frame.closure.get();
         let proto: &'gc ProtoRt<'gc> = Gc::as_ref(cl.proto);
         let base = frame.base;
@@ -3507,9 +3521,6 @@ impl<'gc> Interp<'gc> {
             clear_dead(regs, &proto.proto, pc - 1, base, a as usize);
         }
         let child = proto.protos[p as usize];
-        if child.proto.upvalues.iter().any(|desc| desc.in_stack) {
-            self.frames[fi].closes = true;
-        }
         let ups = child.proto.upvalues.iter().map(|desc| {
             if desc.in_stack {
                 self.find_upvalue(ctx, base + desc.index as usize)
@@ -3695,8 +3706,7 @@ impl<'gc> Interp<'gc> {
                             "variable '{name}' got a non-closable value"
                         )));
                     }
-                    self.tbc.push(base + a as usize);
-                    self.frames[fi].closes = true;
+                    self.mark_tbc(base + a as usize);
                 }
                 return Ok(Flow::Next);
             }
@@ -3709,8 +3719,7 @@ impl<'gc> Interp<'gc> {
                             "variable '(for state)' got a non-closable value".into(),
                         ));
                     }
-                    self.tbc.push(ra + 3);
-                    self.frames[fi].closes = true;
+                    self.mark_tbc(ra + 3);
                 }
                 self.frames[fi].pc += bx as usize;
                 return Ok(Flow::Next);

@@ -37,6 +37,12 @@ const CAP_UNFINISHED: isize = -1;
 const CAP_POSITION: isize = -2;
 const SPECIALS: &[u8] = b"^$*+?.([%-";
 
+/// Whether `p` has a pattern special (PUC Lua's `nospecials`, negated):
+/// without one, `find` looks for it as plain text.
+fn has_specials(p: &[u8]) -> bool {
+    p.iter().any(|b| SPECIALS.contains(b))
+}
+
 /// A pattern error, with Lua's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchError(pub String);
@@ -893,7 +899,7 @@ fn str_find_aux<'gc>(
         return Ok(CallbackReturn::Return);
     }
     let pb = p.as_bytes();
-    if find && (stack.get(3).to_bool() || !pb.iter().any(|b| SPECIALS.contains(b))) {
+    if find && (stack.get(3).to_bool() || !has_specials(pb)) {
         let r = find_plain(s.as_bytes(), pb, init);
         fuel.consume((ls / 64) as i32);
         match r {
@@ -951,7 +957,7 @@ fn find_args<'gc>(_: Context<'gc>, args: &[Value<'gc>]) -> Option<Value<'gc>> {
         return Some(Value::Nil);
     }
     let plain = args.get(3).is_some_and(|v| v.to_bool());
-    if !plain && pb.iter().any(|b| SPECIALS.contains(b)) {
+    if !plain && has_specials(pb) {
         return None;
     }
     Some(match find_plain(s, pb, init) {

@@ -2665,10 +2665,105 @@ impl<'gc> Interp<'gc> {
         self.kcache[slot] = e;
     }
 
-    /// `t[key] = v` (raw), keeping the field cache up to date.
+    /// `t[key] = v` (raw), keeping the field cache up to date: inline,
+    /// the overwrite of a field the cache holds, of an item of the array
+    /// part and of an existing integer key of the map; the rest in
+    /// [`Self::kset_slow`]. `SetField`, `SetTabUp` and `SetI` inline only
+    /// their own key's case ([`Self::kset_field`], [`Self::kset_item`]).
+    /// (Inlined whole at the four table-writing instructions, the write
+    /// was ~2.7 KB of the dispatch function each: a larger function,
+    /// which V8's optimizing compiler takes longer to compile on every
+    /// page load while the page runs its slow baseline code.)
+    #[inline(always)]
+    fn kset(
+        &mut self,
+        ctx: Context<'gc>,
+        t: Table<'gc>,
+        key: Value<'gc>,
+        v: Value<'gc>,
+    ) -> Result<(), Fail<'gc>> {
+        let done = match key {
+            Value::String(k) => self.kset_hit(ctx, t, k, v),
+            Value::Integer(i) => {
+                t.set_array(&ctx, i, v) || (!v.is_nil() && t.replace_int(&ctx, i, v))
+            }
+            _ => false,
+        };
+        if done {
+            return Ok(());
+        }
+        self.kset_slow(ctx, t, key, v)
+    }
+
+    /// [`Self::kset`] for the constant key of `SetField` and `SetTabUp`
+    /// (a string).
+    #[inline(always)]
+    fn kset_field(
+        &mut self,
+        ctx: Context<'gc>,
+        t: Table<'gc>,
+        key: Value<'gc>,
+        v: Value<'gc>,
+    ) -> Result<(), Fail<'gc>> {
+        if let Value::String(k) = key {
+            if self.kset_hit(ctx, t, k, v) {
+                return Ok(());
+            }
+        }
+        self.kset_slow(ctx, t, key, v)
+    }
+
+    /// [`Self::kset`] for the constant integer key of `SetI`.
+    #[inline(always)]
+    fn kset_item(
+        &mut self,
+        ctx: Context<'gc>,
+        t: Table<'gc>,
+        i: i64,
+        v: Value<'gc>,
+    ) -> Result<(), Fail<'gc>> {
+        if t.set_array(&ctx, i, v) {
+            return Ok(());
+        }
+        self.kset_slow(ctx, t, Value::Integer(i), v)
+    }
+
+    /// `t[k] = v` when the field cache holds `t[k]` and `v` is not nil:
+    /// written in the bucket the cache knows, checked
+    /// (`replace_string_at`); `false` when nothing was written.
     #[inline(always)]
     #[allow(unsafe_code)]
-    fn kset(
+    fn kset_hit(
+        &mut self,
+        ctx: Context<'gc>,
+        t: Table<'gc>,
+        k: LuaString<'gc>,
+        v: Value<'gc>,
+    ) -> bool {
+        if v.is_nil() {
+            return false;
+        }
+        let fresh = self.kseen == string_key_writes();
+        let slot = kslot(t, k, self.kmask);
+        debug_assert!(kslot_checked(self.kcache.len(), self.kmask));
+        // SAFETY: the slot is at most `kmask`, below `kcache.len()` (see `kslot`).
+        let e = unsafe { self.kcache.get_unchecked_mut(slot) };
+        if e.holds(t, k, self.kstamp) && t.replace_string_at(&ctx, e.at, k, v) {
+            e.v = v;
+            if fresh {
+                // The cache has this write: still good.
+                self.kseen = string_key_writes();
+            }
+            return true;
+        }
+        false
+    }
+
+    /// [`Self::kset`] when the write is not an overwrite in place: a field
+    /// found by a probe or added, a nil written, an integer key outside
+    /// the array part, any other key. Nothing has been written yet.
+    #[inline(never)]
+    fn kset_slow(
         &mut self,
         ctx: Context<'gc>,
         t: Table<'gc>,
@@ -2678,20 +2773,6 @@ impl<'gc> Interp<'gc> {
         let fresh = self.kseen == string_key_writes();
         if let Value::String(k) = key {
             let slot = kslot(t, k, self.kmask);
-            if !v.is_nil() {
-                // An existing field overwritten: in the bucket the field cache
-                // knows, checked (`replace_string_at`), or by one probe.
-                debug_assert!(kslot_checked(self.kcache.len(), self.kmask));
-                // SAFETY: the slot is at most `kmask`, below `kcache.len()` (see `kslot`).
-                let e = unsafe { self.kcache.get_unchecked_mut(slot) };
-                if e.holds(t, k, self.kstamp) && t.replace_string_at(&ctx, e.at, k, v) {
-                    e.v = v;
-                    if fresh {
-                        self.kseen = string_key_writes();
-                    }
-                    return Ok(());
-                }
-            }
             let at = if v.is_nil() {
                 None
             } else {
@@ -2706,7 +2787,7 @@ impl<'gc> Interp<'gc> {
                 self.kseen = string_key_writes();
             }
         } else if let Value::Integer(i) = key {
-            // In the array part, or an existing key of the map: in place.
+            // An existing key of the map: in place.
             if !t.set_array(&ctx, i, v) && (v.is_nil() || !t.replace_int(&ctx, i, v)) {
                 raw_set(ctx, t, key, v)?;
             }
@@ -4209,7 +4290,7 @@ impl<'gc> Interp<'gc> {
                                 let v = if kc { kst!(c) } else { r!(c) };
                                 if let Value::Table(tt) = t {
                                     if tt.metatable().is_none() {
-                                        t!(self.kset(ctx, tt, key, v));
+                                        t!(self.kset_field(ctx, tt, key, v));
                                         continue 'ops;
                                     }
                                 }
@@ -4243,7 +4324,7 @@ impl<'gc> Interp<'gc> {
                                         Some(mt) => self.set_is_raw(tt, mt, key),
                                     };
                                     if raw {
-                                        t!(self.kset(ctx, tt, key, v));
+                                        t!(self.kset_item(ctx, tt, b as i64, v));
                                         continue 'ops;
                                     }
                                 }
@@ -4259,7 +4340,7 @@ impl<'gc> Interp<'gc> {
                                         Some(mt) => self.set_is_raw(tt, mt, key),
                                     };
                                     if raw {
-                                        t!(self.kset(ctx, tt, key, v));
+                                        t!(self.kset_field(ctx, tt, key, v));
                                         continue 'ops;
                                     }
                                 }

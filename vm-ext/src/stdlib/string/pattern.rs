@@ -243,35 +243,8 @@ impl<'a> Matcher<'a> {
     }
 
     #[inline]
-    fn class_end(&self, mut p: usize) -> Result<usize, &'static str> {
-        let pat = self.pat;
-        let c = pat[p];
-        p += 1;
-        if c == b'%' {
-            if p >= pat.len() {
-                return Err("malformed pattern (ends with '%')");
-            }
-            return Ok(p + 1);
-        }
-        if c == b'[' {
-            if p < pat.len() && pat[p] == b'^' {
-                p += 1;
-            }
-            loop {
-                if p >= pat.len() {
-                    return Err("malformed pattern (missing ']')");
-                }
-                let c = pat[p];
-                p += 1;
-                if c == b'%' && p < pat.len() {
-                    p += 1;
-                }
-                if p < pat.len() && pat[p] == b']' {
-                    return Ok(p + 1);
-                }
-            }
-        }
-        Ok(p)
+    fn class_end(&self, p: usize) -> Result<usize, &'static str> {
+        class_end(self.pat, p)
     }
 
     #[inline]
@@ -584,6 +557,307 @@ impl<'a> Matcher<'a> {
 
 /// Most subject bytes one [`Matcher::next_start`] looks at.
 const SKIP_CHUNK: usize = 1 << 16;
+
+/// The end of the single-character item at `pat[p]` (Lua's `classend`).
+#[inline]
+fn class_end(pat: &[u8], mut p: usize) -> Result<usize, &'static str> {
+    let c = pat[p];
+    p += 1;
+    if c == b'%' {
+        if p >= pat.len() {
+            return Err("malformed pattern (ends with '%')");
+        }
+        return Ok(p + 1);
+    }
+    if c == b'[' {
+        if p < pat.len() && pat[p] == b'^' {
+            p += 1;
+        }
+        loop {
+            if p >= pat.len() {
+                return Err("malformed pattern (missing ']')");
+            }
+            let c = pat[p];
+            p += 1;
+            if c == b'%' && p < pat.len() {
+                p += 1;
+            }
+            if p < pat.len() && pat[p] == b']' {
+                return Ok(p + 1);
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Most items of a [`Simple`] pattern.
+const SIMPLE_ITEMS: usize = 8;
+
+/// Most steps a [`Simple`] search takes before it leaves the search to the
+/// [`Matcher`] (which pauses between attempts when a slice's fuel runs out
+/// and refuses pathological patterns): far below both.
+const SIMPLE_STEPS: u32 = 1 << 16;
+
+/// One item of a [`Simple`] pattern: the bytes it matches and its
+/// quantifier (`0` for none, or `*`, `+`, `-`, `?`).
+#[derive(Clone, Copy)]
+struct SimpleItem {
+    set: ByteSet,
+    quant: u8,
+}
+
+/// A pattern of single-character items only (a byte, `.`, `%x`, a set,
+/// each with or without a quantifier), with `^` and `$` anchors but no
+/// captures, `%b`, `%f` or back-references: most patterns of `find` and
+/// `match` in practice (`^[ \t]*`, `["\\]`, `^-?%d+`, `%.lua$`). Worked out
+/// once per call into one byte set per item, it is matched without
+/// re-reading the pattern at each byte; anything else, a malformed pattern
+/// included, is the [`Matcher`]'s, and so is a search that has taken
+/// [`SIMPLE_STEPS`] steps. The results are the Matcher's (checked
+/// against it in the tests).
+#[derive(Clone, Copy)]
+struct Simple {
+    anchor: bool,
+    end_anchor: bool,
+    n: usize,
+    items: [SimpleItem; SIMPLE_ITEMS],
+}
+
+/// A [`Simple`] search's outcome.
+enum SimpleFound {
+    /// The first match, `start..end`, and the steps it took.
+    Match(usize, usize, u32),
+    /// No match, and the steps it took.
+    None(u32),
+    /// Too long a search: left to the [`Matcher`].
+    Bail,
+}
+
+impl Simple {
+    const NONE: Simple = Simple {
+        anchor: false,
+        end_anchor: false,
+        n: 0,
+        items: [SimpleItem {
+            set: ByteSet::EMPTY,
+            quant: 0,
+        }; SIMPLE_ITEMS],
+    };
+
+    /// `pat` as a simple pattern, if it is one.
+    #[cfg(test)]
+    fn parse(pat: &[u8]) -> Option<Simple> {
+        let mut sp = Simple::NONE;
+        sp.parse_into(pat).then_some(sp)
+    }
+
+    /// Makes this `pat`, if it is a simple pattern (in place: the
+    /// pattern's ~300 bytes were copied out of a returned value).
+    fn parse_into(&mut self, pat: &[u8]) -> bool {
+        let anchor = pat.first() == Some(&b'^');
+        let mut p = anchor as usize;
+        let sp = self;
+        sp.anchor = anchor;
+        sp.end_anchor = false;
+        sp.n = 0;
+        while p < pat.len() {
+            match pat[p] {
+                b'(' | b')' => return false,
+                b'$' if p + 1 == pat.len() => {
+                    sp.end_anchor = true;
+                    break;
+                }
+                b'%' if matches!(pat.get(p + 1), Some(b'b' | b'f' | b'0'..=b'9')) => return false,
+                _ => {}
+            }
+            if sp.n == SIMPLE_ITEMS {
+                return false;
+            }
+            let Ok(ep) = class_end(pat, p) else {
+                return false;
+            };
+            let quant = match pat.get(ep) {
+                Some(&q @ (b'*' | b'+' | b'-' | b'?')) => q,
+                _ => 0,
+            };
+            sp.items[sp.n] = SimpleItem {
+                set: item_set(pat, p, ep),
+                quant,
+            };
+            sp.n += 1;
+            p = ep + (quant != 0) as usize;
+        }
+        true
+    }
+
+    /// The first match in `src` from offset `init` on (at `init` only when
+    /// anchored), as `find` reports it.
+    fn search(&self, src: &[u8], init: usize) -> SimpleFound {
+        let mut steps = 0u32;
+        let mut s = init;
+        // Where a match may start: a byte the first item matches, when
+        // it has to match one.
+        let first = match self.items[..self.n].first() {
+            Some(it) if matches!(it.quant, 0 | b'+') && !self.anchor => Some(&it.set),
+            _ => None,
+        };
+        loop {
+            if let Some(set) = first {
+                let rest = &src[s.min(src.len())..];
+                let window = &rest[..rest.len().min(SKIP_CHUNK)];
+                match window.iter().position(|&c| set.contains(c)) {
+                    Some(i) => {
+                        steps = steps.saturating_add(i as u32 / 8);
+                        s += i;
+                    }
+                    // (A long scan is the matcher's, which pauses.)
+                    None if window.len() < rest.len() => return SimpleFound::Bail,
+                    None => return SimpleFound::None(steps.saturating_add(rest.len() as u32 / 8)),
+                }
+            }
+            let e = self.at(src, s, 0, &mut steps);
+            if steps > SIMPLE_STEPS {
+                return SimpleFound::Bail;
+            }
+            if e != NO {
+                return SimpleFound::Match(s, e, steps);
+            }
+            s += 1;
+            if self.anchor || s > src.len() {
+                return SimpleFound::None(steps);
+            }
+        }
+    }
+
+    /// The end of a match of items `k..` at subject offset `s`, or `NO`.
+    fn at(&self, src: &[u8], mut s: usize, mut k: usize, steps: &mut u32) -> usize {
+        let hit = |set: &ByteSet, s: usize| src.get(s).is_some_and(|&c| set.contains(c));
+        loop {
+            *steps += 1;
+            if *steps > SIMPLE_STEPS {
+                return NO;
+            }
+            if k == self.n {
+                return if !self.end_anchor || s == src.len() {
+                    s
+                } else {
+                    NO
+                };
+            }
+            let it = &self.items[k];
+            match it.quant {
+                0 => {
+                    if !hit(&it.set, s) {
+                        return NO;
+                    }
+                    s += 1;
+                    k += 1;
+                }
+                b'?' => {
+                    if hit(&it.set, s) {
+                        let r = self.at(src, s + 1, k + 1, steps);
+                        if r != NO || *steps > SIMPLE_STEPS {
+                            return r;
+                        }
+                    }
+                    k += 1;
+                }
+                b'-' => loop {
+                    let r = self.at(src, s, k + 1, steps);
+                    if r != NO || *steps > SIMPLE_STEPS {
+                        return r;
+                    }
+                    if !hit(&it.set, s) {
+                        return NO;
+                    }
+                    s += 1;
+                },
+                q => {
+                    // `*` and `+`: the longest run first.
+                    let min = (q == b'+') as usize;
+                    let run = src
+                        .get(s..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take(SKIP_CHUNK + 1)
+                        .take_while(|&&c| it.set.contains(c))
+                        .count();
+                    if run > SKIP_CHUNK {
+                        // A long run is the matcher's, which pauses.
+                        *steps = SIMPLE_STEPS + 1;
+                        return NO;
+                    }
+                    *steps += run as u32 / 8;
+                    if run < min {
+                        return NO;
+                    }
+                    // The rest is tried only where its first item may
+                    // match, when it has to match a byte.
+                    let next = self.items[k + 1..self.n]
+                        .first()
+                        .filter(|n| matches!(n.quant, 0 | b'+'));
+                    let mut i = run;
+                    loop {
+                        if next.is_none_or(|n| hit(&n.set, s + i)) {
+                            let r = self.at(src, s + i, k + 1, steps);
+                            if r != NO || *steps > SIMPLE_STEPS {
+                                return r;
+                            }
+                        } else {
+                            *steps += 1;
+                        }
+                        if i == min {
+                            return NO;
+                        }
+                        i -= 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Longest pattern the [`Simple`] cache keeps.
+const SIMPLE_CACHED: usize = 32;
+
+/// The last patterns `find` and `match` saw, each with what it is as a
+/// [`Simple`] pattern: a pattern is a constant of the calling code in
+/// practice, and working it out at each call (its byte sets) cost more
+/// than the search itself in a JSON decoder's `find(s, "^[ \n\r\t]*", i)`.
+struct SimpleCache {
+    entries: [(usize, [u8; SIMPLE_CACHED], bool, Simple); 4],
+}
+
+thread_local! {
+    static SIMPLE_CACHE: std::cell::RefCell<SimpleCache> = const {
+        std::cell::RefCell::new(SimpleCache {
+            entries: [(usize::MAX, [0; SIMPLE_CACHED], false, Simple::NONE); 4],
+        })
+    };
+}
+
+/// `f` of `pat` as a simple pattern, or `None` when it is not one.
+fn with_simple<R>(pat: &[u8], f: impl FnOnce(Option<&Simple>) -> R) -> R {
+    if pat.len() > SIMPLE_CACHED {
+        let mut sp = Simple::NONE;
+        let ok = sp.parse_into(pat);
+        return f(ok.then_some(&sp));
+    }
+    SIMPLE_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        let slot = pat
+            .iter()
+            .fold(pat.len(), |h, &b| h.wrapping_mul(31) ^ b as usize)
+            & 3;
+        let e = &mut c.entries[slot];
+        if e.0 != pat.len() || e.1[..pat.len()] != *pat {
+            e.0 = pat.len();
+            e.1[..pat.len()].copy_from_slice(pat);
+            e.2 = e.3.parse_into(pat);
+        }
+        f(e.2.then_some(&e.3))
+    })
+}
 
 /// A set of bytes, one bit each.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -907,6 +1181,28 @@ fn str_find_aux<'gc>(
             None => stack.replace(ctx, Value::Nil),
         }
         return Ok(CallbackReturn::Return);
+    }
+    let src = s.as_bytes();
+    if let Some(found) = with_simple(pb, |sp| sp.map(|sp| sp.search(src, init))) {
+        match found {
+            SimpleFound::Match(st, e, steps) => {
+                charge(fuel, steps as u64);
+                stack.clear();
+                if find {
+                    stack.push_back(Value::Integer(st as i64 + 1));
+                    stack.push_back(Value::Integer(e as i64));
+                } else {
+                    stack.push_back(Value::String(new_string(ctx, &src[st..e])));
+                }
+                return Ok(CallbackReturn::Return);
+            }
+            SimpleFound::None(steps) => {
+                charge(fuel, steps as u64);
+                stack.replace(ctx, Value::Nil);
+                return Ok(CallbackReturn::Return);
+            }
+            SimpleFound::Bail => {}
+        }
     }
     let anchor = pb.first() == Some(&b'^');
     let mut scan = Scan {
@@ -1778,6 +2074,137 @@ mod tests {
         }
         let p = format!("{}a+(b{}", "(".repeat(32), ")".repeat(33));
         assert_eq!(find_text("aaa", &p), "error: too many captures");
+    }
+
+    /// [`find`] from offset `init`.
+    fn find_from(s: &str, p: &str, init: usize) -> MResult<Option<(usize, usize)>> {
+        let mut m = Matcher::new(s.as_bytes(), p.as_bytes());
+        let anchor = p.starts_with('^');
+        for i in init..=s.len() {
+            if let Some(e) = m.attempt(i, anchor as usize)? {
+                return Ok(Some((i, e)));
+            }
+            if anchor {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    fn simple_find(s: &str, p: &str, init: usize) -> Option<Option<(usize, usize)>> {
+        match Simple::parse(p.as_bytes())?.search(s.as_bytes(), init) {
+            SimpleFound::Match(a, b, _) => Some(Some((a, b))),
+            SimpleFound::None(_) => Some(None),
+            SimpleFound::Bail => None,
+        }
+    }
+
+    #[test]
+    fn simple_patterns_are_recognised() {
+        for p in [
+            "^[ \n\r\t]*",
+            "[\"\\]",
+            "^-?%d+",
+            "%.lua$",
+            "",
+            "^",
+            "$",
+            "^$",
+            "a$b",
+            "x^",
+            "[]]",
+            "[a%-]+",
+            "^[+-]?%d+%.?%d*[eE]?[+-]?%d*$",
+            "*a",
+            "%%",
+            ".-b",
+        ] {
+            assert!(Simple::parse(p.as_bytes()).is_some(), "{p:?}");
+        }
+        for p in [
+            "(a)",
+            "a)",
+            "()",
+            "%b()",
+            "%f[%a]",
+            "(a)%1",
+            "%1",
+            "[a",
+            "%",
+            "a%",
+            "a*a*a*a*a*a*a*a*a",
+            "^%s*(.-)%s*$",
+        ] {
+            assert!(Simple::parse(p.as_bytes()).is_none(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn simple_patterns_find_what_the_matcher_finds() {
+        let cases = [
+            ("  {\"a\": 1}", "^[ \n\r\t]*", 0),
+            ("ab\"cd\\e", "[\"\\]", 0),
+            ("ab\"cd\\e", "[\"\\]", 3),
+            ("x -12,", "^-?%d+", 2),
+            ("x -12,", "^-?%d+", 1),
+            ("init.lua", "%.lua$", 0),
+            ("init.luac", "%.lua$", 0),
+            ("1.5e10", "^[+-]?%d+%.?%d*[eE]?[+-]?%d*$", 0),
+            ("aaab", "a-b", 0),
+            ("aaa", "a-$", 0),
+            ("aab", "a*ab", 0),
+            ("", "", 0),
+            ("abc", "", 3),
+            ("abc", "$", 0),
+            ("a$b", "a$b", 0),
+            ("x^y", "x^", 0),
+        ];
+        for (s, p, init) in cases {
+            assert_eq!(
+                simple_find(s, p, init),
+                Some(find_from(s, p, init).unwrap()),
+                "find({s:?}, {p:?}, {init})"
+            );
+        }
+        // Long scans and runs are left to the matcher (which pauses).
+        let long = format!("{}x", " ".repeat(SKIP_CHUNK + 10));
+        assert!(simple_find(&long, "x", 0).is_none());
+        assert!(simple_find(&long, "^%s*x", 0).is_none());
+        assert_eq!(
+            simple_find(&long, "x", SKIP_CHUNK),
+            Some(Some((SKIP_CHUNK + 10, SKIP_CHUNK + 11)))
+        );
+        // A pathological pattern is left to the matcher (which refuses it).
+        let s = "a".repeat(4000);
+        assert!(simple_find(&s, "a-a-a-a-a-a-a-b", 0).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn simple_search_agrees_with_the_matcher(
+            anchor in proptest::prelude::any::<bool>(),
+            end in proptest::prelude::any::<bool>(),
+            items in proptest::collection::vec((0usize..10, 0usize..5), 0..6),
+            subject in proptest::collection::vec(0usize..5, 0..14),
+            init in 0usize..16,
+        ) {
+            const ITEMS: [&str; 10] = ["a", "b", ".", "%a", "%d", "[ab]", "[^a]", "%s", "1", "[%d-]"];
+            const QUANTS: [&str; 5] = ["", "*", "+", "-", "?"];
+            const BYTES: [char; 5] = ['a', 'b', '1', ' ', '-'];
+            let mut p = String::from(if anchor { "^" } else { "" });
+            for (i, q) in &items {
+                p.push_str(ITEMS[*i]);
+                p.push_str(QUANTS[*q]);
+            }
+            if end {
+                p.push('$');
+            }
+            let s: String = subject.iter().map(|&i| BYTES[i]).collect();
+            let init = init.min(s.len());
+            let want = find_from(&s, &p, init).unwrap();
+            proptest::prop_assert_eq!(simple_find(&s, &p, init), Some(want), "find({:?}, {:?}, {})", s, p, init);
+        }
     }
 
     #[test]

@@ -850,13 +850,28 @@ fn with_simple<R>(pat: &[u8], f: impl FnOnce(Option<&Simple>) -> R) -> R {
             .fold(pat.len(), |h, &b| h.wrapping_mul(31) ^ b as usize)
             & 3;
         let e = &mut c.entries[slot];
-        if e.0 != pat.len() || e.1[..pat.len()] != *pat {
+        if e.0 != pat.len() || !same_bytes(&e.1[..pat.len()], pat) {
             e.0 = pat.len();
             e.1[..pat.len()].copy_from_slice(pat);
             e.2 = e.3.parse_into(pat);
         }
         f(e.2.then_some(&e.3))
     })
+}
+
+/// `a == b` for slices of equal length, eight bytes at a time (the wasm
+/// build's `memcmp` compares one byte per loop).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let (mut ca, mut cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
+    (&mut ca).zip(&mut cb).all(|(x, y)| word(x) == word(y))
+        && ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .all(|(x, y)| x == y)
 }
 
 /// A set of bytes, one bit each.
@@ -2096,6 +2111,19 @@ mod tests {
             SimpleFound::Match(a, b, _) => Some(Some((a, b))),
             SimpleFound::None(_) => Some(None),
             SimpleFound::Bail => None,
+        }
+    }
+
+    #[test]
+    fn same_bytes_compares_every_byte() {
+        for len in 0..=SIMPLE_CACHED {
+            let a: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same_bytes(&a, &b), "len {len}, byte {at}");
+            }
         }
     }
 

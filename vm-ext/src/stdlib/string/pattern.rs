@@ -40,7 +40,18 @@ const SPECIALS: &[u8] = b"^$*+?.([%-";
 /// Whether `p` has a pattern special (PUC Lua's `nospecials`, negated):
 /// without one, `find` looks for it as plain text.
 fn has_specials(p: &[u8]) -> bool {
-    p.iter().any(|b| SPECIALS.contains(b))
+    // (A bit per byte below 128: `SPECIALS.contains` was a `memchr` call
+    // per byte of the pattern.)
+    const MASK: u128 = {
+        let mut m = 0u128;
+        let mut i = 0;
+        while i < SPECIALS.len() {
+            m |= 1 << SPECIALS[i];
+            i += 1;
+        }
+        m
+    };
+    p.iter().any(|&b| b < 128 && MASK >> b & 1 != 0)
 }
 
 /// A pattern error, with Lua's message.
@@ -817,21 +828,24 @@ impl Simple {
     }
 }
 
+/// Patterns the [`Simple`] cache keeps (direct-mapped).
+const SIMPLE_SLOTS: usize = 8;
+
 /// Longest pattern the [`Simple`] cache keeps.
 const SIMPLE_CACHED: usize = 32;
 
-/// The last patterns `find` and `match` saw, each with what it is as a
+/// The last patterns `find` and `match` saw (up to [`SIMPLE_SLOTS`]), each with what it is as a
 /// [`Simple`] pattern: a pattern is a constant of the calling code in
 /// practice, and working it out at each call (its byte sets) cost more
 /// than the search itself in a JSON decoder's `find(s, "^[ \n\r\t]*", i)`.
 struct SimpleCache {
-    entries: [(usize, [u8; SIMPLE_CACHED], bool, Simple); 4],
+    entries: [(usize, [u8; SIMPLE_CACHED], bool, Simple); SIMPLE_SLOTS],
 }
 
 thread_local! {
     static SIMPLE_CACHE: std::cell::RefCell<SimpleCache> = const {
         std::cell::RefCell::new(SimpleCache {
-            entries: [(usize::MAX, [0; SIMPLE_CACHED], false, Simple::NONE); 4],
+            entries: [(usize::MAX, [0; SIMPLE_CACHED], false, Simple::NONE); SIMPLE_SLOTS],
         })
     };
 }
@@ -2112,6 +2126,19 @@ mod tests {
             SimpleFound::None(_) => Some(None),
             SimpleFound::Bail => None,
         }
+    }
+
+    #[test]
+    fn specials_are_the_special_bytes() {
+        for b in 0..=255u8 {
+            assert_eq!(has_specials(&[b]), SPECIALS.contains(&b), "byte {b}");
+            assert_eq!(
+                has_specials(&[b'a', b, b'z']),
+                SPECIALS.contains(&b),
+                "byte {b}"
+            );
+        }
+        assert!(!has_specials(b""));
     }
 
     #[test]

@@ -621,10 +621,11 @@ struct SimpleItem {
 /// each with or without a quantifier), with `^` and `$` anchors but no
 /// captures, `%b`, `%f` or back-references: most patterns of `find` and
 /// `match` in practice (`^[ \t]*`, `["\\]`, `^-?%d+`, `%.lua$`). Worked out
-/// once per call into one byte set per item, it is matched without
-/// re-reading the pattern at each byte; anything else, a malformed pattern
-/// included, is the [`Matcher`]'s, and so is a search that has taken
-/// [`SIMPLE_STEPS`] steps. The results are the Matcher's (checked
+/// into one byte set per item (and kept between calls: [`with_simple`]),
+/// it is matched without re-reading the pattern at each byte; anything
+/// else, a malformed pattern included, is the [`Matcher`]'s, and so is a
+/// search that has taken [`SIMPLE_STEPS`] steps or would scan more than
+/// [`SKIP_CHUNK`] bytes at once. The results are the Matcher's (checked
 /// against it in the tests).
 #[derive(Clone, Copy)]
 struct Simple {
@@ -667,21 +668,20 @@ impl Simple {
     fn parse_into(&mut self, pat: &[u8]) -> bool {
         let anchor = pat.first() == Some(&b'^');
         let mut p = anchor as usize;
-        let sp = self;
-        sp.anchor = anchor;
-        sp.end_anchor = false;
-        sp.n = 0;
+        self.anchor = anchor;
+        self.end_anchor = false;
+        self.n = 0;
         while p < pat.len() {
             match pat[p] {
                 b'(' | b')' => return false,
                 b'$' if p + 1 == pat.len() => {
-                    sp.end_anchor = true;
+                    self.end_anchor = true;
                     break;
                 }
                 b'%' if matches!(pat.get(p + 1), Some(b'b' | b'f' | b'0'..=b'9')) => return false,
                 _ => {}
             }
-            if sp.n == SIMPLE_ITEMS {
+            if self.n == SIMPLE_ITEMS {
                 return false;
             }
             let Ok(ep) = class_end(pat, p) else {
@@ -691,11 +691,11 @@ impl Simple {
                 Some(&q @ (b'*' | b'+' | b'-' | b'?')) => q,
                 _ => 0,
             };
-            sp.items[sp.n] = SimpleItem {
+            self.items[self.n] = SimpleItem {
                 set: item_set(pat, p, ep),
                 quant,
             };
-            sp.n += 1;
+            self.n += 1;
             p = ep + (quant != 0) as usize;
         }
         true
@@ -850,7 +850,9 @@ thread_local! {
     };
 }
 
-/// `f` of `pat` as a simple pattern, or `None` when it is not one.
+/// `f` of `pat` as a simple pattern, or `None` when it is not one. `f`
+/// runs while the cache is borrowed, so it must not run Lua (a search does
+/// not); the cache holds bytes only, nothing the collector has to see.
 fn with_simple<R>(pat: &[u8], f: impl FnOnce(Option<&Simple>) -> R) -> R {
     if pat.len() > SIMPLE_CACHED {
         let mut sp = Simple::NONE;

@@ -1,4 +1,4 @@
--- string.find and string.match with patterns of single-character items
+-- string.find, string.match and string.gmatch with patterns of single-character items
 -- only (a byte, `.`, `%x`, a set, each with or without a quantifier, and
 -- `^`/`$` anchors): the luahome core matches these by a matcher of its own,
 -- with the patterns' byte sets kept between calls. Every result must be
@@ -26,6 +26,19 @@ local function check(s, p, init)
   else
     assert(m == nil, what .. ' (match)')
   end
+  -- gmatch: the whole pattern in a capture (`$` kept outside) is the
+  -- reference; a `^` is a plain byte to gmatch either way.
+  local body, tail = p, ''
+  local pct = #(p:match('(%%*)%$$') or '')
+  if p:sub(-1) == '$' and pct % 2 == 0 then body, tail = p:sub(1, -2), '$' end
+  -- (`()` would be a position capture: an empty body has no reference.)
+  if body ~= '' then
+    local got, want = {}, {}
+    for w in s:gmatch(p, init) do got[#got + 1] = w end
+    for w in s:gmatch('(' .. body .. ')' .. tail, init) do want[#want + 1] = w end
+    assert(table.concat(got, '|') == table.concat(want, '|') and #got == #want,
+      what .. ' (gmatch): ' .. table.concat(got, '|') .. ' ~= ' .. table.concat(want, '|'))
+  end
   checks = checks + 1
 end
 
@@ -47,6 +60,15 @@ assert(select(2, string.find('  {"a": 1}', '^[ \n\r\t]*')) == 2)
 assert(string.match('x -12,', '^-?%d+', 3) == '-12')
 assert(string.find('init.luac', '%.lua$') == nil)
 assert(string.match('key = value', '[%w_]+$') == 'value')
+local words = {}
+for w in ('one two  three'):gmatch('%a+') do words[#words + 1] = w end
+assert(table.concat(words, ',') == 'one,two,three')
+words = {}
+for w in ('a,,b'):gmatch('[^,]*') do words[#words + 1] = '<' .. w .. '>' end
+assert(table.concat(words) == '<a><><b>', table.concat(words))
+words = {}
+for w in ('^a^b'):gmatch('^%a') do words[#words + 1] = w end
+assert(table.concat(words, ',') == '^a,^b')
 
 -- Generated patterns over a small alphabet, every start position.
 local items = { 'a', 'b', '.', '%a', '%d', '[ab]', '[^a]', '%s', '1', '[%d-]', '%-', '%%', '%$', 'a-' }

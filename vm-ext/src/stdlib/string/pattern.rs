@@ -702,8 +702,9 @@ impl Simple {
     }
 
     /// The first match in `src` from offset `init` on (at `init` only when
-    /// anchored), as `find` reports it.
-    fn search(&self, src: &[u8], init: usize) -> SimpleFound {
+    /// anchored), as `find` reports it; with `last`, the first that does
+    /// not end there (`gmatch` after a match that ended at `last`).
+    fn search(&self, src: &[u8], init: usize, last: Option<usize>) -> SimpleFound {
         let mut steps = 0u32;
         let mut s = init;
         // Where a match may start: a byte the first item matches, when
@@ -730,7 +731,7 @@ impl Simple {
             if steps > SIMPLE_STEPS {
                 return SimpleFound::Bail;
             }
-            if e != NO {
+            if e != NO && Some(e) != last {
                 return SimpleFound::Match(s, e, steps);
             }
             s += 1;
@@ -834,7 +835,7 @@ const SIMPLE_SLOTS: usize = 8;
 /// Longest pattern the [`Simple`] cache keeps.
 const SIMPLE_CACHED: usize = 32;
 
-/// The last patterns `find` and `match` saw (up to [`SIMPLE_SLOTS`]), each with what it is as a
+/// The last patterns `find`, `match` and `gmatch` saw (up to [`SIMPLE_SLOTS`]), each with what it is as a
 /// [`Simple`] pattern: a pattern is a constant of the calling code in
 /// practice, and working it out at each call (its byte sets) cost more
 /// than the search itself in a JSON decoder's `find(s, "^[ \n\r\t]*", i)`.
@@ -1214,7 +1215,7 @@ fn str_find_aux<'gc>(
         return Ok(CallbackReturn::Return);
     }
     let src = s.as_bytes();
-    if let Some(found) = with_simple(pb, |sp| sp.map(|sp| sp.search(src, init))) {
+    if let Some(found) = with_simple(pb, |sp| sp.map(|sp| sp.search(src, init, None))) {
         match found {
             SimpleFound::Match(st, e, steps) => {
                 charge(fuel, steps as u64);
@@ -1337,7 +1338,29 @@ impl<'gc> GmatchStep<'gc> {
         };
         let src = st.src.as_bytes();
         let (mut pos, last) = st.at.get();
-        let mut m = Matcher::new(src, st.pat.as_bytes());
+        let pat = st.pat.as_bytes();
+        // A simple pattern by its byte sets (not one that starts with `^`,
+        // which `gmatch` matches as a byte, where `Simple` anchors).
+        if pat.first() != Some(&b'^') && pos <= src.len() {
+            let found = with_simple(pat, |sp| sp.map(|sp| sp.search(src, pos, last)));
+            match found {
+                Some(SimpleFound::Match(s, e, steps)) => {
+                    st.at.set((e, Some(e)));
+                    charge(fuel, steps as u64);
+                    stack.clear();
+                    stack.push_back(Value::String(new_string(ctx, &src[s..e])));
+                    return Ok(true);
+                }
+                Some(SimpleFound::None(steps)) => {
+                    st.at.set((src.len() + 1, last));
+                    charge(fuel, steps as u64);
+                    stack.clear();
+                    return Ok(true);
+                }
+                Some(SimpleFound::Bail) | None => {}
+            }
+        }
+        let mut m = Matcher::new(src, pat);
         stack.clear();
         while pos <= src.len() {
             pos = m.next_start(pos, 0);
@@ -2123,7 +2146,7 @@ mod tests {
     }
 
     fn simple_find(s: &str, p: &str, init: usize) -> Option<Option<(usize, usize)>> {
-        match Simple::parse(p.as_bytes())?.search(s.as_bytes(), init) {
+        match Simple::parse(p.as_bytes())?.search(s.as_bytes(), init, None) {
             SimpleFound::Match(a, b, _) => Some(Some((a, b))),
             SimpleFound::None(_) => Some(None),
             SimpleFound::Bail => None,
@@ -2236,6 +2259,48 @@ mod tests {
         assert!(simple_find(&s, "a-a-a-a-a-a-a-b", 0).is_none());
     }
 
+    /// Matches as `(start, end)`.
+    type Spans = Vec<(usize, usize)>;
+
+    /// Every match `gmatch` gives from `init`, by the Matcher (as
+    /// `GmatchStep::run` steps) and by `Simple` (`None`: not simple, or it
+    /// left the search to the Matcher).
+    fn gmatch_both(s: &str, p: &str, init: usize) -> (Spans, Option<Spans>) {
+        let src = s.as_bytes();
+        let mut want = Vec::new();
+        let (mut pos, mut last) = (init, None);
+        let mut m = Matcher::new(src, p.as_bytes());
+        while pos <= src.len() {
+            if let Some(e) = m.attempt(pos, 0).unwrap() {
+                if Some(e) != last {
+                    want.push((pos, e));
+                    last = Some(e);
+                    pos = e;
+                    continue;
+                }
+            }
+            pos += 1;
+        }
+        let got = Simple::parse(p.as_bytes()).and_then(|sp| {
+            let mut got = Vec::new();
+            let (mut pos, mut last) = (init, None);
+            // (At most one match per start and the end: more is a loop.)
+            while pos <= src.len() && got.len() <= src.len() + 1 {
+                match sp.search(src, pos, last) {
+                    SimpleFound::Match(a, e, _) => {
+                        got.push((a, e));
+                        last = Some(e);
+                        pos = e;
+                    }
+                    SimpleFound::None(_) => break,
+                    SimpleFound::Bail => return None,
+                }
+            }
+            Some(got)
+        });
+        (want, got)
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
         #[test]
@@ -2261,6 +2326,10 @@ mod tests {
             let init = init.min(s.len());
             let want = find_from(&s, &p, init).unwrap();
             proptest::prop_assert_eq!(simple_find(&s, &p, init), Some(want), "find({:?}, {:?}, {})", s, p, init);
+            if !anchor {
+                let (want, got) = gmatch_both(&s, &p, init);
+                proptest::prop_assert_eq!(got, Some(want), "gmatch({:?}, {:?}, {})", s, p, init);
+            }
         }
     }
 

@@ -1,4 +1,4 @@
--- string.find, string.match and string.gmatch with patterns of single-character items
+-- string.find, string.match, string.gmatch and string.gsub with patterns of single-character items
 -- only (a byte, `.`, `%x`, a set, each with or without a quantifier, and
 -- `^`/`$` anchors): the luahome core matches these by a matcher of its own,
 -- with the patterns' byte sets kept between calls. Every result must be
@@ -38,6 +38,23 @@ local function check(s, p, init)
     for w in s:gmatch('(' .. body .. ')' .. tail, init) do want[#want + 1] = w end
     assert(table.concat(got, '|') == table.concat(want, '|') and #got == #want,
       what .. ' (gmatch): ' .. table.concat(got, '|') .. ' ~= ' .. table.concat(want, '|'))
+  end
+  -- gsub: `%0` against the body in a capture (`%1`), the anchor outside;
+  -- functions and tables see the whole match; a limit on replacements.
+  local anchor = body:sub(1, 1) == '^'
+  local gbody = anchor and body:sub(2) or body
+  if gbody ~= '' and init == 1 then
+    local ref = (anchor and '^' or '') .. '(' .. gbody .. ')' .. tail
+    local r1, n1 = s:gsub(p, '<%0>')
+    local r2, n2 = s:gsub(ref, '<%1>')
+    assert(r1 == r2 and n1 == n2, what .. ' (gsub): ' .. r1 .. ' ~= ' .. r2)
+    local seen1, seen2 = {}, {}
+    s:gsub(p, function(w) seen1[#seen1 + 1] = w end)
+    s:gsub(ref, function(w) seen2[#seen2 + 1] = w end)
+    assert(table.concat(seen1, '|') == table.concat(seen2, '|') and #seen1 == #seen2, what .. ' (gsub function)')
+    local map = setmetatable({}, { __index = function(_, w) return '[' .. w .. ']' end })
+    assert(s:gsub(p, map) == s:gsub(ref, map), what .. ' (gsub table)')
+    assert(s:gsub(p, '%0%0', 2) == s:gsub(ref, '%1%1', 2), what .. ' (gsub limit)')
   end
   checks = checks + 1
 end

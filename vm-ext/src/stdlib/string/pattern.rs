@@ -835,7 +835,7 @@ const SIMPLE_SLOTS: usize = 8;
 /// Longest pattern the [`Simple`] cache keeps.
 const SIMPLE_CACHED: usize = 32;
 
-/// The last patterns `find`, `match` and `gmatch` saw (up to [`SIMPLE_SLOTS`]), each with what it is as a
+/// The last patterns `find`, `match`, `gmatch` and `gsub` saw (up to [`SIMPLE_SLOTS`]), each with what it is as a
 /// [`Simple`] pattern: a pattern is a constant of the calling code in
 /// practice, and working it out at each call (its byte sets) cost more
 /// than the search itself in a JSON decoder's `find(s, "^[ \n\r\t]*", i)`.
@@ -1567,9 +1567,25 @@ impl<'gc> Gsub<'gc> {
         let pat = self.pat.as_bytes();
         let p0 = self.anchor as usize;
         let mut m = Matcher::new(src, pat);
+        // A simple pattern is tried at each position by its byte sets (a
+        // copy: the cache is not borrowed while replacements run Lua); it
+        // has no captures, so `m` still gives the whole match for them.
+        let simple = with_simple(pat, |sp| sp.copied());
         let mut synced = false;
         while self.n < self.max_n {
-            let r = m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?;
+            let r = match &simple {
+                Some(sp) => {
+                    let mut steps = 0;
+                    let e = sp.at(src, self.pos, 0, &mut steps);
+                    if steps > SIMPLE_STEPS {
+                        m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?
+                    } else {
+                        m.total_steps += steps as u64;
+                        (e != NO).then_some(e)
+                    }
+                }
+                None => m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?,
+            };
             match r {
                 Some(e) if Some(e) != self.last => {
                     self.n += 1;

@@ -2692,7 +2692,7 @@ impl<'gc> Interp<'gc> {
         if done {
             return Ok(());
         }
-        self.kset_slow(ctx, t, key, v)
+        self.kset_slow(ctx, t, key, v, true)
     }
 
     /// [`Self::kset`] for the constant key of `SetField` and `SetTabUp`
@@ -2710,7 +2710,7 @@ impl<'gc> Interp<'gc> {
                 return Ok(());
             }
         }
-        self.kset_slow(ctx, t, key, v)
+        self.kset_slow(ctx, t, key, v, false)
     }
 
     /// [`Self::kset`] for the constant integer key of `SetI`.
@@ -2725,7 +2725,7 @@ impl<'gc> Interp<'gc> {
         if t.set_array(&ctx, i, v) {
             return Ok(());
         }
-        self.kset_slow(ctx, t, Value::Integer(i), v)
+        self.kset_slow(ctx, t, Value::Integer(i), v, false)
     }
 
     /// `t[k] = v` when the field cache holds `t[k]` and `v` is not nil:
@@ -2761,7 +2761,10 @@ impl<'gc> Interp<'gc> {
 
     /// [`Self::kset`] when the write is not an overwrite in place: a field
     /// found by a probe or added, a nil written, an integer key outside
-    /// the array part, any other key. Nothing has been written yet.
+    /// the array part, any other key. Nothing has been written yet; an
+    /// integer key's array item was tried, and with `in_map` its existing
+    /// key in the map too (`SetTable`'s inline case), so neither is tried
+    /// again.
     #[inline(never)]
     fn kset_slow(
         &mut self,
@@ -2769,6 +2772,7 @@ impl<'gc> Interp<'gc> {
         t: Table<'gc>,
         key: Value<'gc>,
         v: Value<'gc>,
+        in_map: bool,
     ) -> Result<(), Fail<'gc>> {
         let fresh = self.kseen == string_key_writes();
         if let Value::String(k) = key {
@@ -2788,7 +2792,7 @@ impl<'gc> Interp<'gc> {
             }
         } else if let Value::Integer(i) = key {
             // An existing key of the map: in place.
-            if !t.set_array(&ctx, i, v) && (v.is_nil() || !t.replace_int(&ctx, i, v)) {
+            if in_map || v.is_nil() || !t.replace_int(&ctx, i, v) {
                 raw_set(ctx, t, key, v)?;
             }
         } else {

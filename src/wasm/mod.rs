@@ -95,6 +95,10 @@ impl LuaRuntime {
     /// JS: `new LuaRuntime({ homeRecords: home.records })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<LuaRuntime, JsValue> {
+        // Built with `-Cpanic=immediate-abort` (scripts/lib.sh) a panic traps
+        // at once and no hook runs; setting one would only keep std's
+        // default hook and its backtrace demangler in the module (15 KB).
+        #[cfg(not(panic = "immediate-abort"))]
         console_error_panic_hook::set_once();
         let get = |key: &str| js_sys::Reflect::get(&options, &JsValue::from_str(key)).ok();
         let number = |key: &str| {

@@ -24,3 +24,45 @@ local ok, e = pcall(table.sort, {1, "x"})
 assert(not ok and e:find("attempt to compare", 1, true))
 ok, e = pcall(table.sort, {1, 2}, 3)
 assert(not ok and e:find("bad argument #2 to", 1, true))
+-- integers across the sign and at the extremes (the native path's keys)
+local ints = {3, math.mininteger, -1, 0, math.maxinteger, -(1 << 53), 7, -7, 1 << 62, -(1 << 62)}
+table.sort(ints)
+assert(table.concat(ints, " ") == table.concat({math.mininteger, -(1 << 62), -(1 << 53), -7, -1,
+  0, 3, 7, 1 << 62, math.maxinteger}, " "))
+for i = 1, #ints do assert(math.type(ints[i]) == "integer") end
+local pseudo = {}
+local x = 12345
+for i = 1, 2000 do
+  x = (x * 1103515245 + 12345) % (1 << 31)
+  pseudo[i] = (x - (1 << 30)) * 4099
+end
+table.sort(pseudo)
+for i = 2, #pseudo do assert(pseudo[i - 1] <= pseudo[i]) end
+-- integers and floats that are equal or close keep their own types
+local nums = {2^53, (1 << 53) + 1, 1, 1.0, -0.0, 0, 0.5, math.huge, -math.huge, 1 << 53}
+table.sort(nums)
+assert(nums[1] == -math.huge and nums[#nums] == math.huge)
+for i = 2, #nums do assert(not (nums[i] < nums[i - 1])) end
+local kinds = {}
+for i = 1, #nums do kinds[#kinds + 1] = math.type(nums[i]) end
+table.sort(kinds)
+assert(table.concat(kinds, " ") == "float float float float float float integer integer integer integer")
+assert(nums[#nums - 1] == (1 << 53) + 1 and math.type(nums[#nums - 1]) == "integer")
+-- strings by bytes: prefixes first, embedded zeros, bytes above 127
+local strs = {"b", "a\0b", "a", "", "\255", "ab", "a\0", "B"}
+table.sort(strs)
+assert(table.concat(strs, "|") == table.concat({"", "B", "a", "a\0", "a\0b", "ab", "b", "\255"}, "|"))
+-- floats only (the native path's keys): signs, zeros, subnormals, infinities
+local fl = {0.5, -0.0, 1e308, -math.huge, 4.9e-324, -4.9e-324, 0.0, -2.5, math.huge, -1e-300, 2.5, -0.5}
+table.sort(fl)
+assert(table.concat(fl, " ", 1, 5) == table.concat({-math.huge, -2.5, -0.5, -1e-300, -4.9e-324}, " "))
+assert(fl[6] == 0 and fl[7] == 0 and math.type(fl[6]) == "float" and math.type(fl[7]) == "float")
+assert(table.concat(fl, " ", 8) == table.concat({4.9e-324, 0.5, 2.5, 1e308, math.huge}, " "))
+local fpseudo = {}
+x = 777
+for i = 1, 2000 do
+  x = (x * 1103515245 + 12345) % (1 << 31)
+  fpseudo[i] = (x - (1 << 30)) / 3.0 * 2.0^((x % 600) - 300)
+end
+table.sort(fpseudo)
+for i = 2, #fpseudo do assert(fpseudo[i - 1] <= fpseudo[i] and math.type(fpseudo[i]) == "float") end

@@ -20,8 +20,10 @@ ensure_rust() {
   fi
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
-  # build_web rebuilds the standard library for the wasm (WASM_BUILD_STD).
-  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+  # build_web rebuilds the standard library for the wasm (WASM_BUILD_STD);
+  # without rust-src it builds with the prebuilt one (a larger package).
+  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src \
+    || log "rust-src could not be installed: the wasm package will use the prebuilt standard library"
 }
 
 ensure_wasm_bindgen() {
@@ -86,7 +88,7 @@ WASM_OPT_FLAGS="${WASM_OPT_FLAGS:--Oz --one-caller-inline-max-function-size 0}"
 # WASM_BUILD_STD=0 to get it back. core, alloc and std are built at
 # `opt-level = 3` as the prebuilt ones are: at the profile's "s", float
 # formatting costs string_format 6 % more instructions. Measured 2026-12-05:
-# 695.7 -> 654.8 KB gzipped, the same instructions in V8's code on the
+# 695,686 -> 654,094 bytes gzipped (gzip -9), the same instructions in V8's code on the
 # benchmarks (README, twenty-third pass). std's `optimize_for_size` feature
 # was 20 KB smaller again but slower (table.sort of numbers by a heap sort,
 # string_format +4 %): not used.
@@ -94,7 +96,14 @@ WASM_BUILD_STD="${WASM_BUILD_STD:-1}"
 
 build_web() {
   log "building the wasm package (profile $WASM_PROFILE, wasm-opt $WASM_OPT_FLAGS, build-std $WASM_BUILD_STD)"
-  if [ "$WASM_BUILD_STD" = 1 ]; then
+  local build_std="$WASM_BUILD_STD"
+  local components
+  components="$(rustup component list --installed 2>/dev/null || true)"
+  if [ "$build_std" = 1 ] && ! grep -q '^rust-src' <<<"$components"; then
+    log "no rust-src component: building with the prebuilt standard library (WASM_BUILD_STD=0)"
+    build_std=0
+  fi
+  if [ "$build_std" = 1 ]; then
     # RUSTFLAGS replaces .cargo/config.toml's target rustflags: keep its cfg.
     (cd "$ROOT" && RUSTC_BOOTSTRAP=1 \
       RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none' \

@@ -66,3 +66,34 @@ for i = 1, 2000 do
 end
 table.sort(fpseudo)
 for i = 2, #fpseudo do assert(fpseudo[i - 1] <= fpseudo[i] and math.type(fpseudo[i]) == "float") end
+-- mixed integers and floats (sorted apart and merged by exact comparison):
+-- order, types and values kept, including integers beyond 2^53 next to
+-- floats that round to them
+local function key(v)
+  return math.type(v) == "integer" and string.format("i%d", v) or string.format("f%a", v)
+end
+local function counts(t)
+  local c = {}
+  for i = 1, #t do c[key(t[i])] = (c[key(t[i])] or 0) + 1 end
+  return c
+end
+local mix = {}
+x = 4242
+for i = 1, 3000 do
+  x = (x * 1103515245 + 12345) % (1 << 31)
+  local r = x % 8
+  if r == 0 then mix[i] = (1 << 53) + (x % 5) - 2
+  elseif r == 1 then mix[i] = 2.0^53 + ((x % 3) - 1) * 2
+  elseif r == 2 then mix[i] = (x - (1 << 30)) * (1 << 31)
+  elseif r == 3 then mix[i] = ((x - (1 << 30)) * (1 << 31)) + 0.0
+  elseif r == 4 then mix[i] = (x % 7) - 3
+  elseif r == 5 then mix[i] = ((x % 7) - 3) / 2
+  elseif r == 6 then mix[i] = math.maxinteger - (x % 3)
+  else mix[i] = (x % 2 == 0) and 2.0^63 or -2.0^63 end
+end
+local before = counts(mix)
+table.sort(mix)
+for i = 2, #mix do assert(not (mix[i] < mix[i - 1]), i) end
+local after = counts(mix)
+for k, n in pairs(before) do assert(after[k] == n, k) end
+for k, n in pairs(after) do assert(before[k] == n, k) end

@@ -13,16 +13,24 @@ as_root() {
     echo "need root to run: $*" >&2; return 1; fi
 }
 
+# Whether rustup lists the component NAME as installed (read whole: `grep -q`
+# on rustup's pipe could end it early, which `pipefail` reports as a failure).
+rust_component_installed() {
+  local components
+  components="$(rustup component list --installed 2>/dev/null || true)"
+  grep -q "^$1" <<<"$components"
+}
+
 ensure_rust() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-  rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+  rust_component_installed clippy || rustup component add clippy
+  rust_component_installed rustfmt || rustup component add rustfmt
   # build_web rebuilds the standard library for the wasm (WASM_BUILD_STD);
   # without rust-src it builds with the prebuilt one (a larger package).
-  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src \
+  rust_component_installed rust-src || rustup component add rust-src \
     || log "rust-src could not be installed: the wasm package will use the prebuilt standard library"
 }
 
@@ -97,24 +105,22 @@ WASM_BUILD_STD="${WASM_BUILD_STD:-1}"
 build_web() {
   log "building the wasm package (profile $WASM_PROFILE, wasm-opt $WASM_OPT_FLAGS, build-std $WASM_BUILD_STD)"
   local build_std="$WASM_BUILD_STD"
-  local components
-  components="$(rustup component list --installed 2>/dev/null || true)"
-  if [ "$build_std" = 1 ] && ! grep -q '^rust-src' <<<"$components"; then
+  if [ "$build_std" = 1 ] && ! rust_component_installed rust-src; then
     log "no rust-src component: building with the prebuilt standard library (WASM_BUILD_STD=0)"
     build_std=0
   fi
+  local build_env=() std_args=()
   if [ "$build_std" = 1 ]; then
     # RUSTFLAGS replaces .cargo/config.toml's target rustflags: keep its cfg.
-    (cd "$ROOT" && RUSTC_BOOTSTRAP=1 \
-      RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none' \
-      cargo build --profile "$WASM_PROFILE" --target wasm32-unknown-unknown -p luahome --lib \
-        -Zbuild-std=std,panic_abort \
-        --config "profile.$WASM_PROFILE.package.core.opt-level=3" \
-        --config "profile.$WASM_PROFILE.package.alloc.opt-level=3" \
-        --config "profile.$WASM_PROFILE.package.std.opt-level=3")
-  else
-    (cd "$ROOT" && cargo build --profile "$WASM_PROFILE" --target wasm32-unknown-unknown -p luahome --lib)
+    build_env=(RUSTC_BOOTSTRAP=1
+      RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none')
+    std_args=(-Zbuild-std=std,panic_abort
+      --config "profile.$WASM_PROFILE.package.core.opt-level=3"
+      --config "profile.$WASM_PROFILE.package.alloc.opt-level=3"
+      --config "profile.$WASM_PROFILE.package.std.opt-level=3")
   fi
+  (cd "$ROOT" && env "${build_env[@]}" cargo build --profile "$WASM_PROFILE" --target wasm32-unknown-unknown \
+    -p luahome --lib "${std_args[@]}")
   local dir="$WASM_PROFILE"
   [ "$dir" = dev ] && dir=debug
   local wasm="$ROOT/target/wasm32-unknown-unknown/$dir/luahome.wasm"

@@ -1527,20 +1527,24 @@ fn sort_natively(vals: &mut [Value<'_>]) -> bool {
         floats.sort_unstable();
         let (mut i, mut j) = (0, 0);
         for slot in vals.iter_mut() {
-            let float_next = match (ints.get(i), floats.get(j)) {
-                (Some(&ik), Some(&fk)) => {
-                    super::check::num_lt(Num::Float(float_of(fk)), Num::Int((ik ^ SIGN) as i64))
+            let int = ints.get(i).map(|&k| (k ^ SIGN) as i64);
+            let float = floats.get(j).map(|&k| float_of(k));
+            *slot = match (int, float) {
+                (Some(n), Some(f)) if !super::check::num_lt(Num::Float(f), Num::Int(n)) => {
+                    i += 1;
+                    Value::Integer(n)
                 }
-                (None, _) => true,
-                (Some(_), None) => false,
+                (Some(n), None) => {
+                    i += 1;
+                    Value::Integer(n)
+                }
+                (_, Some(f)) => {
+                    j += 1;
+                    Value::Number(f)
+                }
+                // The two lists hold one key per slot.
+                (None, None) => break,
             };
-            if float_next {
-                *slot = Value::Number(float_of(floats[j]));
-                j += 1;
-            } else {
-                *slot = Value::Integer((ints[i] ^ SIGN) as i64);
-                i += 1;
-            }
         }
         return true;
     }

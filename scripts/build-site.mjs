@@ -36,7 +36,9 @@ export async function buildSite({ minify = true } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  await copyFile(require.resolve('luahome/luahome_bg.wasm'), join(OUT, 'luahome_bg.wasm'));
+  for (const wasm of ['luahome_bg.wasm', 'luahome_piccolo_bg.wasm']) {
+    await copyFile(require.resolve(`luahome/${wasm}`), join(OUT, wasm));
+  }
   for (const file of await readdir(SRC)) {
     if (/\.(html|css|txt|svg)$/.test(file)) await copyFile(join(SRC, file), join(OUT, file));
   }
@@ -46,5 +48,5 @@ export async function buildSite({ minify = true } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await buildSite();
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.error(`web/playground/dist: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KB of JS (+ luahome_bg.wasm)`);
+  console.error(`web/playground/dist: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KB of JS (+ luahome_bg.wasm, luahome_piccolo_bg.wasm)`);
 }

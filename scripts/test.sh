@@ -16,6 +16,8 @@ log "cargo clippy (host)"
 cargo clippy --workspace --all-targets -- -D warnings
 log "cargo clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p luahome --lib -- -D warnings
+# The browser's default module: without the piccolo engine's compiler.
+cargo clippy --target wasm32-unknown-unknown -p luahome --lib --no-default-features -- -D warnings
 log "conformance corpus under reference Lua 5.4 (checks the cases themselves)"
 bash scripts/check-corpus.sh
 log "cargo test --workspace"

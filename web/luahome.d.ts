@@ -136,7 +136,11 @@ export interface OpenOptions {
   memoryAlias?: boolean;
   /** How often a long run saves `_home`, in milliseconds. Default 300. */
   saveEveryMs?: number;
-  /** The Lua core: `luahome` (default: the project's own compiler and interpreter) or `piccolo` (piccolo 0.3.3's). */
+  /**
+   * The Lua core: `luahome` (default: the project's own compiler and interpreter) or `piccolo` (piccolo 0.3.3's,
+   * whose compiler is in `luahome_piccolo_bg.wasm`, fetched instead of `luahome_bg.wasm`). Closures stored in
+   * `_home` by either core load and run on both.
+   */
   engine?: 'piccolo' | 'luahome';
   /** Receives warnings (also those raised while opening). */
   onWarning?: (message: string) => void;
@@ -150,9 +154,12 @@ export interface OpenOptions {
   modules?: Record<string, ModuleSource>;
   /** The fuel cap of `LuaFunction.callSync`, `get`, `set` and `LuaTable` methods. Default 1e6. */
   syncFuelLimit?: number;
-  /** Where `luahome_bg.wasm` is (relative URLs resolve against the page). Default: next to `luahome.js`. */
+  /**
+   * Where `luahome_bg.wasm` (for `engine: 'piccolo'`: `luahome_piccolo_bg.wasm`) is (relative URLs resolve
+   * against the page). Default: next to `luahome.js`.
+   */
   wasmUrl?: string | URL;
-  /** An already compiled `luahome_bg.wasm`; nothing is fetched then. */
+  /** An already compiled `luahome_bg.wasm` (or `luahome_piccolo_bg.wasm`); nothing is fetched then. */
   wasmModule?: WebAssembly.Module;
   /** Where `luahome-worker.js` is, for `worker: true`. Default: next to `luahome.js`. */
   workerUrl?: string | URL;

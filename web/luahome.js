@@ -56,14 +56,22 @@ function baseHref() {
   return globalThis.location?.href ?? import.meta.url;
 }
 
-function defaultWasmUrl() {
+// The default module has the project's core and piccolo's VM (for closures
+// that core stored); piccolo's compiler, for `engine: 'piccolo'`, is in a
+// second module fetched only for that engine. Literal URLs, so that bundlers
+// (Vite) find both files.
+function defaultWasmUrl(engine) {
   // A bundle in a non-module format has no import.meta.url: fall back to the page.
   try {
-    return new URL('./luahome_bg.wasm', import.meta.url);
+    return engine === 'piccolo'
+      ? new URL('./luahome_piccolo_bg.wasm', import.meta.url)
+      : new URL('./luahome_bg.wasm', import.meta.url);
   } catch {
-    return new URL('./luahome_bg.wasm', baseHref());
+    return new URL(`./${wasmFile(engine)}`, baseHref());
   }
 }
+
+const wasmFile = (engine) => (engine === 'piccolo' ? 'luahome_piccolo_bg.wasm' : 'luahome_bg.wasm');
 
 function toUrl(value, what) {
   try {
@@ -100,7 +108,7 @@ async function readNodeFile(url) {
 
 // Compiles the wasm module: fetch + streaming compilation where the server
 // sends application/wasm, else (with a warning) bytes + WebAssembly.compile.
-async function compileWasm(url, warn) {
+async function compileWasm(url, file, warn) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.compile !== 'function') {
     throw loadError('unsupported', 'this browser has no WebAssembly (or it is switched off, as in some '
       + 'hardened or "lockdown" modes); luahome needs it to run Lua');
@@ -130,7 +138,7 @@ async function compileWasm(url, warn) {
   if (!response.ok) {
     const notFound = response.status === 404 || response.status === 410;
     throw loadError(notFound ? 'wasm-not-found' : 'wasm-network', `${url.href} answered HTTP ${response.status}`
-      + (notFound ? ': the WebAssembly file is missing there. Deploy luahome_bg.wasm next to luahome.js '
+      + (notFound ? `: the WebAssembly file is missing there. Deploy ${file} next to luahome.js `
         + '(a bundler that does not copy it, like esbuild, needs it copied), or pass { wasmUrl } to Lua.open'
         : '; pass { wasmUrl } to Lua.open if the file lives elsewhere'));
   }
@@ -148,8 +156,8 @@ async function compileWasm(url, warn) {
     const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
     throw loadError(html ? 'wasm-not-found' : 'wasm-invalid', `${url.href} is not a WebAssembly file`
       + (html ? ' (the server answered with an HTML page, as single-page-app fallbacks do for missing files): '
-        + 'deploy luahome_bg.wasm next to luahome.js, or pass { wasmUrl } to Lua.open'
-        : ` (served as '${type || 'no type'}'); pass { wasmUrl } pointing at luahome_bg.wasm`));
+        + `deploy ${file} next to luahome.js, or pass { wasmUrl } to Lua.open`
+        : ` (served as '${type || 'no type'}'); pass { wasmUrl } pointing at ${file}`));
   }
   if (!isNode) {
     warn(`${url.href} was served as '${type || 'no type'}' instead of 'application/wasm', so it was compiled `
@@ -174,11 +182,11 @@ function compiledModule(options, warn) {
     }
     return Promise.resolve(options.wasmModule);
   }
-  const url = options.wasmUrl !== undefined ? toUrl(options.wasmUrl, 'wasmUrl') : defaultWasmUrl();
+  const url = options.wasmUrl !== undefined ? toUrl(options.wasmUrl, 'wasmUrl') : defaultWasmUrl(options.engine);
   let entry = compiled.get(url.href);
   if (!entry) {
     const warnings = [];
-    entry = { warnings, promise: compileWasm(url, (w) => warnings.push(w)) };
+    entry = { warnings, promise: compileWasm(url, wasmFile(options.engine), (w) => warnings.push(w)) };
     compiled.set(url.href, entry);
     // A failed load is not cached: the next open tries again.
     entry.promise.catch(() => { if (compiled.get(url.href) === entry) compiled.delete(url.href); });
@@ -340,10 +348,12 @@ export class Lua {
    *   persist: false keeps `_home` in memory only;
    *   memoryAlias: false leaves the global `Memory` unset;
    *   saveEveryMs: how often a long run writes `_home` (default 300 ms);
-   *   engine: the Lua core, 'luahome' (the project's own, default) or 'piccolo' (piccolo 0.3.3's);
+   *   engine: the Lua core, 'luahome' (the project's own, default) or 'piccolo' (piccolo 0.3.3's,
+   *     whose compiler is in luahome_piccolo_bg.wasm, fetched instead of luahome_bg.wasm);
    *   onWarning: receives warnings, including those raised while opening;
-   *   wasmUrl: where luahome_bg.wasm is (default: next to this module);
-   *   wasmModule: an already compiled luahome_bg.wasm (then nothing is fetched);
+   *   wasmUrl: where luahome_bg.wasm (luahome_piccolo_bg.wasm for engine 'piccolo') is
+   *     (default: next to this module);
+   *   wasmModule: an already compiled luahome_bg.wasm or luahome_piccolo_bg.wasm (then nothing is fetched);
    *   workerUrl: where luahome-worker.js is, for `worker: true` (default: next to this module).
    * Rejects with a LuaError of kind 'load' (see its `code`) when the wasm cannot be loaded.
    */

@@ -105,7 +105,11 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 if a == "--home" {
                     o.home = Some(v.clone());
                 } else {
-                    o.engine = v.parse().map_err(|e| format!("{PROGNAME}: {e}"))?;
+                    let engine: Engine = v.parse().map_err(|e| format!("{PROGNAME}: {e}"))?;
+                    if let Some(e) = engine.unavailable() {
+                        return Err(format!("{PROGNAME}: {e}"));
+                    }
+                    o.engine = engine;
                 }
             }
             "--help" | "-h" => o.help = true,

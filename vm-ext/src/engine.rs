@@ -7,7 +7,7 @@
 use std::{cell::Cell, fmt, str::FromStr};
 
 use gc_arena::{Collect, Rootable};
-use piccolo::{Closure, Context, Function, Value};
+use piccolo::{Context, Function, Value};
 
 /// A Lua core.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -23,6 +23,22 @@ pub enum Engine {
 impl Engine {
     /// Every engine, default first.
     pub const ALL: [Engine; 2] = [Engine::Luahome, Engine::Piccolo];
+
+    /// Whether this build can compile Lua source with this core. piccolo's
+    /// compiler is the `piccolo-compiler` feature (on by default): the
+    /// browser's default module leaves it out (46.6 KB gzipped) and keeps
+    /// piccolo's VM, so closures stored by that core still load and run.
+    pub const fn is_built(self) -> bool {
+        match self {
+            Engine::Piccolo => cfg!(feature = "piccolo-compiler"),
+            Engine::Luahome => true,
+        }
+    }
+
+    /// Why source cannot be compiled with this core in this build, if it cannot.
+    pub fn unavailable(self) -> Option<NotBuilt> {
+        (!self.is_built()).then_some(NotBuilt(self))
+    }
 
     /// The name used by options, flags and result labels: `piccolo` or `luahome`.
     pub fn name(self) -> &'static str {
@@ -43,6 +59,11 @@ impl fmt::Display for Engine {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown engine '{0}' (expected 'piccolo' or 'luahome')")]
 pub struct UnknownEngine(pub String);
+
+/// An engine whose compiler this build leaves out (see [`Engine::is_built`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("engine '{0}' is not in this build (it was built without the `piccolo-compiler` feature; in the browser, Lua.open({{ engine: 'piccolo' }}) loads luahome_piccolo_bg.wasm, which has it)")]
+pub struct NotBuilt(pub Engine);
 
 impl FromStr for Engine {
     type Err = UnknownEngine;
@@ -86,6 +107,7 @@ pub fn load_text<'gc>(
     env: Option<Value<'gc>>,
 ) -> Result<Function<'gc>, String> {
     match engine {
+        #[cfg(feature = "piccolo-compiler")]
         Engine::Piccolo => {
             let name = crate::stdlib::base::chunk_display_name(chunk_name);
             let proto = piccolo::FunctionPrototype::compile(ctx, &name, source)
@@ -94,7 +116,8 @@ pub fn load_text<'gc>(
                 Some(Value::Table(t)) => t,
                 _ => ctx.globals(),
             };
-            let closure = Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
+            let closure =
+                piccolo::Closure::new(&ctx, proto, Some(env_table)).map_err(|e| e.to_string())?;
             if let Some(env) = env {
                 if !matches!(env, Value::Table(_)) {
                     if let Some(up) = closure.upvalues().first() {
@@ -104,6 +127,8 @@ pub fn load_text<'gc>(
             }
             Ok(Function::Closure(closure))
         }
+        #[cfg(not(feature = "piccolo-compiler"))]
+        Engine::Piccolo => Err(NotBuilt(engine).to_string()),
         Engine::Luahome => {
             let name = String::from_utf8_lossy(chunk_name);
             let proto = compile(source, &name)?;

@@ -9,8 +9,7 @@ use std::{
 };
 
 use piccolo::{
-    Closure, Context, Error, Executor, ExecutorMode, Fuel, Function, Lua, StashedExecutor, Value,
-    Variadic,
+    Context, Error, Executor, ExecutorMode, Fuel, Function, Lua, StashedExecutor, Value, Variadic,
 };
 
 use crate::{
@@ -505,9 +504,17 @@ impl Runtime {
         let loaded = guard(|| {
             self.lua.enter(|ctx| {
                 let function = match engine {
-                    Engine::Piccolo => Closure::load(ctx, Some(chunk_name), source)
+                    #[cfg(feature = "piccolo-compiler")]
+                    Engine::Piccolo => piccolo::Closure::load(ctx, Some(chunk_name), source)
                         .map_err(|e| LuaError::from_prototype(chunk_name, &e))?
                         .into(),
+                    #[cfg(not(feature = "piccolo-compiler"))]
+                    Engine::Piccolo => {
+                        return Err(LuaError::runtime(
+                            chunk_name,
+                            engine::NotBuilt(engine).to_string(),
+                        ))
+                    }
                     Engine::Luahome => {
                         // Named as `lua file.lua` names a file ("@name"), as
                         // the piccolo core's debug.getinfo reports it too; a

@@ -90,3 +90,54 @@ test("the project's core is the default, piccolo's is picked by name; an unknown
   assert.equal(r.w, -3);
   assert.match(r.msg, /unknown engine 'nope'/);
 });
+
+// piccolo's compiler is in a second module: a page that never asks for the
+// piccolo engine never fetches it, and the default module refuses that engine
+// by name instead of running something else.
+test("engine 'piccolo' fetches luahome_piccolo_bg.wasm, only then; the default module has no piccolo compiler", async () => {
+  const fresh = await browser.newPage();
+  const wasm = [];
+  fresh.on('request', (req) => { if (req.url().endsWith('.wasm')) wasm.push(new URL(req.url()).pathname); });
+  await fresh.goto(page.url());
+  const r = await fresh.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const lua = await Lua.open({ persist: false });
+    const [v] = await lua.run('return -7 // 2');
+    await lua.close();
+    const before = performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+      .filter((p) => p.endsWith('.wasm'));
+    const worker = await Lua.open({ engine: 'piccolo', worker: true, persist: false });
+    const [w] = await worker.run('return -7 // 2');
+    await worker.close();
+    let refused;
+    try {
+      await Lua.open({ engine: 'piccolo', persist: false, wasmUrl: '/luahome_bg.wasm' });
+    } catch (e) { refused = String(e.message ?? e); }
+    return { v, w, before, refused };
+  });
+  await fresh.close();
+  assert.equal(r.v, -4);
+  assert.equal(r.w, -3);
+  assert.deepEqual(r.before, ['/luahome_bg.wasm']);
+  assert.deepEqual([...new Set(wasm)].sort(), ['/luahome_bg.wasm', '/luahome_piccolo_bg.wasm']);
+  assert.match(r.refused, /engine 'piccolo' is not in this build/);
+});
+
+// A user's saved closures survive the engine change: a function the piccolo
+// core stored in _home runs on the default module (piccolo's VM is in it).
+test("a closure stored by the piccolo engine runs on the default module's luahome engine", async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const home = `engines-${Math.random().toString(36).slice(2)}`;
+    const old = await Lua.open({ engine: 'piccolo', home });
+    await old.run('local n = 10\n_home.add = function(x) n = n + x return n end\n_home.add(1)');
+    await old.close();
+    const lua = await Lua.open({ home });
+    const [a, b] = await lua.run('return _home.add(5), _home.add(0)');
+    let err;
+    try { await lua.run('return _home.add({})'); } catch (e) { err = e.kind; }
+    await lua.close();
+    return { a, b, err };
+  });
+  assert.deepEqual(r, { a: 16, b: 16, err: 'runtime' });
+});

@@ -45,7 +45,8 @@ async function startOnce([engine, persist, pkg]) {
   const t0 = performance.now();
   const { Lua } = await import(`/${pkg}/luahome.js`);
   const t1 = performance.now();
-  const wasmModule = await WebAssembly.compileStreaming(fetch(`/${pkg}/luahome_bg.wasm`));
+  const file = engine === 'piccolo' ? 'luahome_piccolo_bg.wasm' : 'luahome_bg.wasm';
+  const wasmModule = await WebAssembly.compileStreaming(fetch(`/${pkg}/${file}`));
   const t2 = performance.now();
   const options = { engine, wasmModule, ...(persist ? { home: 'startup' } : { persist: false }) };
   const lua = await Lua.open(options);

@@ -5,7 +5,7 @@
 // (start-up excluded), the peak RSS of the process and the engine's wasm
 // linear memory (a wasm memory never shrinks, so its size is its peak).
 // Usage: node scripts/bench/node-engine.mjs <luahome[:CORE]|wasmoon|fengari> FILE SIZE
-//   CORE: luahome's Lua core, `piccolo` (default) or `luahome`.
+//   CORE: luahome's Lua core, `luahome` (default) or `piccolo` (from luahome_piccolo_bg.wasm).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createRequire } from 'node:module';
@@ -34,7 +34,9 @@ async function luahome() {
   const dir = process.env.LUAHOME_PKG ? pathToFileURL(`${process.env.LUAHOME_PKG}/`) : new URL('web/', root);
   const { createBindings } = await import(new URL('luahome_wasm.js', dir));
   const pkg = createBindings();
-  const wasm = await pkg({ module_or_path: readFileSync(new URL('luahome_bg.wasm', dir)) });
+  // The piccolo core's compiler is only in the package's second module.
+  const file = core === 'piccolo' ? 'luahome_piccolo_bg.wasm' : 'luahome_bg.wasm';
+  const wasm = await pkg({ module_or_path: readFileSync(new URL(file, dir)) });
   const rt = new pkg.LuaRuntime(core ? { engine: core } : {});
   let output = '';
   rt.setOutput((text) => { output += text; });

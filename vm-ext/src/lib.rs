@@ -3,8 +3,6 @@
 //! web-sys here, everything builds and tests natively.
 
 pub mod assert_count;
-pub mod bytecode;
-pub mod compiler;
 pub mod engine;
 pub mod error;
 pub mod finalize;
@@ -13,7 +11,6 @@ pub mod host;
 pub mod host_call;
 pub mod interop;
 pub mod interp;
-pub mod number;
 pub mod persist;
 pub mod runtime;
 pub mod stdlib;
@@ -26,6 +23,11 @@ pub use error::{ErrorKind, LuaError};
 pub use host::{Host, OutputBuffer};
 pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use interop::{Handles, HostObjects, HostReply};
+// The instruction set, numbers and compiler live in crates of their own
+// (luahome-bytecode, luahome-compiler: the wasm builds the compiler for
+// size); their paths here are unchanged.
+pub use luahome_bytecode::{bytecode, number};
+pub use luahome_compiler as compiler;
 pub use runtime::{Runtime, RuntimeOptions, StepResult, FUEL_PER_ENTER};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;

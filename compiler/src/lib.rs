@@ -5,6 +5,13 @@
 //! emits [`crate::bytecode`] instructions the way PUC Lua's `lcode.c` does;
 //! `fold` folds constant arithmetic; `listing` prints a `luac -l`-style
 //! listing.
+//!
+//! A crate of its own, on `luahome-bytecode`, so that the wasm builds it for
+//! size while the interpreter is built for speed (Cargo.toml:
+//! `[profile.wasm]`); `luahome-vm-ext` re-exports it as `vm_ext::compiler`.
+
+// The shared modules under the paths the compiler was written with.
+use luahome_bytecode::{bytecode, number};
 
 mod code;
 mod fold;

@@ -1397,7 +1397,7 @@ impl<'a> Parser<'a> {
             array: 0,
         });
         let treg = self.fs.free_reg;
-        crate::compiler::code::set_a(&mut self.fs.f.code[pc], treg as u8);
+        crate::code::set_a(&mut self.fs.f.code[pc], treg as u8);
         let t = ExpDesc::new(ExpKind::NonReloc(treg));
         self.fs.reserve_regs(1).map_err(|e| self.code_err(e))?;
         let mut v = ExpDesc::new(ExpKind::Void);

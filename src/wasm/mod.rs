@@ -17,6 +17,13 @@ use vm_ext::{
 };
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: milliseconds, monotonic, in pages, workers and Node.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
 /// std's allocator behind free lists of small blocks (see `small_alloc`).
 #[global_allocator]
 static ALLOC: crate::small_alloc::SmallBlocks = crate::small_alloc::SmallBlocks::new();
@@ -133,6 +140,13 @@ impl LuaRuntime {
             // os.time/os.date: wasm32 has no native clock (without one
             // `os.time()` raised "no clock in this host").
             clock: Some(Rc::new(|| js_sys::Date::now() / 1000.0)),
+            // os.clock: a page has no CPU time; seconds since this runtime
+            // was made, from the monotonic `performance.now()` (without it
+            // `os.clock()` was always 0.0 in the browser).
+            cpu_clock: Some({
+                let start = performance_now();
+                Rc::new(move || (performance_now() - start) / 1000.0)
+            }),
             ..Host::default()
         };
         let mut rt = Runtime::with_host(

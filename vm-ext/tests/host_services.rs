@@ -153,6 +153,7 @@ fn exit_env_clock_and_stdin_hooks() {
         exit: Some(Rc::new(move |n| *c.borrow_mut() = Some(n))),
         env: Some(Rc::new(|k| (k == "HOME").then(|| "/home/ada".to_string()))),
         clock: Some(Rc::new(|| 1_700_000_000.5)),
+        cpu_clock: Some(Rc::new(|| 12.25)),
         stdin: Some(Rc::new(RefCell::new(std::io::Cursor::new(
             b"first line\n42 rest\n".to_vec(),
         )))),
@@ -161,6 +162,17 @@ fn exit_env_clock_and_stdin_hooks() {
     let src = br#"
         assert(os.getenv("HOME") == "/home/ada" and os.getenv("X") == nil)
         assert(os.time() == 1700000000)
+        -- In place (a loop of the project's core), through pcall (the
+        -- executor) and as an argument error, with the host's clocks.
+        local time, clock = os.time, os.clock
+        for _ = 1, 3 do assert(time() == 1700000000 and clock() == 12.25) end
+        assert(select(2, pcall(os.time)) == 1700000000 and select(2, pcall(os.clock)) == 12.25)
+        -- Messages as lua5.4 gives them (the function named as called).
+        local ok, e = pcall(os.time, 5)
+        assert(not ok and e == "bad argument #1 to 'os.time' (table expected, got number)", e)
+        ok, e = pcall(function() return time(5) end)
+        assert(not ok and e == "hooks:12: bad argument #1 to 'time' (table expected, got number)", e)
+        assert(os.date("!%Y-%m-%d %H:%M:%S") == "2023-11-14 22:13:20")
         assert(io.read() == "first line" and io.read("n") == 42 and io.read("a") == " rest\n")
         assert(io.read() == nil)
         os.exit(3)

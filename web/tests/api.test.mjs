@@ -147,3 +147,27 @@ test('every state gets its own math.random sequence (seeded from crypto.getRando
   });
   assert.equal(new Set(r).size, 3, `sequences repeat: ${r.join(', ')}`);
 });
+
+// os.clock in a page has no CPU time to read: it counts seconds since the
+// state was made (performance.now()); it was always 0.0 before. os.time is
+// the wall clock.
+test('os.clock advances with the work done, in the page and in a worker; os.time is the wall clock', async () => {
+  const r = await page.evaluate(async () => {
+    const { Lua } = await import('/luahome.js');
+    const out = [];
+    for (const worker of [false, true]) {
+      const lua = await Lua.open({ worker, persist: false });
+      const t0 = performance.now();
+      const [start, spent, time] = await lua.run(
+        'local t0 = os.clock() local s = 0 for i = 1, 3e6 do s = s + i end return t0, os.clock() - t0, os.time()');
+      out.push({ start, spent, time, wallS: (performance.now() - t0) / 1000, now: Date.now() / 1000 });
+      await lua.close();
+    }
+    return out;
+  });
+  for (const { start, spent, time, wallS, now } of r) {
+    assert.ok(start >= 0 && start < 60, `os.clock() at the start: ${start}`);
+    assert.ok(spent > 0.001 && spent <= wallS + 0.01, `the loop took ${spent} s of os.clock in ${wallS} s`);
+    assert.ok(Math.abs(time - now) < 5, `os.time() ${time} against Date.now() ${now}`);
+  }
+});

@@ -5,14 +5,17 @@
 //! [`Host`]; without them `os.getenv` gives nil and `os.exit`, `os.remove`,
 //! `os.rename` and `os.tmpname` report that the host does not provide them.
 
-use piccolo::{Callback, CallbackReturn, Context, Error, Stack, Table, Value};
+use std::cell::RefCell;
+
+use gc_arena::{Collect, Rootable};
+use piccolo::{Callback, CallbackReturn, Context, Error, Fuel, Stack, Table, Value};
 
 use super::{
     base::os_error_text,
     check::{arg_error, check_integer, check_string, opt_string, to_int},
     lua_error,
 };
-use crate::Host;
+use crate::{interp::native, Host};
 
 /// A broken-down UTC time (`struct tm` with a full year and 1-based month).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,8 +220,25 @@ pub fn strftime(fmt: &[u8], dt: &DateTime, utc: bool) -> Result<Vec<u8>, String>
     Ok(out)
 }
 
-fn now(host: &Host) -> Result<f64, String> {
-    if let Some(clock) = &host.clock {
+type Clock = std::rc::Rc<dyn Fn() -> f64>;
+
+/// The host's clocks, kept with the Lua state so that `os.time` and
+/// `os.clock` are functions the interpreter calls in place (see
+/// [`crate::interp::native`]; through the executor a call of either took
+/// ~2,000 instructions).
+#[derive(Collect, Default)]
+#[collect(require_static)]
+struct Clocks {
+    wall: RefCell<Option<Clock>>,
+    cpu: RefCell<Option<Clock>>,
+}
+
+fn clocks<'gc>(ctx: Context<'gc>) -> &'gc Clocks {
+    ctx.singleton::<Rootable![Clocks]>()
+}
+
+fn now(ctx: Context<'_>) -> Result<f64, String> {
+    if let Some(clock) = &*clocks(ctx).wall.borrow() {
         return Ok(clock());
     }
     if cfg!(target_arch = "wasm32") {
@@ -230,8 +250,8 @@ fn now(host: &Host) -> Result<f64, String> {
         .map_err(|e| e.to_string())
 }
 
-fn cpu_clock(host: &Host) -> f64 {
-    if let Some(clock) = &host.cpu_clock {
+fn cpu_clock(ctx: Context<'_>) -> f64 {
+    if let Some(clock) = &*clocks(ctx).cpu.borrow() {
         return clock();
     }
     if cfg!(target_arch = "wasm32") {
@@ -243,6 +263,29 @@ fn cpu_clock(host: &Host) -> f64 {
         .get_or_init(std::time::Instant::now)
         .elapsed()
         .as_secs_f64()
+}
+
+fn os_time<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let t = match stack.get(0) {
+        Value::Nil => now(ctx).map_err(|e| lua_error(ctx, e))?.floor() as i64,
+        Value::Table(t) => time_from_table(ctx, t)?,
+        _ => return Err(super::check::type_error(ctx, &stack, 1, "time", "table")),
+    };
+    stack.replace(ctx, t);
+    Ok(CallbackReturn::Return)
+}
+
+fn os_clock<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Fuel,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    stack.replace(ctx, cpu_clock(ctx));
+    Ok(CallbackReturn::Return)
 }
 
 fn get_field<'gc>(
@@ -351,42 +394,21 @@ fn file_result<'gc>(
 pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
     let os = Table::new(&ctx);
 
-    let h = host.clone();
-    os.set(
-        ctx,
-        "time",
-        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            let t = match stack.get(0) {
-                Value::Nil => now(&h).map_err(|e| lua_error(ctx, e))?.floor() as i64,
-                Value::Table(t) => time_from_table(ctx, t)?,
-                _ => return Err(super::check::type_error(ctx, &stack, 1, "time", "table")),
-            };
-            stack.replace(ctx, t);
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
+    let c = clocks(ctx);
+    *c.wall.borrow_mut() = host.clock.clone();
+    *c.cpu.borrow_mut() = host.cpu_clock.clone();
+    os.set(ctx, "time", native::callback(ctx, os_time)).unwrap();
+    os.set(ctx, "clock", native::callback(ctx, os_clock))
+        .unwrap();
 
-    let h = host.clone();
-    os.set(
-        ctx,
-        "clock",
-        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
-            stack.replace(ctx, cpu_clock(&h));
-            Ok(CallbackReturn::Return)
-        }),
-    )
-    .unwrap();
-
-    let h = host.clone();
     os.set(
         ctx,
         "date",
-        Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        Callback::from_fn(&ctx, |ctx, _, mut stack| {
             let fmt = opt_string(ctx, &stack, 1, "date")?
                 .map_or(b"%c".to_vec(), |s| s.as_bytes().to_vec());
             let t = if stack.get(1).is_nil() {
-                now(&h).map_err(|e| lua_error(ctx, e))?.floor() as i64
+                now(ctx).map_err(|e| lua_error(ctx, e))?.floor() as i64
             } else {
                 check_integer(ctx, &stack, 2, "date")?
             };

@@ -5,9 +5,10 @@
 // copied, so the package's default file locations work. Relative paths only:
 // the folder can be deployed anywhere as it is.
 import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SRC = join(ROOT, 'web/playground');
@@ -36,9 +37,12 @@ export async function buildSite({ minify = true } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  for (const wasm of ['luahome_bg.wasm', 'luahome_piccolo_bg.wasm']) {
-    await copyFile(require.resolve(`luahome/${wasm}`), join(OUT, wasm));
-  }
+  await copyFile(require.resolve('luahome/luahome_bg.wasm'), join(OUT, 'luahome_bg.wasm'));
+  // The piccolo engine's module, absent from a WASM_PICCOLO=0 build (the
+  // site's engine switch then reports that engine missing).
+  const piccolo = join(dirname(require.resolve('luahome/luahome_bg.wasm')), 'luahome_piccolo_bg.wasm');
+  if (existsSync(piccolo)) await copyFile(piccolo, join(OUT, 'luahome_piccolo_bg.wasm'));
+  else console.error('web/luahome_piccolo_bg.wasm is missing: the site has no piccolo engine');
   for (const file of await readdir(SRC)) {
     if (/\.(html|css|txt|svg)$/.test(file)) await copyFile(join(SRC, file), join(OUT, file));
   }

@@ -151,16 +151,31 @@ impl Batch {
         }
     }
 
-    /// Applies the batch to an in-memory record map (deletes first, then puts).
+    /// Applies the batch to an in-memory record map (deletes first, then
+    /// puts; of two puts of one key the later wins).
     pub fn apply_to(&self, records: &mut BTreeMap<Vec<u8>, Vec<u8>>) {
         for k in &self.deletes {
             records.remove(k);
         }
-        for (k, v) in &self.puts {
-            records.insert(k.clone(), v.clone());
+        // A batch not much smaller than the map (a home's log replayed on
+        // a small or no snapshot) is merged in one sorted bulk build instead
+        // of an insert per record: the stable sort keeps the map's entry
+        // before the batch's for a key, and the build keeps the last one.
+        // 100,000 puts were ~80 ms of opening such a home in Chromium.
+        if self.puts.len() >= BULK_PUTS && self.puts.len() * 4 >= records.len() {
+            let old = std::mem::take(records);
+            *records = old.into_iter().chain(self.puts.iter().cloned()).collect();
+        } else {
+            for (k, v) in &self.puts {
+                records.insert(k.clone(), v.clone());
+            }
         }
     }
 }
+
+/// Puts from which [`Batch::apply_to`] may rebuild the map instead of
+/// inserting one by one.
+const BULK_PUTS: usize = 64;
 
 /// Encodes a whole record map as one versioned CBOR snapshot.
 pub fn encode_snapshot(records: &BTreeMap<Vec<u8>, Vec<u8>>) -> Vec<u8> {
@@ -605,6 +620,61 @@ mod tests {
             Batch::decode(bytes).unwrap().deletes,
             vec![b"gone".to_vec()]
         );
+    }
+
+    /// The batch applied one record at a time, as `apply_to` did before
+    /// its bulk path.
+    fn apply_one_by_one(batch: &Batch, records: &mut BTreeMap<Vec<u8>, Vec<u8>>) {
+        for k in &batch.deletes {
+            records.remove(k);
+        }
+        for (k, v) in &batch.puts {
+            records.insert(k.clone(), v.clone());
+        }
+    }
+
+    #[test]
+    fn a_large_batch_applies_as_one_put_after_another() {
+        // Unsorted keys, a key put twice (the later wins), a key of the map
+        // deleted and put again, one deleted only: on both paths.
+        for map_len in [0usize, 10, 1000] {
+            let mut records: BTreeMap<Vec<u8>, Vec<u8>> = (0..map_len as u32)
+                .map(|i| (i.to_be_bytes().to_vec(), vec![1]))
+                .collect();
+            let mut puts: Vec<_> = (0..300u32)
+                .rev()
+                .map(|i| ((i * 7).to_be_bytes().to_vec(), vec![2, i as u8]))
+                .collect();
+            puts.push((14u32.to_be_bytes().to_vec(), vec![3]));
+            let batch = Batch {
+                puts,
+                deletes: vec![7u32.to_be_bytes().to_vec(), 5u32.to_be_bytes().to_vec()],
+            };
+            let mut expected = records.clone();
+            apply_one_by_one(&batch, &mut expected);
+            batch.apply_to(&mut records);
+            assert_eq!(records, expected, "map of {map_len}");
+            assert_eq!(records[14u32.to_be_bytes().as_slice()], vec![3]);
+            assert!(!records.contains_key(5u32.to_be_bytes().as_slice()));
+            assert_eq!(records[7u32.to_be_bytes().as_slice()], vec![2, 1]);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        #[test]
+        fn apply_to_equals_one_put_after_another(
+            map in prop::collection::btree_map(prop::collection::vec(0u8..4, 0..3), any::<u8>().prop_map(|b| vec![b]), 0..40),
+            puts in prop::collection::vec((prop::collection::vec(0u8..4, 0..3), any::<u8>().prop_map(|b| vec![b])), 0..200),
+            deletes in prop::collection::vec(prop::collection::vec(0u8..4, 0..3), 0..10),
+        ) {
+            let batch = Batch { puts, deletes };
+            let mut expected = map.clone();
+            apply_one_by_one(&batch, &mut expected);
+            let mut got = map;
+            batch.apply_to(&mut got);
+            prop_assert_eq!(got, expected);
+        }
     }
 
     proptest! {

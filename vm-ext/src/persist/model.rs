@@ -139,15 +139,12 @@ impl HomeModel {
             ..Default::default()
         };
         let mut meta = None;
-        // Each table's entries built in one sorted bulk build (of two
-        // records of one key the later wins, as inserting them did): one
-        // insert per entry was ~19 ms of opening a 100,000-entry home in
-        // Chromium.
-        let mut entries: HashMap<u64, Vec<(PKey, PValue)>> = HashMap::new();
         for (k, v) in records {
             match decode_record(decode_record_key(&k)?, &v)? {
                 Record::Meta(m) => meta = Some(m),
-                Record::Entry(t, pk, value) => entries.entry(t).or_default().push((pk, value)),
+                Record::Entry(t, pk, value) => {
+                    m.tables.entry(t).or_default().insert(pk, value);
+                }
                 Record::Function(id, f) => {
                     m.functions.insert(id, f);
                 }
@@ -156,10 +153,6 @@ impl HomeModel {
                 }
             }
         }
-        m.tables = entries
-            .into_iter()
-            .map(|(t, e)| (t, e.into_iter().collect()))
-            .collect();
         let meta = meta.ok_or_else(|| ModelError::Inconsistent("no metadata record".into()))?;
         let home = match (meta.home_table_id, meta.memory_table_id) {
             (Some(h), _) => h,

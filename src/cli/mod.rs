@@ -105,11 +105,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 if a == "--home" {
                     o.home = Some(v.clone());
                 } else {
-                    let engine: Engine = v.parse().map_err(|e| format!("{PROGNAME}: {e}"))?;
-                    if let Some(e) = engine.unavailable() {
-                        return Err(format!("{PROGNAME}: {e}"));
-                    }
-                    o.engine = engine;
+                    o.engine = v.parse().map_err(|e| format!("{PROGNAME}: {e}"))?;
                 }
             }
             "--help" | "-h" => o.help = true,

@@ -131,9 +131,6 @@ impl LuaRuntime {
                 .map_err(|e| convert::type_error(&e.to_string()))?,
             None => vm_ext::engine::Engine::default(),
         };
-        if let Some(e) = engine.unavailable() {
-            return Err(convert::type_error(&e.to_string()));
-        }
         let files = MemoryFileSystem::default();
         let host = Host {
             fs: Some(Rc::new(files.clone())),

@@ -35,11 +35,6 @@ impl Engine {
         }
     }
 
-    /// Why source cannot be compiled with this core in this build, if it cannot.
-    pub fn unavailable(self) -> Option<NotBuilt> {
-        (!self.is_built()).then_some(NotBuilt(self))
-    }
-
     /// The name used by options, flags and result labels: `piccolo` or `luahome`.
     pub fn name(self) -> &'static str {
         match self {
@@ -55,23 +50,31 @@ impl fmt::Display for Engine {
     }
 }
 
-/// An engine name that is not `piccolo` or `luahome`.
+/// An engine name that options and flags cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown engine '{0}' (expected 'piccolo' or 'luahome')")]
-pub struct UnknownEngine(pub String);
+pub enum EngineError {
+    /// Not `piccolo` or `luahome`.
+    #[error("unknown engine '{0}' (expected 'piccolo' or 'luahome')")]
+    Unknown(String),
+    /// An engine whose compiler this build leaves out (see [`Engine::is_built`]).
+    #[error("engine '{0}' is not in this build (it was built without the `piccolo-compiler` feature; in the browser, Lua.open({{ engine: 'piccolo' }}) loads luahome_piccolo_bg.wasm, which has it)")]
+    NotBuilt(Engine),
+}
 
-/// An engine whose compiler this build leaves out (see [`Engine::is_built`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("engine '{0}' is not in this build (it was built without the `piccolo-compiler` feature; in the browser, Lua.open({{ engine: 'piccolo' }}) loads luahome_piccolo_bg.wasm, which has it)")]
-pub struct NotBuilt(pub Engine);
-
+/// An engine by name, if this build has it: every option and flag that
+/// names an engine goes through here.
 impl FromStr for Engine {
-    type Err = UnknownEngine;
+    type Err = EngineError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "piccolo" => Ok(Engine::Piccolo),
-            "luahome" => Ok(Engine::Luahome),
-            other => Err(UnknownEngine(other.to_string())),
+        let engine = match s {
+            "piccolo" => Engine::Piccolo,
+            "luahome" => Engine::Luahome,
+            other => return Err(EngineError::Unknown(other.to_string())),
+        };
+        if engine.is_built() {
+            Ok(engine)
+        } else {
+            Err(EngineError::NotBuilt(engine))
         }
     }
 }
@@ -128,7 +131,7 @@ pub fn load_text<'gc>(
             Ok(Function::Closure(closure))
         }
         #[cfg(not(feature = "piccolo-compiler"))]
-        Engine::Piccolo => Err(NotBuilt(engine).to_string()),
+        Engine::Piccolo => Err(EngineError::NotBuilt(engine).to_string()),
         Engine::Luahome => {
             let name = String::from_utf8_lossy(chunk_name);
             let proto = compile(source, &name)?;
@@ -151,4 +154,29 @@ pub fn load_library<'gc>(
 ) -> Result<Function<'gc>, String> {
     let proto = compile(source, &String::from_utf8_lossy(chunk_name))?;
     crate::interp::load_library_proto(ctx, proto, env).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_to_the_engines_this_build_has() {
+        assert_eq!("luahome".parse(), Ok(Engine::Luahome));
+        let piccolo = "piccolo".parse::<Engine>();
+        if cfg!(feature = "piccolo-compiler") {
+            assert_eq!(piccolo, Ok(Engine::Piccolo));
+        } else {
+            let e = piccolo.unwrap_err();
+            assert_eq!(e, EngineError::NotBuilt(Engine::Piccolo));
+            assert!(e
+                .to_string()
+                .starts_with("engine 'piccolo' is not in this build"));
+        }
+        let e = "nope".parse::<Engine>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown engine 'nope' (expected 'piccolo' or 'luahome')"
+        );
+    }
 }

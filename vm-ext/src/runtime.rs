@@ -512,7 +512,7 @@ impl Runtime {
                     Engine::Piccolo => {
                         return Err(LuaError::runtime(
                             chunk_name,
-                            engine::NotBuilt(engine).to_string(),
+                            engine::EngineError::NotBuilt(engine).to_string(),
                         ))
                     }
                     Engine::Luahome => {

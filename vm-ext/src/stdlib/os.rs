@@ -237,17 +237,21 @@ fn clocks<'gc>(ctx: Context<'gc>) -> &'gc Clocks {
     ctx.singleton::<Rootable![Clocks]>()
 }
 
-fn now(ctx: Context<'_>) -> Result<f64, String> {
-    if let Some(clock) = &*clocks(ctx).wall.borrow() {
-        return Ok(clock());
-    }
-    if cfg!(target_arch = "wasm32") {
-        return Err("no clock in this host".into());
-    }
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .map_err(|e| e.to_string())
+/// The wall clock in whole seconds since the epoch (`os.time()`, and
+/// `os.date`'s default time).
+fn now(ctx: Context<'_>) -> Result<i64, Error<'_>> {
+    let secs = if let Some(clock) = &*clocks(ctx).wall.borrow() {
+        Ok(clock())
+    } else if cfg!(target_arch = "wasm32") {
+        Err("no clock in this host".to_string())
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .map_err(|e| e.to_string())
+    };
+    secs.map(|s| s.floor() as i64)
+        .map_err(|e| lua_error(ctx, e))
 }
 
 fn cpu_clock(ctx: Context<'_>) -> f64 {
@@ -271,7 +275,7 @@ fn os_time<'gc>(
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let t = match stack.get(0) {
-        Value::Nil => now(ctx).map_err(|e| lua_error(ctx, e))?.floor() as i64,
+        Value::Nil => now(ctx)?,
         Value::Table(t) => time_from_table(ctx, t)?,
         _ => return Err(super::check::type_error(ctx, &stack, 1, "time", "table")),
     };
@@ -408,7 +412,7 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             let fmt = opt_string(ctx, &stack, 1, "date")?
                 .map_or(b"%c".to_vec(), |s| s.as_bytes().to_vec());
             let t = if stack.get(1).is_nil() {
-                now(ctx).map_err(|e| lua_error(ctx, e))?.floor() as i64
+                now(ctx)?
             } else {
                 check_integer(ctx, &stack, 2, "date")?
             };

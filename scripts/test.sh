@@ -4,6 +4,11 @@
 # Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+# Tests build once per checkout: no incremental caches, and line tables only
+# (panics and backtraces keep their lines). A full debug build of the
+# workspace's tests took ~4 GB; a CI run once died of "No space left on device".
+export CARGO_INCREMENTAL=0
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
 ensure_rust
 ensure_wasm_bindgen
 ensure_npm

@@ -24,6 +24,36 @@ extern "C" {
     fn performance_now() -> f64;
 }
 
+/// The local zone at `t` (seconds since the epoch) from JS's `Date`: the
+/// page's time zone (Node's: `TZ`), with the short name `Intl` gives it
+/// ("EST", "GMT+1"), or one made of the offset.
+fn js_local_zone(t: i64) -> vm_ext::LocalZone {
+    let date = js_sys::Date::new(&JsValue::from_f64(t as f64 * 1000.0));
+    // Minutes west of UTC; NaN for a time JS's dates do not reach.
+    let west = date.get_timezone_offset();
+    let offset = if west.is_finite() {
+        -(west * 60.0).round() as i64
+    } else {
+        0
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeZoneName".into(), &"short".into());
+    let text = date
+        .to_locale_time_string_with_options("en-US", &options)
+        .as_string()
+        .unwrap_or_default();
+    let name = match text.split_whitespace().last() {
+        Some(name) if west.is_finite() && name != "Date" => name.to_string(),
+        _ if offset == 0 => "UTC".to_string(),
+        _ => {
+            let m = offset.abs() / 60;
+            let sign = if offset < 0 { '-' } else { '+' };
+            format!("GMT{sign}{}:{:02}", m / 60, m % 60)
+        }
+    };
+    vm_ext::LocalZone { offset, name }
+}
+
 /// std's allocator behind free lists of small blocks (see `small_alloc`).
 #[global_allocator]
 static ALLOC: crate::small_alloc::SmallBlocks = crate::small_alloc::SmallBlocks::new();
@@ -144,6 +174,9 @@ impl LuaRuntime {
                 let start = performance_now();
                 Rc::new(move || (performance_now() - start) / 1000.0)
             }),
+            // Local time for os.date/os.time: the page's time zone (without
+            // it, local time was UTC).
+            time_zone: Some(Rc::new(js_local_zone)),
             ..Host::default()
         };
         let mut rt = Runtime::with_host(

@@ -329,6 +329,18 @@ impl FileSystem for MemoryFileSystem {
     }
 }
 
+/// The local time zone at one instant, as a host tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalZone {
+    /// Seconds east of UTC (local time minus UTC).
+    pub offset: i64,
+    /// Its name for `os.date`'s `%Z` ("EST", "GMT+1", "UTC").
+    pub name: String,
+}
+
+/// The local zone in force at an instant (seconds since the Unix epoch).
+pub type TimeZone = dyn Fn(i64) -> LocalZone;
+
 /// Handles shared between a [`crate::Runtime`] and the callbacks it installs.
 #[derive(Clone, Default)]
 pub struct Host {
@@ -350,6 +362,9 @@ pub struct Host {
     pub clock: Option<Rc<dyn Fn() -> f64>>,
     /// CPU seconds used, for `os.clock`. `None`: time since the host started.
     pub cpu_clock: Option<Rc<dyn Fn() -> f64>>,
+    /// Local time for `os.date` (without `!`) and `os.time(t)`. `None`:
+    /// local time is UTC.
+    pub time_zone: Option<Rc<TimeZone>>,
     /// `os.exit(code)`. `None`: `os.exit` raises an error.
     pub exit: Option<Rc<dyn Fn(i32)>>,
     /// Module sources by name (`"a.b"` -> Lua source) that `require` finds
@@ -384,7 +399,42 @@ impl Host {
                 let _ = stderr.flush();
                 std::process::exit(code)
             })),
+            #[cfg(unix)]
+            time_zone: Some(Rc::new(c_local_zone)),
             ..Host::default()
         }
     }
+}
+
+/// The local zone at `t` from the C library (`TZ`, `/etc/localtime`), as
+/// PUC Lua's `os.date` has it.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn c_local_zone(t: i64) -> LocalZone {
+    let utc = LocalZone {
+        offset: 0,
+        name: "UTC".into(),
+    };
+    let Some(time) = libc::time_t::try_from(t).ok() else {
+        return utc;
+    };
+    // SAFETY: `tm` is plain data (integers and a pointer), valid zeroed;
+    // `localtime_r` writes only into it and returns null on failure.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+        return utc;
+    }
+    let name = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null `tm_zone` points to a NUL-terminated name in
+        // the C library's zone data, alive until the zone is set again.
+        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // (`c_long`: 32 bits on some targets.)
+    #[allow(clippy::useless_conversion)]
+    let offset = i64::from(tm.tm_gmtoff);
+    LocalZone { offset, name }
 }

@@ -6,7 +6,7 @@ use std::{cell::RefCell, fs, path::Path, rc::Rc};
 
 use vm_ext::{
     host::{Host, MemoryFileSystem},
-    Runtime, StepResult,
+    LocalZone, Runtime, StepResult,
 };
 
 fn run(host: Host, source: &[u8], name: &str) -> (StepResult, Vec<u8>) {
@@ -182,6 +182,48 @@ fn exit_env_clock_and_stdin_hooks() {
     assert_eq!(*code.borrow(), Some(3));
 }
 
+/// A zone one hour east of UTC ("XST"), two ("XDT") from 1 April to 1
+/// October (UTC) of any year: `os.date` and `os.time` take local time from
+/// the host's zone, with `isdst`, `%z` and `%Z` from it.
+#[test]
+fn local_time_comes_from_the_hosts_zone() {
+    fn xst(t: i64) -> LocalZone {
+        use vm_ext::stdlib::os::{days_from_civil, to_datetime};
+        let y = to_datetime(t).year;
+        let first = |month| days_from_civil(y, month, 1) * 86400;
+        let summer = (first(4)..first(10)).contains(&t);
+        LocalZone {
+            offset: if summer { 7200 } else { 3600 },
+            name: if summer { "XDT" } else { "XST" }.into(),
+        }
+    }
+    let host = Host {
+        time_zone: Some(Rc::new(xst)),
+        ..Host::default()
+    };
+    let src = br#"
+        local winter, summer = 1767225600, 1780000000  -- 2026-01-01 00:00, 2026-05-28 20:26:40 UTC
+        assert(os.date("%Y-%m-%d %H:%M:%S %z %Z", winter) == "2026-01-01 01:00:00 +0100 XST")
+        assert(os.date("!%Y-%m-%d %H:%M:%S %z %Z", winter) == "2026-01-01 00:00:00 +0000 GMT")
+        assert(os.date("%c %z %Z", summer) == "Thu May 28 22:26:40 2026 +0200 XDT")
+        assert(os.date("!%c", summer) == "Thu May 28 20:26:40 2026")
+        local w, s = os.date("*t", winter), os.date("*t", summer)
+        assert(w.hour == 1 and w.isdst == false and s.hour == 22 and s.isdst == true)
+        assert(os.date("!*t", summer).hour == 20 and os.date("!*t", summer).isdst == false)
+        -- os.time reads a table as local time and gives back its instant.
+        assert(os.time(w) == winter and os.time(s) == summer)
+        assert(os.time({year = 2026, month = 1, day = 1, hour = 1}) == winter)
+        -- ... and normalises the table in local time.
+        local norm = {year = 2026, month = 6, day = 31, hour = 25}
+        local t = os.time(norm)
+        assert(norm.month == 7 and norm.day == 2 and norm.hour == 1 and norm.isdst == true)
+        assert(os.date("!%Y-%m-%d %H:%M", t) == "2026-07-01 23:00")
+    "#;
+    let (r, out) = run(host, src, "zone");
+    assert_finished(&r);
+    assert_eq!(out, b"");
+}
+
 #[test]
 fn sandbox_reports_missing_services() {
     let src = br#"
@@ -191,6 +233,9 @@ fn sandbox_reports_missing_services() {
         assert(io.read() == nil)
         local f, msg = io.open("x")
         assert(f == nil and type(msg) == "string")
+        -- Without a zone, local time is UTC.
+        assert(os.date("%H %z %Z", 3600) == "01 +0000 UTC" and os.date("*t", 0).isdst == false)
+        assert(os.time({year = 1970, month = 1, day = 2, hour = 0}) == 86400)
     "#;
     let (r, _) = run(Host::default(), src, "sandbox");
     assert_finished(&r);

@@ -148,6 +148,41 @@ test('every state gets its own math.random sequence (seeded from crypto.getRando
   assert.equal(new Set(r).size, 3, `sequences repeat: ${r.join(', ')}`);
 });
 
+// Local time is the page's time zone (before, it was UTC in every page):
+// os.date's fields, %z, %Z and isdst, and os.time reading a table as local
+// time, in the page and in a worker, under two zones Chromium emulates.
+test("os.date and os.time use the page's time zone, in the page and in a worker", async () => {
+  const summer = 1780000000; // 2026-05-28 20:26:40 UTC
+  const winter = 1767225600; // 2026-01-01 00:00:00 UTC
+  const cases = [
+    { timezoneId: 'America/New_York', westOfUtc: 240, want: ['2026-05-28 16:26:40 -0400 EDT', '19 EST', '20 GMT', true, false, true, winter + 5 * 3600] },
+    { timezoneId: 'Asia/Kolkata', westOfUtc: -330, want: ['2026-05-29 01:56:40 +0530 GMT+5:30', '05 GMT+5:30', '20 GMT', false, false, true, winter - 5.5 * 3600] },
+  ];
+  for (const { timezoneId, westOfUtc, want } of cases) {
+    const zoned = await openBrowser({ contextOptions: { timezoneId } });
+    try {
+      const zonePage = await zoned.newPage();
+      const r = await zonePage.evaluate(async ({ summer, winter }) => {
+        const { Lua } = await import('/luahome.js');
+        const out = [];
+        for (const worker of [false, true]) {
+          const lua = await Lua.open({ worker, persist: false });
+          out.push(await lua.run(`local s, w = ${summer}, ${winter}
+            return os.date("%Y-%m-%d %H:%M:%S %z %Z", s), os.date("%H %Z", w), os.date("!%H %Z", s),
+              os.date("*t", s).isdst, os.date("*t", w).isdst, os.time(os.date("*t", s)) == s,
+              os.time({year = 2026, month = 1, day = 1, hour = 0})`));
+          await lua.close();
+        }
+        return { out, westOfUtc: new Date(summer * 1000).getTimezoneOffset() };
+      }, { summer, winter });
+      assert.equal(r.westOfUtc, westOfUtc, `the page's zone is ${timezoneId}`);
+      assert.deepEqual(r.out, [want, want], timezoneId);
+    } finally {
+      await zoned.close();
+    }
+  }
+});
+
 // os.clock in a page has no CPU time to read: it counts seconds since the
 // state was made (performance.now()); it was always 0.0 before. os.time is
 // the wall clock.

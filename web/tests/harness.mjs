@@ -24,9 +24,10 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Starts the server (on `root`, default the package folder; `rules` as in
- * scripts/serve.mjs) and a browser with a fresh profile.
+ * scripts/serve.mjs) and a browser with a fresh profile; `contextOptions`
+ * go to Playwright's context (a `timezoneId`, say).
  */
-export async function openBrowser({ root = WEB_ROOT, rules = [], args = [] } = {}) {
+export async function openBrowser({ root = WEB_ROOT, rules = [], args = [], contextOptions = {} } = {}) {
   const server = await startServer({ rootDir: root, listenPort: 0, rules });
   const base = `http://127.0.0.1:${server.address().port}`;
   const profile = await mkdtemp(join(tmpdir(), 'luahome-chromium-'));
@@ -34,6 +35,7 @@ export async function openBrowser({ root = WEB_ROOT, rules = [], args = [] } = {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [...CHROMIUM_ARGS, ...args],
+    ...contextOptions,
   });
   const errors = [];
   context.on('weberror', (e) => errors.push(e.error()));

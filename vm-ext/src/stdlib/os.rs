@@ -1,9 +1,11 @@
 //! The `os` library. Dates are computed in pure Rust (proleptic Gregorian
-//! calendar); local time is UTC (there is no portable time-zone database
-//! without a dependency), so `os.date("%c")` and `os.date("!%c")` agree
-//! except for `%Z`. The clock, environment, exit and files come from the
-//! [`Host`]; without them `os.getenv` gives nil and `os.exit`, `os.remove`,
-//! `os.rename` and `os.tmpname` report that the host does not provide them.
+//! calendar). Local time is the host's ([`Host::time_zone`]: the browser's
+//! and Node's, from JS's `Date`); a host without one has UTC for local time
+//! (there is no portable time-zone database without a dependency), so there
+//! `os.date("%c")` and `os.date("!%c")` agree except for `%Z`. The clock,
+//! environment, exit and files come from the [`Host`]; without them
+//! `os.getenv` gives nil and `os.exit`, `os.remove`, `os.rename` and
+//! `os.tmpname` report that the host does not provide them.
 
 use std::cell::RefCell;
 
@@ -15,7 +17,7 @@ use super::{
     check::{arg_error, check_integer, check_string, opt_string, to_int},
     lua_error,
 };
-use crate::{interp::native, Host};
+use crate::{interp::native, Host, LocalZone, TimeZone};
 
 /// A broken-down UTC time (`struct tm` with a full year and 1-based month).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,9 +121,9 @@ fn iso_week(dt: &DateTime) -> (i64, i64) {
     }
 }
 
-/// Formats `dt` like C's `strftime` in the "C" locale. `Err` names an
-/// invalid conversion (`%Ez`).
-pub fn strftime(fmt: &[u8], dt: &DateTime, utc: bool) -> Result<Vec<u8>, String> {
+/// Formats `dt`, a time in `zone`, like C's `strftime` in the "C" locale.
+/// `Err` names an invalid conversion (`%Ez`).
+pub fn strftime(fmt: &[u8], dt: &DateTime, zone: &LocalZone) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < fmt.len() {
@@ -170,7 +172,7 @@ pub fn strftime(fmt: &[u8], dt: &DateTime, utc: bool) -> Result<Vec<u8>, String>
             b'b' | b'h' => MONTHS[(dt.month - 1) as usize][..3].to_string(),
             b'B' => MONTHS[(dt.month - 1) as usize].to_string(),
             b'c' => {
-                let s = strftime(b"%a %b %e %H:%M:%S %Y", dt, utc)?;
+                let s = strftime(b"%a %b %e %H:%M:%S %Y", dt, zone)?;
                 String::from_utf8_lossy(&s).into_owned()
             }
             b'C' => format!("{:02}", dt.year.div_euclid(100)),
@@ -210,8 +212,12 @@ pub fn strftime(fmt: &[u8], dt: &DateTime, utc: bool) -> Result<Vec<u8>, String>
             b'W' => format!("{:02}", (dt.yday - 1 + 7 - (dt.wday + 6) % 7) / 7),
             b'y' => format!("{:02}", dt.year.rem_euclid(100)),
             b'Y' => dt.year.to_string(),
-            b'z' => "+0000".into(),
-            b'Z' => if utc { "GMT" } else { "UTC" }.into(),
+            b'z' => {
+                let m = zone.offset.abs() / 60;
+                let sign = if zone.offset < 0 { '-' } else { '+' };
+                format!("{sign}{:02}{:02}", m / 60, m % 60)
+            }
+            b'Z' => zone.name.clone(),
             b'%' => "%".into(),
             other => return Err(format!("%{}", other as char)),
         };
@@ -231,6 +237,42 @@ type Clock = std::rc::Rc<dyn Fn() -> f64>;
 struct Clocks {
     wall: RefCell<Option<Clock>>,
     cpu: RefCell<Option<Clock>>,
+    zone: RefCell<Option<std::rc::Rc<TimeZone>>>,
+}
+
+/// The local zone at `t` (seconds since the epoch): the host's, else UTC.
+fn local_zone(ctx: Context<'_>, t: i64) -> LocalZone {
+    match &*clocks(ctx).zone.borrow() {
+        Some(zone) => zone(t),
+        None => LocalZone {
+            offset: 0,
+            name: "UTC".into(),
+        },
+    }
+}
+
+/// Whether daylight saving time is on at `t`, whose local offset is
+/// `offset` in a year `year`: the offset is above the lower of those at
+/// the year's first of January and first of July (standard time is the
+/// lower one, north and south of the equator).
+fn is_dst(ctx: Context<'_>, year: i64, offset: i64) -> bool {
+    if clocks(ctx).zone.borrow().is_none() {
+        return false;
+    }
+    let at = |month| days_from_civil(year, month, 1) * 86400;
+    let standard = local_zone(ctx, at(1))
+        .offset
+        .min(local_zone(ctx, at(7)).offset);
+    offset > standard
+}
+
+/// Breaks `t` into the local date (`os.date` without `!`): the date, the
+/// zone and whether daylight saving time is on.
+fn local_datetime(ctx: Context<'_>, t: i64) -> (DateTime, LocalZone, bool) {
+    let zone = local_zone(ctx, t);
+    let dt = to_datetime(t.saturating_add(zone.offset));
+    let dst = is_dst(ctx, dt.year, zone.offset);
+    (dt, zone, dst)
 }
 
 fn clocks<'gc>(ctx: Context<'gc>) -> &'gc Clocks {
@@ -328,7 +370,12 @@ fn get_field<'gc>(
     Ok(res)
 }
 
-fn set_all_fields<'gc>(ctx: Context<'gc>, t: Table<'gc>, dt: &DateTime) -> Result<(), Error<'gc>> {
+fn set_all_fields<'gc>(
+    ctx: Context<'gc>,
+    t: Table<'gc>,
+    dt: &DateTime,
+    dst: bool,
+) -> Result<(), Error<'gc>> {
     t.set(ctx, "year", dt.year)?;
     t.set(ctx, "month", dt.month)?;
     t.set(ctx, "day", dt.day)?;
@@ -337,7 +384,7 @@ fn set_all_fields<'gc>(ctx: Context<'gc>, t: Table<'gc>, dt: &DateTime) -> Resul
     t.set(ctx, "sec", dt.sec)?;
     t.set(ctx, "yday", dt.yday)?;
     t.set(ctx, "wday", dt.wday + 1)?;
-    t.set(ctx, "isdst", false)?;
+    t.set(ctx, "isdst", dst)?;
     Ok(())
 }
 
@@ -351,23 +398,30 @@ fn time_from_table<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> Result<i64, Error<'
     let y = year + (month - 1).div_euclid(12);
     let m = (month - 1).rem_euclid(12) + 1;
     let days = days_from_civil(y, m, 1) + day - 1;
-    let secs = days
-        .checked_mul(86400)
-        .and_then(|s| s.checked_add(hour * 3600 + min * 60 + sec))
-        .ok_or_else(|| {
-            lua_error(
-                ctx,
-                "time result cannot be represented in this installation",
-            )
-        })?;
-    let dt = to_datetime(secs);
-    if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
-        return Err(lua_error(
+    let unrepresentable = || {
+        lua_error(
             ctx,
             "time result cannot be represented in this installation",
-        ));
+        )
+    };
+    // The fields are a local time (C's `mktime`, `isdst` as -1: the
+    // zone's own rule decides): its seconds as if it were UTC, less the
+    // offset in force then (asked again at the instant found, so that a
+    // time on the far side of a change of offset gets its own).
+    let local = days
+        .checked_mul(86400)
+        .and_then(|s| s.checked_add(hour * 3600 + min * 60 + sec))
+        .ok_or_else(unrepresentable)?;
+    let mut secs = local.saturating_sub(local_zone(ctx, local).offset);
+    let again = local.saturating_sub(local_zone(ctx, secs).offset);
+    if again != secs {
+        secs = again;
     }
-    set_all_fields(ctx, t, &dt)?;
+    let (dt, _, dst) = local_datetime(ctx, secs);
+    if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
+        return Err(unrepresentable());
+    }
+    set_all_fields(ctx, t, &dt, dst)?;
     Ok(secs)
 }
 
@@ -401,6 +455,7 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
     let c = clocks(ctx);
     *c.wall.borrow_mut() = host.clock.clone();
     *c.cpu.borrow_mut() = host.cpu_clock.clone();
+    *c.zone.borrow_mut() = host.time_zone.clone();
     os.set(ctx, "time", native::callback(ctx, os_time)).unwrap();
     os.set(ctx, "clock", native::callback(ctx, os_clock))
         .unwrap();
@@ -416,11 +471,17 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             } else {
                 check_integer(ctx, &stack, 2, "date")?
             };
-            let (utc, fmt) = match fmt.strip_prefix(b"!") {
-                Some(rest) => (true, rest.to_vec()),
-                None => (false, fmt),
+            let (dt, zone, dst) = match fmt.strip_prefix(b"!") {
+                Some(_) => {
+                    let utc = LocalZone {
+                        offset: 0,
+                        name: "GMT".into(),
+                    };
+                    (to_datetime(t), utc, false)
+                }
+                None => local_datetime(ctx, t),
             };
-            let dt = to_datetime(t);
+            let fmt = fmt.strip_prefix(b"!").unwrap_or(&fmt);
             if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
                 return Err(lua_error(
                     ctx,
@@ -429,10 +490,10 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             }
             if fmt.starts_with(b"*t") {
                 let table = Table::new(&ctx);
-                set_all_fields(ctx, table, &dt)?;
+                set_all_fields(ctx, table, &dt, dst)?;
                 stack.replace(ctx, table);
             } else {
-                let s = strftime(&fmt, &dt, utc).map_err(|spec| {
+                let s = strftime(fmt, &dt, &zone).map_err(|spec| {
                     arg_error(
                         ctx,
                         1,
@@ -597,23 +658,37 @@ mod tests {
 
     #[test]
     fn strftime_c_locale() {
+        let zone = |offset, name: &str| LocalZone {
+            offset,
+            name: name.into(),
+        };
+        let (gmt, utc) = (zone(0, "GMT"), zone(0, "UTC"));
         let dt = to_datetime(0);
         assert_eq!(
-            strftime(b"%c", &dt, true).unwrap(),
+            strftime(b"%c", &dt, &gmt).unwrap(),
             b"Thu Jan  1 00:00:00 1970"
         );
         assert_eq!(
-            strftime(b"%x %X %p %Z %z %j %U %W %V %G %u %w", &dt, true).unwrap(),
+            strftime(b"%x %X %p %Z %z %j %U %W %V %G %u %w", &dt, &gmt).unwrap(),
             b"01/01/70 00:00:00 AM GMT +0000 001 00 00 01 1970 4 4"
         );
         // 2021-01-03 is a Sunday in ISO week 53 of 2020.
         let dt = to_datetime(days_from_civil(2021, 1, 3) * 86400 + 13 * 3600 + 5 * 60 + 9);
         assert_eq!(
-            strftime(b"%G-W%V-%u %I:%M:%S %r %y %C %e %D %F %T", &dt, false).unwrap(),
+            strftime(b"%G-W%V-%u %I:%M:%S %r %y %C %e %D %F %T", &dt, &utc).unwrap(),
             b"2020-W53-7 01:05:09 01:05:09 PM 21 20  3 01/03/21 2021-01-03 13:05:09"
         );
-        assert_eq!(strftime(b"%Ez", &dt, false), Err("%Ez".to_string()));
-        assert_eq!(strftime(b"%Q", &dt, false), Err("%Q".to_string()));
-        assert_eq!(strftime(b"%Ey%Od%%", &dt, false).unwrap(), b"2103%");
+        assert_eq!(strftime(b"%Ez", &dt, &utc), Err("%Ez".to_string()));
+        assert_eq!(strftime(b"%Q", &dt, &utc), Err("%Q".to_string()));
+        assert_eq!(strftime(b"%Ey%Od%%", &dt, &utc).unwrap(), b"2103%");
+        // %z of offsets east and west, with minutes.
+        assert_eq!(
+            strftime(b"%z %Z", &dt, &zone(19800, "IST")).unwrap(),
+            b"+0530 IST"
+        );
+        assert_eq!(
+            strftime(b"%z", &dt, &zone(-12600, "NST")).unwrap(),
+            b"-0330"
+        );
     }
 }

@@ -61,3 +61,36 @@ checkerr("bad argument #1 to 'sort' (table expected, got nil)", function() table
 checkerr("bad argument #2 to 'sort' (function expected, got table)", function() table.sort({1, 2}, {}) end)
 checkerr("oops", function() table.sort({3, 2, 1}, function() error("oops") end) end)
 
+
+-- A Lua comparator at every length around the one from which table.sort
+-- runs its Lua version (8 items), and one that errors, yields or rewrites
+-- the table, on either side of it.
+for n = 1, 40 do
+  local a = {}
+  for i = 1, n do a[i] = {k = (i * 37) % 11, i = i} end
+  table.sort(a, function(x, y) return x.k < y.k end)
+  assert(#a == n)
+  local seen = {}
+  for i = 1, n do
+    assert(i == 1 or a[i - 1].k <= a[i].k)
+    assert(not seen[a[i].i]); seen[a[i].i] = true
+  end
+end
+for _, n in ipairs({5, 50}) do
+  local x = {}
+  for i = 1, n do x[i] = n - i end
+  checkerr("boom", function()
+    table.sort(x, function(a, b) if a == 3 or b == 3 then error("boom") end return a < b end)
+  end)
+  local co = coroutine.wrap(function()
+    table.sort(x, function(a, b) coroutine.yield() return a < b end)
+  end)
+  checkerr("attempt to yield across a C-call boundary", co)
+  -- The comparator's own errors carry its position.
+  local ok, m = pcall(table.sort, x, function(a, b) error("cmp failed") end)
+  assert(not ok and has(m, "table_sort.lua:") and has(m, "cmp failed"), m)
+  -- A comparator that rewrites the table: no crash, the same kind of values.
+  pcall(table.sort, x, function(a, b) x[1] = 0 return a < b end)
+  for i = 1, n do assert(math.type(x[i]) == "integer") end
+  assert(#x == n)
+end

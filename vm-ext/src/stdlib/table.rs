@@ -226,7 +226,8 @@ end
 return a2";
 
 /// `table.sort(t [, comp])`: Lua's quicksort, reading and writing `t`
-/// itself as `auxsort` and `partition` do.
+/// itself as `auxsort` and `partition` do: [`SORT_BY_LUA`] (`sort_by`
+/// here), with `<` for a missing `comp`.
 const SORT_LUA: &str = "local t, comp = ...
 local n = int(#t)
 if not n then return FAIL, 'object length is not an integer' end
@@ -235,90 +236,12 @@ if n >= 2147483647 then return FAIL, \"bad argument #1 to 'sort' (array too big)
 if comp ~= nil and type(comp) ~= 'function' then
   return FAIL, \"bad argument #2 to 'sort' (function expected, got \" .. typename(comp) .. ')'
 end
-local function lt(a, b)
-  if comp then
-    if comp(a, b) then return true end
-    return false
-  end
-  return a < b
-end
-local seed = 0
-local function random()
-  seed = (seed * 1103515245 + 12345) & 0xffffffff
-  return seed
-end
--- nil for an invalid order function
-local function partition(lo, up, pivot)
-  local i, j = lo, up - 1
-  while true do
-    i = i + 1
-    local a = t[i]
-    while lt(a, pivot) do
-      if i == up - 1 then return nil end
-      i = i + 1
-      a = t[i]
-    end
-    j = j - 1
-    local b = t[j]
-    while lt(pivot, b) do
-      if j < i then return nil end
-      j = j - 1
-      b = t[j]
-    end
-    if j < i then
-      t[up - 1] = a
-      t[i] = pivot
-      return i
-    end
-    t[i] = b
-    t[j] = a
-  end
-end
--- true for an invalid order function
-local function auxsort(lo, up, rnd)
-  while lo < up do
-    local a, b = t[lo], t[up]
-    if lt(b, a) then t[lo] = b; t[up] = a end
-    if up - lo == 1 then return end
-    local p
-    if up - lo < 100 or rnd == 0 then
-      p = (lo + up) // 2
-    else
-      local r4 = (up - lo) // 4
-      p = rnd % (r4 * 2) + (lo + r4)
-    end
-    a, b = t[p], t[lo]
-    if lt(a, b) then
-      t[p] = b; t[lo] = a
-    else
-      b = t[up]
-      if lt(b, a) then t[p] = b; t[up] = a end
-    end
-    if up - lo == 2 then return end
-    local pivot = t[p]
-    t[p] = t[up - 1]
-    t[up - 1] = pivot
-    p = partition(lo, up, pivot)
-    if not p then return true end
-    local small
-    if p - lo < up - p then
-      if auxsort(lo, p - 1, rnd) then return true end
-      small = p - lo
-      lo = p + 1
-    else
-      if auxsort(p + 1, up, rnd) then return true end
-      small = up - p
-      up = p - 1
-    end
-    if (up - lo) // 128 > small then rnd = random() end
-  end
-end
-if auxsort(1, n, 0) then return FAIL, 'invalid order function for sorting' end";
+return sort_by(t, comp or function(a, b) return a < b end, n)";
 
 /// `table.sort(t, comp)` of a table without metamethods by a Lua function
-/// of the project's core, `n` (> 1) its length: the algorithm of
-/// [`SORT_LUA`] with `t` and `comp` passed down as locals, each comparison
-/// a Lua-to-Lua call of the interpreter. Through [`SortSeq`] each was an
+/// of the project's core, `n` (> 1) its length (and the end of
+/// [`SORT_LUA`]): Lua's quicksort with `t` and `comp` passed down as
+/// locals, each comparison a Lua-to-Lua call of the interpreter. Through [`SortSeq`] each was an
 /// entry of its own (set up, run, left: ~550 instructions natively besides
 /// the comparator's own); sorting 50,000 integers with a comparator took
 /// 716M instructions that way, 495M this way (PUC Lua's C sort: 439M).
@@ -484,6 +407,10 @@ impl<'gc> Fallbacks<'gc> {
                 env
             }
         };
+        if let Fallback::Sort = which {
+            // (Its Lua version ends in the other's.)
+            env.set(ctx, "sort_by", self.get(ctx, Fallback::SortBy)?)?;
+        }
         let f = crate::engine::load_library(
             ctx,
             which.source().as_bytes(),

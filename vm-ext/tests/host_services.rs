@@ -190,7 +190,7 @@ fn local_time_comes_from_the_hosts_zone() {
     fn xst(t: i64) -> LocalZone {
         use vm_ext::stdlib::os::{days_from_civil, to_datetime};
         let y = to_datetime(t).year;
-        let first = |month| days_from_civil(y, month, 1) * 86400;
+        let first = |month| days_from_civil(y, month, 1).saturating_mul(86400);
         let summer = (first(4)..first(10)).contains(&t);
         LocalZone {
             offset: if summer { 7200 } else { 3600 },
@@ -218,6 +218,14 @@ fn local_time_comes_from_the_hosts_zone() {
         local t = os.time(norm)
         assert(norm.month == 7 and norm.day == 2 and norm.hour == 1 and norm.isdst == true)
         assert(os.date("!%Y-%m-%d %H:%M", t) == "2026-07-01 23:00")
+        -- Times no date reaches are refused, zone or not.
+        for _, x in ipairs({math.maxinteger, math.mininteger}) do
+          for _, f in ipairs({"%c", "*t", "!%c", "!*t"}) do
+            local ok, e = pcall(os.date, f, x)
+            assert(not ok and string.find(e, "cannot be represented"), e)
+          end
+        end
+        assert(not pcall(os.time, {year = math.maxinteger // 2, month = 1, day = 1}))
     "#;
     let (r, out) = run(host, src, "zone");
     assert_finished(&r);

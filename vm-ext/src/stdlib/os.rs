@@ -259,7 +259,7 @@ fn is_dst(ctx: Context<'_>, year: i64, offset: i64) -> bool {
     if clocks(ctx).zone.borrow().is_none() {
         return false;
     }
-    let at = |month| days_from_civil(year, month, 1) * 86400;
+    let at = |month| days_from_civil(year, month, 1).saturating_mul(86400);
     let standard = local_zone(ctx, at(1))
         .offset
         .min(local_zone(ctx, at(7)).offset);
@@ -412,11 +412,8 @@ fn time_from_table<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> Result<i64, Error<'
         .checked_mul(86400)
         .and_then(|s| s.checked_add(hour * 3600 + min * 60 + sec))
         .ok_or_else(unrepresentable)?;
-    let mut secs = local.saturating_sub(local_zone(ctx, local).offset);
-    let again = local.saturating_sub(local_zone(ctx, secs).offset);
-    if again != secs {
-        secs = again;
-    }
+    let first = local.saturating_sub(local_zone(ctx, local).offset);
+    let secs = local.saturating_sub(local_zone(ctx, first).offset);
     let (dt, _, dst) = local_datetime(ctx, secs);
     if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
         return Err(unrepresentable());

@@ -53,7 +53,7 @@ pub(crate) struct Frame<'gc> {
     /// ([`Interp::find_upvalue`]) or marks a variable to be closed
     /// ([`Interp::mark_tbc`]) (and kept by a tail call), never cleared, so
     /// a return without it needs no look at [`Interp::open`] or
-    /// [`Interp::tbc`] (`plain_return`).
+    /// [`Interp::tbc`] (`simple_top`).
     pub(crate) closes: bool,
     /// For a function called by `pcall` in place: the results `pcall`'s
     /// caller wants (`-1`: all); [`NOT_PROTECTED`] otherwise. `pcall` itself
@@ -1404,24 +1404,18 @@ impl<'gc> Interp<'gc> {
 
     /// `return v` from a metamethod frame whose result goes to a register
     /// (an `__index` function's, [`Self::mm_frame`]), when it needs nothing
-    /// else (as [`Self::plain_return`]): done here, not in `do_return` and
-    /// `mm_return` (a read through an `__index` function was ~1,000
-    /// instructions natively, PUC Lua's ~420).
+    /// else (the caller found it so: [`Self::simple_top`]): done here, not
+    /// in `do_return` and `mm_return` (a read through an `__index` function
+    /// was ~1,000 instructions natively, PUC Lua's ~420).
     #[inline(always)]
     fn mm_store_return(&mut self, regs: &mut [Value<'gc>], v: Value<'gc>) -> bool {
-        let n = self.frames.len();
         let Some(&(i, Cont::Store { dest })) = self.mm.last() else {
             return false;
         };
-        if n < 2 || i != n - 1 {
+        if i + 1 != self.frames.len() {
             return false;
         }
-        let frame = &self.frames[n - 1];
-        if frame.pcall_want != NOT_PROTECTED || frame.closes {
-            return false;
-        }
-        debug_assert!(frame.mm);
-        debug_assert!(self.open.last().is_none_or(|&(i, _)| i < frame.base));
+        debug_assert!(self.frames[i].mm);
         regs[dest] = v;
         self.mm.pop();
         self.frames.pop();
@@ -2437,15 +2431,20 @@ impl<'gc> Interp<'gc> {
 
     /// `return v` (`v` the value of a register) from a frame that is not
     /// the entry's first, not protected, with no open upvalues or
-    /// to-be-closed variables of its own: done here; false for every other
-    /// case (then [`Self::do_return`]).
+    /// to-be-closed variables of its own ([`Self::simple_top`]), a
+    /// metamethod's frame when its value goes to a register: done here;
+    /// false for every other case (then [`Self::do_return`]).
     #[inline(always)]
     #[allow(unsafe_code)]
     fn return1_fast(&mut self, regs: &mut [Value<'gc>], v: Value<'gc>) -> bool {
-        let Some((dest, want)) = self.plain_return() else {
+        let Some(frame) = self.simple_top() else {
             return false;
         };
-        debug_assert!(dest < regs.len());
+        if frame.mm {
+            return self.mm_store_return(regs, v);
+        }
+        let (dest, want) = (frame.func, frame.want);
+        debug_assert!(dest < frame.base && dest < regs.len());
         // SAFETY: a frame's function sits below its base, which is within
         // the registers while the frame runs.
         *unsafe { regs.get_unchecked_mut(dest) } = v;
@@ -2465,9 +2464,11 @@ impl<'gc> Interp<'gc> {
     /// `inc()` of one upvalue took 2.1x PUC Lua's time natively).
     #[inline(always)]
     fn return0_fast(&mut self, regs: &mut [Value<'gc>]) -> bool {
-        let Some((dest, want)) = self.plain_return() else {
+        let Some(frame) = self.simple_top().filter(|f| !f.mm) else {
             return false;
         };
+        let (dest, want) = (frame.func, frame.want);
+        debug_assert!(dest < frame.base);
         if want < 0 {
             self.top = dest;
         } else {
@@ -2479,24 +2480,22 @@ impl<'gc> Interp<'gc> {
         true
     }
 
-    /// Where the top frame's results go and how many its caller wants, when
-    /// it can return without `do_return`: not the entry's first frame, not
-    /// protected, not a metamethod's, with no open upvalues or to-be-closed
-    /// variables of its own.
+    /// The top frame when its return needs nothing but handing its results
+    /// on: not the entry's first frame, not protected, with no open
+    /// upvalues or to-be-closed variables of its own.
     #[inline(always)]
-    fn plain_return(&self) -> Option<(usize, i32)> {
+    fn simple_top(&self) -> Option<&Frame<'gc>> {
         let n = self.frames.len();
         if n < 2 {
             return None;
         }
         let frame = &self.frames[n - 1];
-        if frame.pcall_want != NOT_PROTECTED || frame.mm || frame.closes {
+        if frame.pcall_want != NOT_PROTECTED || frame.closes {
             return None;
         }
         debug_assert!(self.open.last().is_none_or(|&(i, _)| i < frame.base));
         debug_assert!(!self.has_tbc(frame.base));
-        debug_assert!(frame.func < frame.base);
-        Some((frame.func, frame.want))
+        Some(frame)
     }
 
     /// A missing key of a table with metatable `mt`, looked up through a
@@ -4844,9 +4843,6 @@ impl<'gc> Interp<'gc> {
                                 }
                                 let v = r!(a);
                                 if self.return1_fast(regs, v) {
-                                    next_frame!();
-                                }
-                                if self.mm_store_return(regs, v) {
                                     next_frame!();
                                 }
                                 if self.has_tbc(base) {

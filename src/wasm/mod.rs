@@ -24,34 +24,48 @@ extern "C" {
     fn performance_now() -> f64;
 }
 
-/// The local zone at `t` (seconds since the epoch) from JS's `Date`: the
-/// page's time zone (Node's: `TZ`), with the short name `Intl` gives it
-/// ("EST", "GMT+1"), or one made of the offset.
-fn js_local_zone(t: i64) -> vm_ext::LocalZone {
-    let date = js_sys::Date::new(&JsValue::from_f64(t as f64 * 1000.0));
-    // Minutes west of UTC; NaN for a time JS's dates do not reach.
-    let west = date.get_timezone_offset();
-    let offset = if west.is_finite() {
-        -(west * 60.0).round() as i64
-    } else {
-        0
-    };
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"timeZoneName".into(), &"short".into());
-    let text = date
-        .to_locale_time_string_with_options("en-US", &options)
-        .as_string()
-        .unwrap_or_default();
-    let name = match text.split_whitespace().last() {
-        Some(name) if west.is_finite() && name != "Date" => name.to_string(),
-        _ if offset == 0 => "UTC".to_string(),
-        _ => {
-            let m = offset.abs() / 60;
-            let sign = if offset < 0 { '-' } else { '+' };
-            format!("GMT{sign}{}:{:02}", m / 60, m % 60)
+/// Local time from JS's `Date`: the page's time zone (Node's: `TZ`).
+struct JsLocalTime;
+
+impl JsLocalTime {
+    fn date(t: i64) -> js_sys::Date {
+        js_sys::Date::new(&JsValue::from_f64(t as f64 * 1000.0))
+    }
+}
+
+impl vm_ext::TimeZone for JsLocalTime {
+    fn offset(&self, t: i64) -> i64 {
+        // Minutes west of UTC; NaN for a time JS's dates do not reach.
+        let west = Self::date(t).get_timezone_offset();
+        if west.is_finite() {
+            -(west * 60.0).round() as i64
+        } else {
+            0
         }
-    };
-    vm_ext::LocalZone { offset, name }
+    }
+
+    /// The short name `Intl` gives the zone ("EST", "GMT+1"), or one made
+    /// of the offset.
+    fn name(&self, t: i64) -> String {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"timeZoneName".into(), &"short".into());
+        let text = Self::date(t)
+            .to_locale_time_string_with_options("en-US", &options)
+            .as_string()
+            .unwrap_or_default();
+        match text.split_whitespace().last() {
+            // ("Invalid Date" for a time JS's dates do not reach.)
+            Some(name) if name != "Date" => name.to_string(),
+            _ => match self.offset(t) {
+                0 => "UTC".to_string(),
+                offset => {
+                    let m = offset.abs() / 60;
+                    let sign = if offset < 0 { '-' } else { '+' };
+                    format!("GMT{sign}{}:{:02}", m / 60, m % 60)
+                }
+            },
+        }
+    }
 }
 
 /// std's allocator behind free lists of small blocks (see `small_alloc`).
@@ -176,7 +190,7 @@ impl LuaRuntime {
             }),
             // Local time for os.date/os.time: the page's time zone (without
             // it, local time was UTC).
-            time_zone: Some(Rc::new(js_local_zone)),
+            time_zone: Some(Rc::new(JsLocalTime)),
             ..Host::default()
         };
         let mut rt = Runtime::with_host(

@@ -329,17 +329,14 @@ impl FileSystem for MemoryFileSystem {
     }
 }
 
-/// The local time zone at one instant, as a host tells it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LocalZone {
-    /// Seconds east of UTC (local time minus UTC).
-    pub offset: i64,
-    /// Its name for `os.date`'s `%Z` ("EST", "GMT+1", "UTC").
-    pub name: String,
+/// A host's local time zone, for `os.date` (without `!`) and `os.time(t)`.
+pub trait TimeZone {
+    /// Seconds east of UTC (local time minus UTC) at `t`, seconds since
+    /// the Unix epoch.
+    fn offset(&self, t: i64) -> i64;
+    /// The zone's name at `t`, for `os.date`'s `%Z` ("EST", "GMT+1").
+    fn name(&self, t: i64) -> String;
 }
-
-/// The local zone in force at an instant (seconds since the Unix epoch).
-pub type TimeZone = dyn Fn(i64) -> LocalZone;
 
 /// Handles shared between a [`crate::Runtime`] and the callbacks it installs.
 #[derive(Clone, Default)]
@@ -364,7 +361,7 @@ pub struct Host {
     pub cpu_clock: Option<Rc<dyn Fn() -> f64>>,
     /// Local time for `os.date` (without `!`) and `os.time(t)`. `None`:
     /// local time is UTC.
-    pub time_zone: Option<Rc<TimeZone>>,
+    pub time_zone: Option<Rc<dyn TimeZone>>,
     /// `os.exit(code)`. `None`: `os.exit` raises an error.
     pub exit: Option<Rc<dyn Fn(i32)>>,
     /// Module sources by name (`"a.b"` -> Lua source) that `require` finds
@@ -400,41 +397,48 @@ impl Host {
                 std::process::exit(code)
             })),
             #[cfg(unix)]
-            time_zone: Some(Rc::new(c_local_zone)),
+            time_zone: Some(Rc::new(CLocalTime)),
             ..Host::default()
         }
     }
 }
 
-/// The local zone at `t` from the C library (`TZ`, `/etc/localtime`), as
-/// PUC Lua's `os.date` has it.
+/// Local time from the C library (`TZ`, `/etc/localtime`), as PUC Lua's
+/// `os.date` has it.
+#[cfg(unix)]
+struct CLocalTime;
+
 #[cfg(unix)]
 #[allow(unsafe_code)]
-fn c_local_zone(t: i64) -> LocalZone {
-    let utc = LocalZone {
-        offset: 0,
-        name: "UTC".into(),
-    };
-    let Some(time) = libc::time_t::try_from(t).ok() else {
-        return utc;
-    };
-    // SAFETY: `tm` is plain data (integers and a pointer), valid zeroed;
-    // `localtime_r` writes only into it and returns null on failure.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
-        return utc;
+impl CLocalTime {
+    /// `localtime_r` of `t`; `None` for a time it cannot break down.
+    fn tm(t: i64) -> Option<libc::tm> {
+        let time = libc::time_t::try_from(t).ok()?;
+        // SAFETY: `tm` is plain data (integers and a pointer), valid zeroed;
+        // `localtime_r` writes only into it and returns null on failure.
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        (!unsafe { libc::localtime_r(&time, &mut tm) }.is_null()).then_some(tm)
     }
-    let name = if tm.tm_zone.is_null() {
-        String::new()
-    } else {
-        // SAFETY: a non-null `tm_zone` points to a NUL-terminated name in
-        // the C library's zone data, alive until the zone is set again.
-        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    // (`c_long`: 32 bits on some targets.)
-    #[allow(clippy::useless_conversion)]
-    let offset = i64::from(tm.tm_gmtoff);
-    LocalZone { offset, name }
+}
+
+#[cfg(unix)]
+#[allow(unsafe_code)]
+impl TimeZone for CLocalTime {
+    fn offset(&self, t: i64) -> i64 {
+        // (`c_long`: 32 bits on some targets.)
+        #[allow(clippy::useless_conversion)]
+        Self::tm(t).map_or(0, |tm| i64::from(tm.tm_gmtoff))
+    }
+
+    fn name(&self, t: i64) -> String {
+        match Self::tm(t) {
+            None => "UTC".into(),
+            Some(tm) if tm.tm_zone.is_null() => String::new(),
+            // SAFETY: a non-null `tm_zone` points to a NUL-terminated name in
+            // the C library's zone data, alive until the zone is set again.
+            Some(tm) => unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
 }

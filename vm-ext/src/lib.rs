@@ -20,7 +20,7 @@ pub mod verify;
 pub mod weak;
 
 pub use error::{ErrorKind, LuaError};
-pub use host::{Host, LocalZone, OutputBuffer, TimeZone};
+pub use host::{Host, OutputBuffer, TimeZone};
 pub use host_call::{HostCallOutcome, HostCallRequest, HostTarget};
 pub use interop::{Handles, HostObjects, HostReply};
 // The instruction set, numbers and compiler live in crates of their own

@@ -6,7 +6,7 @@ use std::{cell::RefCell, fs, path::Path, rc::Rc};
 
 use vm_ext::{
     host::{Host, MemoryFileSystem},
-    LocalZone, Runtime, StepResult,
+    Runtime, StepResult, TimeZone,
 };
 
 fn run(host: Host, source: &[u8], name: &str) -> (StepResult, Vec<u8>) {
@@ -187,18 +187,29 @@ fn exit_env_clock_and_stdin_hooks() {
 /// the host's zone, with `isdst`, `%z` and `%Z` from it.
 #[test]
 fn local_time_comes_from_the_hosts_zone() {
-    fn xst(t: i64) -> LocalZone {
-        use vm_ext::stdlib::os::{days_from_civil, to_datetime};
-        let y = to_datetime(t).year;
-        let first = |month| days_from_civil(y, month, 1).saturating_mul(86400);
-        let summer = (first(4)..first(10)).contains(&t);
-        LocalZone {
-            offset: if summer { 7200 } else { 3600 },
-            name: if summer { "XDT" } else { "XST" }.into(),
+    struct Xst;
+    impl TimeZone for Xst {
+        fn offset(&self, t: i64) -> i64 {
+            if Xst::summer(t) {
+                7200
+            } else {
+                3600
+            }
+        }
+        fn name(&self, t: i64) -> String {
+            if Xst::summer(t) { "XDT" } else { "XST" }.into()
+        }
+    }
+    impl Xst {
+        fn summer(t: i64) -> bool {
+            use vm_ext::stdlib::os::{days_from_civil, to_datetime};
+            let y = to_datetime(t).year;
+            let first = |month| days_from_civil(y, month, 1).saturating_mul(86400);
+            (first(4)..first(10)).contains(&t)
         }
     }
     let host = Host {
-        time_zone: Some(Rc::new(xst)),
+        time_zone: Some(Rc::new(Xst)),
         ..Host::default()
     };
     let src = br#"

@@ -17,7 +17,7 @@ use super::{
     check::{arg_error, check_integer, check_string, opt_string, to_int},
     lua_error,
 };
-use crate::{interp::native, Host, LocalZone, TimeZone};
+use crate::{interp::native, Host, TimeZone};
 
 /// A broken-down UTC time (`struct tm` with a full year and 1-based month).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,9 +121,16 @@ fn iso_week(dt: &DateTime) -> (i64, i64) {
     }
 }
 
+/// The zone of a broken-down time: its offset east of UTC in seconds, and
+/// its name (asked for only by `%Z`).
+pub struct Zone<'a> {
+    pub offset: i64,
+    pub name: &'a dyn Fn() -> String,
+}
+
 /// Formats `dt`, a time in `zone`, like C's `strftime` in the "C" locale.
 /// `Err` names an invalid conversion (`%Ez`).
-pub fn strftime(fmt: &[u8], dt: &DateTime, zone: &LocalZone) -> Result<Vec<u8>, String> {
+pub fn strftime(fmt: &[u8], dt: &DateTime, zone: &Zone<'_>) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < fmt.len() {
@@ -217,7 +224,7 @@ pub fn strftime(fmt: &[u8], dt: &DateTime, zone: &LocalZone) -> Result<Vec<u8>, 
                 let sign = if zone.offset < 0 { '-' } else { '+' };
                 format!("{sign}{:02}{:02}", m / 60, m % 60)
             }
-            b'Z' => zone.name.clone(),
+            b'Z' => (zone.name)(),
             b'%' => "%".into(),
             other => return Err(format!("%{}", other as char)),
         };
@@ -237,42 +244,37 @@ type Clock = std::rc::Rc<dyn Fn() -> f64>;
 struct Clocks {
     wall: RefCell<Option<Clock>>,
     cpu: RefCell<Option<Clock>>,
-    zone: RefCell<Option<std::rc::Rc<TimeZone>>>,
+    zone: RefCell<Option<std::rc::Rc<dyn TimeZone>>>,
 }
 
-/// The local zone at `t` (seconds since the epoch): the host's, else UTC.
-fn local_zone(ctx: Context<'_>, t: i64) -> LocalZone {
+/// The local offset east of UTC at `t` (seconds since the epoch): the
+/// host's zone's, else 0 (UTC).
+fn local_offset(ctx: Context<'_>, t: i64) -> i64 {
+    clocks(ctx)
+        .zone
+        .borrow()
+        .as_ref()
+        .map_or(0, |z| z.offset(t))
+}
+
+/// The local zone's name at `t`: the host's, else "UTC".
+fn zone_name(ctx: Context<'_>, t: i64) -> String {
     match &*clocks(ctx).zone.borrow() {
-        Some(zone) => zone(t),
-        None => LocalZone {
-            offset: 0,
-            name: "UTC".into(),
-        },
+        Some(z) => z.name(t),
+        None => "UTC".into(),
     }
 }
 
-/// Whether daylight saving time is on at `t`, whose local offset is
-/// `offset` in a year `year`: the offset is above the lower of those at
-/// the year's first of January and first of July (standard time is the
-/// lower one, north and south of the equator).
+/// Whether daylight saving time is on at a time of `year` whose local
+/// offset is `offset`: the offset is above the lower of those at the
+/// year's first of January and first of July (standard time is the lower
+/// one, north and south of the equator).
 fn is_dst(ctx: Context<'_>, year: i64, offset: i64) -> bool {
     if clocks(ctx).zone.borrow().is_none() {
         return false;
     }
     let at = |month| days_from_civil(year, month, 1).saturating_mul(86400);
-    let standard = local_zone(ctx, at(1))
-        .offset
-        .min(local_zone(ctx, at(7)).offset);
-    offset > standard
-}
-
-/// Breaks `t` into the local date (`os.date` without `!`): the date, the
-/// zone and whether daylight saving time is on.
-fn local_datetime(ctx: Context<'_>, t: i64) -> (DateTime, LocalZone, bool) {
-    let zone = local_zone(ctx, t);
-    let dt = to_datetime(t.saturating_add(zone.offset));
-    let dst = is_dst(ctx, dt.year, zone.offset);
-    (dt, zone, dst)
+    offset > local_offset(ctx, at(1)).min(local_offset(ctx, at(7)))
 }
 
 fn clocks<'gc>(ctx: Context<'gc>) -> &'gc Clocks {
@@ -412,13 +414,14 @@ fn time_from_table<'gc>(ctx: Context<'gc>, t: Table<'gc>) -> Result<i64, Error<'
         .checked_mul(86400)
         .and_then(|s| s.checked_add(hour * 3600 + min * 60 + sec))
         .ok_or_else(unrepresentable)?;
-    let first = local.saturating_sub(local_zone(ctx, local).offset);
-    let secs = local.saturating_sub(local_zone(ctx, first).offset);
-    let (dt, _, dst) = local_datetime(ctx, secs);
+    let first = local.saturating_sub(local_offset(ctx, local));
+    let secs = local.saturating_sub(local_offset(ctx, first));
+    let offset = local_offset(ctx, secs);
+    let dt = to_datetime(secs.saturating_add(offset));
     if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
         return Err(unrepresentable());
     }
-    set_all_fields(ctx, t, &dt, dst)?;
+    set_all_fields(ctx, t, &dt, is_dst(ctx, dt.year, offset))?;
     Ok(secs)
 }
 
@@ -468,17 +471,12 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             } else {
                 check_integer(ctx, &stack, 2, "date")?
             };
-            let (dt, zone, dst) = match fmt.strip_prefix(b"!") {
-                Some(_) => {
-                    let utc = LocalZone {
-                        offset: 0,
-                        name: "GMT".into(),
-                    };
-                    (to_datetime(t), utc, false)
-                }
-                None => local_datetime(ctx, t),
+            let (utc, fmt) = match fmt.strip_prefix(b"!") {
+                Some(rest) => (true, rest),
+                None => (false, &fmt[..]),
             };
-            let fmt = fmt.strip_prefix(b"!").unwrap_or(&fmt);
+            let offset = if utc { 0 } else { local_offset(ctx, t) };
+            let dt = to_datetime(t.saturating_add(offset));
             if dt.year - 1900 > i32::MAX as i64 || dt.year - 1900 < i32::MIN as i64 {
                 return Err(lua_error(
                     ctx,
@@ -487,9 +485,15 @@ pub fn load_os<'gc>(ctx: Context<'gc>, host: &Host) {
             }
             if fmt.starts_with(b"*t") {
                 let table = Table::new(&ctx);
+                let dst = !utc && is_dst(ctx, dt.year, offset);
                 set_all_fields(ctx, table, &dt, dst)?;
                 stack.replace(ctx, table);
             } else {
+                let name = || if utc { "GMT".into() } else { zone_name(ctx, t) };
+                let zone = Zone {
+                    offset,
+                    name: &name,
+                };
                 let s = strftime(fmt, &dt, &zone).map_err(|spec| {
                     arg_error(
                         ctx,
@@ -655,11 +659,16 @@ mod tests {
 
     #[test]
     fn strftime_c_locale() {
-        let zone = |offset, name: &str| LocalZone {
-            offset,
-            name: name.into(),
-        };
-        let (gmt, utc) = (zone(0, "GMT"), zone(0, "UTC"));
+        let (gmt, utc, ist, nst) = (
+            || "GMT".to_string(),
+            || "UTC".to_string(),
+            || "IST".to_string(),
+            || "NST".to_string(),
+        );
+        fn zone(offset: i64, name: &dyn Fn() -> String) -> Zone<'_> {
+            Zone { offset, name }
+        }
+        let (gmt, utc) = (zone(0, &gmt), zone(0, &utc));
         let dt = to_datetime(0);
         assert_eq!(
             strftime(b"%c", &dt, &gmt).unwrap(),
@@ -680,12 +689,9 @@ mod tests {
         assert_eq!(strftime(b"%Ey%Od%%", &dt, &utc).unwrap(), b"2103%");
         // %z of offsets east and west, with minutes.
         assert_eq!(
-            strftime(b"%z %Z", &dt, &zone(19800, "IST")).unwrap(),
+            strftime(b"%z %Z", &dt, &zone(19800, &ist)).unwrap(),
             b"+0530 IST"
         );
-        assert_eq!(
-            strftime(b"%z", &dt, &zone(-12600, "NST")).unwrap(),
-            b"-0330"
-        );
+        assert_eq!(strftime(b"%z", &dt, &zone(-12600, &nst)).unwrap(), b"-0330");
     }
 }

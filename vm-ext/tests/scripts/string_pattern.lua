@@ -260,3 +260,38 @@ gok, gerr = pcall(string.gsub, "a", "a", {a = {}})
 assert(not gok and string.find(gerr, "invalid replacement value (a table)", 1, true), gerr)
 gr, gn = string.gsub(string.rep("ab", 50000), "a", "x")
 assert(gn == 50000 and #gr == 100000 and string.sub(gr, 1, 4) == "xbxb")
+
+-- Captures in patterns of single-character items (matched by their byte
+-- sets, as the patterns without captures): positions, nesting, anchors,
+-- every function, and replacements that name them
+do
+  eq(R(string.find("  trim me  ", "^%s*(.-)%s*$")), 1, 11, "trim me")
+  eq(R(string.match("key = value", "^(%w+)%s*=%s*(%w+)$")), "key", "value")
+  eq(R(string.match("hello", "()ll()")), 3, 5)
+  eq(R(string.find("xab", "((a)(b()))")), 2, 3, "ab", "a", "b", 4)
+  eq(R(string.match("ab", "(a)$")), nil)
+  eq(R(string.match("ba", "(a)$")), "a")
+  eq(R(string.gsub("hello world", "(o)()", "%2%1")), "hell6o w9orld", 2)
+  eq(R(string.gsub("a=1, b=2", "(%w+)=(%w+)", "%2=%1")), "1=a, 2=b", 2)
+  eq(R(string.gsub("abc", "(b)", "[%0|%1]")), "a[b|b]c", 1)
+  eq(R(string.gsub("abc", "((a)(b))", {ab = "X"})), "Xc", 1)
+  eq(R(string.gsub("abc", "()b", {[2] = "two"})), "atwoc", 1)
+  eq(R(string.gsub("abc def", "(%w+)", function(w, x) return x == nil and string.upper(w) end)),
+    "ABC DEF", 2)
+  local kv = {}
+  for k, v in string.gmatch("a=1, b=2, c=3", "(%w+)=(%w+)") do kv[#kv + 1] = k .. v end
+  eq(R(table.concat(kv, ";")), "a1;b2;c3")
+  local ps = {}
+  for p in string.gmatch("abc", "()") do ps[#ps + 1] = p end
+  eq(R(table.concat(ps, ";")), "1;2;3;4")
+  -- a capture's index past the pattern's captures, and malformed ones
+  local ok, err = pcall(string.gsub, "abc", "(a)", "%2")
+  assert(not ok and string.find(err, "invalid capture index %2", 1, true), err)
+  ok, err = pcall(string.find, "abc", "(a")
+  assert(not ok and string.find(err, "unfinished capture", 1, true), err)
+  ok, err = pcall(string.match, "abc", "a)")
+  assert(not ok and string.find(err, "invalid pattern capture", 1, true), err)
+  -- a run longer than a simple search takes goes to the full matcher
+  local long = string.rep("a", 70000)
+  eq(R(string.match(long .. "b", "(a+)b") == long), true)
+end

@@ -602,7 +602,77 @@ fn class_end(pat: &[u8], mut p: usize) -> Result<usize, &'static str> {
 }
 
 /// Most items of a [`Simple`] pattern.
-const SIMPLE_ITEMS: usize = 8;
+const SIMPLE_ITEMS: usize = 16;
+
+/// Most captures of a [`Simple`] pattern.
+const SIMPLE_CAPS: usize = 8;
+
+/// Where a [`Simple`] match was when it came to each item (and, last, its
+/// end): `marks[k]` is the subject offset item `k` was tried at on the way
+/// that matched. Its captures are read from them.
+type Marks = [usize; SIMPLE_ITEMS + 1];
+
+/// A [`Simple`] pattern's captures, in the order they open: each the item
+/// it starts at and the item it ends at (it holds the items between), or
+/// [`POS_CAP`] for a position capture `()`.
+#[derive(Clone, Copy)]
+struct SimpleCaps {
+    n: usize,
+    spans: [(u8, u8); SIMPLE_CAPS],
+}
+
+/// A position capture's end in [`SimpleCaps`].
+const POS_CAP: u8 = u8::MAX;
+
+impl SimpleCaps {
+    /// Capture `i` of the match `s..e` whose `marks` a search or `at`
+    /// left, as [`Matcher::capture`] gives it.
+    fn capture(&self, marks: &Marks, i: usize, s: usize, e: usize) -> MResult<Cap> {
+        if i >= self.n {
+            if i == 0 {
+                return Ok(Cap::Str(s, e));
+            }
+            return Err(MatchError::new(format!("invalid capture index %{}", i + 1)));
+        }
+        let (from, to) = self.spans[i];
+        Ok(match to {
+            POS_CAP => Cap::Pos(marks[from as usize]),
+            _ => Cap::Str(marks[from as usize], marks[to as usize]),
+        })
+    }
+}
+
+/// Where a match's captures are read from.
+#[derive(Clone, Copy)]
+enum Caps<'m, 'a> {
+    Matcher(&'m Matcher<'a>),
+    Simple(&'m SimpleCaps, &'m Marks),
+}
+
+impl Caps<'_, '_> {
+    /// Number of captures (at least 1 when `whole` asks for the whole
+    /// match in their absence), as [`Matcher::ncaptures`].
+    fn len(&self, whole: bool) -> usize {
+        match self {
+            Caps::Matcher(m) => m.ncaptures(whole),
+            Caps::Simple(c, _) => {
+                if c.n == 0 && whole {
+                    1
+                } else {
+                    c.n
+                }
+            }
+        }
+    }
+
+    /// Capture `i` of the match `s..e`, as [`Matcher::capture`].
+    fn get(&self, i: usize, s: usize, e: usize) -> MResult<Cap> {
+        match self {
+            Caps::Matcher(m) => m.capture(i, s, e),
+            Caps::Simple(c, marks) => c.capture(marks, i, s, e),
+        }
+    }
+}
 
 /// Most steps a [`Simple`] search takes before it leaves the search to the
 /// [`Matcher`] (which pauses between attempts when a slice's fuel runs out
@@ -618,21 +688,23 @@ struct SimpleItem {
 }
 
 /// A pattern of single-character items only (a byte, `.`, `%x`, a set,
-/// each with or without a quantifier), with `^` and `$` anchors but no
-/// captures, `%b`, `%f` or back-references: most patterns of `find` and
-/// `match` in practice (`^[ \t]*`, `["\\]`, `^-?%d+`, `%.lua$`). Worked out
-/// into one byte set per item (and kept between calls: [`with_simple`]),
-/// it is matched without re-reading the pattern at each byte; anything
-/// else, a malformed pattern included, is the [`Matcher`]'s, and so is a
-/// search that has taken [`SIMPLE_STEPS`] steps or would scan more than
-/// [`SKIP_CHUNK`] bytes at once. The results are the Matcher's (checked
-/// against it in the tests).
+/// each with or without a quantifier), with `^` and `$` anchors and
+/// captures (position captures and nested ones too) but no `%b`, `%f` or
+/// back-references: most patterns in practice (`^[ \t]*`, `["\\]`,
+/// `^-?%d+`, `%.lua$`, `^%s*(.-)%s*$`, `(%w+)=(%w+)`). Worked out into one
+/// byte set per item and each capture's first and last item (and kept
+/// between calls: [`with_simple`]), it is matched without re-reading the
+/// pattern at each byte; anything else, a malformed pattern included, is
+/// the [`Matcher`]'s, and so is a search that has taken [`SIMPLE_STEPS`]
+/// steps or would scan more than [`SKIP_CHUNK`] bytes at once. The results
+/// and captures are the Matcher's (checked against it in the tests).
 #[derive(Clone, Copy)]
 struct Simple {
     anchor: bool,
     end_anchor: bool,
     n: usize,
     items: [SimpleItem; SIMPLE_ITEMS],
+    caps: SimpleCaps,
 }
 
 /// A [`Simple`] search's outcome.
@@ -654,6 +726,10 @@ impl Simple {
             set: ByteSet::EMPTY,
             quant: 0,
         }; SIMPLE_ITEMS],
+        caps: SimpleCaps {
+            n: 0,
+            spans: [(0, 0); SIMPLE_CAPS],
+        },
     };
 
     /// `pat` as a simple pattern, if it is one.
@@ -671,9 +747,40 @@ impl Simple {
         self.anchor = anchor;
         self.end_anchor = false;
         self.n = 0;
+        self.caps.n = 0;
+        // The captures still open, innermost last (`)` closes the
+        // innermost, as the Matcher's `end_capture` does).
+        let mut open = [0u8; SIMPLE_CAPS];
+        let mut nopen = 0;
         while p < pat.len() {
             match pat[p] {
-                b'(' | b')' => return false,
+                b'(' => {
+                    if self.caps.n == SIMPLE_CAPS {
+                        return false;
+                    }
+                    let i = self.caps.n;
+                    self.caps.n += 1;
+                    if pat.get(p + 1) == Some(&b')') {
+                        self.caps.spans[i] = (self.n as u8, POS_CAP);
+                        p += 2;
+                    } else {
+                        self.caps.spans[i] = (self.n as u8, 0);
+                        open[nopen] = i as u8;
+                        nopen += 1;
+                        p += 1;
+                    }
+                    continue;
+                }
+                b')' => {
+                    // (An unbalanced `)` is the Matcher's error.)
+                    if nopen == 0 {
+                        return false;
+                    }
+                    nopen -= 1;
+                    self.caps.spans[open[nopen] as usize].1 = self.n as u8;
+                    p += 1;
+                    continue;
+                }
                 b'$' if p + 1 == pat.len() => {
                     self.end_anchor = true;
                     break;
@@ -698,13 +805,21 @@ impl Simple {
             self.n += 1;
             p = ep + (quant != 0) as usize;
         }
-        true
+        // (An unfinished capture is the Matcher's error.)
+        nopen == 0
     }
 
     /// The first match in `src` from offset `init` on (at `init` only when
     /// anchored), as `find` reports it; with `last`, the first that does
-    /// not end there (`gmatch` after a match that ended at `last`).
-    fn search(&self, src: &[u8], init: usize, last: Option<usize>) -> SimpleFound {
+    /// not end there (`gmatch` after a match that ended at `last`). Its
+    /// captures are read from `marks` ([`SimpleCaps::capture`]).
+    fn search(
+        &self,
+        src: &[u8],
+        init: usize,
+        last: Option<usize>,
+        marks: &mut Marks,
+    ) -> SimpleFound {
         let mut steps = 0u32;
         let mut s = init;
         // Where a match may start: a byte the first item matches, when
@@ -727,7 +842,7 @@ impl Simple {
                     None => return SimpleFound::None(steps.saturating_add(rest.len() as u32 / 8)),
                 }
             }
-            let e = self.at(src, s, 0, &mut steps);
+            let e = self.at(src, s, 0, &mut steps, marks);
             if steps > SIMPLE_STEPS {
                 return SimpleFound::Bail;
             }
@@ -741,14 +856,24 @@ impl Simple {
         }
     }
 
-    /// The end of a match of items `k..` at subject offset `s`, or `NO`.
-    fn at(&self, src: &[u8], mut s: usize, mut k: usize, steps: &mut u32) -> usize {
+    /// The end of a match of items `k..` at subject offset `s`, or `NO`;
+    /// `marks[k..]` where a match was at each item (the way that matched
+    /// wrote them last: it passes every item, and nothing runs after it).
+    fn at(
+        &self,
+        src: &[u8],
+        mut s: usize,
+        mut k: usize,
+        steps: &mut u32,
+        marks: &mut Marks,
+    ) -> usize {
         let hit = |set: &ByteSet, s: usize| src.get(s).is_some_and(|&c| set.contains(c));
         loop {
             *steps += 1;
             if *steps > SIMPLE_STEPS {
                 return NO;
             }
+            marks[k] = s;
             if k == self.n {
                 return if !self.end_anchor || s == src.len() {
                     s
@@ -767,7 +892,7 @@ impl Simple {
                 }
                 b'?' => {
                     if hit(&it.set, s) {
-                        let r = self.at(src, s + 1, k + 1, steps);
+                        let r = self.at(src, s + 1, k + 1, steps, marks);
                         if r != NO || *steps > SIMPLE_STEPS {
                             return r;
                         }
@@ -775,7 +900,7 @@ impl Simple {
                     k += 1;
                 }
                 b'-' => loop {
-                    let r = self.at(src, s, k + 1, steps);
+                    let r = self.at(src, s, k + 1, steps, marks);
                     if r != NO || *steps > SIMPLE_STEPS {
                         return r;
                     }
@@ -811,7 +936,7 @@ impl Simple {
                     let mut i = run;
                     loop {
                         if next.is_none_or(|n| hit(&n.set, s + i)) {
-                            let r = self.at(src, s + i, k + 1, steps);
+                            let r = self.at(src, s + i, k + 1, steps, marks);
                             if r != NO || *steps > SIMPLE_STEPS {
                                 return r;
                             }
@@ -865,7 +990,7 @@ fn with_simple<R>(pat: &[u8], f: impl FnOnce(Option<&Simple>) -> R) -> R {
         let slot = pat
             .iter()
             .fold(pat.len(), |h, &b| h.wrapping_mul(31) ^ b as usize)
-            & 3;
+            % SIMPLE_SLOTS;
         let e = &mut c.entries[slot];
         if e.0 != pat.len() || !same_bytes(&e.1[..pat.len()], pat) {
             e.0 = pat.len();
@@ -1070,15 +1195,15 @@ fn cap_value<'gc>(ctx: Context<'gc>, src: &[u8], c: Cap) -> Value<'gc> {
 
 fn push_captures<'gc>(
     ctx: Context<'gc>,
-    m: &Matcher<'_>,
+    caps: Caps<'_, '_>,
     src: &[u8],
     s: usize,
     e: usize,
     whole: bool,
     stack: &mut Stack<'gc, '_>,
 ) -> Result<(), Error<'gc>> {
-    for i in 0..m.ncaptures(whole) {
-        let c = m.capture(i, s, e).map_err(|e| merr(ctx, e))?;
+    for i in 0..caps.len(whole) {
+        let c = caps.get(i, s, e).map_err(|e| merr(ctx, e))?;
         stack.push_back(cap_value(ctx, src, c));
     }
     Ok(())
@@ -1151,9 +1276,9 @@ impl<'gc> Scan<'gc> {
                 if self.find {
                     stack.push_back(Value::Integer(s as i64 + 1));
                     stack.push_back(Value::Integer(e as i64));
-                    push_captures(ctx, &m, src, s, e, false, stack)?;
+                    push_captures(ctx, Caps::Matcher(&m), src, s, e, false, stack)?;
                 } else {
-                    push_captures(ctx, &m, src, s, e, true, stack)?;
+                    push_captures(ctx, Caps::Matcher(&m), src, s, e, true, stack)?;
                 }
                 return Ok(true);
             }
@@ -1215,7 +1340,11 @@ fn str_find_aux<'gc>(
         return Ok(CallbackReturn::Return);
     }
     let src = s.as_bytes();
-    if let Some(found) = with_simple(pb, |sp| sp.map(|sp| sp.search(src, init, None))) {
+    let mut marks: Marks = [0; SIMPLE_ITEMS + 1];
+    let simple = with_simple(pb, |sp| {
+        sp.map(|sp| (sp.search(src, init, None, &mut marks), sp.caps))
+    });
+    if let Some((found, caps)) = simple {
         match found {
             SimpleFound::Match(st, e, steps) => {
                 charge(fuel, steps as u64);
@@ -1223,9 +1352,9 @@ fn str_find_aux<'gc>(
                 if find {
                     stack.push_back(Value::Integer(st as i64 + 1));
                     stack.push_back(Value::Integer(e as i64));
-                } else {
-                    stack.push_back(Value::String(new_string(ctx, &src[st..e])));
                 }
+                let caps = Caps::Simple(&caps, &marks);
+                push_captures(ctx, caps, src, st, e, !find, &mut stack)?;
                 return Ok(CallbackReturn::Return);
             }
             SimpleFound::None(steps) => {
@@ -1342,22 +1471,26 @@ impl<'gc> GmatchStep<'gc> {
         // A simple pattern by its byte sets (not one that starts with `^`,
         // which `gmatch` matches as a byte, where `Simple` anchors).
         if pat.first() != Some(&b'^') && pos <= src.len() {
-            let found = with_simple(pat, |sp| sp.map(|sp| sp.search(src, pos, last)));
+            let mut marks: Marks = [0; SIMPLE_ITEMS + 1];
+            let found = with_simple(pat, |sp| {
+                sp.map(|sp| (sp.search(src, pos, last, &mut marks), sp.caps))
+            });
             match found {
-                Some(SimpleFound::Match(s, e, steps)) => {
+                Some((SimpleFound::Match(s, e, steps), caps)) => {
                     st.at.set((e, Some(e)));
                     charge(fuel, steps as u64);
                     stack.clear();
-                    stack.push_back(Value::String(new_string(ctx, &src[s..e])));
+                    let caps = Caps::Simple(&caps, &marks);
+                    push_captures(ctx, caps, src, s, e, true, stack)?;
                     return Ok(true);
                 }
-                Some(SimpleFound::None(steps)) => {
+                Some((SimpleFound::None(steps), _)) => {
                     st.at.set((src.len() + 1, last));
                     charge(fuel, steps as u64);
                     stack.clear();
                     return Ok(true);
                 }
-                Some(SimpleFound::Bail) | None => {}
+                Some((SimpleFound::Bail, _)) | None => {}
             }
         }
         let mut m = Matcher::new(src, pat);
@@ -1369,7 +1502,7 @@ impl<'gc> GmatchStep<'gc> {
                 if Some(e) != last {
                     st.at.set((e, Some(e)));
                     charge(fuel, m.total_steps);
-                    push_captures(ctx, &m, src, pos, e, true, stack)?;
+                    push_captures(ctx, Caps::Matcher(&m), src, pos, e, true, stack)?;
                     return Ok(true);
                 }
             }
@@ -1523,7 +1656,7 @@ impl<'gc> Gsub<'gc> {
     fn add_s(
         &mut self,
         ctx: Context<'gc>,
-        m: &Matcher<'_>,
+        caps: Caps<'_, '_>,
         r: &[u8],
         s: usize,
         e: usize,
@@ -1542,8 +1675,8 @@ impl<'gc> Gsub<'gc> {
                 Some(b'%') => self.out.push(b'%'),
                 Some(b'0') => self.out.extend_from_slice(&src[s..e]),
                 Some(d) if d.is_ascii_digit() => {
-                    match m
-                        .capture((d - b'1') as usize, s, e)
+                    match caps
+                        .get((d - b'1') as usize, s, e)
                         .map_err(|e| merr(ctx, e))?
                     {
                         Cap::Str(a, b) => self.out.extend_from_slice(&src[a..b]),
@@ -1568,18 +1701,21 @@ impl<'gc> Gsub<'gc> {
         let p0 = self.anchor as usize;
         let mut m = Matcher::new(src, pat);
         // A simple pattern is tried at each position by its byte sets (a
-        // copy: the cache is not borrowed while replacements run Lua); it
-        // has no captures, so `m` still gives the whole match for them.
+        // copy: the cache is not borrowed while replacements run Lua), its
+        // captures read from `marks`.
         let simple = with_simple(pat, |sp| sp.copied());
+        let mut marks: Marks = [0; SIMPLE_ITEMS + 1];
         let mut synced = false;
         while self.n < self.max_n {
+            let mut by_simple = false;
             let r = match &simple {
                 Some(sp) => {
                     let mut steps = 0;
-                    let e = sp.at(src, self.pos, 0, &mut steps);
+                    let e = sp.at(src, self.pos, 0, &mut steps, &mut marks);
                     if steps > SIMPLE_STEPS {
                         m.attempt(self.pos, p0).map_err(|e| merr(ctx, e))?
                     } else {
+                        by_simple = true;
                         m.total_steps += steps as u64;
                         (e != NO).then_some(e)
                     }
@@ -1590,18 +1726,22 @@ impl<'gc> Gsub<'gc> {
                 Some(e) if Some(e) != self.last => {
                     self.n += 1;
                     let s = self.pos;
+                    let caps = match &simple {
+                        Some(sp) if by_simple => Caps::Simple(&sp.caps, &marks),
+                        _ => Caps::Matcher(&m),
+                    };
                     match self.repl {
-                        Value::String(r) => self.add_s(ctx, &m, r.as_bytes(), s, e)?,
+                        Value::String(r) => self.add_s(ctx, caps, r.as_bytes(), s, e)?,
                         Value::Integer(_) | Value::Number(_) => {
                             let text = match self.repl {
                                 Value::Integer(i) => i.to_string(),
                                 Value::Number(f) => float_to_string(f),
                                 _ => String::new(),
                             };
-                            self.add_s(ctx, &m, text.as_bytes(), s, e)?
+                            self.add_s(ctx, caps, text.as_bytes(), s, e)?
                         }
                         Value::Table(t) => {
-                            let cap = m.capture(0, s, e).map_err(|e| merr(ctx, e))?;
+                            let cap = caps.get(0, s, e).map_err(|e| merr(ctx, e))?;
                             let key = cap_value(ctx, src, cap);
                             // `t[key]` with `__index`, as Lua's `lua_gettable`.
                             match piccolo::meta_ops::index(ctx, Value::Table(t), key)? {
@@ -1619,9 +1759,9 @@ impl<'gc> Gsub<'gc> {
                         }
                         Value::Function(f) => {
                             charge(exec.fuel(), m.total_steps);
-                            m.total_steps = 0;
                             stack.clear();
-                            push_captures(ctx, &m, src, s, e, true, stack)?;
+                            push_captures(ctx, caps, src, s, e, true, stack)?;
+                            m.total_steps = 0;
                             let target = self
                                 .target
                                 .get_or_insert_with(|| crate::interp::SyncTarget::of(ctx, f));
@@ -2147,12 +2287,23 @@ mod tests {
     }
 
     /// [`find`] from offset `init`.
-    fn find_from(s: &str, p: &str, init: usize) -> MResult<Option<(usize, usize)>> {
+    /// A match: its start, its end and its captures (as `match` gives
+    /// them: the whole match when the pattern has none).
+    type Hit = (usize, usize, Vec<Cap>);
+
+    /// The captures `caps` gives for the match `s..e`.
+    fn caps_of(caps: Caps<'_, '_>, s: usize, e: usize) -> Vec<Cap> {
+        (0..caps.len(true))
+            .map(|i| caps.get(i, s, e).unwrap())
+            .collect()
+    }
+
+    fn find_from(s: &str, p: &str, init: usize) -> MResult<Option<Hit>> {
         let mut m = Matcher::new(s.as_bytes(), p.as_bytes());
         let anchor = p.starts_with('^');
         for i in init..=s.len() {
             if let Some(e) = m.attempt(i, anchor as usize)? {
-                return Ok(Some((i, e)));
+                return Ok(Some((i, e, caps_of(Caps::Matcher(&m), i, e))));
             }
             if anchor {
                 break;
@@ -2161,9 +2312,13 @@ mod tests {
         Ok(None)
     }
 
-    fn simple_find(s: &str, p: &str, init: usize) -> Option<Option<(usize, usize)>> {
-        match Simple::parse(p.as_bytes())?.search(s.as_bytes(), init, None) {
-            SimpleFound::Match(a, b, _) => Some(Some((a, b))),
+    fn simple_find(s: &str, p: &str, init: usize) -> Option<Option<Hit>> {
+        let sp = Simple::parse(p.as_bytes())?;
+        let mut marks = [0; SIMPLE_ITEMS + 1];
+        match sp.search(s.as_bytes(), init, None, &mut marks) {
+            SimpleFound::Match(a, b, _) => {
+                Some(Some((a, b, caps_of(Caps::Simple(&sp.caps, &marks), a, b))))
+            }
             SimpleFound::None(_) => Some(None),
             SimpleFound::Bail => None,
         }
@@ -2214,13 +2369,23 @@ mod tests {
             "*a",
             "%%",
             ".-b",
+            "(a)",
+            "()",
+            "^%s*(.-)%s*$",
+            "(%w+)=(%w+)",
+            "((a)(b()))",
+            "(a*(.)%w(%s*))",
+            "(*)",
+            "a*a*a*a*a*a*a*a*a",
+            "(((((((())))))))",
         ] {
             assert!(Simple::parse(p.as_bytes()).is_some(), "{p:?}");
         }
         for p in [
-            "(a)",
             "a)",
-            "()",
+            "a)(",
+            "(a",
+            "(()",
             "%b()",
             "%f[%a]",
             "(a)%1",
@@ -2228,8 +2393,8 @@ mod tests {
             "[a",
             "%",
             "a%",
-            "a*a*a*a*a*a*a*a*a",
-            "^%s*(.-)%s*$",
+            "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a",
+            "((((((((()))))))))",
         ] {
             assert!(Simple::parse(p.as_bytes()).is_none(), "{p:?}");
         }
@@ -2254,6 +2419,14 @@ mod tests {
             ("abc", "$", 0),
             ("a$b", "a$b", 0),
             ("x^y", "x^", 0),
+            ("  trim me  ", "^%s*(.-)%s*$", 0),
+            ("a key=value;", "(%w+)=(%w+)", 0),
+            ("xab", "()a()", 0),
+            ("xab", "((a)(b()))", 0),
+            ("hello  world", "(h(.)%w(%s*))", 0),
+            ("ab", "a()$", 0),
+            ("ab", "(a)$", 0),
+            ("x(*)", "(*)", 0),
         ];
         for (s, p, init) in cases {
             assert_eq!(
@@ -2266,17 +2439,31 @@ mod tests {
         let long = format!("{}x", " ".repeat(SKIP_CHUNK + 10));
         assert!(simple_find(&long, "x", 0).is_none());
         assert!(simple_find(&long, "^%s*x", 0).is_none());
+        let x = SKIP_CHUNK + 10;
         assert_eq!(
             simple_find(&long, "x", SKIP_CHUNK),
-            Some(Some((SKIP_CHUNK + 10, SKIP_CHUNK + 11)))
+            Some(Some((x, x + 1, vec![Cap::Str(x, x + 1)])))
+        );
+        // Captures as the Matcher gives them (positions 0-based here).
+        assert_eq!(
+            simple_find("  trim me  ", "^%s*(.-)%s*$", 0),
+            Some(Some((0, 11, vec![Cap::Str(2, 9)])))
+        );
+        assert_eq!(
+            simple_find("xab", "((a)(b()))", 0),
+            Some(Some((
+                1,
+                3,
+                vec![Cap::Str(1, 3), Cap::Str(1, 2), Cap::Str(2, 3), Cap::Pos(3)]
+            )))
         );
         // A pathological pattern is left to the matcher (which refuses it).
         let s = "a".repeat(4000);
         assert!(simple_find(&s, "a-a-a-a-a-a-a-b", 0).is_none());
     }
 
-    /// Matches as `(start, end)`.
-    type Spans = Vec<(usize, usize)>;
+    /// Matches with their captures.
+    type Spans = Vec<Hit>;
 
     /// Every match `gmatch` gives from `init`, by the Matcher (as
     /// `GmatchStep::run` steps) and by `Simple` (`None`: not simple, or it
@@ -2289,7 +2476,7 @@ mod tests {
         while pos <= src.len() {
             if let Some(e) = m.attempt(pos, 0).unwrap() {
                 if Some(e) != last {
-                    want.push((pos, e));
+                    want.push((pos, e, caps_of(Caps::Matcher(&m), pos, e)));
                     last = Some(e);
                     pos = e;
                     continue;
@@ -2300,11 +2487,12 @@ mod tests {
         let got = Simple::parse(p.as_bytes()).and_then(|sp| {
             let mut got = Vec::new();
             let (mut pos, mut last) = (init, None);
+            let mut marks = [0; SIMPLE_ITEMS + 1];
             // (At most one match per start and the end: more is a loop.)
             while pos <= src.len() && got.len() <= src.len() + 1 {
-                match sp.search(src, pos, last) {
+                match sp.search(src, pos, last, &mut marks) {
                     SimpleFound::Match(a, e, _) => {
-                        got.push((a, e));
+                        got.push((a, e, caps_of(Caps::Simple(&sp.caps, &marks), a, e)));
                         last = Some(e);
                         pos = e;
                     }
@@ -2323,7 +2511,7 @@ mod tests {
         fn simple_search_agrees_with_the_matcher(
             anchor in proptest::prelude::any::<bool>(),
             end in proptest::prelude::any::<bool>(),
-            items in proptest::collection::vec((0usize..10, 0usize..5), 0..6),
+            items in proptest::collection::vec((0usize..10, 0usize..5, 0usize..6), 0..6),
             subject in proptest::collection::vec(0usize..5, 0..14),
             init in 0usize..16,
         ) {
@@ -2331,10 +2519,27 @@ mod tests {
             const QUANTS: [&str; 5] = ["", "*", "+", "-", "?"];
             const BYTES: [char; 5] = ['a', 'b', '1', ' ', '-'];
             let mut p = String::from(if anchor { "^" } else { "" });
-            for (i, q) in &items {
+            // Captures around items (0-2: none; 3: one opens before the
+            // item; 4: the innermost open one closes after it; 5: a
+            // position capture before it), all closed before any `$`.
+            let mut open = 0;
+            for (i, q, c) in &items {
+                match c {
+                    3 => {
+                        p.push('(');
+                        open += 1;
+                    }
+                    5 => p.push_str("()"),
+                    _ => {}
+                }
                 p.push_str(ITEMS[*i]);
                 p.push_str(QUANTS[*q]);
+                if *c == 4 && open > 0 {
+                    p.push(')');
+                    open -= 1;
+                }
             }
+            p.push_str(&")".repeat(open));
             if end {
                 p.push('$');
             }

@@ -291,6 +291,16 @@ do
   assert(not ok and string.find(err, "unfinished capture", 1, true), err)
   ok, err = pcall(string.match, "abc", "a)")
   assert(not ok and string.find(err, "invalid pattern capture", 1, true), err)
+  -- a pattern that starts with `x*` or `x+` and fails in a run of `x`
+  -- goes on past the run (no match starts inside it)
+  eq(R(string.gsub("aaa@b aa x@", "%w+@", "<%0>")), "<aaa@>b aa <x@>", 2)
+  eq(R(string.gsub("ab1 ab2 abc", "%a*%d", "#")), "# # abc", 2)
+  eq(R(string.gsub("xxy xy xx", "x*y", "-")), "- - xx", 2)
+  eq(R(string.gsub("hello world", "(%a+)o", "[%1]")), "[hell] [w]rld", 2)
+  eq(R(string.gsub("aaaa", "a*$", "E")), "E", 1)
+  local ws = {}
+  for w in string.gmatch("one two@x three@y", "(%w+)@(%w)") do ws[#ws + 1] = w end
+  eq(R(table.concat(ws, ",")), "two,three")
   -- a run longer than a simple search takes goes to the full matcher
   local long = string.rep("a", 70000)
   eq(R(string.match(long .. "b", "(a+)b") == long), true)

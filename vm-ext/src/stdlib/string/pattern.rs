@@ -849,10 +849,38 @@ impl Simple {
             if e != NO && Some(e) != last {
                 return SimpleFound::Match(s, e, steps);
             }
-            s += 1;
+            s = if e == NO {
+                self.after_no_match(src, s, &mut steps)
+            } else {
+                s + 1
+            };
             if self.anchor || s > src.len() {
                 return SimpleFound::None(steps);
             }
+        }
+    }
+
+    /// Where to try next after no match at `s`. When the first item is
+    /// `x*` or `x+`, a match from any later offset in its run of `x` (or
+    /// just past the run) would end its run where the one from `s` did and
+    /// try the rest at some of the offsets that one tried, all of which
+    /// failed: the next try is past the run (`(%w+)@` over a word was a
+    /// try per letter, each with its run, quadratic in the word's length).
+    #[inline]
+    fn after_no_match(&self, src: &[u8], s: usize, steps: &mut u32) -> usize {
+        match self.items[..self.n].first() {
+            Some(it) if matches!(it.quant, b'*' | b'+') => {
+                let run = src
+                    .get(s..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take(SKIP_CHUNK)
+                    .take_while(|&&c| it.set.contains(c))
+                    .count();
+                *steps = steps.saturating_add(run as u32 / 8);
+                s + run + 1
+            }
+            _ => s + 1,
         }
     }
 
@@ -1805,10 +1833,15 @@ impl<'gc> Gsub<'gc> {
                 }
                 _ if self.pos < src.len() => {
                     // This byte and those no match can start at are kept.
-                    let to = if self.anchor {
-                        self.pos + 1
-                    } else {
-                        m.next_start(self.pos + 1, p0)
+                    let to = match &simple {
+                        _ if self.anchor => self.pos + 1,
+                        Some(sp) if by_simple && r.is_none() => {
+                            let mut steps = 0;
+                            let next = sp.after_no_match(src, self.pos, &mut steps);
+                            m.total_steps += steps as u64;
+                            m.next_start(next.min(src.len()), p0)
+                        }
+                        _ => m.next_start(self.pos + 1, p0),
                     };
                     self.out.extend_from_slice(&src[self.pos..to]);
                     self.pos = to;

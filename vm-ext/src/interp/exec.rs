@@ -675,10 +675,14 @@ fn closable<'gc>(ctx: Context<'gc>, names: &MetaNames<'gc>, v: Value<'gc>) -> bo
 impl<'gc> Interp<'gc> {
     /// An idle interpreter (its stacks empty).
     fn new(ctx: Context<'gc>, thread: Thread<'gc>, pool: Pool<'gc>) -> Self {
-        let names = MetaNames::get(ctx);
-        let types = ctx
-            .singleton::<gc_arena::Rootable![crate::stdlib::check::TypeMetatables<'_>]>()
-            .0;
+        let Shared {
+            names,
+            types,
+            registry,
+            dbg,
+            memory,
+            weak,
+        } = pool.shared(ctx);
         Interp {
             regs: Gc::new(&ctx, RefLock::new(Regs::new_in(MetricsAlloc::new(&ctx)))),
             frames: Vec::new(),
@@ -689,7 +693,7 @@ impl<'gc> Interp<'gc> {
             unwinding: None,
             thread,
             counted: false,
-            registry: Registry::get(ctx),
+            registry,
             cache: [None; CACHE_SIZE],
             cached: false,
             names,
@@ -697,7 +701,7 @@ impl<'gc> Interp<'gc> {
             protected: 0,
             mm: Vec::new(),
             rec: None,
-            dbg: DebugState::get(ctx),
+            dbg,
             types,
             hk: HookRun::default(),
             c_call: None,
@@ -706,10 +710,8 @@ impl<'gc> Interp<'gc> {
             raised_by: None,
             replay: None,
             switched: false,
-            memory: ctx
-                .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
-                .0,
-            weak: crate::weak::shared(ctx),
+            memory,
+            weak,
             kcache: vec![KEntry::unused(types, names.index)],
             kmask: 0,
             kfills: 0,
@@ -5248,17 +5250,67 @@ fn for_prep<'gc>(regs: &mut [Value<'gc>], ra: usize) -> Result<bool, Fail<'gc>> 
 /// comparator does).
 #[derive(Collect, Clone, Copy)]
 #[collect(no_drop)]
-pub(super) struct Pool<'gc>(Gc<'gc, RefLock<Vec<Gc<'gc, RefLock<Interp<'gc>>>>>>);
+pub(super) struct Pool<'gc>(Gc<'gc, RefLock<PoolState<'gc>>>);
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub(super) struct PoolState<'gc> {
+    idle: Vec<Gc<'gc, RefLock<Interp<'gc>>>>,
+    /// The singletons a new interpreter holds, looked up at the first.
+    shared: Option<Shared<'gc>>,
+}
+
+/// The runtime's singletons each interpreter holds: looked up once per
+/// pool, not per new interpreter (a coroutine made per use needs a new
+/// one each time, as its entry never finishes: the six look-ups were ~700
+/// of its ~9,600 instructions).
+#[derive(Collect, Clone, Copy)]
+#[collect(no_drop)]
+struct Shared<'gc> {
+    names: Gc<'gc, MetaNames<'gc>>,
+    types: Table<'gc>,
+    registry: Registry<'gc>,
+    dbg: DebugState<'gc>,
+    memory: Gc<'gc, super::MemoryGuard>,
+    weak: Gc<'gc, crate::weak::Shared<'gc>>,
+}
 
 impl<'gc> Pool<'gc> {
     pub(super) fn get(ctx: Context<'gc>) -> Self {
         *ctx.singleton::<gc_arena::Rootable![Pool<'_>]>()
     }
+
+    /// The singletons for a new interpreter.
+    fn shared(self, ctx: Context<'gc>) -> Shared<'gc> {
+        if let Some(shared) = self.0.borrow().shared {
+            return shared;
+        }
+        let shared = Shared {
+            names: MetaNames::get(ctx),
+            types: ctx
+                .singleton::<gc_arena::Rootable![crate::stdlib::check::TypeMetatables<'_>]>()
+                .0,
+            registry: Registry::get(ctx),
+            dbg: DebugState::get(ctx),
+            memory: ctx
+                .singleton::<gc_arena::Rootable![super::MemoryRoot<'_>]>()
+                .0,
+            weak: crate::weak::shared(ctx),
+        };
+        self.0.borrow_mut(&ctx).shared = Some(shared);
+        shared
+    }
 }
 
 impl<'gc> piccolo::Singleton<'gc> for Pool<'gc> {
     fn create(ctx: Context<'gc>) -> Self {
-        Pool(Gc::new(&ctx, RefLock::new(Vec::new())))
+        Pool(Gc::new(
+            &ctx,
+            RefLock::new(PoolState {
+                idle: Vec::new(),
+                shared: None,
+            }),
+        ))
     }
 }
 
@@ -5293,11 +5345,9 @@ impl<'gc> Entry<'gc> {
         closure: ClosureRef<'gc>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Self, Error<'gc>> {
-        let interp = pool
-            .0
-            .borrow_mut(&ctx)
-            .pop()
-            .unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
+        let idle = pool.0.borrow_mut(&ctx).idle.pop();
+        let interp =
+            idle.unwrap_or_else(|| Gc::new(&ctx, RefLock::new(Interp::new(ctx, thread, pool))));
         Self::begin_on(ctx, thread, interp, closure, stack.sub_stack(0))
     }
 
@@ -5332,9 +5382,9 @@ impl<'gc> Entry<'gc> {
     fn recycle(ctx: Context<'gc>, interp: Gc<'gc, RefLock<Interp<'gc>>>) {
         let pool = interp.borrow().pool;
         let mut pool = pool.0.borrow_mut(&ctx);
-        if pool.len() < POOL_SIZE && interp.borrow().reusable() {
+        if pool.idle.len() < POOL_SIZE && interp.borrow().reusable() {
             interp.borrow_mut(&ctx).scrub(&ctx);
-            pool.push(interp);
+            pool.idle.push(interp);
         }
     }
 

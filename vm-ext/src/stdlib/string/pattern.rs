@@ -901,7 +901,9 @@ impl Simple {
             if *steps > SIMPLE_STEPS {
                 return NO;
             }
-            marks[k] = s;
+            if self.caps.n != 0 {
+                marks[k] = s;
+            }
             if k == self.n {
                 return if !self.end_anchor || s == src.len() {
                     s
@@ -1230,11 +1232,44 @@ fn push_captures<'gc>(
     whole: bool,
     stack: &mut Stack<'gc, '_>,
 ) -> Result<(), Error<'gc>> {
+    if let Caps::Simple(c, marks) = caps {
+        push_simple_captures(ctx, c, marks, src, s, e, whole, stack);
+        return Ok(());
+    }
     for i in 0..caps.len(whole) {
         let c = caps.get(i, s, e).map_err(|e| merr(ctx, e))?;
         stack.push_back(cap_value(ctx, src, c));
     }
     Ok(())
+}
+
+/// [`push_captures`] of a [`Simple`] match (which has no capture errors:
+/// its captures are all complete).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn push_simple_captures<'gc>(
+    ctx: Context<'gc>,
+    caps: &SimpleCaps,
+    marks: &Marks,
+    src: &[u8],
+    s: usize,
+    e: usize,
+    whole: bool,
+    stack: &mut Stack<'gc, '_>,
+) {
+    if caps.n == 0 {
+        if whole {
+            stack.push_back(Value::String(new_string(ctx, &src[s..e])));
+        }
+        return;
+    }
+    for &(from, to) in &caps.spans[..caps.n] {
+        let at = marks[from as usize];
+        stack.push_back(match to {
+            POS_CAP => Value::Integer(at as i64 + 1),
+            _ => Value::String(new_string(ctx, &src[at..marks[to as usize]])),
+        });
+    }
 }
 
 /// Fuel charged for matcher steps.
@@ -1381,8 +1416,9 @@ fn str_find_aux<'gc>(
                     stack.push_back(Value::Integer(st as i64 + 1));
                     stack.push_back(Value::Integer(e as i64));
                 }
-                let caps = Caps::Simple(&caps, &marks);
-                push_captures(ctx, caps, src, st, e, !find, &mut stack)?;
+                if !find || caps.n != 0 {
+                    push_simple_captures(ctx, &caps, &marks, src, st, e, !find, &mut stack);
+                }
                 return Ok(CallbackReturn::Return);
             }
             SimpleFound::None(steps) => {
@@ -1508,8 +1544,7 @@ impl<'gc> GmatchStep<'gc> {
                     st.at.set((e, Some(e)));
                     charge(fuel, steps as u64);
                     stack.clear();
-                    let caps = Caps::Simple(&caps, &marks);
-                    push_captures(ctx, caps, src, s, e, true, stack)?;
+                    push_simple_captures(ctx, &caps, &marks, src, s, e, true, stack);
                     return Ok(true);
                 }
                 Some((SimpleFound::None(steps), _)) => {
@@ -1724,19 +1759,36 @@ impl<'gc> Gsub<'gc> {
         exec: &mut Ctl<'_, 'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Step<'gc>, Error<'gc>> {
+        let pat = self.pat.as_bytes();
+        // A simple pattern is tried at each position by its byte sets: a
+        // copy for a function replacement (the cache is not borrowed while
+        // Lua runs), the cache's own otherwise (no Lua runs in the loop: a
+        // table's `__index` function is called after it returns).
+        if matches!(self.repl, Value::Function(_)) {
+            let simple = with_simple(pat, |sp| sp.copied());
+            self.run_with(ctx, exec, stack, simple.as_ref())
+        } else {
+            with_simple(pat, |sp| self.run_with(ctx, exec, stack, sp))
+        }
+    }
+
+    fn run_with(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Ctl<'_, 'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+        simple: Option<&Simple>,
+    ) -> Result<Step<'gc>, Error<'gc>> {
         let src = self.src.as_bytes();
         let pat = self.pat.as_bytes();
         let p0 = self.anchor as usize;
         let mut m = Matcher::new(src, pat);
-        // A simple pattern is tried at each position by its byte sets (a
-        // copy: the cache is not borrowed while replacements run Lua), its
-        // captures read from `marks`.
-        let simple = with_simple(pat, |sp| sp.copied());
+        // (Captures of a simple pattern are read from `marks`.)
         let mut marks: Marks = [0; SIMPLE_ITEMS + 1];
         let mut synced = false;
         while self.n < self.max_n {
             let mut by_simple = false;
-            let r = match &simple {
+            let r = match simple {
                 Some(sp) => {
                     let mut steps = 0;
                     let e = sp.at(src, self.pos, 0, &mut steps, &mut marks);
@@ -1754,7 +1806,7 @@ impl<'gc> Gsub<'gc> {
                 Some(e) if Some(e) != self.last => {
                     self.n += 1;
                     let s = self.pos;
-                    let caps = match &simple {
+                    let caps = match simple {
                         Some(sp) if by_simple => Caps::Simple(&sp.caps, &marks),
                         _ => Caps::Matcher(&m),
                     };
@@ -1833,7 +1885,7 @@ impl<'gc> Gsub<'gc> {
                 }
                 _ if self.pos < src.len() => {
                     // This byte and those no match can start at are kept.
-                    let to = match &simple {
+                    let to = match simple {
                         _ if self.anchor => self.pos + 1,
                         Some(sp) if by_simple && r.is_none() => {
                             let mut steps = 0;

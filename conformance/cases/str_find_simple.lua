@@ -1,15 +1,23 @@
 -- string.find, string.match, string.gmatch and string.gsub with patterns of single-character items
 -- only (a byte, `.`, `%x`, a set, each with or without a quantifier, and
 -- `^`/`$` anchors): the luahome core matches these by a matcher of its own,
--- with the patterns' byte sets kept between calls. Every result must be
--- what the general matcher gives: the same pattern with a position capture
--- `()` added (a capture sends it to the general matcher) is the reference.
+-- with the patterns' byte sets kept between calls (captures too, up to
+-- 8). Every result must be what the general matcher gives: the same
+-- pattern with 8 position captures `()` added (more captures than the
+-- byte-set matcher takes send it to the general matcher) is the reference.
 
--- `p` with `()` after its anchor: the same matches, one more result.
+-- Eight position captures: the reference's first eight results.
+local PAD = ('()'):rep(8)
+
+-- `p` with PAD and one more `()` after its anchor: the same matches, nine
+-- more results.
 local function with_position(p)
-  if p:sub(1, 1) == '^' then return '^()' .. p:sub(2) end
-  return '()' .. p
+  if p:sub(1, 1) == '^' then return '^' .. PAD .. '()' .. p:sub(2) end
+  return PAD .. '()' .. p
 end
+
+-- The ninth of a call's results (the reference's own capture).
+local function ninth(...) return (select(9, ...)) end
 
 local checks = 0
 local function check(s, p, init)
@@ -26,8 +34,8 @@ local function check(s, p, init)
   else
     assert(m == nil, what .. ' (match)')
   end
-  -- gmatch: the whole pattern in a capture (`$` kept outside) is the
-  -- reference; a `^` is a plain byte to gmatch either way.
+  -- gmatch: the whole pattern in a capture after PAD (`$` kept outside) is
+  -- the reference; a `^` is a plain byte to gmatch either way.
   local body, tail = p, ''
   local pct = #(p:match('(%%*)%$$') or '')
   if p:sub(-1) == '$' and pct % 2 == 0 then body, tail = p:sub(1, -2), '$' end
@@ -35,26 +43,30 @@ local function check(s, p, init)
   if body ~= '' then
     local got, want = {}, {}
     for w in s:gmatch(p, init) do got[#got + 1] = w end
-    for w in s:gmatch('(' .. body .. ')' .. tail, init) do want[#want + 1] = w end
+    for _, _, _, _, _, _, _, _, w in s:gmatch(PAD .. '(' .. body .. ')' .. tail, init) do
+      want[#want + 1] = w
+    end
     assert(table.concat(got, '|') == table.concat(want, '|') and #got == #want,
       what .. ' (gmatch): ' .. table.concat(got, '|') .. ' ~= ' .. table.concat(want, '|'))
   end
-  -- gsub: `%0` against the body in a capture (`%1`), the anchor outside;
-  -- functions and tables see the whole match; a limit on replacements.
+  -- gsub: `%0` against the body in a capture after PAD (`%9`), the anchor
+  -- outside; functions and tables see the whole match (the reference's
+  -- ninth capture); a limit on replacements.
   local anchor = body:sub(1, 1) == '^'
   local gbody = anchor and body:sub(2) or body
   if gbody ~= '' and init == 1 then
-    local ref = (anchor and '^' or '') .. '(' .. gbody .. ')' .. tail
+    local ref = (anchor and '^' or '') .. PAD .. '(' .. gbody .. ')' .. tail
     local r1, n1 = s:gsub(p, '<%0>')
-    local r2, n2 = s:gsub(ref, '<%1>')
+    local r2, n2 = s:gsub(ref, '<%9>')
     assert(r1 == r2 and n1 == n2, what .. ' (gsub): ' .. r1 .. ' ~= ' .. r2)
     local seen1, seen2 = {}, {}
     s:gsub(p, function(w) seen1[#seen1 + 1] = w end)
-    s:gsub(ref, function(w) seen2[#seen2 + 1] = w end)
+    s:gsub(ref, function(...) seen2[#seen2 + 1] = ninth(...) end)
     assert(table.concat(seen1, '|') == table.concat(seen2, '|') and #seen1 == #seen2, what .. ' (gsub function)')
     local map = setmetatable({}, { __index = function(_, w) return '[' .. w .. ']' end })
-    assert(s:gsub(p, map) == s:gsub(ref, map), what .. ' (gsub table)')
-    assert(s:gsub(p, '%0%0', 2) == s:gsub(ref, '%1%1', 2), what .. ' (gsub limit)')
+    assert(s:gsub(p, map) == s:gsub(ref, function(...) return map[ninth(...)] end),
+      what .. ' (gsub table)')
+    assert(s:gsub(p, '%0%0', 2) == s:gsub(ref, '%9%9', 2), what .. ' (gsub limit)')
   end
   checks = checks + 1
 end

@@ -1245,7 +1245,7 @@ fn push_captures<'gc>(
 
 /// [`push_captures`] of a [`Simple`] match (which has no capture errors:
 /// its captures are all complete).
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn push_simple_captures<'gc>(
     ctx: Context<'gc>,

@@ -860,6 +860,27 @@ impl Simple {
         }
     }
 
+    /// The first offset from `from` on where an unanchored match may start,
+    /// as [`Matcher::next_start`] finds it (by the first item's set, which
+    /// this pattern has at hand: the Matcher works its own out at each
+    /// call), looking at most [`SKIP_CHUNK`] bytes.
+    fn next_start(&self, src: &[u8], from: usize, steps: &mut u32) -> usize {
+        let Some(it) = self.items[..self.n]
+            .first()
+            .filter(|it| matches!(it.quant, 0 | b'+'))
+        else {
+            return from;
+        };
+        let end = src.len().min(from.saturating_add(SKIP_CHUNK));
+        let rest = src.get(from..end).unwrap_or_default();
+        let at = rest
+            .iter()
+            .position(|&c| it.set.contains(c))
+            .map_or(end.max(from), |i| from + i);
+        *steps = steps.saturating_add((at - from) as u32);
+        at
+    }
+
     /// Where to try next after no match at `s`. When the first item is
     /// `x*` or `x+`, a match from any later offset in its run of `x` (or
     /// just past the run) would end its run where the one from `s` did and
@@ -1887,11 +1908,16 @@ impl<'gc> Gsub<'gc> {
                     // This byte and those no match can start at are kept.
                     let to = match simple {
                         _ if self.anchor => self.pos + 1,
-                        Some(sp) if by_simple && r.is_none() => {
+                        Some(sp) if by_simple => {
                             let mut steps = 0;
-                            let next = sp.after_no_match(src, self.pos, &mut steps);
+                            let next = if r.is_none() {
+                                sp.after_no_match(src, self.pos, &mut steps)
+                            } else {
+                                self.pos + 1
+                            };
+                            let to = sp.next_start(src, next.min(src.len()), &mut steps);
                             m.total_steps += steps as u64;
-                            m.next_start(next.min(src.len()), p0)
+                            to
                         }
                         _ => m.next_start(self.pos + 1, p0),
                     };

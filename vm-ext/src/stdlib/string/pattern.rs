@@ -98,6 +98,16 @@ pub struct Matcher<'a> {
     err: Option<MatchError>,
 }
 
+/// Capture `i` of the match `s..e` of a pattern with `i` captures or
+/// fewer: the whole match as capture 0 of a pattern without any, an error
+/// past that.
+fn beyond_captures(i: usize, s: usize, e: usize) -> MResult<Cap> {
+    if i == 0 {
+        return Ok(Cap::Str(s, e));
+    }
+    Err(MatchError::new(format!("invalid capture index %{}", i + 1)))
+}
+
 /// No match (the matcher's functions return the end of a match or this).
 const NO: usize = usize::MAX;
 
@@ -178,12 +188,7 @@ impl<'a> Matcher<'a> {
                 set
             }
         };
-        let end = self.src.len().min(from.saturating_add(SKIP_CHUNK));
-        let rest = self.src.get(from..end).unwrap_or_default();
-        let at = rest
-            .iter()
-            .position(|&c| set.contains(c))
-            .map_or(end.max(from), |i| from + i);
+        let at = set.first_in(self.src, from);
         self.total_steps += (at - from) as u64;
         at
     }
@@ -202,10 +207,7 @@ impl<'a> Matcher<'a> {
     /// match when the pattern has no captures.
     pub fn capture(&self, i: usize, s: usize, e: usize) -> MResult<Cap> {
         if i >= self.level {
-            if i == 0 {
-                return Ok(Cap::Str(s, e));
-            }
-            return Err(MatchError::new(format!("invalid capture index %{}", i + 1)));
+            return beyond_captures(i, s, e);
         }
         let (init, len) = self.capture[i];
         match len {
@@ -629,10 +631,7 @@ impl SimpleCaps {
     /// left, as [`Matcher::capture`] gives it.
     fn capture(&self, marks: &Marks, i: usize, s: usize, e: usize) -> MResult<Cap> {
         if i >= self.n {
-            if i == 0 {
-                return Ok(Cap::Str(s, e));
-            }
-            return Err(MatchError::new(format!("invalid capture index %{}", i + 1)));
+            return beyond_captures(i, s, e);
         }
         let (from, to) = self.spans[i];
         Ok(match to {
@@ -871,12 +870,7 @@ impl Simple {
         else {
             return from;
         };
-        let end = src.len().min(from.saturating_add(SKIP_CHUNK));
-        let rest = src.get(from..end).unwrap_or_default();
-        let at = rest
-            .iter()
-            .position(|&c| it.set.contains(c))
-            .map_or(end.max(from), |i| from + i);
+        let at = it.set.first_in(src, from);
         *steps = steps.saturating_add((at - from) as u32);
         at
     }
@@ -891,13 +885,7 @@ impl Simple {
     fn after_no_match(&self, src: &[u8], s: usize, steps: &mut u32) -> usize {
         match self.items[..self.n].first() {
             Some(it) if matches!(it.quant, b'*' | b'+') => {
-                let run = src
-                    .get(s..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take(SKIP_CHUNK)
-                    .take_while(|&&c| it.set.contains(c))
-                    .count();
+                let run = it.set.run_at(src, s, SKIP_CHUNK);
                 *steps = steps.saturating_add(run as u32 / 8);
                 s + run + 1
             }
@@ -963,13 +951,7 @@ impl Simple {
                 q => {
                     // `*` and `+`: the longest run first.
                     let min = (q == b'+') as usize;
-                    let run = src
-                        .get(s..)
-                        .unwrap_or_default()
-                        .iter()
-                        .take(SKIP_CHUNK + 1)
-                        .take_while(|&&c| it.set.contains(c))
-                        .count();
+                    let run = it.set.run_at(src, s, SKIP_CHUNK + 1);
                     if run > SKIP_CHUNK {
                         // A long run is the matcher's, which pauses.
                         *steps = SIMPLE_STEPS + 1;
@@ -1094,6 +1076,30 @@ impl ByteSet {
             *w = !*w;
         }
         self
+    }
+
+    /// The first offset from `from` on whose byte is in the set, looking
+    /// at most [`SKIP_CHUNK`] bytes: where it stopped when none is (the
+    /// subject's end, or `from` past it).
+    #[inline]
+    fn first_in(&self, src: &[u8], from: usize) -> usize {
+        let end = src.len().min(from.saturating_add(SKIP_CHUNK));
+        let rest = src.get(from..end).unwrap_or_default();
+        rest.iter()
+            .position(|&c| self.contains(c))
+            .map_or(end.max(from), |i| from + i)
+    }
+
+    /// How many bytes from offset `s` on are in the set, counting at most
+    /// `max`.
+    #[inline]
+    fn run_at(&self, src: &[u8], s: usize, max: usize) -> usize {
+        src.get(s..)
+            .unwrap_or_default()
+            .iter()
+            .take(max)
+            .take_while(|&&c| self.contains(c))
+            .count()
     }
 }
 

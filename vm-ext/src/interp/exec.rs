@@ -4234,14 +4234,22 @@ impl<'gc> Interp<'gc> {
                 // a test is always followed by its jump, and no instruction
                 // falls through past the end (`verify`); every other `pc`
                 // (a resumed frame, a continuation) was saved from here.
-                let op = *unsafe { &*ip };
+                // The instruction is matched where it lies, not copied out
+                // first: from a copy, LLVM read every operand field before
+                // the jump table (one set of loads for all arms), which kept
+                // them live into each arm; in V8's code two of them were
+                // stored to the stack and loaded back at every instruction.
+                // Matched in place, each arm reads its own operands
+                // (callgrind natively: loops 0.82x, fannkuch 0.87x, nbody
+                // 0.91x, fib 0.94x; in V8's code loops 0.89x, nbody 0.93x).
+                let at = ip;
                 ip = ip.wrapping_add(1);
                 // Instructions done inline `continue`; the rest break to
                 // `'slow` with `pc` just past the instruction (`slow_op`
                 // reads it from there).
                 let (func, nargs, want, tail, var) = 'call: {
                     'slow: {
-                        match op {
+                        match *unsafe { &*at } {
                             Op::Move { a, b } => r!(a) = r!(b),
                             Op::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
                             Op::LoadF { a, i } => r!(a) = Value::Number(i as f64),

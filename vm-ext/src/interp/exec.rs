@@ -4230,10 +4230,6 @@ impl<'gc> Interp<'gc> {
                     *fuel -= 1;
                 }
                 debug_assert!(pc_now!() < code.len());
-                // SAFETY: verified code jumps only to its own instructions,
-                // a test is always followed by its jump, and no instruction
-                // falls through past the end (`verify`); every other `pc`
-                // (a resumed frame, a continuation) was saved from here.
                 // The instruction is matched where it lies, not copied out
                 // first: from a copy, LLVM read every operand field before
                 // the jump table (one set of loads for all arms), which kept
@@ -4249,6 +4245,12 @@ impl<'gc> Interp<'gc> {
                 // reads it from there).
                 let (func, nargs, want, tail, var) = 'call: {
                     'slow: {
+                        // SAFETY: `at` points into `code`: verified code
+                        // jumps only to its own instructions, a test is
+                        // always followed by its jump, and no instruction
+                        // falls through past the end (`verify`); every
+                        // other `pc` (a resumed frame, a continuation) was
+                        // saved from here.
                         match *unsafe { &*at } {
                             Op::Move { a, b } => r!(a) = r!(b),
                             Op::LoadI { a, i } => r!(a) = Value::Integer(i as i64),

@@ -409,14 +409,22 @@ macro_rules! instructions {
 
         /// An instruction of the earlier CBOR form (serde's externally
         /// tagged enum: `{"Name": {"field": n, ...}}`).
+        /// (Each operand is one call of `Fields::get`, which keeps the
+        /// first error: with a `?` per operand, the ~200 lookups and their
+        /// error paths were inlined, 33.5 KB of the wasm.)
         fn legacy_op(v: &ciborium::Value) -> Result<Op, DecodeError> {
             let (name, body) = legacy::variant(v)?;
-            Ok(match name {
+            let mut f = legacy::Fields { body, damage: None };
+            let op = match name {
                 $(stringify!($name) => Op::$name {
-                    $($f: Operand::legacy(legacy::field(body, stringify!($f))?)?),*
+                    $($f: f.get(stringify!($f))),*
                 },)*
                 _ => return Err(legacy::bad("unknown instruction")),
-            })
+            };
+            match f.damage {
+                None => Ok(op),
+                Some(e) => Err(e),
+            }
         }
 
         /// Every instruction twice: operands zero, then farthest from zero.
@@ -546,6 +554,26 @@ mod legacy {
             .find(|(k, _)| matches!(k, Value::Text(t) if t == name))
             .map(|(_, v)| v)
             .ok_or_else(|| bad(&format!("missing field {name}")))
+    }
+
+    /// An instruction's operands, read by name from its body; the first
+    /// error is kept in `damage` (later reads answer placeholders).
+    pub(super) struct Fields<'a> {
+        pub(super) body: &'a Value,
+        pub(super) damage: Option<DecodeError>,
+    }
+
+    impl Fields<'_> {
+        #[inline(never)]
+        pub(super) fn get<T: super::Operand + Default>(&mut self, name: &str) -> T {
+            if self.damage.is_none() {
+                match field(self.body, name).and_then(T::legacy) {
+                    Ok(v) => return v,
+                    Err(e) => self.damage = Some(e),
+                }
+            }
+            T::default()
+        }
     }
 
     /// An enum value: a name alone (unit variant) or `{name: body}`.

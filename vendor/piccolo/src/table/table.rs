@@ -60,6 +60,9 @@ impl<'gc> Table<'gc> {
         self.get_value(key.into_value(ctx))
     }
 
+    // luahome patch: never inlined (the standard library's loaders call it ~100 times with
+    // the same key and value types: one copy instead of one per call site).
+    #[inline(never)]
     pub fn set<K: IntoValue<'gc>, V: IntoValue<'gc>>(
         self,
         ctx: Context<'gc>,

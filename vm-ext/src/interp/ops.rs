@@ -195,7 +195,15 @@ pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc
 #[inline(always)]
 pub fn str_eq<'gc>(x: LuaString<'gc>, y: LuaString<'gc>) -> bool {
     Gc::ptr_eq(x.into_inner(), y.into_inner())
-        || (x.stored_hash() == y.stored_hash() && x.as_bytes() == y.as_bytes())
+        || (x.stored_hash() == y.stored_hash() && same_bytes(x, y))
+}
+
+/// The byte comparison of [`str_eq`], out of line: two objects with the
+/// same hash are rare on the paths that inline `str_eq` (the field cache's
+/// check, `==`), and each inlined copy grew the dispatch function.
+#[inline(never)]
+fn same_bytes(x: LuaString<'_>, y: LuaString<'_>) -> bool {
+    x.as_bytes() == y.as_bytes()
 }
 
 /// Raw equality as Lua's `==` without `__eq`: `None` when both are tables

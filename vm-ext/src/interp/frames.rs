@@ -100,6 +100,11 @@ struct DebugInner<'gc> {
     /// handler runs, as if the handler ran at the error (as in PUC Lua).
     /// With the error value they belong to.
     ghost: Option<(Entry<'gc>, Value<'gc>, Vec<Entry<'gc>>)>,
+    /// A function that is not ours (a library function) that `xpcall`
+    /// called directly and that failed: shown as a level above the entry
+    /// that called `xpcall` (below any `ghost` frames) while the message
+    /// handler runs, as PUC Lua's handler sees the C function that raised.
+    ghost_native: Option<(Entry<'gc>, Function<'gc>)>,
     /// Coroutines that died by an error, with the error and copies of
     /// their frames at the error: `debug.traceback`/`getinfo` of a dead
     /// coroutine see them, as PUC Lua keeps a dead coroutine's stack.
@@ -273,14 +278,45 @@ impl<'gc> DebugState<'gc> {
             _ => None,
         }
     }
+
+    fn ghost_native_of(self, entry: Entry<'gc>) -> Option<Function<'gc>> {
+        match self.0.borrow().ghost_native {
+            Some((anchor, f)) if Gc::ptr_eq(anchor, entry) => Some(f),
+            _ => None,
+        }
+    }
 }
 
 /// Forgets the frames kept for an `xpcall` message handler (the `xpcall`
 /// is done with them).
 pub fn clear_ghost(ctx: Context<'_>) {
     let dbg = DebugState::get(ctx);
-    if dbg.0.borrow().ghost.is_some() {
-        dbg.0.borrow_mut(&ctx).ghost = None;
+    let kept = {
+        let inner = dbg.0.borrow();
+        inner.ghost.is_some() || inner.ghost_native.is_some()
+    };
+    if kept {
+        let mut inner = dbg.0.borrow_mut(&ctx);
+        inner.ghost = None;
+        inner.ghost_native = None;
+    }
+}
+
+/// `xpcall` on `thread` called `f` directly and `f` failed: when `f` is
+/// not a Lua function of ours, it is shown as a level above the caller of
+/// `xpcall` while the message handler runs (a Lua function's frames are
+/// kept by [`capture_traceback`] instead).
+pub fn note_xpcall_failure<'gc>(ctx: Context<'gc>, thread: Thread<'gc>, f: Function<'gc>) {
+    if super::as_lua_closure(ctx, f).is_some() {
+        return;
+    }
+    let dbg = DebugState::get(ctx);
+    let anchor = Registry::get(ctx).find_entry(&ctx, thread, |_, e| {
+        let callee = e.borrow().callee;
+        (callee.map_or(0, |c| dbg.catcher(c)) == 2).then_some(e)
+    });
+    if let Some(anchor) = anchor {
+        dbg.0.borrow_mut(&ctx).ghost_native = Some((anchor, f));
     }
 }
 
@@ -386,6 +422,12 @@ pub(crate) fn stack_levels<'gc>(
     for &entry in &entries {
         if let Some(ghosts) = dbg.ghost_of(entry) {
             push_entries(ctx, &mut out, &ghosts);
+        }
+        if let Some(f) = dbg.ghost_native_of(entry) {
+            out.push(Level::C {
+                func: Some(f),
+                caller: None,
+            });
         }
         push_entries(ctx, &mut out, &[entry]);
     }

@@ -393,6 +393,8 @@ const MAX_HANDLER_DEPTH: u8 = 100;
 #[collect(no_drop)]
 struct XPCall<'gc> {
     handler: Function<'gc>,
+    /// The function `xpcall` called (`None` once the handler runs).
+    called: Option<Function<'gc>>,
     depth: u8,
     /// The handler is handling a stack overflow (counted in
     /// [`OverflowHandlers`] while it runs).
@@ -454,11 +456,17 @@ impl<'gc> Sequence<'gc> for XPCall<'gc> {
     fn error(
         &mut self,
         ctx: Context<'gc>,
-        _exec: Execution<'gc, '_>,
+        exec: Execution<'gc, '_>,
         error: Error<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if let Some(f) = self.called.take() {
+            crate::interp::frames::note_xpcall_failure(ctx, exec.current_thread().thread, f);
+        }
         if self.depth >= MAX_HANDLER_DEPTH {
+            // (The frames kept for the handlers go too: a later `xpcall`'s
+            // handler showed them.)
+            crate::interp::frames::clear_ghost(ctx);
             self.done_handling(ctx);
             stack.replace(ctx, (false, ctx.intern(b"error in error handling")));
             return Ok(SequencePoll::Return);
@@ -485,19 +493,19 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
         let handler = check_function(ctx, &stack, 2, "xpcall")?;
         let f = stack.get(0);
         stack.drain(..2.min(stack.len()));
-        let seq = BoxSequence::new(
-            &ctx,
-            XPCall {
-                handler,
-                depth: 0,
-                overflow: false,
-            },
-        );
         crate::interp::set_call_site(ctx, None);
         match meta_ops::call(ctx, f) {
             Ok(function) => Ok(CallbackReturn::Call {
                 function,
-                then: Some(seq),
+                then: Some(BoxSequence::new(
+                    &ctx,
+                    XPCall {
+                        handler,
+                        called: Some(function),
+                        depth: 0,
+                        overflow: false,
+                    },
+                )),
             }),
             Err(_) => {
                 let msg = format!(
@@ -511,6 +519,7 @@ fn xpcall_callback<'gc>(ctx: Context<'gc>) -> Callback<'gc> {
                         &ctx,
                         XPCall {
                             handler,
+                            called: None,
                             depth: 1,
                             overflow: false,
                         },

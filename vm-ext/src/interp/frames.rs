@@ -305,16 +305,23 @@ pub fn clear_ghost(ctx: Context<'_>) {
 /// `xpcall` on `thread` called `f` directly and `f` failed: when `f` is
 /// not a Lua function of ours, it is shown as a level above the caller of
 /// `xpcall` while the message handler runs (a Lua function's frames are
-/// kept by [`capture_traceback`] instead).
+/// kept by [`capture_traceback`] instead). The caller is the thread's top
+/// entry when Lua code called `xpcall`; when a library function did
+/// (`pcall(xpcall, f, h)`), nothing is recorded.
 pub fn note_xpcall_failure<'gc>(ctx: Context<'gc>, thread: Thread<'gc>, f: Function<'gc>) {
     if super::as_lua_closure(ctx, f).is_some() {
         return;
     }
     let dbg = DebugState::get(ctx);
-    let anchor = Registry::get(ctx).find_entry(&ctx, thread, |_, e| {
-        let callee = e.borrow().callee;
-        (callee.map_or(0, |c| dbg.catcher(c)) == 2).then_some(e)
-    });
+    let anchor = Registry::get(ctx)
+        .find_entry(&ctx, thread, |i, e| {
+            if i > 0 {
+                return Some(None);
+            }
+            let callee = e.borrow().callee;
+            Some((callee.map_or(0, |c| dbg.catcher(c)) == 2).then_some(e))
+        })
+        .flatten();
     if let Some(anchor) = anchor {
         dbg.0.borrow_mut(&ctx).ghost_native = Some((anchor, f));
     }

@@ -148,6 +148,8 @@ try {
       const kb = fs.reduce((s, f) => s + f.body, 0) / 1024;
       console.log(`  ${tier}: ${fs.length} functions, ${kb.toFixed(1)} KB of bodies, ${ms.toFixed(1)} ms`);
     }
+    const tf = mine.filter((f) => f.tier === 'TurboFan');
+    if (tf.length) console.log(`  TurboFan, in the order finished: ${tf.map((f) => nameOf(f.index).replace(/^.*::/, '').slice(0, 24)).join(', ')}`);
     for (const f of [...mine].sort((a, b) => b.us - a.us).slice(0, top)) {
       console.log(`    ${(f.us / 1000).toFixed(2).padStart(7)} ms  ${f.tier.padEnd(8)} body ${String(f.body).padStart(6)}  code ${String(f.code).padStart(6)}  ${nameOf(f.index).slice(0, 90)}`);
     }

@@ -313,17 +313,12 @@ pub fn note_xpcall_failure<'gc>(ctx: Context<'gc>, thread: Thread<'gc>, f: Funct
         return;
     }
     let dbg = DebugState::get(ctx);
-    let anchor = Registry::get(ctx)
-        .find_entry(&ctx, thread, |i, e| {
-            if i > 0 {
-                return Some(None);
-            }
-            let callee = e.borrow().callee;
-            Some((callee.map_or(0, |c| dbg.catcher(c)) == 2).then_some(e))
-        })
-        .flatten();
-    if let Some(anchor) = anchor {
-        dbg.0.borrow_mut(&ctx).ghost_native = Some((anchor, f));
+    let Some(top) = Registry::get(ctx).find_entry(&ctx, thread, |_, e| Some(e)) else {
+        return;
+    };
+    let callee = top.borrow().callee;
+    if callee.is_some_and(|c| dbg.catcher(c) == 2) {
+        dbg.0.borrow_mut(&ctx).ghost_native = Some((top, f));
     }
 }
 
